@@ -1,0 +1,5 @@
+"""``python -m newstrace`` is the same as the ``newstrace`` console script."""
+
+from newstrace.cli.app import main
+
+raise SystemExit(main())

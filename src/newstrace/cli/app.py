@@ -1,0 +1,54 @@
+"""The ``newstrace`` command: one sub-command per module, each with ``register(subparsers)``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from newstrace import __version__
+
+__all__ = ["build_parser", "main"]
+
+# Each module defines ``register(subparsers)`` that adds its parser and sets ``func``.
+COMMAND_MODULES = (
+    "newstrace.cli.scan_cmd",
+    "newstrace.cli.index_cmd",
+    "newstrace.cli.trace_cmd",
+    "newstrace.cli.pan_cmd",
+    "newstrace.cli.eval_cmd",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newstrace",
+        description="Trace news articles to their sources: which derive from which, how, and which passages.",
+    )
+    parser.add_argument("--version", action="version", version=f"newstrace {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

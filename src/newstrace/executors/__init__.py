@@ -1,0 +1,1 @@
+"""Executors own parallelism and I/O; stages never do."""

@@ -1,0 +1,84 @@
+"""Run a per-item function over many items on this machine's cores.
+
+Stages are plain picklable functions, so the same call runs in one process (``workers=1``,
+used by tests and small inputs) or in a process pool.  A later Spark executor maps the
+same functions over partitions.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
+
+__all__ = ["default_workers", "map_items"]
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+def default_workers() -> int:
+    """All cores, as the PAN and scan jobs are CPU-bound."""
+    return max(1, os.cpu_count() or 1)
+
+
+def map_items(
+    func: Callable[[T], U],
+    items: Iterable[T],
+    *,
+    workers: int | None = None,
+    progress: str | None = None,
+    total: int | None = None,
+    chunksize: int = 4,
+) -> Iterator[U]:
+    """Yield ``func(item)`` for every item, in input order.
+
+    Args:
+        func: a picklable, module-level function.
+        items: the inputs.
+        workers: processes to use; ``None`` means all cores, ``1`` runs in this process.
+        progress: a label to show a rich progress bar on stderr, or ``None`` for none.
+        total: the number of items, for the progress bar, when ``items`` has no ``len``.
+        chunksize: items sent to a worker at a time.
+    """
+    workers = default_workers() if workers is None else max(1, workers)
+    items = list(items)
+    total = len(items) if total is None else total
+    bar = _progress(progress, total)
+    try:
+        if workers == 1 or total <= 1:
+            results: Iterable[U] = map(func, items)
+            for r in results:
+                if bar:
+                    bar[0].advance(bar[1])
+                yield r
+            return
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for r in pool.map(func, items, chunksize=chunksize):
+                if bar:
+                    bar[0].advance(bar[1])
+                yield r
+    finally:
+        if bar:
+            bar[0].stop()
+
+
+def _progress(label: str | None, total: int):  # type: ignore[no-untyped-def]
+    if not label:
+        return None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+
+    progress = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = progress.add_task(label, total=total)
+    progress.start()
+    return progress, task
