@@ -1,0 +1,286 @@
+"""Cleaning: normalise the text and remove site boilerplate, keeping a map back to the original.
+
+Web copies of news carry their site's chrome: ad shortcodes (``[ad_1]``), date bars,
+taglines, category crumbs, share widgets, comment prompts, legal disclaimers of automatic
+aggregators, mangled HTML entities (``& nbsp,``).  Left in, they create false reuse between
+unrelated articles of one site and hide true reuse.  Two kinds of evidence remove them:
+
+* general rules on a line's form and place (header and footer zones, a line that is only a
+  date, a shortcode, a widget label or a legal disclaimer), never a list of known lines;
+* across a collection, lines that recur in several documents which otherwise differ
+  (the same tagline on every page of a site) — while lines shared by near-identical
+  documents (a verbatim repost) are content, and are kept.
+
+Every kept character keeps its position in the original (``Document.offsets``) and every
+removed piece is listed with its reason (``Document.removed``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import xxhash
+
+from newstrace.types import Document, Removed
+
+__all__ = ["CleanConfig", "clean", "clean_collection", "line_key", "recurring_lines"]
+
+
+@dataclass(frozen=True, slots=True)
+class CleanConfig:
+    """Cleaning settings.
+
+    ``recurring_min_docs``: a line seen in at least this many otherwise different documents
+    is boilerplate.  ``body_min_words``: a line this long starts the article body; shorter
+    lines before it are the header zone.
+    """
+
+    recurring_min_docs: int = 3
+    recurring_max_words: int = 60
+    body_min_words: int = 15
+    header_max_words: int = 12
+    footer_max_words: int = 10
+
+    def __post_init__(self) -> None:
+        if self.recurring_min_docs < 2:
+            raise ValueError(f"recurring_min_docs must be >= 2, got {self.recurring_min_docs!r}")
+
+
+DEFAULT_CONFIG = CleanConfig()
+
+# -- character-level normalisation ------------------------------------------------------
+
+_CHAR_MAP = {
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u00a0": " ", "\u2009": " ", "\u200a": " ", "\u2002": " ", "\u2003": " ", "\u202f": " ",
+    "\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "", "\u00ad": "",
+    "\t": " ", "\r": "",
+}
+# Entities, proper (``&nbsp;``) and mangled by careless scrapers (``& nbsp,``, ``&nbsp``).
+_ENTITY_RE = re.compile(r"&\s?(#\d{2,5}|#x[0-9a-fA-F]{2,4}|[a-zA-Z]{2,8})\s?[;,]?(?=\W|$)")
+_KNOWN_ENTITIES = frozenset({"nbsp", "amp", "quot", "apos", "lt", "gt", "mdash", "ndash", "hellip",
+                             "rsquo", "lsquo", "rdquo", "ldquo", "copy", "reg", "trade", "laquo", "raquo"})
+
+
+def _normalise_line(raw: str, base: int) -> tuple[str, list[int]]:
+    """Normalise one line; return the text and, per output character, its original offset."""
+    out: list[str] = []
+    pos: list[int] = []
+    i = 0
+    n = len(raw)
+    while i < n:
+        if raw[i] == "&":
+            m = _ENTITY_RE.match(raw, i)
+            if m and (m.group(1).startswith("#") or m.group(1).lower() in _KNOWN_ENTITIES):
+                text = html.unescape("&" + m.group(1) + ";")
+                for ch in text:
+                    ch = _CHAR_MAP.get(ch, ch)
+                    out.extend(ch)
+                    pos.extend([base + i] * len(ch))
+                i = m.end()
+                continue
+        ch = raw[i]
+        mapped = _CHAR_MAP.get(ch)
+        if mapped is None:
+            mapped = unicodedata.normalize("NFKC", ch) if not ch.isascii() else ch
+            mapped = "".join(_CHAR_MAP.get(c, c) for c in mapped)
+        out.extend(mapped)
+        pos.extend([base + i] * len(mapped))
+        i += 1
+    # collapse runs of spaces, and trim
+    text_chars: list[str] = []
+    text_pos: list[int] = []
+    for ch, p in zip(out, pos, strict=True):
+        if ch == " " and (not text_chars or text_chars[-1] == " "):
+            continue
+        text_chars.append(ch)
+        text_pos.append(p)
+    while text_chars and text_chars[-1] == " ":
+        text_chars.pop()
+        text_pos.pop()
+    # a space left before punctuation by a removed entity ("threats . ")
+    text = "".join(text_chars)
+    return text, text_pos
+
+
+# -- line classification ------------------------------------------------------------------
+
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?"
+_DATE_LINE_RE = re.compile(
+    rf"^(?:{_WEEKDAY},?\s+)?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}"
+    rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}})(?:,?\s+\d{{1,2}}:\d{{2}}(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{{2,4}})?)?$",
+    re.IGNORECASE,
+)
+_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("ad shortcode", re.compile(r"^\[(?:ad|ads|advert|advertisement|banner|sponsored)[_ -]?\w*\]$", re.I)),
+    ("ad label", re.compile(r"^(?:advertisement|sponsored(?: content)?|ad|ads by \w+|story continues below(?: advertisement)?)$", re.I)),
+    ("share widget", re.compile(
+        r"^(?:(?:share|tweet|pin(?: it)?|email|print|whatsapp|facebook|twitter|linkedin|telegram|reddit|copy link"
+        r"|share (?:this|on) \w+|share this (?:article|story|post)|click to share[^.]*)[\s|,/•·-]*){1,8}$", re.I)),
+    ("comment prompt", re.compile(
+        r"^(?:leave a (?:comment|reply)|post a comment|add (?:a )?comment|\d+\s+comments?|comments?|"
+        r"join the (?:discussion|conversation)|be the first to comment|you must be logged in to post a comment\.?)$", re.I)),
+    ("category crumbs", re.compile(r"^(?:categor(?:y|ies)|tags?|filed under|posted in|topics?|sections?)\s*:.*$", re.I)),
+    ("breadcrumb", re.compile(r"^(?:home|news)\s*(?:[>»/|›]\s*[\w .'-]+){1,6}$", re.I)),
+    ("date line", _DATE_LINE_RE),
+    ("disclaimer", re.compile(
+        r"(?:denial of responsibility|disclaimer\s*[:!-]|all trademarks belong|all rights reserved|"
+        r"automatic aggregator|we will take necessary action|for any complaint|dmca|"
+        r"this (?:article|story|content) (?:was|is|has been) (?:automatically )?(?:generated|published) from (?:a|an) "
+        r"(?:syndicated|agency) feed|copyright\s*(?:©|\(c\))|©\s*\d{4})", re.I)),
+    ("newsletter prompt", re.compile(
+        r"^(?:subscribe|sign up)(?: (?:to|for) (?:our|the) [\w ]+)?[.!]?$|^(?:read more|related|more articles?|see also|"
+        r"also read|recommended|continue reading)\s*:?.{0,80}$", re.I)),
+)
+_SENTENCE_END_RE = re.compile(r"[.!?…\"')]$")
+_CREDIT_RE = re.compile(r"\b(?:reporting by|editing by|written by|by [A-Z][a-z]+ [A-Z][a-z]+|according to|said)\b")
+
+
+def line_key(line: str) -> int:
+    """A hash of a line's words, case-folded: how recurring lines are counted."""
+    words = _WORD_RE.findall(line.casefold())
+    return xxhash.xxh64_intdigest(" ".join(words)) if words else 0
+
+
+def _rule_reason(line: str) -> str | None:
+    for reason, pattern in _RULES:
+        if reason == "disclaimer":
+            if pattern.search(line):
+                return reason
+        elif pattern.match(line):
+            return reason
+    return None
+
+
+def _split_lines(raw: str) -> list[tuple[int, int]]:
+    """Non-blank lines of ``raw`` as spans (line breaks inside a paragraph are kept as lines)."""
+    return [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", raw) if m.group().strip()]
+
+
+# -- collection-level evidence ---------------------------------------------------------------
+
+
+def recurring_lines(documents: Iterable[Document], config: CleanConfig = DEFAULT_CONFIG) -> frozenset[int]:
+    """Keys of lines that recur across otherwise different documents of the collection.
+
+    A line counts when it appears in ``recurring_min_docs`` documents or more, is short
+    enough to be chrome, and the documents sharing it are mostly *not* copies of each other
+    (mean line-set Jaccard under 0.5 over a sample), so a reposted article keeps its lines.
+    This is a map-reduce over lines, so it runs per shard and merges by summing.
+    """
+    line_docs: dict[int, list[int]] = defaultdict(list)
+    doc_lines: list[frozenset[int]] = []
+    for d_idx, doc in enumerate(documents):
+        keys = set()
+        for s, e in _split_lines(doc.raw):
+            line = doc.raw[s:e]
+            if len(_WORD_RE.findall(line)) > config.recurring_max_words:
+                continue
+            k = line_key(line)
+            if k:
+                keys.add(k)
+        doc_lines.append(frozenset(keys))
+        for k in keys:
+            line_docs[k].append(d_idx)
+    out = set()
+    for k, docs in line_docs.items():
+        if len(docs) < config.recurring_min_docs:
+            continue
+        sample = docs[:12]
+        sims = []
+        for i in range(len(sample)):
+            for j in range(i + 1, len(sample)):
+                a, b = doc_lines[sample[i]], doc_lines[sample[j]]
+                sims.append(len(a & b) / max(1, len(a | b)))
+        if sum(sims) / len(sims) < 0.5:
+            out.add(k)
+    return frozenset(out)
+
+
+# -- per-document cleaning ---------------------------------------------------------------------
+
+
+def clean(doc: Document, recurring: frozenset[int] = frozenset(), config: CleanConfig = DEFAULT_CONFIG) -> Document:
+    """Fill ``doc.text``, ``doc.offsets`` and ``doc.removed`` from ``doc.raw``.
+
+    Paragraphs are joined with a blank line.  Returns the same document, for chaining.
+    """
+    raw = doc.raw
+    lines = _split_lines(raw)
+    reasons: list[str | None] = []
+    norm: list[tuple[str, list[int]]] = []
+    seen_in_doc: Counter[int] = Counter()
+    for s, e in lines:
+        text, pos = _normalise_line(raw[s:e], s)
+        norm.append((text, pos))
+        reason = None
+        if not _WORD_RE.search(text):
+            reason = "no words" if text.strip() else "blank"
+        else:
+            reason = _rule_reason(text.strip())
+        key = line_key(text)
+        if reason is None and key in recurring:
+            reason = "recurring across documents"
+        if reason is None and seen_in_doc[key] and len(_WORD_RE.findall(text)) >= 3:
+            reason = "repeated within document"
+        seen_in_doc[key] += 1
+        reasons.append(reason)
+
+    n_words = [len(_WORD_RE.findall(t)) for t, _ in norm]
+    body = [i for i, r in enumerate(reasons) if r is None and n_words[i] >= config.body_min_words]
+    if body:
+        first, last = body[0], body[-1]
+        # Header zone: keep the headline (the longest short line), drop the rest of the chrome.
+        header = [i for i in range(first) if reasons[i] is None]
+        if header:
+            headline = max(header, key=lambda i: (n_words[i], -i))
+            for i in header:
+                if i != headline and n_words[i] <= config.header_max_words:
+                    reasons[i] = "site header (masthead, tagline or byline chrome)"
+        # Footer zone: short trailing lines that are not sentences or credits.
+        for i in range(last + 1, len(norm)):
+            text = norm[i][0].strip()
+            if reasons[i] is None and n_words[i] <= config.footer_max_words and not (
+                _SENTENCE_END_RE.search(text) and n_words[i] >= 4) and not _CREDIT_RE.search(text):
+                reasons[i] = "site footer"
+
+    chars: list[str] = []
+    offsets: list[int] = []
+    removed: list[Removed] = []
+    prev_end: int | None = None
+    for (s, e), (text, pos), reason in zip(lines, norm, reasons, strict=True):
+        if reason is not None:
+            removed.append(Removed(s, e, raw[s:e], reason))
+            prev_end = None
+            continue
+        if chars:
+            # Keep a wrapped paragraph's single line breaks; anything else is a paragraph break.
+            sep = "\n" if prev_end is not None and raw.count("\n", prev_end, s) == 1 else "\n\n"
+            chars.extend(sep)
+            offsets.extend([s] * len(sep))
+        chars.extend(text)
+        offsets.extend(pos)
+        prev_end = e
+    offsets.append(len(raw))
+    doc.text = "".join(chars)
+    doc.offsets = offsets
+    doc.removed = removed
+    if not doc.title or line_key(doc.title) in {line_key(r.text) for r in removed}:
+        first_line = doc.text.split("\n", 1)[0].strip()
+        doc.title = first_line if 0 < len(first_line) <= 200 else doc.title
+    return doc
+
+
+def clean_collection(documents: Sequence[Document], config: CleanConfig = DEFAULT_CONFIG) -> list[Document]:
+    """Clean every document, using the lines that recur across the collection as evidence."""
+    recurring = recurring_lines(documents, config)
+    return [clean(d, recurring, config) for d in documents]
