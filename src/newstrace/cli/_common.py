@@ -1,0 +1,40 @@
+"""Options and output handling shared by the CLI commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from newstrace.report.output import FORMATS, render
+from newstrace.types import Document, InputError, Relation
+
+__all__ = ["add_db", "add_output", "emit", "report_errors"]
+
+
+def add_db(parser: argparse.ArgumentParser, default: str | None = "newstrace.db") -> None:
+    parser.add_argument("--db", default=default, metavar="PATH",
+                        help=f"SQLite store (default: {default or 'a temporary store'})")
+
+
+def add_output(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE instead of stdout")
+    parser.add_argument("--workers", type=int, default=None, help="processes to use (default: all cores)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
+
+
+def report_errors(errors: list[InputError]) -> None:
+    """One line per skipped input on stderr: the input and the reason."""
+    for e in errors:
+        print(f"newstrace: skipped {e.path}: {e.reason}", file=sys.stderr)
+
+
+def emit(args: argparse.Namespace, documents: list[Document], relations: list[Relation],
+         errors: list[InputError], stats: dict) -> None:  # type: ignore[type-arg]
+    text = render(args.format, documents, relations, errors, stats)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"newstrace: wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)

@@ -1,0 +1,36 @@
+"""``newstrace trace FILE``: the sources of one article, against the index."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from newstrace.cli._common import add_db, add_output, emit, report_errors
+from newstrace.pipeline import trace
+from newstrace.store import Store
+
+__all__ = ["register", "trace_cli"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("trace", help="find the sources of one article in the index",
+                       description="Report which indexed articles the given article derives from (or which derive "
+                                   "from it), with aligned passages. The article is not added to the index.")
+    p.add_argument("file", metavar="FILE", help="the article (.txt, .html, .jsonl or .warc)")
+    add_db(p)
+    add_output(p)
+    p.set_defaults(func=trace_cli)
+
+
+def trace_cli(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    if not Path(args.db).exists():
+        print(f"newstrace: no index at {args.db}: build one with 'newstrace index add PATH --db {args.db}'",
+              file=sys.stderr)
+        return 2
+    with Store(args.db) as store:
+        result = trace(store, args.file, workers=args.workers)
+    report_errors(result.errors)
+    emit(args, result.documents, result.relations, result.errors, result.stats)
+    return 0 if result.documents else 1

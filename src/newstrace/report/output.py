@@ -1,0 +1,141 @@
+"""Renderers for scan and trace results: JSON (documented in docs/output.md), CSV, Markdown, terminal.
+
+All four render the same ``ScanResult``; none recomputes anything.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from newstrace import __version__
+from newstrace.store import relation_to_dict
+from newstrace.types import Document, InputError, Relation
+
+__all__ = ["FORMATS", "render", "to_dict"]
+
+FORMATS = ("table", "json", "csv", "md")
+
+
+def _document_dict(d: Document) -> dict[str, Any]:
+    return {
+        "id": d.id, "path": d.path, "title": d.title, "url": d.url, "site": d.site,
+        "published": d.published, "language": d.language, "text": d.text,
+        "removed": [{"text": r.text, "reason": r.reason, "span": [r.start, r.end]} for r in d.removed],
+    }
+
+
+def to_dict(documents: list[Document], relations: list[Relation], errors: list[InputError],
+            stats: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON document described in docs/output.md."""
+    return {
+        "newstrace_version": __version__,
+        "documents": [_document_dict(d) for d in documents],
+        "relations": [relation_to_dict(r) for r in relations],
+        "errors": [{"path": e.path, "reason": e.reason} for e in errors],
+        "summary": dict(stats or {}),
+    }
+
+
+def _csv(relations: list[Relation]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["source", "target", "type", "confidence", "direction", "source_coverage", "target_coverage",
+                "passage", "source_start", "source_end", "target_start", "target_end", "similarity"])
+    for r in relations:
+        for i, p in enumerate(r.passages):
+            w.writerow([r.source, r.target, r.type, r.confidence, r.direction.decided_by, r.source_coverage,
+                        r.target_coverage, i, *p.source_span, *p.target_span, p.similarity])
+    return buf.getvalue()
+
+
+def _short(text: str, n: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _markdown(documents: list[Document], relations: list[Relation], errors: list[InputError],
+              stats: dict[str, Any]) -> str:
+    lines = ["# newstrace report", "", f"{len(documents)} documents, {len(relations)} relations, "
+             f"{len(errors)} inputs skipped.", "", "## Relations", ""]
+    if relations:
+        lines += ["| source | target | type | confidence | direction | source cov. | target cov. | passages |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for r in relations:
+            lines.append(f"| {r.source} | {r.target} | {r.type} | {r.confidence:.2f} | {r.direction.decided_by}: "
+                         f"{r.direction.note} | {r.source_coverage:.0%} | {r.target_coverage:.0%} | {len(r.passages)} |")
+        for r in relations:
+            lines += ["", f"### {r.source} → {r.target} ({r.type})", ""]
+            for p in r.passages:
+                lines.append(f"- source {p.source_span} ↔ target {p.target_span}, similarity {p.similarity:.2f}: "
+                             f"“{_short(p.source_text, 70)}” ↔ “{_short(p.target_text, 70)}”")
+    else:
+        lines.append("No reuse found.")
+    lines += ["", "## Documents", "", "| id | title | language | published | removed |", "|---|---|---|---|---|"]
+    for d in documents:
+        lines.append(f"| {d.id} | {_short(d.title or '', 60)} | {d.language or ''} | {d.published or ''} | {len(d.removed)} |")
+    if errors:
+        lines += ["", "## Skipped inputs", ""] + [f"- {e.path}: {e.reason}" for e in errors]
+    return "\n".join(lines) + "\n"
+
+
+def _table(documents: list[Document], relations: list[Relation], errors: list[InputError],
+           stats: dict[str, Any]) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(record=True, width=140, file=io.StringIO())
+    t = Table(title=f"Relations ({len(relations)})", show_lines=False)
+    for col in ("source → target", "type", "conf.", "direction (evidence)", "src cov.", "tgt cov.", "passages"):
+        t.add_column(col, overflow="fold")
+    for r in relations:
+        t.add_row(f"{r.source} → {r.target}", r.type, f"{r.confidence:.2f}",
+                  f"{r.direction.decided_by}: {r.direction.note}", f"{r.source_coverage:.0%}",
+                  f"{r.target_coverage:.0%}", str(len(r.passages)))
+    console.print(t)
+    for r in relations:
+        pt = Table(title=f"{r.source} → {r.target}: aligned passages", show_lines=True)
+        pt.add_column("source span")
+        pt.add_column("source text", ratio=1)
+        pt.add_column("target span")
+        pt.add_column("target text", ratio=1)
+        pt.add_column("sim.")
+        for p in r.passages:
+            pt.add_row(f"{p.source_span[0]}–{p.source_span[1]}", _short(p.source_text, 160),
+                       f"{p.target_span[0]}–{p.target_span[1]}", _short(p.target_text, 160), f"{p.similarity:.2f}")
+        console.print(pt)
+    dt = Table(title=f"Documents ({len(documents)})")
+    for col in ("id", "title", "lang", "published", "removed boilerplate"):
+        dt.add_column(col, overflow="fold")
+    for d in documents:
+        reasons: dict[str, int] = {}
+        for x in d.removed:
+            reasons[x.reason] = reasons.get(x.reason, 0) + 1
+        dt.add_row(d.id, _short(d.title or "", 60), d.language or "", d.published or "",
+                   ", ".join(f"{k} ×{v}" for k, v in reasons.items()) or "–")
+    console.print(dt)
+    summary = (f"{stats.get('documents', len(documents))} documents, {len(relations)} relations, "
+               f"{len(errors)} inputs skipped")
+    if "seconds" in stats:
+        summary += f", {stats['seconds']:.2f} s"
+    console.print(summary)
+    for e in errors:
+        console.print(f"[red]skipped[/red] {e.path}: {e.reason}")
+    return console.export_text()
+
+
+def render(fmt: str, documents: list[Document], relations: list[Relation], errors: list[InputError],
+           stats: dict[str, Any] | None = None) -> str:
+    """Render a result in one of ``FORMATS``."""
+    stats = stats or {}
+    if fmt == "json":
+        return json.dumps(to_dict(documents, relations, errors, stats), ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        return _csv(relations)
+    if fmt == "md":
+        return _markdown(documents, relations, errors, stats)
+    if fmt == "table":
+        return _table(documents, relations, errors, stats)
+    raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

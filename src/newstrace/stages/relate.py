@@ -1,0 +1,194 @@
+"""Relations: from aligned passages to "target derives from source, how, and which way".
+
+The type comes from how the aligned wording compares:
+
+* ``verbatim``: the aligned passages are copies (nearly every target word lies in a word
+  5-gram the source shares);
+* ``near-duplicate``: mostly copied, with light edits;
+* ``summary``: one side condenses the other (the aligner's summary strategy, or aligned
+  source text several times longer than the aligned target text);
+* ``spun``: the sentence structure survives word for word while many words are swapped —
+  the signature of synonym-substitution spinners (high word-sequence similarity, few shared
+  5-grams);
+* ``paraphrase``: the passages correspond but are reworded throughout.
+
+Direction is decided by the strongest evidence available, in this order: publication dates;
+rewrite artefacts present on one side only (mangled HTML entities, misplaced quotation marks
+left by spinners, ad shortcodes and aggregator disclaimers of scraper sites); containment
+(a truncated or partial copy is fully covered by a longer text).  The evidence is reported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from newstrace.stages.align import AlignConfig, align
+from newstrace.stages.text import WORD_RE
+from newstrace.types import Alignment, Direction, Document, Passage, Relation
+
+__all__ = ["RelateConfig", "relate", "rewrite_artefacts"]
+
+
+@dataclass(frozen=True, slots=True)
+class RelateConfig:
+    """Relation thresholds (calibrated on the sample articles and BBC News; docs/calibration.md)."""
+
+    min_target_chars: int = 150
+    min_similarity: float = 0.3
+    verbatim_copy: float = 0.95
+    near_duplicate_copy: float = 0.6
+    spun_sequence: float = 0.3
+    summary_ratio: float = 2.5
+    containment_gap: float = 0.25
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.near_duplicate_copy <= self.verbatim_copy <= 1:
+            raise ValueError("need 0 <= near_duplicate_copy <= verbatim_copy <= 1")
+
+
+DEFAULT_CONFIG = RelateConfig()
+
+_ARTEFACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("mangled HTML entities", re.compile(r"&\s+(?:nbsp|amp|quot|rsquo|ldquo|rdquo)\b|&(?:nbsp|amp|quot)(?![;\w])", re.I)),
+    ("ad shortcodes", re.compile(r"\[ad_\d+\]")),
+    ("aggregator disclaimer", re.compile(r"automatic aggregator|denial of responsibility", re.I)),
+)
+
+
+def _misplaced_quotes(text: str) -> int:
+    """Closing quotation marks that open a quote: two ” with no “ between them in a paragraph.
+
+    Spinners and careless converters replace every double quote with the closing glyph.
+    """
+    count = 0
+    for para in text.split("\n"):
+        last = ""
+        for ch in para:
+            if ch in "\u201c\u201d":
+                if ch == "\u201d" and last == "\u201d":
+                    count += 1
+                last = ch
+    return count
+
+
+def _artefact_counts(doc: Document) -> dict[str, int]:
+    counts = {name: len(pattern.findall(doc.raw)) for name, pattern in _ARTEFACTS}
+    counts["misplaced quotation marks"] = _misplaced_quotes(doc.raw)
+    return {k: v for k, v in counts.items() if v}
+
+
+def rewrite_artefacts(doc: Document) -> list[str]:
+    """Traces a rewriting or scraping tool leaves in a text, each with its count."""
+    return [f"{name} ({n})" for name, n in _artefact_counts(doc).items()]
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in WORD_RE.findall(text)]
+
+
+def _copy_fraction(src: list[str], tgt: list[str], n: int = 5) -> float:
+    """Share of target words inside a word n-gram the source also has."""
+    if len(tgt) < n:
+        return 1.0 if tgt and tgt == src else 0.0
+    grams = {tuple(src[i : i + n]) for i in range(len(src) - n + 1)}
+    covered = [False] * len(tgt)
+    for i in range(len(tgt) - n + 1):
+        if tuple(tgt[i : i + n]) in grams:
+            for j in range(i, i + n):
+                covered[j] = True
+    return sum(covered) / len(tgt)
+
+
+def _coverage(spans: list[tuple[int, int]], length: int) -> float:
+    if length <= 0:
+        return 0.0
+    total, end = 0, -1
+    for s, e in sorted(spans):
+        s = max(s, end)
+        if e > s:
+            total += e - s
+            end = e
+    return min(1.0, total / length)
+
+
+def _classify(alignments: list[Alignment], passages: list[Passage], config: RelateConfig) -> tuple[str, list[str]]:
+    src_words = [_words(p.source_text) for p in passages]
+    tgt_words = [_words(p.target_text) for p in passages]
+    n_tgt = sum(len(w) for w in tgt_words) or 1
+    copy = sum(_copy_fraction(s, t) * len(t) for s, t in zip(src_words, tgt_words, strict=True)) / n_tgt
+    seq = sum(SequenceMatcher(None, s, t, autojunk=False).ratio() * len(t)
+              for s, t in zip(src_words, tgt_words, strict=True)) / n_tgt
+    src_len = sum(p.source_span[1] - p.source_span[0] for p in passages)
+    tgt_len = sum(p.target_span[1] - p.target_span[0] for p in passages)
+    evidence = [f"{copy:.0%} of aligned target words in shared 5-grams",
+                f"word-sequence similarity {seq:.2f}"]
+    if any(a.method == "summary" for a in alignments) or src_len >= config.summary_ratio * max(1, tgt_len):
+        evidence.append(f"aligned source text {src_len / max(1, tgt_len):.1f}x the target's")
+        return "summary", evidence
+    if copy >= config.verbatim_copy:
+        return "verbatim", evidence
+    if copy >= config.near_duplicate_copy:
+        return "near-duplicate", evidence
+    if seq >= config.spun_sequence:
+        return "spun", evidence
+    return "paraphrase", evidence
+
+
+def _direction(a: Document, b: Document, cov_a: float, cov_b: float, kind: str,
+               config: RelateConfig) -> tuple[Document, Document, Direction]:
+    """Return (source, target, why)."""
+    if a.published and b.published and a.published != b.published:
+        src, tgt = (a, b) if a.published < b.published else (b, a)
+        return src, tgt, Direction("published-date", f"{src.id} published {src.published}, {tgt.id} {tgt.published}")
+    art_a, art_b = _artefact_counts(a), _artefact_counts(b)
+    if set(art_a) != set(art_b) and (set(art_a) > set(art_b) or set(art_b) > set(art_a)):
+        # One side shows every kind of trace the other shows, and more.
+        src, tgt = (b, a) if len(art_a) > len(art_b) else (a, b)
+        shown = ", ".join(rewrite_artefacts(tgt))
+        other = ", ".join(rewrite_artefacts(src)) or "none"
+        return src, tgt, Direction("rewrite-artefacts", f"{tgt.id} shows {shown}; {src.id} {other}")
+    if kind == "summary":
+        src, tgt = (a, b) if len(a.text) >= len(b.text) else (b, a)
+        return src, tgt, Direction("containment", f"{tgt.id} condenses {src.id}")
+    if abs(cov_a - cov_b) >= config.containment_gap:
+        src, tgt = (b, a) if cov_a > cov_b else (a, b)
+        return src, tgt, Direction(
+            "containment", f"{tgt.id} is {max(cov_a, cov_b):.0%} covered by {src.id}, "
+            f"which is only {min(cov_a, cov_b):.0%} covered: a partial copy")
+    src, tgt = (a, b) if len(a.text) >= len(b.text) else (b, a)
+    return src, tgt, Direction("undetermined", "no dates, artefacts or containment tell the order; longer text shown as source")
+
+
+def relate(a: Document, b: Document, config: RelateConfig = DEFAULT_CONFIG,
+           align_config: AlignConfig | None = None) -> Relation | None:
+    """The reuse relation between two cleaned documents, or ``None`` if there is none."""
+    # The longer text is aligned as the source so that the summary strategy can apply.
+    long_doc, short_doc = (a, b) if len(a.text) >= len(b.text) else (b, a)
+    alignments = align(long_doc.text, short_doc.text, align_config,
+                       source_language=long_doc.language or "en", target_language=short_doc.language or "en")
+    alignments = [x for x in alignments if x.similarity >= config.min_similarity]
+    if not alignments or sum(x.target_span[1] - x.target_span[0] for x in alignments) < config.min_target_chars:
+        return None
+    cov_long = _coverage([x.source_span for x in alignments], len(long_doc.text))
+    cov_short = _coverage([x.target_span for x in alignments], len(short_doc.text))
+    passages = [
+        Passage(x.source_span, x.target_span, long_doc.text[x.source_span[0]:x.source_span[1]],
+                short_doc.text[x.target_span[0]:x.target_span[1]], x.similarity)
+        for x in alignments
+    ]
+    kind, evidence = _classify(alignments, passages, config)
+    src, tgt, direction = _direction(long_doc, short_doc, cov_long, cov_short, kind, config)
+    if src is not long_doc:  # flip the passages' sides
+        passages = [Passage(p.target_span, p.source_span, p.target_text, p.source_text, p.similarity) for p in passages]
+        cov_src, cov_tgt = cov_short, cov_long
+    else:
+        cov_src, cov_tgt = cov_long, cov_short
+    passages.sort(key=lambda p: p.target_span)
+    mean_sim = sum(p.similarity * (p.target_span[1] - p.target_span[0]) for p in passages) / max(
+        1, sum(p.target_span[1] - p.target_span[0] for p in passages))
+    amount = min(1.0, sum(p.target_span[1] - p.target_span[0] for p in passages) / 1000)
+    confidence = round(min(1.0, 0.6 * mean_sim + 0.4 * amount + (0.1 if kind == "verbatim" else 0.0)), 3)
+    return Relation(src.id, tgt.id, kind, confidence, direction, round(cov_src, 4), round(cov_tgt, 4),
+                    tuple(passages), tuple(evidence))

@@ -1,0 +1,197 @@
+"""The embedded store: SQLite, versioned schema, transactional writes.
+
+One file holds the cleaned documents, their sketches (for candidate search against the
+index) and the relations found.  Every batch is written in one transaction, so a crash
+leaves the store as it was before the batch, and a re-run skips documents already stored
+(documents are keyed by id and content hash: re-adding is idempotent, a changed text
+replaces the old version).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import xxhash
+
+from newstrace.errors import StoreError
+from newstrace.stages.candidates import Fingerprint
+from newstrace.types import Direction, Document, Passage, Relation, Removed
+
+__all__ = ["SCHEMA_VERSION", "Store"]
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    path TEXT, title TEXT, url TEXT, site TEXT, published TEXT, language TEXT,
+    raw TEXT NOT NULL, text TEXT NOT NULL,
+    offsets TEXT NOT NULL, removed TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS fingerprints (
+    doc_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS relations (
+    source TEXT NOT NULL, target TEXT NOT NULL,
+    type TEXT NOT NULL, confidence REAL NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (source, target)
+);
+CREATE TABLE IF NOT EXISTS checked_pairs (a TEXT NOT NULL, b TEXT NOT NULL, PRIMARY KEY (a, b));
+"""
+
+
+def content_hash(doc: Document) -> str:
+    return xxhash.xxh64_hexdigest(doc.raw)
+
+
+class Store:
+    """A newstrace index in one SQLite file.  Use as a context manager."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        try:
+            self.conn = sqlite3.connect(self.path)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open store {self.path!r}: {exc}") from exc
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        try:
+            with self.conn:
+                self.conn.executescript(_SCHEMA)
+                row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+                if row is None:
+                    self.conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                elif int(row[0]) != SCHEMA_VERSION:
+                    raise StoreError(f"store {self.path!r} has schema version {row[0]}, this newstrace "
+                                     f"reads version {SCHEMA_VERSION}: re-index into a new --db file")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path!r} is not a newstrace store: {exc}") from exc
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self.conn:
+            yield self.conn
+
+    # -- documents ----------------------------------------------------------------------
+
+    def stored_hashes(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT id, content_hash FROM documents"))
+
+    def put_documents(self, docs: Iterable[tuple[Document, Fingerprint]]) -> int:
+        """Insert or replace documents with their fingerprints, in one transaction."""
+        n = 0
+        with self.transaction() as c:
+            for doc, fp in docs:
+                c.execute("DELETE FROM relations WHERE source = ? OR target = ?", (doc.id, doc.id))
+                c.execute("DELETE FROM checked_pairs WHERE a = ? OR b = ?", (doc.id, doc.id))
+                c.execute(
+                    "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (doc.id, content_hash(doc), doc.path, doc.title, doc.url, doc.site, doc.published,
+                     doc.language, doc.raw, doc.text, json.dumps(doc.offsets),
+                     json.dumps([[r.start, r.end, r.text, r.reason] for r in doc.removed])),
+                )
+                c.execute("INSERT OR REPLACE INTO fingerprints VALUES (?, ?)", (doc.id, json.dumps(
+                    {"shingles": fp.shingles, "sentences": fp.sentences,
+                     "sentence_terms": [sorted(t) for t in fp.sentence_terms]})))
+                n += 1
+        return n
+
+    def document_ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM documents ORDER BY id")]
+
+    def get_documents(self, ids: Iterable[str] | None = None) -> list[Document]:
+        cols = "id, path, title, url, site, published, language, raw, text, offsets, removed"
+        if ids is None:
+            rows = self.conn.execute(f"SELECT {cols} FROM documents ORDER BY id").fetchall()
+        else:
+            wanted = list(ids)
+            rows = []
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i : i + 500]
+                rows += self.conn.execute(
+                    f"SELECT {cols} FROM documents WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+            order = {d: k for k, d in enumerate(wanted)}
+            rows.sort(key=lambda r: order[r[0]])
+        return [
+            Document(id=r[0], path=r[1], title=r[2], url=r[3], site=r[4], published=r[5], language=r[6],
+                     raw=r[7], text=r[8], offsets=json.loads(r[9]),
+                     removed=[Removed(*x) for x in json.loads(r[10])])
+            for r in rows
+        ]
+
+    def get_fingerprints(self) -> list[Fingerprint]:
+        out = []
+        for doc_id, data in self.conn.execute("SELECT doc_id, data FROM fingerprints ORDER BY doc_id"):
+            d = json.loads(data)
+            out.append(Fingerprint(doc_id, d["shingles"], d["sentences"], [frozenset(t) for t in d["sentence_terms"]]))
+        return out
+
+    # -- relations ----------------------------------------------------------------------
+
+    def checked(self) -> set[tuple[str, str]]:
+        return set(self.conn.execute("SELECT a, b FROM checked_pairs"))
+
+    def put_relations(self, checked: Iterable[tuple[str, str]], relations: Iterable[Relation]) -> None:
+        """Record the pairs compared and the relations found, in one transaction."""
+        with self.transaction() as c:
+            c.executemany("INSERT OR IGNORE INTO checked_pairs VALUES (?, ?)", list(checked))
+            for r in relations:
+                c.execute("DELETE FROM relations WHERE (source = ? AND target = ?) OR (source = ? AND target = ?)",
+                          (r.source, r.target, r.target, r.source))
+                c.execute("INSERT INTO relations VALUES (?,?,?,?,?)",
+                          (r.source, r.target, r.type, r.confidence, json.dumps(relation_to_dict(r))))
+
+    def get_relations(self, doc_ids: Iterable[str] | None = None) -> list[Relation]:
+        rows = self.conn.execute("SELECT source, target, data FROM relations ORDER BY source, target").fetchall()
+        wanted = set(doc_ids) if doc_ids is not None else None
+        return [relation_from_dict(json.loads(d)) for s, t, d in rows
+                if wanted is None or s in wanted or t in wanted]
+
+
+def relation_to_dict(r: Relation) -> dict:  # type: ignore[type-arg]
+    """The JSON form of a relation (docs/output.md)."""
+    return {
+        "source": r.source, "target": r.target, "type": r.type, "confidence": r.confidence,
+        "direction": {"decided_by": r.direction.decided_by, "note": r.direction.note},
+        "source_coverage": r.source_coverage, "target_coverage": r.target_coverage,
+        "evidence": list(r.evidence),
+        "passages": [
+            {"source_span": list(p.source_span), "target_span": list(p.target_span),
+             "source_text": p.source_text, "target_text": p.target_text, "similarity": p.similarity,
+             "changes": [
+                 {"kind": c.kind, "severity": c.severity, "source_span": list(c.source_span),
+                  "target_span": list(c.target_span), "source_text": c.source_text,
+                  "target_text": c.target_text, "explanation": c.explanation} for c in p.changes]}
+            for p in r.passages
+        ],
+    }
+
+
+def relation_from_dict(d: dict) -> Relation:  # type: ignore[type-arg]
+    return Relation(
+        d["source"], d["target"], d["type"], d["confidence"],
+        Direction(d["direction"]["decided_by"], d["direction"]["note"]),
+        d["source_coverage"], d["target_coverage"],
+        tuple(Passage(tuple(p["source_span"]), tuple(p["target_span"]), p["source_text"], p["target_text"],  # type: ignore[arg-type]
+                      p["similarity"]) for p in d["passages"]),
+        tuple(d.get("evidence", ())),
+    )

@@ -1,0 +1,27 @@
+"""Shared fixtures: where the shared data lives, and skips with a clear message when it is absent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SEEDS = SHARED / "seeds"
+DATA = SHARED / "data"
+
+
+def require(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"shared data not found at {path}: place ../shared beside the repository to run this test")
+    return path
+
+
+@pytest.fixture
+def seeds_dir() -> Path:
+    return require(SEEDS)
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return require(DATA)

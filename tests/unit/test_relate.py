@@ -1,0 +1,93 @@
+"""Candidates and relations on small invented articles."""
+
+from __future__ import annotations
+
+from newstrace.stages.candidates import find_candidates, fingerprint
+from newstrace.stages.clean import clean
+from newstrace.stages.relate import relate, rewrite_artefacts
+from newstrace.types import Document
+
+ORIGINAL = """Harbour authority approves new ferry terminal
+
+The harbour authority approved a new ferry terminal on Monday, ending a three-year dispute with fishing crews over berth space.
+The terminal will handle up to twelve crossings a day to the islands and is expected to open in the spring of 2027.
+Fishing crews had argued that the original plans would push their boats into the shallow eastern basin.
+Under the approved design, the fleet keeps its berths along the northern quay and gains a new fuel dock.
+The project is funded by a regional transport grant and a loan from the national development bank.
+Construction is due to begin in October, once the dredging contract has been awarded."""
+
+SPUN = """Harbour authority approves new ferry terminal
+
+The port authority endorsed a fresh ferry terminal on Monday, finishing a three-year conflict with fishing teams over berth room.
+The terminal will manage up to twelve crossings each day to the islands and is anticipated to open in the spring of 2027.
+Fishing teams had claimed that the initial plans would drive their vessels into the shallow eastern basin.
+Under the endorsed layout, the fleet retains its berths along the northern quay and acquires a brand new fuel dock.
+The scheme is financed by a regional transport grant and a loan from the national development bank.
+Building is due to start in October, once the dredging contract has been granted."""
+
+UNRELATED = """Orchestra names new conductor
+
+The city orchestra has appointed a 34-year-old violinist as its principal conductor from next season.
+She has led the youth ensemble for six years and toured with it across four continents.
+Her first programme will pair a new commission with two symphonies from the late classical period.
+The board said the appointment followed an international search that drew more than ninety applicants."""
+
+
+def doc(doc_id: str, raw: str, **kw: str) -> Document:
+    return clean(Document(id=doc_id, raw=raw, language="en", **kw))
+
+
+def test_candidates_find_exact_and_spun_copies_but_not_unrelated() -> None:
+    docs = [doc("orig", ORIGINAL), doc("copy", ORIGINAL), doc("spun", SPUN), doc("other", UNRELATED)]
+    pairs = find_candidates([fingerprint(d) for d in docs])
+    assert "shingles" in pairs[("copy", "orig")]
+    assert ("orig", "spun") in pairs
+    assert not any("other" in p for p in pairs)
+
+
+def test_verbatim_copy_is_verbatim() -> None:
+    r = relate(doc("a", ORIGINAL), doc("b", ORIGINAL + "\n\nMore on this story soon from our harbour reporter."))
+    assert r is not None
+    assert r.type == "verbatim"
+    assert r.source_coverage > 0.9
+
+
+def test_spun_copy_is_spun_and_passages_stay_in_bounds() -> None:
+    a, b = doc("orig", ORIGINAL), doc("spun", SPUN)
+    r = relate(a, b)
+    assert r is not None
+    assert r.type == "spun"
+    for p in r.passages:
+        src = a if r.source == "orig" else b
+        tgt = b if r.target == "spun" else a
+        assert 0 <= p.source_span[0] < p.source_span[1] <= len(src.text)
+        assert 0 <= p.target_span[0] < p.target_span[1] <= len(tgt.text)
+        assert src.text[p.source_span[0]:p.source_span[1]] == p.source_text
+
+
+def test_unrelated_articles_have_no_relation() -> None:
+    assert relate(doc("a", ORIGINAL), doc("b", UNRELATED)) is None
+
+
+def test_direction_by_publication_date() -> None:
+    r = relate(doc("late", ORIGINAL, published="2024-03-02"), doc("early", SPUN, published="2024-03-01"))
+    assert r is not None
+    assert (r.source, r.target) == ("early", "late")
+    assert r.direction.decided_by == "published-date"
+
+
+def test_direction_by_rewrite_artefacts() -> None:
+    mangled = SPUN.replace("fuel dock.", "fuel dock. & nbsp,").replace("Building is", "Building & nbsp, is")
+    r = relate(doc("orig", ORIGINAL), doc("spun", mangled))
+    assert r is not None
+    assert (r.source, r.target) == ("orig", "spun")
+    assert r.direction.decided_by == "rewrite-artefacts"
+    assert rewrite_artefacts(doc("spun", mangled))
+
+
+def test_direction_by_containment_for_a_truncated_copy() -> None:
+    truncated = "\n".join(ORIGINAL.split("\n")[:5])
+    r = relate(doc("full", ORIGINAL + "\n" + UNRELATED.split("\n", 2)[2]), doc("part", truncated))
+    assert r is not None
+    assert (r.source, r.target) == ("full", "part")
+    assert r.direction.decided_by == "containment"
