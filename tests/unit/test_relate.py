@@ -18,12 +18,12 @@ Construction is due to begin in October, once the dredging contract has been awa
 
 SPUN = """Harbour authority approves new ferry terminal
 
-The port authority endorsed a fresh ferry terminal on Monday, finishing a three-year conflict with fishing teams over berth room.
-The terminal will manage up to twelve crossings each day to the islands and is anticipated to open in the spring of 2027.
-Fishing teams had claimed that the initial plans would drive their vessels into the shallow eastern basin.
-Under the endorsed layout, the fleet retains its berths along the northern quay and acquires a brand new fuel dock.
-The scheme is financed by a regional transport grant and a loan from the national development bank.
-Building is due to start in October, once the dredging contract has been granted."""
+On Monday the harbour body endorsed a fresh ferry terminal, finishing a three-year row with fishing crews about berth room.
+That terminal is set to manage as many as twelve crossings each day toward the islands and is anticipated to open during spring 2027.
+Fishing crews had claimed the initial plans might drive their boats toward the shallow eastern basin.
+Beneath the endorsed design, that fleet retains its berths on the northern quay and acquires a brand new fuel dock.
+This project is financed through a regional transport subsidy plus a loan from the national development bank.
+Building is due to start in October, when the dredging contract has been granted."""
 
 UNRELATED = """Orchestra names new conductor
 

@@ -47,6 +47,10 @@ class AlignConfig:
     trim_ngram: int = 3
     trim_min_shared: float = 0.5
     adaptive: bool = True
+    summary_window: int = 500
+    summary_cosine: float = 0.25
+    summary_coverage: float = 0.6
+    summary_whole: bool = True
 
     def __post_init__(self) -> None:
         for name in ("seed_cosine", "seed_dice", "validation"):
@@ -263,6 +267,49 @@ def _trim(src: Tokens, tgt: Tokens, f: _Fragment, n: int, min_shared: float) -> 
     return s_new, t_new
 
 
+def _vec(m: sparse.csr_matrix, rng: tuple[int, int]) -> np.ndarray:
+    return np.asarray(m[rng[0] : rng[1] + 1].sum(axis=0)).ravel()
+
+
+def _cos(a: np.ndarray, b: np.ndarray) -> float:
+    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    return float(a @ b) / (na * nb) if na and nb else 0.0
+
+
+def _summaries(space: _Space, src: Tokens, tgt: Tokens, config: AlignConfig) -> list[tuple[tuple[int, int], float]]:
+    """Target regions that condense the whole source: (sentence range, cosine with the source)."""
+    doc = np.asarray(space.src.sum(axis=0)).ravel()
+    present = doc > 0
+    src_len = src.sentences[-1].end - src.sentences[0].start
+    n = len(tgt.sentences)
+    passing: list[tuple[int, int]] = []
+    for i in range(n):
+        j = i
+        while j < n - 1 and tgt.sentences[j].end - tgt.sentences[i].start < config.summary_window:
+            j += 1
+        w = _vec(space.tgt, (i, j))
+        mass = float(w.sum())
+        if mass > 0 and src_len >= config.summary_ratio * (tgt.sentences[j].end - tgt.sentences[i].start):
+            cov = float(w[present].sum()) / mass
+            if cov >= config.summary_coverage and _cos(w, doc) >= config.summary_cosine:
+                passing.append((i, j))
+        if j == n - 1:
+            break
+    regions: list[list[int]] = []
+    for i, j in passing:
+        if regions and i <= regions[-1][1] + 1:
+            regions[-1][1] = max(regions[-1][1], j)
+        else:
+            regions.append([i, j])
+    out = []
+    for i, j in regions:
+        t0, t1 = tgt.sentences[i].start, tgt.sentences[j].end
+        if src_len < config.summary_ratio * (t1 - t0):
+            continue
+        out.append(((i, j), _cos(_vec(space.tgt, (i, j)), doc)))
+    return out
+
+
 def align_tokens(src: Tokens, tgt: Tokens, config: AlignConfig = DEFAULT_CONFIG) -> list[Alignment]:
     """Align two tokenised texts (see :func:`align`)."""
     if not src.sentences or not tgt.sentences:
@@ -278,19 +325,30 @@ def align_tokens(src: Tokens, tgt: Tokens, config: AlignConfig = DEFAULT_CONFIG)
         rel = config.seed_relative
         mask &= (masked >= rel * best_src) & (masked >= rel * best_tgt)
     seeds = [(int(i), int(j)) for i, j in zip(*np.nonzero(mask), strict=True)]
-    if not seeds:
-        return []
-    frags = _run(space, seeds, src, tgt, config.max_gap, config)
+    frags: list[_Fragment] = []
     method = "lexical"
-    if config.adaptive:
-        wide = _run(space, seeds, src, tgt, config.summary_max_gap, config)
-        if wide and _length(src, wide, "src") >= config.summary_ratio * max(1, _length(tgt, wide, "tgt")):
-            frags, method = wide, "summary"
+    if seeds:
+        frags = _run(space, seeds, src, tgt, config.max_gap, config)
+        if config.adaptive:
+            wide = _run(space, seeds, src, tgt, config.summary_max_gap, config)
+            if wide and _length(src, wide, "src") >= config.summary_ratio * max(1, _length(tgt, wide, "tgt")):
+                frags, method = wide, "summary"
     out = []
+    whole = (src.sentences[0].start, src.sentences[-1].end)
+    if config.summary_cosine > 0:
+        for (i, j), sim in _summaries(space, src, tgt, config):
+            region = _vec(space.tgt, (i, j))
+            rivals = [f for f in frags if _overlap(f.tgt, (i, j))]
+            if any(_cos(region, _vec(space.src, f.src)) >= sim for f in rivals if method == "lexical"):
+                continue
+            frags = [f for f in frags if not _overlap(f.tgt, (i, j))]
+            out.append(Alignment(whole, (tgt.sentences[i].start, tgt.sentences[j].end), round(sim, 4), "summary"))
     for f in frags:
         s_span, t_span = _trim(src, tgt, f, config.trim_ngram, config.trim_min_shared)
+        if method == "summary" and config.summary_whole:
+            s_span = whole
         out.append(Alignment(s_span, t_span, round(min(1.0, f.similarity), 4), method))
-    return out
+    return sorted(out, key=lambda a: a.target_span)
 
 
 def align(source_text: str, target_text: str, config: AlignConfig | None = None, *,

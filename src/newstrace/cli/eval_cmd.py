@@ -1,0 +1,120 @@
+"""``newstrace eval``: measure newstrace on public benchmarks (``eval pan``: PAN text alignment)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+__all__ = ["register", "render_pan_table"]
+
+
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return n
+
+
+def _class_list(value: str) -> list[str]:
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError("expected a comma-separated list of classes, e.g. 02,03")
+    return items
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "eval",
+        help="evaluate newstrace on a benchmark",
+        description="Evaluate newstrace on a public benchmark and print its measures.",
+    )
+    sub = parser.add_subparsers(dest="benchmark", metavar="BENCHMARK")
+    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
+
+    pan = sub.add_parser(
+        "pan",
+        help="PAN text alignment: plagdet, precision, recall, granularity per class",
+        description=(
+            "Run the aligner on a PAN text-alignment corpus (e.g. PAN 2013 training) and score it "
+            "with the official PAN measures, per class folder and for the entire corpus pooled."
+        ),
+        epilog=(
+            "Per-class figures pool the pairs of one class folder; 'entire' pools all selected pairs. "
+            "A class without cases (01-no-plagiarism) scores 1 with no detections and 0 with any, "
+            "as in the official evaluator; published per-obfuscation results do not include it "
+            "('none' there is 02-no-obfuscation)."
+        ),
+    )
+    pan.add_argument("corpus_dir", metavar="CORPUS_DIR",
+                     help="corpus folder with src/, susp/ and the class folders (each with pairs and truth XMLs)")
+    pan.add_argument("--detections", metavar="DIR", default=None,
+                     help="score the detection XMLs in DIR instead of running the aligner")
+    pan.add_argument("--out", metavar="DIR", default=None,
+                     help="keep the detection XMLs in DIR (default: a temporary folder, removed afterwards)")
+    pan.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                     help="processes to use (default: all cores)")
+    pan.add_argument("--json", action="store_true", help="print the results as JSON on stdout instead of a table")
+    pan.add_argument("--classes", type=_class_list, default=None, metavar="LIST",
+                     help="only these class folders, by number or name, comma-separated (e.g. 02,03)")
+    pan.add_argument("--limit", type=_positive_int, default=None, metavar="N",
+                     help="only the first N pairs of each class (quick runs)")
+    pan.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+    pan.set_defaults(func=run_pan)
+
+
+def run_pan(args: argparse.Namespace) -> int:
+    from newstrace.pan.run import evaluate_corpus
+
+    if args.detections and args.out:
+        print("newstrace eval pan: --out is for new detections; it cannot be used with --detections",
+              file=sys.stderr)
+        return 2
+    try:
+        result = evaluate_corpus(args.corpus_dir, args.detections, workers=args.workers, out_dir=args.out,
+                                 classes=args.classes, limit=args.limit, progress=not args.no_progress)
+    except (OSError, ValueError) as exc:
+        print(f"newstrace eval pan: {exc}", file=sys.stderr)
+        return 2
+    for err in result["errors"]:
+        print(f"newstrace: {err['path']}: {err['reason']}", file=sys.stderr)
+    if args.json:
+        json.dump(result, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        render_pan_table(result)
+    return 0
+
+
+def render_pan_table(result: dict[str, Any], console: Any = None) -> None:
+    """Print an ``evaluate_corpus`` result as a rich table (stdout by default)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    if console is None:
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=120)  # keep every column readable when piped
+    table = Table(title=f"PAN text alignment: {result['corpus']}")
+    table.add_column("class")
+    for col in ("pairs", "cases", "detections", "plagdet", "precision", "recall", "granularity"):
+        table.add_column(col, justify="right")
+    rows = list(result["classes"])
+    for i, row in enumerate([*rows, result["entire"]]):
+        table.add_row(
+            row["class"], str(row["pairs"]), str(row["cases"]), str(row["detections"]),
+            f"{row['plagdet']:.4f}", f"{row['precision']:.4f}", f"{row['recall']:.4f}",
+            f"{row['granularity']:.4f}",
+            end_section=(i == len(rows) - 1),
+        )
+    console.print(table)
+    console.print(
+        f"wall time {result['seconds']:.1f} s, {result['pairs']} pairs, {result['pairs_per_second']:.2f} pairs/s"
+        + (f" (alignment {result['detect_seconds']:.1f} s)" if result.get("detect_seconds") else "")
+    )
+    if result.get("errors"):
+        console.print(f"{len(result['errors'])} problems (listed on stderr)")

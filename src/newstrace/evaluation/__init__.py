@@ -1,0 +1,1 @@
+"""Evaluation against reference data (BBC duplicates; PAN measures live in newstrace.pan)."""

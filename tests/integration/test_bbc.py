@@ -1,0 +1,55 @@
+"""BBC News (2,225 real articles): duplicates and partial copies found, no reuse between different stories.
+
+Reference: exact word 5-gram overlap between every pair (newstrace.evaluation.overlap), where
+``containment`` is the share of the smaller article's 5-grams found in the other.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newstrace.evaluation.overlap import overlaps
+from newstrace.pipeline import scan
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def bbc(data_dir: Path):  # type: ignore[no-untyped-def]
+    root = data_dir / "bbc-news"
+    if not root.is_dir():
+        pytest.skip(f"BBC News not found at {root}")
+    result = scan([root], workers=2)
+    texts = {d.id: d.text for d in result.documents}
+    truth = overlaps(texts)
+    found = {tuple(sorted((r.source, r.target))): r for r in result.relations}
+    return result, truth, found
+
+
+def test_every_document_read(bbc) -> None:  # type: ignore[no-untyped-def]
+    result, _, _ = bbc
+    assert len(result.documents) == 2225
+    assert result.errors == []  # sport/199.txt is Latin-1: decoded, not skipped
+
+
+def test_duplicates_are_verbatim_or_near_duplicate(bbc) -> None:  # type: ignore[no-untyped-def]
+    _, truth, found = bbc
+    dups = [p for p, o in truth.items() if o.mutual >= 0.9]
+    assert len(dups) >= 100
+    missing = [p for p in dups if p not in found or found[p].type not in ("verbatim", "near-duplicate")]
+    assert not missing, missing[:5]
+
+
+def test_half_contained_pairs_are_reuse(bbc) -> None:  # type: ignore[no-untyped-def]
+    _, truth, found = bbc
+    contained = [p for p, o in truth.items() if o.containment >= 0.5]
+    missing = [p for p in contained if p not in found]
+    assert not missing, missing[:5]
+
+
+def test_no_reuse_between_articles_sharing_under_a_tenth(bbc) -> None:  # type: ignore[no-untyped-def]
+    _, truth, found = bbc
+    false = [p for p in found if p not in truth or truth[p].containment < 0.1]
+    assert not false, [(p, found[p].type) for p in false[:5]]
