@@ -310,6 +310,12 @@ def _summaries(space: _Space, src: Tokens, tgt: Tokens, config: AlignConfig) -> 
     return out
 
 
+def _accept_summary(f: dict) -> bool:
+    if f["lexical"] and f["rival"] >= f["sim"]:
+        return False
+    return True
+
+
 def align_tokens(src: Tokens, tgt: Tokens, config: AlignConfig = DEFAULT_CONFIG) -> list[Alignment]:
     """Align two tokenised texts (see :func:`align`)."""
     if not src.sentences or not tgt.sentences:
@@ -339,7 +345,13 @@ def align_tokens(src: Tokens, tgt: Tokens, config: AlignConfig = DEFAULT_CONFIG)
         for (i, j), sim in _summaries(space, src, tgt, config):
             region = _vec(space.tgt, (i, j))
             rivals = [f for f in frags if _overlap(f.tgt, (i, j))]
-            if any(_cos(region, _vec(space.src, f.src)) >= sim for f in rivals if method == "lexical"):
+            rival = max((_cos(region, _vec(space.src, f.src)) for f in rivals), default=0.0)
+            best = space.cosine[:, i : j + 1].max(axis=0)
+            host = _cos(region, np.asarray(space.tgt.sum(axis=0)).ravel() - region)
+            feats = dict(sim=sim, host=host, rival=rival, lexical=method == "lexical", maxc=float(best.max()),
+                         meanc=float(best.mean()), nsent=j - i + 1,
+                         span=(tgt.sentences[i].start, tgt.sentences[j].end))
+            if not _accept_summary(feats):
                 continue
             frags = [f for f in frags if not _overlap(f.tgt, (i, j))]
             out.append(Alignment(whole, (tgt.sentences[i].start, tgt.sentences[j].end), round(sim, 4), "summary"))

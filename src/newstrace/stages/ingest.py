@@ -132,16 +132,16 @@ def read_file(path: Path, root: Path) -> Iterator[Document | InputError]:
         rel = path.relative_to(root).as_posix()
     except ValueError:
         rel = path.name
-    suffix = _suffix(path)
-    if suffix not in SUPPORTED_SUFFIXES:
-        shown = f"'{suffix}'" if suffix else "(no suffix)"
-        yield InputError(str(path), f"unsupported file type {shown} (supported: {', '.join(SUPPORTED_SUFFIXES)})")
-        return
     if not path.exists():
         yield InputError(str(path), "no such file or directory")
         return
     if not path.is_file():
         yield InputError(str(path), "not a regular file")
+        return
+    suffix = _suffix(path)
+    if suffix not in SUPPORTED_SUFFIXES:
+        shown = f"'{suffix}'" if suffix else "(no suffix)"
+        yield InputError(str(path), f"unsupported file type {shown} (supported: {', '.join(SUPPORTED_SUFFIXES)})")
         return
     try:
         if suffix == ".jsonl":
@@ -571,17 +571,21 @@ def _read_warc(path: Path, rel: str) -> Iterator[Document | InputError]:
     html_records = 0
     seen: Counter[str] = Counter()
     failure: str | None = None
+    if path.stat().st_size == 0:
+        yield InputError(str(path), "empty file")
+        return
     try:
         with path.open("rb") as fh:
             gzipped = fh.read(2) == _GZIP_MAGIC
             fh.seek(0)
             stream: Any = _GunzipReader(fh) if gzipped else fh
             for record in ArchiveIterator(stream, parse_http=True):
-                declared = record.headers.get("Content-Length")
-                if declared is None or record.record_type == WarcRecordType.unknown:
+                declared = (record.headers.get("Content-Length") or "").strip()
+                http = record.http_headers if record.is_http else None
+                if (not declared.isdigit() or record.record_type == WarcRecordType.unknown
+                        or (http is not None and not http.status_line)):
                     msg = "a record header is cut off or invalid"
                     raise _WarcCorruptError(msg)
-                http = record.http_headers if record.is_http else None
                 is_html = (record.record_type == WarcRecordType.response and http is not None
                            and "html" in (http.get("Content-Type") or "").lower())
                 payload = record.reader.read() if is_html else None
