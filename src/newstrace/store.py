@@ -60,8 +60,12 @@ class Store:
             self.conn = sqlite3.connect(self.path)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open store {self.path!r}: {exc}") from exc
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        self.conn.execute("PRAGMA journal_mode = WAL")
+        try:
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            raise StoreError(f"{self.path!r} is not a newstrace store: {exc}") from exc
         self._migrate()
 
     def _migrate(self) -> None:
@@ -75,7 +79,11 @@ class Store:
                     raise StoreError(f"store {self.path!r} has schema version {row[0]}, this newstrace "
                                      f"reads version {SCHEMA_VERSION}: re-index into a new --db file")
         except sqlite3.DatabaseError as exc:
+            self.conn.close()
             raise StoreError(f"{self.path!r} is not a newstrace store: {exc}") from exc
+        except StoreError:
+            self.conn.close()
+            raise
 
     def close(self) -> None:
         self.conn.close()

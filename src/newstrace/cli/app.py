@@ -8,6 +8,7 @@ import logging
 import sys
 
 from newstrace import __version__
+from newstrace.errors import NewstraceError
 
 __all__ = ["build_parser", "main"]
 
@@ -47,7 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except NewstraceError as exc:
+        print(f"newstrace: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from newstrace import __version__
+from newstrace.stages.text import split_sentences
 from newstrace.store import relation_to_dict
 from newstrace.types import Document, InputError, Relation
 
@@ -23,6 +24,7 @@ def _document_dict(d: Document) -> dict[str, Any]:
     return {
         "id": d.id, "path": d.path, "title": d.title, "url": d.url, "site": d.site,
         "published": d.published, "language": d.language, "text": d.text,
+        "sentences": [[x.start, x.end] for x in split_sentences(d.text)],
         "removed": [{"text": r.text, "reason": r.reason, "span": [r.start, r.end]} for r in d.removed],
     }
 

@@ -311,7 +311,7 @@ def _summaries(space: _Space, src: Tokens, tgt: Tokens, config: AlignConfig) -> 
 
 
 def _accept_summary(f: dict) -> bool:
-    if f["lexical"] and f["rival"] >= f["sim"]:
+    if f["rival"] >= f["sim"]:
         return False
     return True
 

@@ -68,45 +68,71 @@ _KNOWN_ENTITIES = frozenset({"nbsp", "amp", "quot", "apos", "lt", "gt", "mdash",
                              "rsquo", "lsquo", "rdquo", "ldquo", "copy", "reg", "trade", "laquo", "raquo"})
 
 
+_SPECIAL_RE = re.compile(r"&|[^\x20-\x7e]| {2,}")
+
+
+def _normalise_char(ch: str) -> str:
+    mapped = _CHAR_MAP.get(ch)
+    if mapped is None:
+        mapped = unicodedata.normalize("NFKC", ch) if not ch.isascii() else ch
+        mapped = "".join(_CHAR_MAP.get(c, c) for c in mapped)
+    return mapped
+
+
 def _normalise_line(raw: str, base: int) -> tuple[str, list[int]]:
-    """Normalise one line; return the text and, per output character, its original offset."""
+    """Normalise one line; return the text and, per output character, its original offset.
+
+    Plain ASCII runs are copied as they are; only entities, non-ASCII characters and runs of
+    spaces are looked at one by one.
+    """
     out: list[str] = []
     pos: list[int] = []
-    i = 0
-    n = len(raw)
-    while i < n:
-        if raw[i] == "&":
-            m = _ENTITY_RE.match(raw, i)
-            if m and (m.group(1).startswith("#") or m.group(1).lower() in _KNOWN_ENTITIES):
-                text = html.unescape("&" + m.group(1) + ";")
-                for ch in text:
-                    ch = _CHAR_MAP.get(ch, ch)
-                    out.extend(ch)
-                    pos.extend([base + i] * len(ch))
-                i = m.end()
+
+    def put(text: str, at: int) -> None:
+        for ch in text:
+            if ch == " " and (not out or out[-1] == " "):
                 continue
-        ch = raw[i]
-        mapped = _CHAR_MAP.get(ch)
-        if mapped is None:
-            mapped = unicodedata.normalize("NFKC", ch) if not ch.isascii() else ch
-            mapped = "".join(_CHAR_MAP.get(c, c) for c in mapped)
-        out.extend(mapped)
-        pos.extend([base + i] * len(mapped))
-        i += 1
-    # collapse runs of spaces, and trim
-    text_chars: list[str] = []
-    text_pos: list[int] = []
-    for ch, p in zip(out, pos, strict=True):
-        if ch == " " and (not text_chars or text_chars[-1] == " "):
+            out.append(ch)
+            pos.append(at)
+
+    i = 0
+    for m in _SPECIAL_RE.finditer(raw):
+        if m.start() < i:
             continue
-        text_chars.append(ch)
-        text_pos.append(p)
-    while text_chars and text_chars[-1] == " ":
-        text_chars.pop()
-        text_pos.pop()
-    # a space left before punctuation by a removed entity ("threats . ")
-    text = "".join(text_chars)
-    return text, text_pos
+        if m.start() > i:
+            segment = raw[i : m.start()]
+            if segment[0] == " " and out and out[-1] == " ":
+                segment, i = segment[1:], i + 1
+            out.extend(segment)
+            pos.extend(range(base + i, base + m.start()))
+        i = m.start()
+        if raw[i] == "&":
+            e = _ENTITY_RE.match(raw, i)
+            if e and (e.group(1).startswith("#") or e.group(1).lower() in _KNOWN_ENTITIES):
+                put("".join(_normalise_char(c) for c in html.unescape("&" + e.group(1) + ";")), base + i)
+                i = e.end()
+                continue
+            put("&", base + i)
+            i += 1
+        elif raw[i] == " ":
+            put(" ", base + i)
+            i = m.end()
+        else:
+            put(_normalise_char(raw[i]), base + i)
+            i += 1
+    if i < len(raw):
+        segment = raw[i:]
+        if segment[0] == " " and out and out[-1] == " ":
+            segment, i = segment[1:], i + 1
+        out.extend(segment)
+        pos.extend(range(base + i, base + len(raw)))
+    while out and out[-1] == " ":
+        out.pop()
+        pos.pop()
+    while out and out[0] == " ":
+        out.pop(0)
+        pos.pop(0)
+    return "".join(out), pos
 
 
 # -- line classification ------------------------------------------------------------------
@@ -274,6 +300,8 @@ def clean(doc: Document, recurring: frozenset[int] = frozenset(), config: CleanC
     doc.text = "".join(chars)
     doc.offsets = offsets
     doc.removed = removed
+    if doc.title:
+        doc.title = _normalise_line(doc.title, 0)[0] or None
     if not doc.title or line_key(doc.title) in {line_key(r.text) for r in removed}:
         first_line = doc.text.split("\n", 1)[0].strip()
         doc.title = first_line if 0 < len(first_line) <= 200 else doc.title

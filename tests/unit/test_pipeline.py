@@ -1,0 +1,151 @@
+"""The store and the pipeline around it: idempotent indexing, trace, bad inputs, output formats."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from newstrace.cli.app import build_parser, main
+from newstrace.errors import StoreError
+from newstrace.pipeline import index_add, link, scan, trace
+from newstrace.store import SCHEMA_VERSION, Store
+
+ARTICLE = """Harbour authority approves new ferry terminal
+
+The harbour authority approved a new ferry terminal on Monday, ending a three-year dispute with fishing crews over berth space.
+The terminal will handle up to twelve crossings a day to the islands and is expected to open in the spring of 2027.
+Fishing crews had argued that the original plans would push their boats into the shallow eastern basin.
+Under the approved design, the fleet keeps its berths along the northern quay and gains a new fuel dock.
+The project is funded by a regional transport grant and a loan from the national development bank.
+Construction is due to begin in October, once the dredging contract has been awarded.
+"""
+
+OTHER = """Orchestra names new conductor
+
+The city orchestra has appointed a 34-year-old violinist as its principal conductor from next season.
+She has led the youth ensemble for six years and toured with it across four continents.
+Her first programme will pair a new commission with two symphonies from the late classical period.
+The board said the appointment followed an international search that drew more than ninety applicants.
+"""
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "articles"
+    root.mkdir()
+    (root / "original.txt").write_text(ARTICLE)
+    (root / "repost.txt").write_text("Local news\n\n" + ARTICLE + "\nShare this article\n")
+    (root / "other.txt").write_text(OTHER)
+    return root
+
+
+def test_scan_finds_the_repost_only(corpus: Path) -> None:
+    result = scan([corpus], workers=1)
+    assert len(result.documents) == 3
+    [rel] = result.relations
+    assert {rel.source, rel.target} == {"original.txt", "repost.txt"}
+    assert rel.type == "verbatim"
+
+
+def test_index_add_is_idempotent_and_resumes(corpus: Path, tmp_path: Path) -> None:
+    db = tmp_path / "index.db"
+    with Store(db) as store:
+        first = index_add(store, [corpus], workers=1)
+        assert (first.added, first.unchanged) == (3, 0)
+        rels = link(store, workers=1)
+        again = index_add(store, [corpus], workers=1)
+        assert (again.added, again.unchanged) == (0, 3)
+        assert link(store, workers=1) == rels
+    (corpus / "other.txt").write_text(OTHER.replace("ninety", "eighty"))
+    with Store(db) as store:
+        changed = index_add(store, [corpus], workers=1)
+        assert (changed.added, changed.unchanged) == (1, 2)
+        assert len(store.document_ids()) == 3
+
+
+def test_trace_reports_sources_from_the_index(corpus: Path, tmp_path: Path) -> None:
+    db = tmp_path / "index.db"
+    with Store(db) as store:
+        index_add(store, [corpus / "original.txt", corpus / "other.txt"], workers=1)
+        query = tmp_path / "query.txt"
+        query.write_text(ARTICLE.replace("Monday", "Tuesday"))
+        result = trace(store, query, workers=1)
+        assert len(store.document_ids()) == 2  # the query is not added
+    [rel] = result.relations
+    assert "original.txt" in (rel.source, rel.target)
+
+
+def test_store_refuses_other_files_and_versions(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="not a newstrace store"):
+        Store(junk)
+    db = tmp_path / "old.db"
+    Store(db).close()
+    with sqlite3.connect(db) as c:
+        c.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
+    with pytest.raises(StoreError, match="schema version"):
+        Store(db)
+
+
+def test_failed_batch_leaves_store_unchanged(corpus: Path, tmp_path: Path) -> None:
+    db = tmp_path / "index.db"
+    with Store(db) as store:
+        index_add(store, [corpus / "original.txt"], workers=1)
+        before = store.document_ids()
+
+        def boom(*_: object) -> None:
+            raise RuntimeError("crash mid-batch")
+
+        docs = [(d, fp) for d, fp in zip(store.get_documents(), store.get_fingerprints(), strict=True)]
+        bad = [docs[0], (None, None)]  # the second row fails inside the transaction
+        with pytest.raises(Exception):  # noqa: B017, PT011
+            store.put_documents(bad)  # type: ignore[arg-type]
+        assert store.document_ids() == before
+
+
+def test_broken_inputs_are_reported_and_the_run_goes_on(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (corpus / "empty.txt").write_text("")
+    (corpus / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    (corpus / "latin.txt").write_bytes("Caf\xe9 cr\xe8me \x81\x8d\x8f\x90\x9d".encode("latin-1") * 3)
+    (corpus / "cut.warc.gz").write_bytes(gzip.compress(b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 5000\r\n\r\n<html>")[:40])
+    (corpus / "notes.pdf").write_bytes(b"%PDF-1.4")
+    out = corpus.parent / "out.json"
+    code = main(["scan", str(corpus), "--format", "json", "-o", str(out), "--workers", "1"])
+    assert code == 0
+    data = json.loads(out.read_text())
+    reasons = {Path(e["path"]).name: e["reason"] for e in data["errors"]}
+    assert "empty" in reasons["empty.txt"]
+    assert "binary" in reasons["binary.txt"]
+    assert "cut.warc.gz" in reasons and "notes.pdf" in reasons
+    assert data["summary"]["skipped"] == len(data["errors"]) >= 4
+    assert len(data["documents"]) >= 3
+    err = capsys.readouterr().err
+    assert all(name in err for name in ("empty.txt", "binary.txt", "cut.warc.gz"))
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "md", "table"])
+def test_every_format_renders(corpus: Path, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"out.{fmt}"
+    assert main(["scan", str(corpus), "--format", fmt, "-o", str(out), "--workers", "1"]) == 0
+    text = out.read_text()
+    assert "repost.txt" in text and "original.txt" in text
+
+
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert {"scan", "index", "trace", "pan", "eval"} <= set(commands)
+    for argv in (["--help"], ["scan", "--help"], ["index", "add", "--help"], ["trace", "--help"],
+                 ["pan", "--help"], ["eval", "pan", "--help"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 0
+        assert "usage:" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert "newstrace" in capsys.readouterr().out
