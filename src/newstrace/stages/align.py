@@ -310,6 +310,17 @@ def _summaries(space: _Space, src: Tokens, tgt: Tokens, config: AlignConfig) -> 
     return out
 
 
+def _shared(src: Tokens, tgt: Tokens, f: _Fragment, n: int) -> float:
+    sw, tw = _words(src, f.src), _words(tgt, f.tgt)
+    sg = {tuple(w[0] for w in sw[i : i + n]) for i in range(len(sw) - n + 1)}
+    tg = {tuple(w[0] for w in tw[i : i + n]) for i in range(len(tw) - n + 1)}
+    return len(sg & tg) / max(1, min(len(sg), len(tg)))
+
+
+def _accept_wide(f: dict) -> bool:
+    return True
+
+
 def _accept_summary(f: dict) -> bool:
     if f["rival"] >= f["sim"]:
         return False
@@ -338,7 +349,16 @@ def align_tokens(src: Tokens, tgt: Tokens, config: AlignConfig = DEFAULT_CONFIG)
         if config.adaptive:
             wide = _run(space, seeds, src, tgt, config.summary_max_gap, config)
             if wide and _length(src, wide, "src") >= config.summary_ratio * max(1, _length(tgt, wide, "tgt")):
-                frags, method = wide, "summary"
+                wf = dict(ratio=_length(src, wide, "src") / max(1, _length(tgt, wide, "tgt")),
+                          nwide=len(wide), ntight=len(frags), wsim=max(f.similarity for f in wide),
+                          tsim=max((f.similarity for f in frags), default=0.0),
+                          maxseed=float(max(space.cosine[s_, t_] for s_, t_ in seeds)),
+                          meanseed=float(np.mean([space.cosine[s_, t_] for s_, t_ in seeds])),
+                          nseeds=len(seeds), shared=max((_shared(src, tgt, f, config.trim_ngram) for f in frags), default=0.0),
+                          wshared=max(_shared(src, tgt, f, config.trim_ngram) for f in wide),
+                          span=[_chars(tgt, f.tgt) for f in wide])
+                if _accept_wide(wf):
+                    frags, method = wide, "summary"
     out = []
     whole = (src.sentences[0].start, src.sentences[-1].end)
     if config.summary_cosine > 0:
@@ -348,7 +368,14 @@ def align_tokens(src: Tokens, tgt: Tokens, config: AlignConfig = DEFAULT_CONFIG)
             rival = max((_cos(region, _vec(space.src, f.src)) for f in rivals), default=0.0)
             best = space.cosine[:, i : j + 1].max(axis=0)
             host = _cos(region, np.asarray(space.tgt.sum(axis=0)).ravel() - region)
-            feats = dict(sim=sim, host=host, rival=rival, lexical=method == "lexical", maxc=float(best.max()),
+            width = 2 * (tgt.sentences[j].end - tgt.sentences[i].start)
+            local = 0.0
+            k0 = 0
+            for k1 in range(len(src.sentences)):
+                while src.sentences[k1].end - src.sentences[k0].start > width and k0 < k1:
+                    k0 += 1
+                local = max(local, _cos(region, _vec(space.src, (k0, k1))))
+            feats = dict(sim=sim, host=host, local=local, rival=rival, lexical=method == "lexical", maxc=float(best.max()),
                          meanc=float(best.mean()), nsent=j - i + 1,
                          span=(tgt.sentences[i].start, tgt.sentences[j].end))
             if not _accept_summary(feats):
