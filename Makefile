@@ -3,8 +3,10 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 SHARED ?= ../shared
+# Debian packages: WordNet for word-sense checks, Chromium for the HTML report's browser test.
+APT_PACKAGES := wordnet-base chromium
 
-.PHONY: demo test install bench pan-eval clean
+.PHONY: demo test install system-deps bench pan-eval clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +16,20 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# Installs the Debian packages when they are missing and we may (root, or passwordless sudo).
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else \
+	    echo "note: missing Debian packages:$$missing (tests needing them will be skipped)"; exit 0; fi; \
+	  echo "installing Debian packages:$$missing"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
 demo: install
 	$(VENV)/bin/newstrace scan $(SHARED)/seeds
 
-test: install
+test: install system-deps
 	$(PY) -m pytest -q
 
 bench: install

@@ -26,6 +26,8 @@ __all__ = ["IndexStats", "ScanResult", "index_add", "link", "scan", "trace"]
 
 log = logging.getLogger(__name__)
 
+BATCH = 1000  # documents or pairs per transaction
+
 
 @dataclass(slots=True)
 class IndexStats:
@@ -83,9 +85,14 @@ def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None 
     fresh = [d for d in docs if stored.get(d.id) != content_hash(d)]
     stats.unchanged = len(docs) - len(fresh)
     recurring = recurring_lines(docs)
-    prepared = list(map_items(_prepare_task, [(d, recurring) for d in fresh], workers=_workers(workers, len(fresh)),
-                              progress="cleaning" if progress else None, chunksize=16))
-    stats.added = store.put_documents(prepared)  # type: ignore[arg-type]
+    # Committed in batches: a crash loses at most one batch, and a re-run skips what is stored.
+    for i in range(0, len(fresh), BATCH):
+        batch = fresh[i : i + BATCH]
+        prepared = list(map_items(_prepare_task, [(d, recurring) for d in batch],
+                                  workers=_workers(workers, len(batch)),
+                                  progress=f"cleaning {i + len(batch)}/{len(fresh)}" if progress else None,
+                                  chunksize=16))
+        stats.added += store.put_documents(prepared)  # type: ignore[arg-type]
     return stats
 
 
@@ -108,13 +115,14 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
     pairs = find_candidates(fps)
     done = store.checked()
     todo = sorted(p for p in pairs if p not in done and (only is None or p[0] in only or p[1] in only))
-    if todo:
-        needed = sorted({i for p in todo for i in p})
-        docs = {d.id: d for d in store.get_documents(needed)}
-        relations = [r for r in map_items(_relate_task, [(docs[a], docs[b]) for a, b in todo],
-                                          workers=_workers(workers, len(todo)),
-                                          progress="aligning" if progress else None) if r is not None]
-        store.put_relations(todo, relations)
+    for i in range(0, len(todo), BATCH):
+        batch = todo[i : i + BATCH]
+        docs = {d.id: d for d in store.get_documents(sorted({x for p in batch for x in p}))}
+        relations = [r for r in map_items(_relate_task, [(docs[a], docs[b]) for a, b in batch],
+                                          workers=_workers(workers, len(batch)),
+                                          progress=f"aligning {i + len(batch)}/{len(todo)}" if progress else None)
+                     if r is not None]
+        store.put_relations(batch, relations)
     return store.get_relations()
 
 

@@ -51,6 +51,9 @@ class AlignConfig:
     summary_cosine: float = 0.25
     summary_coverage: float = 0.6
     summary_whole: bool = True
+    summary_local: float = 0.85
+    summary_host: float = 0.15
+    summary_rival: float = 9.0
 
     def __post_init__(self) -> None:
         for name in ("seed_cosine", "seed_dice", "validation"):
@@ -321,10 +324,12 @@ def _accept_wide(f: dict) -> bool:
     return True
 
 
-def _accept_summary(f: dict) -> bool:
-    if f["rival"] >= f["sim"]:
+def _accept_summary(f: dict, config: AlignConfig = DEFAULT_CONFIG) -> bool:
+    if f["rival"] > config.summary_rival * f["sim"]:
         return False
-    return True
+    if f["lcov"] > config.summary_local * f["dcov"]:
+        return False
+    return f["sim"] - f["host"] >= config.summary_host
 
 
 def align_tokens(src: Tokens, tgt: Tokens, config: AlignConfig = DEFAULT_CONFIG) -> list[Alignment]:
@@ -370,15 +375,21 @@ def align_tokens(src: Tokens, tgt: Tokens, config: AlignConfig = DEFAULT_CONFIG)
             host = _cos(region, np.asarray(space.tgt.sum(axis=0)).ravel() - region)
             width = 2 * (tgt.sentences[j].end - tgt.sentences[i].start)
             local = 0.0
+            lcov = 0.0
             k0 = 0
+            mass = float(region.sum())
+            docv = np.asarray(space.src.sum(axis=0)).ravel()
+            dcov = float(region[docv > 0].sum()) / mass
             for k1 in range(len(src.sentences)):
                 while src.sentences[k1].end - src.sentences[k0].start > width and k0 < k1:
                     k0 += 1
-                local = max(local, _cos(region, _vec(space.src, (k0, k1))))
-            feats = dict(sim=sim, host=host, local=local, rival=rival, lexical=method == "lexical", maxc=float(best.max()),
+                lv = _vec(space.src, (k0, k1))
+                local = max(local, _cos(region, lv))
+                lcov = max(lcov, float(region[lv > 0].sum()) / mass)
+            feats = dict(sim=sim, host=host, local=local, lcov=lcov, dcov=dcov, rival=rival, lexical=method == "lexical", maxc=float(best.max()),
                          meanc=float(best.mean()), nsent=j - i + 1,
                          span=(tgt.sentences[i].start, tgt.sentences[j].end))
-            if not _accept_summary(feats):
+            if not _accept_summary(feats, config):
                 continue
             frags = [f for f in frags if not _overlap(f.tgt, (i, j))]
             out.append(Alignment(whole, (tgt.sentences[i].start, tgt.sentences[j].end), round(sim, 4), "summary"))
