@@ -72,7 +72,7 @@ def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None 
     for item in read_inputs(paths):
         if isinstance(item, InputError):
             stats.errors.append(item)
-            log.warning("skipped %s", item)
+            log.debug("skipped %s", item)
             continue
         stats.read += 1
         if item.id in seen:

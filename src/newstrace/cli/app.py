@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "newstrace.cli.trace_cmd",
     "newstrace.cli.pan_cmd",
     "newstrace.cli.eval_cmd",
+    "newstrace.cli.compare_cmd",
 )
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from newstrace.cli._common import add_db, add_output, emit, report_errors
-from newstrace.pipeline import scan
+from newstrace.pipeline import ScanResult, scan
 
-__all__ = ["register", "scan_cli"]
+__all__ = ["register", "scan_cli", "write_report"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -18,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("paths", nargs="+", metavar="PATH", help="file or directory (walked recursively)")
     add_db(p, default=None)
     add_output(p)
+    p.add_argument("--report", metavar="FILE",
+                   help="also write a self-contained HTML report (passages side by side, changes marked) to FILE")
     p.set_defaults(func=scan_cli)
 
 
@@ -26,4 +29,16 @@ def scan_cli(args: argparse.Namespace) -> int:
     result = scan(args.paths, db=args.db, workers=args.workers, progress=progress)
     report_errors(result.errors)
     emit(args, result.documents, result.relations, result.errors, result.stats)
+    if getattr(args, "report", None):
+        write_report(args.report, result)
     return 0 if result.documents or not result.errors else 1
+
+
+def write_report(path: str, result: ScanResult) -> None:
+    """Write the HTML report of ``result`` to ``path``, with the passages' changes filled in."""
+    from newstrace.report.annotate import annotate_changes
+    from newstrace.report.html import render_html
+
+    relations = annotate_changes(result.documents, result.relations)
+    Path(path).write_text(render_html(result.documents, relations, result.errors, result.stats), encoding="utf-8")
+    print(f"newstrace: wrote {path}", file=sys.stderr)
