@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newstrace.executors.local import map_items
+from newstrace.report.annotate import annotate_changes
 from newstrace.stages.candidates import fingerprint, find_candidates
 from newstrace.stages.clean import clean, recurring_lines
 from newstrace.stages.ingest import detect_language, read_inputs
@@ -96,8 +97,12 @@ def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None 
     return stats
 
 
-def _relate_task(pair: tuple[Document, Document]) -> Relation | None:
-    return relate(*pair)
+def _relate_task(task: tuple[Document, Document, bool]) -> Relation | None:
+    a, b, with_changes = task
+    relation = relate(a, b)
+    if relation is not None and with_changes and a.language == b.language:
+        relation = annotate_changes([a, b], [relation])[0]
+    return relation
 
 
 def _workers(workers: int | None, n: int) -> int:
@@ -106,10 +111,11 @@ def _workers(workers: int | None, n: int) -> int:
 
 
 def link(store: Store, *, only: set[str] | None = None, workers: int | None = None,
-         progress: bool = False) -> list[Relation]:
+         progress: bool = False, changes: bool = True) -> list[Relation]:
     """Find candidates among stored documents, align the pairs not yet compared, store relations.
 
-    With ``only``, just the pairs involving those ids are considered.
+    With ``only``, just the pairs involving those ids are considered.  With ``changes``, every
+    aligned passage carries what the rewrite changed (``newstrace.stages.changes``).
     """
     fps = store.get_fingerprints()
     pairs = find_candidates(fps)
@@ -118,7 +124,7 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
     for i in range(0, len(todo), BATCH):
         batch = todo[i : i + BATCH]
         docs = {d.id: d for d in store.get_documents(sorted({x for p in batch for x in p}))}
-        relations = [r for r in map_items(_relate_task, [(docs[a], docs[b]) for a, b in batch],
+        relations = [r for r in map_items(_relate_task, [(docs[a], docs[b], changes) for a, b in batch],
                                           workers=_workers(workers, len(batch)),
                                           progress=f"aligning {i + len(batch)}/{len(todo)}" if progress else None)
                      if r is not None]
@@ -127,7 +133,7 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
 
 
 def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: int | None = None,
-         progress: bool = False) -> ScanResult:
+         progress: bool = False, changes: bool = True) -> ScanResult:
     """One-shot: index everything under ``paths`` (into ``db`` or a temporary store) and relate it."""
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -135,7 +141,7 @@ def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: 
         try:
             stats = index_add(store, paths, workers=workers, progress=progress)
             t1 = time.perf_counter()
-            relations = link(store, workers=workers, progress=progress)
+            relations = link(store, workers=workers, progress=progress, changes=changes)
             documents = store.get_documents()
         finally:
             store.close()
@@ -146,7 +152,7 @@ def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: 
         "seconds_ingest": round(t1 - t0, 3), "seconds_relate": round(t2 - t1, 3), "seconds": round(t2 - t0, 3)})
 
 
-def trace(store: Store, path: str | Path, *, workers: int | None = None) -> ScanResult:
+def trace(store: Store, path: str | Path, *, workers: int | None = None, changes: bool = True) -> ScanResult:
     """The sources of one article against an index, without adding it to the index."""
     errors: list[InputError] = []
     queries: list[Document] = []
@@ -160,7 +166,7 @@ def trace(store: Store, path: str | Path, *, workers: int | None = None) -> Scan
         fp = fingerprint(q)
         pairs = find_candidates(indexed, queries=[fp])
         others = {d.id: d for d in store.get_documents(sorted({i for p in pairs for i in p if i != q.id}))}
-        found = map_items(_relate_task, [(others[i], q) for p in sorted(pairs) for i in p if i != q.id],
+        found = map_items(_relate_task, [(others[i], q, changes) for p in sorted(pairs) for i in p if i != q.id],
                           workers=_workers(workers, len(pairs)))
         relations.extend(r for r in found if r is not None)
     return ScanResult(queries, relations, errors, {"documents": len(queries), "relations": len(relations)})

@@ -19,7 +19,7 @@ import xxhash
 
 from newstrace.errors import StoreError
 from newstrace.stages.candidates import Fingerprint
-from newstrace.types import Direction, Document, Passage, Relation, Removed
+from newstrace.types import Change, Direction, Document, Passage, Relation, Removed
 
 __all__ = ["SCHEMA_VERSION", "Store"]
 
@@ -200,6 +200,10 @@ def relation_from_dict(d: dict) -> Relation:  # type: ignore[type-arg]
         Direction(d["direction"]["decided_by"], d["direction"]["note"]),
         d["source_coverage"], d["target_coverage"],
         tuple(Passage(tuple(p["source_span"]), tuple(p["target_span"]), p["source_text"], p["target_text"],  # type: ignore[arg-type]
-                      p["similarity"]) for p in d["passages"]),
+                      p["similarity"], tuple(
+                          Change(c["kind"], c["severity"], tuple(c["source_span"]), tuple(c["target_span"]),  # type: ignore[arg-type]
+                                 c["source_text"], c["target_text"], c["explanation"])
+                          for c in p.get("changes", ())))
+              for p in d["passages"]),
         tuple(d.get("evidence", ())),
     )

@@ -30,7 +30,7 @@ def trace_cli(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     with Store(args.db) as store:
-        result = trace(store, args.file, workers=args.workers)
+        result = trace(store, args.file, workers=args.workers, changes=not args.no_changes)
     report_errors(result.errors)
     emit(args, result.documents, result.relations, result.errors, result.stats)
     return 0 if result.documents else 1

@@ -57,8 +57,8 @@ def annotate_changes(documents: Sequence[Document], relations: Sequence[Relation
         lang = language.get(r.source) or language.get(r.target) or "en"
         passages = []
         for p in r.passages:
-            if p.changes:
-                passages.append(p)
+            if p.changes or p.source_text == p.target_text:
+                passages.append(p)  # already annotated, or a verbatim copy: nothing changed
                 continue
             try:
                 found = diff_passage(

@@ -83,6 +83,20 @@ def _markdown(documents: list[Document], relations: list[Relation], errors: list
     return "\n".join(lines) + "\n"
 
 
+def _meaning_summary(r: Relation) -> str:
+    kinds: dict[str, int] = {}
+    harmless = 0
+    for p in r.passages:
+        for c in p.changes:
+            if c.severity == "meaning":
+                kinds[c.kind] = kinds.get(c.kind, 0) + 1
+            else:
+                harmless += 1
+    if not kinds and not harmless:
+        return "–"
+    return ", ".join(f"{k} ×{v}" for k, v in sorted(kinds.items())) + f" (+{harmless} harmless)"
+
+
 def _table(documents: list[Document], relations: list[Relation], errors: list[InputError],
            stats: dict[str, Any]) -> str:
     from rich.console import Console
@@ -90,13 +104,24 @@ def _table(documents: list[Document], relations: list[Relation], errors: list[In
 
     console = Console(record=True, width=140, file=io.StringIO())
     t = Table(title=f"Relations ({len(relations)})", show_lines=False)
-    for col in ("source → target", "type", "conf.", "direction (evidence)", "src cov.", "tgt cov.", "passages"):
+    for col in ("source → target", "type", "conf.", "direction (evidence)", "src cov.", "tgt cov.", "passages",
+                "meaning changes"):
         t.add_column(col, overflow="fold")
     for r in relations:
         t.add_row(f"{r.source} → {r.target}", r.type, f"{r.confidence:.2f}",
                   f"{r.direction.decided_by}: {r.direction.note}", f"{r.source_coverage:.0%}",
-                  f"{r.target_coverage:.0%}", str(len(r.passages)))
+                  f"{r.target_coverage:.0%}", str(len(r.passages)), _meaning_summary(r))
     console.print(t)
+    for r in relations:
+        meaning = [c for p in r.passages for c in p.changes if c.severity == "meaning"]
+        if not meaning:
+            continue
+        ct = Table(title=f"{r.source} → {r.target}: what the rewrite changed in meaning", show_lines=False)
+        for col in ("kind", "source", "target", "explanation"):
+            ct.add_column(col, overflow="fold")
+        for c in meaning:
+            ct.add_row(c.kind, _short(c.source_text, 50) or "–", _short(c.target_text, 50) or "–", c.explanation)
+        console.print(ct)
     for r in relations:
         pt = Table(title=f"{r.source} → {r.target}: aligned passages", show_lines=True)
         pt.add_column("source span")
