@@ -25,7 +25,7 @@ NEWSTRACE = r"""
 import json, resource, sys, time
 from newstrace.pipeline import scan
 t = time.perf_counter()
-r = scan([sys.argv[1]], workers=int(sys.argv[2]))
+r = scan([sys.argv[1]], workers=int(sys.argv[2]), semantic=sys.argv[3] == "semantic", changes=False)
 dt = time.perf_counter() - t
 peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 rel = [{"source": x.source, "target": x.target, "type": x.type} for x in r.relations]
@@ -64,29 +64,34 @@ def main() -> int:
     ap.add_argument("corpus", nargs="?", default=str(DEFAULT))
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--lexical-only", action="store_true", help="skip the semantic-mode runs")
     args = ap.parse_args()
     if not Path(args.corpus).is_dir():
         print(f"skipped: corpus not found at {args.corpus} (place ../shared beside the repository)")
         return 0
-    ours, base = [], []
+    modes = ["lexical"] + ([] if args.lexical_only else ["semantic"])
+    ours: dict[str, list[dict]] = {m: [] for m in modes}  # type: ignore[type-arg]
+    base = []
     for _ in range(args.repeat):
         base.append(run(BASELINE, args.corpus))
-        ours.append(run(NEWSTRACE, args.corpus, str(args.workers)))
-    n = ours[0]["docs"]
-    o_s = statistics.median(r["seconds"] for r in ours)
+        for m in modes:
+            ours[m].append(run(NEWSTRACE, args.corpus, str(args.workers), m))
     b_s = statistics.median(r["seconds"] for r in base)
-    o_m = statistics.median(r["peak_mb"] for r in ours)
     b_m = statistics.median(r["peak_mb"] for r in base)
+    n = base[0]["docs"]
     print(f"corpus: {args.corpus} ({n} documents), median of {args.repeat} runs, {args.workers} workers")
-    print(f"{'':28s}{'seconds':>10s}{'articles/s':>12s}{'peak MB':>10s}")
-    print(f"{'newstrace scan':28s}{o_s:10.2f}{n / o_s:12.1f}{o_m:10.0f}")
-    print(f"{'datasketch LSH baseline':28s}{b_s:10.2f}{base[0]['docs'] / b_s:12.1f}{b_m:10.0f}")
-    print(f"ratio newstrace/baseline: time {o_s / b_s:.2f}x, memory {o_m / b_m:.2f}x")
-    print(f"baseline candidate pairs: {base[0]['pairs']}; newstrace relations: {len(ours[0]['relations'])}")
-    types: dict[str, int] = {}
-    for r in ours[0]["relations"]:
-        types[r["type"]] = types.get(r["type"], 0) + 1
-    print("relation types:", json.dumps(types, sort_keys=True))
+    print(f"{'':34s}{'seconds':>10s}{'articles/s':>12s}{'peak MB':>10s}{'x baseline time':>17s}")
+    print(f"{'datasketch LSH baseline':34s}{b_s:10.2f}{n / b_s:12.1f}{b_m:10.0f}{1.0:17.2f}")
+    for m in modes:
+        o_s = statistics.median(r["seconds"] for r in ours[m])
+        o_m = statistics.median(r["peak_mb"] for r in ours[m])
+        print(f"{'newstrace scan (' + m + ')':34s}{o_s:10.2f}{n / o_s:12.1f}{o_m:10.0f}{o_s / b_s:17.2f}")
+    print(f"baseline candidate pairs: {base[0]['pairs']}")
+    for m in modes:
+        types: dict[str, int] = {}
+        for r in ours[m][0]["relations"]:
+            types[r["type"]] = types.get(r["type"], 0) + 1
+        print(f"relations ({m}): {len(ours[m][0]['relations'])} {json.dumps(types, sort_keys=True)}")
     return 0
 
 

@@ -14,12 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from newstrace.executors.local import map_items
 from newstrace.report.annotate import annotate_changes
 from newstrace.stages.candidates import fingerprint, find_candidates
 from newstrace.stages.clean import clean, recurring_lines
 from newstrace.stages.ingest import detect_language, read_inputs
-from newstrace.stages.relate import relate
+from newstrace.stages.relate import relate, relate_semantic
+from newstrace.stages.text import split_sentences
 from newstrace.store import Store, content_hash
 from newstrace.types import Document, InputError, Relation
 
@@ -28,6 +31,8 @@ __all__ = ["IndexStats", "ScanResult", "index_add", "link", "scan", "trace"]
 log = logging.getLogger(__name__)
 
 BATCH = 1000  # documents or pairs per transaction
+# Document-vector cosine for an English semantic candidate (English model); the aligner decides.
+SEMANTIC_CANDIDATE_COSINE = 0.5
 
 
 @dataclass(slots=True)
@@ -97,12 +102,117 @@ def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None 
     return stats
 
 
-def _relate_task(task: tuple[Document, Document, bool]) -> Relation | None:
-    a, b, with_changes = task
+def _relate_task(task: tuple) -> Relation | None:  # type: ignore[type-arg]
+    a, b, with_changes, vecs_a, vecs_b = task
     relation = relate(a, b)
+    if relation is None and vecs_a is not None and vecs_b is not None:
+        relation = relate_semantic(a, b, vecs_a, vecs_b)
     if relation is not None and with_changes and a.language == b.language:
         relation = annotate_changes([a, b], [relation])[0]
     return relation
+
+
+# -- the semantic layer: sentence embeddings, cached in the store ---------------------------------
+
+ENGLISH_MODEL = "minilm-l3"  # MSRP 10-fold CV: 0.757 accuracy, ~10x faster than e5 (docs/calibration.md)
+MULTILINGUAL_MODEL = "e5-small"  # the only packaged model that matches translations to their source
+
+
+def _languages(store: Store) -> dict[str, str | None]:
+    return dict(store.conn.execute("SELECT id, language FROM documents"))
+
+
+def embed_documents(store: Store, *, threads: int | None = None, progress: bool = False) -> dict[str, int]:
+    """Compute and cache the sentence vectors the semantic layer needs; return how many were added.
+
+    English documents get the English paraphrase model; when the store holds more than one
+    language, every document also gets the multilingual model (for translations).  Vectors are
+    computed once per sentence and kept in the store under the model's name and version.
+    """
+    from newstrace.stages.embed import get_embedder
+    from newstrace.stages.embed_cache import EmbeddingCache
+
+    cache = EmbeddingCache(store.conn)
+    langs = _languages(store)
+    wanted = [(ENGLISH_MODEL, [i for i, lang in langs.items() if lang == "en"])]
+    if len({lang for lang in langs.values() if lang}) > 1:
+        wanted.append((MULTILINGUAL_MODEL, sorted(langs)))
+    added: dict[str, int] = {}
+    for name, ids in wanted:
+        embedder = get_embedder(name, threads=threads)
+        have = cache.doc_ids(embedder.version)
+        todo = [i for i in ids if i not in have]
+        for k in range(0, len(todo), 200):
+            docs = store.get_documents(todo[k : k + 200])
+            spans = [[(x.start, x.end) for x in split_sentences(d.text)] for d in docs]
+            texts = [d.text[s:e] for d, sp in zip(docs, spans, strict=True) for s, e in sp]
+            vecs = embedder.encode(texts) if texts else None
+            at = 0
+            for d, sp in zip(docs, spans, strict=True):
+                if sp:
+                    cache.put(d.id, embedder.version, sp, vecs[at : at + len(sp)])  # type: ignore[index]
+                at += len(sp)
+        added[name] = len(todo)
+    return added
+
+
+def _vectors(store: Store, name: str, threads: int | None = None) -> dict[str, "np.ndarray"]:
+    from newstrace.stages.embed import get_embedder
+    from newstrace.stages.embed_cache import EmbeddingCache
+
+    cache = EmbeddingCache(store.conn)
+    version = get_embedder(name, threads=threads).version
+    out = {}
+    for doc_id in cache.doc_ids(version):
+        v = cache.get(doc_id, version)
+        if v is not None:
+            out[doc_id] = v
+    return out
+
+
+def semantic_pairs(store: Store, vectors: dict[str, dict[str, "np.ndarray"]]) -> set[tuple[str, str]]:
+    """Candidate pairs by meaning: nearest neighbours of document vectors (usearch HNSW).
+
+    English documents are matched with the English model; documents in different languages
+    with the multilingual one, querying each language's documents against the others' (a plain
+    threshold would pair every two texts in one language).
+    """
+    from newstrace.stages.semantic import CANDIDATE_MIN_COSINE, document_vector, semantic_candidates
+
+    pairs: set[tuple[str, str]] = set()
+    en = vectors.get(ENGLISH_MODEL, {})
+    if len(en) > 1:
+        ids = sorted(en)
+        found = semantic_candidates(ids, np.stack([document_vector(en[i]) for i in ids]), k=10,
+                                    min_cosine=SEMANTIC_CANDIDATE_COSINE)
+        pairs.update(found)
+    multi = vectors.get(MULTILINGUAL_MODEL, {})
+    if multi:
+        langs = _languages(store)
+        groups: dict[str | None, list[str]] = {}
+        for i in sorted(multi):
+            groups.setdefault(langs.get(i), []).append(i)
+        for lang, queries in groups.items():
+            others = [i for i in sorted(multi) if langs.get(i) != lang]
+            if not others:
+                continue
+            found = semantic_candidates(
+                others, np.stack([document_vector(multi[i]) for i in others]), k=10,
+                min_cosine=CANDIDATE_MIN_COSINE[MULTILINGUAL_MODEL], query_ids=queries,
+                query_vecs=np.stack([document_vector(multi[i]) for i in queries]))
+            pairs.update(found)
+    return pairs
+
+
+def _pair_vectors(a: Document, b: Document, vectors: dict[str, dict[str, "np.ndarray"]]):  # type: ignore[no-untyped-def]
+    """The vectors to align two documents by meaning with, or (None, None) when there are none."""
+    if a.language and b.language and a.language != b.language:
+        multi = vectors.get(MULTILINGUAL_MODEL, {})
+        return multi.get(a.id), multi.get(b.id)
+    if a.language == b.language == "en":
+        en = vectors.get(ENGLISH_MODEL, {})
+        return en.get(a.id), en.get(b.id)
+    return None, None
 
 
 def _workers(workers: int | None, n: int) -> int:
@@ -111,20 +221,30 @@ def _workers(workers: int | None, n: int) -> int:
 
 
 def link(store: Store, *, only: set[str] | None = None, workers: int | None = None,
-         progress: bool = False, changes: bool = True) -> list[Relation]:
+         progress: bool = False, changes: bool = True, semantic: bool = True) -> list[Relation]:
     """Find candidates among stored documents, align the pairs not yet compared, store relations.
 
     With ``only``, just the pairs involving those ids are considered.  With ``changes``, every
-    aligned passage carries what the rewrite changed (``newstrace.stages.changes``).
+    aligned passage carries what the rewrite changed (``newstrace.stages.changes``).  With
+    ``semantic``, sentence embeddings add candidates and align paraphrases, summaries and
+    translations that share few words.
     """
     fps = store.get_fingerprints()
-    pairs = find_candidates(fps)
+    pairs: dict[tuple[str, str], set[str]] | set[tuple[str, str]] = find_candidates(fps)
+    vectors: dict[str, dict[str, np.ndarray]] = {}
+    if semantic:
+        embed_documents(store, threads=workers, progress=progress)
+        vectors = {ENGLISH_MODEL: _vectors(store, ENGLISH_MODEL, workers)}
+        if len({lang for lang in _languages(store).values() if lang}) > 1:
+            vectors[MULTILINGUAL_MODEL] = _vectors(store, MULTILINGUAL_MODEL, workers)
+        pairs = set(pairs) | semantic_pairs(store, vectors)
     done = store.checked()
     todo = sorted(p for p in pairs if p not in done and (only is None or p[0] in only or p[1] in only))
     for i in range(0, len(todo), BATCH):
         batch = todo[i : i + BATCH]
         docs = {d.id: d for d in store.get_documents(sorted({x for p in batch for x in p}))}
-        relations = [r for r in map_items(_relate_task, [(docs[a], docs[b], changes) for a, b in batch],
+        tasks = [(docs[a], docs[b], changes, *_pair_vectors(docs[a], docs[b], vectors)) for a, b in batch]
+        relations = [r for r in map_items(_relate_task, tasks,
                                           workers=_workers(workers, len(batch)),
                                           progress=f"aligning {i + len(batch)}/{len(todo)}" if progress else None)
                      if r is not None]
@@ -133,7 +253,7 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
 
 
 def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: int | None = None,
-         progress: bool = False, changes: bool = True) -> ScanResult:
+         progress: bool = False, changes: bool = True, semantic: bool = True) -> ScanResult:
     """One-shot: index everything under ``paths`` (into ``db`` or a temporary store) and relate it."""
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -141,7 +261,7 @@ def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: 
         try:
             stats = index_add(store, paths, workers=workers, progress=progress)
             t1 = time.perf_counter()
-            relations = link(store, workers=workers, progress=progress, changes=changes)
+            relations = link(store, workers=workers, progress=progress, changes=changes, semantic=semantic)
             documents = store.get_documents()
         finally:
             store.close()
@@ -152,21 +272,51 @@ def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: 
         "seconds_ingest": round(t1 - t0, 3), "seconds_relate": round(t2 - t1, 3), "seconds": round(t2 - t0, 3)})
 
 
-def trace(store: Store, path: str | Path, *, workers: int | None = None, changes: bool = True) -> ScanResult:
-    """The sources of one article against an index, without adding it to the index."""
+def trace(store: Store, path: str | Path, *, workers: int | None = None, changes: bool = True,
+          semantic: bool = True) -> ScanResult:
+    """The sources of one article against an index, without adding it to the index.
+
+    With ``semantic``, the article is also matched by meaning against the index's English
+    documents (and, when the index holds the multilingual vectors, against documents in other
+    languages, for translations).
+    """
+    from newstrace.stages.semantic import CANDIDATE_MIN_COSINE, document_vector, semantic_candidates
+
     errors: list[InputError] = []
     queries: list[Document] = []
     for item in read_inputs([path]):
         (errors if isinstance(item, InputError) else queries).append(item)  # type: ignore[arg-type]
     relations: list[Relation] = []
     indexed = store.get_fingerprints()
+    vectors: dict[str, dict[str, np.ndarray]] = {}
+    if semantic and queries:
+        embed_documents(store, threads=workers)
+        vectors = {name: _vectors(store, name, workers) for name in (ENGLISH_MODEL, MULTILINGUAL_MODEL)}
+    langs = _languages(store)
     for q in queries:
         q.id = f"query:{q.id}"
         _prepare(q, frozenset())
-        fp = fingerprint(q)
-        pairs = find_candidates(indexed, queries=[fp])
+        pairs = set(find_candidates(indexed, queries=[fingerprint(q)]))
+        if vectors:
+            from newstrace.stages.embed import get_embedder
+
+            texts = [x.text for x in split_sentences(q.text)]
+            for name, stored in vectors.items():
+                pool = {i: v for i, v in stored.items()
+                        if (name == ENGLISH_MODEL and q.language == "en")
+                        or (name == MULTILINGUAL_MODEL and langs.get(i) != q.language)}
+                if not pool or not texts:
+                    continue
+                q_vecs = get_embedder(name, threads=workers).encode(texts)
+                vectors[name] = {**stored, q.id: q_vecs}
+                ids = sorted(pool)
+                pairs |= set(semantic_candidates(
+                    ids, np.stack([document_vector(pool[i]) for i in ids]), k=10,
+                    min_cosine=SEMANTIC_CANDIDATE_COSINE if name == ENGLISH_MODEL else CANDIDATE_MIN_COSINE[name],
+                    query_ids=[q.id], query_vecs=document_vector(q_vecs)[None, :]))
         others = {d.id: d for d in store.get_documents(sorted({i for p in pairs for i in p if i != q.id}))}
-        found = map_items(_relate_task, [(others[i], q, changes) for p in sorted(pairs) for i in p if i != q.id],
-                          workers=_workers(workers, len(pairs)))
+        tasks = [(others[i], q, changes, *_pair_vectors(others[i], q, vectors))
+                 for p in sorted(pairs) for i in p if i != q.id and i in others]
+        found = map_items(_relate_task, tasks, workers=_workers(workers, len(tasks)))
         relations.extend(r for r in found if r is not None)
     return ScanResult(queries, relations, errors, {"documents": len(queries), "relations": len(relations)})

@@ -22,6 +22,9 @@ def add_output(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE instead of stdout")
     parser.add_argument("--workers", type=int, default=None, help="processes to use (default: all cores)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
+    parser.add_argument("--lexical-only", action="store_true",
+                        help="skip the semantic layer (sentence embeddings for paraphrase, summary and translation): "
+                             "several times faster on large collections")
     parser.add_argument("--no-changes", action="store_true",
                         help="do not analyse what each rewrite changed (faster on large collections)")
 

@@ -23,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a.add_argument("--workers", type=int, default=None, help="processes to use (default: all cores)")
     a.add_argument("--no-link", action="store_true", help="only store the articles; do not look for reuse yet")
     a.add_argument("--no-changes", action="store_true", help="do not analyse what each rewrite changed")
+    a.add_argument("--lexical-only", action="store_true", help="skip the semantic layer (sentence embeddings)")
     a.set_defaults(func=index_add_cli)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
@@ -33,7 +34,7 @@ def index_add_cli(args: argparse.Namespace) -> int:
         stats = index_add(store, args.paths, workers=args.workers, progress=progress)
         report_errors(stats.errors)
         relations = [] if args.no_link else link(store, workers=args.workers, progress=progress,
-                                                   changes=not args.no_changes)
+                                                   changes=not args.no_changes, semantic=not args.lexical_only)
         total = len(store.document_ids())
     print(f"read {stats.read}, added {stats.added}, unchanged {stats.unchanged}, skipped {stats.skipped}; "
           f"index {args.db} holds {total} documents and {len(relations)} relations")

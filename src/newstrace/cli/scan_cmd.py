@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def scan_cli(args: argparse.Namespace) -> int:
     progress = not args.no_progress and sys.stderr.isatty()
-    result = scan(args.paths, db=args.db, workers=args.workers, progress=progress, changes=not args.no_changes)
+    result = scan(args.paths, db=args.db, workers=args.workers, progress=progress, changes=not args.no_changes,
+                  semantic=not args.lexical_only)
     report_errors(result.errors)
     emit(args, result.documents, result.relations, result.errors, result.stats)
     if getattr(args, "report", None):

