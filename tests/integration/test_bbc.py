@@ -60,11 +60,13 @@ def test_no_lexical_reuse_between_articles_sharing_under_a_tenth(bbc) -> None:  
 
 
 def test_semantic_layer_adds_no_relation_between_unrelated_articles(bbc) -> None:  # type: ignore[no-untyped-def]
-    """Articles of different sections (business, sport, tech, ...) never derive from each other;
-    a summary must share real content; semantic relations under a tenth of shared 5-grams are
-    the reworded background passages BBC reuses across its updates (read and checked), and few."""
+    """Articles of different sections (business, sport, tech, ...) are related only when they
+    truly share text (one story filed under two sections); a summary must share real content;
+    semantic relations under a tenth of shared 5-grams are the reworded background passages BBC
+    reuses across its updates (read and checked), and few."""
     _, truth, found = bbc
-    cross = [p for p in found if p[0].split("/")[0] != p[1].split("/")[0]]
+    cross = [p for p in found if p[0].split("/")[0] != p[1].split("/")[0]
+             and (p not in truth or truth[p].containment < 0.1)]
     assert not cross, cross[:5]
     low = [p for p, r in found.items() if r.type not in LEXICAL and (p not in truth or truth[p].containment < 0.1)]
     assert not [p for p in low if found[p].type == "summary"]
