@@ -54,23 +54,28 @@ class ScanResult:
     stats: dict[str, float | int] = field(default_factory=dict)
 
 
-def _prepare(doc: Document, recurring: frozenset[int]) -> tuple[Document, object]:
+def _prepare(doc: Document, recurring: frozenset[int], forensics: bool = True) -> tuple[Document, object]:
     clean(doc, recurring)
     if not doc.language:
         doc.language = detect_language(doc.text)
+    if forensics:
+        from newstrace.stages.signature import rewrite_signature
+
+        doc.signature = rewrite_signature(doc.text, doc.raw, doc.removed, language=doc.language or "en")
     return doc, fingerprint(doc)
 
 
-def _prepare_task(args: tuple[Document, frozenset[int]]) -> tuple[Document, object]:
+def _prepare_task(args: tuple[Document, frozenset[int], bool]) -> tuple[Document, object]:
     return _prepare(*args)
 
 
 def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None = None,
-              progress: bool = False) -> IndexStats:
+              progress: bool = False, forensics: bool = True) -> IndexStats:
     """Read, clean and fingerprint the articles under ``paths`` and add them to ``store``.
 
     Re-adding an unchanged document does nothing; a changed one replaces the old version.
-    Lines recurring across the documents of this batch are removed as boilerplate.
+    Lines recurring across the documents of this batch are removed as boilerplate.  With
+    ``forensics``, each document's rewrite signature is computed too.
     """
     stats = IndexStats()
     docs: list[Document] = []
@@ -94,7 +99,7 @@ def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None 
     # Committed in batches: a crash loses at most one batch, and a re-run skips what is stored.
     for i in range(0, len(fresh), BATCH):
         batch = fresh[i : i + BATCH]
-        prepared = list(map_items(_prepare_task, [(d, recurring) for d in batch],
+        prepared = list(map_items(_prepare_task, [(d, recurring, forensics) for d in batch],
                                   workers=_workers(workers, len(batch)),
                                   progress=f"cleaning {i + len(batch)}/{len(fresh)}" if progress else None,
                                   chunksize=16))
@@ -259,7 +264,7 @@ def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: 
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(db or Path(tmp) / "scan.db")
         try:
-            stats = index_add(store, paths, workers=workers, progress=progress)
+            stats = index_add(store, paths, workers=workers, progress=progress, forensics=changes)
             t1 = time.perf_counter()
             relations = link(store, workers=workers, progress=progress, changes=changes, semantic=semantic)
             documents = store.get_documents()
@@ -295,7 +300,7 @@ def trace(store: Store, path: str | Path, *, workers: int | None = None, changes
     langs = _languages(store)
     for q in queries:
         q.id = f"query:{q.id}"
-        _prepare(q, frozenset())
+        _prepare(q, frozenset(), changes)
         pairs = set(find_candidates(indexed, queries=[fingerprint(q)]))
         if vectors:
             from newstrace.stages.embed import get_embedder

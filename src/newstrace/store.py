@@ -23,7 +23,7 @@ from newstrace.types import Change, Direction, Document, Passage, Relation, Remo
 
 __all__ = ["SCHEMA_VERSION", "Store"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS documents (
     content_hash TEXT NOT NULL,
     path TEXT, title TEXT, url TEXT, site TEXT, published TEXT, language TEXT,
     raw TEXT NOT NULL, text TEXT NOT NULL,
-    offsets TEXT NOT NULL, removed TEXT NOT NULL
+    offsets TEXT NOT NULL, removed TEXT NOT NULL, signature TEXT NOT NULL DEFAULT '[]'
 );
 CREATE TABLE IF NOT EXISTS fingerprints (
     doc_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
@@ -112,10 +112,11 @@ class Store:
                 c.execute("DELETE FROM relations WHERE source = ? OR target = ?", (doc.id, doc.id))
                 c.execute("DELETE FROM checked_pairs WHERE a = ? OR b = ?", (doc.id, doc.id))
                 c.execute(
-                    "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (doc.id, content_hash(doc), doc.path, doc.title, doc.url, doc.site, doc.published,
                      doc.language, doc.raw, doc.text, json.dumps(doc.offsets),
-                     json.dumps([[r.start, r.end, r.text, r.reason] for r in doc.removed])),
+                     json.dumps([[r.start, r.end, r.text, r.reason] for r in doc.removed]),
+                     json.dumps(doc.signature)),
                 )
                 c.execute("INSERT OR REPLACE INTO fingerprints VALUES (?, ?)", (doc.id, json.dumps(
                     {"shingles": fp.shingles, "sentences": fp.sentences,
@@ -127,7 +128,7 @@ class Store:
         return [r[0] for r in self.conn.execute("SELECT id FROM documents ORDER BY id")]
 
     def get_documents(self, ids: Iterable[str] | None = None) -> list[Document]:
-        cols = "id, path, title, url, site, published, language, raw, text, offsets, removed"
+        cols = "id, path, title, url, site, published, language, raw, text, offsets, removed, signature"
         if ids is None:
             rows = self.conn.execute(f"SELECT {cols} FROM documents ORDER BY id").fetchall()
         else:
@@ -142,7 +143,7 @@ class Store:
         return [
             Document(id=r[0], path=r[1], title=r[2], url=r[3], site=r[4], published=r[5], language=r[6],
                      raw=r[7], text=r[8], offsets=json.loads(r[9]),
-                     removed=[Removed(*x) for x in json.loads(r[10])])
+                     removed=[Removed(*x) for x in json.loads(r[10])], signature=json.loads(r[11]))
             for r in rows
         ]
 

@@ -81,7 +81,8 @@ class Document:
     ``raw`` is the text as ingested (the main text trafilatura extracted, for HTML);
     ``text`` is the cleaned text every span refers to; ``offsets[i]`` is the position in
     ``raw`` of ``text[i]`` (with one extra entry for the end), so any cleaned span maps
-    back to the original.
+    back to the original.  ``signature`` lists the traces of the rewriting the text went
+    through (spinning, machine translation, aggregator or AI rewrite), each with its evidence.
     """
 
     id: str
@@ -95,6 +96,7 @@ class Document:
     text: str = ""
     offsets: list[int] = field(default_factory=list)
     removed: list[Removed] = field(default_factory=list)
+    signature: list[dict[str, object]] = field(default_factory=list)
 
     def to_original(self, span: Span) -> Span:
         """Map a span of the cleaned ``text`` to the matching span of ``raw``."""

@@ -73,3 +73,12 @@ def test_site_boilerplate_is_gone(result: dict) -> None:  # type: ignore[type-ar
         if d["id"][:3] != "000":
             assert d["removed"], f"{d['id']}: expected boilerplate removed"
         assert not re.search(r"^\s*(?:\w+day, )?\w+ \d{1,2},? \d{4}\s*$", d["text"], re.M), "date bar left"
+
+
+def test_rewrite_signatures_name_their_evidence(result: dict) -> None:  # type: ignore[type-arg]
+    sig = {d["id"][:3]: d["rewrite_signature"] for d in result["documents"]}
+    assert {x["kind"] for x in sig["000"]} >= {"spinning"}
+    assert "machine-translation" in {x["kind"] for x in sig["003"]}
+    assert "aggregator" in {x["kind"] for x in sig["004"]}
+    assert sig["001"] == []  # the original wording shows no rewriting traces
+    assert all(x["evidence"] for s in sig.values() for x in s)

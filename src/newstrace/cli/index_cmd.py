@@ -31,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def index_add_cli(args: argparse.Namespace) -> int:
     progress = sys.stderr.isatty()
     with Store(args.db) as store:
-        stats = index_add(store, args.paths, workers=args.workers, progress=progress)
+        stats = index_add(store, args.paths, workers=args.workers, progress=progress,
+                          forensics=not args.no_changes)
         report_errors(stats.errors)
         relations = [] if args.no_link else link(store, workers=args.workers, progress=progress,
                                                    changes=not args.no_changes, semantic=not args.lexical_only)

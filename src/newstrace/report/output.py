@@ -26,6 +26,7 @@ def _document_dict(d: Document) -> dict[str, Any]:
         "published": d.published, "language": d.language, "text": d.text,
         "sentences": [[x.start, x.end] for x in split_sentences(d.text)],
         "removed": [{"text": r.text, "reason": r.reason, "span": [r.start, r.end]} for r in d.removed],
+        "rewrite_signature": list(d.signature),
     }
 
 
@@ -78,9 +79,22 @@ def _markdown(documents: list[Document], relations: list[Relation], errors: list
     lines += ["", "## Documents", "", "| id | title | language | published | removed |", "|---|---|---|---|---|"]
     for d in documents:
         lines.append(f"| {d.id} | {_short(d.title or '', 60)} | {d.language or ''} | {d.published or ''} | {len(d.removed)} |")
+    signed = [d for d in documents if d.signature]
+    if signed:
+        lines += ["", "## Rewrite signatures", ""]
+        for d in signed:
+            lines.append(f"- {d.id}: " + "; ".join(f"{x.get('kind')}: {x.get('evidence')}" for x in d.signature[:6])
+                         + (f"; … ({len(d.signature) - 6} more)" if len(d.signature) > 6 else ""))
     if errors:
         lines += ["", "## Skipped inputs", ""] + [f"- {e.path}: {e.reason}" for e in errors]
     return "\n".join(lines) + "\n"
+
+
+def _signature_summary(d: Document) -> str:
+    kinds: dict[str, int] = {}
+    for item in d.signature:
+        kinds[str(item.get("kind"))] = kinds.get(str(item.get("kind")), 0) + 1
+    return ", ".join(f"{k} ({v} traces)" for k, v in kinds.items()) or "–"
 
 
 def _meaning_summary(r: Relation) -> str:
@@ -134,14 +148,14 @@ def _table(documents: list[Document], relations: list[Relation], errors: list[In
                        f"{p.target_span[0]}–{p.target_span[1]}", _short(p.target_text, 160), f"{p.similarity:.2f}")
         console.print(pt)
     dt = Table(title=f"Documents ({len(documents)})")
-    for col in ("id", "title", "lang", "published", "removed boilerplate"):
+    for col in ("id", "title", "lang", "published", "removed boilerplate", "rewrite signature"):
         dt.add_column(col, overflow="fold")
     for d in documents:
         reasons: dict[str, int] = {}
         for x in d.removed:
             reasons[x.reason] = reasons.get(x.reason, 0) + 1
         dt.add_row(d.id, _short(d.title or "", 60), d.language or "", d.published or "",
-                   ", ".join(f"{k} ×{v}" for k, v in reasons.items()) or "–")
+                   ", ".join(f"{k} ×{v}" for k, v in reasons.items()) or "–", _signature_summary(d))
     console.print(dt)
     summary = (f"{stats.get('documents', len(documents))} documents, {len(relations)} relations, "
                f"{len(errors)} inputs skipped")
