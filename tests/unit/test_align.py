@@ -200,11 +200,11 @@ PAN = SHARED / "data" / "pan13-train"
 
 # Floors a little below what the defaults measure on this sample (seed 13: 40 pairs with
 # cases per class, plus 40 caseless pairs each of 01 and 05 checked for detections):
-# 02 0.932, 03 0.912, 04 0.908, 05 0.854.
+# 02 0.929, 03 0.927, 04 0.916, 05 0.854 (1 of the 80 caseless pairs with a detection).
 FLOORS = {
     "02-no-obfuscation": 0.90,
-    "03-random-obfuscation": 0.87,
-    "04-translation-obfuscation": 0.87,
+    "03-random-obfuscation": 0.89,
+    "04-translation-obfuscation": 0.88,
     "05-summary-obfuscation": 0.80,
 }
 
