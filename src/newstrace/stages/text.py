@@ -128,7 +128,7 @@ def _split_long(text: str, s: int, e: int, max_words: int) -> list[tuple[int, in
     return out
 
 
-def split_sentences(text: str, *, min_words: int = 3, max_words: int = 80) -> list[Sentence]:
+def split_sentences(text: str, *, min_words: int = 3, max_words: int = 60) -> list[Sentence]:
     """Split ``text`` into sentences, with offsets; whitespace between them is not part of any.
 
     Fragments with fewer than ``min_words`` words (a stray "Image: VOA", a list bullet) are
