@@ -294,10 +294,12 @@ def trace(store: Store, path: str | Path, *, workers: int | None = None, changes
     relations: list[Relation] = []
     indexed = store.get_fingerprints()
     vectors: dict[str, dict[str, np.ndarray]] = {}
+    langs = _languages(store)
     if semantic and queries:
         embed_documents(store, threads=workers)
-        vectors = {name: _vectors(store, name, workers) for name in (ENGLISH_MODEL, MULTILINGUAL_MODEL)}
-    langs = _languages(store)
+        # The multilingual vectors exist only in a multilingual index (embed_documents).
+        names = [ENGLISH_MODEL] + ([MULTILINGUAL_MODEL] if len({x for x in langs.values() if x}) > 1 else [])
+        vectors = {name: _vectors(store, name, workers) for name in names}
     for q in queries:
         q.id = f"query:{q.id}"
         _prepare(q, frozenset(), changes)

@@ -19,6 +19,7 @@ from newstrace.compare import compare
 from newstrace.report.annotate import annotate_changes
 from newstrace.report.html import render_html
 from newstrace.types import Change, Direction, Document, InputError, Passage, Relation, Removed
+from fixtures.articles import ARTICLE, OTHER
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>" onmouseover="alert(2)'
 
@@ -294,25 +295,6 @@ def test_annotate_changes_without_and_with_the_stage(monkeypatch: pytest.MonkeyP
     # passages that already have changes are kept
     docs, rels, _ = _fixture(CHANGES)
     assert annotate_changes(docs, rels)[0].passages[0].changes == CHANGES
-
-
-ARTICLE = """Harbour authority approves new ferry terminal
-
-The harbour authority approved a new ferry terminal on Monday, ending a three-year dispute with fishing crews over berth space.
-The terminal will handle up to twelve crossings a day to the islands and is expected to open in the spring of 2027.
-Fishing crews had argued that the original plans would push their boats into the shallow eastern basin.
-Under the approved design, the fleet keeps its berths along the northern quay and gains a new fuel dock.
-The project is funded by a regional transport grant and a loan from the national development bank.
-Construction is due to begin in October, once the dredging contract has been awarded.
-"""
-
-OTHER = """Orchestra names new conductor
-
-The city orchestra has appointed a 34-year-old violinist as its principal conductor from next season.
-She has led the youth ensemble for six years and toured with it across four continents.
-Her first programme will pair a new commission with two symphonies from the late classical period.
-The board said the appointment followed an international search that drew more than ninety applicants.
-"""
 
 
 @pytest.fixture

@@ -9,7 +9,18 @@ from pathlib import Path
 from newstrace.report.output import FORMATS, render
 from newstrace.types import Document, InputError, Relation
 
-__all__ = ["add_db", "add_output", "emit", "report_errors"]
+__all__ = ["add_db", "add_output", "emit", "positive_int", "report_errors"]
+
+
+def positive_int(value: str) -> int:
+    """argparse type for counts such as ``--workers``: a clear message instead of a traceback."""
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return n
 
 
 def add_db(parser: argparse.ArgumentParser, default: str | None = "newstrace.db") -> None:
@@ -20,7 +31,7 @@ def add_db(parser: argparse.ArgumentParser, default: str | None = "newstrace.db"
 def add_output(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE instead of stdout")
-    parser.add_argument("--workers", type=int, default=None, help="processes to use (default: all cores)")
+    parser.add_argument("--workers", type=positive_int, default=None, help="processes to use (default: all cores)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     parser.add_argument("--lexical-only", action="store_true",
                         help="skip the semantic layer (sentence embeddings for paraphrase, summary and translation): "

@@ -7,17 +7,9 @@ import json
 import sys
 from typing import Any
 
+from newstrace.cli._common import positive_int
+
 __all__ = ["register", "render_pan_table"]
-
-
-def _positive_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
-    return n
 
 
 def _class_list(value: str) -> list[str]:
@@ -56,12 +48,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                      help="score the detection XMLs in DIR instead of running the aligner")
     pan.add_argument("--out", metavar="DIR", default=None,
                      help="keep the detection XMLs in DIR (default: a temporary folder, removed afterwards)")
-    pan.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+    pan.add_argument("--workers", type=positive_int, default=None, metavar="N",
                      help="processes to use (default: all cores)")
     pan.add_argument("--json", action="store_true", help="print the results as JSON on stdout instead of a table")
     pan.add_argument("--classes", type=_class_list, default=None, metavar="LIST",
                      help="only these class folders, by number or name, comma-separated (e.g. 02,03)")
-    pan.add_argument("--limit", type=_positive_int, default=None, metavar="N",
+    pan.add_argument("--limit", type=positive_int, default=None, metavar="N",
                      help="only the first N pairs of each class (quick runs)")
     pan.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
     pan.set_defaults(func=run_pan)

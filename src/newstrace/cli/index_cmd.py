@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from newstrace.cli._common import add_db, report_errors
+from newstrace.cli._common import add_db, positive_int, report_errors
 from newstrace.pipeline import index_add, link
 from newstrace.store import Store
 
@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                                     "unchanged articles are skipped, changed ones replaced. Then relate the new ones.")
     a.add_argument("paths", nargs="+", metavar="PATH", help="file or directory (walked recursively)")
     add_db(a)
-    a.add_argument("--workers", type=int, default=None, help="processes to use (default: all cores)")
+    a.add_argument("--workers", type=positive_int, default=None, help="processes to use (default: all cores)")
     a.add_argument("--no-link", action="store_true", help="only store the articles; do not look for reuse yet")
     a.add_argument("--no-changes", action="store_true", help="do not analyse what each rewrite changed")
     a.add_argument("--lexical-only", action="store_true", help="skip the semantic layer (sentence embeddings)")

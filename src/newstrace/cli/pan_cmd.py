@@ -5,17 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from newstrace.cli._common import positive_int
+
 __all__ = ["register"]
-
-
-def _positive_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
-    return n
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -37,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("src_dir", metavar="SRC_DIR", help="folder of the source documents")
     parser.add_argument("susp_dir", metavar="SUSP_DIR", help="folder of the suspicious documents")
     parser.add_argument("out_dir", metavar="OUT_DIR", help="folder for the detection XMLs (created if needed)")
-    parser.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+    parser.add_argument("--workers", type=positive_int, default=None, metavar="N",
                         help="processes to use (default: all cores)")
     parser.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
     parser.set_defaults(func=run)
