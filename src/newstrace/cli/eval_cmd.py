@@ -56,11 +56,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     pan.add_argument("--limit", type=positive_int, default=None, metavar="N",
                      help="only the first N pairs of each class (quick runs)")
     pan.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+    pan.add_argument("--lexical-only", action="store_true",
+                     help="align on words alone: no sentence embeddings (faster; rewritten and translated edge sentences are missed)")
     pan.set_defaults(func=run_pan)
 
 
 def run_pan(args: argparse.Namespace) -> int:
-    from newstrace.pan.run import evaluate_corpus
+    from newstrace.pan.run import evaluate_corpus, lexical_align, semantic_align
 
     if args.detections and args.out:
         print("newstrace eval pan: --out is for new detections; it cannot be used with --detections",
@@ -68,7 +70,8 @@ def run_pan(args: argparse.Namespace) -> int:
         return 2
     try:
         result = evaluate_corpus(args.corpus_dir, args.detections, workers=args.workers, out_dir=args.out,
-                                 classes=args.classes, limit=args.limit, progress=not args.no_progress)
+                                 classes=args.classes, limit=args.limit, progress=not args.no_progress,
+                                 aligner=lexical_align if args.lexical_only else semantic_align)
     except (OSError, ValueError) as exc:
         print(f"newstrace eval pan: {exc}", file=sys.stderr)
         return 2

@@ -32,14 +32,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--workers", type=positive_int, default=None, metavar="N",
                         help="processes to use (default: all cores)")
     parser.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+    parser.add_argument("--lexical-only", action="store_true",
+                        help="align on words alone: no sentence embeddings (faster; rewritten and translated edge sentences are missed)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from newstrace.pan.run import detect_pairs
+    from newstrace.pan.run import detect_pairs, lexical_align, semantic_align
 
     try:
         summary = detect_pairs(args.pairs, args.src_dir, args.susp_dir, args.out_dir,
+                               aligner=lexical_align if args.lexical_only else semantic_align,
                                workers=args.workers, progress=not args.no_progress)
     except (OSError, ValueError) as exc:
         print(f"newstrace pan: {exc}", file=sys.stderr)

@@ -88,9 +88,36 @@ class DetectSummary:
 
 
 def _default_aligner() -> Aligner:
+    return semantic_align
+
+
+_ENCODER = None
+
+
+def _encoder():  # type: ignore[no-untyped-def]
+    """This process's English sentence encoder (one inference thread: pairs run one per core)."""
+    global _ENCODER
+    if _ENCODER is None:
+        from newstrace.pipeline import ENGLISH_MODEL
+        from newstrace.stages.embed import get_embedder
+        from newstrace.stages.encoder_memo import MemoizedEncoder
+
+        _ENCODER = MemoizedEncoder(get_embedder(ENGLISH_MODEL, threads=1).encode)
+    return _ENCODER
+
+
+def semantic_align(source_text: str, suspicious_text: str) -> list[Alignment]:
+    """The aligner with sentence embeddings: passages also grow and extend by meaning."""
     from newstrace.stages.align import align
 
-    return align
+    return align(source_text, suspicious_text, encoder=_encoder())
+
+
+def lexical_align(source_text: str, suspicious_text: str) -> list[Alignment]:
+    """The aligner on words alone (no model loaded)."""
+    from newstrace.stages.align import align
+
+    return align(source_text, suspicious_text)
 
 
 def detect_pair(task: PairTask) -> tuple[str, list[Alignment] | InputError]:

@@ -21,7 +21,12 @@ Approach to Text Alignment for Text Reuse Detection at PAN 2014"), with these ch
   its own text is a summary of the *whole* source, and is reported so ("summary");
 * the remaining passages ("lexical") are snapped to the first and last shared word n-gram of
   their edge sentences, or, for rewrites, lose the edge words of their edge sentences that
-  the other side lacks; overlapping passages are resolved by quality.
+  the other side lacks; overlapping passages are resolved by quality;
+* with a sentence encoder (``align(..., encoder=...)``), meaning adds what words miss in
+  rewritten and translated text: runs of consecutive sentence pairs close in meaning seed
+  passages, passages take the next sentence pair when its meaning agrees, weak fragments
+  grow by meaning, and a would-be summary whose sentences follow one stretch of the source
+  in step is reported as the local rewrite it is.
 
 All spans are character offsets into the texts given.
 """
@@ -30,6 +35,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -38,7 +44,7 @@ from scipy import sparse
 from newstrace.stages.text import STOPWORDS, WORD_RE, Tokens, stem_words, tokenize
 from newstrace.types import Alignment
 
-__all__ = ["AlignConfig", "align", "align_tokens"]
+__all__ = ["AlignConfig", "Encoder", "SentenceSimilarity", "align", "align_tokens"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,12 +113,29 @@ class AlignConfig:
     # copy_shared 0.5 cut obfuscated passages of 03: -0.008).
     copy_block: int = 4
     copy_shared: float = 0.8
+    # Sentence embeddings (used only when the caller gives an encoder or sentence vectors;
+    # cosines of MiniLM-L3 paraphrase vectors).  Swept on PAN 2013 train class 04 with every
+    # other class checked (docs/calibration.md, "Meaning in the aligner"):
+    # * ``semantic_grow``: a pair this close is weak evidence for the hysteresis (0.45-0.6).
+    # * ``semantic_edge``: a passage takes the sentence pair just before / after it while the
+    #   pair is this close (0.4-0.7; 04 +0.008 alone).
+    # * ``semantic_chain``: pairs that are each other's best match and continue a run of
+    #   consecutive pairs this close are seeds (0.5-0.8; pairs alone at 0.7 cost precision).
+    # * ``semantic_local*``: a would-be summary region is local reuse when region sentences
+    #   with a source sentence this close chain in step over >= ``semantic_local_share`` of
+    #   it and the chains' source text is <= ``semantic_local_ratio`` x their target text.
+    semantic_grow: float = 0.5
+    semantic_edge: float = 0.5
+    semantic_chain: float = 0.5
+    semantic_local: float = 0.6
+    semantic_local_ratio: float = 1.5
+    semantic_local_share: float = 0.5
 
     def __post_init__(self) -> None:
         for name in ("seed_cosine", "seed_dice", "validation", "seed_relative", "trim_min_shared",
                      "summary_cosine", "summary_coverage", "summary_local", "summary_host",
                      "copy_shared", "edge_cut", "single_validation", "grow_cosine", "grow_dice",
-                     "grow_validation"):
+                     "grow_validation", "semantic_grow", "semantic_edge", "semantic_chain", "semantic_local"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"AlignConfig.{name} must be in [0, 1], got {value!r}")
@@ -132,6 +155,52 @@ def _cached_tokens(text: str, language: str) -> Tokens:
     return tokenize(text, language)
 
 
+Encoder = Callable[[Sequence[str]], np.ndarray]
+
+
+class SentenceSimilarity:
+    """Embedding cosine between the sentences of two texts, computed only where asked.
+
+    The aligner needs meaning only around the passages that words already found (the
+    sentence just past an edge, the neighbours of a weak fragment), so sentences are embedded
+    on demand, a few per passage, instead of every sentence of both texts.  ``encode`` maps
+    texts to L2-normalised rows; precomputed vectors (one row per sentence) may be given instead.
+    """
+
+    def __init__(self, src: Tokens, tgt: Tokens, encode: Encoder | None = None, *,
+                 source_vectors: np.ndarray | None = None, target_vectors: np.ndarray | None = None) -> None:
+        if encode is None and (source_vectors is None or target_vectors is None):
+            raise ValueError("SentenceSimilarity needs an encoder or vectors for both texts")
+        self._texts = ([s.text for s in src.sentences], [s.text for s in tgt.sentences])
+        self._encode = encode
+        self._vecs: tuple[dict[int, np.ndarray], dict[int, np.ndarray]] = ({}, {})
+        for side, given in enumerate((source_vectors, target_vectors)):
+            if given is not None:
+                if len(given) != len(self._texts[side]):
+                    raise ValueError("one sentence vector per sentence is needed")
+                self._vecs[side].update(enumerate(np.asarray(given, dtype=np.float32)))
+
+    def _rows(self, side: int, idx: Sequence[int]) -> np.ndarray:
+        have = self._vecs[side]
+        missing = sorted({i for i in idx if i not in have})
+        if missing:
+            assert self._encode is not None
+            vecs = self._encode([self._texts[side][i] for i in missing])
+            have.update(zip(missing, np.asarray(vecs, dtype=np.float32), strict=True))
+        if not idx:
+            return np.zeros((0, 1), dtype=np.float32)
+        return np.stack([have[i] for i in idx])
+
+    def block(self, src_range: range, tgt_range: range) -> np.ndarray:
+        """Cosines of the source sentences in ``src_range`` x the target ones in ``tgt_range``."""
+        if not src_range or not tgt_range:
+            return np.zeros((len(src_range), len(tgt_range)), dtype=np.float32)
+        return self._rows(0, list(src_range)) @ self._rows(1, list(tgt_range)).T
+
+    def pair(self, i: int, j: int) -> float:
+        return float(self.block(range(i, i + 1), range(j, j + 1))[0, 0])
+
+
 @dataclass(slots=True)
 class _Space:
     """TF-ISF vectors of both texts' sentences in one vocabulary, and their similarities."""
@@ -140,6 +209,7 @@ class _Space:
     tgt: sparse.csr_matrix
     cosine: np.ndarray  # src x tgt
     dice: np.ndarray
+    semantic: SentenceSimilarity | None = None  # sentence-embedding cosine, when an encoder is given
 
 
 def _space(a: Tokens, b: Tokens) -> _Space:
@@ -301,7 +371,10 @@ def _grow(space: _Space, f: _Fragment, config: AlignConfig) -> _Fragment:
     while True:
         sa, sb = max(0, a - gap), min(n_s, b + gap + 1)
         ta, tb = max(0, c - gap), min(n_t, d + gap + 1)
-        ii, jj = np.nonzero(weak[sa:sb, ta:tb])
+        near = weak[sa:sb, ta:tb]
+        if space.semantic is not None and config.semantic_grow > 0:
+            near = near | (space.semantic.block(range(sa, sb), range(ta, tb)) >= config.semantic_grow)
+        ii, jj = np.nonzero(near)
         na, nb, nc, nd = a, b, c, d
         for i, j in zip(ii + sa, jj + ta, strict=True):
             if a <= i <= b and c <= j <= d:
@@ -317,7 +390,49 @@ def _grow(space: _Space, f: _Fragment, config: AlignConfig) -> _Fragment:
 
 def _run(space: _Space, seeds: list[tuple[int, int]], src: Tokens, tgt: Tokens, max_gap: int,
          config: AlignConfig) -> list[_Fragment]:
-    return _filter(_extend(space, seeds, max_gap, config.validation), src, tgt, config.min_chars, space, config)
+    frags = _filter(_extend(space, seeds, max_gap, config.validation), src, tgt, config.min_chars, space, config)
+    if space.semantic is not None and config.semantic_edge > 0:
+        frags = _semantic_edges(space, frags, config.semantic_edge)
+    return frags
+
+
+def _chain_seeds(sem: SentenceSimilarity, n_s: int, n_t: int, threshold: float) -> np.ndarray:
+    """Seeds by meaning alone: sentence pairs that are each other's best match and continue
+    a run of consecutive pairs (the next or previous sentences on both sides) that all reach
+    ``threshold``.  One close pair may be a shared topic; two in a row in order rarely are."""
+    S = sem.block(range(n_s), range(n_t))
+    strong = S >= threshold
+    best = (S >= S.max(axis=1, keepdims=True)) & (S >= S.max(axis=0, keepdims=True))
+    run = np.zeros_like(strong)
+    run[:-1, :-1] |= strong[:-1, :-1] & strong[1:, 1:]
+    run[1:, 1:] |= strong[1:, 1:] & strong[:-1, :-1]
+    return run & best
+
+
+def _semantic_edges(space: _Space, frags: list[_Fragment], threshold: float) -> list[_Fragment]:
+    """Extend each passage by the sentence pair just before (after) it on both sides while
+    their embeddings agree: a translated or rewritten edge sentence keeps its meaning but may
+    share too few words to be seeded, and passages start and end on aligned sentences."""
+    assert space.semantic is not None
+    sem = space.semantic
+    n_s, n_t = space.cosine.shape
+    out: list[_Fragment] = []
+    for k, f in enumerate(frags):
+        others = frags[:k] + frags[k + 1 :]
+        (a, b), (c, d) = f.src, f.tgt
+
+        def free(i: int, j: int) -> bool:
+            return not any(_overlap((i, i), o.src) or _overlap((j, j), o.tgt) for o in others)
+
+        while a > 0 and c > 0 and sem.pair(a - 1, c - 1) >= threshold and free(a - 1, c - 1):
+            a, c = a - 1, c - 1
+        while b < n_s - 1 and d < n_t - 1 and sem.pair(b + 1, d + 1) >= threshold and free(b + 1, d + 1):
+            b, d = b + 1, d + 1
+        if ((a, b), (c, d)) != (f.src, f.tgt):
+            # The edge-word trimming that follows still cuts what the other side lacks.
+            f = _Fragment((a, b), (c, d), _passage_cosine(space, (a, b), (c, d)), f.quality, f.seeds)
+        out.append(f)
+    return out
 
 
 def _length(tokens: Tokens, frags: list[_Fragment], side: str) -> int:
@@ -485,6 +600,40 @@ def _summaries(space: _Space, src: Tokens, tgt: Tokens, config: AlignConfig) -> 
     return out
 
 
+def _local_sources(space: _Space, src: Tokens, tgt: Tokens, region: tuple[int, int],
+                   config: AlignConfig) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """The local passages inside a would-be summary region, if meaning says it is local reuse.
+
+    A summary draws on the whole source; a heavily rewritten (translated) passage follows one
+    stretch of it sentence by sentence.  Region sentences with a close source sentence by
+    meaning (``semantic_local``) are chained while both sides advance in step (target by 1-2
+    sentences, source by 0-3); when chains of two or more hold at least half the region, the
+    region is local reuse and the chains are returned as ``(source range, target range)``.
+    """
+    if space.semantic is None or config.semantic_local <= 0:
+        return []
+    i, j = region
+    sims = space.semantic.block(range(len(src.sentences)), range(i, j + 1))
+    best = sims.max(axis=0)
+    at = sims.argmax(axis=0)
+    chains: list[list[tuple[int, int]]] = []  # (target, source) sentence pairs
+    for k in np.nonzero(best >= config.semantic_local)[0]:
+        t, s = i + int(k), int(at[k])
+        last = chains[-1][-1] if chains else None
+        if last is not None and 1 <= t - last[0] <= 2 and 0 <= s - last[1] <= 3:
+            chains[-1].append((t, s))
+        else:
+            chains.append([(t, s)])
+    # A summary also follows its source in order, but condenses it: its chains cover more
+    # source text than target text.  A rewrite keeps the length.
+    chains = [c for c in chains if len(c) >= 2
+              and _chars(src, (c[0][1], c[-1][1]))[1] - _chars(src, (c[0][1], c[-1][1]))[0]
+              <= config.semantic_local_ratio * (_chars(tgt, (c[0][0], c[-1][0]))[1] - _chars(tgt, (c[0][0], c[-1][0]))[0])]
+    if sum(c[-1][0] - c[0][0] + 1 for c in chains) < config.semantic_local_share * (j - i + 1):
+        return []
+    return [((c[0][1], c[-1][1]), (c[0][0], c[-1][0])) for c in chains]
+
+
 def _local_share(space: _Space, src: Tokens, region: np.ndarray, width: int) -> float:
     """Of the region's term mass found in the source, the most one source window holds."""
     idx = np.nonzero(region)[0]
@@ -574,12 +723,19 @@ def _copies(sw: list[tuple[str, int, int]], tw: list[tuple[str, int, int]], f_sr
 
 
 def align_tokens(src: Tokens, tgt: Tokens, config: AlignConfig = DEFAULT_CONFIG, *,
-                 source_language: str = "en", target_language: str = "en") -> list[Alignment]:
+                 source_language: str = "en", target_language: str = "en",
+                 encoder: Encoder | None = None, source_vectors: np.ndarray | None = None,
+                 target_vectors: np.ndarray | None = None) -> list[Alignment]:
     """Align two tokenised texts (see :func:`align`)."""
     if not src.sentences or not tgt.sentences:
         return []
     space = _space(src, tgt)
+    if encoder is not None or (source_vectors is not None and target_vectors is not None):
+        space.semantic = SentenceSimilarity(src, tgt, encoder, source_vectors=source_vectors,
+                                            target_vectors=target_vectors)
     mask = (space.cosine > config.seed_cosine) & (space.dice > config.seed_dice)
+    if space.semantic is not None and config.semantic_chain > 0:
+        mask |= _chain_seeds(space.semantic, len(src.sentences), len(tgt.sentences), config.semantic_chain)
     if config.seed_relative > 0 and mask.any():
         # A generic sentence matches many others weakly; keep a seed only if it is close to
         # the best match of both its sentences, so one true pair does not drag far ones in.
@@ -602,6 +758,12 @@ def align_tokens(src: Tokens, tgt: Tokens, config: AlignConfig = DEFAULT_CONFIG,
     for (i, j), sim in _summaries(space, src, tgt, config):
         # The summary claims its whole region; seeded fragments inside it are parts of it.
         frags = [f for f in frags if not _overlap(f.tgt, (i, j))]
+        local = _local_sources(space, src, tgt, (i, j), config)
+        if local:
+            # Meaning follows the region through one stretch of the source: a rewrite, not a summary.
+            frags.extend(_Fragment(s, t, _passage_cosine(space, s, t), sim, 2) for s, t in local)
+            frags.sort(key=lambda f: f.tgt)
+            continue
         out.append(Alignment(whole, (tgt.sentences[i].start, tgt.sentences[j].end), round(sim, 4), "summary"))
     src_words = tgt_words = None
     for f in frags:
@@ -625,7 +787,8 @@ def align_tokens(src: Tokens, tgt: Tokens, config: AlignConfig = DEFAULT_CONFIG,
 
 
 def align(source_text: str, target_text: str, config: AlignConfig | None = None, *,
-          source_language: str = "en", target_language: str = "en") -> list[Alignment]:
+          source_language: str = "en", target_language: str = "en",
+          encoder: Encoder | None = None) -> list[Alignment]:
     """Find the passages of ``target_text`` that derive from ``source_text``.
 
     Args:
@@ -634,6 +797,9 @@ def align(source_text: str, target_text: str, config: AlignConfig | None = None,
         config: aligner settings; the calibrated defaults when ``None``.
         source_language: ISO 639-1 code for stemming the source.
         target_language: ISO 639-1 code for stemming the target.
+        encoder: a sentence encoder (texts -> L2-normalised rows, e.g. ``Embedder.encode``);
+            when given, passages are also extended and grown by meaning (``semantic_*``
+            settings), which recovers rewritten and translated edge sentences.
 
     Returns:
         Alignments ordered by target position, spans as character offsets into the two texts.
@@ -641,4 +807,4 @@ def align(source_text: str, target_text: str, config: AlignConfig | None = None,
     config = config or DEFAULT_CONFIG
     return align_tokens(_cached_tokens(source_text, source_language),
                         _cached_tokens(target_text, target_language), config,
-                        source_language=source_language, target_language=target_language)
+                        source_language=source_language, target_language=target_language, encoder=encoder)
