@@ -306,15 +306,18 @@ def test_rewritten_edge_sentence_is_joined_by_meaning():
     assert len(lexical) == 1
     # On words alone the reworded last sentence is left out.
     assert lexical[0].target_span[1] <= target.index(REWORDED_EDGE_TARGET)
-    encoder = _TopicEncoder()
-    found = align(source, target, encoder=encoder)
+    found = align(source, target, encoder=_TopicEncoder())
     assert len(found) == 1
     t0, t1 = found[0].target_span
     s0, s1 = found[0].source_span
     # joined by meaning; the words the other side lacks at the passage start stay trimmed
     assert target[t0:t1].rstrip(".").endswith("makeshift sites along the coast")
     assert source[s0:s1].rstrip(".").endswith("temporary camps along the coast")
-    # Only sentences next to the passage were embedded, not every sentence of both texts.
+    # Without seeds by meaning (which need every sentence), only sentences next to the
+    # passage are embedded, and the edge is joined all the same.
+    encoder = _TopicEncoder()
+    lazy = align(source, target, AlignConfig(semantic_chain=0), encoder=encoder)
+    assert [a.target_span for a in lazy] == [found[0].target_span]
     assert 0 < len(encoder.texts) <= 8  # of 24 sentences
 
 
