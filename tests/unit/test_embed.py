@@ -67,6 +67,16 @@ def test_shapes_normalised_deterministic(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", EMBEDDERS)
+def test_repeated_texts_embedded_once_in_order(name: str) -> None:
+    emb = _embedder(name)
+    texts = [UNRELATED, PARAPHRASE[0], UNRELATED, "", PARAPHRASE[0], "word " * 200]
+    v = emb.encode(texts)
+    assert np.array_equal(v[0], v[2]) and np.array_equal(v[1], v[4])
+    alone = emb.encode([texts[5], texts[1], texts[0]])  # another order, other batch mates
+    assert np.allclose(v[[5, 1, 0]], alone, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", EMBEDDERS)
 def test_paraphrase_closer_than_unrelated(name: str) -> None:
     v = _embedder(name).encode([*PARAPHRASE, UNRELATED])
     para, unrelated = float(v[0] @ v[1]), float(v[0] @ v[2])

