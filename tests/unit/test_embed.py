@@ -129,4 +129,10 @@ def test_embedding_cache_roundtrip() -> None:
         cache.put("doc", "m@1", spans, vecs[:2])
     cache.delete("doc")
     assert cache.get("doc", "m@1") is None
+    cache.put_many("m@1", [("a", spans, vecs), ("b", spans[:1], vecs[:1])])
+    cache.put_many("m@1", [("a", spans[1:], vecs[1:])])  # replaces a's, keeps b's
+    assert np.array_equal(cache.get("a", "m@1"), vecs[1:]) and np.array_equal(cache.get("b", "m@1"), vecs[:1])
+    with pytest.raises(ValueError, match="one vector per span"):
+        cache.put_many("m@1", [("c", spans, vecs), ("d", spans, vecs[:1])])
+    assert cache.doc_ids("m@1") == {"a", "b"}  # nothing written
     EmbeddingCache(conn)  # re-opening keeps the table
