@@ -244,3 +244,19 @@ def test_pan13_sample_floors():
             assert scores.granularity < 1.1, (cls, scores)
     # Caseless pairs (40 of 01, 40 of 05): almost never a detection.
     assert false_pairs <= 2
+
+
+def test_row_range_sums_are_the_sparse_sums_bit_for_bit() -> None:
+    """``_vec`` reads row sums from the CSR arrays; the aligner's thresholds must see the very
+    floats ``m[a:b+1].sum(axis=0)`` gives."""
+    import numpy as np
+
+    from newstrace.stages.align import _cached_tokens, _space, _vec
+
+    text_a = " ".join(f"Sentence {i} names the council, the budget and item {i % 7} of the plan." for i in range(30))
+    text_b = " ".join(f"Line {i} says the council voted on item {i % 5} and the budget." for i in range(25))
+    space = _space(_cached_tokens(text_a, "en"), _cached_tokens(text_b, "en"))
+    for m in (space.src, space.tgt):
+        for i in range(m.shape[0]):
+            for j in range(i, m.shape[0]):
+                assert np.array_equal(_vec(m, (i, j)), np.asarray(m[i : j + 1].sum(axis=0)).ravel())

@@ -214,8 +214,8 @@ def _cluster(seeds: list[tuple[int, int]], max_gap: int) -> list[list[tuple[int,
 
 
 def _passage_cosine(space: _Space, src: tuple[int, int], tgt: tuple[int, int]) -> float:
-    a = np.asarray(space.src[src[0] : src[1] + 1].sum(axis=0)).ravel()
-    b = np.asarray(space.tgt[tgt[0] : tgt[1] + 1].sum(axis=0)).ravel()
+    a = _vec(space.src, src)
+    b = _vec(space.tgt, tgt)
     na, nb = np.linalg.norm(a), np.linalg.norm(b)
     if na == 0 or nb == 0:
         return 0.0
@@ -428,7 +428,13 @@ def _snap_content(ws: list[tuple[str, int, int]], stems: list[tuple[str, int]], 
 
 
 def _vec(m: sparse.csr_matrix, rng: tuple[int, int]) -> np.ndarray:
-    return np.asarray(m[rng[0] : rng[1] + 1].sum(axis=0)).ravel()
+    """The sum of rows ``rng[0]..rng[1]`` of ``m`` as a dense vector.
+
+    Read from the CSR arrays: the same additions in the same order as
+    ``m[a : b + 1].sum(axis=0)`` (so the same floats), without building two sparse matrices.
+    """
+    lo, hi = m.indptr[rng[0]], m.indptr[rng[1] + 1]
+    return np.bincount(m.indices[lo:hi], weights=m.data[lo:hi], minlength=m.shape[1])
 
 
 def _cos(a: np.ndarray, b: np.ndarray) -> float:
@@ -449,7 +455,7 @@ def _summaries(space: _Space, src: Tokens, tgt: Tokens, config: AlignConfig) -> 
     src_len = src.sentences[-1].end - src.sentences[0].start
     if config.summary_cosine <= 0 or src_len < config.summary_ratio * 150:
         return []
-    doc = np.asarray(space.src.sum(axis=0)).ravel()
+    doc = _vec(space.src, (0, space.src.shape[0] - 1))
     present = doc > 0
     passing: list[tuple[int, int]] = []
     for i in range(n):
@@ -469,7 +475,7 @@ def _summaries(space: _Space, src: Tokens, tgt: Tokens, config: AlignConfig) -> 
             regions[-1][1] = max(regions[-1][1], j)
         else:
             regions.append([i, j])
-    target_all = np.asarray(space.tgt.sum(axis=0)).ravel()
+    target_all = _vec(space.tgt, (0, space.tgt.shape[0] - 1))
     out = []
     for i, j in regions:
         t0, t1 = tgt.sentences[i].start, tgt.sentences[j].end
