@@ -139,6 +139,7 @@ def test_int8_vectors_close_to_float32() -> None:
     texts = [*PARAPHRASE, UNRELATED, ENGLISH]
     a, b = emb.encode(texts), fp32.encode(texts)
     assert "qu8pc" not in fp32.version
+    assert np.array_equal(MiniLMEmbedder("l3", threads=1).encode(texts), a)  # threads change nothing
     assert float((a * b).sum(axis=1).min()) > 0.99
     assert np.abs(a @ a.T - b @ b.T).max() < 0.03
 
