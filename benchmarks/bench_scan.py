@@ -1,8 +1,14 @@
 """Scan throughput and peak memory on BBC News, against a plain datasketch MinHash-LSH baseline.
 
-    python benchmarks/bench_scan.py [../shared/data/bbc-news] [--repeat 3]
+    python benchmarks/bench_scan.py [../shared/data/bbc-news] [--repeat 3] [--lexical-only]
+    python benchmarks/bench_scan.py --against /tmp/old/src   # before/after, in the same run
 
-Each run happens in a fresh subprocess so its peak RSS is its own.  The baseline is what a
+Each run happens in a fresh subprocess so its peak RSS is its own.  Prints seconds and articles/s
+(median of ``--repeat`` runs) of the lexical-only and the semantic scan.  ``--against`` also
+times the newstrace package found in another source tree (an older revision, e.g. from
+``git archive REV src | tar -x -C /tmp/old``), run for run alternating with this checkout so
+that both see the same machine load, and prints this checkout's speed-up over it.  The
+embedders are loaded once before timing (the int8 model is made on first use).  The baseline is what a
 dataset builder would write first: datasketch MinHash (128 permutations) over word 5-grams
 and a MinHashLSH index at Jaccard 0.5 — candidates only, no alignment, no cleaning.  It is
 the floor on cost; newstrace does cleaning, two candidate channels and passage alignment on top.
@@ -13,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -54,8 +61,18 @@ print(json.dumps({"seconds": dt, "docs": len(mh), "peak_mb": peak / 1024, "pairs
 """
 
 
-def run(code: str, *args: str) -> dict:  # type: ignore[type-arg]
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+WARM = r"""
+from newstrace.stages.embed import get_embedder
+get_embedder("minilm-l3").encode(["Warm-up."])
+print("{}")
+"""
+
+SRC = str(ROOT / "src")
+
+
+def run(code: str, *args: str, src: str = SRC) -> dict:  # type: ignore[type-arg]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -65,33 +82,49 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--lexical-only", action="store_true", help="skip the semantic-mode runs")
+    ap.add_argument("--against", metavar="SRC", help="also time the newstrace package in this source tree")
     args = ap.parse_args()
     if not Path(args.corpus).is_dir():
         print(f"skipped: corpus not found at {args.corpus} (place ../shared beside the repository)")
         return 0
     modes = ["lexical"] + ([] if args.lexical_only else ["semantic"])
-    ours: dict[str, list[dict]] = {m: [] for m in modes}  # type: ignore[type-arg]
+    trees = {"newstrace": SRC}
+    if args.against:
+        trees["against"] = str(Path(args.against).resolve())
+    if "semantic" in modes:
+        for src in trees.values():
+            run(WARM, src=src)
+    ours: dict[tuple[str, str], list[dict]] = {(t, m): [] for t in trees for m in modes}  # type: ignore[type-arg]
     base = []
-    for _ in range(args.repeat):
+    for i in range(args.repeat):
         base.append(run(BASELINE, args.corpus))
+        order = list(trees.items()) if i % 2 == 0 else list(reversed(trees.items()))
         for m in modes:
-            ours[m].append(run(NEWSTRACE, args.corpus, str(args.workers), m))
+            for t, src in order:
+                ours[t, m].append(run(NEWSTRACE, args.corpus, str(args.workers), m, src=src))
     b_s = statistics.median(r["seconds"] for r in base)
     b_m = statistics.median(r["peak_mb"] for r in base)
     n = base[0]["docs"]
+    seconds = {k: statistics.median(r["seconds"] for r in v) for k, v in ours.items()}
     print(f"corpus: {args.corpus} ({n} documents), median of {args.repeat} runs, {args.workers} workers")
+    if args.against:
+        print(f"against: {trees['against']}")
     print(f"{'':34s}{'seconds':>10s}{'articles/s':>12s}{'peak MB':>10s}{'x baseline time':>17s}")
     print(f"{'datasketch LSH baseline':34s}{b_s:10.2f}{n / b_s:12.1f}{b_m:10.0f}{1.0:17.2f}")
-    for m in modes:
-        o_s = statistics.median(r["seconds"] for r in ours[m])
-        o_m = statistics.median(r["peak_mb"] for r in ours[m])
-        print(f"{'newstrace scan (' + m + ')':34s}{o_s:10.2f}{n / o_s:12.1f}{o_m:10.0f}{o_s / b_s:17.2f}")
+    for (t, m), runs in ours.items():
+        o_s = seconds[t, m]
+        o_m = statistics.median(r["peak_mb"] for r in runs)
+        label = f"{'newstrace scan' if t == 'newstrace' else 'against scan'} ({m})"
+        print(f"{label:34s}{o_s:10.2f}{n / o_s:12.1f}{o_m:10.0f}{o_s / b_s:17.2f}")
+    if args.against:
+        for m in modes:
+            print(f"speed-up over against ({m}): {seconds['against', m] / seconds['newstrace', m]:.2f}x")
     print(f"baseline candidate pairs: {base[0]['pairs']}")
-    for m in modes:
+    for (t, m), runs in ours.items():
         types: dict[str, int] = {}
-        for r in ours[m][0]["relations"]:
+        for r in runs[0]["relations"]:
             types[r["type"]] = types.get(r["type"], 0) + 1
-        print(f"relations ({m}): {len(ours[m][0]['relations'])} {json.dumps(types, sort_keys=True)}")
+        print(f"relations ({t}, {m}): {len(runs[0]['relations'])} {json.dumps(types, sort_keys=True)}")
     return 0
 
 

@@ -147,16 +147,20 @@ def embed_documents(store: Store, *, threads: int | None = None, progress: bool 
         embedder = get_embedder(name, threads=threads)
         have = cache.doc_ids(embedder.version)
         todo = [i for i in ids if i not in have]
-        for k in range(0, len(todo), 200):
-            docs = store.get_documents(todo[k : k + 200])
+        # A chunk's sentences are embedded in one call (a sentence repeated within it once)
+        # and stored in one transaction.
+        for k in range(0, len(todo), BATCH):
+            docs = store.get_documents(todo[k : k + BATCH])
             spans = [[(x.start, x.end) for x in split_sentences(d.text)] for d in docs]
             texts = [d.text[s:e] for d, sp in zip(docs, spans, strict=True) for s, e in sp]
-            vecs = embedder.encode(texts) if texts else None
+            vecs = embedder.encode(texts)
+            rows = []
             at = 0
             for d, sp in zip(docs, spans, strict=True):
                 if sp:
-                    cache.put(d.id, embedder.version, sp, vecs[at : at + len(sp)])  # type: ignore[index]
+                    rows.append((d.id, sp, vecs[at : at + len(sp)]))
                 at += len(sp)
+            cache.put_many(embedder.version, rows)
         added[name] = len(todo)
     return added
 

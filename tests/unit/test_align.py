@@ -387,3 +387,89 @@ def test_pan13_translation_sample_gains_from_meaning():
     assert scores["semantic"].recall > scores["lexical"].recall + 0.01, scores
     assert scores["semantic"].plagdet > scores["lexical"].plagdet + 0.01, scores
     assert scores["semantic"].plagdet >= 0.89, scores
+
+
+def test_row_range_sums_are_the_sparse_sums_bit_for_bit() -> None:
+    """``_vec`` reads row sums from the CSR arrays; the aligner's thresholds must see the very
+    floats ``m[a:b+1].sum(axis=0)`` gives."""
+    import numpy as np
+
+    from newstrace.stages.align import _cached_tokens, _space, _vec
+
+    text_a = " ".join(f"Sentence {i} names the council, the budget and item {i % 7} of the plan." for i in range(30))
+    text_b = " ".join(f"Line {i} says the council voted on item {i % 5} and the budget." for i in range(25))
+    space = _space(_cached_tokens(text_a, "en"), _cached_tokens(text_b, "en"))
+    for m in (space.src, space.tgt):
+        for i in range(m.shape[0]):
+            for j in range(i, m.shape[0]):
+                assert np.array_equal(_vec(m, (i, j)), np.asarray(m[i : j + 1].sum(axis=0)).ravel())
+
+
+def _sparse_space(a, b):  # type: ignore[no-untyped-def]
+    """The aligner's TF-ISF space as first written, with scipy operations: the reference."""
+    import numpy as np
+    from scipy import sparse
+
+    from newstrace.stages.align import _Space
+    from newstrace.stages.text import Tokens
+
+    vocab: dict[str, int] = {}
+
+    def counts(tokens: Tokens) -> sparse.csr_matrix:
+        rows: list[int] = []
+        cols: list[int] = []
+        for i, terms in enumerate(tokens.terms):
+            for t in terms:
+                rows.append(i)
+                cols.append(vocab.setdefault(t, len(vocab)))
+        return rows, cols  # type: ignore[return-value]
+
+    ra, ca = counts(a)  # type: ignore[misc]
+    rb, cb = counts(b)  # type: ignore[misc]
+    v = max(1, len(vocab))
+    A = sparse.csr_matrix((np.ones(len(ra)), (ra, ca)), shape=(len(a.terms), v))
+    B = sparse.csr_matrix((np.ones(len(rb)), (rb, cb)), shape=(len(b.terms), v))
+    A.sum_duplicates()
+    B.sum_duplicates()
+    n = A.shape[0] + B.shape[0]
+    Ab = (A > 0).astype(np.float64)
+    Bb = (B > 0).astype(np.float64)
+    df = np.asarray(Ab.sum(axis=0)).ravel() + np.asarray(Bb.sum(axis=0)).ravel()
+    isf = np.log(n / np.maximum(df, 1.0))
+    W = sparse.diags(isf)
+    Aw = (A @ W).tocsr()
+    Bw = (B @ W).tocsr()
+    na = np.sqrt(np.asarray(Aw.multiply(Aw).sum(axis=1)).ravel())
+    nb = np.sqrt(np.asarray(Bw.multiply(Bw).sum(axis=1)).ravel())
+    dot = (Aw @ Bw.T).toarray()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cosine = dot / np.outer(np.maximum(na, 1e-12), np.maximum(nb, 1e-12))
+        inter = (Ab @ Bb.T).toarray()
+        la = np.asarray(Ab.sum(axis=1)).ravel()
+        lb = np.asarray(Bb.sum(axis=1)).ravel()
+        dice = 2.0 * inter / np.maximum(la[:, None] + lb[None, :], 1.0)
+    return _Space(Aw, Bw, cosine, dice)
+
+
+def test_space_is_the_sparse_formulation_bit_for_bit() -> None:
+    import numpy as np
+
+    from newstrace.stages.align import _space
+    from newstrace.stages.text import tokenize
+
+    texts = [
+        " ".join(f"Sentence {i} names the council, the budget and item {i % 7} of the plan." for i in range(30)),
+        " ".join(f"Line {i} says the council voted on item {i % 5} and the budget." for i in range(25)),
+        "The the the. A a a. Budget budget budget council.",
+        "Alpha beta gamma. Alpha beta gamma. Delta epsilon.",
+        "Council budget. Council budget. Council budget.",  # terms in every sentence: ISF 0
+    ]
+    for x in texts:
+        for y in texts:
+            a, b = tokenize(x), tokenize(y)
+            new, ref = _space(a, b), _sparse_space(a, b)
+            assert np.array_equal(new.cosine, ref.cosine) and np.array_equal(new.dice, ref.dice)
+            for m, r in ((new.src, ref.src), (new.tgt, ref.tgt)):
+                assert m.shape == r.shape
+                for f in ("data", "indices", "indptr"):
+                    assert np.array_equal(getattr(m, f), getattr(r, f)), f

