@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,10 +108,11 @@ def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None 
 
 
 def _relate_task(task: tuple) -> Relation | None:  # type: ignore[type-arg]
-    a, b, with_changes, vecs_a, vecs_b = task
+    a, b, with_changes, vecs_a, vecs_b, back_a, back_b = task
     relation = relate(a, b)
     if relation is None and vecs_a is not None and vecs_b is not None:
-        relation = relate_semantic(a, b, vecs_a, vecs_b)
+        relation = relate_semantic(a, b, vecs_a, vecs_b,
+                                   backgrounds=(back_a, back_b) if back_a is not None and back_b is not None else None)
     if relation is not None and with_changes and a.language == b.language:
         relation = annotate_changes([a, b], [relation])[0]
     return relation
@@ -224,6 +225,38 @@ def _pair_vectors(a: Document, b: Document, vectors: dict[str, dict[str, "np.nda
     return None, None
 
 
+def translation_backgrounds(pairs: Iterable[tuple[str, str]], languages: dict[str, str | None],
+                            multi: dict[str, "np.ndarray"]) -> dict[tuple[str, str], tuple["np.ndarray", "np.ndarray"]]:
+    """The collection backgrounds of the sentences of each cross-language pair (for the margin
+    criterion of ``newstrace.stages.semantic.SemanticConfig.crosslang_collection_ratio``).
+
+    A document's sentences get their background against all the collection's documents in the
+    other document's language (``sentence_backgrounds``).  A pair gets backgrounds only when,
+    on both sides, that language holds at least ``crosslang_k`` sentences outside the pair:
+    otherwise the background would be the pair itself, and the pair's own criterion applies.
+    """
+    from newstrace.stages.semantic import DEFAULT_CONFIG, sentence_backgrounds
+
+    k = DEFAULT_CONFIG.crosslang_k
+    cross = [(a, b) for a, b in pairs if a in multi and b in multi and languages.get(a) and languages.get(b)
+             and languages[a] != languages[b]]
+    size: dict[str | None, int] = {}
+    for i, v in multi.items():
+        size[languages.get(i)] = size.get(languages.get(i), 0) + len(v)
+    usable = [(a, b) for a, b in cross
+              if size[languages[b]] - len(multi[b]) >= k and size[languages[a]] - len(multi[a]) >= k]
+    wanted: dict[str, set[str]] = {}
+    for a, b in usable:
+        wanted.setdefault(str(languages[b]), set()).add(a)
+        wanted.setdefault(str(languages[a]), set()).add(b)
+    back: dict[tuple[str, str], np.ndarray] = {}
+    for lang, ids in wanted.items():
+        pool = {i: v for i, v in multi.items() if languages.get(i) == lang}
+        for i, v in sentence_backgrounds({i: multi[i] for i in ids}, pool, k=k).items():
+            back[(i, lang)] = v
+    return {(a, b): (back[(a, str(languages[b]))], back[(b, str(languages[a]))]) for a, b in usable}
+
+
 def _workers(workers: int | None, n: int) -> int:
     # Process start-up costs more than a few dozen small jobs.
     return 1 if n < 40 else (workers or 0) or __import__("os").cpu_count() or 1
@@ -241,10 +274,11 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
     fps = store.get_fingerprints()
     pairs: dict[tuple[str, str], set[str]] | set[tuple[str, str]] = find_candidates(fps)
     vectors: dict[str, dict[str, np.ndarray]] = {}
+    langs = _languages(store)
     if semantic:
         embed_documents(store, threads=workers, progress=progress)
         vectors = {ENGLISH_MODEL: _vectors(store, ENGLISH_MODEL, workers)}
-        if len({lang for lang in _languages(store).values() if lang}) > 1:
+        if len({lang for lang in langs.values() if lang}) > 1:
             vectors[MULTILINGUAL_MODEL] = _vectors(store, MULTILINGUAL_MODEL, workers)
         pairs = set(pairs) | semantic_pairs(store, vectors)
     done = store.checked()
@@ -252,7 +286,9 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
     for i in range(0, len(todo), BATCH):
         batch = todo[i : i + BATCH]
         docs = {d.id: d for d in store.get_documents(sorted({x for p in batch for x in p}))}
-        tasks = [(docs[a], docs[b], changes, *_pair_vectors(docs[a], docs[b], vectors)) for a, b in batch]
+        backs = translation_backgrounds(batch, langs, vectors[MULTILINGUAL_MODEL]) if MULTILINGUAL_MODEL in vectors else {}
+        tasks = [(docs[a], docs[b], changes, *_pair_vectors(docs[a], docs[b], vectors), *backs.get((a, b), (None, None)))
+                 for a, b in batch]
         relations = [r for r in map_items(_relate_task, tasks,
                                           workers=_workers(workers, len(batch)),
                                           progress=f"aligning {i + len(batch)}/{len(todo)}" if progress else None)
@@ -326,7 +362,12 @@ def trace(store: Store, path: str | Path, *, workers: int | None = None, changes
                     min_cosine=SEMANTIC_CANDIDATE_COSINE if name == ENGLISH_MODEL else CANDIDATE_MIN_COSINE[name],
                     query_ids=[q.id], query_vecs=document_vector(q_vecs)[None, :]))
         others = {d.id: d for d in store.get_documents(sorted({i for p in pairs for i in p if i != q.id}))}
-        tasks = [(others[i], q, changes, *_pair_vectors(others[i], q, vectors))
+        backs = {}
+        if MULTILINGUAL_MODEL in vectors and q.id in vectors[MULTILINGUAL_MODEL]:
+            # The query joins the collection its sentences' backgrounds are measured in.
+            backs = translation_backgrounds([(i, q.id) for p in pairs for i in p if i != q.id],
+                                            {**langs, q.id: q.language}, vectors[MULTILINGUAL_MODEL])
+        tasks = [(others[i], q, changes, *_pair_vectors(others[i], q, vectors), *backs.get((i, q.id), (None, None)))
                  for p in sorted(pairs) for i in p if i != q.id and i in others]
         found = map_items(_relate_task, tasks, workers=_workers(workers, len(tasks)))
         relations.extend(r for r in found if r is not None)

@@ -1,11 +1,13 @@
 """PAN-PC-11 Spanish→English: translations find their sources, nothing else passes as a translation.
 
 Measured on all 35 pairs (python -m newstrace.evaluation.crosslang): the closest Spanish
-document of 34/35 English fragments is their source; at the default thresholds 30/35 pairs are
-aligned as translations and none of the other ~2,400 document pairs (English-English,
-Spanish-Spanish or wrong pairs) is.  To keep this test short (e5 embeds about 30-60 sentences
-a second on two cores), it uses the 28 pairs whose fragments have at most 30 sentences, where
-it measured 28/28 retrieved, 23/28 aligned, 0 false translation relations.
+document of 35/35 English fragments is their source; with sentence backgrounds measured in the
+collection (the margin criterion, docs/calibration.md) 35/35 pairs are aligned as translations
+and none of the other ~2,400 document pairs (English-English, Spanish-Spanish or wrong pairs)
+is.  To keep this test short (e5 embeds about 30-60 sentences a second on two cores), it uses
+the 28 pairs whose fragments have at most 30 sentences, where it measured 28/28 retrieved,
+28/28 aligned (weakest passage margin 1.033 against 1.025), 0 false translation relations;
+judged by each pair's own background instead, 24/28.
 """
 
 from __future__ import annotations
@@ -41,5 +43,5 @@ def test_each_translation_finds_its_source(result) -> None:  # type: ignore[no-u
 
 
 def test_translations_aligned_and_no_false_translation(result) -> None:  # type: ignore[no-untyped-def]
-    assert result.found >= 21, result
+    assert result.found == result.pairs, result
     assert result.false_relations == 0, result

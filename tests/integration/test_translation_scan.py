@@ -49,4 +49,5 @@ def test_translations_traced_without_false_relations(data_dir: Path, tmp_path: P
             assert any("languages" in e for e in r.evidence)
             traced.add(group[r.target])
     assert not false
-    assert len(traced) >= 28, f"only {len(traced)} of {len(set(group.values()))} translations traced"
+    groups = set(group.values())
+    assert len(traced) == len(groups), f"only {len(traced)} of {len(groups)} translations traced"

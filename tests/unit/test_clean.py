@@ -80,3 +80,22 @@ def test_cleaning_is_idempotent_on_clean_text() -> None:
     once = make(f"Tram line extended\n\n{BODY}\n\n{BODY2}")
     twice = make(once.text)
     assert twice.text == once.text
+
+
+def test_hard_wrapped_paragraph_lines_are_not_header_or_footer() -> None:
+    # Plain text wrapped at a fixed width: the short first and last lines of a paragraph
+    # continue its sentences, so the zone rules must not take them for chrome.
+    raw = ("The ferry left the harbour at dawn and\n"
+           "crossed the bay before the wind rose.\n\n"
+           "Passengers on the upper deck watched the cliffs of the northern shore pass by while\n"
+           "the crew prepared the moorings for the crowded\n"
+           "quay.\n\n"
+           "City Times\n\n" + BODY + "\n\nShare Tweet WhatsApp\n\nMore from\n"
+           "our partners")
+    doc = make(raw)
+    assert doc.text.startswith("The ferry left the harbour at dawn and\ncrossed the bay")
+    assert "crowded\nquay." in doc.text
+    assert "City Times" in doc.text  # between body paragraphs: not in a zone
+    removed = {r.text.strip() for r in doc.removed}
+    assert "Share Tweet WhatsApp" in removed
+    assert {"More from", "our partners"} <= removed  # a short unit after the body is still a footer

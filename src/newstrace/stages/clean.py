@@ -192,6 +192,18 @@ def _split_lines(raw: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", raw) if m.group().strip()]
 
 
+_OPEN_END_RE = re.compile(r"(?:[^\W\d_]|[,;-])$", re.UNICODE)
+
+
+def _continues(raw: str, prev: tuple[int, int], cur: tuple[int, int], prev_text: str, text: str) -> bool:
+    """Whether a line continues the previous line's sentence (hard-wrapped text): a single line
+    break, the previous line breaks off after a word, comma, semicolon or hyphen, and this line
+    starts with a lower-case letter."""
+    text = text.lstrip()
+    return (raw.count("\n", prev[1], cur[0]) == 1 and bool(_OPEN_END_RE.search(prev_text.rstrip()))
+            and bool(text) and text[0].islower())
+
+
 # -- collection-level evidence ---------------------------------------------------------------
 
 
@@ -261,23 +273,39 @@ def clean(doc: Document, recurring: frozenset[int] = frozenset(), config: CleanC
         seen_in_doc[key] += 1
         reasons.append(reason)
 
-    n_words = [len(_WORD_RE.findall(t)) for t, _ in norm]
-    body = [i for i, r in enumerate(reasons) if r is None and n_words[i] >= config.body_min_words]
+    # The zone rules judge units: a line, or a hard-wrapped paragraph's lines together (a line
+    # that continues the sentence of the line before it, see _continues), so that the short
+    # first or last line of a wrapped paragraph is not taken for a header or footer.
+    units: list[list[int]] = []
+    for i, (text, _) in enumerate(norm):
+        if (units and reasons[i] is None and reasons[units[-1][-1]] is None
+                and _continues(raw, lines[units[-1][-1]], lines[i], norm[units[-1][-1]][0], text)):
+            units[-1].append(i)
+        else:
+            units.append([i])
+    n_words = [sum(len(_WORD_RE.findall(norm[i][0])) for i in u) for u in units]
+    live = [reasons[u[0]] is None for u in units]
+    body = [k for k, u in enumerate(units) if live[k] and n_words[k] >= config.body_min_words]
+
+    def mark(k: int, reason: str) -> None:
+        for i in units[k]:
+            reasons[i] = reason
+
     if body:
         first, last = body[0], body[-1]
-        # Header zone: keep the headline (the longest short line), drop the rest of the chrome.
-        header = [i for i in range(first) if reasons[i] is None]
+        # Header zone: keep the headline (the longest short unit), drop the rest of the chrome.
+        header = [k for k in range(first) if live[k]]
         if header:
-            headline = max(header, key=lambda i: (n_words[i], -i))
-            for i in header:
-                if i != headline and n_words[i] <= config.header_max_words:
-                    reasons[i] = "site header (masthead, tagline or byline chrome)"
-        # Footer zone: short trailing lines that are not sentences or credits.
-        for i in range(last + 1, len(norm)):
-            text = norm[i][0].strip()
-            if reasons[i] is None and n_words[i] <= config.footer_max_words and not (
-                _SENTENCE_END_RE.search(text) and n_words[i] >= 4) and not _CREDIT_RE.search(text):
-                reasons[i] = "site footer"
+            headline = max(header, key=lambda k: (n_words[k], -k))
+            for k in header:
+                if k != headline and n_words[k] <= config.header_max_words:
+                    mark(k, "site header (masthead, tagline or byline chrome)")
+        # Footer zone: short trailing units that are not sentences or credits.
+        for k in range(last + 1, len(units)):
+            text = " ".join(norm[i][0].strip() for i in units[k])
+            if live[k] and n_words[k] <= config.footer_max_words and not (
+                _SENTENCE_END_RE.search(text) and n_words[k] >= 4) and not _CREDIT_RE.search(text):
+                mark(k, "site footer")
 
     chars: list[str] = []
     offsets: list[int] = []

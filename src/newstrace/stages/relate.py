@@ -240,23 +240,29 @@ def _mt_traces(doc: Document) -> int:
     return sum(1 for item in found if item.get("kind") == "machine-translation")
 
 
-def relate_semantic(a: Document, b: Document, vecs_a, vecs_b, config: RelateConfig = DEFAULT_CONFIG  # type: ignore[no-untyped-def]
-                    ) -> Relation | None:
+def relate_semantic(a: Document, b: Document, vecs_a, vecs_b, config: RelateConfig = DEFAULT_CONFIG,  # type: ignore[no-untyped-def]
+                    backgrounds=None) -> Relation | None:
     """The reuse relation found by meaning (paraphrase, summary, translation), or ``None``.
 
     ``vecs_a``/``vecs_b`` are the documents' sentence vectors, one per sentence of
     ``split_sentences(doc.text)``, from the same embedder (the multilingual one when the
     languages differ).  The semantic aligner (``newstrace.stages.semantic``) decides which
     passages correspond; this function only orients, types and scores the relation.
+    ``backgrounds``, for documents in different languages, are the two documents' sentence
+    backgrounds in the collection (``pipeline.translation_backgrounds``): a translation is
+    then judged by its margin over them.
     """
     from newstrace.stages.semantic import align_semantic
 
-    long_doc, short_doc, v_long, v_short = (a, b, vecs_a, vecs_b) if len(a.text) >= len(b.text) else (b, a, vecs_b, vecs_a)
+    back_a, back_b = backgrounds if backgrounds is not None else (None, None)
+    long_doc, short_doc, v_long, v_short, b_long, b_short = (
+        (a, b, vecs_a, vecs_b, back_a, back_b) if len(a.text) >= len(b.text) else (b, a, vecs_b, vecs_a, back_b, back_a))
     # The sentences of split_sentences(text), as the lexical aligner just cached them for this
     # pair (a document recurs across a scan's candidate pairs).
     alignments = align_semantic(_sentences(long_doc), _sentences(short_doc), v_long, v_short,
                                 src_text=long_doc.text, tgt_text=short_doc.text,
-                                src_language=long_doc.language, tgt_language=short_doc.language)
+                                src_language=long_doc.language, tgt_language=short_doc.language,
+                                src_background=b_long, tgt_background=b_short)
     if not alignments:
         return None
     passages = [

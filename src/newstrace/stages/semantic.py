@@ -12,7 +12,9 @@ Three pieces, each usable on its own:
   2014), but on embeddings: a passage needs several consecutive correspondences, so two
   reports of the same event (which share a topic and a quote, not sentence after sentence)
   do not align.  A target sentence linked to several source sentences condenses them (a
-  summary); across languages the links come from the multilingual model (a translation).
+  summary); across languages the links come from the multilingual model (a translation),
+  judged by their margin over the sentences' background in the collection when it is known
+  (:func:`sentence_backgrounds`; bitext mining's margin criterion, Artetxe & Schwenk 2019).
 * :func:`semantic_candidates`: candidate document pairs by approximate nearest neighbours
   (usearch HNSW) over document vectors, in sub-quadratic time.
 
@@ -46,6 +48,7 @@ __all__ = [
     "paraphrase_features",
     "paraphrase_score",
     "semantic_candidates",
+    "sentence_backgrounds",
     "sentence_similarity",
 ]
 
@@ -77,6 +80,89 @@ def document_vector(sentence_vecs: np.ndarray) -> np.ndarray:
         return np.zeros(v.shape[-1] if v.ndim == 2 else 0, dtype=np.float32)
     mean = v.mean(axis=0)
     return mean / max(float(np.linalg.norm(mean)), 1e-12)
+
+
+def _usearch_index(purpose: str):  # type: ignore[no-untyped-def]
+    """usearch's ``Index`` class.  onnxruntime (the English embedder's engine) is imported first
+    when installed: with usearch 2.26 loaded before it, importing onnxruntime crashes the process."""
+    from newstrace.stages.embed import MissingDependencyError
+
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        pass
+    try:
+        from usearch.index import Index
+    except ImportError as exc:
+        raise MissingDependencyError("usearch", "usearch", purpose) from exc
+    return Index
+
+
+def sentence_backgrounds(queries: dict[str, np.ndarray], pool: dict[str, np.ndarray], *, k: int = 4,
+                         exact_limit: int = 200_000, threads: int = 1) -> dict[str, np.ndarray]:
+    """Each query sentence's background in a collection: the mean of its ``k`` highest cosines
+    with the sentences of the ``pool`` documents other than its own.
+
+    This is the denominator of margin-based scoring in bitext mining (Artetxe & Schwenk 2019):
+    a translation stands out from what the rest of the collection offers a sentence, while
+    unrelated text in one language is close to everything in the other.  Pools of up to
+    ``exact_limit`` sentences are searched exhaustively, larger ones through an HNSW index
+    (usearch), approximately.
+
+    Args:
+        queries: sentence vectors per document id.
+        pool: sentence vectors per document id (a query document found here is left out of its
+            own background).
+        k: neighbours averaged.
+        exact_limit: the largest pool searched exhaustively.
+        threads: threads for the search.
+
+    Returns:
+        ``{doc_id: background}``, one value per sentence; ``nan`` where the pool has no sentence
+        outside the query's own document.
+    """
+    ids = [i for i in sorted(pool) if len(pool[i])]
+    out: dict[str, np.ndarray] = {}
+    if not ids:
+        return {q: np.full(len(v), np.nan, dtype=np.float32) for q, v in queries.items()}
+    mat = np.concatenate([np.asarray(pool[i], dtype=np.float32) for i in ids])
+    mat /= np.maximum(np.linalg.norm(mat, axis=1, keepdims=True), 1e-12)
+    owner = np.repeat(np.arange(len(ids)), [len(pool[i]) for i in ids])
+    rank = {i: n for n, i in enumerate(ids)}
+    longest = max(len(pool[i]) for i in ids)
+    index = None
+    if len(mat) > exact_limit:
+        Index = _usearch_index("sentence backgrounds")  # noqa: N806
+        index = Index(ndim=mat.shape[1], metric="ip", dtype="f32", expansion_add=128, expansion_search=128)
+        index.add(np.arange(len(mat), dtype=np.uint64), mat, threads=threads)
+    for q in sorted(queries):
+        v = np.asarray(queries[q], dtype=np.float32)
+        if v.ndim != 2 or not len(v):
+            out[q] = np.zeros(0, dtype=np.float32)
+            continue
+        v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+        own = rank.get(q, -1)
+        # Ask for enough neighbours that k remain once the query's own sentences are left out.
+        count = min(len(mat), k + (longest if own >= 0 else 0))
+        if index is None:
+            sims = v @ mat.T
+            if own >= 0:
+                sims[:, owner == own] = -np.inf
+            top = -np.sort(-sims, axis=1)[:, :k]
+        else:
+            found = index.search(v, count, threads=threads)
+            keys = np.asarray(found.keys).reshape(len(v), -1)
+            dists = np.asarray(found.distances).reshape(len(v), -1)
+            top = np.full((len(v), k), -np.inf, dtype=np.float32)
+            for r in range(len(v)):
+                keep = [1.0 - d for key, d in zip(keys[r], dists[r], strict=True)
+                        if key < len(mat) and owner[int(key)] != own][:k]
+                top[r, : len(keep)] = keep
+        finite = np.isfinite(top)
+        n = finite.sum(axis=1)
+        total = np.where(finite, top, 0.0).sum(axis=1)
+        out[q] = np.where(n > 0, total / np.maximum(n, 1), np.nan).astype(np.float32)
+    return out
 
 
 # ------------------------------------------------------------ the paraphrase decision
@@ -245,6 +331,17 @@ class SemanticConfig:
             as in bitext mining, Artetxe & Schwenk 2019): multilingual embeddings put any two
             texts in one language close, so a raw cosine alone does not tell a translation.
         crosslang_k: neighbours in the background of ``crosslang_ratio``.
+        crosslang_collection_link: when the sentences' background in the whole collection is
+            known (:func:`sentence_backgrounds`, given to :func:`align_semantic`), it replaces
+            the pair's own (whose background, for a text of two or three sentences, is mostly the
+            link itself and the neighbouring sentence of the same translation).  A link's
+            *margin* is then its cosine over the mean of its two sentences' backgrounds (their
+            ``crosslang_k`` best cosines with the sentences of the collection's documents in the
+            other side's language: the margin criterion of bitext mining, Artetxe & Schwenk
+            2019); a link needs a margin of at least this (1: at least as close as its
+            sentences' usual nearest neighbours)...
+        crosslang_collection_ratio: ...and a translation passage a mean margin (over its
+            target sentences' best links) of at least this.
         max_gap: target sentences a passage may skip between two links.
         max_src_gap: source sentences a passage may skip between two links (scaled up by
             the length ratio of the texts, to at most ``summary_src_gap``, so that a
@@ -280,6 +377,8 @@ class SemanticConfig:
     crosslang_margin: float = 0.03
     crosslang_ratio: float = 1.045
     crosslang_k: int = 4
+    crosslang_collection_link: float = 1.0
+    crosslang_collection_ratio: float = 1.025
     max_gap: int = 3
     max_src_gap: int = 3
     summary_src_gap: int = 15
@@ -307,8 +406,10 @@ class SemanticConfig:
                      "crosslang_margin"):
             if getattr(self, name) < 0:
                 raise ValueError(f"SemanticConfig.{name} must be non-negative, got {getattr(self, name)!r}")
-        if self.crosslang_ratio < 0 or self.crosslang_k < 1:
-            raise ValueError("SemanticConfig.crosslang_ratio must be non-negative and crosslang_k at least 1")
+        if min(self.crosslang_ratio, self.crosslang_collection_link, self.crosslang_collection_ratio) < 0 \
+                or self.crosslang_k < 1:
+            raise ValueError("SemanticConfig.crosslang_ratio, crosslang_collection_link and crosslang_collection_ratio "
+                             "must be non-negative and crosslang_k at least 1")
         if self.min_links < 1 or self.max_links < 1:
             raise ValueError("SemanticConfig.min_links and max_links must be at least 1")
         if self.granularity not in ("passage", "sentence"):
@@ -336,7 +437,8 @@ class SemanticConfig:
 # an AI-style paraphrase (the MSRP decision favours lexically close pairs), so the MSRP decision
 # point 0.5 is kept; summaries judged on containment over the whole source range instead of the
 # linked sentences (and their neighbours) let about 15 more ECB+ pairs through as "summaries".
-# Cross-language thresholds: newstrace.evaluation.crosslang (PAN-PC-11 Spanish-English).
+# Cross-language thresholds: newstrace.evaluation.crosslang (PAN-PC-11 Spanish-English) and
+# docs/calibration.md ("Cross-language margin").
 DEFAULT_CONFIG = SemanticConfig()
 
 
@@ -347,6 +449,7 @@ class _Link:
     cosine: float
     strong: bool  # passes link_cosine / link_margin (always, across languages)
     seed: bool  # strong, mutual best and a paraphrase (same language) / mutual best (across languages)
+    margin: float = 0.0  # across languages: cosine over the sentences' background
 
 
 @dataclass
@@ -386,6 +489,7 @@ class _Pair:
     cross: bool
     language: str
     config: SemanticConfig
+    background: tuple[np.ndarray, np.ndarray] | None = None  # per source / target sentence
 
     def src_sentence(self, i: int) -> str:
         return self.src_text[self.src[i][0] : self.src[i][1]]
@@ -401,11 +505,15 @@ def _links(p: _Pair) -> list[_Link]:
     else:
         floor, margin = min(config.link_cosine, config.summary_link_cosine), config.summary_margin
     best_src = p.sim.max(axis=1)
-    if p.cross:
+    if p.cross and p.background is not None:
+        back_src, back_tgt = p.background
+        ratio = config.crosslang_collection_link
+    elif p.cross:
         k_src = min(config.crosslang_k, p.sim.shape[1])
         k_tgt = min(config.crosslang_k, p.sim.shape[0])
         back_src = -np.sort(-p.sim, axis=1)[:, :k_src].mean(axis=1)
         back_tgt = -np.sort(-p.sim, axis=0)[:k_tgt, :].mean(axis=0)
+        ratio = config.crosslang_ratio
     infos: dict[tuple[str, int], _Info] = {}
 
     def info(side: str, k: int) -> _Info:
@@ -426,10 +534,12 @@ def _links(p: _Pair) -> list[_Link]:
             i = int(i)
             if p.cross:
                 background = (float(back_src[i]) + float(back_tgt[j])) / 2.0
-                if c < config.crosslang_ratio * background:
+                if c < ratio * background:
                     continue
                 strong = True
                 seed = c >= float(best_src[i]) - config.crosslang_margin
+                out.append(_Link(i, j, c, strong, seed, c / max(background, 1e-6)))
+                continue
             else:
                 strong = c >= config.link_cosine and c >= best - config.link_margin
                 seed = (strong and c >= float(best_src[i]) - config.link_margin
@@ -498,6 +608,9 @@ def _accept(chain: _Chain, p: _Pair) -> tuple[str, float, list[_Link]] | None:
     if p.cross:
         if seeded < max(needed, config.min_seed_share * n_tgt):
             return None
+        if p.background is not None and float(np.mean([lk.margin for lk in best.values()])) \
+                < config.crosslang_collection_ratio:
+            return None
         return "translation", mean, chain.links
     s0, s1 = chain.src_range
     src_chars = p.src[s1][1] - p.src[s0][0]
@@ -532,6 +645,8 @@ def align_semantic(
     src_language: str | None = None,
     tgt_language: str | None = None,
     cross_language: bool | None = None,
+    src_background: np.ndarray | None = None,
+    tgt_background: np.ndarray | None = None,
 ) -> list[Alignment]:
     """Passages of the target that derive from the source by meaning.
 
@@ -556,6 +671,12 @@ def align_semantic(
         tgt_language: ISO 639-1 code of the target.
         cross_language: force the cross-language mode on or off; by default it is on when
             both languages are given and differ.
+        src_background: across languages, each source sentence's background in the collection
+            (:func:`sentence_backgrounds` against the target's language); with
+            ``tgt_background``, links and passages are judged by their margin over it
+            (``crosslang_collection_link``, ``crosslang_collection_ratio``) instead of by
+            ``crosslang_ratio`` against the pair's own sentences.
+        tgt_background: each target sentence's background (against the source's language).
 
     Returns:
         Alignments ordered by target position; ``similarity`` is the passage's mean best-link
@@ -573,8 +694,16 @@ def align_semantic(
         return []
     cross = cross_language if cross_language is not None else bool(
         src_language and tgt_language and src_language != tgt_language)
+    background = None
+    if cross and src_background is not None and tgt_background is not None:
+        background = (np.asarray(src_background, dtype=np.float32), np.asarray(tgt_background, dtype=np.float32))
+        if background[0].shape != (len(src),) or background[1].shape != (len(tgt),):
+            raise ValueError(f"one background per sentence needed: {len(src)} and {len(tgt)} sentences, "
+                             f"backgrounds of shapes {background[0].shape} and {background[1].shape}")
+        if not (np.isfinite(background[0]).all() and np.isfinite(background[1]).all()):
+            background = None  # some sentence has no background in the collection: the pair's own applies
     pair = _Pair(src_text, tgt_text, src, tgt, sentence_similarity(src_vecs, tgt_vecs), cross,
-                 (src_language if cross else tgt_language or src_language) or "en", config)
+                 (src_language if cross else tgt_language or src_language) or "en", config, background)
     links = _links(pair)
     floor = config.crosslang_cosine if cross else min(config.link_cosine, config.summary_link_cosine)
     ratio = (src[-1][1] - src[0][0]) / max(1, tgt[-1][1] - tgt[0][0])
@@ -611,7 +740,7 @@ def align_semantic(
 #: minilm-l6: assumed the same (not measured).  e5-small: document vectors of one language are
 #: all close (unrelated Spanish literary fragments up to 0.99, wrong Spanish-English pairs up to
 #: 0.96, translations from 0.90), so only the neighbour rank tells: query each language's
-#: documents against an index of the other languages' (``query_ids``), 34/35 translations of
+#: documents against an index of the other languages' (``query_ids``), 35/35 translations of
 #: PAN-PC-11 have their source as nearest neighbour; the floor only drops the hopeless.
 CANDIDATE_MIN_COSINE: dict[str, float] = {"minilm-l3": 0.5, "minilm-l6": 0.5, "e5-small": 0.85}
 
@@ -644,12 +773,7 @@ def semantic_candidates(
     Raises:
         MissingDependencyError: usearch is not installed.
     """
-    from newstrace.stages.embed import MissingDependencyError
-
-    try:
-        from usearch.index import Index
-    except ImportError as exc:
-        raise MissingDependencyError("usearch", "usearch", "semantic candidates") from exc
+    Index = _usearch_index("semantic candidates")  # noqa: N806
     ids = list(doc_ids)
     vecs = np.asarray(doc_vecs, dtype=np.float32)
     if len(ids) != len(vecs):
