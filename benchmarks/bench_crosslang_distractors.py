@@ -19,8 +19,6 @@ group is not traced or a false relation appears.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import sys
 import tempfile
 import time
@@ -28,35 +26,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
-
-
-def _same_text(a: str, b: str) -> bool:
-    a, b = " ".join(a.split()), " ".join(b.split())
-    return a in b or b in a
-
-
-def write_collection(pairs: Path, bbc: Path, every: int, out: Path) -> tuple[dict[str, int], list[str]]:
-    """Write fragments and distractors to ``out``; return each fragment file's group and the
-    distractor file names."""
-    rows = [json.loads(line) for line in pairs.read_text(encoding="utf-8").splitlines() if line.strip()]
-    group: dict[str, int] = {}
-    for i, row in enumerate(rows):
-        g = next((group[n] for n in group if _same_text(rows[group[n]]["source_text"], row["source_text"])), i)
-        for side, text in (("s", row["source_text"]), ("t", row["target_text"])):
-            name = hashlib.sha1(f"{side}{i}".encode()).hexdigest()[:12] + ".txt"
-            (out / name).write_text(text, encoding="utf-8")
-            group[name] = g
-    distractors, seen = [], set()
-    for f in sorted(bbc.rglob("*.txt"))[::every]:
-        raw = f.read_bytes()
-        key = hashlib.sha1(" ".join(raw.decode("utf-8", "replace").split()).encode()).hexdigest()
-        if key in seen:
-            continue
-        seen.add(key)
-        name = f"bbc-{f.parent.name}-{f.name}"
-        (out / name).write_bytes(raw)
-        distractors.append(name)
-    return group, distractors
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,11 +40,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"SKIP: {pairs} or {bbc} not found")
         return 0
 
+    from newstrace.evaluation.crosslang import write_scan_collection
     from newstrace.evaluation.overlap import overlaps
     from newstrace.pipeline import scan
 
     with tempfile.TemporaryDirectory(prefix="newstrace-crosslang-bbc-") as tmp:
-        group, distractors = write_collection(pairs, bbc, args.every, Path(tmp))
+        group, distractors = write_scan_collection(pairs, tmp, distractors=bbc, every=args.every)
         t = time.perf_counter()
         result = scan([tmp], workers=args.workers, changes=False)
         seconds = time.perf_counter() - t

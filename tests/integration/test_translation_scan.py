@@ -1,8 +1,10 @@
 """PAN-PC-11 Spanish→English fragments written out as 70 opaque documents and scanned together.
 
-Every English fragment should be traced to its Spanish source as a ``translation``; no false
-translation relation may appear.  Two lines of the file translate overlapping text of one
-source, so relations between their members are true, not false.
+Every English fragment must be traced to its Spanish source as a ``translation`` (all 34
+groups: two lines of the file translate overlapping text of one source, so relations between
+their members are true, not false); no false relation may appear.  ``trace`` of the shortest
+English fragments against the index finds their sources too.  The same scan with 200 BBC
+articles as distractors: ``benchmarks/bench_crosslang_distractors.py`` (too slow for a test).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from newstrace.pipeline import scan
+from newstrace.pipeline import scan, trace
+from newstrace.store import Store
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -28,15 +31,18 @@ def test_translations_traced_without_false_relations(data_dir: Path, tmp_path: P
     if not path.exists():
         pytest.skip(f"{path} not found")
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    docs = tmp_path / "docs"
+    docs.mkdir()
     group: dict[str, int] = {}
     for i, row in enumerate(rows):
         # fragments that overlap an earlier line's text belong to its group
         g = next((group[n] for n in group if _same_text(rows[group[n]]["source_text"], row["source_text"])), i)
         for side, text in (("s", row["source_text"]), ("t", row["target_text"])):
             name = hashlib.sha1(f"{side}{i}".encode()).hexdigest()[:12] + ".txt"
-            (tmp_path / name).write_text(text, encoding="utf-8")
+            (docs / name).write_text(text, encoding="utf-8")
             group[name] = g
-    result = scan([tmp_path], workers=2, changes=False)
+    db = tmp_path / "index.db"
+    result = scan([docs], db=db, workers=2, changes=False)
     langs = {d.id: d.language for d in result.documents}
     assert sorted(langs.values()).count("es") == len(rows) == sorted(langs.values()).count("en")
     traced: set[int] = set()
@@ -51,3 +57,14 @@ def test_translations_traced_without_false_relations(data_dir: Path, tmp_path: P
     assert not false
     groups = set(group.values())
     assert len(traced) == len(groups), f"only {len(traced)} of {len(groups)} translations traced"
+
+    # trace: the shortest English fragments, as new articles, against the index of all 70
+    # (which also holds their own copies): the Spanish source comes back as a translation.
+    texts = {d.id: d.text for d in result.documents}
+    shortest = sorted((i for i in langs if langs[i] == "en"), key=lambda i: len(texts[i]))[:3]
+    with Store(db) as store:
+        for name in shortest:
+            found = trace(store, docs / name, workers=1, changes=False).relations
+            other = [(r.type, r.target if r.source.startswith("query:") else r.source) for r in found]
+            assert all(group[o] == group[name] for _, o in other), found
+            assert any(t == "translation" and langs[o] == "es" for t, o in other), found

@@ -54,7 +54,8 @@ import numpy as np
 
 from newstrace.stages.semantic import SemanticConfig, align_semantic, document_vector, sentence_backgrounds
 
-__all__ = ["CrossLangData", "CrossLangResult", "evaluate", "load_pairs", "main", "no_partner", "prepare"]
+__all__ = ["CrossLangData", "CrossLangResult", "evaluate", "load_pairs", "main", "no_partner", "prepare",
+           "write_scan_collection"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,8 +276,12 @@ def evaluate(data: CrossLangData, config: SemanticConfig | None = None, *, membe
                            f_max, s_max, f_pair, s_pair)
 
 
-def no_partner(data: CrossLangData, config: SemanticConfig | None = None, *, sizes: Sequence[tuple[int, int]] = (
-        (17, 17), (3, 3), (3, 1), (1, 3)), repeats: int = 5, seed: int = 0) -> list[tuple[int, int, CrossLangResult]]:
+NO_PARTNER_SIZES = ((17, 17), (8, 8), (3, 3), (3, 1), (1, 3))
+
+
+def no_partner(data: CrossLangData, config: SemanticConfig | None = None, *,
+               sizes: Sequence[tuple[int, int]] = NO_PARTNER_SIZES, repeats: int = 5,
+               seed: int = 0) -> list[tuple[int, int, CrossLangResult]]:
     """Collections without a single true pair: the Spanish fragments of ``n_es`` pairs, the English
     fragments of ``n_en`` other pairs, and every distractor; ``repeats`` random draws of each
     size.  Every relation found there is false, and the margins are the false pairs' margins.
@@ -297,6 +302,42 @@ def no_partner(data: CrossLangData, config: SemanticConfig | None = None, *, siz
             members = chosen_es + chosen_en + list(data.distractors)
             out.append((n_es, n_en, evaluate(data, config, members=members, cross_only=True)))
     return out
+
+
+def _same_text(a: str, b: str) -> bool:
+    a, b = " ".join(a.split()), " ".join(b.split())
+    return a in b or b in a
+
+
+def write_scan_collection(pairs: str | Path, out: str | Path, *, distractors: str | Path | None = None,
+                          every: int = 11) -> tuple[dict[str, int], list[str]]:
+    """Write the fragments of ``pairs.jsonl`` to ``out`` as documents with opaque names, and
+    every ``every``-th ``*.txt`` under ``distractors`` (path order, exact duplicates dropped)
+    as ``bbc-<folder>-<name>`` beside them: a folder to scan.
+
+    Returns each fragment file's group (a line's number, or that of an earlier line whose source
+    text overlaps it: their translations render one text) and the distractor file names.
+    """
+    out = Path(out)
+    rows = [json.loads(line) for line in Path(pairs).read_text(encoding="utf-8").splitlines() if line.strip()]
+    group: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        g = next((group[n] for n in group if _same_text(rows[group[n]]["source_text"], row["source_text"])), i)
+        for side, text in (("s", row["source_text"]), ("t", row["target_text"])):
+            name = hashlib.sha1(f"{side}{i}".encode()).hexdigest()[:12] + ".txt"
+            (out / name).write_text(text, encoding="utf-8")
+            group[name] = g
+    names: list[str] = []
+    if distractors is not None:
+        seen: set[str] = set()
+        for f in sorted(Path(distractors).rglob("*.txt"))[::every]:
+            raw = f.read_bytes()
+            key = hashlib.sha1(" ".join(raw.decode("utf-8", "replace").split()).encode()).hexdigest()
+            if key not in seen:
+                seen.add(key)
+                names.append(f"bbc-{f.parent.name}-{f.name}")
+                (out / names[-1]).write_bytes(raw)
+    return group, names
 
 
 def _read_distractors(root: Path, every: int) -> list[str]:
@@ -321,6 +362,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--distractors", default=None, help="a folder of unrelated *.txt documents to add")
     parser.add_argument("--distractor-every", type=int, default=11, help="take every N-th distractor file")
     parser.add_argument("--repeats", type=int, default=5, help="random draws per no-partner collection size")
+    parser.add_argument("--sizes", default=",".join(f"{a}x{b}" for a, b in NO_PARTNER_SIZES),
+                        help="no-partner collection sizes, Spanish x English fragments")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the no-partner draws")
     parser.add_argument("--ratios", default="1.0,1.01,1.02,1.025,1.03,1.035,1.04",
                         help="crosslang_collection_ratio values to try")
     args = parser.parse_args(argv)
@@ -345,16 +389,25 @@ def main(argv: list[str] | None = None) -> int:
           f"background")
     print(f"  passage margins: weakest true pair {r.margin_true_min:.4f}, strongest false cross-language pair "
           f"{r.margin_false_max:.4f}, strongest same-language pair (forced) {r.margin_false_same_max:.4f}")
+    for pair in (r.strongest_false, r.strongest_false_same):
+        if pair:
+            print("  " + " | ".join(("distractor " if i in data.distractors else "fragment ")
+                                    + " ".join(data.texts[i].split())[:60] for i in pair))
     old = evaluate(data, config, collection=False, margins=False)
     print(f"pair's own background only (crosslang_ratio {config.crosslang_ratio}): {old.found}/{old.pairs} aligned, "
           f"{old.false_relations} false ({old.false_same_language} in one language)")
     worst = math.nan
-    for n_es, n_en, res in no_partner(data, config, repeats=args.repeats):
+    strongest: tuple[str, str] | None = None
+    sizes = [tuple(int(x) for x in v.split("x")) for v in args.sizes.split(",") if v.strip()]
+    for n_es, n_en, res in no_partner(data, config, sizes=sizes, repeats=args.repeats, seed=args.seed):  # type: ignore[arg-type]
         worst = res.margin_false_max if math.isnan(worst) else max(worst, res.margin_false_max)
         print(f"no partner: {n_es} Spanish + {n_en} English fragments of other pairs + {len(data.distractors)} "
               f"distractors: {res.false_relations} false relations, strongest false margin {res.margin_false_max:.4f}, "
               f"{res.by_pair_background}/{res.compared} pairs by their own background")
-    print(f"strongest false margin without a partner: {worst:.4f}")
+        if res.strongest_false and res.margin_false_max == worst:
+            strongest = res.strongest_false
+    print(f"strongest false margin without a partner: {worst:.4f}"
+          + (f" ({', '.join(str(len(data.spans[i])) for i in strongest)} sentences)" if strongest else ""))
     print("crosslang_collection_ratio  found  false relations (same language)")
     for ratio in (float(v) for v in args.ratios.split(",") if v.strip()):
         res = evaluate(data, dataclasses.replace(config, crosslang_collection_ratio=ratio), margins=False)
