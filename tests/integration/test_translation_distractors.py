@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fixtures.translations import traced_and_false
 
 from newstrace.evaluation.crosslang import write_scan_collection
 from newstrace.pipeline import scan
@@ -29,14 +30,6 @@ def test_translations_traced_among_unrelated_news(data_dir: Path, tmp_path: Path
     result = scan([tmp_path], workers=2, changes=False)
     langs = {d.id: d.language for d in result.documents}
     assert all(langs[i] == "en" for i in distractors)
-    traced: set[int] = set()
-    false = []
-    for r in result.relations:
-        if r.source not in group or r.target not in group or group[r.source] != group[r.target]:
-            false.append((r.source, r.target, r.type))
-        elif r.type == "translation":
-            assert {langs[r.source], langs[r.target]} == {"es", "en"}
-            assert any("languages" in e for e in r.evidence)
-            traced.add(group[r.target])
+    traced, false = traced_and_false(result.relations, group, langs)
     assert not false
     assert len(traced) == len(set(group.values()))

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 import pytest
+from fixtures.translations import traced_and_false
 
 from newstrace.pipeline import scan, trace
 from newstrace.store import Store
@@ -45,15 +46,7 @@ def test_translations_traced_without_false_relations(data_dir: Path, tmp_path: P
     result = scan([docs], db=db, workers=2, changes=False)
     langs = {d.id: d.language for d in result.documents}
     assert sorted(langs.values()).count("es") == len(rows) == sorted(langs.values()).count("en")
-    traced: set[int] = set()
-    false = []
-    for r in result.relations:
-        if group[r.source] != group[r.target]:
-            false.append((r.source, r.target, r.type))
-        elif r.type == "translation":
-            assert {langs[r.source], langs[r.target]} == {"es", "en"}
-            assert any("languages" in e for e in r.evidence)
-            traced.add(group[r.target])
+    traced, false = traced_and_false(result.relations, group, langs)
     assert not false
     groups = set(group.values())
     assert len(traced) == len(groups), f"only {len(traced)} of {len(groups)} translations traced"
