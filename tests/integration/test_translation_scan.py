@@ -4,44 +4,31 @@ Every English fragment must be traced to its Spanish source as a ``translation``
 groups: two lines of the file translate overlapping text of one source, so relations between
 their members are true, not false); no false relation may appear.  ``trace`` of the shortest
 English fragments against the index finds their sources too.  The same scan with 200 BBC
-articles as distractors: ``benchmarks/bench_crosslang_distractors.py`` (too slow for a test).
+articles as distractors: ``test_translation_distractors.py``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 
 import pytest
 from fixtures.translations import traced_and_false
 
+from newstrace.evaluation.crosslang import write_scan_collection
 from newstrace.pipeline import scan, trace
 from newstrace.store import Store
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-def _same_text(a: str, b: str) -> bool:
-    a, b = " ".join(a.split()), " ".join(b.split())
-    return a in b or b in a
-
-
 def test_translations_traced_without_false_relations(data_dir: Path, tmp_path: Path) -> None:
     path = data_dir / "pan11-crosslang" / "pairs.jsonl"
     if not path.exists():
         pytest.skip(f"{path} not found")
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     docs = tmp_path / "docs"
     docs.mkdir()
-    group: dict[str, int] = {}
-    for i, row in enumerate(rows):
-        # fragments that overlap an earlier line's text belong to its group
-        g = next((group[n] for n in group if _same_text(rows[group[n]]["source_text"], row["source_text"])), i)
-        for side, text in (("s", row["source_text"]), ("t", row["target_text"])):
-            name = hashlib.sha1(f"{side}{i}".encode()).hexdigest()[:12] + ".txt"
-            (docs / name).write_text(text, encoding="utf-8")
-            group[name] = g
+    group, _ = write_scan_collection(path, docs)
+    rows = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     db = tmp_path / "index.db"
     result = scan([docs], db=db, workers=2, changes=False)
     langs = {d.id: d.language for d in result.documents}
