@@ -18,7 +18,7 @@ import numpy as np
 
 from newstrace.executors.local import map_items
 from newstrace.report.annotate import annotate_changes
-from newstrace.stages.candidates import fingerprint, find_candidates
+from newstrace.stages.candidates import find_candidates, fingerprint
 from newstrace.stages.clean import clean, recurring_lines
 from newstrace.stages.ingest import detect_language, read_inputs
 from newstrace.stages.relate import relate, relate_semantic
@@ -166,7 +166,7 @@ def embed_documents(store: Store, *, threads: int | None = None, progress: bool 
     return added
 
 
-def _vectors(store: Store, name: str, threads: int | None = None) -> dict[str, "np.ndarray"]:
+def _vectors(store: Store, name: str, threads: int | None = None) -> dict[str, np.ndarray]:
     from newstrace.stages.embed import get_embedder
     from newstrace.stages.embed_cache import EmbeddingCache
 
@@ -180,7 +180,7 @@ def _vectors(store: Store, name: str, threads: int | None = None) -> dict[str, "
     return out
 
 
-def semantic_pairs(store: Store, vectors: dict[str, dict[str, "np.ndarray"]]) -> set[tuple[str, str]]:
+def semantic_pairs(store: Store, vectors: dict[str, dict[str, np.ndarray]]) -> set[tuple[str, str]]:
     """Candidate pairs by meaning: nearest neighbours of document vectors (usearch HNSW).
 
     English documents are matched with the English model; documents in different languages
@@ -214,7 +214,7 @@ def semantic_pairs(store: Store, vectors: dict[str, dict[str, "np.ndarray"]]) ->
     return pairs
 
 
-def _pair_vectors(a: Document, b: Document, vectors: dict[str, dict[str, "np.ndarray"]]):  # type: ignore[no-untyped-def]
+def _pair_vectors(a: Document, b: Document, vectors: dict[str, dict[str, np.ndarray]]):  # type: ignore[no-untyped-def]
     """The vectors to align two documents by meaning with, or (None, None) when there are none."""
     if a.language and b.language and a.language != b.language:
         multi = vectors.get(MULTILINGUAL_MODEL, {})
@@ -226,7 +226,7 @@ def _pair_vectors(a: Document, b: Document, vectors: dict[str, dict[str, "np.nda
 
 
 def translation_backgrounds(pairs: Iterable[tuple[str, str]], languages: dict[str, str | None],
-                            multi: dict[str, "np.ndarray"]) -> dict[tuple[str, str], tuple["np.ndarray", "np.ndarray"]]:
+                            multi: dict[str, np.ndarray]) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
     """The collection backgrounds of the sentences of each cross-language pair (for the margin
     criterion of ``newstrace.stages.semantic.SemanticConfig.crosslang_collection_ratio``).
 

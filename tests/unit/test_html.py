@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from fixtures.articles import ARTICLE, OTHER
 
 from newstrace.cli.app import main
 from newstrace.compare import compare
 from newstrace.report.annotate import annotate_changes
 from newstrace.report.html import render_html
 from newstrace.types import Change, Direction, Document, InputError, Passage, Relation, Removed
-from fixtures.articles import ARTICLE, OTHER
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>" onmouseover="alert(2)'
 

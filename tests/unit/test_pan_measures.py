@@ -55,7 +55,7 @@ def test_case_split_in_two_detections() -> None:
     dets = [ann(0, 50, 0, 50), ann(50, 50, 50, 50)]
     # every character found, nothing extra: P = R = 1, but two detections for one case
     assert scores([CASE], dets) == pytest.approx((ONE_OVER_LOG2_3, 1.0, 1.0, 2.0))
-    assert ONE_OVER_LOG2_3 == pytest.approx(0.63092975)
+    assert pytest.approx(0.63092975) == ONE_OVER_LOG2_3
 
 
 def test_overlapping_detections() -> None:

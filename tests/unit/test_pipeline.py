@@ -8,12 +8,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from fixtures.articles import ARTICLE, OTHER
 
 from newstrace.cli.app import build_parser, main
 from newstrace.errors import StoreError
 from newstrace.pipeline import index_add, link, scan, trace
 from newstrace.store import SCHEMA_VERSION, Store
-from fixtures.articles import ARTICLE, OTHER
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def test_failed_batch_leaves_store_unchanged(corpus: Path, tmp_path: Path) -> No
 
         docs = [(d, fp) for d, fp in zip(store.get_documents(), store.get_fingerprints(), strict=True)]
         bad = [docs[0], (None, None)]  # the second row fails inside the transaction
-        with pytest.raises(Exception):  # noqa: B017, PT011
+        with pytest.raises(Exception):  # noqa: B017
             store.put_documents(bad)  # type: ignore[arg-type]
         assert store.document_ids() == before
 

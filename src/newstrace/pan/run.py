@@ -140,7 +140,7 @@ def detect_pair(task: PairTask) -> tuple[str, list[Alignment] | InputError]:
     aligner = task.aligner or _default_aligner()
     try:
         alignments = list(aligner(source_text, susp_text))
-    except Exception as exc:  # noqa: BLE001 - one failing pair must not stop a corpus run
+    except Exception as exc:
         return task.name, InputError(f"{task.susp} {task.src}", f"aligner failed: {type(exc).__name__}: {exc}")
     for a in alignments:
         (s0, s1), (t0, t1) = a.source_span, a.target_span
@@ -237,7 +237,7 @@ def _load(pairs: Sequence[PanPair], folder: Path, errors: list[InputError], *, t
             continue  # no detection file: nothing detected for this pair
         try:
             out.extend(read_truth(path) if truth else read_detections(path))
-        except Exception as exc:  # noqa: BLE001 - malformed XML is reported, not fatal
+        except Exception as exc:
             errors.append(InputError(str(path), f"unreadable XML ({exc})"))
     return out
 

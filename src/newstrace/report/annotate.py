@@ -68,7 +68,7 @@ def annotate_changes(documents: Sequence[Document], relations: Sequence[Relation
                     target_offset=p.target_span[0],
                     language=lang,
                 )
-            except Exception as exc:  # noqa: BLE001 - one bad passage must not lose the report
+            except Exception as exc:
                 failed += 1
                 log.warning("could not diff a passage of %s -> %s: %s", r.source, r.target, exc)
                 found = ()

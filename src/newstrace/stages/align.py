@@ -33,9 +33,8 @@ All spans are character offsets into the texts given.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 
@@ -430,8 +429,8 @@ def _chain_seeds(sem: SentenceSimilarity, n_s: int, n_t: int, threshold: float) 
     a run of consecutive pairs (the next or previous sentences on both sides) that all reach
     ``threshold``.  One close pair may be a shared topic; two in a row in order rarely are."""
     S = sem.block(range(n_s), range(n_t))
-    strong = S >= threshold
-    best = (S >= S.max(axis=1, keepdims=True)) & (S >= S.max(axis=0, keepdims=True))
+    strong = threshold <= S
+    best = (S.max(axis=1, keepdims=True) <= S) & (S.max(axis=0, keepdims=True) <= S)
     run = np.zeros_like(strong)
     run[:-1, :-1] |= strong[:-1, :-1] & strong[1:, 1:]
     run[1:, 1:] |= strong[1:, 1:] & strong[:-1, :-1]

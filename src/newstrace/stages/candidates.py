@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from newstrace.stages.text import WORD_RE, content_terms, split_sentences
 from newstrace.types import Document
 
-__all__ = ["CandidateConfig", "Fingerprint", "fingerprint", "find_candidates"]
+__all__ = ["CandidateConfig", "Fingerprint", "find_candidates", "fingerprint"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -153,7 +153,7 @@ def wordnet() -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return _LocalWordNet(directory, None)
-    except Exception:  # noqa: BLE001 - a broken install means "no WordNet", not a crash
+    except Exception:
         return None
 
 
@@ -288,7 +288,7 @@ def _checked_lemma(word: str, lemma: str, pos: str) -> str:
         return lemma
     try:
         bases = wn._morphy(word, pos)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return lemma
     return next((b for b in bases if _known(b, pos)), lemma)
 
@@ -402,11 +402,7 @@ def _tokens(text: str, language: str) -> list[_Tok]:
         if _is_number_word(t) and not (t.lower in _SCALES or t.lower == "half") and not pronoun_one:
             j = i + 1
             while j < len(raw):
-                if _is_number_word(raw[j]):
-                    j += 1
-                elif raw[j].lower == "and" and j + 1 < len(raw) and raw[j + 1].lower in _NUMBER_WORDS:
-                    j += 1
-                elif (raw[j].text in "-‐–" and raw[j].start == raw[j - 1].end and j + 1 < len(raw)
+                if _is_number_word(raw[j]) or (raw[j].lower == "and" and j + 1 < len(raw) and raw[j + 1].lower in _NUMBER_WORDS) or (raw[j].text in "-‐–" and raw[j].start == raw[j - 1].end and j + 1 < len(raw)
                       and raw[j + 1].start == raw[j].end and raw[j + 1].lower in _NUMBER_WORDS):
                     j += 1
                 else:
@@ -580,7 +576,7 @@ def _synsets(lemma: str, pos: str | None = None) -> tuple[Any, ...]:
         found = wn.synsets(word, pos) if pos else wn.synsets(word)
         if not found and "-" in word:
             found = wn.synsets(word.replace("-", "_"), pos) if pos else wn.synsets(word.replace("-", "_"))
-    except Exception:  # noqa: BLE001 - odd input must not stop the stage
+    except Exception:
         return ()
     return tuple(found)
 
@@ -702,7 +698,7 @@ def _second_hop(sid: tuple[str, int]) -> tuple[tuple[tuple[str, int], float, str
         return ()
     try:
         synset = wn.synset_from_pos_and_offset(*sid)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return ()
     return _pointer_ids(synset, None)
 
@@ -1775,7 +1771,7 @@ def _sense_slip(j: int, g: _Group) -> tuple[int, _Verdict] | None:
             continue
         p = _UPOS_WN.get(a.pos)
         senses = [s for s in _synsets(a.lemma) if p and _same_pos(s.pos(), p)]
-        if not senses or not _sense_ids(b.lemma) & _near_ids(a.lemma) and not _part_linked(a.lemma, b.lemma):
+        if not senses or (not _sense_ids(b.lemma) & _near_ids(a.lemma) and not _part_linked(a.lemma, b.lemma)):
             continue
         link = _best_link(a.lemma, b.lemma, senses)
         if link is None or link.strength < 0.5:

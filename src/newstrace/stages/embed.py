@@ -34,7 +34,7 @@ import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -457,7 +457,7 @@ class E5Embedder(Embedder):
         return np.asarray(self._model.passage(texts), dtype=np.float32).reshape(len(texts), self.dim)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cached(name: str, threads: int | None) -> Embedder:
     if name == "minilm-l3":
         return MiniLMEmbedder("l3", threads=threads)

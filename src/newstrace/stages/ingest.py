@@ -409,7 +409,7 @@ def document_from_html(doc_id: str, html: str | bytes, *, path: str | None = Non
     try:
         result = trafilatura.bare_extraction(html, url=url, with_metadata=True, favor_precision=True,
                                              include_comments=False, include_tables=False)
-    except Exception as exc:  # noqa: BLE001 - lxml and trafilatura raise many types on broken markup
+    except Exception as exc:
         return Rejected(f"HTML extraction failed: {type(exc).__name__}: {exc}")
     text = getattr(result, "text", None) if result is not None else None
     if not text or not text.strip():

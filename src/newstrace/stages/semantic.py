@@ -132,7 +132,7 @@ def sentence_backgrounds(queries: dict[str, np.ndarray], pool: dict[str, np.ndar
     longest = max(len(pool[i]) for i in ids)
     index = None
     if len(mat) > exact_limit:
-        Index = _usearch_index("sentence backgrounds")  # noqa: N806
+        Index = _usearch_index("sentence backgrounds")
         index = Index(ndim=mat.shape[1], metric="ip", dtype="f32", expansion_add=128, expansion_search=128)
         index.add(np.arange(len(mat), dtype=np.uint64), mat, threads=threads)
     for q in sorted(queries):
@@ -773,7 +773,7 @@ def semantic_candidates(
     Raises:
         MissingDependencyError: usearch is not installed.
     """
-    Index = _usearch_index("semantic candidates")  # noqa: N806
+    Index = _usearch_index("semantic candidates")
     ids = list(doc_ids)
     vecs = np.asarray(doc_vecs, dtype=np.float32)
     if len(ids) != len(vecs):
