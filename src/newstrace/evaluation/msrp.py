@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from newstrace.stages.semantic import FEATURES, _features, _Info
+from newstrace.stages.semantic.paraphrase import FEATURES, SentenceInfo, feature_values
 
 __all__ = ["CVResult", "MsrpPair", "cross_validate", "fit_logistic", "load_msrp", "main", "pair_features"]
 
@@ -66,7 +66,7 @@ def load_msrp(path: str | Path) -> list[MsrpPair]:
 
 def pair_features(pairs: Sequence[MsrpPair], cosines: np.ndarray, language: str = "en") -> np.ndarray:
     """The :data:`FEATURES` matrix of the pairs, given their embedding cosines."""
-    return np.array([_features(_Info(p.text1, language), _Info(p.text2, language), float(c))
+    return np.array([feature_values(SentenceInfo(p.text1, language), SentenceInfo(p.text2, language), float(c))
                      for p, c in zip(pairs, cosines, strict=True)], dtype=np.float64)
 
 
