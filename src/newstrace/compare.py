@@ -1,20 +1,25 @@
 """Compare two articles directly: is one derived from the other, which passages, what changed.
 
-This is what ``newstrace compare A B`` runs; no store, no candidate search: the pair is
-aligned whatever its fingerprints say.
+This is what ``newstrace compare A B`` runs: the two documents go through exactly the steps a
+scan of them would take (boilerplate, preparation, sentence vectors, the relate step with its
+lexical -> semantic -> cross-language order), except that there is no candidate search: the
+pair is related whatever its fingerprints say.  So ``compare`` gives the relation ``scan``
+gives, translations included.
 """
 
 from __future__ import annotations
 
+import tempfile
 import time
 from pathlib import Path
 
 from newstrace.errors import NewstraceError
-from newstrace.pipeline import ScanResult
-from newstrace.report.annotate import annotate_changes
-from newstrace.stages.clean import clean
-from newstrace.stages.ingest import detect_language, read_inputs
-from newstrace.stages.relate import relate
+from newstrace.executors.local import LocalExecutor
+from newstrace.pipeline import ScanResult, add_documents, relate_pairs
+from newstrace.stages.ingest import read_inputs
+from newstrace.stages.prepare import prepare_document
+from newstrace.stages.vectors import Vectors, embed_documents, load_vectors
+from newstrace.store import Store
 from newstrace.types import Document, InputError, Relation
 
 __all__ = ["compare"]
@@ -35,13 +40,14 @@ def _read_one(path: str | Path, errors: list[InputError]) -> Document | None:
     return docs[0] if docs else None
 
 
-def compare(path_a: str | Path, path_b: str | Path, *, changes: bool = True) -> ScanResult:
+def compare(path_a: str | Path, path_b: str | Path, *, changes: bool = True, semantic: bool = True) -> ScanResult:
     """Ingest, clean and relate two articles, and find the changes in their aligned passages.
 
     Args:
         path_a: one article (.txt, .html, a one-line .jsonl, a one-record .warc).
         path_b: the other.  Which of the two is the source is decided by ``relate``.
         changes: fill the passages' changes when the meaning-change stage is installed.
+        semantic: use sentence embeddings (paraphrase, summary, translation), as ``scan`` does.
 
     Returns:
         A ``ScanResult`` with the two documents (fewer if one could not be read, with the
@@ -59,17 +65,12 @@ def compare(path_a: str | Path, path_b: str | Path, *, changes: bool = True) -> 
         a.id, b.id = str(path_a), str(path_b)
         if a.id == b.id:
             a.id, b.id = f"{a.id} (A)", f"{b.id} (B)"
-    for d in documents:
-        clean(d)
-        if not d.language:
-            d.language = detect_language(d.text)
     relations: list[Relation] = []
     if a is not None and b is not None:
-        r = relate(a, b)
-        if r is not None:
-            relations = [r]
-    if changes:
-        relations = annotate_changes(documents, relations)
+        documents, relations = _relate_two(a, b, changes=changes, semantic=semantic)
+    else:
+        for d in documents:
+            prepare_document(d, forensics=changes)
     return ScanResult(
         documents,
         relations,
@@ -81,3 +82,18 @@ def compare(path_a: str | Path, path_b: str | Path, *, changes: bool = True) -> 
             "seconds": round(time.perf_counter() - t0, 3),
         },
     )
+
+
+def _relate_two(a: Document, b: Document, *, changes: bool, semantic: bool) -> tuple[list[Document], list[Relation]]:
+    """The scan steps on a collection of two documents, with the pair forced as candidate."""
+    with tempfile.TemporaryDirectory(prefix="newstrace-compare-") as tmp, Store(Path(tmp) / "pair.db") as store:
+        add_documents(store, [a, b], workers=1, forensics=changes)
+        vectors: Vectors = {}
+        if semantic:
+            embed_documents(store)
+            vectors = load_vectors(store)
+        docs = {d.id: d for d in store.get_documents()}
+        pair = tuple(sorted((a.id, b.id)))
+        relations = relate_pairs(docs, [(pair[0], pair[1])], vectors, store.languages(), changes=changes,
+                                 executor=LocalExecutor(1))
+        return [docs[a.id], docs[b.id]], relations

@@ -147,6 +147,16 @@ class Store:
             for r in rows
         ]
 
+    def languages(self) -> dict[str, str | None]:
+        """Every stored document's language, by id."""
+        return dict(self.conn.execute("SELECT id, language FROM documents"))
+
+    def raw_documents(self) -> Iterator[Document]:
+        """Every stored document's id and ingested text only (for collection steps such as
+        learning recurring boilerplate lines)."""
+        for doc_id, raw in self.conn.execute("SELECT id, raw FROM documents ORDER BY id").fetchall():
+            yield Document(id=doc_id, raw=raw)
+
     def get_fingerprints(self) -> list[Fingerprint]:
         out = []
         for doc_id, data in self.conn.execute("SELECT doc_id, data FROM fingerprints ORDER BY doc_id"):

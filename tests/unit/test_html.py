@@ -17,7 +17,7 @@ from fixtures.articles import ARTICLE, OTHER
 
 from newstrace.cli.app import main
 from newstrace.compare import compare
-from newstrace.report.annotate import annotate_changes
+from newstrace.stages.relate import add_changes
 from newstrace.report.html import render_html
 from newstrace.types import Change, Direction, Document, InputError, Passage, Relation, Removed
 
@@ -238,7 +238,12 @@ def test_no_relations_and_no_changes() -> None:
     assert "no changes recorded" in html
 
 
-def test_annotate_changes_without_and_with_the_stage(monkeypatch: pytest.MonkeyPatch) -> None:
+def annotate_changes(docs: list[Document], rels: list[Relation]) -> list[Relation]:
+    return [add_changes(docs[0], docs[1], r) for r in rels]
+
+
+def test_changes_step_without_and_with_the_stage(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The relate step's changes annotation (``stages/relate/changes_step.py``; reports never run it)."""
     docs, rels, _ = _fixture(())
     monkeypatch.setitem(sys.modules, "newstrace.stages.changes", None)  # import fails
     assert annotate_changes(docs, rels) == rels

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from newstrace.stages.candidates import find_candidates, fingerprint
-from newstrace.stages.clean import clean
+from newstrace.stages.prepare import prepare_document
 from newstrace.stages.relate import relate, rewrite_artefacts
 from newstrace.types import Document
 
@@ -34,7 +34,7 @@ The board said the appointment followed an international search that drew more t
 
 
 def doc(doc_id: str, raw: str, **kw: str) -> Document:
-    return clean(Document(id=doc_id, raw=raw, language="en", **kw))
+    return prepare_document(Document(id=doc_id, raw=raw, language="en", **kw), forensics=False)[0]
 
 
 def test_candidates_find_exact_and_spun_copies_but_not_unrelated() -> None:
@@ -52,11 +52,23 @@ def test_verbatim_copy_is_verbatim() -> None:
     assert r.source_coverage > 0.9
 
 
+def test_reworded_copy_without_spinner_evidence_is_a_near_duplicate() -> None:
+    """Structure kept and words swapped, but no spinner traces and no word-sense errors: a
+    spinner is not shown, so the relation is not called spun."""
+    r = relate(doc("orig", ORIGINAL), doc("spun", SPUN))
+    assert r is not None
+    assert r.type == "near-duplicate"
+    assert any("no spinner traces" in e for e in r.evidence)
+
+
 def test_spun_copy_is_spun_and_passages_stay_in_bounds() -> None:
-    a, b = doc("orig", ORIGINAL), doc("spun", SPUN)
+    mangled = SPUN.replace("fuel dock.", "fuel dock. & nbsp,")
+    a, b = doc("orig", ORIGINAL), doc("spun", mangled)
     r = relate(a, b)
     assert r is not None
     assert r.type == "spun"
+    assert (r.source, r.target) == ("orig", "spun")
+    assert any("spinning traces" in e for e in r.evidence)
     for p in r.passages:
         src = a if r.source == "orig" else b
         tgt = b if r.target == "spun" else a

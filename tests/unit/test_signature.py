@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newstrace.stages.signature import SIGNATURE_KINDS, rewrite_signature
+from newstrace.stages.signature import SIGNATURE_KINDS, TRACES, rewrite_signature
 from newstrace.types import Removed
 
 CLEAN = """Harbour authority approves new ferry terminal
@@ -21,7 +21,8 @@ def kinds(items: list[dict]) -> list[str]:  # type: ignore[type-arg]
 
 def check_items(text: str, items: list[dict]) -> None:  # type: ignore[type-arg]
     for item in items:
-        assert set(item) == {"kind", "evidence", "span", "text"}
+        assert set(item) == {"kind", "trace", "evidence", "span", "text"}
+        assert item["trace"] in TRACES.values()
         assert item["kind"] in SIGNATURE_KINDS
         assert item["evidence"] and isinstance(item["evidence"], str)
         if item["span"] is not None:

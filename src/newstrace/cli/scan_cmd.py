@@ -36,10 +36,10 @@ def scan_cli(args: argparse.Namespace) -> int:
 
 
 def write_report(path: str, result: ScanResult) -> None:
-    """Write the HTML report of ``result`` to ``path``, with the passages' changes filled in."""
-    from newstrace.report.annotate import annotate_changes
+    """Write the HTML report of ``result`` to ``path``: exactly the relations the scan found, with
+    the changes the pipeline computed (a report renders; it never runs a stage)."""
     from newstrace.report.html import render_html
 
-    relations = annotate_changes(result.documents, result.relations)
-    Path(path).write_text(render_html(result.documents, relations, result.errors, result.stats), encoding="utf-8")
+    Path(path).write_text(render_html(result.documents, result.relations, result.errors, result.stats),
+                          encoding="utf-8")
     print(f"newstrace: wrote {path}", file=sys.stderr)

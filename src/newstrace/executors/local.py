@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import TypeVar
 
-__all__ = ["default_workers", "map_items"]
+__all__ = ["LocalExecutor", "default_workers", "map_items"]
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -62,6 +63,32 @@ def map_items(
     finally:
         if bar:
             bar[0].stop()
+
+
+# Process start-up costs more than a few dozen small jobs: fewer items run in this process.
+MIN_ITEMS_FOR_POOL = 40
+
+
+@dataclass(frozen=True, slots=True)
+class LocalExecutor:
+    """The ``Executor`` on this machine: a process pool, or this process for small jobs.
+
+    Attributes:
+        workers: processes; ``None`` means all cores, ``1`` runs in this process.
+        progress: show a progress bar on stderr for labelled work.
+        chunksize: items sent to a worker at a time.
+    """
+
+    workers: int | None = None
+    progress: bool = False
+    chunksize: int = 4
+
+    def map(self, step: Callable[[T], U], items: Iterable[T], *, label: str | None = None) -> Iterator[U]:
+        """Yield ``step(item)`` for every item, in input order."""
+        todo = list(items)
+        workers = 1 if len(todo) < MIN_ITEMS_FOR_POOL else self.workers
+        return map_items(step, todo, workers=workers, progress=label if self.progress else None,
+                         chunksize=self.chunksize)
 
 
 def _progress(label: str | None, total: int):  # type: ignore[no-untyped-def]

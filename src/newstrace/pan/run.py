@@ -33,7 +33,7 @@ from newstrace.pan.corpus import (
     write_detections,
 )
 from newstrace.pan.measures import evaluate
-from newstrace.types import Alignment, InputError
+from newstrace.types import Alignment, Document, InputError
 
 __all__ = [
     "CLASS_FOLDERS",
@@ -98,26 +98,34 @@ def _encoder():  # type: ignore[no-untyped-def]
     """This process's English sentence encoder (one inference thread: pairs run one per core)."""
     global _ENCODER
     if _ENCODER is None:
-        from newstrace.pipeline import ENGLISH_MODEL
         from newstrace.stages.embed import get_embedder
         from newstrace.stages.encoder_memo import MemoizedEncoder
+        from newstrace.stages.relate.context import ENGLISH_MODEL
 
         _ENCODER = MemoizedEncoder(get_embedder(ENGLISH_MODEL, threads=1).encode)
     return _ENCODER
 
 
-def semantic_align(source_text: str, suspicious_text: str) -> list[Alignment]:
-    """The aligner with sentence embeddings: passages also grow and extend by meaning."""
-    from newstrace.stages.align import align
+def _pan_document(name: str, text: str) -> Document:
+    # PAN offsets are into the files as given: no cleaning; PAN 2013 is English.
+    return Document(id=name, raw=text, text=text, language="en")
 
-    return align(source_text, suspicious_text, encoder=_encoder())
+
+def semantic_align(source_text: str, suspicious_text: str) -> list[Alignment]:
+    """The relate step's aligner with sentence embeddings (``newstrace.stages.relate.align_documents``,
+    the call ``scan`` makes): passages also grow and extend by meaning."""
+    from newstrace.stages.relate import RelateContext, align_documents
+
+    return align_documents(_pan_document("source", source_text), _pan_document("suspicious", suspicious_text),
+                           RelateContext(encoder=_encoder()))
 
 
 def lexical_align(source_text: str, suspicious_text: str) -> list[Alignment]:
-    """The aligner on words alone (no model loaded)."""
-    from newstrace.stages.align import align
+    """The relate step's aligner on words alone (no model loaded)."""
+    from newstrace.stages.relate import RelateContext, align_documents
 
-    return align(source_text, suspicious_text)
+    return align_documents(_pan_document("source", source_text), _pan_document("suspicious", suspicious_text),
+                           RelateContext())
 
 
 def detect_pair(task: PairTask) -> tuple[str, list[Alignment] | InputError]:
@@ -163,7 +171,7 @@ def alignments_to_detections(susp: str, src: str, alignments: Sequence[Alignment
 
 
 def _report(error: InputError) -> None:
-    print(f"newstrace: skipped {error}", file=sys.stderr)
+    sys.stderr.write(f"newstrace: skipped {error}\n")
 
 
 def _run(pairs: Sequence[PanPair], src_dir: str | os.PathLike[str], susp_dir: str | os.PathLike[str],
@@ -174,7 +182,7 @@ def _run(pairs: Sequence[PanPair], src_dir: str | os.PathLike[str], susp_dir: st
     summary = DetectSummary(pairs=len(tasks))
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     label = "aligning PAN pairs" if progress else None
-    for task, (_, result) in zip(tasks, map_items(detect_pair, tasks, workers=workers, progress=label)):
+    for task, (_, result) in zip(tasks, map_items(detect_pair, tasks, workers=workers, progress=label), strict=True):
         if isinstance(result, InputError):
             summary.errors.append(result)
             _report(result)

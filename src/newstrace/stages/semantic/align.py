@@ -10,7 +10,7 @@ from functools import cached_property
 import numpy as np
 
 from newstrace.stages.semantic.config import DEFAULT_CONFIG, SemanticConfig
-from newstrace.stages.semantic.paraphrase import feature_values, SentenceInfo, _probability
+from newstrace.stages.semantic.paraphrase import SentenceInfo, _probability, feature_values
 from newstrace.stages.semantic.similarity import sentence_similarity
 from newstrace.stages.text import content_terms
 from newstrace.types import Alignment, Sentence

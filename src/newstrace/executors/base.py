@@ -1,0 +1,29 @@
+"""The executor contract: run a per-item step over many items, somewhere.
+
+Steps are plain module-level functions over typed records (``newstrace.stages``); they never
+know where they run.  An executor maps one step over items and yields the results in input
+order.  ``LocalExecutor`` (``local.py``) uses this machine's cores; a Spark executor goes
+beside it as ``spark.py`` (``SparkExecutor.map`` = ``sc.parallelize(items).map(step)``, with
+heavy imports inside the step, as the steps already do), and the pipeline takes any
+``Executor``.  Whole-collection steps (recurring lines, band keys -> candidate pairs, ANN
+candidates, translation backgrounds) run in the driver between two ``map`` calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Protocol, TypeVar
+
+__all__ = ["Executor"]
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+class Executor(Protocol):
+    """Maps a picklable per-item step over items."""
+
+    def map(self, step: Callable[[T], U], items: Iterable[T], *, label: str | None = None) -> Iterator[U]:
+        """Yield ``step(item)`` for every item, in input order; ``label`` names the work for
+        progress reporting (``None``: no progress shown)."""
+        ...

@@ -1,0 +1,130 @@
+"""The lexical relate step: passages found by words (and, given English sentence vectors or an
+encoder, by the aligner's meaning channels), typed by how the aligned wording compares.
+
+* ``verbatim``: nearly every aligned target word lies in a word 5-gram the source shares;
+* ``near-duplicate``: at least 30% of the aligned words still sit in shared 5-grams (an
+  updated version of a story, a lightly edited repost);
+* ``summary``: one side condenses the other (the aligner's summary strategy, or aligned
+  source text several times longer than the aligned target text);
+* ``spun``: the sentence structure survives while so many words are swapped that under 30%
+  keep a shared 5-gram, with word-sequence similarity still at least 0.3.  This is only a
+  *candidate* ``spun``: ``newstrace.stages.relate.spinner`` keeps it only with spinner evidence;
+* ``paraphrase``: the passages correspond but are reworded throughout.
+"""
+
+from __future__ import annotations
+
+import logging
+from difflib import SequenceMatcher
+
+from newstrace.stages.align import DEFAULT_CONFIG as ALIGN_DEFAULTS
+from newstrace.stages.align import _cached_tokens, align, align_tokens
+from newstrace.stages.relate.config import RelateConfig
+from newstrace.stages.relate.context import RelateContext
+from newstrace.stages.relate.orient import build_relation, passages_of
+from newstrace.stages.text import WORD_RE, content_terms, split_sentences
+from newstrace.types import Alignment, Document, Passage, Relation
+
+__all__ = ["align_documents", "classify", "lexical_relation", "sentence_share"]
+
+log = logging.getLogger(__name__)
+
+
+def align_documents(source: Document, target: Document, context: RelateContext) -> list[Alignment]:
+    """The aligner on two documents, with the meaning channels the context allows.
+
+    This is the one call to the lexical aligner: ``relate`` makes it with the longer document
+    as source, the PAN runner with PAN's source document.  ``context.vectors`` are for
+    ``(source, target)``.
+    """
+    config = context.settings.align
+    src_lang, tgt_lang = source.language or "en", target.language or "en"
+    vecs = context.lexical_vectors
+    if vecs is not None:
+        src_tok, tgt_tok = _cached_tokens(source.text, src_lang), _cached_tokens(target.text, tgt_lang)
+        if len(vecs[0]) == len(src_tok.sentences) and len(vecs[1]) == len(tgt_tok.sentences):
+            return align_tokens(src_tok, tgt_tok, config or ALIGN_DEFAULTS,
+                                source_language=src_lang, target_language=tgt_lang,
+                                source_vectors=vecs[0], target_vectors=vecs[1])
+        log.warning("sentence vectors of %s / %s do not match their sentences: aligned on words alone",
+                    source.id, target.id)
+    return align(source.text, target.text, config, source_language=src_lang, target_language=tgt_lang,
+                 encoder=context.encoder)
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in WORD_RE.findall(text)]
+
+
+def _copy_fraction(src: list[str], tgt: list[str], n: int = 5) -> float:
+    """Share of target words inside a word n-gram the source also has."""
+    if len(tgt) < n:
+        return 1.0 if tgt and tgt == src else 0.0
+    grams = {tuple(src[i : i + n]) for i in range(len(src) - n + 1)}
+    covered = [False] * len(tgt)
+    for i in range(len(tgt) - n + 1):
+        if tuple(tgt[i : i + n]) in grams:
+            for j in range(i, i + n):
+                covered[j] = True
+    return sum(covered) / len(tgt)
+
+
+def sentence_share(long_doc: Document, short_doc: Document, passages: list[Passage],
+                   config: RelateConfig) -> tuple[int, float]:
+    """Target sentences inside passages that closely match a source-passage sentence, and
+    their share of the shorter document's sentences.
+
+    This is what separates a copy (spun or not) from two reports of the same event: reports
+    share names and a quote or two, a copy keeps sentence after sentence.
+    """
+    def terms(text: str, lang: str | None) -> list[set[str]]:
+        return [t for t in (set(content_terms(x.text, lang or "en")) for x in split_sentences(text))
+                if len(t) >= config.sentence_min_terms]
+
+    strong = 0
+    for p in passages:
+        src_sents = terms(p.source_text, long_doc.language)
+        for t in terms(p.target_text, short_doc.language):
+            if any(2 * len(t & s) >= config.sentence_dice * (len(t) + len(s)) for s in src_sents):
+                strong += 1
+    smaller = min(len(terms(long_doc.text, long_doc.language)), len(terms(short_doc.text, short_doc.language)))
+    return strong, strong / max(1, smaller)
+
+
+def classify(alignments: list[Alignment], passages: list[Passage], config: RelateConfig) -> tuple[str, list[str]]:
+    """The relation type of lexically aligned passages, and the evidence for it."""
+    src_words = [_words(p.source_text) for p in passages]
+    tgt_words = [_words(p.target_text) for p in passages]
+    n_tgt = sum(len(w) for w in tgt_words) or 1
+    copy = sum(_copy_fraction(s, t) * len(t) for s, t in zip(src_words, tgt_words, strict=True)) / n_tgt
+    seq = sum(SequenceMatcher(None, s, t, autojunk=False).ratio() * len(t)
+              for s, t in zip(src_words, tgt_words, strict=True)) / n_tgt
+    src_len = sum(p.source_span[1] - p.source_span[0] for p in passages)
+    tgt_len = sum(p.target_span[1] - p.target_span[0] for p in passages)
+    evidence = [f"{copy:.0%} of aligned target words in shared 5-grams",
+                f"word-sequence similarity {seq:.2f}"]
+    if any(a.method == "summary" for a in alignments) or src_len >= config.summary_ratio * max(1, tgt_len):
+        evidence.append(f"aligned source text {src_len / max(1, tgt_len):.1f}x the target's")
+        return "summary", evidence
+    if copy >= config.verbatim_copy:
+        return "verbatim", evidence
+    if copy >= config.near_duplicate_copy:
+        return "near-duplicate", evidence
+    if seq >= config.spun_sequence:
+        return "spun", evidence
+    return "paraphrase", evidence
+
+
+def lexical_relation(long_doc: Document, short_doc: Document, context: RelateContext) -> Relation | None:
+    """The relation found by the aligner between ``long_doc`` (source side) and ``short_doc``."""
+    config = context.settings.relate
+    alignments = [x for x in align_documents(long_doc, short_doc, context) if x.similarity >= config.min_similarity]
+    if not alignments or sum(x.target_span[1] - x.target_span[0] for x in alignments) < config.min_target_chars:
+        return None
+    passages = passages_of(long_doc, short_doc, alignments)
+    strong, share = sentence_share(long_doc, short_doc, passages, config)
+    if share < config.min_sentence_share:
+        return None
+    kind, evidence = classify(alignments, passages, config)
+    evidence.append(f"{strong} sentences closely matched ({share:.0%} of the shorter text's sentences)")
+    return build_relation(long_doc, short_doc, alignments, kind, evidence, config)
