@@ -103,13 +103,15 @@ class CrossLangData:
 
 def prepare(pairs: Sequence[CrossLangPair], *, embedder: str = "e5-small", threads: int | None = None,
             seed: int = 0, distractors: Sequence[str] = ()) -> CrossLangData:
-    """Write the fragments as separate documents with opaque names, read, clean and embed them
-    (with the ``distractors``' texts, unrelated to any of them, in the same collection)."""
-    from newstrace.stages.clean import clean_collection
-    from newstrace.stages.embed import get_embedder
+    """Write the fragments as separate documents with opaque names, and run the production
+    steps on them (read, recurring-line boilerplate, ``prepare_document``, the sentence vectors
+    of ``newstrace.stages.vectors.embed_texts``), with the ``distractors``' texts, unrelated
+    to any of them, in the same collection: the thresholds are calibrated on the path ``scan``
+    takes."""
     from newstrace.stages.ingest import read_inputs
-    from newstrace.stages.langid import document_language, sentence_languages
+    from newstrace.stages.prepare import learn_boilerplate, prepare_document
     from newstrace.stages.text import split_sentences
+    from newstrace.stages.vectors import embed_texts
     from newstrace.types import Document
 
     items: list[tuple[int, str, str]] = []
@@ -124,7 +126,8 @@ def prepare(pairs: Sequence[CrossLangPair], *, embedder: str = "e5-small", threa
             name_of[(k, lang)] = name
             (Path(tmp) / name).write_text(text, encoding="utf-8")
         docs = [d for d in read_inputs([tmp]) if isinstance(d, Document)]
-    docs = clean_collection(docs)
+    recurring = learn_boilerplate([], docs)
+    docs = [prepare_document(d, recurring, forensics=False)[0] for d in docs]
     by_name = {Path(d.path or d.id).name: d for d in docs}
     doc_id = {key: by_name[name].id for key, name in name_of.items() if name in by_name}
     truth = {(doc_id[(k, "es")], doc_id[(k, "en")]) for k in range(len(pairs))
@@ -137,16 +140,17 @@ def prepare(pairs: Sequence[CrossLangPair], *, embedder: str = "e5-small", threa
                     for lb in ("es", "en"):
                         if (k, la) in doc_id and (m, lb) in doc_id:
                             related.add((doc_id[(k, la)], doc_id[(m, lb)]))
-    emb = get_embedder(embedder, threads=threads)
+    from newstrace.stages.embed import get_embedder
+
+    version = get_embedder(embedder, threads=threads).version
     texts, spans, vectors, languages = {}, {}, {}, {}
-    for d in docs:
-        sents = split_sentences(d.text)
+    for d, v in zip(docs, embed_texts(embedder, docs, threads=threads), strict=True):
         texts[d.id] = d.text
-        spans[d.id] = [(s.start, s.end) for s in sents]
-        vectors[d.id] = emb.encode([s.text for s in sents])
-        languages[d.id] = document_language(sentence_languages(d.text, sents)) or d.language
+        spans[d.id] = [(s.start, s.end) for s in split_sentences(d.text)]
+        vectors[d.id] = v
+        languages[d.id] = d.language
     fragments = {i for key, i in doc_id.items() if key[0] >= 0}
-    return CrossLangData(sorted(texts), truth, related, texts, spans, vectors, languages, emb.version,
+    return CrossLangData(sorted(texts), truth, related, texts, spans, vectors, languages, version,
                          sorted(set(texts) - fragments))
 
 
