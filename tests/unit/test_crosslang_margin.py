@@ -13,7 +13,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from newstrace.pipeline import translation_backgrounds
+from newstrace.stages.vectors import translation_backgrounds
 from newstrace.stages.semantic import SemanticConfig, align_semantic, sentence_backgrounds
 
 DIM = 64

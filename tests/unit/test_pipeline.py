@@ -12,8 +12,9 @@ from fixtures.articles import ARTICLE, OTHER
 
 from newstrace.cli.app import build_parser, main
 from newstrace.errors import StoreError
-from newstrace.pipeline import index_add, link, scan, trace
+from newstrace.pipeline import add_documents, index_add, link, scan, trace, trace_documents
 from newstrace.store import SCHEMA_VERSION, Store
+from newstrace.types import Document
 
 
 @pytest.fixture
@@ -132,3 +133,42 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["--version"])
     assert "newstrace" in capsys.readouterr().out
+
+
+CHROME = "Readers of the North Quay edition find more of these local stories in the weekly print supplement"
+TOPICS = (
+    "The city council voted on Tuesday to extend the tram line to the northern suburbs by 2028.",
+    "A local bakery has won the regional prize for its rye loaf after three years of trying.",
+    "Volunteers planted four hundred oak saplings along the river bank over the weekend.",
+    "The county library will open on Sundays from next month after a public consultation.",
+)
+
+
+def _article(doc_id: str, body: str) -> Document:
+    raw = f"{body}\n{CHROME}\n{body.replace('.', ', officials said.')}\n"
+    return Document(id=doc_id, raw=raw, language="en")
+
+
+def test_boilerplate_is_learned_over_the_store_not_the_batch(tmp_path: Path) -> None:
+    """A chrome line recurring across the index is removed from a document added later on its
+    own, and from a traced query, as it would be in one scan of them all."""
+    with Store(tmp_path / "index.db") as store:
+        stats = add_documents(store, [_article(f"a{i}", t) for i, t in enumerate(TOPICS[:3])], workers=1)
+        assert stats.added == 3
+        assert all(CHROME not in d.text for d in store.get_documents())
+        add_documents(store, [_article("late", TOPICS[3])], workers=1)
+        [late] = store.get_documents(["late"])
+        assert CHROME not in late.text and any(r.text.strip() == CHROME for r in late.removed)
+        [query] = trace_documents(store, [_article("q", TOPICS[0])], workers=1, semantic=False).documents
+        assert query.id == "query:q" and CHROME not in query.text
+    # One document alone: nothing recurs, the line stays (the store is what teaches it).
+    with Store(tmp_path / "alone.db") as store:
+        add_documents(store, [_article("late", TOPICS[3])], workers=1)
+        assert CHROME in store.get_documents(["late"])[0].text
+
+
+def test_add_documents_reports_duplicate_ids(tmp_path: Path) -> None:
+    with Store(tmp_path / "index.db") as store:
+        stats = add_documents(store, [_article("a", TOPICS[0]), _article("a", TOPICS[1])], workers=1)
+    assert (stats.read, stats.added, stats.skipped) == (2, 1, 1)
+    assert "duplicate document id 'a'" in stats.errors[0].reason
