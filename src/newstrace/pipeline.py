@@ -156,14 +156,15 @@ def relate_pairs(docs: Mapping[str, Document], pairs: Sequence[tuple[str, str]],
 
 
 def link(store: Store, *, only: set[str] | None = None, workers: int | None = None,
-         progress: bool = False, changes: bool = True, semantic: bool = True) -> list[Relation]:
+         progress: bool = False, changes: bool = True, semantic: bool = True,
+         executor: Executor | None = None) -> list[Relation]:
     """Find candidates among stored documents, relate the pairs not yet compared, store relations.
 
     With ``only``, just the pairs involving those ids are considered.  With ``changes``, every
     aligned passage carries what the rewrite changed.  With ``semantic``, sentence embeddings
     add candidates and meaning evidence to every pair.
     """
-    executor = LocalExecutor(workers, progress)
+    executor = executor or LocalExecutor(workers, progress)
     pairs: set[tuple[str, str]] = set(find_candidates(store.get_fingerprints()))
     languages = store.languages()
     vectors: Vectors = {}
@@ -203,7 +204,7 @@ def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: 
 
 
 def trace_documents(store: Store, docs: Sequence[Document], *, workers: int | None = None, changes: bool = True,
-                    semantic: bool = True) -> ScanResult:
+                    semantic: bool = True, executor: Executor | None = None) -> ScanResult:
     """The sources of already-read articles against an index, without adding them to it.
 
     Each article (its id prefixed ``query:``) is prepared as if it joined the index (the
@@ -211,7 +212,7 @@ def trace_documents(store: Store, docs: Sequence[Document], *, workers: int | No
     candidates by fingerprint or, with ``semantic``, by meaning (translations too when the
     index holds documents in other languages).
     """
-    executor = LocalExecutor(workers)
+    executor = executor or LocalExecutor(workers)
     queries = list(docs)
     for q in queries:
         q.id = f"query:{q.id}"

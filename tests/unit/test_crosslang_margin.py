@@ -23,7 +23,8 @@ GENRE = RNG.standard_normal(DIM)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
-    return v / np.linalg.norm(v)
+    out: np.ndarray = v / np.linalg.norm(v)
+    return out
 
 
 COMMON, GENRE = _unit(COMMON), _unit(GENRE)

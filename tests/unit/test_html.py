@@ -17,8 +17,8 @@ from fixtures.articles import ARTICLE, OTHER
 
 from newstrace.cli.app import main
 from newstrace.compare import compare
-from newstrace.stages.relate import add_changes
 from newstrace.report.html import render_html
+from newstrace.stages.relate import add_changes
 from newstrace.types import Change, Direction, Document, InputError, Passage, Relation, Removed
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>" onmouseover="alert(2)'

@@ -33,8 +33,8 @@ Her first programme will pair a new commission with two symphonies from the late
 The board said the appointment followed an international search that drew more than ninety applicants."""
 
 
-def doc(doc_id: str, raw: str, **kw: str) -> Document:
-    return prepare_document(Document(id=doc_id, raw=raw, language="en", **kw), forensics=False)[0]
+def doc(doc_id: str, raw: str, published: str | None = None) -> Document:
+    return prepare_document(Document(id=doc_id, raw=raw, language="en", published=published), forensics=False)[0]
 
 
 def test_candidates_find_exact_and_spun_copies_but_not_unrelated() -> None:

@@ -236,7 +236,8 @@ def evaluate(data: CrossLangData, config: SemanticConfig | None = None, *, membe
         return size[lang] - len(data.vectors[b]) - (len(data.vectors[a]) if str(data.languages[a]) == lang else 0)
 
     found = false = false_same = compared = by_pair = 0
-    true_cos, false_cos = [], []
+    true_cos: list[float] = []
+    false_cos: list[float] = []
     true_margin: dict[tuple[str, str], float] = {}
     false_margin: list[tuple[float, tuple[str, str]]] = []
     false_same_margin: list[tuple[float, tuple[str, str]]] = []
@@ -249,7 +250,7 @@ def evaluate(data: CrossLangData, config: SemanticConfig | None = None, *, membe
                 continue  # overlapping source text: neither a true translation pair nor a false one
             compared += 1
             (true_cos if is_true else false_cos).append(float(cos[pos[a], pos[b]]))
-            pair_back = (None, None)
+            pair_back: tuple[np.ndarray, np.ndarray] | tuple[None, None] = (None, None)
             if collection and outside(a, b) >= k and outside(b, a) >= k:
                 pair_back = (back[(a, str(data.languages[b]))], back[(b, str(data.languages[a]))])
             else:

@@ -157,7 +157,8 @@ def embed_cosines(pairs: Sequence[MsrpPair], model: str, *, threads: int | None 
     emb = get_embedder(model, threads=threads)
     a = emb.encode([p.text1 for p in pairs])
     b = emb.encode([p.text2 for p in pairs])
-    return (a * b).sum(axis=1)
+    cosines: np.ndarray = (a * b).sum(axis=1)
+    return cosines
 
 
 def sample_pairs(pairs: Sequence[MsrpPair], n: int | None, seed: int = 0) -> list[MsrpPair]:

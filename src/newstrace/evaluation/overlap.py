@@ -46,7 +46,7 @@ def overlaps(texts: Mapping[str, str], n: int = 5, max_postings: int = 1000) -> 
                 for b in docs[i + 1 :]:
                     shared[(a, b)] += 1
     out = {}
-    for (a, b), k in shared.items():
+    for (a, b), n in shared.items():
         la, lb = len(sets[a]), len(sets[b])
-        out[(a, b)] = PairOverlap(a, b, k, k / max(1, min(la, lb)), k / max(1, la, lb), k / max(1, la + lb - k))
+        out[(a, b)] = PairOverlap(a, b, n, n / max(1, min(la, lb)), n / max(1, la, lb), n / max(1, la + lb - n))
     return out

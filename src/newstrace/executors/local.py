@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 __all__ = ["LocalExecutor", "default_workers", "map_items"]
 
@@ -91,7 +91,7 @@ class LocalExecutor:
                          chunksize=self.chunksize)
 
 
-def _progress(label: str | None, total: int):  # type: ignore[no-untyped-def]
+def _progress(label: str | None, total: int) -> tuple[Any, Any] | None:
     if not label:
         return None
     from rich.console import Console

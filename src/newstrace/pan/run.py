@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from newstrace.executors.local import map_items
 from newstrace.pan.corpus import (
@@ -34,6 +35,9 @@ from newstrace.pan.corpus import (
 )
 from newstrace.pan.measures import evaluate
 from newstrace.types import Alignment, Document, InputError
+
+if TYPE_CHECKING:
+    from newstrace.stages.relate.context import Encoder
 
 __all__ = [
     "CLASS_FOLDERS",
@@ -91,10 +95,10 @@ def _default_aligner() -> Aligner:
     return semantic_align
 
 
-_ENCODER = None
+_ENCODER: Encoder | None = None
 
 
-def _encoder():  # type: ignore[no-untyped-def]
+def _encoder() -> Encoder:
     """This process's English sentence encoder (one inference thread: pairs run one per core)."""
     global _ENCODER
     if _ENCODER is None:
@@ -253,7 +257,7 @@ def _load(pairs: Sequence[PanPair], folder: Path, errors: list[InputError], *, t
 def evaluate_corpus(corpus_dir: str | os.PathLike[str], detections_dir: str | os.PathLike[str] | None = None, *,
                     workers: int | None = None, out_dir: str | os.PathLike[str] | None = None,
                     classes: Sequence[str] | None = None, limit: int | None = None,
-                    aligner: Aligner | None = None, progress: bool = True) -> dict:
+                    aligner: Aligner | None = None, progress: bool = True) -> dict[str, Any]:
     """Score the aligner (or given detections) on a PAN corpus, per class folder and pooled.
 
     Args:

@@ -99,7 +99,8 @@ def _default_threads() -> int:
 def _normalise(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.maximum(norms, 1e-12)
+    out: np.ndarray = x / np.maximum(norms, 1e-12)
+    return out
 
 
 class Embedder(ABC):
@@ -185,7 +186,7 @@ def _minilm_model_path(variant: str) -> Path:
     for entry in sys.path:
         p = Path(entry or ".") / spec["module"] / "model" / "paraphrase-MiniLM-L3-v2.onnx"
         if p.is_file():
-            return p
+            return Path(p)
     raise MissingDependencyError(spec["module"], spec["package"], purpose)
 
 
@@ -323,7 +324,7 @@ class MiniLMEmbedder(Embedder):
 
     def _load(self) -> None:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
+        from tokenizers import Tokenizer  # type: ignore[import-untyped]
 
         tok = Tokenizer.from_file(str(TOKENIZER_PATH))
         tok.enable_truncation(max_length=self.max_tokens)
@@ -409,7 +410,8 @@ class MiniLMEmbedder(Embedder):
             feed["token_type_ids"] = np.zeros_like(ids)
         (hidden,) = self._session.run([self._output], feed)
         m = mask[:, :, None].astype(np.float32)
-        return (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1.0)
+        pooled: np.ndarray = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1.0)
+        return pooled
 
 
 class E5Embedder(Embedder):

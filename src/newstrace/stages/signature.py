@@ -229,7 +229,7 @@ def _clip(text: str, limit: int = 80) -> str:
 def rewrite_signature(
     doc_text: str,
     raw_text: str | None = None,
-    removed: list | None = None,  # type: ignore[type-arg]
+    removed: list[Any] | None = None,
     *,
     language: str = "en",
     deep: bool = True,
@@ -373,8 +373,8 @@ def rewrite_signature(
         )
     seen: set[str] = set()
     for text, reason in _removed_texts(removed):
-        m = _DISCLAIMER_RE.search(text)
-        if m and text not in seen:
+        hit = _DISCLAIMER_RE.search(text)
+        if hit and text not in seen:
             seen.add(text)
             items.append(
                 _item(
@@ -410,12 +410,12 @@ def rewrite_signature(
     if len(paragraphs) >= 3:
         s, e = paragraphs[-1]
         last = doc_text[s:e]
-        m = _CONCLUSION_RE.match(last)
-        if m:
+        concl = _CONCLUSION_RE.match(last)
+        if concl:
             items.append(
                 _item(
                     "aggregator",
-                    f"generic concluding paragraph opening with '{m.group().strip()}' "
+                    f"generic concluding paragraph opening with '{concl.group().strip()}' "
                     "(a summary added by a rewriting tool)",
                     (s, e),
                     last,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from difflib import SequenceMatcher
 
 from newstrace.stages.text import STOPWORDS, WORD_RE, content_terms
@@ -38,11 +39,11 @@ class SentenceInfo:
         self.negated = any(w in _NEGATIONS or w.endswith("n't") for w in self.lower)
 
 
-def _dice(a: set, b: set) -> float:  # type: ignore[type-arg]
+def _dice(a: AbstractSet[object], b: AbstractSet[object]) -> float:
     return 2.0 * len(a & b) / (len(a) + len(b)) if a or b else 0.0
 
 
-def _agreement(a: set, b: set) -> float:  # type: ignore[type-arg]
+def _agreement(a: AbstractSet[object], b: AbstractSet[object]) -> float:
     return len(a & b) / len(a | b) if a or b else 1.0
 
 

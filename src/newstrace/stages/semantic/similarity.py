@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 
@@ -20,7 +22,8 @@ def sentence_similarity(src_vecs: np.ndarray, tgt_vecs: np.ndarray) -> np.ndarra
         raise ValueError(f"vectors of different dimensions: {a.shape[1]} and {b.shape[1]}")
     a = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
     b = b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
-    return np.clip(a @ b.T, -1.0, 1.0)
+    sims: np.ndarray = np.clip(a @ b.T, -1.0, 1.0)
+    return sims
 
 
 def document_vector(sentence_vecs: np.ndarray) -> np.ndarray:
@@ -28,11 +31,11 @@ def document_vector(sentence_vecs: np.ndarray) -> np.ndarray:
     v = np.asarray(sentence_vecs, dtype=np.float32)
     if v.ndim != 2 or v.shape[0] == 0:
         return np.zeros(v.shape[-1] if v.ndim == 2 else 0, dtype=np.float32)
-    mean = v.mean(axis=0)
+    mean: np.ndarray = v.mean(axis=0)
     return mean / max(float(np.linalg.norm(mean)), 1e-12)
 
 
-def usearch_index(purpose: str):  # type: ignore[no-untyped-def]
+def usearch_index(purpose: str) -> Any:
     """usearch's ``Index`` class.  onnxruntime (the English embedder's engine) is imported first
     when installed: with usearch 2.26 loaded before it, importing onnxruntime crashes the process."""
     from newstrace.stages.embed import MissingDependencyError
