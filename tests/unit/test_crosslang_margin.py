@@ -13,8 +13,8 @@ import importlib.util
 import numpy as np
 import pytest
 
-from newstrace.stages.vectors import translation_backgrounds
 from newstrace.stages.semantic import SemanticConfig, align_semantic, sentence_backgrounds
+from newstrace.stages.vectors import translation_backgrounds
 
 DIM = 64
 RNG = np.random.default_rng(7)
