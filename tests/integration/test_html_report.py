@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from newstrace.cli.app import main
-from newstrace.report.annotate import load_diff_passage
 from newstrace.report.html import render_html
+from newstrace.stages.relate.changes_step import load_diff_passage
 from newstrace.types import Change, Direction, Document, InputError, Passage, Relation, Removed
 
 pytestmark = pytest.mark.integration
