@@ -46,9 +46,11 @@ aligns and reports differences, with cruder lemmas and no sense checks.
 from __future__ import annotations
 
 from newstrace.stages.changes.diff import diff_passage
+from newstrace.stages.changes.facts import FactConfig, fact_changes
 from newstrace.stages.changes.lexicon import _FUNCTION
 from newstrace.stages.changes.records import HARMLESS_KINDS, MEANING_KINDS
-from newstrace.stages.changes.resources import SPACY_MODELS, WORDNET_DIRS, _known, nlp, wordnet
+from newstrace.stages.changes.relation import annotate_relation
+from newstrace.stages.changes.resources import SPACY_MODELS, WORDNET_DIRS, _known, checks_off, nlp, wordnet
 
 __all__ = [
     "HARMLESS_KINDS",
@@ -56,8 +58,12 @@ __all__ = [
     "SPACY_MODELS",
     "WORDNET_DIRS",
     "_FUNCTION",
+    "FactConfig",
     "_known",
+    "annotate_relation",
+    "checks_off",
     "diff_passage",
+    "fact_changes",
     "nlp",
     "wordnet",
 ]

