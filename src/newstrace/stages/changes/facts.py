@@ -104,11 +104,6 @@ def _facts(text: str) -> list[_Fact]:
     return out
 
 
-def _common_word(word: str) -> bool:
-    """Whether WordNet knows the word as a common noun, adjective, verb or adverb."""
-    return wordnet() is not None and bool(_sense_ids(word.lower()))
-
-
 def _checkable(word: str) -> bool:
     """Whether a capitalised word is a name worth checking (not a function or common word, not
     a contraction, not a heading in capitals)."""
