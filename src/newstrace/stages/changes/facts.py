@@ -56,9 +56,6 @@ class FactConfig:
     quotes: bool = False
 
 
-_MONTH_NAMES: dict[str, int] = {
-    m: i + 1 for months in _LEX["months_multilingual"].values() for i, m in enumerate(months)
-}
 _NUMBER_RE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")
 _NAME_RE = re.compile(r"\b[^\W\d_][^\W\d_'’-]*(?:[-'’][^\W\d_]+)*", re.UNICODE)
 _SENT_END = re.compile(r"[.!?:;«»\"“”—–-]\s*$|^\s*$")
@@ -67,6 +64,12 @@ _SENT_END = re.compile(r"[.!?:;«»\"“”—–-]\s*$|^\s*$")
 def _fold(word: str) -> str:
     """Lower case without accents: a transliteration good enough for Latin-script names."""
     return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
+
+
+_MONTH_NAMES: dict[str, int] = {
+    _fold(m): i + 1 for months in [_LEX["months"], *_LEX["months_multilingual"].values()]
+    for i, m in enumerate(months)
+}
 
 
 def _number(text: str) -> str:
