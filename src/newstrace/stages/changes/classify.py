@@ -24,6 +24,7 @@ from newstrace.stages.changes.records import (
     _Verdict,
 )
 from newstrace.stages.changes.resources import _sense_ids
+from newstrace.stages.changes.stance import stance_reversal, status_words
 from newstrace.stages.changes.word_sense import _judge_substitution, _lexicon_class
 from newstrace.stages.changes.wordnet_relations import _noun_classes, _stems
 
@@ -111,6 +112,17 @@ def _classify(u: _Unit, g: _Group) -> _Verdict:
         return _Verdict("number", "meaning", f"number changed: {xa} → {xb}")
     if len(A) == 1 and len(B) == 1 and _shared_prefix(A[0].lower, B[0].lower) >= 5:
         return _Verdict("rewording", "harmless", f"'{ta}' became '{tb}': the same word in another form")
+    # status qualifiers ("breakaway", "self-declared") dropped or added
+    qa = [t for t in status_words(A) if t.lower not in g.tgt_words]
+    qb = [t for t in status_words(B) if t.lower not in g.src_words]
+    if qa or qb:
+        if qa and not qb:
+            return _Verdict("hedge", "meaning", f"status qualifier '{_texts(qa)}' dropped: what the source presents "
+                                                f"as contested or provisional now reads as settled")
+        if qb and not qa:
+            return _Verdict("hedge", "meaning", f"status qualifier '{_texts(qb)}' added: the target presents as "
+                                                f"contested or provisional what the source states plainly")
+        return _Verdict("hedge", "meaning", f"status qualifier '{_texts(qa)}' became '{_texts(qb)}'")
     # qualifiers
     if not g.hedge_equal and _hedge_levels(A) != _hedge_levels(B):
         ha, hb = _hedge_words(A), _hedge_words(B)
@@ -179,6 +191,9 @@ def _content_verdict(u: _Unit, g: _Group, A: list[_Tok], B: list[_Tok]) -> _Verd
         i, j = u.pair if u.pair is not None else (g.S.index(ca[0]), g.T.index(cb[0]))
         a, b = g.S[i], g.T[j]
         tight = u.tight if u.pair is not None else (len(A) <= 4 and len(B) <= 4)
+        group = stance_reversal(a.lemma, b.lemma)
+        if group is not None:
+            return _Verdict("polarity", "meaning", f"'{a.text}' became '{b.text}': the opposite stance ({group})")
         verdict = _judge_substitution(a, b, _context_for(g, i, j), tight)
         others = ([f"'{t.text}' dropped" for t in ca if t is not a]
                   + [f"'{t.text}' added" for t in cb if t is not b])

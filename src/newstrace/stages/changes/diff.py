@@ -94,6 +94,12 @@ def diff_passage(source_text: str, target_text: str, *, source_offset: int = 0, 
             equivalent=_acronym_matches(S, T),
         )
         match, moved, units = _align_tokens(S, T)
+        for i, j in sorted(match.items()):  # a verb kept inside a quotation, in another tense
+            a, b = S[i], T[j]
+            if a.quoted and b.quoted and a.tense and b.tense and a.tense != b.tense and a.lemma == b.lemma:
+                add("quote", "meaning", _span([a], 0), _span([b], 0),
+                    f"tense changed inside the quotation: '{a.text}' ({a.tense.lower()}) → '{b.text}' "
+                    f"({b.tense.lower()}): the speaker's words are altered")
         # an added word tied only to another sense of a source word: its own change
         for u in units:
             if u.pair is None:

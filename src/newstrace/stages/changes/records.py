@@ -32,6 +32,7 @@ class _Tok:
     content: bool = False
     quoted: bool = False
     initial: bool = False  # first word of a sentence or line
+    tense: str = ""  # spaCy's morphological Tense of a verb ("Past", "Pres"), else ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,7 +63,10 @@ def _raw_tokens(text: str, language: str) -> list[_Tok]:
                 lemma = "not"
             elif t.pos_ in _LEMMA_POS and t.is_alpha:
                 lemma = _checked_lemma(t.lower_, lemma, _LEMMA_POS[t.pos_])
-            out.append(_Tok(t.text, t.idx, t.idx + len(t.text), t.lower_, lemma, t.pos_, t.ent_type_))
+            tok = _Tok(t.text, t.idx, t.idx + len(t.text), t.lower_, lemma, t.pos_, t.ent_type_)
+            if t.pos_ in ("VERB", "AUX"):
+                tok.tense = ",".join(t.morph.get("Tense"))
+            out.append(tok)
         return out
     for m in re.finditer(r"\w+(?:['’]\w+)*|[%$€£]|[^\w\s]", text):
         w = m.group()
