@@ -45,6 +45,7 @@ aligns and reports differences, with cruder lemmas and no sense checks.
 
 from __future__ import annotations
 
+from newstrace.stages.changes.config import CONFIG, ChangesConfig
 from newstrace.stages.changes.diff import diff_passage
 from newstrace.stages.changes.facts import FactConfig, fact_changes
 from newstrace.stages.changes.lexicon import _FUNCTION
@@ -53,11 +54,13 @@ from newstrace.stages.changes.relation import annotate_relation
 from newstrace.stages.changes.resources import SPACY_MODELS, WORDNET_DIRS, _known, checks_off, nlp, wordnet
 
 __all__ = [
+    "CONFIG",
     "HARMLESS_KINDS",
     "MEANING_KINDS",
     "SPACY_MODELS",
     "WORDNET_DIRS",
     "_FUNCTION",
+    "ChangesConfig",
     "FactConfig",
     "_known",
     "annotate_relation",

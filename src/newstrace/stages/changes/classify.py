@@ -1,10 +1,15 @@
-"""classify."""
+"""The verdict on one alignment unit, checks in order of how much they matter: names, numbers,
+status qualifiers, hedges, negation, attribution, then the content words (stance, sense,
+omission, addition, rewording).
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
 
+from newstrace.stages.changes.config import CONFIG
+from newstrace.stages.changes.context_sense import CONTEXT_COSINE, substitution_similarity
 from newstrace.stages.changes.qualifiers import (
     _attribution_class,
     _attributions,
@@ -28,7 +33,7 @@ from newstrace.stages.changes.stance import stance_reversal, status_words
 from newstrace.stages.changes.word_sense import _judge_substitution, _lexicon_class
 from newstrace.stages.changes.wordnet_relations import _noun_classes, _stems
 
-_NEAR = 4  # a synonym this close (a list: "weapons, arms and ammunition") tells the sense
+_NEAR = CONFIG.near  # a synonym this close (a list: "weapons, arms and ammunition") tells the sense
 
 
 def _context_for(g: _Group, i: int, j: int | None) -> _Context:
@@ -191,10 +196,14 @@ def _content_verdict(u: _Unit, g: _Group, A: list[_Tok], B: list[_Tok]) -> _Verd
         i, j = u.pair if u.pair is not None else (g.S.index(ca[0]), g.T.index(cb[0]))
         a, b = g.S[i], g.T[j]
         tight = u.tight if u.pair is not None else (len(A) <= 4 and len(B) <= 4)
-        group = stance_reversal(a.lemma, b.lemma)
-        if group is not None:
-            return _Verdict("polarity", "meaning", f"'{a.text}' became '{b.text}': the opposite stance ({group})")
         verdict = _judge_substitution(a, b, _context_for(g, i, j), tight)
+        group = stance_reversal(a.lemma, b.lemma) if verdict.severity == "harmless" else None
+        if group is not None:  # WordNet sees no antonym, the stance lexicon does
+            return _Verdict("polarity", "meaning", f"'{a.text}' became '{b.text}': the opposite stance ({group})")
+        if verdict.kind == "synonym":
+            shift = _context_shift(a, b, g)
+            if shift is not None:
+                return shift
         others = ([f"'{t.text}' dropped" for t in ca if t is not a]
                   + [f"'{t.text}' added" for t in cb if t is not b])
         if verdict.severity == "harmless" and others:
@@ -219,3 +228,15 @@ def _content_verdict(u: _Unit, g: _Group, A: list[_Tok], B: list[_Tok]) -> _Verd
             return _Verdict("addition", "meaning", f"'{tb}' added: content the source does not have")
         return _Verdict("rewording", "harmless", f"'{tb}' added: no content added")
     return _Verdict("rewording", "harmless", f"'{ta}' rephrased as '{tb}'")
+
+
+def _context_shift(a: _Tok, b: _Tok, g: _Group) -> _Verdict | None:
+    """A WordNet synonym that moves the sentence's meaning (sentence encoder, in context)."""
+    sent = [t for t in g.S if t.sent == a.sent]
+    start, end = sent[0].start, sent[-1].end
+    sim = substitution_similarity(g.src_text[start:end], a.start - start, a.end - start, b.text)
+    if sim is None or sim >= CONTEXT_COSINE:
+        return None
+    return _Verdict("word-sense", "meaning",
+                    f"'{a.text}' replaced by '{b.text}': WordNet lists them as synonyms, but in this sentence "
+                    f"the substitute shifts the meaning (sentence similarity {sim:.2f})")

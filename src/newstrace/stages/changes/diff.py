@@ -1,4 +1,6 @@
-"""diff."""
+"""``diff_passage``: every difference between an aligned source passage and its target passage,
+each a classified :class:`~newstrace.types.Change` with absolute offsets in both documents.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""names."""
+"""Names: normalisation, the places and peoples WordNet ties a name to (demonyms), and
+acronyms spelled out on the other side ("United States" / "U.S.").
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""numbers."""
+"""Numbers written in digits and/or words, parsed to one canonical value ("two thousand" = "2,000").
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""qualifiers."""
+"""Signals whose change alters a claim's status: negation, hedges and boosters (with their
+strength), attribution verbs (neutral "say" versus doubting "claim").
+"""
 
 from __future__ import annotations
 

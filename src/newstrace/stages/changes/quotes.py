@@ -1,7 +1,10 @@
-"""quotes."""
+"""Quotations: edits inside a quotation kept on both sides are one ``quote`` change, and words
+moved between quoted and reported speech are flagged.
+"""
 
 from __future__ import annotations
 
+from newstrace.stages.changes.config import CONFIG
 from newstrace.stages.changes.records import _span, _Tok, _Unit
 
 
@@ -46,7 +49,7 @@ def _shared_quote(u: _Unit, sq: list[int], tq: list[int], counterpart: dict[int,
         if not u.tgt:
             # an omission inside a quote: is the quote still a quote in the target?
             cps = [tq[counterpart[i]] for i in counterpart if sq[i] in src_regions]
-            if not cps or sum(1 for c in cps if c >= 0) < 0.6 * len(cps):
+            if not cps or sum(1 for c in cps if c >= 0) < CONFIG.quote_kept * len(cps):
                 return None
         return next(iter(src_regions))
     if u.tgt and all(tgt_quoted):
@@ -71,7 +74,7 @@ def _quote_moves(S: list[_Tok], T: list[_Tok], sq: list[int], tq: list[int],
         if len(lost) < 2:
             continue
         tgt_idx = sorted(counterpart[i] for i in lost)
-        if len(lost) >= 0.6 * len(idx):
+        if len(lost) >= CONFIG.quote_kept * len(idx):
             region_toks = [t for k, t in enumerate(S) if sq[k] == sq[idx[0]]]
             out.append(("quote", _span(region_toks, 0), _span([T[j] for j in tgt_idx], 0),
                         ("quotation marks dropped: the quoted words are now presented as the writer's "
@@ -94,7 +97,7 @@ def _quote_moves(S: list[_Tok], T: list[_Tok], sq: list[int], tq: list[int],
         gained = [j for j in idx if sq[rev[j]] < 0]
         if len(gained) < 2:
             continue
-        if len(gained) >= 0.6 * len(idx):
+        if len(gained) >= CONFIG.quote_kept * len(idx):
             region_toks = [t for k, t in enumerate(T) if tq[k] == tq[idx[0]]]
             out.append(("quote", _span(sorted((S[rev[j]] for j in gained), key=lambda t: t.start), 0),
                         _span(region_toks, 0),

@@ -1,4 +1,6 @@
-"""records."""
+"""The records the analysis passes between its steps: tokens, alignment units, sentence groups,
+contexts, WordNet links and verdicts, plus the change kinds and small helpers over tokens.
+"""
 
 from __future__ import annotations
 
@@ -52,7 +54,6 @@ class _Context:
     near: frozenset[str] = frozenset()  # content words within a few tokens (a list, a phrase)
 
 
-_SYN_WEIGHT, _GLOSS_WEIGHT, _GLOSS_CAP, _CLASS_WEIGHT = 2.0, 1.0, 2.0, 1.5
 
 
 @dataclass(frozen=True, slots=True)

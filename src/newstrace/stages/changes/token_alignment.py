@@ -1,4 +1,7 @@
-"""token_alignment."""
+"""Token alignment inside a sentence group: identical keys first, words moved within the
+sentence, then the remaining content words of each gap paired by WordNet relatedness into
+units (a substitution, a dropped or an added stretch).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from collections import Counter
 from difflib import SequenceMatcher
 from itertools import pairwise
 
+from newstrace.stages.changes.config import CONFIG
 from newstrace.stages.changes.names import _same_name
 from newstrace.stages.changes.qualifiers import _is_signal
 from newstrace.stages.changes.quotes import _runs
@@ -309,7 +313,7 @@ def _pair_across(S: list[_Tok], T: list[_Tok], units: list[_Unit]) -> None:
     used_d: set[int] = set()
     used_a: set[int] = set()
     for r, k, m in cands:
-        if r < 0.7:
+        if r < CONFIG.pair_relatedness:
             break
         if k in used_d or m in used_a:
             continue

@@ -1,4 +1,7 @@
-"""tokens."""
+"""Word tokens of a passage: spaCy tokens (or a regex and a stemmer for other languages),
+multi-word numbers and hyphenated compounds merged, keys for alignment (lemma, normalised
+name, parsed number), quotation and sentence membership, content-word flags.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""word_sense."""
+"""Word sense in context: which sense of a word its sentence uses (Lesk-style evidence plus a
+frequency prior), and the verdict on a substitute: same-sense synonym, another sense of the
+word (the spinner's error), another part of speech, an antonym, or a plain rewording.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from newstrace.stages.changes.config import CONFIG
 from newstrace.stages.changes.lexicon import _HEDGES, _NEGATIVE_PREDICATES, _NEGATORS
 from newstrace.stages.changes.qualifiers import _attribution_class
 from newstrace.stages.changes.records import _PEOPLE_CLASSES, _Context, _Link, _shared_prefix, _Tok, _Verdict
@@ -25,12 +29,13 @@ from newstrace.stages.changes.wordnet_relations import (
 )
 from newstrace.stages.text import stem_words
 
-_DECISIVE = 1.5  # context evidence a sense needs over another to rule it out
+_DECISIVE = CONFIG.decisive  # context evidence a sense needs over another to rule it out
 
 
-_WEAK_CAP = 1.0  # gloss overlap alone never reaches _DECISIVE
+_WEAK_CAP = CONFIG.weak_cap  # gloss overlap alone never reaches _DECISIVE
 # Weights of the context evidence for a sense: a synonym nearby, gloss overlap (capped), noun class.
-_SYN_WEIGHT, _GLOSS_WEIGHT, _GLOSS_CAP, _CLASS_WEIGHT = 2.0, 1.0, 2.0, 1.5
+_SYN_WEIGHT, _GLOSS_WEIGHT = CONFIG.syn_weight, CONFIG.gloss_weight
+_GLOSS_CAP, _CLASS_WEIGHT = CONFIG.gloss_cap, CONFIG.class_weight
 
 
 @lru_cache(maxsize=65536)

@@ -1,4 +1,6 @@
-"""word_sense_slips."""
+"""Added words that WordNet ties only to another sense of a source word of the sentence, one
+the context rules out ("weapons, arms" → "arms, hands").
+"""
 
 from __future__ import annotations
 

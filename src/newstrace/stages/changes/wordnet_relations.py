@@ -1,4 +1,7 @@
-"""wordnet_relations."""
+"""WordNet relations between words: synsets, weighted pointers (synonym, hypernym, similar-to,
+derived...), the strongest link between two words and the sense it starts from, antonyms,
+concept distance, gloss and example words.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from newstrace.stages.changes.config import CONFIG
 from newstrace.stages.changes.lexicon import _FUNCTION, _LIGHT_VERBS
 from newstrace.stages.changes.records import _Link
 from newstrace.stages.changes.resources import _known, _sense_ids, wordnet
@@ -149,7 +153,7 @@ def _second_hop(sid: tuple[str, int]) -> tuple[tuple[tuple[str, int], float, str
     return _pointer_ids(synset, None)
 
 
-_MAX_SENSES = 10  # the rarest senses of very polysemous words are not explored
+_MAX_SENSES = CONFIG.max_senses  # the rarest senses of very polysemous words are not explored
 
 
 def _best_link(word: str, target: str, senses: Sequence[Any]) -> _Link | None:
