@@ -227,9 +227,53 @@ def system_alignments(p: Pair, scores: dict[str, int] | None = None) -> tuple[li
     cand = [(_shared(a, b), i, j) for i, a in enumerate(k1) for j, b in enumerate(k2)]
     pairs = _greedy(cand)
     shared = {(i, j): s for s, i, j in cand}
-    typed = [(i, j, _type_of(changes, _chunk_span(p.chunks1[i], sp1), _chunk_span(p.chunks2[j], sp2),
-                             shared[(i, j)])) for i, j in pairs]
+    typed = []
+    for i, j in pairs:
+        t = _type_of(changes, _chunk_span(p.chunks1[i], sp1), _chunk_span(p.chunks2[j], sp2), shared[(i, j)])
+        typed.append((i, j, _specificity(t, k1[i], k2[j]) if _SPE_BY_CONTAINMENT else t))
+    if _ENCODER_ALIGN:
+        typed += _leftover_pairs(p, {i for i, _ in pairs}, {j for _, j in pairs})
     return _finish(p, typed, scores), changes
+
+
+#: Whether a chunk whose content keys contain the other's (and more) is the more specific one.
+_SPE_BY_CONTAINMENT = True
+#: Whether chunks left unaligned are paired by the sentence encoder (see ``_leftover_pairs``).
+_ENCODER_ALIGN = True
+#: Cosine of two leftover chunks' encoder vectors above which they are aligned as SIMI, and
+#: above ``_LEFTOVER_REL`` as REL; set on the odd pairs of the train headlines, checked on the even.
+_LEFTOVER_SIMI = 0.6
+_LEFTOVER_REL = 0.45
+
+
+def _specificity(t: str, a: Counter[str], b: Counter[str]) -> str:
+    """SPE1/SPE2 for a chunk pair where one side's content keys strictly contain the other's."""
+    if t not in ("SIMI", "EQUI") or not a or not b:
+        return t
+    sa, sb = set(a), set(b)
+    if sa > sb and not any(k.startswith("#") for k in sa - sb):
+        return "SPE1"
+    if sb > sa and not any(k.startswith("#") for k in sb - sa):
+        return "SPE2"
+    return t
+
+
+def _leftover_pairs(p: Pair, done1: set[int], done2: set[int]) -> list[tuple[int, int, str]]:
+    """Chunks with content left unaligned on both sides, paired by encoder cosine (best first)."""
+    from newstrace.stages.changes.context_sense import encoder
+
+    left1 = [i for i, c in enumerate(p.chunks1) if i not in done1 and _content([p.tokens1[k - 1] for k in c])]
+    left2 = [j for j, c in enumerate(p.chunks2) if j not in done2 and _content([p.tokens2[k - 1] for k in c])]
+    enc = encoder()
+    if not left1 or not left2 or enc is None:
+        return []
+    v1 = enc.encode([" ".join(p.tokens1[k - 1] for k in p.chunks1[i]) for i in left1])
+    v2 = enc.encode([" ".join(p.tokens2[k - 1] for k in p.chunks2[j]) for j in left2])
+    sims = v1 @ v2.T
+    cand = [(float(sims[x, y]), i, j) for x, i in enumerate(left1) for y, j in enumerate(left2)
+            if sims[x, y] >= _LEFTOVER_REL]
+    return [(i, j, "SIMI" if sims[left1.index(i), left2.index(j)] >= _LEFTOVER_SIMI else "REL")
+            for i, j in _greedy(cand)]
 
 
 def fit_scores(pairs: Sequence[Pair]) -> dict[str, int]:
