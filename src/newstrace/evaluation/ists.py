@@ -240,8 +240,9 @@ def system_alignments(p: Pair, scores: dict[str, int] | None = None) -> tuple[li
 _SPE_BY_CONTAINMENT = True
 #: Whether chunks left unaligned are paired by the sentence encoder (see ``_leftover_pairs``).
 _ENCODER_ALIGN = True
-#: Cosine of two leftover chunks' encoder vectors above which they are aligned as SIMI, and
-#: above ``_LEFTOVER_REL`` as REL; set on the odd pairs of the train headlines, checked on the even.
+#: Cosine of two leftover chunks' encoder vectors above which they are aligned as SIMI (EQUI
+#: above ``_LEFTOVER_EQUI``, REL above ``_LEFTOVER_REL``); set on the odd pairs of the train headlines, checked on the even.
+_LEFTOVER_EQUI = 0.85
 _LEFTOVER_SIMI = 0.6
 _LEFTOVER_REL = 0.45
 
@@ -272,8 +273,11 @@ def _leftover_pairs(p: Pair, done1: set[int], done2: set[int]) -> list[tuple[int
     sims = v1 @ v2.T
     cand = [(float(sims[x, y]), i, j) for x, i in enumerate(left1) for y, j in enumerate(left2)
             if sims[x, y] >= _LEFTOVER_REL]
-    return [(i, j, "SIMI" if sims[left1.index(i), left2.index(j)] >= _LEFTOVER_SIMI else "REL")
-            for i, j in _greedy(cand)]
+    out = []
+    for i, j in _greedy(cand):
+        sim = sims[left1.index(i), left2.index(j)]
+        out.append((i, j, "EQUI" if sim >= _LEFTOVER_EQUI else "SIMI" if sim >= _LEFTOVER_SIMI else "REL"))
+    return out
 
 
 def fit_scores(pairs: Sequence[Pair]) -> dict[str, int]:
