@@ -242,7 +242,7 @@ _SPE_BY_CONTAINMENT = True
 _ENCODER_ALIGN = True
 #: Cosine of two leftover chunks' encoder vectors above which they are aligned as SIMI (EQUI
 #: above ``_LEFTOVER_EQUI``, REL above ``_LEFTOVER_REL``); set on the odd pairs of the train headlines, checked on the even.
-_LEFTOVER_EQUI = 0.85
+_LEFTOVER_EQUI = 0.8
 _LEFTOVER_SIMI = 0.6
 _LEFTOVER_REL = 0.45
 

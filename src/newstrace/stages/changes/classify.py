@@ -87,6 +87,15 @@ def _classify(u: _Unit, g: _Group) -> _Verdict:
             and a.lower not in g.tgt_words and a.key not in g.equivalent]
     new = [b for b in eb if b.key not in {a.key for a in ea} and g.tgt_names[b.key] > g.src_names[b.key]
            and g.src_names[b.key] == 0 and b.lower not in g.src_words and b.key not in g.equivalent]
+    if bool(lost) != bool(new):
+        # a first name or particle added to (or dropped from) a name both sides keep is the same
+        # entity named more or less fully ("Schumacher" / "Michael Schumacher")
+        if new:
+            new = [b for b in new if not _beside_kept_name(g.T, b, g.src_names)]
+        else:
+            lost = [a for a in lost if not _beside_kept_name(g.S, a, g.tgt_names)]
+        if not lost and not new:
+            return _Verdict("rewording", "harmless", f"'{ta or tb}': the same name given more or less fully")
     if lost or new:
         if lost and new and any(t.quoted for t in g.S) and not any(t.quoted for t in lost + new) and (
                 _attributions(g.S) or _attributions(g.T)) and all(t.ent == "PERSON" for t in lost + new):
@@ -240,3 +249,10 @@ def _context_shift(a: _Tok, b: _Tok, g: _Group) -> _Verdict | None:
     return _Verdict("word-sense", "meaning",
                     f"'{a.text}' replaced by '{b.text}': WordNet lists them as synonyms, but in this sentence "
                     f"the substitute shifts the meaning (sentence similarity {sim:.2f})")
+
+
+def _beside_kept_name(side: list[_Tok], t: _Tok, other_names: Counter[str]) -> bool:
+    """Whether a name token stands next to a name the other side also has."""
+    k = next((n for n, x in enumerate(side) if x is t), -1)
+    return any(0 <= m < len(side) and side[m].name and side[m].sent == t.sent and other_names[side[m].key] > 0
+               for m in (k - 1, k + 1)) if k >= 0 else False

@@ -14,7 +14,7 @@ from newstrace.stages.changes.resources import wordnet
 def _name_norm(text: str) -> str:
     w = text.lower().replace("’", "'")
     w = re.sub(r"'s?$", "", w)
-    return w.strip("-")
+    return w.strip("-").replace(".", "")  # initials: "U.S." = "US", "W." = "W"
 
 
 _PLACE_GLOSS = re.compile(r"\b(?:native|inhabitant|citizen|people|ethnic group|language|resident)s?\b"

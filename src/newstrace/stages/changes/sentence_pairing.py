@@ -68,6 +68,8 @@ def _align_sentences(src: list[list[_Tok]], tgt: list[list[_Tok]],
     is only allowed when the extra sentence brings its own matches (at least 30% of its words).
     """
     n, m = len(src), len(tgt)
+    if n == 1 and m == 1 and src[0] and tgt[0]:
+        return [([0], [0])]  # an aligned passage of one sentence each: they correspond
     band = max(8, (max(n, m) - min(n, m)) + 6)  # aligned passages: sentences stay near the diagonal
     cache: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[float, float, float]] = {}
 

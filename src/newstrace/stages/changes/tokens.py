@@ -155,6 +155,7 @@ def _tokens(text: str, language: str) -> list[_Tok]:
     sentences = split_sentences(text)
     starts = [s.start for s in sentences]
     regions = _quote_regions(text)
+    title_case = _title_case_sentences(out, starts)
     si, qi = 0, 0
     prev_end = -1
     for k_tok, t in enumerate(out):
@@ -196,7 +197,22 @@ def _tokens(text: str, language: str) -> list[_Tok]:
             and t.lower not in _FUNCTION
         if language == "en" and t.name and not t.ent and t.initial and t.pos != "PROPN":
             t.name = False
+        if t.name and not t.ent and t.sent in title_case:
+            t.name = False  # a headline in title case: only what NER calls a name is one
         t.key = "@" + _name_norm(t.text) if t.name else t.lemma
         t.content = t.name or (t.pos in _CONTENT_POS and t.lemma not in _FUNCTION and t.lower not in _FUNCTION
                                and len(t.lower) > 1)
     return out
+
+
+def _title_case_sentences(toks: list[_Tok], starts: list[int]) -> frozenset[int]:
+    """Sentences written in title case ("Mali Counts Votes After Presidential Runoff"): at least
+    four words, and at least 70% of the alphabetic ones capitalised."""
+    by: dict[int, list[bool]] = {}
+    si = 0
+    for t in toks:
+        while si + 1 < len(starts) and starts[si + 1] <= t.start:
+            si += 1
+        if t.text[:1].isalpha() and t.lower not in _FUNCTION:
+            by.setdefault(si, []).append(t.text[:1].isupper())
+    return frozenset(k for k, caps in by.items() if len(caps) >= 4 and sum(caps) >= 0.7 * len(caps))
