@@ -63,3 +63,15 @@ def test_verbatim_passages_and_annotated_passages_are_kept() -> None:
 def test_checks_off_names_checks_not_resources() -> None:
     off = checks_off()
     assert isinstance(off, tuple) and all(isinstance(x, str) and " " not in x for x in off)
+
+
+def test_checks_off_lists_the_word_sense_checks_without_wordnet(monkeypatch: pytest.MonkeyPatch) -> None:
+    from newstrace.stages.changes import resources
+
+    monkeypatch.setattr(resources, "wordnet", lambda: None)
+    resources.checks_off.cache_clear()
+    try:
+        off = resources.checks_off()
+    finally:
+        resources.checks_off.cache_clear()
+    assert "word-sense" in off and "synonym" in off
