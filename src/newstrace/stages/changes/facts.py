@@ -39,8 +39,8 @@ class FactConfig:
     """Thresholds of the language-independent checks.
 
     Attributes:
-        name_stem: letters two names must share at the start to be the same name across
-            languages (``Ignacio``/``Ignatius`` share 5); 5 keeps ``Mar``/``Marx`` apart.
+        name_stem: letters two names must share at the start (or all but the last letter of the
+            shorter) to be one name across languages (``Mallorca``/``Mallorcan``, ``Clapés``/``Clapp``).
         cognate: ``difflib`` ratio above which two names are one name in two languages
             (``Caesars``/``Césares`` 0.86, ``Tony``/``Toni`` 0.75); set on the unaltered
             PAN-PC-11 pairs, where names are only ever rendered, never changed.
