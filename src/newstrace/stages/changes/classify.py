@@ -252,7 +252,10 @@ def _context_shift(a: _Tok, b: _Tok, g: _Group) -> _Verdict | None:
 
 
 def _beside_kept_name(side: list[_Tok], t: _Tok, other_names: Counter[str]) -> bool:
-    """Whether a name token stands next to a name the other side also has."""
+    """Whether a person's name token stands next to a person's name the other side also has
+    (a first name: "Michael Schumacher"; not a place or group: "NW Pakistan" is more specific)."""
     k = next((n for n, x in enumerate(side) if x is t), -1)
-    return any(0 <= m < len(side) and side[m].name and side[m].sent == t.sent and other_names[side[m].key] > 0
-               for m in (k - 1, k + 1)) if k >= 0 else False
+    if k < 0 or t.ent != "PERSON":
+        return False
+    return any(0 <= m < len(side) and side[m].name and side[m].ent == "PERSON" and side[m].sent == t.sent
+               and other_names[side[m].key] > 0 for m in (k - 1, k + 1))
