@@ -68,7 +68,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     ists.add_argument("--out", metavar="OUTDIR", default=None, help="where the .wa files go (default: a temporary folder)")
     ists.add_argument("--limit", type=positive_int, default=None, metavar="N", help="only the first N pairs per domain")
     ists.add_argument("--json", action="store_true", help="print the results as JSON")
-    ists.set_defaults(func=lambda args: __import__("newstrace.evaluation.ists", fromlist=["run_cli"]).run_cli(args))
+    ists.set_defaults(func=run_ists)
+
+
+def run_ists(args: argparse.Namespace) -> int:
+    from newstrace.evaluation.ists import run_cli
+
+    return run_cli(args)
 
 
 def run_pan(args: argparse.Namespace) -> int:
