@@ -60,6 +60,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                      help="align on words alone: no sentence embeddings (faster; rewritten and translated edge sentences are missed)")
     pan.set_defaults(func=run_pan)
 
+    ists = sub.add_parser(
+        "ists", help="SemEval-2016 interpretable STS (gold chunks): what the meaning checks find",
+        description="Run the meaning-change analysis on iSTS sentence pairs, write OUT/<domain>.wa, "
+                    "score it and the overlap baseline with the official evalF1.pl (perl).")
+    ists.add_argument("data_dir", metavar="DIR", help="folder with STSint.*.<domain>.sent1/sent2.chunk.txt (and .wa gold)")
+    ists.add_argument("--out", metavar="OUTDIR", default=None, help="where the .wa files go (default: a temporary folder)")
+    ists.add_argument("--limit", type=positive_int, default=None, metavar="N", help="only the first N pairs per domain")
+    ists.add_argument("--json", action="store_true", help="print the results as JSON")
+    ists.set_defaults(func=run_ists)
+
+
+def run_ists(args: argparse.Namespace) -> int:
+    from newstrace.evaluation.ists import run_cli
+
+    return run_cli(args)
+
 
 def run_pan(args: argparse.Namespace) -> int:
     from newstrace.pan.run import evaluate_corpus, lexical_align, semantic_align

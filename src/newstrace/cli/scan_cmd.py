@@ -26,10 +26,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def scan_cli(args: argparse.Namespace) -> int:
     progress = not args.no_progress and sys.stderr.isatty()
+    off: tuple[str, ...] = ()
+    if not args.no_changes:
+        from newstrace.stages.changes import checks_off
+
+        off = checks_off()  # one line on stderr when a resource is missing
     result = scan(args.paths, db=args.db, workers=args.workers, progress=progress, changes=not args.no_changes,
                   semantic=not args.lexical_only)
     report_errors(result.errors)
-    emit(args, result.documents, result.relations, result.errors, result.stats)
+    stats = {**result.stats, "checks_off": list(off)} if off else result.stats
+    emit(args, result.documents, result.relations, result.errors, stats)
     if getattr(args, "report", None):
         write_report(args.report, result)
     return 0 if result.documents or not result.errors else 1

@@ -1,0 +1,456 @@
+"""SemEval-2016 Task 2 (interpretable STS, Agirre et al. 2016, S16-1082), gold-chunk track.
+
+The production change analysis (:func:`~newstrace.stages.changes.diff_passage`) runs on each
+sentence pair; its output is mapped onto the task's chunk alignments:
+
+* **alignment**: each chunk of sentence 1 goes to the chunk of sentence 2 sharing the most
+  weighted lemma keys (names, numbers, WordNet synonyms count as shared: the keys of the
+  change analysis's own tokens), one to one, greedily best first; the rest are NOALI;
+* **type and score** of an aligned pair, from the changes whose spans fall in the two chunks:
+  none, or harmless ones only, is EQUI 5; a ``polarity`` change is OPPO; a chunk pair where
+  only sentence 1's chunk has extra content (an ``omission``) is SPE1, only sentence 2's
+  (an ``addition``) SPE2; any other meaning change (``entity``, ``number``, ``word-sense``,
+  ``hedge``...) is SIMI; a pair sharing no key is REL.  The score of each type is the
+  mode of the gold scores of that type on the train split (:data:`DEFAULT_SCORES`).
+
+Scores come from the task's own ``evalF1.pl`` (``perl``), found in the data folder.  The binary
+view: a gold chunk pair changes the meaning when its type is OPPO, SPE1/2, SIMI or REL, or NOALI
+of a chunk with a content word; the prediction is whether a ``meaning`` change of the analysis
+overlaps either chunk.  The baseline of the issue (each chunk to the highest-overlap chunk,
+identical EQUI 5, else SIMI 3, the rest NOALI) runs in the same call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from newstrace.stages.changes import diff_passage
+from newstrace.stages.changes.resources import _sense_ids
+from newstrace.stages.changes.tokens import _tokens
+from newstrace.stages.text import STOPWORDS
+from newstrace.types import Change
+
+__all__ = ["ISTSResult", "Pair", "baseline_alignments", "evaluate", "find_domains", "load_domain",
+           "system_alignments", "write_wa"]
+
+#: Gold types that change the meaning (NOALI counts when its chunk has a content word).
+CHANGE_TYPES = frozenset({"OPPO", "SPE1", "SPE2", "SIMI", "REL"})
+#: Score given to each type: the most frequent gold score of that type on the train split
+#: (:func:`fit_scores`; the same in each of the three domains and in each half of each).
+DEFAULT_SCORES = {"EQUI": 5, "OPPO": 4, "SPE1": 4, "SPE2": 4, "SIMI": 4, "REL": 3, "NOALI": 0}
+
+
+@dataclass(slots=True)
+class Pair:
+    """One sentence pair: chunks as token-index lists (1-based), tokens and gold alignments."""
+
+    id: str
+    tokens1: list[str]
+    tokens2: list[str]
+    chunks1: list[list[int]]
+    chunks2: list[list[int]]
+    gold: list[tuple[list[int], list[int], str, str]] = field(default_factory=list)  # ids1, ids2, type, score
+
+    @property
+    def text1(self) -> str:
+        return " ".join(self.tokens1)
+
+    @property
+    def text2(self) -> str:
+        return " ".join(self.tokens2)
+
+
+def _chunks(line: str) -> tuple[list[str], list[list[int]]]:
+    tokens: list[str] = []
+    chunks: list[list[int]] = []
+    for m in re.finditer(r"\[\s*(.*?)\s*\]", line):
+        words = m.group(1).split()
+        chunks.append(list(range(len(tokens) + 1, len(tokens) + len(words) + 1)))
+        tokens += words
+    return tokens, chunks
+
+
+def _read_gold(path: Path) -> dict[str, list[tuple[list[int], list[int], str, str]]]:
+    out: dict[str, list[tuple[list[int], list[int], str, str]]] = {}
+    sid = ""
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        m = re.match(r'<sentence id="(\d+)"', line)
+        if m:
+            sid = m.group(1)
+            out[sid] = []
+            continue
+        if "<==>" in line and "//" in line:
+            parts = [p.strip() for p in line.split("//")]
+            ids1, ids2 = (x.split() for x in parts[0].split("<==>"))
+            out[sid].append(([int(i) for i in ids1 if i != "0"], [int(i) for i in ids2 if i != "0"],
+                             parts[1], parts[2]))
+    return out
+
+
+def find_domains(folder: str | Path) -> dict[str, tuple[Path, Path, Path | None]]:
+    """``domain -> (sent1.chunk, sent2.chunk, gold .wa or None)`` for ``STSint.*.<domain>.*``."""
+    out: dict[str, tuple[Path, Path, Path | None]] = {}
+    for s1 in sorted(Path(folder).glob("STSint.*.sent1.chunk.txt")):
+        prefix = s1.name[: -len(".sent1.chunk.txt")]
+        domain = prefix.split(".", 2)[-1]
+        s2 = s1.with_name(prefix + ".sent2.chunk.txt")
+        wa = s1.with_name(prefix + ".wa")
+        if s2.is_file():
+            out[domain] = (s1, s2, wa if wa.is_file() else None)
+    return out
+
+
+def load_domain(s1: Path, s2: Path, wa: Path | None) -> list[Pair]:
+    """The pairs of one domain (gold alignments when the ``.wa`` file is there)."""
+    lines1 = [x for x in s1.read_text(encoding="utf-8", errors="replace").splitlines() if x.strip()]
+    lines2 = [x for x in s2.read_text(encoding="utf-8", errors="replace").splitlines() if x.strip()]
+    if len(lines1) != len(lines2):
+        raise ValueError(f"{s1}: {len(lines1)} sentences but {s2.name} has {len(lines2)}")
+    gold = _read_gold(wa) if wa else {}
+    pairs = []
+    for k, (a, b) in enumerate(zip(lines1, lines2, strict=True), start=1):
+        t1, c1 = _chunks(a)
+        t2, c2 = _chunks(b)
+        pairs.append(Pair(str(k), t1, t2, c1, c2, gold.get(str(k), [])))
+    return pairs
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _content(words: Sequence[str]) -> bool:
+    return any(w.isalnum() and w.lower() not in STOPWORDS for w in words)
+
+
+def _spans(tokens: list[str]) -> list[tuple[int, int]]:
+    out, pos = [], 0
+    for t in tokens:
+        out.append((pos, pos + len(t)))
+        pos += len(t) + 1
+    return out
+
+
+def _chunk_span(chunk: list[int], spans: list[tuple[int, int]]) -> tuple[int, int]:
+    return spans[chunk[0] - 1][0], spans[chunk[-1] - 1][1]
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _keys(text: str, span: tuple[int, int], toks: list[object]) -> Counter[str]:
+    return Counter(t.key for t in toks if span[0] <= t.start < span[1] and t.content)  # type: ignore[attr-defined]
+
+
+def _shared(a: Counter[str], b: Counter[str]) -> float:
+    score = float(sum((a & b).values()))
+    for x in a - b:
+        sx = _sense_ids(x)
+        if sx and any(sx & _sense_ids(y) for y in b - a):
+            score += 0.8
+    return score
+
+
+@dataclass(frozen=True, slots=True)
+class _Ali:
+    ids1: list[int]
+    ids2: list[int]
+    type: str
+    score: int
+
+
+def _greedy(scores: list[tuple[float, int, int]]) -> list[tuple[int, int]]:
+    used1: set[int] = set()
+    used2: set[int] = set()
+    out = []
+    for s, i, j in sorted(scores, key=lambda x: (-x[0], x[1], x[2])):
+        if s <= 0 or i in used1 or j in used2:
+            continue
+        used1.add(i)
+        used2.add(j)
+        out.append((i, j))
+    return out
+
+
+def baseline_alignments(p: Pair) -> list[_Ali]:
+    """The issue's baseline: highest token overlap, identical EQUI 5, else SIMI 3, rest NOALI."""
+    low1 = [Counter(p.tokens1[k - 1].lower() for k in c) for c in p.chunks1]
+    low2 = [Counter(p.tokens2[k - 1].lower() for k in c) for c in p.chunks2]
+    pairs = _greedy([(float(sum((a & b).values())), i, j) for i, a in enumerate(low1) for j, b in enumerate(low2)])
+    return _finish(p, [(i, j, "EQUI" if low1[i] == low2[j] else "SIMI") for i, j in pairs],
+                   {"EQUI": 5, "SIMI": 3, "NOALI": 0})
+
+
+def _finish(p: Pair, aligned: list[tuple[int, int, str]], scores: dict[str, int]) -> list[_Ali]:
+    out = [_Ali(p.chunks1[i], p.chunks2[j], t, scores.get(t, 3)) for i, j, t in aligned]
+    done1 = {i for i, _, _ in aligned}
+    done2 = {j for _, j, _ in aligned}
+    out += [_Ali(c, [], "NOALI", 0) for i, c in enumerate(p.chunks1) if i not in done1]
+    out += [_Ali([], c, "NOALI", 0) for j, c in enumerate(p.chunks2) if j not in done2]
+    return out
+
+
+def _type_of(changes: list[Change], s1: tuple[int, int], s2: tuple[int, int], shared: float) -> str:
+    inside = [c for c in changes if (c.source_span[1] > c.source_span[0] and _overlaps(c.source_span, s1))
+              or (c.target_span[1] > c.target_span[0] and _overlaps(c.target_span, s2))]
+    meaning = [c for c in inside if c.severity == "meaning"]
+    if not meaning:
+        return "EQUI" if shared > 0 or inside else "REL"
+    kinds = {c.kind for c in meaning}
+    if "polarity" in kinds:
+        return "OPPO"
+    if kinds <= {"omission"}:
+        return "SPE1"
+    if kinds <= {"addition"}:
+        return "SPE2"
+    return "SIMI"
+
+
+def system_alignments(p: Pair, scores: dict[str, int] | None = None) -> tuple[list[_Ali], list[Change]]:
+    """Our alignments of one pair and the changes they come from."""
+    scores = scores or DEFAULT_SCORES
+    t1, t2 = p.text1, p.text2
+    changes = diff_passage(t1, t2)
+    sp1, sp2 = _spans(p.tokens1), _spans(p.tokens2)
+    toks1, toks2 = _tokens(t1, "en"), _tokens(t2, "en")
+    k1 = [_keys(t1, _chunk_span(c, sp1), toks1) for c in p.chunks1]  # type: ignore[arg-type]
+    k2 = [_keys(t2, _chunk_span(c, sp2), toks2) for c in p.chunks2]  # type: ignore[arg-type]
+    cand = [(_shared(a, b), i, j) for i, a in enumerate(k1) for j, b in enumerate(k2)]
+    pairs = _greedy(cand)
+    shared = {(i, j): s for s, i, j in cand}
+    typed = []
+    for i, j in pairs:
+        t = _type_of(changes, _chunk_span(p.chunks1[i], sp1), _chunk_span(p.chunks2[j], sp2), shared[(i, j)])
+        typed.append((i, j, _specificity(t, k1[i], k2[j]) if _SPE_BY_CONTAINMENT else t))
+    if _ENCODER_ALIGN:
+        typed += _leftover_pairs(p, {i for i, _ in pairs}, {j for _, j in pairs})
+    return _finish(p, typed, scores), changes
+
+
+#: Whether a chunk whose content keys contain the other's (and more) is the more specific one.
+_SPE_BY_CONTAINMENT = True
+#: Whether chunks left unaligned are paired by the sentence encoder (see ``_leftover_pairs``).
+_ENCODER_ALIGN = True
+#: Cosine of two leftover chunks' encoder vectors above which they are aligned as SIMI (EQUI
+#: above ``_LEFTOVER_EQUI``, REL above ``_LEFTOVER_REL``); set on the odd pairs of the train headlines, checked on the even.
+_LEFTOVER_EQUI = 0.8
+_LEFTOVER_SIMI = 0.6
+_LEFTOVER_REL = 0.45
+
+
+def _specificity(t: str, a: Counter[str], b: Counter[str]) -> str:
+    """SPE1/SPE2 for a chunk pair where one side's content keys strictly contain the other's."""
+    if t not in ("SIMI", "EQUI") or not a or not b:
+        return t
+    sa, sb = set(a), set(b)
+    if sa > sb and not any(k.startswith("#") for k in sa - sb):
+        return "SPE1"
+    if sb > sa and not any(k.startswith("#") for k in sb - sa):
+        return "SPE2"
+    return t
+
+
+def _leftover_pairs(p: Pair, done1: set[int], done2: set[int]) -> list[tuple[int, int, str]]:
+    """Chunks with content left unaligned on both sides, paired by encoder cosine (best first)."""
+    from newstrace.stages.changes.context_sense import encoder
+
+    left1 = [i for i, c in enumerate(p.chunks1) if i not in done1 and _content([p.tokens1[k - 1] for k in c])]
+    left2 = [j for j, c in enumerate(p.chunks2) if j not in done2 and _content([p.tokens2[k - 1] for k in c])]
+    enc = encoder()
+    if not left1 or not left2 or enc is None:
+        return []
+    v1 = enc.encode([" ".join(p.tokens1[k - 1] for k in p.chunks1[i]) for i in left1])
+    v2 = enc.encode([" ".join(p.tokens2[k - 1] for k in p.chunks2[j]) for j in left2])
+    sims = v1 @ v2.T
+    cand = [(float(sims[x, y]), i, j) for x, i in enumerate(left1) for y, j in enumerate(left2)
+            if sims[x, y] >= _LEFTOVER_REL]
+    out = []
+    for i, j in _greedy(cand):
+        sim = sims[left1.index(i), left2.index(j)]
+        out.append((i, j, "EQUI" if sim >= _LEFTOVER_EQUI else "SIMI" if sim >= _LEFTOVER_SIMI else "REL"))
+    return out
+
+
+def fit_scores(pairs: Sequence[Pair]) -> dict[str, int]:
+    """The most frequent gold score of each type (the score our mapping gives that type)."""
+    by: dict[str, Counter[str]] = {}
+    for p in pairs:
+        for _, _, t, s in p.gold:
+            base = t.split("_")[0]
+            if s.isdigit():
+                by.setdefault(base, Counter())[s] += 1
+    out = dict(DEFAULT_SCORES)
+    out.update({t: int(c.most_common(1)[0][0]) for t, c in by.items() if c})
+    out["EQUI"], out["NOALI"] = 5, 0
+    return out
+
+
+def write_wa(pairs: Sequence[Pair], alis: Sequence[list[_Ali]], path: Path) -> None:
+    """The task's ``.wa`` format (one ``<sentence>`` block per pair)."""
+    lines: list[str] = []
+    for p, al in zip(pairs, alis, strict=True):
+        lines += [f'<sentence id="{p.id}" status="">', f"// {p.text1}", f"// {p.text2}", "<source>"]
+        lines += [f"{k} {w} : " for k, w in enumerate(p.tokens1, start=1)]
+        lines += ["</source>", "<translation>"]
+        lines += [f"{k} {w} : " for k, w in enumerate(p.tokens2, start=1)]
+        lines += ["</translation>", "<alignment>"]
+        for a in al:
+            ids1 = " ".join(map(str, a.ids1)) or "0"
+            ids2 = " ".join(map(str, a.ids2)) or "0"
+            txt1 = " ".join(p.tokens1[k - 1] for k in a.ids1) or "-not aligned-"
+            txt2 = " ".join(p.tokens2[k - 1] for k in a.ids2) or "-not aligned-"
+            lines.append(f"{ids1} <==> {ids2} // {a.type} // {a.score if a.type != 'NOALI' else 'NIL'} "
+                         f"// {txt1} <==> {txt2} ")
+        lines += ["</alignment>", "</sentence>", "", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def score_wa(gold: Path, system: Path) -> dict[str, float]:
+    """F1 of alignment, type, score and type+score from the official ``evalF1.pl``."""
+    script = gold.with_name("evalF1.pl")
+    perl = shutil.which("perl")
+    if perl is None or not script.is_file():
+        raise FileNotFoundError("scoring needs perl and evalF1.pl next to the gold .wa file "
+                                f"(perl: {perl or 'missing'}, script: {script})")
+    out = subprocess.run([perl, script.name, str(gold.resolve()), str(system.resolve())], cwd=script.parent,
+                         capture_output=True, text=True, check=False, timeout=600)
+    names = {"Ali": "ali", "Type": "type", "Score": "score", "Typ+Sco": "type+score"}
+    res = {names[m.group(1)]: float(m.group(2)) for m in re.finditer(r"F1 (Ali|Type|Score|Typ\+Sco)\s+([\d.]+)",
+                                                                      out.stdout)}
+    if len(res) != 4:
+        raise RuntimeError(f"evalF1.pl on {system}: unexpected output: {(out.stdout + out.stderr)[-300:]}")
+    return res
+
+
+def _binary(p: Pair, changes: list[Change]) -> list[tuple[bool, bool]]:
+    """(gold changes meaning, we flag meaning) per gold chunk pair."""
+    sp1, sp2 = _spans(p.tokens1), _spans(p.tokens2)
+    meaning = [c for c in changes if c.severity == "meaning"]
+    out = []
+    for ids1, ids2, t, _ in p.gold:
+        base = t.split("_")[0]
+        if base == "NOALI":
+            words = [p.tokens1[k - 1] for k in ids1] + [p.tokens2[k - 1] for k in ids2]
+            if not _content(words):
+                continue
+            gold = True
+        else:
+            gold = base in CHANGE_TYPES
+        s1 = _chunk_span(ids1, sp1) if ids1 else None
+        s2 = _chunk_span(ids2, sp2) if ids2 else None
+        ours = any((s1 and c.source_span[1] > c.source_span[0] and _overlaps(c.source_span, s1))
+                   or (s2 and c.target_span[1] > c.target_span[0] and _overlaps(c.target_span, s2))
+                   for c in meaning)
+        out.append((gold, bool(ours)))
+    return out
+
+
+@dataclass(slots=True)
+class ISTSResult:
+    domain: str
+    pairs: int
+    system: dict[str, float]
+    baseline: dict[str, float]
+    binary: dict[str, float]  # precision, recall, f1, positives, n
+
+
+def _prf(items: list[tuple[bool, bool]]) -> dict[str, float]:
+    tp = sum(1 for g, o in items if g and o)
+    fp = sum(1 for g, o in items if not g and o)
+    fn = sum(1 for g, o in items if g and not o)
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+            "positives": float(tp + fn), "n": float(len(items))}
+
+
+def evaluate(folder: str | Path, out: str | Path, *, limit: int | None = None,
+             domains: Sequence[str] | None = None) -> list[ISTSResult]:
+    """Run system and baseline on every domain of ``folder``; write ``out/<domain>.wa`` (and
+    ``out/<domain>.baseline.wa``); score both with ``evalF1.pl`` when the gold is there.
+
+    Headlines come first.  Type scores are :data:`DEFAULT_SCORES`, fixed from the train split, so
+    nothing is fitted on the folder being scored.
+    """
+    found = find_domains(folder)
+    if not found:
+        raise FileNotFoundError(f"{folder}: no STSint.*.<domain>.sent1.chunk.txt files")
+    order = sorted(found, key=lambda d: (d != "headlines", d))
+    outdir = Path(out)
+    outdir.mkdir(parents=True, exist_ok=True)
+    results = []
+    for domain in order:
+        if domains and domain not in domains:
+            continue
+        s1, s2, wa = found[domain]
+        pairs = load_domain(s1, s2, wa)[:limit] if limit else load_domain(s1, s2, wa)
+        sys_alis, base_alis, binary = [], [], []
+        for p in pairs:
+            alis, changes = system_alignments(p, DEFAULT_SCORES)
+            sys_alis.append(alis)
+            base_alis.append(baseline_alignments(p))
+            binary += _binary(p, changes)
+        sys_path, base_path = outdir / f"{domain}.wa", outdir / f"{domain}.baseline.wa"
+        write_wa(pairs, sys_alis, sys_path)
+        write_wa(pairs, base_alis, base_path)
+        gold_path = None
+        if wa is not None and limit:
+            gold_path = outdir / f"{domain}.gold.wa"
+            _write_gold_subset(wa, gold_path, len(pairs))
+        elif wa is not None:
+            gold_path = wa
+        system = score_wa(gold_path, sys_path) if gold_path else {}
+        baseline = score_wa(gold_path, base_path) if gold_path else {}
+        if gold_path is not None and gold_path != wa:
+            shutil.copy(wa.with_name("evalF1.pl"), outdir / "evalF1.pl")  # type: ignore[union-attr]
+        results.append(ISTSResult(domain, len(pairs), system, baseline, _prf(binary)))
+    return results
+
+
+def _write_gold_subset(wa: Path, dest: Path, n: int) -> None:
+    """The first ``n`` sentence blocks of a gold file (for ``--limit`` runs), with the scorer."""
+    text = wa.read_text(encoding="utf-8", errors="replace")
+    blocks = re.split(r'(?=<sentence id=")', text)
+    dest.write_text("".join(blocks[: n + 1]), encoding="utf-8")
+    for script in ("evalF1.pl", "wellformed.pl"):
+        src = wa.with_name(script)
+        if src.is_file():
+            shutil.copy(src, dest.with_name(script))
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    """``newstrace eval ists``: the table (or JSON) on stdout, one line on stderr for bad input."""
+    try:
+        if args.out:
+            results = evaluate(args.data_dir, args.out, limit=args.limit)
+        else:
+            with tempfile.TemporaryDirectory(prefix="newstrace-ists-") as tmp:
+                results = evaluate(args.data_dir, tmp, limit=args.limit)
+    except (OSError, ValueError, RuntimeError) as exc:
+        sys.stderr.write(f"newstrace eval ists: {exc}\n")
+        return 2
+    if args.json:
+        sys.stdout.write(json.dumps([asdict(r) for r in results], indent=1) + "\n")
+        return 0
+    head = f"{'domain':18} {'run':9} {'ali':>6} {'type':>6} {'score':>6} {'typ+sco':>7}"
+    lines = [head]
+    for r in results:
+        for name, res in (("newstrace", r.system), ("baseline", r.baseline)):
+            if res:
+                lines.append(f"{r.domain:18} {name:9} {res['ali']:6.4f} {res['type']:6.4f} {res['score']:6.4f} "
+                             f"{res['type+score']:7.4f}")
+        b = r.binary
+        lines.append(f"{r.domain:18} meaning-change P {b['precision']:.3f} R {b['recall']:.3f} F1 {b['f1']:.3f} "
+                     f"({int(b['positives'])} of {int(b['n'])} gold chunk pairs change the meaning; {r.pairs} pairs)")
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0

@@ -1,0 +1,157 @@
+"""``diff_passage``: every difference between an aligned source passage and its target passage,
+each a classified :class:`~newstrace.types.Change` with absolute offsets in both documents.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from newstrace.stages.changes.classify import _carries_content, _classify
+from newstrace.stages.changes.names import _acronym_matches
+from newstrace.stages.changes.qualifiers import _attributions, _hedge_levels, _negations
+from newstrace.stages.changes.quotes import (
+    _QUOTE_ABSORBS,
+    _counterparts,
+    _next_start,
+    _quote_moves,
+    _region_ids,
+    _shared_quote,
+)
+from newstrace.stages.changes.records import (
+    Severity,
+    _by_sentence,
+    _clip,
+    _Group,
+    _span,
+    _texts,
+    _Unit,
+    _Verdict,
+)
+from newstrace.stages.changes.sentence_pairing import _align_sentences
+from newstrace.stages.changes.token_alignment import (
+    _align_tokens,
+    _canonical_names,
+    _drop_reorder_noise,
+    _moved_blocks,
+    _split_scattered,
+)
+from newstrace.stages.changes.tokens import _quote_regions, _tokens
+from newstrace.stages.changes.word_sense_slips import _sense_slip
+from newstrace.stages.changes.wordnet_relations import _stems
+from newstrace.types import Change
+
+
+def diff_passage(source_text: str, target_text: str, *, source_offset: int = 0, target_offset: int = 0,
+                 language: str = "en") -> list[Change]:
+    """The differences between an aligned source passage and its target passage, each classified.
+
+    Spans are absolute: ``source_offset``/``target_offset`` (the passages' positions in their
+    documents) plus the position inside the passage, so ``doc.text[s:e] == change.source_text``.
+    """
+    S_all = _tokens(source_text, language)
+    T_all = _tokens(target_text, language)
+    _canonical_names(S_all, T_all)
+    src_sents, tgt_sents = _by_sentence(S_all), _by_sentence(T_all)
+    src_regions, tgt_regions = _quote_regions(source_text), _quote_regions(target_text)
+    changes: list[Change] = []
+    so, to = source_offset, target_offset
+
+    def add(kind: str, severity: Severity, ss: tuple[int, int], ts: tuple[int, int], why: str) -> None:
+        changes.append(Change(kind, severity, (so + ss[0], so + ss[1]), (to + ts[0], to + ts[1]),
+                              source_text[ss[0]:ss[1]], target_text[ts[0]:ts[1]], why))
+
+    last_s = last_t = 0
+    for si, ti in _align_sentences(src_sents, tgt_sents):
+        S = [t for i in si for t in src_sents[i]]
+        T = [t for j in ti for t in tgt_sents[j]]
+        if not S and not T:
+            continue
+        if not T or not S:
+            side = S or T
+            span = _span(side, 0)
+            text = (source_text if S else target_text)[span[0]:span[1]]
+            important = _carries_content(side)
+            kind = ("omission" if S else "addition") if important else "rewording"
+            severity: Severity = "meaning" if important else "harmless"
+            if S:
+                add(kind, severity, span, (last_t, last_t),
+                    f"sentence '{_clip(text)}' dropped: it has no counterpart in the target")
+                last_s = span[1]
+            else:
+                add(kind, severity, (last_s, last_s), span,
+                    f"sentence '{_clip(text)}' added: it has no counterpart in the source")
+                last_t = span[1]
+            continue
+        last_s, last_t = S[-1].end, T[-1].end
+        group = _Group(
+            S, T, source_text, target_text,
+            neg_equal=_negations(S) % 2 == _negations(T) % 2,
+            hedge_equal=_hedge_levels(S) == _hedge_levels(T),
+            attrib_equal=_attributions(S) == _attributions(T),
+            ctx=frozenset().union(*(_stems(t.lemma) for t in S if t.content and not t.name)),
+            src_names=Counter(t.key for t in S if t.name),
+            tgt_names=Counter(t.key for t in T if t.name),
+            src_words=frozenset(t.lower for t in S),
+            tgt_words=frozenset(t.lower for t in T),
+            equivalent=_acronym_matches(S, T),
+        )
+        match, moved, units = _align_tokens(S, T)
+        for i, j in sorted(match.items()):  # a verb kept inside a quotation, in another tense
+            a, b = S[i], T[j]
+            if a.quoted and b.quoted and a.tense and b.tense and a.tense != b.tense and a.lemma == b.lemma:
+                add("quote", "meaning", _span([a], 0), _span([b], 0),
+                    f"tense changed inside the quotation: '{a.text}' ({a.tense.lower()}) → '{b.text}' "
+                    f"({b.tense.lower()}): the speaker's words are altered")
+        # an added word tied only to another sense of a source word: its own change
+        for u in units:
+            if u.pair is None:
+                for j in [j for j in u.tgt if T[j].content]:
+                    slip = _sense_slip(j, group)
+                    if slip is not None:
+                        i, verdict = slip
+                        add(verdict.kind, verdict.severity, _span([S[i]], 0), _span([T[j]], 0),
+                            verdict.explanation)
+                        u.tgt.remove(j)
+        units = _split_scattered(S, T, _drop_reorder_noise(S, T, [u for u in units if u.src or u.tgt]))
+        for block in _moved_blocks(moved, match):
+            shown = _clip(" ".join(S[i].text for i in block), 50)
+            add("rewording", "harmless", _span([S[i] for i in block], 0),
+                _span([T[match[i]] for i in block], 0),
+                f"word order changed: '{shown}' moved within the sentence")
+        sq, tq = _region_ids(S, src_regions), _region_ids(T, tgt_regions)
+        counterpart = _counterparts(match, units)
+        quote_edits: dict[int, list[tuple[_Unit, _Verdict]]] = {}
+        for u in units:
+            verdict = _classify(u, group)
+            region = _shared_quote(u, sq, tq, counterpart, S, T)
+            if region is not None and verdict.kind in _QUOTE_ABSORBS:
+                quote_edits.setdefault(region, []).append((u, verdict))
+                continue
+            A = [S[i] for i in u.src]
+            B = [T[j] for j in u.tgt]
+            add(verdict.kind, verdict.severity, _span(A, u.at_src), _span(B, u.at_tgt), verdict.explanation)
+        for edits in quote_edits.values():
+            A = [S[i] for u, _ in edits for i in u.src]
+            B = [T[j] for u, _ in edits for j in u.tgt]
+            at_s = min((u.at_src for u, _ in edits if not u.src), default=0)
+            at_t = min((u.at_tgt for u, _ in edits if not u.tgt), default=0)
+            edit_list = [f"'{_texts([S[i] for i in u.src]) or '∅'}' → '{_texts([T[j] for j in u.tgt]) or '∅'}'"
+                     for u, _ in edits
+                     if any(S[i].content for i in u.src) or any(T[j].content for j in u.tgt)]
+            detail = ", ".join(edit_list[:4]) + (", …" if len(edit_list) > 4 else "")
+            if not detail:
+                detail = "function words changed"
+            # the spans cover every edit, insertion points included
+            points_s = [_next_start(S, u.at_src) for u, _ in edits if not u.src] + [
+                p for t in A for p in (t.start, t.end)]
+            points_t = [_next_start(T, u.at_tgt) for u, _ in edits if not u.tgt] + [
+                p for t in B for p in (t.start, t.end)]
+            span_s = (min(points_s), max(points_s)) if A else _span(A, at_s)
+            span_t = (min(points_t), max(points_t)) if B else _span(B, at_t)
+            add("quote", "meaning", span_s, span_t,
+                f"words inside the quotation altered ({len(edits)} edit{'s' if len(edits) > 1 else ''}): "
+                f"{detail}")
+        for kind, ss, ts, why in _quote_moves(S, T, sq, tq, counterpart):
+            add(kind, "meaning", ss, ts, why)
+    changes.sort(key=lambda c: (c.source_span, c.target_span))
+    return changes

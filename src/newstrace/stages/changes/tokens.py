@@ -1,0 +1,218 @@
+"""Word tokens of a passage: spaCy tokens (or a regex and a stemmer for other languages),
+multi-word numbers and hyphenated compounds merged, keys for alignment (lemma, normalised
+name, parsed number), quotation and sentence membership, content-word flags.
+"""
+
+from __future__ import annotations
+
+import re
+
+from newstrace.stages.changes.lexicon import (
+    _BEFORE_PRONOUN_ONE,
+    _CONNECTIVES,
+    _CONTENT_POS,
+    _FUNCTION,
+    _MONTHS,
+    _NAME_LABELS,
+    _NUMBER_WORDS,
+    _ORDINALS,
+    _QUOTE_CHARS,
+    _RELATIVE_DAYS,
+    _SCALES,
+    _TITLES,
+    _WEEKDAYS,
+)
+from newstrace.stages.changes.names import _name_norm
+from newstrace.stages.changes.numbers import _ORDINAL_RE, _is_number_word, _number_value
+from newstrace.stages.changes.records import _Tok
+from newstrace.stages.changes.resources import _LEMMA_POS, _checked_lemma, nlp
+from newstrace.stages.text import split_sentences, stem_words
+
+
+def _quote_regions(text: str) -> list[tuple[int, int]]:
+    """Spans inside double quotation marks, paragraph by paragraph.
+
+    Quotation marks alternate: the first opens, the next closes, whatever the glyph, so a
+    closing glyph used to open a quote (a spinner's artefact) still delimits it.  A quote left
+    open at the end of a paragraph runs to its end (the news convention for quotes that go on
+    in the next paragraph).
+    """
+    regions: list[tuple[int, int]] = []
+    pos = 0
+    for para in text.split("\n"):
+        opened: int | None = None
+        for i, ch in enumerate(para):
+            if ch in _QUOTE_CHARS:
+                if opened is None:
+                    opened = i + 1
+                else:
+                    regions.append((pos + opened, pos + i))
+                    opened = None
+        if opened is not None and para[opened:].strip():
+            regions.append((pos + opened, pos + len(para)))
+        pos += len(para) + 1
+    return regions
+
+
+def _raw_tokens(text: str, language: str) -> list[_Tok]:
+    model = nlp() if language == "en" else None
+    out: list[_Tok] = []
+    if model is not None:
+        for t in model(text):
+            if t.is_space:
+                continue
+            lemma = t.lemma_.lower() if t.lemma_ else t.lower_
+            if t.lower_ in ("n't", "n’t"):
+                lemma = "not"
+            elif t.pos_ in _LEMMA_POS and t.is_alpha:
+                lemma = _checked_lemma(t.lower_, lemma, _LEMMA_POS[t.pos_])
+            tok = _Tok(t.text, t.idx, t.idx + len(t.text), t.lower_, lemma, t.pos_, t.ent_type_)
+            if t.pos_ in ("VERB", "AUX"):
+                tok.tense = ",".join(t.morph.get("Tense"))
+            out.append(tok)
+        return out
+    for m in re.finditer(r"\w+(?:['’]\w+)*|[%$€£]|[^\w\s]", text):
+        w = m.group()
+        out.append(_Tok(w, m.start(), m.end(), w.lower(), w.lower(), "", ""))
+    stems = stem_words([t.lower for t in out], language)
+    for t, s in zip(out, stems, strict=True):
+        if t.text[0].isalnum():
+            t.lemma = s
+            t.pos = "NUM" if t.text[0].isdigit() else ("PROPN" if t.text[0].isupper() else "X")
+        else:
+            t.pos = "PUNCT"
+    return out
+
+
+def _merge(toks: list[_Tok], i: int, j: int, text: str) -> _Tok:
+    """One token for toks[i:j] (a hyphenated compound or a multi-word number)."""
+    first, last = toks[i], toks[j - 1]
+    span = text[first.start:last.end]
+    lemma = "".join(t.text if t.text == "-" else t.lemma for t in toks[i:j]) if "-" in span else span.lower()
+    ent = next((t.ent for t in toks[i:j] if t.ent), "")
+    return _Tok(span, first.start, last.end, span.lower(), lemma.lower(), last.pos, ent)
+
+
+
+
+
+def _connective_tokens(words: list[str]) -> set[int]:
+    out: set[int] = set()
+    for i in range(len(words)):
+        for phrase in _CONNECTIVES:
+            if tuple(words[i:i + len(phrase)]) == phrase:
+                out.update(range(i, i + len(phrase)))
+    return out
+
+
+def _tokens(text: str, language: str) -> list[_Tok]:
+    """Word tokens of a passage (punctuation dropped) with keys, numbers, names and quotes."""
+    raw = _raw_tokens(text, language)
+    merged: list[_Tok] = []
+    i = 0
+    while i < len(raw):
+        t = raw[i]
+        # numbers: digits and number words ("one hundred and twenty-five"), with a following percent sign
+        pronoun_one = t.lower == "one" and ((i > 0 and raw[i - 1].lower in _BEFORE_PRONOUN_ONE)
+                                           or (i + 1 < len(raw) and raw[i + 1].lower == "another"))
+        if _is_number_word(t) and not (t.lower in _SCALES or t.lower == "half") and not pronoun_one:
+            j = i + 1
+            while j < len(raw):
+                if _is_number_word(raw[j]) or (raw[j].lower == "and" and j + 1 < len(raw) and raw[j + 1].lower in _NUMBER_WORDS) or (raw[j].text in "-‐–" and raw[j].start == raw[j - 1].end and j + 1 < len(raw)
+                      and raw[j + 1].start == raw[j].end and raw[j + 1].lower in _NUMBER_WORDS):
+                    j += 1
+                else:
+                    break
+            value = _number_value([x.text for x in raw[i:j]])
+            if value is not None:
+                unit = ""
+                if j < len(raw) and raw[j].text in ("%", "percent"):
+                    unit, j = "%", j + 1
+                elif j + 1 < len(raw) and raw[j].lower == "per" and raw[j + 1].lower == "cent":
+                    unit, j = "%", j + 2
+                tok = _merge(raw, i, j, text) if j > i + 1 else raw[i]
+                tok.num = value + unit
+                tok.pos = "NUM"
+                merged.append(tok)
+                i = j
+                continue
+        # hyphenated compounds written without spaces: "full-scale", "Nagorno-Karabakh"
+        j = i
+        while (j + 2 < len(raw) and raw[j + 1].text in "-‐–" and raw[j + 1].start == raw[j].end
+               and raw[j + 2].start == raw[j + 1].end and raw[j + 2].text[:1].isalnum()
+               and raw[j].text[:1].isalnum()):
+            j += 2
+        if j > i:
+            merged.append(_merge(raw, i, j + 1, text))
+            i = j + 1
+            continue
+        merged.append(t)
+        i += 1
+    out = [t for t in merged if t.text[:1].isalnum() or t.num is not None]
+    out = [t for t in out if t.lower not in ("'s", "’s", "s") or t.pos not in ("PART", "")]
+    connective = _connective_tokens([t.lower for t in out])
+
+    sentences = split_sentences(text)
+    starts = [s.start for s in sentences]
+    regions = _quote_regions(text)
+    title_case = _title_case_sentences(out, starts)
+    si, qi = 0, 0
+    prev_end = -1
+    for k_tok, t in enumerate(out):
+        while si + 1 < len(starts) and starts[si + 1] <= t.start:
+            si += 1
+        t.sent = si
+        while qi < len(regions) and regions[qi][1] <= t.start:
+            qi += 1
+        t.quoted = qi < len(regions) and regions[qi][0] <= t.start < regions[qi][1]
+        gap = text[prev_end:t.start] if prev_end >= 0 else "\n"
+        t.initial = (prev_end < 0 or "\n" in gap or bool(re.search(r"[.!?:]\s*$", gap.replace('"', "")))
+                     or (bool(sentences) and t.start == sentences[si].start))
+        prev_end = t.end
+        month = t.lower in _MONTHS and t.text[:1].isupper() and (len(t.text) > 3 or t.pos == "PROPN")
+        if t.num is None and month:
+            t.num = f"month {_MONTHS[t.lower]}"
+        elif t.num is None and t.lower in _WEEKDAYS and t.text[:1].isupper():
+            t.num = f"day {_WEEKDAYS[t.lower]}"
+        elif t.num is None and t.lower in _RELATIVE_DAYS:
+            t.num = "day ?"
+        elif t.num is None and ((t.lower in _ORDINALS and t.pos == "ADJ") or _ORDINAL_RE.match(t.text)):
+            digits = _ORDINAL_RE.match(t.text)
+            rank = _ORDINALS[t.lower] if t.lower in _ORDINALS else int(digits.group(1))  # type: ignore[union-attr]
+            t.num = f"ordinal {rank}"
+        if t.lower.rstrip(".") in _TITLES:
+            t.key, t.lemma, t.content = t.lower.rstrip("."), t.lower.rstrip("."), False
+            continue
+        if t.num is not None:
+            t.key = "#" + t.num
+            t.content = True
+            continue
+        if k_tok in connective:
+            t.key = t.lemma
+            t.content = False
+            t.lemma = "·" + t.lemma  # outside every lexicon: a connective phrase is function words
+            continue
+        cap = t.text[:1].isupper()
+        t.name = cap and (t.ent in _NAME_LABELS or t.pos == "PROPN" or (t.pos == "ADJ" and not t.initial)) \
+            and t.lower not in _FUNCTION
+        if language == "en" and t.name and not t.ent and t.initial and t.pos != "PROPN":
+            t.name = False
+        if t.name and not t.ent and t.sent in title_case:
+            t.name = False  # a headline in title case: only what NER calls a name is one
+        t.key = "@" + _name_norm(t.text) if t.name else t.lemma
+        t.content = t.name or (t.pos in _CONTENT_POS and t.lemma not in _FUNCTION and t.lower not in _FUNCTION
+                               and len(t.lower) > 1)
+    return out
+
+
+def _title_case_sentences(toks: list[_Tok], starts: list[int]) -> frozenset[int]:
+    """Sentences written in title case ("Mali Counts Votes After Presidential Runoff"): at least
+    four words, and at least 70% of the alphabetic ones capitalised."""
+    by: dict[int, list[bool]] = {}
+    si = 0
+    for t in toks:
+        while si + 1 < len(starts) and starts[si + 1] <= t.start:
+            si += 1
+        if t.text[:1].isalpha() and t.lower not in _FUNCTION:
+            by.setdefault(si, []).append(t.text[:1].isupper())
+    return frozenset(k for k, caps in by.items() if len(caps) >= 4 and sum(caps) >= 0.7 * len(caps))
