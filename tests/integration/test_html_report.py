@@ -19,7 +19,7 @@ import pytest
 
 from newstrace.cli.app import main
 from newstrace.report.html import render_html
-from newstrace.stages.relate.changes_step import load_diff_passage
+from newstrace.stages.relate.changes_step import load_annotator
 from newstrace.types import Change, Direction, Document, InputError, Passage, Relation, Removed
 
 pytestmark = pytest.mark.integration
@@ -378,7 +378,7 @@ def test_seeds_report_in_the_browser(
         assert a["x"] + a["width"] <= b["x"], "source and target side by side"
         assert src.text_content() == p["source_text"] and tgt.text_content() == p["target_text"]
     changes = relation.locator('[data-testid="change"]')
-    if load_diff_passage() is not None:
+    if load_annotator() is not None:
         assert changes.count() >= 1, "the meaning-change stage is installed but no change is shown"
     assert page.locator('[data-testid="document-text"]').count() == len(data["documents"])
     if changes.count():
