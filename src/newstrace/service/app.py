@@ -115,7 +115,7 @@ def _problems(exc: ValidationError | RequestValidationError) -> list[str]:
         if e.get("type") == "json_invalid":
             ctx = e.get("ctx") or {}
             msg = f"malformed JSON: {ctx.get('error', msg)}"
-        out.append(f"{loc}: {msg}" if loc else msg)
+        out.append(f"{loc or 'body'}: {msg}")
     return out
 
 
@@ -286,16 +286,17 @@ async def read_json_model(request: Request, model: type[BaseModel]) -> Any:
         return model.model_validate_json(body)
     except ValidationError as exc:
         problems = _problems(exc)
-        raise ApiError(422 if not problems[0].startswith("malformed JSON") else 400,
+        raise ApiError(400 if "malformed JSON" in problems[0] else 422,
                        "invalid request body: " + "; ".join(problems[:5]), problems) from None
 
 
 async def read_files(request: Request, field: str, max_files: int) -> list[engine.Upload]:
     try:
         form = await request.form(max_files=max_files, max_fields=100)
-    except MultiPartException as exc:
-        raise ApiError(413 if "Too many files" in exc.message else 400,
-                       f"multipart body refused: {exc.message} (serve --max-files)") from None
+    except (MultiPartException, StarletteHTTPException) as exc:
+        message = exc.message if isinstance(exc, MultiPartException) else str(exc.detail)
+        raise ApiError(413 if "Too many files" in message else 400,
+                       f"multipart body refused: {message}" + (" (serve --max-files)" if "files" in message else "")) from None
     uploads = []
     for item in form.getlist(field):
         if isinstance(item, str):

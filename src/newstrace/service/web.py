@@ -235,7 +235,7 @@ def register(app: FastAPI, svc: Service) -> None:
         try:
             form = await request.form(max_files=1, max_fields=10)
         except Exception as exc:
-            return _error_page(400, f"form refused: {exc}")
+            return _error_page(400, f"form refused: {getattr(exc, 'detail', exc)}")
         file = form.get("file")
         text = form.get("text")
         if file is not None and not isinstance(file, str) and file.filename:
@@ -263,7 +263,8 @@ def register(app: FastAPI, svc: Service) -> None:
         try:
             form = await request.form(max_files=config.max_files, max_fields=10)
         except Exception as exc:
-            return _error_page(413 if "Too many files" in str(exc) else 400, f"upload refused: {exc}")
+            message = str(getattr(exc, "detail", exc))
+            return _error_page(413 if "Too many files" in message else 400, f"upload refused: {message}")
         token = str(form.get("token") or "") or request.cookies.get(COOKIE) or ""
         if not token_matches(token, config.token):
             await form.close()
