@@ -31,7 +31,7 @@ HOSTILE = (f"Council approves budget {SCRIPT} after a long debate.\n\nThe mayor 
 
 def _id_of(client: TestClient, prefix: str) -> str:
     ids = [d["id"] for d in client.get("/api/documents").json()["documents"]]
-    return next(i for i in ids if i.startswith(prefix))
+    return str(next(i for i in ids if i.startswith(prefix)))
 
 
 # -- auth ------------------------------------------------------------------------------------
