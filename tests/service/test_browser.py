@@ -14,21 +14,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from conftest import TOKEN, seed
+from conftest import ROOT, TOKEN, seed, start_server, stop_server
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 
@@ -40,45 +35,19 @@ def _chromium() -> str:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> Iterator[str]:
     """``newstrace serve`` on 127.0.0.1 over an index of 001–004; stopped at the end."""
     db = tmp_path_factory.mktemp("browser") / "news.db"
-    port = _free_port()
-    env = {**os.environ, "NEWSTRACE_TOKEN": TOKEN, "PYTHONPATH": str(ROOT / "src")}
-    log = (db.parent / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "newstrace", "serve", "--db", str(db), "--port", str(port),
-                             "--lexical-only", "--threads", "--workers", "2", "--log-level", "warning"],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    proc, base = start_server(db, "--lexical-only", "--threads", "--workers", "2")
     try:
-        for _ in range(300):  # bounded: 30 s to start
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None:
-                pytest.fail(f"server exited: {(db.parent / 'server.log').read_text()}")
-            time.sleep(0.1)
         files = [("files", (p.name, p.read_bytes())) for p in sorted(seeds_dir.iterdir()) if not p.name.startswith("000")]
         r = httpx.post(f"{base}/api/documents", files=files, headers={"Authorization": f"Bearer {TOKEN}"},
                        params={"wait": "true"}, timeout=120)
         assert r.status_code == 201 and r.json()["job"]["status"] == "done", r.text
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        stop_server(proc)
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +91,7 @@ def test_paste_trace_pair_changes_document_upload(server: str, browser: Any, see
         row.get_by_test_id("open-pair").click()
         page.wait_for_selector('[data-testid="passage"]')
         # 4. the meaning changes are highlighted, on both sides
+        page.locator('[data-testid="passage"]').first.scroll_into_view_if_needed()
         _screenshot(page, "service-pair.png", tmp_path)
         marks = page.locator('[data-testid="change-mark"][data-severity="meaning"]')
         assert marks.count() >= 5
