@@ -259,7 +259,7 @@ def test_trace_file_upload_and_html_format(indexed: TestClient, seeds_dir: Path)
 
 
 def test_trace_in_a_worker_process(make_client: Callable[..., TestClient], seeds_dir: Path) -> None:
-    client = make_client(pool="process", workers=1)
+    client = make_client(pool="process", workers=1, changes=False)  # changes need spaCy: slow to load twice
     docs = [{"id": "001", "text": seed(seeds_dir, "001").read_text(encoding="utf-8")}]
     assert client.post("/api/documents", json={"documents": docs}, headers=AUTH).status_code == 201
     r = client.post("/api/trace", json={"text": seed(seeds_dir, "000").read_text(encoding="utf-8")})

@@ -31,10 +31,17 @@ def _files(data_dir: Path) -> list[tuple[str, tuple[str, bytes]]]:
     return [("files", (p.name, p.read_bytes())) for p in paths]
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def test_kill_9_during_upload_then_restart(tmp_path: Path, data_dir: Path) -> None:
     files = _files(data_dir)
     db = tmp_path / "news.db"
-    proc, base = start_server(db, "--lexical-only", "--no-changes", "--threads", "--workers", "1")
+    proc, base = start_server(db, "--lexical-only", "--no-changes", "--workers", "1")
     try:
         r = httpx.post(f"{base}/api/documents", files=files, headers=AUTH, params={"wait": "false"}, timeout=60)
         assert r.status_code == 202, r.text
@@ -42,13 +49,20 @@ def test_kill_9_during_upload_then_restart(tmp_path: Path, data_dir: Path) -> No
         reported: list[str] = []
         for _ in range(1200):  # bounded: 120 s
             job = httpx.get(f"{base}/api/jobs/{job_id}", timeout=10).json()["job"]
-            if job["status"] != "running" or job["done"] >= 100:
+            if job["status"] not in ("queued", "running") or job["done"] >= 100:
                 break
             time.sleep(0.1)
         assert job["status"] == "running", f"the job ended before the kill: {job['status']}"
         reported = job["committed"]
+        children = _children(proc.pid)
+        assert children, "the writer runs in a child process"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
+        for _ in range(100):  # bounded: 10 s for the kernel to take the workers down with it
+            if not any(Path(f"/proc/{c}").exists() for c in children):
+                break
+            time.sleep(0.1)
+        assert not any(Path(f"/proc/{c}").exists() for c in children), "a worker outlived the server"
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -61,7 +75,7 @@ def test_kill_9_during_upload_then_restart(tmp_path: Path, data_dir: Path) -> No
     assert set(reported) <= stored
     assert len(stored) < N_ARTICLES
 
-    proc, base = start_server(db, "--lexical-only", "--no-changes", "--threads", "--workers", "1")
+    proc, base = start_server(db, "--lexical-only", "--no-changes", "--workers", "1")
     try:
         job = httpx.get(f"{base}/api/jobs/{job_id}", timeout=10).json()["job"]
         assert job["status"] == "interrupted"

@@ -156,21 +156,29 @@ class Service:
         self.db = str(config.db)
         self.metrics = Metrics()
         self.traces = TraceCache()
-        self.writer: ThreadPoolExecutor | None = None
+        self.writer: Executor | None = None
         self.pool: Executor | None = None
         self.started = time.time()
 
     # lifecycle
 
     def start(self) -> None:
-        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newstrace-writer")
-        self.writer.submit(self._startup).result()
+        self._startup()
+        self.writer = self._new_writer()
         self.pool = self._new_pool()
 
     def _new_pool(self) -> Executor:
         if self.config.pool == "process":
-            return ProcessPoolExecutor(max_workers=self.config.workers, mp_context=get_context("spawn"))
+            return ProcessPoolExecutor(max_workers=self.config.workers, mp_context=get_context("spawn"),
+                                       initializer=engine.die_with_parent)
         return ThreadPoolExecutor(max_workers=self.config.workers, thread_name_prefix="newstrace-worker")
+
+    def _new_writer(self) -> Executor:
+        """The single writer: a process of its own (its CPU work never holds this process's GIL,
+        so reads keep answering while it indexes), or a thread with ``pool="thread"``."""
+        if self.config.pool == "process":
+            return ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"), initializer=engine.die_with_parent)
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="newstrace-writer")
 
     def stop(self) -> None:
         if self.pool is not None:
@@ -179,7 +187,7 @@ class Service:
             self.writer.shutdown(wait=True, cancel_futures=False)
 
     def _startup(self) -> None:
-        store = self.write_store()
+        store = Store(self.db)
         JobStore.ensure_schema(store.conn)
         search.ensure_schema(store.conn)
         n = JobStore(store.conn).mark_interrupted()
@@ -189,12 +197,9 @@ class Service:
         shutil.rmtree(self.config.upload_root, ignore_errors=True)
         self.config.upload_root.mkdir(mode=0o700, exist_ok=True)
         search.sync(store.conn)
+        store.close()
 
     # stores
-
-    def write_store(self) -> Store:
-        """The writer thread's connection (call only on the writer thread)."""
-        return engine.reader_store(self.db)
 
     def read_store(self) -> Store:
         return engine.reader_store(self.db)
@@ -230,33 +235,26 @@ class Service:
             raise
         total = sum(c.count for c in chunks) or total
         job = JobStore(self.read_store().conn).create(kind, total, {"inputs": inputs[:50]} if inputs else {})
-        fut = asyncio.get_running_loop().run_in_executor(self.writer, self.run_add_job, job.id, stage_dir, chunks)
+        fut = asyncio.get_running_loop().run_in_executor(self.writer, engine.run_add_job, self.db, job.id, stage_dir,
+                                                         chunks, self.config.changes, self.config.semantic)
+        fut.add_done_callback(lambda f: self._job_ended(job.id, f))
         return job, fut
 
-    def run_add_job(self, job_id: str, stage: Path, chunks: list[engine.StagedChunk]) -> None:
-        """An upload job, on the writer thread: chunks committed one by one, progress recorded."""
-        store = self.write_store()
-        jobs = JobStore(store.conn)
-        job = jobs.get(job_id)
-        assert job is not None
+    def _job_ended(self, job_id: str, fut: asyncio.Future[None]) -> None:
+        """A writer that died (a killed or crashed process) leaves its job failed, and is replaced."""
+        exc = fut.exception() if not fut.cancelled() else None
+        if exc is None:
+            return
+        log.error("upload job %s: the writer failed: %s", job_id, exc)
+        if isinstance(exc, BrokenProcessPool):
+            self.writer = self._new_writer()
         try:
-            jobs.update(job, status="running")
-
-            def on_chunk(out: engine.AddOutcome, done: int) -> None:
-                jobs.update(job, done=done, read=out.read, added=out.added, unchanged=out.unchanged,
-                            skipped=out.skipped, committed=out.committed,
-                            errors=[{"input": e.path, "reason": e.reason} for e in out.errors])
-
-            out = engine.add_staged(store, chunks, changes=self.config.changes, semantic=self.config.semantic,
-                                    on_chunk=on_chunk, on_linking=lambda: jobs.update(job, status="linking"))
-            search.sync(store.conn)
-            jobs.update(job, status="done", done=job.total, relations_in_index=out.relations,
-                        message=f"read {out.read}, added {out.added}, unchanged {out.unchanged}, skipped {out.skipped}")
-        except Exception as exc:
-            log.exception("upload job %s failed", job_id)
-            jobs.update(job, status="failed", message=f"{type(exc).__name__}: {exc}")
-        finally:
-            shutil.rmtree(stage, ignore_errors=True)
+            jobs = JobStore(self.read_store().conn)
+            job = jobs.get(job_id)
+            if job is not None and job.status in ("queued", "running", "linking"):
+                jobs.update(job, status="failed", message=f"the writer failed: {type(exc).__name__}: {exc}")
+        except Exception:
+            log.exception("could not record the failure of job %s", job_id)
 
     # auth
 

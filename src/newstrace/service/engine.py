@@ -46,8 +46,10 @@ __all__ = [
     "UploadError",
     "add_staged",
     "compare_stored",
+    "die_with_parent",
     "document_id_for",
     "reader_store",
+    "run_add_job",
     "stage_records",
     "stage_uploads",
     "staging_dir",
@@ -254,6 +256,54 @@ def add_staged(store: Store, chunks: Sequence[StagedChunk], *, changes: bool, se
             on_linking()
         out.relations = len(link(store, workers=1, changes=changes, semantic=semantic))
     return out
+
+
+def run_add_job(db: str, job_id: str, stage: Path, chunks: list[StagedChunk], changes: bool, semantic: bool) -> None:
+    """An upload job on the single writer (a process of its own, or a thread in tests).
+
+    Chunks are committed one by one; after each, the job row records the progress and the ids
+    committed, so a kill loses at most the chunk in flight and never misreports one.
+    """
+    from newstrace.service import search
+    from newstrace.service.jobs import JobStore
+
+    store = reader_store(db)
+    jobs = JobStore(store.conn)
+    job = jobs.get(job_id)
+    if job is None:
+        shutil.rmtree(stage, ignore_errors=True)
+        return
+    try:
+        jobs.update(job, status="running")
+
+        def on_chunk(out: AddOutcome, done: int) -> None:
+            jobs.update(job, done=done, read=out.read, added=out.added, unchanged=out.unchanged,
+                        skipped=out.skipped, committed=out.committed,
+                        errors=[{"input": e.path, "reason": e.reason} for e in out.errors])
+
+        out = add_staged(store, chunks, changes=changes, semantic=semantic, on_chunk=on_chunk,
+                         on_linking=lambda: jobs.update(job, status="linking"))
+        search.sync(store.conn)
+        jobs.update(job, status="done", done=job.total, relations_in_index=out.relations,
+                    message=f"read {out.read}, added {out.added}, unchanged {out.unchanged}, skipped {out.skipped}")
+    except Exception as exc:
+        log.exception("upload job %s failed", job_id)
+        jobs.update(job, status="failed", message=f"{type(exc).__name__}: {exc}")
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def die_with_parent() -> None:
+    """Worker-process initializer: on Linux, the kernel kills the worker when the server dies
+    (even by kill -9), so no orphan goes on writing to the store after a restart."""
+    import ctypes
+    import signal as _signal
+
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, int(_signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: workers exit when their pipe closes
+        pass
 
 
 # -- reading: trace and compare in the worker pool -----------------------------------------------
