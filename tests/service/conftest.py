@@ -17,15 +17,15 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the service needs the serve extra: pip install -e '.[serve]'")
 
-from fastapi.testclient import TestClient
+with warnings.catch_warnings():
+    # Starlette's TestClient warns that it will move to httpx2; not this project's concern.
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
 
 from newstrace.service import ServiceConfig, create_app
 
 TOKEN = "test-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-# Starlette's TestClient warns that it will move to httpx2; not this project's concern.
-warnings.filterwarnings("ignore", message=".*httpx2.*")
 
 
 def seed(seeds_dir: Path, prefix: str) -> Path:

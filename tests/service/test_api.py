@@ -314,18 +314,29 @@ def test_stories_and_families_before_and_after_they_exist(make_client: Callable[
     client.post("/api/documents", json=body, headers=AUTH)
     conn = sqlite3.connect(db)
     with conn:
-        conn.executescript("CREATE TABLE stories (id TEXT PRIMARY KEY, title TEXT);"
-                           "CREATE TABLE story_members (story_id TEXT, doc_id TEXT);"
-                           "INSERT INTO stories VALUES ('s1', 'The dam');"
-                           "INSERT INTO story_members VALUES ('s1', 'a');")
+        # The tables of newstrace.stages.stories.store / families.store.
+        story = {"id": "s1", "label": "The dam", "documents": ["a"], "families": ["f1"],
+                 "first_published": None, "last_published": None}
+        family = {"id": "f1", "root": "a", "members": ["a"], "edges": [], "archetype": False, "root_evidence": []}
+        conn.executescript("CREATE TABLE stories (id TEXT PRIMARY KEY, data TEXT NOT NULL);"
+                           "CREATE TABLE story_members (doc_id TEXT PRIMARY KEY, story TEXT NOT NULL);"
+                           "CREATE TABLE families (id TEXT PRIMARY KEY, root TEXT NOT NULL, data TEXT NOT NULL);"
+                           "CREATE TABLE family_members (doc_id TEXT PRIMARY KEY, family TEXT NOT NULL);"
+                           "INSERT INTO story_members VALUES ('a', 's1');"
+                           "INSERT INTO family_members VALUES ('a', 'f1');")
+        conn.execute("INSERT INTO stories VALUES ('s1', ?)", (json.dumps(story),))
+        conn.execute("INSERT INTO families VALUES ('f1', 'a', ?)", (json.dumps(family),))
     conn.close()
-    assert client.get("/api/stories").json() == {"stories": [{"id": "s1", "title": "The dam"}]}
-    story = client.get("/api/stories/s1").json()["story"]
-    assert story["title"] == "The dam" and story["members"] == [{"story_id": "s1", "doc_id": "a"}]
+    assert client.get("/api/stories").json() == {"stories": [story]}
+    assert client.get("/api/stories/s1").json()["story"] == story
+    assert client.get("/api/families/f1").json()["family"] == {**family}
     assert client.get("/api/stories/s2").status_code == 404
-    assert client.get("/api/documents/a").json()["groups"] == {"families": [], "stories": ["s1"]}
+    assert client.get("/api/documents/a").json()["groups"] == {"families": ["f1"], "stories": ["s1"]}
     page = client.get("/stories/s1")
-    assert page.status_code == 200 and 'href="/documents/a"' in page.text
+    assert page.status_code == 200 and 'href="/documents/a"' in page.text and "The dam" in page.text
+    page = client.get("/documents/a")
+    assert 'href="/families/f1"' in page.text and 'href="/stories/s1"' in page.text
+    assert 'href="/documents/a"' in client.get("/families/f1").text
 
 
 # -- operations and description ------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import xxhash
 
@@ -362,14 +362,18 @@ def compare_stored(db: str, a: str, b: str, upload_root: str, changes: bool) -> 
 class Groups:
     """Families and stories as the store holds them, once the stages that build them have run.
 
-    The interface the routes use: ``available(kind)``, ``list_groups(kind)``, ``get(kind, id)`` and
-    ``of_document(doc_id)``.  It reads a table named after the kind (``families``/``stories``)
-    with an ``id`` column, and members from ``<kind>_members``/``<kind>_documents`` (a
-    ``doc_id`` column) when present; JSON text columns are decoded.  Until those tables exist
-    every call answers "not available" instead of failing.
+    The interface the routes use: ``available(kind)``, ``list_groups(kind)``, ``get(kind, id)``
+    and ``of_document(doc_id)``.  It reads the tables of ``newstrace.stages.families.store`` and
+    ``newstrace.stages.stories.store`` (``families(id, root, data)`` / ``family_members(doc_id,
+    family)``, ``stories(id, data)`` / ``story_members(doc_id, story)``, ``data`` the JSON of
+    ``family_to_dict``/``story_to_dict``) read-only, without importing those stages, so the
+    service runs on stores with or without them.  Until the tables exist every call answers
+    "not available" instead of failing.
     """
 
     KINDS = ("families", "stories")
+    _MEMBERS: ClassVar[dict[str, tuple[str, str]]] = {"families": ("family_members", "family"),
+                                                      "stories": ("story_members", "story")}
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -380,23 +384,22 @@ class Groups:
     def available(self, kind: str) -> bool:
         return kind in self.KINDS and kind in self._tables()
 
-    def _members_table(self, kind: str) -> str | None:
-        tables = self._tables()
-        for name in (f"{kind}_members", f"{kind}_documents", "story_members" if kind == "stories" else "family_members"):
-            if name in tables:
-                return name
-        return None
-
-    def _row(self, cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
+    @staticmethod
+    def _row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
+        """A row as a dict; a JSON object in a ``data`` column is merged in (it is the record)."""
         out: dict[str, Any] = {}
+        data: dict[str, Any] = {}
         for (col, *_), value in zip(cursor.description, row, strict=True):
-            if isinstance(value, str) and value[:1] in "[{":
+            if col == "data" and isinstance(value, str):
                 try:
-                    value = json.loads(value)
+                    parsed = json.loads(value)
                 except ValueError:
-                    pass
+                    parsed = None
+                if isinstance(parsed, dict):
+                    data = parsed
+                    continue
             out[col] = value
-        return out
+        return {**out, **data}
 
     def list_groups(self, kind: str, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
         if not self.available(kind):
@@ -412,33 +415,20 @@ class Groups:
         if row is None:
             return None
         group = self._row(cur, row)
-        members = self._members_table(kind)
-        if members is not None and "members" not in group:
-            mcur = self.conn.execute(f"SELECT * FROM {members} WHERE {self._owner_column(members, kind)} = ?",
-                                     (group_id,))
-            group["members"] = [self._row(mcur, r) for r in mcur.fetchall()]
+        table, owner = self._MEMBERS[kind]
+        if "members" not in group and "documents" not in group and table in self._tables():
+            group["members"] = [str(r[0]) for r in self.conn.execute(
+                f"SELECT doc_id FROM {table} WHERE {owner} = ? ORDER BY doc_id", (group_id,))]
         return group
-
-    def _owner_column(self, table: str, kind: str) -> str:
-        cols = [r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")]
-        for name in ("story_id" if kind == "stories" else "family_id", "group_id"):
-            if name in cols:
-                return str(name)
-        return str(cols[0])
 
     def of_document(self, doc_id: str) -> dict[str, list[str]]:
         """The family and story ids a document belongs to (empty lists when none are stored)."""
+        tables = self._tables()
         out: dict[str, list[str]] = {}
         for kind in self.KINDS:
-            members = self._members_table(kind) if self.available(kind) else None
-            ids: list[str] = []
-            if members is not None:
-                cols = [r[1] for r in self.conn.execute(f"PRAGMA table_info({members})")]
-                if "doc_id" in cols:
-                    owner = self._owner_column(members, kind)
-                    ids = [str(r[0]) for r in self.conn.execute(
-                        f"SELECT {owner} FROM {members} WHERE doc_id = ?", (doc_id,))]
-            out[kind] = ids
+            table, owner = self._MEMBERS[kind]
+            out[kind] = [str(r[0]) for r in self.conn.execute(
+                f"SELECT {owner} FROM {table} WHERE doc_id = ?", (doc_id,))] if table in tables else []
         return out
 
 

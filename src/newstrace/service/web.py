@@ -153,8 +153,27 @@ def _group_view(kind: str, group: dict[str, Any]) -> str:
                     f'<span class="muted">{_e(extra)}</span></li>')
     fields = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in group.items()
                      if k not in ("members", "documents") and not isinstance(v, (list, dict)))
+    if group.get("root"):
+        root = str(group["root"])
+        fields += f'<dt>original</dt><dd><a href="/documents/{_u(root)}">{_e(root)}</a></dd>'
+    families = group.get("families")
+    if isinstance(families, list) and families:
+        fields += "<dt>families</dt><dd>" + ", ".join(
+            f'<a data-testid="families-link" href="/families/{_u(str(f))}">{_e(f)}</a>' for f in families) + "</dd>"
+    edges = group.get("edges")
+    edge_rows = "".join(
+        f'<tr data-testid="edge"><td><a href="/documents/{_u(str(e.get("source")))}">{_e(e.get("source"))}</a></td>'
+        f'<td><a href="/documents/{_u(str(e.get("target")))}">{_e(e.get("target"))}</a></td><td>{_e(e.get("type"))}</td>'
+        f'<td>{"primary" if e.get("primary") else "secondary"}</td><td>{_e(e.get("direction"))}</td>'
+        f'<td>{_e("; ".join(map(str, e.get("evidence") or [])))}</td>'
+        f'<td><a href="/pairs/{_u(str(e.get("source")))}/{_u(str(e.get("target")))}">side by side</a></td></tr>'
+        for e in (edges if isinstance(edges, list) else []) if isinstance(e, dict))
+    edge_table = ("<h2>Who copied whom</h2><table class='rels'><thead><tr><th>source</th><th>copy</th><th>type</th>"
+                  "<th>edge</th><th>direction</th><th>evidence</th><th></th></tr></thead><tbody>"
+                  + edge_rows + "</tbody></table>") if edge_rows else ""
     return (f'<h1 data-testid="{_e(kind)}-title">{_e(label)}</h1><dl class="meta">{fields}</dl>'
-            f"<h2>Articles ({len(rows)})</h2><ul>{''.join(rows) or '<li class=muted>none listed</li>'}</ul>")
+            f"<h2>Articles ({len(rows)})</h2><ul>{''.join(rows) or '<li class=muted>none listed</li>'}</ul>"
+            + edge_table)
 
 
 # -- routes ------------------------------------------------------------------------------------
