@@ -219,10 +219,14 @@ def test_over_size_bodies_and_too_many_files(make_client: Callable[..., TestClie
     assert r.status_code == 413 and "limit is 2" in r.json()["error"]
 
 
-def test_request_time_limit(make_client: Callable[..., TestClient], seeds_dir: Path) -> None:
+def test_request_time_limit_and_back_pressure(make_client: Callable[..., TestClient], seeds_dir: Path) -> None:
     client = make_client(request_timeout=0.001)
     r = client.post("/api/trace", json={"text": seed(seeds_dir, "000").read_text()})
     assert r.status_code == 504 and "limit" in r.json()["error"]
+    client = make_client(max_pending=1)
+    client.app.state.service.pending = 1  # type: ignore[attr-defined]  # as if one trace were running
+    r = client.post("/api/trace", json={"text": "An article."})
+    assert r.status_code == 503 and r.headers["retry-after"] == "1" and "busy" in r.json()["error"]
 
 
 # -- trace, compare, search ------------------------------------------------------------------------

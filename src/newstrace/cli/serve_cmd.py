@@ -38,6 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="most articles per JSON batch (default: 5000)")
     p.add_argument("--request-timeout", type=_positive_float, default=120.0,
                    help="seconds a trace or compare may take (default: 120)")
+    p.add_argument("--max-pending", type=positive_int, default=256,
+                   help="traces and compares queued at once before answering 503 (default: 256)")
     p.add_argument("--workers", type=positive_int, default=None,
                    help="worker processes for alignment and embedding (default: all cores)")
     p.add_argument("--threads", action="store_true", help="run the worker pool as threads instead of processes")
@@ -72,7 +74,7 @@ def serve_cli(args: argparse.Namespace) -> int:
             max_body_bytes=int(args.max_body_mb * 1024 * 1024), max_files=args.max_files,
             max_documents=args.max_documents, request_timeout=args.request_timeout,
             workers=args.workers or os.cpu_count() or 1, pool="thread" if args.threads else "process",
-            semantic=not args.lexical_only, changes=not args.no_changes)
+            semantic=not args.lexical_only, changes=not args.no_changes, max_pending=args.max_pending)
     except ValueError as exc:
         print(f"newstrace: {exc}", file=sys.stderr)
         return 2

@@ -159,6 +159,7 @@ class Service:
         self.writer: Executor | None = None
         self.pool: Executor | None = None
         self.started = time.time()
+        self.pending = 0  # traces and compares queued or running (event loop only: no lock needed)
 
     # lifecycle
 
@@ -209,7 +210,11 @@ class Service:
     async def compute(self, fn: Callable[..., T], *args: Any) -> T:
         """Run CPU work in the pool, within the request time limit."""
         assert self.pool is not None
+        if self.pending >= self.config.max_pending:
+            raise ApiError(503, f"busy: {self.pending} traces or compares are waiting (serve --max-pending); retry shortly",
+                           headers={"Retry-After": "1"})
         loop = asyncio.get_running_loop()
+        self.pending += 1
         try:
             fut = loop.run_in_executor(self.pool, fn, *args)
             return await asyncio.wait_for(fut, self.config.request_timeout)
@@ -219,6 +224,8 @@ class Service:
         except BrokenProcessPool:
             self.pool = self._new_pool()
             raise ApiError(503, "a worker process died; the pool was restarted: retry the request") from None
+        finally:
+            self.pending -= 1
 
     async def submit(self, kind: str, total: int, stage: Callable[[Path], list[engine.StagedChunk]],
                      inputs: list[str] | None) -> tuple[Job, asyncio.Future[None]]:
@@ -559,6 +566,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
             "newstrace_documents": ("Documents in the index.", conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]),
             "newstrace_relations": ("Relations in the index.", conn.execute("SELECT COUNT(*) FROM relations").fetchone()[0]),
             "newstrace_trace_cache_entries": ("Trace results kept for the web app.", len(svc.traces)),
+            "newstrace_compute_pending": ("Traces and compares queued or running.", svc.pending),
         }
         for status in ("queued", "running", "linking", "done", "failed", "interrupted"):
             gauges[f"newstrace_jobs_{status}"] = (f"Upload jobs {status}.", JobStore(conn).count(status))

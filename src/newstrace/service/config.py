@@ -28,6 +28,8 @@ class ServiceConfig:
         changes: analyse what each rewrite changed.
         sync_max_documents: a JSON batch up to this size is answered when done (201); larger
             ones answer at once with the job (202).
+        max_pending: traces and compares queued or running at once; beyond, a 503 with
+            ``Retry-After`` (back-pressure instead of an unbounded queue).
     """
 
     db: Path
@@ -42,12 +44,13 @@ class ServiceConfig:
     semantic: bool = True
     changes: bool = True
     sync_max_documents: int = 20
+    max_pending: int = 256
 
     def __post_init__(self) -> None:
         problems = []
         if len(self.token) < 16:
             problems.append("token must have at least 16 characters")
-        for name in ("max_body_bytes", "max_files", "max_documents", "workers"):
+        for name in ("max_body_bytes", "max_files", "max_documents", "workers", "max_pending"):
             if int(getattr(self, name)) < 1:
                 problems.append(f"{name} must be at least 1, got {getattr(self, name)!r}")
         if self.request_timeout <= 0:
