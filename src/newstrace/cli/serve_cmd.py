@@ -62,6 +62,10 @@ def serve_cli(args: argparse.Namespace) -> int:
     if not db.parent.is_dir():
         print(f"newstrace: no directory {str(db.parent)!r} for the store {args.db!r}", file=sys.stderr)
         return 2
+    from newstrace.store import Store
+
+    with Store(db):  # a file that is not a newstrace store fails here, in one line (StoreError)
+        pass
     source = resolve_token(db, Path(args.token_file) if args.token_file else None)
     if source.origin == "generated":
         print(f"newstrace: generated an API token (kept in {source.path}, mode 600); it is shown only now:\n"
