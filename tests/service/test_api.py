@@ -426,3 +426,16 @@ def test_web_pages(indexed: TestClient, seeds_dir: Path) -> None:
                      follow_redirects=False)
     assert r.status_code == 401 and "token" in r.text
     assert indexed.get("/api/documents").json()["total"] == 4
+
+
+def test_serve_refuses_bad_settings_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from newstrace.cli.app import main
+
+    bad = tmp_path / "bad.db"
+    bad.write_text("not a database")
+    assert main(["serve", "--db", str(bad)]) == 2
+    assert main(["serve", "--db", str(tmp_path / "missing" / "x.db")]) == 2
+    assert main(["serve", "--db", str(tmp_path / "n.db"), "--token-file", str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and "not a newstrace store" in err[0] and "no directory" in err[1] and "cannot read token" in err[2]
+    assert "Traceback" not in "".join(err)
