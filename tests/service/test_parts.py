@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,7 +48,8 @@ def test_stage_uploads_splits_jsonl_and_keeps_ids_and_line_numbers(tmp_path: Pat
 
 
 def test_stage_records_and_content_ids(tmp_path: Path) -> None:
-    records = [{"id": "r1", "text": "one", "url": None}, {"id": engine.document_id_for({"text": "two"}), "text": "two"}]
+    records: list[dict[str, Any]] = [{"id": "r1", "text": "one", "url": None},
+                                     {"id": engine.document_id_for({"text": "two"}), "text": "two"}]
     chunks = engine.stage_records(records, tmp_path, chunk_size=1)
     assert len(chunks) == 2
     assert json.loads((chunks[0].directory / "batch.jsonl").read_text()) == {"id": "r1", "text": "one"}
