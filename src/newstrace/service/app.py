@@ -185,7 +185,9 @@ class Service:
         if self.pool is not None:
             self.pool.shutdown(wait=False, cancel_futures=True)
         if self.writer is not None:
-            self.writer.shutdown(wait=True, cancel_futures=False)
+            # A job still running is not waited for: it stops with the server (its worker dies
+            # with it) and shows as interrupted at the next start, ready to be re-posted.
+            self.writer.shutdown(wait=False, cancel_futures=True)
 
     def _startup(self) -> None:
         store = Store(self.db)
