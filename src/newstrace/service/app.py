@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import shutil
 import time
 from collections import OrderedDict
@@ -160,10 +161,12 @@ class Service:
         self.pool: Executor | None = None
         self.started = time.time()
         self.pending = 0  # traces and compares queued or running (event loop only: no lock needed)
+        self.slots: asyncio.Semaphore | None = None  # one per worker: the pool is never oversubscribed
 
     # lifecycle
 
     def start(self) -> None:
+        self.slots = asyncio.Semaphore(self.config.workers)
         self._startup()
         self.writer = self._new_writer()
         self.pool = self._new_pool()
@@ -171,23 +174,27 @@ class Service:
     def _new_pool(self) -> Executor:
         if self.config.pool == "process":
             return ProcessPoolExecutor(max_workers=self.config.workers, mp_context=get_context("spawn"),
-                                       initializer=engine.die_with_parent)
+                                       initializer=engine.die_with_parent, initargs=(os.getpid(),))
         return ThreadPoolExecutor(max_workers=self.config.workers, thread_name_prefix="newstrace-worker")
 
     def _new_writer(self) -> Executor:
         """The single writer: a process of its own (its CPU work never holds this process's GIL,
         so reads keep answering while it indexes), or a thread with ``pool="thread"``."""
         if self.config.pool == "process":
-            return ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"), initializer=engine.die_with_parent)
+            return ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"), initializer=engine.die_with_parent,
+                                       initargs=(os.getpid(),))
         return ThreadPoolExecutor(max_workers=1, thread_name_prefix="newstrace-writer")
 
     def stop(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-        if self.writer is not None:
-            # A job still running is not waited for: it stops with the server (its worker dies
-            # with it) and shows as interrupted at the next start, ready to be re-posted.
-            self.writer.shutdown(wait=False, cancel_futures=True)
+        """Stop without waiting for work in flight: a running upload job stops with the server
+        and shows as interrupted at the next start, ready to be re-posted."""
+        for executor in (self.pool, self.writer):
+            if executor is None:
+                continue
+            executor.shutdown(wait=False, cancel_futures=True)
+            # CPython keeps a process pool's workers in ``_processes`` (3.14 adds kill_workers()).
+            for proc in list((getattr(executor, "_processes", None) or {}).values()):
+                proc.kill()
 
     def _startup(self) -> None:
         store = Store(self.db)
@@ -210,16 +217,34 @@ class Service:
     # work
 
     async def compute(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run CPU work in the pool, within the request time limit."""
-        assert self.pool is not None
+        """Run CPU work in the pool.
+
+        Requests wait for a free worker in the event loop (cancellable, costing nothing), at most
+        ``max_pending`` of them (then 503); the time limit counts from the moment the work starts,
+        so a burst of requests is served in turn instead of timing out in the queue.  A worker
+        stays reserved until its work really ends, even when the client was answered 504.
+        """
+        assert self.pool is not None and self.slots is not None
         if self.pending >= self.config.max_pending:
             raise ApiError(503, f"busy: {self.pending} traces or compares are waiting (serve --max-pending); retry shortly",
                            headers={"Retry-After": "1"})
         loop = asyncio.get_running_loop()
         self.pending += 1
         try:
-            fut = loop.run_in_executor(self.pool, fn, *args)
-            return await asyncio.wait_for(fut, self.config.request_timeout)
+            await self.slots.acquire()
+            slots = self.slots
+            try:
+                cf = self.pool.submit(fn, *args)
+            except BaseException:
+                slots.release()
+                raise
+
+            def free(_: object) -> None:
+                if not loop.is_closed():
+                    loop.call_soon_threadsafe(slots.release)
+
+            cf.add_done_callback(free)
+            return await asyncio.wait_for(asyncio.wrap_future(cf), self.config.request_timeout)
         except TimeoutError:
             raise ApiError(504, f"the request took longer than the limit of {self.config.request_timeout:g} s "
                                 "(serve --request-timeout)") from None

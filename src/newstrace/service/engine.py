@@ -293,9 +293,13 @@ def run_add_job(db: str, job_id: str, stage: Path, chunks: list[StagedChunk], ch
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def die_with_parent() -> None:
+def die_with_parent(parent: int) -> None:
     """Worker-process initializer: on Linux, the kernel kills the worker when the server dies
-    (even by kill -9), so no orphan goes on writing to the store after a restart."""
+    (even by kill -9), so no orphan goes on writing to the store after a restart.
+
+    ``parent`` is the server's pid: a server killed while the worker was still starting (before
+    the request to the kernel) is noticed by the worker itself, which then exits.
+    """
     import ctypes
     import signal as _signal
 
@@ -304,6 +308,8 @@ def die_with_parent() -> None:
         libc.prctl(1, int(_signal.SIGKILL))  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # not Linux: workers exit when their pipe closes
         pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 # -- reading: trace and compare in the worker pool -----------------------------------------------
