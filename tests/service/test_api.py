@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import stat
 import time
@@ -365,6 +366,8 @@ def test_openapi_describes_every_endpoint(indexed: TestClient) -> None:
             "/api/families/{family_id}", "/healthz", "/metrics"} <= {p.replace(":path", "") for p in paths}
     content = spec["paths"]["/api/documents"]["post"]["requestBody"]["content"]
     assert set(content) == {"application/json", "multipart/form-data"}
+    refs = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(spec)))
+    assert {"DocumentIn"} <= refs <= set(spec["components"]["schemas"])  # no dangling reference
     docs = indexed.get("/docs")
     assert docs.status_code == 200 and "/api/trace" in docs.text
     assert "http://" not in docs.text and "https://" not in docs.text  # nothing loaded from a CDN

@@ -376,6 +376,20 @@ def create_app(config: ServiceConfig) -> FastAPI:
                   description="Trace news articles to their sources: which derive from which, how, "
                               "the aligned passages and what changed. Writes need a bearer token.")
     app.state.service = svc
+    base_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """The generated description, plus the request models the JSON/multipart bodies refer to."""
+        if app.openapi_schema is None:
+            spec = base_openapi()
+            schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+            for name, model_schema in (("DocumentsBatch", _BATCH_SCHEMA), ("TraceIn", _TRACE_SCHEMA)):
+                schemas.update(model_schema.get("$defs", {}))
+                schemas[name] = {k: v for k, v in model_schema.items() if k != "$defs"}
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     # errors: always JSON naming the problem, never a traceback
 
