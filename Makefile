@@ -12,7 +12,7 @@ APT_PACKAGES := wordnet-base chromium perl
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip==25.3
-	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -m pip install --quiet -e '.[test,bench,serve]'
 	touch $@
 
 install: $(VENV)/.installed

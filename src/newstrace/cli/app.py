@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "newstrace.cli.pan_cmd",
     "newstrace.cli.eval_cmd",
     "newstrace.cli.compare_cmd",
+    "newstrace.cli.serve_cmd",
 )
 
 
