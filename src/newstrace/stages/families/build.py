@@ -1,0 +1,249 @@
+"""Group related documents into families and draw each family's provenance tree.
+
+Method (after textual criticism's stemmatics, Maas 1958; computer-assisted as in Roos &
+Heikkilä 2009): a family is a connected component of the relation graph.  Its **root** is the
+member the evidence shows to be the original:
+
+1. relation directions that are trustworthy — a publication date, rewrite artefacts, or a real
+   containment (the copy lies almost entirely inside the source, ``CONTAINMENT_MIN``); a
+   containment between two texts that both carry much of their own is what two rewrites of one
+   wire report look like, and says nothing of their order;
+2. among the members no trusted edge points into, the one with the fewest *private readings*
+   (word 4-grams no other member has): an original carries the family's common text, each copy
+   adds its own edits.  A member is accepted as root when it is alone, or clearly the least
+   private (``ROOT_MAX_PRIVATE``, and strictly fewer than the next).
+
+When no member qualifies — siblings rewriting one report that is not in the collection, or
+identical copies with nothing to order them — the root is a **hypothetical archetype**
+(``archetype:<family id>``) with the members as its children, and no direction is drawn
+between them.
+
+Each other member's **parent** is its most direct source by the stemmatic principle that shared
+innovations show descent: an *innovation* is a 4-gram absent from the root's text (an edit,
+added boilerplate, an error); a copy that shares a repost's innovations derives from the
+repost, provided the repost's innovations are (mostly) found in the copy and the copy has more
+of its own (innovations accumulate along a chain).  Candidate parents are the member's relation
+neighbours, so the cost stays linear in the family.
+
+Edges carry the pair relation's type, confidence, direction evidence and passages; the edge from
+a member's parent is ``primary``, the other relations between members are secondary.  An edge is
+``spun`` only with spinner evidence (a spinning trace in the copy's rewrite signature, or a
+word-sense substitution among the passage changes): an editor's rewrite is not a spinner's work.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+import xxhash
+
+from newstrace.stages.text import WORD_RE
+from newstrace.types import Document, Family, FamilyEdge, Passage, Relation
+
+__all__ = ["CONTAINMENT_MIN", "ROOT_MAX_PRIVATE", "build_families", "family_id"]
+
+#: A containment decides direction only when the copy is at least this much covered by the
+#: source.  relate's own rule (a coverage gap of 0.25) also fires between two rewrites of one
+#: wire report (ECB+ odd topics: coverages 0.3 against 0.6); a truncated or edited copy of an
+#: article is covered 0.9 or more (wire benchmark: all first-generation copies above 0.9).
+CONTAINMENT_MIN = 0.8
+#: The original's private readings (4-grams no other member has) as a share of its 4-grams.
+#: An original shares nearly everything with some copy (wire benchmark: 0.00–0.02); rewrites of
+#: an unseen report keep 40–90 % of their wording to themselves.
+ROOT_MAX_PRIVATE = 0.15
+#: Shared innovations needed to prefer a member over the root as parent: one light edit
+#: creates about four new 4-grams, so two rules out a chance collision.
+MIN_SHARED_INNOVATIONS = 2
+#: Share of a candidate parent's innovations the child must carry (the rest may have been
+#: cut by the child's truncation or overwritten by its own edits).
+PARENT_CONTAINED = 0.5
+_N = 4
+
+
+def family_id(members: Iterable[str]) -> str:
+    """A family's id: stable while its earliest-sorting member stays in it."""
+    return "F" + xxhash.xxh64_hexdigest(min(members))[:10]
+
+
+def _grams(text: str) -> set[str]:
+    words = [w.lower() for w in WORD_RE.findall(text)]
+    return {" ".join(words[i : i + _N]) for i in range(max(0, len(words) - _N + 1))}
+
+
+def _trusted(r: Relation) -> bool:
+    d = r.direction.decided_by
+    if d in ("published-date", "rewrite-artefacts"):
+        return True
+    if d == "containment":
+        return r.type == "summary" or r.target_coverage >= CONTAINMENT_MIN
+    return False
+
+
+def _spinner_evidence(r: Relation, docs: dict[str, Document]) -> bool:
+    target = docs.get(r.target)
+    if target is not None and any(x.get("kind") == "spinning" for x in target.signature):
+        return True
+    return any(c.kind == "word-sense" for p in r.passages for c in p.changes)
+
+
+def _edge_type(r: Relation, docs: dict[str, Document]) -> tuple[str, tuple[str, ...]]:
+    if r.type == "spun" and not _spinner_evidence(r, docs):
+        return "paraphrase", ("no spinner evidence (no spinning traces, no word-sense substitutions): "
+                              "shown as a paraphrase, not as spun",)
+    return r.type, ()
+
+
+def _flip(p: Passage) -> Passage:
+    # Changes describe source→target; reversed, they would mislead, so they are left out.
+    return Passage(p.target_span, p.source_span, p.target_text, p.source_text, p.similarity)
+
+
+def _edge(r: Relation, source: str, target: str, primary: bool, docs: dict[str, Document],
+          extra: tuple[str, ...] = ()) -> FamilyEdge:
+    kind, note = _edge_type(r, docs)
+    same = r.source == source
+    passages = r.passages if same else tuple(_flip(p) for p in r.passages)
+    direction = r.direction.decided_by if same and _trusted(r) else ("stemmatics" if extra else "undetermined")
+    evidence = (*extra, f"{r.direction.decided_by}: {r.direction.note}", *r.evidence, *note)
+    return FamilyEdge(source, target, kind, primary, r.confidence, direction, evidence, passages)
+
+
+def _choose_root(members: list[str], rels: list[Relation], docs: dict[str, Document],
+                 private: dict[str, float]) -> tuple[str | None, tuple[str, ...]]:
+    has_in = {r.target for r in rels if _trusted(r)}
+    cands = [m for m in members if m not in has_in]
+    if not cands:  # a cycle of trusted directions: contradictory evidence
+        return None, ("the members' order evidence contradicts itself",)
+    ranked = sorted(cands, key=lambda m: (private[m], m))
+    best = ranked[0]
+    outgoing = sorted({f"{r.direction.decided_by} → {r.target}" for r in rels if r.source == best and _trusted(r)})
+    dated = docs[best].published if best in docs else None
+    evidence = [f"{len(private)} members; {best} has {private[best]:.0%} private readings"]
+    if dated:
+        evidence.append(f"published {dated}")
+    evidence += outgoing[:5]
+    sig = docs[best].signature if best in docs else []
+    evidence.append("no rewrite traces" if not sig else f"{len(sig)} rewrite traces")
+    if len(cands) == 1:
+        return best, ("only member no trusted direction points into", *evidence)
+    second = ranked[1]
+    if private[best] <= ROOT_MAX_PRIVATE and private[best] < private[second]:
+        return best, (f"fewest private readings ({private[best]:.0%}, next {second} {private[second]:.0%})",
+                      *evidence)
+    return None, (f"{len(cands)} members could be the original and none is clearly the common text "
+                  f"(least private {best}: {private[best]:.0%}, {second}: {private[second]:.0%}): "
+                  "an unseen common source",)
+
+
+def _family(members: list[str], rels: list[Relation], docs: dict[str, Document]) -> Family:
+    fid = family_id(members)
+    grams = {m: _grams(docs[m].text) if m in docs else set() for m in members}
+    support: dict[str, int] = defaultdict(int)
+    for g in grams.values():
+        for x in g:
+            support[x] += 1
+    private = {m: (sum(1 for x in g if support[x] == 1) / len(g)) if g else 1.0 for m, g in grams.items()}
+    root, root_evidence = _choose_root(members, rels, docs, private)
+    by_pair: dict[frozenset[str], Relation] = {frozenset((r.source, r.target)): r for r in rels}
+    neighbours: dict[str, set[str]] = defaultdict(set)
+    for r in rels:
+        neighbours[r.source].add(r.target)
+        neighbours[r.target].add(r.source)
+    parent: dict[str, tuple[str, tuple[str, ...]]] = {}
+    if root is None:
+        archetype = f"archetype:{fid}"
+        for m in members:
+            into = [r for r in rels if r.target == m and _trusted(r)]
+            if into:
+                best = max(into, key=lambda r: r.confidence)
+                parent[m] = (best.source, (f"trusted direction from {best.source}",))
+            else:
+                parent[m] = (archetype, ("child of the unseen common source",))
+        # A trusted chain may still close a loop through the archetype-free members: break it.
+        for m in members:
+            seen = {m}
+            x = parent[m][0]
+            while x in parent and x not in seen:
+                seen.add(x)
+                x = parent[x][0]
+            if x in seen:
+                parent[m] = (archetype, ("child of the unseen common source",))
+        root_id = archetype
+    else:
+        root_id = root
+        base = grams[root]
+        innov = {m: grams[m] - base for m in members}
+        for m in members:
+            if m == root:
+                continue
+            best_p, best_s = root, 0
+            for p in sorted(neighbours[m]):
+                if p in (root, m) or not innov[p]:
+                    continue
+                shared = len(innov[p] & innov[m])
+                if (shared >= MIN_SHARED_INNOVATIONS and shared >= PARENT_CONTAINED * len(innov[p])
+                        and len(innov[p]) < len(innov[m])
+                        and (shared > best_s or (shared == best_s and len(innov[p]) > len(innov[best_p] or ())))):
+                    best_p, best_s = p, shared
+            if best_p == root:
+                parent[m] = (root, (f"shares no innovations with another member ({len(innov[m])} of its own)",))
+            else:
+                parent[m] = (best_p, (f"stemmatics: shares {best_s} innovations of {best_p} absent from {root} "
+                                      f"({len(innov[best_p])} of {best_p}'s, {len(innov[m])} of its own)",))
+    edges: list[FamilyEdge] = []
+    used: set[frozenset[str]] = set()
+    for m in members:
+        if m not in parent:
+            continue
+        p, why = parent[m]
+        r = by_pair.get(frozenset((p, m)))
+        if r is not None:
+            used.add(frozenset((p, m)))
+            edges.append(_edge(r, p, m, True, docs, why))
+        else:
+            known = [x for x in rels if m in (x.source, x.target)]
+            kind = _edge_type(max(known, key=lambda x: x.confidence), docs)[0] if known else "near-duplicate"
+            note = ("no member is the original: the members rewrote a common source that is not in the collection"
+                    if p.startswith("archetype:") else "not aligned directly; placed by the family's structure")
+            edges.append(FamilyEdge(p, m, kind, True, 0.0, "stemmatics" if not p.startswith("archetype:")
+                                    else "undetermined", (*why, note)))
+    for r in rels:
+        if frozenset((r.source, r.target)) not in used:
+            edges.append(_edge(r, r.source, r.target, False, docs))
+    return Family(fid, root_id, tuple(sorted(members)), tuple(edges), archetype=root is None,
+                  root_evidence=root_evidence)
+
+
+def build_families(documents: Sequence[Document], relations: Sequence[Relation]) -> list[Family]:
+    """The families of a collection: one per connected group of two or more related documents.
+
+    Args:
+        documents: the collection's cleaned documents (texts give the innovations).
+        relations: the pair relations found among them.
+
+    Returns:
+        Families sorted by id; each with its root (a member, or ``archetype:<id>``), members and
+        edges (one primary edge into every member, secondary edges for the other relations).
+    """
+    docs = {d.id: d for d in documents}
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for r in relations:
+        ra, rb = find(r.source), find(r.target)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for x in list(parent):
+        groups[find(x)].append(x)
+    rels_of: dict[str, list[Relation]] = defaultdict(list)
+    for r in relations:
+        rels_of[find(r.source)].append(r)
+    families = [_family(sorted(m), rels_of[k], docs) for k, m in groups.items() if len(m) > 1]
+    return sorted(families, key=lambda f: f.id)

@@ -1,0 +1,258 @@
+"""Event clustering: which documents report the same event.
+
+Two views of a document are compared (as in Miranda, Znotiņš, Cohen & Barzdins, *Multilingual
+Clustering of Streaming News*, EMNLP 2018, which keeps separate TF-IDF sub-vectors for tokens
+and entities):
+
+* **content**: TF-IDF (sublinear tf, smoothed idf) over stemmed content words;
+* **names**: TF-IDF over capitalised words that do not open a sentence — a cheap, deterministic
+  stand-in for named entities (on ECB+ it matches spaCy's NER: event ARI 0.855 against 0.864).
+
+Two documents report one event when they share both its vocabulary and its participants, so the
+similarity is the *geometric mean* of the two cosines: one earthquake and another share the
+vocabulary but not the places; two stories about one politician share the names but not the
+event.  Documents are grouped by average-link agglomerative clustering, stopped at
+``StoryConfig.threshold``.  Families nest inside stories: a family's members always share a story.
+
+Incremental (``update_stories``): stories already stored keep their ids and members; each new
+document joins the stored story it is most similar to on average (if above the threshold), else
+the new documents are clustered among themselves into new stories — the streaming assignment of
+Miranda et al., with the batch step for what is new.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import xxhash
+
+from newstrace.stages.text import STOPWORDS, WORD_RE, content_terms, split_sentences
+from newstrace.types import Document, Family, Story
+
+__all__ = ["StoryConfig", "cluster_documents", "document_features", "similarity_matrix", "update_stories"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryConfig:
+    """Story clustering settings.
+
+    ``max_gap_days``: two documents both dated further apart than this report different events
+    (a cannot-link: their similarity counts as 0 in the averages).  News of one event runs for
+    days or weeks; ECB+ pairs each event with a like event years apart.
+
+    ``threshold`` is the least average similarity (geometric mean of the content and name
+    cosines) at which two groups merge.  Calibrated on ECB+ dev (odd topics) by leave-topics-out:
+    every fold's training topics chose a value in 0.20–0.22 (``newstrace eval ecb``); 0.21 is
+    the value on all of them.
+    """
+
+    threshold: float = 0.21
+    label_terms: int = 4
+    max_gap_days: int = 30
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold < 1.0:
+            raise ValueError(f"threshold must be in (0, 1), got {self.threshold!r}")
+
+
+DEFAULT_CONFIG = StoryConfig()
+DEFAULT_MAX_GAP = 30
+
+
+def _names(text: str) -> list[str]:
+    out = []
+    for sent in split_sentences(text):
+        for line in sent.text.split("\n"):
+            words = WORD_RE.findall(line)
+            for w in words[1:]:
+                if w[:1].isupper() and not w.isdigit() and w.lower() not in STOPWORDS and len(w) > 1:
+                    out.append(w)
+    return out
+
+
+def document_features(doc: Document) -> tuple[list[str], list[str]]:
+    """A document's content stems and its name tokens (surface forms)."""
+    text = f"{doc.title}\n{doc.text}" if doc.title and not doc.text.startswith(doc.title) else doc.text
+    return content_terms(text, doc.language or "en"), _names(text)
+
+
+def _tfidf(bags: Sequence[Sequence[str]]) -> np.ndarray:
+    df: Counter[str] = Counter()
+    for bag in bags:
+        df.update(set(bag))
+    vocab = {w: i for i, w in enumerate(sorted(df))}
+    n = len(bags)
+    from scipy.sparse import csr_matrix
+
+    rows, cols, vals = [], [], []
+    for d, bag in enumerate(bags):
+        for w, c in Counter(bag).items():
+            rows.append(d)
+            cols.append(vocab[w])
+            vals.append((1 + math.log(c)) * math.log((1 + n) / (1 + df[w])))
+    mat = csr_matrix((vals, (rows, cols)), shape=(n, max(1, len(vocab))), dtype=np.float64)
+    norms = np.sqrt(np.asarray(mat.multiply(mat).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    from scipy.sparse import diags
+
+    return diags(1.0 / norms) @ mat  # type: ignore[no-any-return]
+
+
+def _day(published: str | None) -> int | None:
+    if not published:
+        return None
+    try:
+        return date.fromisoformat(published[:10]).toordinal()
+    except ValueError:
+        return None
+
+
+def similarity_matrix(features: Sequence[tuple[list[str], list[str]]],
+                      published: Sequence[str | None] | None = None,
+                      max_gap_days: int = DEFAULT_MAX_GAP) -> np.ndarray:
+    """Pairwise story similarity: geometric mean of the content and name TF-IDF cosines.
+
+    With ``published``, documents both dated more than ``max_gap_days`` apart get 0.
+    """
+    content = _tfidf([f[0] for f in features])
+    names = _tfidf([[w.lower() for w in f[1]] for f in features])
+    sc = np.clip((content @ content.T).toarray(), 0.0, 1.0)
+    se = np.clip((names @ names.T).toarray(), 0.0, 1.0)
+    sim = np.sqrt(sc * se).astype(np.float32)
+    if published is not None:
+        days = np.asarray([np.nan if (x := _day(p)) is None else x for p in published], dtype=np.float64)
+        gap = np.abs(days[:, None] - days[None, :])
+        sim[np.nan_to_num(gap, nan=0.0) > max_gap_days] = 0.0
+    return sim
+
+
+def _average_link(sim: np.ndarray, threshold: float) -> list[int]:
+    """Cluster labels by average-link agglomeration stopped at ``threshold`` similarity."""
+    n = sim.shape[0]
+    if n == 1:
+        return [0]
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    dist = np.clip(1.0 - sim.astype(np.float64), 0.0, 1.0)
+    np.fill_diagonal(dist, 0.0)
+    z = linkage(squareform(dist, checks=False), method="average")
+    return [int(x) for x in fcluster(z, t=1.0 - threshold, criterion="distance")]
+
+
+def story_id(documents: Sequence[str]) -> str:
+    """A story's id, fixed when it is opened (from its earliest-sorting first document)."""
+    return "S" + xxhash.xxh64_hexdigest(min(documents))[:10]
+
+
+def _label(members: Sequence[int], feats: Sequence[tuple[list[str], list[str]]], df: Counter[str],
+           n: int, k: int) -> str:
+    """The story's most characteristic names and words, most weighty first (headline-like)."""
+    names: Counter[str] = Counter()
+    surface: dict[str, Counter[str]] = defaultdict(Counter)
+    for i in members:
+        for w in feats[i][1]:
+            names[w.lower()] += 1
+            surface[w.lower()][w] += 1
+    scored = sorted(names, key=lambda w: (-names[w] * math.log((1 + n) / (1 + df[w])), w))
+    picked = [surface[w].most_common(1)[0][0] for w in scored[:k]]
+    return " · ".join(picked) if picked else "(no names)"
+
+
+def _span(docs: Sequence[Document]) -> tuple[str | None, str | None]:
+    dates = sorted(d.published for d in docs if d.published)
+    return (dates[0], dates[-1]) if dates else (None, None)
+
+
+def update_stories(documents: Sequence[Document], families: Sequence[Family] = (),
+                   existing: Sequence[Story] = (), config: StoryConfig = DEFAULT_CONFIG) -> list[Story]:
+    """The stories of ``documents``, keeping ``existing`` stories' ids and members.
+
+    Args:
+        documents: every document of the collection (old and new).
+        families: the collection's families; a family's members always share one story.
+        existing: stories stored before this batch (empty for a one-shot scan).
+        config: the similarity threshold and label length.
+
+    Returns:
+        Stories sorted by id, each with its label, documents, families and time span.
+    """
+    docs = sorted(documents, key=lambda d: d.id)
+    index = {d.id: i for i, d in enumerate(docs)}
+    n = len(docs)
+    if n == 0:
+        return []
+    feats = [document_features(d) for d in docs]
+    sim = similarity_matrix(feats, [d.published for d in docs], config.max_gap_days)
+    fam_of = {m: f.id for f in families for m in f.members}
+    story_of: dict[int, str] = {}
+    members: dict[str, list[int]] = {}
+    for s in existing:
+        kept = [index[d] for d in s.documents if d in index]
+        if kept:
+            members[s.id] = kept
+            for i in kept:
+                story_of[i] = s.id
+    # New documents, grouped by family: a family enters a story as one unit.
+    units: dict[str, list[int]] = defaultdict(list)
+    for i, d in enumerate(docs):
+        if i not in story_of:
+            units[fam_of.get(d.id, d.id)].append(i)
+    fam_story: dict[str, str] = {}
+    for i, sid in story_of.items():
+        if docs[i].id in fam_of:
+            fam_story.setdefault(fam_of[docs[i].id], sid)
+    leftover: list[list[int]] = []
+    for key in sorted(units):
+        unit = units[key]
+        sid = fam_story.get(key)
+        if sid is None and members:
+            best, best_sim = None, config.threshold
+            for cand, idx in sorted(members.items()):
+                s = float(sim[np.ix_(unit, idx)].mean())
+                if s >= best_sim:
+                    best, best_sim = cand, s
+            sid = best
+        if sid is None:
+            leftover.append(unit)
+            continue
+        members[sid].extend(unit)
+        for i in unit:
+            story_of[i] = sid
+    if leftover:
+        # Units (families or single documents) clustered among themselves: unit similarity is
+        # the average of its members' similarities, as average link would have it.
+        u = len(leftover)
+        usim = np.zeros((u, u), dtype=np.float32)
+        for a in range(u):
+            for b in range(a, u):
+                usim[a, b] = usim[b, a] = float(sim[np.ix_(leftover[a], leftover[b])].mean())
+        labels = _average_link(usim, config.threshold)
+        groups: dict[int, list[int]] = defaultdict(list)
+        for unit, lab in zip(leftover, labels, strict=True):
+            groups[lab].extend(unit)
+        for idx in groups.values():
+            sid = story_id([docs[i].id for i in idx])
+            members[sid] = idx
+            for i in idx:
+                story_of[i] = sid
+    df: Counter[str] = Counter()
+    for f in feats:
+        df.update({w.lower() for w in f[1]})
+    out = []
+    for sid, idx in members.items():
+        ids = tuple(sorted(docs[i].id for i in idx))
+        first, last = _span([docs[i] for i in idx])
+        fams = tuple(sorted({fam_of[d] for d in ids if d in fam_of}))
+        out.append(Story(sid, _label(idx, feats, df, n, config.label_terms), ids, fams, first, last))
+    return sorted(out, key=lambda s: s.id)
+
+
+def cluster_documents(documents: Sequence[Document], config: StoryConfig = DEFAULT_CONFIG) -> list[Story]:
+    """One-shot stories of ``documents`` (no families, nothing stored): ``update_stories`` from scratch."""
+    return update_stories(documents, (), (), config)
