@@ -18,15 +18,15 @@ import numpy as np
 
 from newstrace.executors.local import map_items
 from newstrace.report.annotate import annotate_changes
-from newstrace.stages.candidates import find_candidates, fingerprint
+from newstrace.stages.candidates import find_candidates, fingerprint, plan_pairs
 from newstrace.stages.clean import clean, recurring_lines
 from newstrace.stages.ingest import detect_language, read_inputs
 from newstrace.stages.relate import relate, relate_semantic
 from newstrace.stages.text import split_sentences
 from newstrace.store import Store, content_hash
-from newstrace.types import Document, InputError, Relation
+from newstrace.types import Document, Family, InputError, Relation, Story
 
-__all__ = ["IndexStats", "ScanResult", "index_add", "link", "scan", "trace"]
+__all__ = ["IndexStats", "ScanResult", "index_add", "link", "organise", "scan", "trace"]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,8 @@ class ScanResult:
     relations: list[Relation]
     errors: list[InputError]
     stats: dict[str, float | int] = field(default_factory=dict)
+    families: list[Family] = field(default_factory=list)
+    stories: list[Story] = field(default_factory=list)
 
 
 def _prepare(doc: Document, recurring: frozenset[int], forensics: bool = True) -> tuple[Document, object]:
@@ -263,16 +265,20 @@ def _workers(workers: int | None, n: int) -> int:
 
 
 def link(store: Store, *, only: set[str] | None = None, workers: int | None = None,
-         progress: bool = False, changes: bool = True, semantic: bool = True) -> list[Relation]:
+         progress: bool = False, changes: bool = True, semantic: bool = True,
+         stats: dict[str, int] | None = None) -> list[Relation]:
     """Find candidates among stored documents, align the pairs not yet compared, store relations.
 
     With ``only``, just the pairs involving those ids are considered.  With ``changes``, every
     aligned passage carries what the rewrite changed (``newstrace.stages.changes``).  With
     ``semantic``, sentence embeddings add candidates and align paraphrases, summaries and
-    translations that share few words.
+    translations that share few words.  ``stats`` (when given) receives the candidate plan's
+    counters (``newstrace.stages.candidates.plan_pairs``) and ``alignments``.
     """
     fps = store.get_fingerprints()
-    pairs: dict[tuple[str, str], set[str]] | set[tuple[str, str]] = find_candidates(fps)
+    # families: plan_pairs (linear in each family) replaces find_candidates for whole collections
+    planned, plan_stats = plan_pairs(fps)
+    pairs: dict[tuple[str, str], set[str]] | set[tuple[str, str]] = planned
     vectors: dict[str, dict[str, np.ndarray]] = {}
     langs = _languages(store)
     if semantic:
@@ -283,6 +289,8 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
         pairs = set(pairs) | semantic_pairs(store, vectors)
     done = store.checked()
     todo = sorted(p for p in pairs if p not in done and (only is None or p[0] in only or p[1] in only))
+    if stats is not None:
+        stats.update({f"plan_{k}": v for k, v in plan_stats.items()}, alignments=len(todo))
     for i in range(0, len(todo), BATCH):
         batch = todo[i : i + BATCH]
         docs = {d.id: d for d in store.get_documents(sorted({x for p in batch for x in p}))}
@@ -306,15 +314,43 @@ def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: 
         try:
             stats = index_add(store, paths, workers=workers, progress=progress, forensics=changes)
             t1 = time.perf_counter()
-            relations = link(store, workers=workers, progress=progress, changes=changes, semantic=semantic)
+            plan: dict[str, int] = {}
+            relations = link(store, workers=workers, progress=progress, changes=changes, semantic=semantic,
+                             stats=plan)
+            t2 = time.perf_counter()
+            families, stories = organise(store)  # families and stories
             documents = store.get_documents()
         finally:
             store.close()
-    t2 = time.perf_counter()
+    t3 = time.perf_counter()
     return ScanResult(documents, relations, stats.errors, {
         "documents": len(documents), "read": stats.read, "added": stats.added, "unchanged": stats.unchanged,
-        "skipped": stats.skipped, "relations": len(relations),
-        "seconds_ingest": round(t1 - t0, 3), "seconds_relate": round(t2 - t1, 3), "seconds": round(t2 - t0, 3)})
+        "skipped": stats.skipped, "relations": len(relations), **plan,
+        "families": len(families), "stories": len(stories),
+        "seconds_ingest": round(t1 - t0, 3), "seconds_relate": round(t2 - t1, 3),
+        "seconds_families": round(t3 - t2, 3), "seconds": round(t3 - t0, 3)}, families, stories)
+
+
+# -- families and stories (newstrace.stages.families, newstrace.stages.stories) --------------------
+
+
+def organise(store: Store, *, fresh: bool = False) -> tuple[list[Family], list[Story]]:
+    """Rebuild the store's families from its relations and update its stories; store both.
+
+    Families are recomputed from all relations (a new copy can change an original's evidence).
+    Stories are incremental: stored stories keep their ids and members, new documents join them
+    or open new ones (``newstrace.stages.stories.update_stories``).  With ``fresh``, stories are
+    recomputed from scratch.
+    """
+    from newstrace.stages.families import build_families, save_families
+    from newstrace.stages.stories import load_stories, save_stories, update_stories
+
+    documents = store.get_documents()
+    families = build_families(documents, store.get_relations())
+    stories = update_stories(documents, families, [] if fresh else load_stories(store.conn))
+    save_families(store.conn, families)
+    save_stories(store.conn, stories)
+    return families, stories
 
 
 def trace(store: Store, path: str | Path, *, workers: int | None = None, changes: bool = True,

@@ -23,6 +23,7 @@ Miranda et al., with the batch step for what is new.
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -51,9 +52,9 @@ class StoryConfig:
     the value on all of them.
     """
 
-    threshold: float = 0.21
+    threshold: float = 0.28
     label_terms: int = 4
-    max_gap_days: int = 30
+    max_gap_days: int = 365
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
@@ -61,7 +62,15 @@ class StoryConfig:
 
 
 DEFAULT_CONFIG = StoryConfig()
-DEFAULT_MAX_GAP = 30
+DEFAULT_MAX_GAP = 365
+
+
+#: Capitalised words that are not names.
+_NOT_NAMES = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march
+april may june july august september october november december""".split())
+#: Added to every idf (as scikit-learn's smooth idf does): in a small collection a term every
+#: document shares is still evidence (five articles on one war all name its two countries).
+IDF_FLOOR = 1.0
 
 
 def _names(text: str) -> list[str]:
@@ -70,7 +79,9 @@ def _names(text: str) -> list[str]:
         for line in sent.text.split("\n"):
             words = WORD_RE.findall(line)
             for w in words[1:]:
-                if w[:1].isupper() and not w.isdigit() and w.lower() not in STOPWORDS and len(w) > 1:
+                w = re.sub(r"['’]s$", "", w)
+                low = w.lower()
+                if w[:1].isupper() and not w.isdigit() and low not in STOPWORDS and low not in _NOT_NAMES and len(w) > 1:
                     out.append(w)
     return out
 
@@ -94,7 +105,7 @@ def _tfidf(bags: Sequence[Sequence[str]]) -> np.ndarray:
         for w, c in Counter(bag).items():
             rows.append(d)
             cols.append(vocab[w])
-            vals.append((1 + math.log(c)) * math.log((1 + n) / (1 + df[w])))
+            vals.append((1 + math.log(c)) * (math.log((1 + n) / (1 + df[w])) + IDF_FLOOR))
     mat = csr_matrix((vals, (rows, cols)), shape=(n, max(1, len(vocab))), dtype=np.float64)
     norms = np.sqrt(np.asarray(mat.multiply(mat).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
@@ -152,14 +163,17 @@ def story_id(documents: Sequence[str]) -> str:
 
 def _label(members: Sequence[int], feats: Sequence[tuple[list[str], list[str]]], df: Counter[str],
            n: int, k: int) -> str:
-    """The story's most characteristic names and words, most weighty first (headline-like)."""
-    names: Counter[str] = Counter()
+    """The story's most characteristic names, most weighty first (headline-like): names found in
+    many of the story's documents and few others (story document frequency squared × idf)."""
+    in_story: Counter[str] = Counter()
     surface: dict[str, Counter[str]] = defaultdict(Counter)
     for i in members:
         for w in feats[i][1]:
-            names[w.lower()] += 1
             surface[w.lower()][w] += 1
-    scored = sorted(names, key=lambda w: (-names[w] * math.log((1 + n) / (1 + df[w])), w))
+        in_story.update({w.lower() for w in feats[i][1]})
+    def weight(w: str) -> float:
+        return in_story[w] ** 2 * (math.log((1 + n) / (1 + df[w])) + IDF_FLOOR) + 0.01 * sum(surface[w].values())
+    scored = sorted(in_story, key=lambda w: (-weight(w), w))
     picked = [surface[w].most_common(1)[0][0] for w in scored[:k]]
     return " · ".join(picked) if picked else "(no names)"
 
