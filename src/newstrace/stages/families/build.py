@@ -58,6 +58,12 @@ MIN_SHARED_INNOVATIONS = 2
 #: Share of a candidate parent's innovations the child must carry (the rest may have been
 #: cut by the child's truncation or overwritten by its own edits).
 PARENT_CONTAINED = 0.5
+#: A candidate parent's innovations inside the child's kept text that the child may lack (its
+#: own edits overwrite a few): each light edit destroys up to four 4-grams.
+UNEXPLAINED_SHARE = 0.25
+#: Share of the non-root members above which a shared reading is the copies' common template.
+COMMON_READING_SHARE = 0.5
+UNEXPLAINED_SLACK = 4
 _N = 4
 
 
@@ -66,9 +72,85 @@ def family_id(members: Iterable[str]) -> str:
     return "F" + xxhash.xxh64_hexdigest(min(members))[:10]
 
 
-def _grams(text: str) -> set[str]:
+def _gram_seq(text: str) -> list[str]:
     words = [w.lower() for w in WORD_RE.findall(text)]
-    return {" ".join(words[i : i + _N]) for i in range(max(0, len(words) - _N + 1))}
+    return [" ".join(words[i : i + _N]) for i in range(max(0, len(words) - _N + 1))]
+
+
+def _unexplained(p_seq: list[str], p_innov: set[str], m_grams: set[str],
+                 template: set[str] | frozenset[str] = frozenset()) -> tuple[int, int]:
+    """Innovations of ``p`` that ``m`` lacks although they stand inside the part of ``p`` that
+    ``m`` kept (before the last 4-gram they share): a sibling's own edits, not a truncation.
+    Returns ``(unexplained, innovations of p inside m's extent)``."""
+    last = -1
+    for i, g in enumerate(p_seq):
+        if g in m_grams and g not in template:
+            last = i
+    inside = {g for g in p_seq[: last + 1] if g in p_innov}
+    return len(inside - m_grams), len(inside)
+
+
+def _stemmatic_parents(members: list[str], root: str, docs: dict[str, Document],
+                       seqs: dict[str, list[str]], grams: dict[str, set[str]]) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Each member's most direct parent: the earlier member whose innovations it carries most of.
+
+    Candidates come from an inverted index over innovations (4-grams absent from the root), so
+    a member is only compared with members that share one of its innovations: rare by nature,
+    which keeps the cost near-linear.  A candidate ``p`` qualifies for member ``m`` when they
+    share at least ``MIN_SHARED_INNOVATIONS``, ``p`` was not published after ``m``, and few of
+    ``p``'s innovations inside the part ``m`` kept are missing from ``m`` (``_unexplained``);
+    among those, the one sharing the most innovations is the most direct.
+    """
+    base = grams[root]
+    innov = {m: grams[m] - base for m in members}
+    posting: dict[str, list[str]] = defaultdict(list)
+    for m in members:
+        if m != root:
+            for g in innov[m]:
+                posting[g].append(m)
+    # A reading most copies share is the copies' common template (every scraper's "Home | World"
+    # bar), not one branch's innovation: parallel innovation is no evidence of descent.
+    common = max(2, COMMON_READING_SHARE * (len(members) - 1))
+    template = {g for g, plist in posting.items() if len(plist) > common}
+    for g in template:
+        del posting[g]
+        for m in members:
+            innov[m].discard(g)
+    out: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for m in members:
+        if m == root:
+            continue
+        counts: dict[str, int] = defaultdict(int)
+        for g in innov[m]:
+            plist = posting[g]
+            if len(plist) > 1:
+                for p in plist:
+                    if p != m:
+                        counts[p] += 1
+        best: tuple[int, str] | None = None
+        why = ""
+        m_pub = docs[m].published if m in docs else None
+        for p, shared in counts.items():
+            if shared < MIN_SHARED_INNOVATIONS:
+                continue
+            p_pub = docs[p].published if p in docs else None
+            if p_pub and m_pub and p_pub > m_pub:
+                continue
+            if (p_pub == m_pub or not (p_pub and m_pub)) and len(innov[p]) >= len(innov[m]):
+                continue  # no date to order them: innovations accumulate down a chain
+            lost, inside = _unexplained(seqs[p], innov[p], grams[m], template)
+            if lost > UNEXPLAINED_SHARE * inside + UNEXPLAINED_SLACK:
+                continue
+            if best is None or (shared, p) > best:
+                best = (shared, p)
+                why = (f"stemmatics: shares {shared} innovations of {p} absent from {root} "
+                       f"({len(innov[p])} of {p}'s, {len(innov[m])} of its own); "
+                       f"{lost} of {p}'s innovations inside the kept text missing")
+        if best is None:
+            out[m] = (root, (f"shares no innovations with an earlier member ({len(innov[m])} of its own)",))
+        else:
+            out[m] = (best[1], (why,))
+    return out
 
 
 def _trusted(r: Relation) -> bool:
@@ -138,7 +220,10 @@ def _choose_root(members: list[str], rels: list[Relation], docs: dict[str, Docum
 
 def _family(members: list[str], rels: list[Relation], docs: dict[str, Document]) -> Family:
     fid = family_id(members)
-    grams = {m: _grams(docs[m].text) if m in docs else set() for m in members}
+    # The text as ingested: the site lines cleaning removes (a repost's boilerplate) are
+    # innovations its copies inherit, and cleaning may drop lines a wire story's copies share.
+    seqs = {m: _gram_seq(docs[m].raw or docs[m].text) if m in docs else [] for m in members}
+    grams = {m: set(seqs[m]) for m in members}
     support: dict[str, int] = defaultdict(int)
     for g in grams.values():
         for x in g:
@@ -172,25 +257,7 @@ def _family(members: list[str], rels: list[Relation], docs: dict[str, Document])
         root_id = archetype
     else:
         root_id = root
-        base = grams[root]
-        innov = {m: grams[m] - base for m in members}
-        for m in members:
-            if m == root:
-                continue
-            best_p, best_s = root, 0
-            for p in sorted(neighbours[m]):
-                if p in (root, m) or not innov[p]:
-                    continue
-                shared = len(innov[p] & innov[m])
-                if (shared >= MIN_SHARED_INNOVATIONS and shared >= PARENT_CONTAINED * len(innov[p])
-                        and len(innov[p]) < len(innov[m])
-                        and (shared > best_s or (shared == best_s and len(innov[p]) > len(innov[best_p] or ())))):
-                    best_p, best_s = p, shared
-            if best_p == root:
-                parent[m] = (root, (f"shares no innovations with another member ({len(innov[m])} of its own)",))
-            else:
-                parent[m] = (best_p, (f"stemmatics: shares {best_s} innovations of {best_p} absent from {root} "
-                                      f"({len(innov[best_p])} of {best_p}'s, {len(innov[m])} of its own)",))
+        parent = _stemmatic_parents(members, root, docs, seqs, grams)
     edges: list[FamilyEdge] = []
     used: set[frozenset[str]] = set()
     for m in members:
