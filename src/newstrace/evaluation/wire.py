@@ -57,7 +57,9 @@ def _edit(text: str, rng: random.Random, k: int) -> str:
     return " ".join(words)
 
 
-def _copy(text: str, site: str, rng: random.Random) -> str:
+def _copy(text: str, site: str, rng: random.Random, title: str | None) -> str:
+    if title:
+        text = f"{title}\n\n{text}"
     paras = [p for p in text.split("\n") if p.strip()]
     sents = [(pi, s) for pi, p in enumerate(paras) for s in _sentences(p)]
     keep = max(3, round(len(sents) * rng.uniform(0.5, 1.0)))
@@ -110,7 +112,7 @@ def build_wire_collection(out: str | Path, n: int, bbc: str | Path, *, backgroun
         else:
             parent, gen = f"wire-copy-{rng.randrange(first):05d}", 2
         site = f"{rng.choice(_SITES)}{i}"
-        texts[cid] = _copy(texts[parent], site, rng)
+        texts[cid] = _copy(texts[parent], site, rng, title.strip() if parent == ORIGINAL_ID else None)
         days[cid] = days[parent] + timedelta(days=rng.randint(1, 3))
         truth.parent[cid] = parent
         truth.generation[cid] = gen

@@ -204,6 +204,7 @@ def _nearest(ids: list[int], digests: list[list[int]], k: int) -> list[tuple[int
 
     mat = np.asarray([digests[i] for i in ids], dtype=np.uint32)
     out: list[tuple[int, int]] = []
+    indegree = [0] * len(ids)
     block = 64
     for lo in range(0, len(ids), block):
         sims = (mat[lo : lo + block, None, :] == mat[None, :, :]).mean(axis=2)
@@ -213,8 +214,24 @@ def _nearest(ids: list[int], digests: list[list[int]], k: int) -> list[tuple[int
             # Stable sort on -similarity keeps index order among ties.
             for j in np.argsort(-row, kind="stable")[:k]:
                 if row[j] > 0:
-                    out.append((ids[lo + r], ids[int(j)]))
-    return out
+                    out.append((lo + r, int(j)))
+                    indegree[int(j)] += 1
+    # A k-nearest-neighbour graph can fall apart into groups of like copies (copies truncated at
+    # about the same point): link each group to the hub (the most chosen member) through its
+    # member nearest to the hub, one alignment per group, so the family stays one.
+    uf = _UnionFind(len(ids))
+    for a, b in out:
+        uf.union(a, b)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(ids)):
+        groups[uf.find(i)].append(i)
+    if len(groups) > 1:
+        hub = max(range(len(ids)), key=lambda i: (indegree[i], -i))
+        to_hub = (mat == mat[hub]).mean(axis=1)
+        for root, members in sorted(groups.items()):
+            if root != uf.find(hub):
+                out.append((max(members, key=lambda i: (to_hub[i], -i)), hub))
+    return [(ids[a], ids[b]) for a, b in out]
 
 
 def plan_pairs(

@@ -8,10 +8,11 @@ member the evidence shows to be the original:
    containment (the copy lies almost entirely inside the source, ``CONTAINMENT_MIN``); a
    containment between two texts that both carry much of their own is what two rewrites of one
    wire report look like, and says nothing of their order;
-2. among the members no trusted edge points into, the one with the fewest *private readings*
-   (word 4-grams no other member has): an original carries the family's common text, each copy
-   adds its own edits.  A member is accepted as root when it is alone, or clearly the least
-   private (``ROOT_MAX_PRIVATE``, and strictly fewer than the next).
+2. publication dates: a member published after another is not the original;
+3. among the members left, the one with the fewest *minority readings* (word 4-grams most of
+   the members that reach that point of its text lack): an original carries the family's
+   common text, each copy adds its own site lines and edits.  A member is accepted as root when
+   it is alone, or clearly has the fewest (``ROOT_MAX_MINORITY``, ``ROOT_MARGIN``).
 
 When no member qualifies — siblings rewriting one report that is not in the collection, or
 identical copies with nothing to order them — the root is a **hypothetical archetype**
@@ -41,17 +42,25 @@ import xxhash
 from newstrace.stages.text import WORD_RE
 from newstrace.types import Document, Family, FamilyEdge, Passage, Relation
 
-__all__ = ["CONTAINMENT_MIN", "ROOT_MAX_PRIVATE", "build_families", "family_id"]
+__all__ = ["CONTAINMENT_MIN", "ROOT_MAX_MINORITY", "build_families", "family_id"]
 
 #: A containment decides direction only when the copy is at least this much covered by the
 #: source.  relate's own rule (a coverage gap of 0.25) also fires between two rewrites of one
 #: wire report (ECB+ odd topics: coverages 0.3 against 0.6); a truncated or edited copy of an
 #: article is covered 0.9 or more (wire benchmark: all first-generation copies above 0.9).
 CONTAINMENT_MIN = 0.8
-#: The original's private readings (4-grams no other member has) as a share of its 4-grams.
-#: An original shares nearly everything with some copy (wire benchmark: 0.00–0.02); rewrites of
-#: an unseen report keep 40–90 % of their wording to themselves.
-ROOT_MAX_PRIVATE = 0.15
+#: The original's minority readings (``_minority_share``) as a share of its 4-grams.  An
+#: original's are its few readings every copy edited away (wire benchmark: 0.00–0.01); a
+#: first-generation copy's own site lines and edits come to 0.05–0.10; rewrites of an unseen
+#: report keep 40–90 % of their wording to themselves.
+ROOT_MAX_MINORITY = 0.15
+#: How much fewer minority readings the original must have than the next candidate: identical
+#: copies tie at 0 and get an unseen common source rather than an arbitrary original.
+ROOT_MARGIN = 0.02
+#: Candidates scored (the longest), and members sampled to score each: bounds the root choice
+#: at 20 × 200 text scans whatever the family's size.
+ROOT_SHORTLIST = 20
+ROOT_SAMPLE = 200
 #: Shared innovations needed to prefer a member over the root as parent: one light edit
 #: creates about four new 4-grams, so two rules out a chance collision.
 MIN_SHARED_INNOVATIONS = 2
@@ -191,31 +200,78 @@ def _edge(r: Relation, source: str, target: str, primary: bool, docs: dict[str, 
     return FamilyEdge(source, target, kind, primary, r.confidence, direction, evidence, passages)
 
 
+def _minority_share(x: str, others: list[str], seqs: dict[str, list[str]], grams: dict[str, set[str]],
+                    template: set[str]) -> float:
+    """Share of ``x``'s readings that most members reaching that point of ``x`` lack.
+
+    A member "reaches" a position of ``x`` when it shares a later 4-gram with ``x``: a truncated
+    copy does not vote on the text it cut.  An original's readings are each carried by most of
+    the copies that reach them (≈ 0); a copy's own site lines and edits are carried only by its
+    descendants; a rewrite of an unseen report keeps much of its wording to itself.
+    """
+    seq = [g for g in seqs[x] if g not in template]
+    if not seq or not others:
+        return 1.0
+    length = len(seq)
+    reach = [0] * (length + 1)
+    support = [0] * length
+    for m in others:
+        gm = grams[m]
+        hits = [i for i, g in enumerate(seq) if g in gm]
+        if not hits:
+            continue
+        # m reaches every position up to the end of its last run of shared 4-grams (a lone
+        # stock phrase further on is no evidence that m kept the text up to there).
+        hit = set(hits)
+        end = next((i for i in reversed(hits) if i - 1 in hit and i - 2 in hit), hits[-1])
+        reach[end] += 1
+        for i in hits:
+            support[i] += 1
+    minority = counted = 0
+    running = 0
+    for i in range(length - 1, -1, -1):
+        running += reach[i]
+        if running:
+            counted += 1
+            if support[i] * 2 < running:
+                minority += 1
+    return minority / counted if counted else 1.0
+
+
 def _choose_root(members: list[str], rels: list[Relation], docs: dict[str, Document],
-                 private: dict[str, float]) -> tuple[str | None, tuple[str, ...]]:
+                 seqs: dict[str, list[str]], grams: dict[str, set[str]],
+                 template: set[str]) -> tuple[str | None, tuple[str, ...]]:
     has_in = {r.target for r in rels if _trusted(r)}
-    cands = [m for m in members if m not in has_in]
+    dates = {m: docs[m].published for m in members if m in docs and docs[m].published}
+    first = min(dates.values(), default=None)
+    # A member published after another member is not the original, aligned with it or not.
+    cands = [m for m in members if m not in has_in and (m not in dates or dates[m] == first)]
     if not cands:  # a cycle of trusted directions: contradictory evidence
         return None, ("the members' order evidence contradicts itself",)
-    ranked = sorted(cands, key=lambda m: (private[m], m))
+    # The original is at least as long as its truncated copies: score the longest candidates.
+    shortlist = sorted(cands, key=lambda m: (-len(seqs[m]), m))[:ROOT_SHORTLIST]
+    others = {m: [o for o in members if o != m] for m in shortlist}
+    step = {m: max(1, len(o) // ROOT_SAMPLE) for m, o in others.items()}
+    minority = {m: _minority_share(m, others[m][:: step[m]], seqs, grams, template) for m in shortlist}
+    ranked = sorted(shortlist, key=lambda m: (minority[m], m))
     best = ranked[0]
     outgoing = sorted({f"{r.direction.decided_by} → {r.target}" for r in rels if r.source == best and _trusted(r)})
-    dated = docs[best].published if best in docs else None
-    evidence = [f"{len(private)} members; {best} has {private[best]:.0%} private readings"]
-    if dated:
-        evidence.append(f"published {dated}")
+    evidence = [f"{len(members)} members; {minority[best]:.0%} of {best}'s readings are minority readings"]
+    if best in dates:
+        evidence.append(f"published {dates[best]}" + (" (earliest)" if len(set(dates.values())) > 1 else ""))
     evidence += outgoing[:5]
     sig = docs[best].signature if best in docs else []
     evidence.append("no rewrite traces" if not sig else f"{len(sig)} rewrite traces")
     if len(cands) == 1:
-        return best, ("only member no trusted direction points into", *evidence)
-    second = ranked[1]
-    if private[best] <= ROOT_MAX_PRIVATE and private[best] < private[second]:
-        return best, (f"fewest private readings ({private[best]:.0%}, next {second} {private[second]:.0%})",
-                      *evidence)
-    return None, (f"{len(cands)} members could be the original and none is clearly the common text "
-                  f"(least private {best}: {private[best]:.0%}, {second}: {private[second]:.0%}): "
-                  "an unseen common source",)
+        return best, ("only member that no date or trusted direction puts after another", *evidence)
+    second = ranked[1] if len(ranked) > 1 else None
+    if minority[best] <= ROOT_MAX_MINORITY and (second is None or minority[second] - minority[best] >= ROOT_MARGIN):
+        return best, (f"carries the family's common text: fewest minority readings "
+                      f"({minority[best]:.0%}, next {second} {minority[second]:.0%})" if second else
+                      f"carries the family's common text ({minority[best]:.0%} minority readings)", *evidence)
+    runner = f", {second}: {minority[second]:.0%}" if second else ""
+    return None, (f"{len(cands)} members could be the original and none carries the common text "
+                  f"(least minority readings {best}: {minority[best]:.0%}{runner}): an unseen common source",)
 
 
 def _family(members: list[str], rels: list[Relation], docs: dict[str, Document]) -> Family:
@@ -228,8 +284,10 @@ def _family(members: list[str], rels: list[Relation], docs: dict[str, Document])
     for g in grams.values():
         for x in g:
             support[x] += 1
-    private = {m: (sum(1 for x in g if support[x] == 1) / len(g)) if g else 1.0 for m, g in grams.items()}
-    root, root_evidence = _choose_root(members, rels, docs, private)
+    # Readings most members share but some lack entirely are the copies' template only when
+    # the root lacks them too; computed against the root in _stemmatic_parents.  For the root
+    # choice, readings in every member but one are the common text, never a template.
+    root, root_evidence = _choose_root(members, rels, docs, seqs, grams, set())
     by_pair: dict[frozenset[str], Relation] = {frozenset((r.source, r.target)): r for r in rels}
     neighbours: dict[str, set[str]] = defaultdict(set)
     for r in rels:
