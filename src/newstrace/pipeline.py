@@ -318,7 +318,7 @@ def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: 
             relations = link(store, workers=workers, progress=progress, changes=changes, semantic=semantic,
                              stats=plan)
             t2 = time.perf_counter()
-            families, stories = organise(store)  # families and stories
+            families, stories = organise(store, workers=workers, stats=plan)  # families and stories
             documents = store.get_documents()
         finally:
             store.close()
@@ -334,19 +334,33 @@ def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: 
 # -- families and stories (newstrace.stages.families, newstrace.stages.stories) --------------------
 
 
-def organise(store: Store, *, fresh: bool = False) -> tuple[list[Family], list[Story]]:
+def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
+             stats: dict[str, int] | None = None) -> tuple[list[Family], list[Story]]:
     """Rebuild the store's families from its relations and update its stories; store both.
 
     Families are recomputed from all relations (a new copy can change an original's evidence).
-    Stories are incremental: stored stories keep their ids and members, new documents join them
-    or open new ones (``newstrace.stages.stories.update_stories``).  With ``fresh``, stories are
-    recomputed from scratch.
+    A member whose stemmatic parent it was never aligned with (the candidate plan pairs near
+    neighbours, not parents) is aligned with it now — at most one alignment per member — so
+    every primary edge carries passages.  Stories are incremental: stored stories keep their
+    ids and members, new documents join them or open new ones
+    (``newstrace.stages.stories.update_stories``).  With ``fresh``, stories are recomputed.
     """
     from newstrace.stages.families import build_families, save_families
     from newstrace.stages.stories import load_stories, save_stories, update_stories
 
     documents = store.get_documents()
     families = build_families(documents, store.get_relations())
+    by_id = {d.id: d for d in documents}
+    done = store.checked()
+    missing = sorted({(min(e.source, e.target), max(e.source, e.target)) for f in families for e in f.edges
+                      if e.primary and not e.passages and e.source in by_id and e.target in by_id} - done)
+    if missing:
+        tasks = [(by_id[a], by_id[b], False, None, None, None, None) for a, b in missing]
+        found = [r for r in map_items(_relate_task, tasks, workers=_workers(workers, len(tasks))) if r is not None]
+        store.put_relations(missing, found)
+        families = build_families(documents, store.get_relations())
+    if stats is not None:
+        stats["alignments_parents"] = len(missing)
     stories = update_stories(documents, families, [] if fresh else load_stories(store.conn))
     save_families(store.conn, families)
     save_stories(store.conn, stories)
