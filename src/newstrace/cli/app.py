@@ -20,6 +20,8 @@ COMMAND_MODULES = (
     "newstrace.cli.pan_cmd",
     "newstrace.cli.eval_cmd",
     "newstrace.cli.compare_cmd",
+    "newstrace.cli.stories_cmd",
+    "newstrace.cli.family_cmd",
 )
 
 

@@ -29,7 +29,8 @@ def scan_cli(args: argparse.Namespace) -> int:
     result = scan(args.paths, db=args.db, workers=args.workers, progress=progress, changes=not args.no_changes,
                   semantic=not args.lexical_only)
     report_errors(result.errors)
-    emit(args, result.documents, result.relations, result.errors, result.stats)
+    emit(args, result.documents, result.relations, result.errors, result.stats,
+         families=result.families, stories=result.stories)
     if getattr(args, "report", None):
         write_report(args.report, result)
     return 0 if result.documents or not result.errors else 1
@@ -41,5 +42,6 @@ def write_report(path: str, result: ScanResult) -> None:
     from newstrace.report.html import render_html
 
     relations = annotate_changes(result.documents, result.relations)
-    Path(path).write_text(render_html(result.documents, relations, result.errors, result.stats), encoding="utf-8")
+    Path(path).write_text(render_html(result.documents, relations, result.errors, result.stats,
+                                      families=result.families, stories=result.stories), encoding="utf-8")
     print(f"newstrace: wrote {path}", file=sys.stderr)
