@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from newstrace.cli._common import add_db
 from newstrace.types import Family
@@ -32,6 +33,13 @@ def family(db: str, doc: str | None) -> list[Family]:
 
     with Store(db) as store:
         return load_families(store.conn, doc)
+
+
+def _grow(node: Any, key: str, seen: set[str], children: dict[str, list[tuple[str, str]]]) -> None:
+    for target, label in sorted(children.get(key, [])):
+        if target not in seen:
+            seen.add(target)
+            _grow(node.add(label), target, seen, children)
 
 
 def family_cli(args: argparse.Namespace) -> int:
@@ -64,13 +72,7 @@ def family_cli(args: argparse.Namespace) -> int:
                     (e.target, f"{e.target}  [cyan]{e.type}[/cyan] {e.confidence:.2f} ({e.direction}) [dim]{why}[/dim]"))
         secondary = sum(1 for e in f.edges if not e.primary)
 
-        def grow(node: Tree, key: str, seen: set[str]) -> None:
-            for target, label in sorted(children.get(key, [])):
-                if target not in seen:
-                    seen.add(target)
-                    grow(node.add(label), target, seen)
-
-        grow(tree.add(f.root + (" (hypothetical)" if f.archetype else " (original)")), f.root, {f.root})
+        _grow(tree.add(f.root + (" (hypothetical)" if f.archetype else " (original)")), f.root, {f.root}, children)
         if secondary:
             tree.add(f"[dim]{secondary} secondary edges (other relations between members)[/dim]")
         console.print(tree)

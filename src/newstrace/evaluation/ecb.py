@@ -18,16 +18,22 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import date
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from datetime import date
 from math import comb
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from newstrace.stages.stories.cluster import DEFAULT_CONFIG, _average_link, _tfidf, document_features, similarity_matrix
+from newstrace.stages.stories.cluster import (
+    DEFAULT_CONFIG,
+    _average_link,
+    _tfidf,
+    document_features,
+    similarity_matrix,
+)
 from newstrace.stages.text import WORD_RE
 from newstrace.types import Document
 
@@ -128,7 +134,8 @@ def load_ecb(path: str | Path, *, dates: bool = True) -> list[tuple[Document, st
 
 def _baseline_sim(docs: Sequence[Document]) -> np.ndarray:
     x = _tfidf([[w.lower() for w in WORD_RE.findall(d.text)] for d in docs])
-    return np.clip((x @ x.T).toarray(), 0.0, 1.0)
+    sim: np.ndarray = np.clip((x @ x.T).toarray(), 0.0, 1.0)
+    return sim
 
 
 def _scores(pred: Sequence[int], events: Sequence[str], topics: Sequence[str]) -> dict[str, float]:

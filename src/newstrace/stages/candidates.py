@@ -123,7 +123,9 @@ def find_candidates(
             for key in _band_keys(fp.shingles, config.doc_bands):
                 buckets[key].append(fp.doc_id)
     for members in buckets.values():
-        if 1 < len(members) <= config.max_bucket_docs * 4:
+        # Against queries a bucket costs one pair per member, so none is skipped; a whole
+        # collection goes through plan_pairs, which never skips one either.
+        if len(members) > 1 and (query_ids is not None or len(members) <= config.max_bucket_docs * 4):
             for i, a in enumerate(members):
                 for b in members[i + 1 :]:
                     if allowed(a, b):
@@ -136,22 +138,22 @@ def find_candidates(
             for key in _band_keys(digest, config.sentence_bands):
                 sbuckets[key].append((d, s))
     checked: set[tuple[int, int, int, int]] = set()
-    for members in sbuckets.values():
-        if len(members) < 2:
+    for smembers in sbuckets.values():
+        if len(smembers) < 2:
             continue
-        if len({d for d, _ in members}) > config.max_bucket_docs:
+        if len({d for d, _ in smembers}) > config.max_bucket_docs:
             continue  # a stock phrase shared by many documents is no evidence of reuse
-        for i, (da, sa) in enumerate(members):
-            for db, sb in members[i + 1 :]:
+        for i, (da, sa) in enumerate(smembers):
+            for db, sb in smembers[i + 1 :]:
                 if da == db or (da, sa, db, sb) in checked:
                     continue
                 checked.add((da, sa, db, sb))
-                a, b = everyone[da], everyone[db]
-                if not allowed(a.doc_id, b.doc_id):
+                fa, fb = everyone[da], everyone[db]
+                if not allowed(fa.doc_id, fb.doc_id):
                     continue
-                ta, tb = a.sentence_terms[sa], b.sentence_terms[sb]
+                ta, tb = fa.sentence_terms[sa], fb.sentence_terms[sb]
                 if len(ta & tb) >= config.sentence_jaccard * len(ta | tb):
-                    add(a.doc_id, b.doc_id, "sentences")
+                    add(fa.doc_id, fb.doc_id, "sentences")
     return dict(pairs)
 
 

@@ -242,7 +242,7 @@ def _choose_root(members: list[str], rels: list[Relation], docs: dict[str, Docum
                  seqs: dict[str, list[str]], grams: dict[str, set[str]],
                  template: set[str]) -> tuple[str | None, tuple[str, ...]]:
     has_in = {r.target for r in rels if _trusted(r)}
-    dates = {m: docs[m].published for m in members if m in docs and docs[m].published}
+    dates: dict[str, str] = {m: str(docs[m].published) for m in members if m in docs and docs[m].published}
     first = min(dates.values(), default=None)
     # A member published after another member is not the original, aligned with it or not.
     cands = [m for m in members if m not in has_in and (m not in dates or dates[m] == first)]
@@ -322,10 +322,10 @@ def _family(members: list[str], rels: list[Relation], docs: dict[str, Document])
         if m not in parent:
             continue
         p, why = parent[m]
-        r = by_pair.get(frozenset((p, m)))
-        if r is not None:
+        found = by_pair.get(frozenset((p, m)))
+        if found is not None:
             used.add(frozenset((p, m)))
-            edges.append(_edge(r, p, m, True, docs, why))
+            edges.append(_edge(found, p, m, True, docs, why))
         else:
             known = [x for x in rels if m in (x.source, x.target)]
             kind = _edge_type(max(known, key=lambda x: x.confidence), docs)[0] if known else "near-duplicate"

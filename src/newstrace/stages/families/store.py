@@ -33,7 +33,7 @@ def family_to_dict(f: Family, *, passages: bool = True) -> dict[str, Any]:
 def family_from_dict(d: dict[str, Any]) -> Family:
     return Family(d["id"], d["root"], tuple(d["members"]), tuple(
         FamilyEdge(e["source"], e["target"], e["type"], e["primary"], e["confidence"], e["direction"],
-                   tuple(e["evidence"]), tuple(Passage(tuple(p["source_span"]), tuple(p["target_span"]), "", "",  # type: ignore[arg-type]
+                   tuple(e["evidence"]), tuple(Passage(tuple(p["source_span"]), tuple(p["target_span"]), "", "",
                                                       p["similarity"]) for p in e["passages"]))
         for e in d["edges"]), d.get("archetype", False), tuple(d.get("root_evidence", ())))
 

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import xxhash
@@ -111,7 +111,8 @@ def _tfidf(bags: Sequence[Sequence[str]]) -> np.ndarray:
     norms[norms == 0] = 1.0
     from scipy.sparse import diags
 
-    return diags(1.0 / norms) @ mat  # type: ignore[no-any-return]
+    out: np.ndarray = diags(1.0 / norms) @ mat
+    return out
 
 
 def _day(published: str | None) -> int | None:
@@ -139,7 +140,8 @@ def similarity_matrix(features: Sequence[tuple[list[str], list[str]]],
         days = np.asarray([np.nan if (x := _day(p)) is None else x for p in published], dtype=np.float64)
         gap = np.abs(days[:, None] - days[None, :])
         sim[np.nan_to_num(gap, nan=0.0) > max_gap_days] = 0.0
-    return sim
+    out: np.ndarray = sim
+    return out
 
 
 def _average_link(sim: np.ndarray, threshold: float) -> list[int]:
@@ -206,31 +208,31 @@ def update_stories(documents: Sequence[Document], families: Sequence[Family] = (
     fam_of = {m: f.id for f in families for m in f.members}
     story_of: dict[int, str] = {}
     members: dict[str, list[int]] = {}
-    for s in existing:
-        kept = [index[d] for d in s.documents if d in index]
+    for old in existing:
+        kept = [index[d] for d in old.documents if d in index]
         if kept:
-            members[s.id] = kept
+            members[old.id] = kept
             for i in kept:
-                story_of[i] = s.id
+                story_of[i] = old.id
     # New documents, grouped by family: a family enters a story as one unit.
     units: dict[str, list[int]] = defaultdict(list)
     for i, d in enumerate(docs):
         if i not in story_of:
             units[fam_of.get(d.id, d.id)].append(i)
     fam_story: dict[str, str] = {}
-    for i, sid in story_of.items():
+    for i, known in story_of.items():
         if docs[i].id in fam_of:
-            fam_story.setdefault(fam_of[docs[i].id], sid)
+            fam_story.setdefault(fam_of[docs[i].id], known)
     leftover: list[list[int]] = []
     for key in sorted(units):
         unit = units[key]
-        sid = fam_story.get(key)
+        sid: str | None = fam_story.get(key)
         if sid is None and members:
-            best, best_sim = None, config.threshold
+            best, best_sim = None, -1.0
             for cand, idx in sorted(members.items()):
-                s = float(sim[np.ix_(unit, idx)].mean())
-                if s >= best_sim:
-                    best, best_sim = cand, s
+                avg = float(sim[np.ix_(unit, idx)].mean())
+                if avg >= config.threshold and avg > best_sim:
+                    best, best_sim = cand, avg
             sid = best
         if sid is None:
             leftover.append(unit)
