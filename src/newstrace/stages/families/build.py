@@ -49,14 +49,15 @@ __all__ = ["CONTAINMENT_MIN", "ROOT_MAX_MINORITY", "build_families", "family_id"
 #: wire report (ECB+ odd topics: coverages 0.3 against 0.6); a truncated or edited copy of an
 #: article is covered 0.9 or more (wire benchmark: all first-generation copies above 0.9).
 CONTAINMENT_MIN = 0.8
-#: The original's minority readings (``_minority_share``) as a share of its 4-grams.  An
-#: original's are its few readings every copy edited away (wire benchmark: 0.00–0.01); a
-#: first-generation copy's own site lines and edits come to 0.05–0.10; rewrites of an unseen
-#: report keep 40–90 % of their wording to themselves.
+#: The most an original's text may be lacking from the members that reach it
+#: (``_minority_share``).  An original's text is in nearly every copy (wire benchmark:
+#: 0.00–0.01); a first-generation copy's own site lines and edits come to 0.02–0.10; rewrites of
+#: an unseen report keep 40–90 % of their wording to themselves.
 ROOT_MAX_MINORITY = 0.15
-#: How much fewer minority readings the original must have than the next candidate: identical
-#: copies tie at 0 and get an unseen common source rather than an arbitrary original.
-ROOT_MARGIN = 0.02
+#: How much less the original must be lacking than the next candidate: identical copies tie
+#: exactly and get an unseen common source rather than an arbitrary original, while one site
+#: line of a repost (8 of 500 4-grams, half the members lacking it) already weighs 0.008.
+ROOT_MARGIN = 0.002
 #: Candidates scored (the longest), and members sampled to score each: bounds the root choice
 #: at 20 × 200 text scans whatever the family's size.
 ROOT_SHORTLIST = 20
@@ -108,7 +109,8 @@ def _stemmatic_parents(members: list[str], root: str, docs: dict[str, Document],
     which keeps the cost near-linear.  A candidate ``p`` qualifies for member ``m`` when they
     share at least ``MIN_SHARED_INNOVATIONS``, ``p`` was not published after ``m``, and few of
     ``p``'s innovations inside the part ``m`` kept are missing from ``m`` (``_unexplained``);
-    among those, the one sharing the most innovations is the most direct.
+    among those, the one sharing the most innovations net of its unexplained ones is the most
+    direct (a sibling shares what the parent passed on, plus its own edits the child lacks).
     """
     base = grams[root]
     innov = {m: grams[m] - base for m in members}
@@ -136,7 +138,7 @@ def _stemmatic_parents(members: list[str], root: str, docs: dict[str, Document],
                 for p in plist:
                     if p != m:
                         counts[p] += 1
-        best: tuple[int, str] | None = None
+        best: tuple[tuple[int, int, str], str] | None = None
         why = ""
         m_pub = docs[m].published if m in docs else None
         for p, shared in counts.items():
@@ -150,8 +152,11 @@ def _stemmatic_parents(members: list[str], root: str, docs: dict[str, Document],
             lost, inside = _unexplained(seqs[p], innov[p], grams[m], template)
             if lost > UNEXPLAINED_SHARE * inside + UNEXPLAINED_SLACK:
                 continue
-            if best is None or (shared, p) > best:
-                best = (shared, p)
+            # Most shared innovations, least unexplained: a sibling shares the parent's
+            # innovations as the parent does, but brings its own that the child lacks.
+            key = (shared - lost, -len(innov[p]), p)
+            if best is None or key > best[0]:
+                best = (key, p)
                 why = (f"stemmatics: shares {shared} innovations of {p} absent from {root} "
                        f"({len(innov[p])} of {p}'s, {len(innov[m])} of its own); "
                        f"{lost} of {p}'s innovations inside the kept text missing")
@@ -202,7 +207,8 @@ def _edge(r: Relation, source: str, target: str, primary: bool, docs: dict[str, 
 
 def _minority_share(x: str, others: list[str], seqs: dict[str, list[str]], grams: dict[str, set[str]],
                     template: set[str]) -> float:
-    """Share of ``x``'s readings that most members reaching that point of ``x`` lack.
+    """How much of ``x``'s text the other members lack: the mean, over ``x``'s 4-grams, of the
+    share of the members reaching that point of ``x`` that do not carry it.
 
     A member "reaches" a position of ``x`` when it shares a later 4-gram with ``x``: a truncated
     copy does not vote on the text it cut.  An original's readings are each carried by most of
@@ -227,15 +233,14 @@ def _minority_share(x: str, others: list[str], seqs: dict[str, list[str]], grams
         reach[end] += 1
         for i in hits:
             support[i] += 1
-    minority = counted = 0
-    running = 0
+    lacking = 0.0
+    counted = running = 0
     for i in range(length - 1, -1, -1):
         running += reach[i]
         if running:
             counted += 1
-            if support[i] * 2 < running:
-                minority += 1
-    return minority / counted if counted else 1.0
+            lacking += 1.0 - min(1.0, support[i] / running)
+    return lacking / counted if counted else 1.0
 
 
 def _choose_root(members: list[str], rels: list[Relation], docs: dict[str, Document],
