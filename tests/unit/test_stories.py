@@ -57,3 +57,19 @@ def test_measures() -> None:
     assert adjusted_rand_index([1, 2, 3, 4], gold) == 0.0
     p, r, f = b_cubed([1, 1, 1, 1], gold)
     assert (p, r) == (0.5, 1.0) and abs(f - 2 / 3) < 1e-9
+
+
+def test_group_agglomeration_equals_average_link_on_singletons() -> None:
+    import numpy as np
+
+    from newstrace.stages.stories.cluster import _average_link, _average_link_groups
+
+    rng = np.random.default_rng(0)
+    x = rng.random((40, 6))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    sim = (x @ x.T).astype(np.float32)
+    for t in (0.8, 0.9, 0.95):
+        ours = _average_link_groups(sim, [[i] for i in range(40)], 0, t)
+        ref = _average_link(sim, t)
+        pairs = {(i, j) for i in range(40) for j in range(40) if ours[i] == ours[j]}
+        assert pairs == {(i, j) for i in range(40) for j in range(40) if ref[i] == ref[j]}
