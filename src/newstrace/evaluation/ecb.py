@@ -110,6 +110,8 @@ def load_ecb(path: str | Path, *, dates: bool = True) -> list[tuple[Document, st
         ValueError: naming the file and line when the input is not ECB+ JSON lines.
     """
     p = Path(path)
+    if not p.exists():
+        raise ValueError(f"{path}: not found (expected the ecbplus-dev folder or its .jsonl)")
     files = sorted(p.glob("*.jsonl")) if p.is_dir() else [p]
     if not files:
         raise ValueError(f"{path}: no .jsonl file")
