@@ -220,7 +220,7 @@ def _nearest(ids: list[int], digests: list[list[int]], k: int) -> list[tuple[int
                     indegree[int(j)] += 1
     # A k-nearest-neighbour graph can fall apart into groups of like copies (copies truncated at
     # about the same point): link each group to the hub (the most chosen member) through its
-    # member nearest to the hub, one alignment per group, so the family stays one.
+    # two members nearest to the hub, two alignments per group, so the family stays one.
     uf = _UnionFind(len(ids))
     for a, b in out:
         uf.union(a, b)
@@ -232,7 +232,9 @@ def _nearest(ids: list[int], digests: list[list[int]], k: int) -> list[tuple[int
         to_hub = (mat == mat[hub]).mean(axis=1)
         for root, members in sorted(groups.items()):
             if root != uf.find(hub):
-                out.append((max(members, key=lambda i: (to_hub[i], -i)), hub))
+                # Two links: one alignment may find no relation (a copy cut very short).
+                for i in sorted(members, key=lambda i: (-to_hub[i], i))[:2]:
+                    out.append((i, hub))
     return [(ids[a], ids[b]) for a, b in out]
 
 

@@ -263,8 +263,21 @@ def update_stories(documents: Sequence[Document], families: Sequence[Family] = (
     if n == 0:
         return []
     feats = [document_features(d) for d in docs]
-    sim = similarity_matrix(feats, [d.published for d in docs], config.max_gap_days)
     fam_of = {m: f.id for f in families for m in f.members}
+    # A family enters the clustering as one representative (its earliest-sorting member): its
+    # members are copies of one text, so they weigh as one, and the similarity matrix is over
+    # families and lone documents — 500 × 500 for a wire story copied 5,000 times among 500.
+    rep_of: dict[int, int] = {}
+    first_member: dict[str, int] = {}
+    for i, d in enumerate(docs):
+        fid = fam_of.get(d.id)
+        if fid is None:
+            rep_of[i] = i
+        else:
+            rep_of[i] = first_member.setdefault(fid, i)
+    reps = sorted(set(rep_of.values()))
+    row = {r: k for k, r in enumerate(reps)}
+    sim = similarity_matrix([feats[r] for r in reps], [docs[r].published for r in reps], config.max_gap_days)
     story_of: dict[int, str] = {}
     members: dict[str, list[int]] = {}
     for old in existing:
@@ -294,7 +307,8 @@ def update_stories(documents: Sequence[Document], families: Sequence[Family] = (
             free.append(units[key])
     fixed = sorted(members)
     groups = [members[sid] for sid in fixed] + free
-    labels = _average_link_groups(sim, groups, len(fixed), config.threshold)
+    rep_groups = [sorted({row[rep_of[i]] for i in g}) for g in groups]
+    labels = _average_link_groups(sim, rep_groups, len(fixed), config.threshold)
     merged: dict[int, list[int]] = defaultdict(list)
     for g, lab in zip(groups, labels, strict=True):
         merged[lab].extend(g)
@@ -304,14 +318,15 @@ def update_stories(documents: Sequence[Document], families: Sequence[Family] = (
         for i in idx:
             story_of[i] = sid
     df: Counter[str] = Counter()
-    for f in feats:
-        df.update({w.lower() for w in f[1]})
+    for r in reps:
+        df.update({w.lower() for w in feats[r][1]})
     out = []
     for sid, idx in members.items():
         ids = tuple(sorted(docs[i].id for i in idx))
         first, last = _span([docs[i] for i in idx])
         fams = tuple(sorted({fam_of[d] for d in ids if d in fam_of}))
-        out.append(Story(sid, _label(idx, feats, df, n, config.label_terms), ids, fams, first, last))
+        out.append(Story(sid, _label(sorted({rep_of[i] for i in idx}), feats, df, len(reps), config.label_terms),
+                         ids, fams, first, last))
     return sorted(out, key=lambda s: s.id)
 
 
