@@ -261,7 +261,9 @@ def _choose_root(members: list[str], rels: list[Relation], docs: dict[str, Docum
     ranked = sorted(shortlist, key=lambda m: (minority[m], m))
     best = ranked[0]
     outgoing = sorted({f"{r.direction.decided_by} → {r.target}" for r in rels if r.source == best and _trusted(r)})
-    evidence = [f"{len(members)} members; {minority[best]:.0%} of {best}'s readings are minority readings"]
+    evidence = [f"{len(members)} members"]
+    if len(cands) > 1:
+        evidence.append(f"the other members lack {minority[best]:.0%} of {best}'s text where they reach it")
     if best in dates:
         evidence.append(f"published {dates[best]}" + (" (earliest)" if len(set(dates.values())) > 1 else ""))
     evidence += outgoing[:5]
@@ -271,12 +273,12 @@ def _choose_root(members: list[str], rels: list[Relation], docs: dict[str, Docum
         return best, ("only member that no date or trusted direction puts after another", *evidence)
     second = ranked[1] if len(ranked) > 1 else None
     if minority[best] <= ROOT_MAX_MINORITY and (second is None or minority[second] - minority[best] >= ROOT_MARGIN):
-        return best, (f"carries the family's common text: fewest minority readings "
-                      f"({minority[best]:.0%}, next {second} {minority[second]:.0%})" if second else
-                      f"carries the family's common text ({minority[best]:.0%} minority readings)", *evidence)
+        return best, (f"carries the family's common text: the others lack {minority[best]:.0%} of it "
+                      f"(next {second}: {minority[second]:.0%})" if second else
+                      f"carries the family's common text (the others lack {minority[best]:.0%} of it)", *evidence)
     runner = f", {second}: {minority[second]:.0%}" if second else ""
     return None, (f"{len(cands)} members could be the original and none carries the common text "
-                  f"(least minority readings {best}: {minority[best]:.0%}{runner}): an unseen common source",)
+                  f"(the others lack {best}'s: {minority[best]:.0%}{runner}): an unseen common source",)
 
 
 def _family(members: list[str], rels: list[Relation], docs: dict[str, Document]) -> Family:
