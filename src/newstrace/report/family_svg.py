@@ -60,7 +60,9 @@ def family_svg(f: Family, rel_index: dict[tuple[str, str], int], doc_index: dict
             pos[node] = (step * (k + 1), 25 + depth * _ROW)
     parts = [f'<svg class="family-graph" data-testid="family-graph" data-family="{escape(f.id)}" '
              f'xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height}" '
-             f'viewBox="0 0 {width:.0f} {height}" role="img" aria-label="family {escape(f.id)}">']
+             f'viewBox="0 0 {width:.0f} {height}" role="img" aria-label="family {escape(f.id)}">'
+             f'<defs><marker id="arr-{escape(f.id)}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+             f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>']
     for e in f.edges:
         if e.source in pos and e.target in pos and not e.primary:
             (x1, y1), (x2, y2) = pos[e.source], pos[e.target]
@@ -71,7 +73,7 @@ def family_svg(f: Family, rel_index: dict[tuple[str, str], int], doc_index: dict
             (x1, y1), (x2, y2) = pos[e.source], pos[e.target]
             colour = _COLOURS.get(e.type, "#555")
             parts.append(f'<line class="edge" data-testid="family-edge" x1="{x1:.0f}" y1="{y1 + _R}" x2="{x2:.0f}" '
-                         f'y2="{y2 - _R}" stroke="{colour}" stroke-width="2"><title>{escape(e.source)} → '
+                         f'y2="{y2 - _R}" stroke="{colour}" stroke-width="2" marker-end="url(#arr-{escape(f.id)})"><title>{escape(e.source)} → '
                          f'{escape(e.target)}: {escape(e.type)}, {e.direction}; '
                          f'{escape(e.evidence[0] if e.evidence else "")}</title></line>')
     for node, (x, y) in pos.items():
@@ -84,7 +86,7 @@ def family_svg(f: Family, rel_index: dict[tuple[str, str], int], doc_index: dict
         dash = ' stroke-dasharray="3 2"' if archetype else ""
         parts.append(f'<a href="{href}" data-testid="family-node" data-id="{escape(node)}">'
                      f'<circle cx="{x:.0f}" cy="{y}" r="{_R}" fill="{fill}" stroke="#333"{dash}/>'
-                     f'<text x="{x:.0f}" y="{y + _R + 13}" text-anchor="middle" font-size="11">{escape(label)}</text>'
+                     f'<text x="{x + _R + 3:.0f}" y="{y + 4}" text-anchor="start" font-size="11">{escape(label)}</text>'
                      f"<title>{escape(node)}</title></a>")
     parts.append("</svg>")
     return "".join(parts)
