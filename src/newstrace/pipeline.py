@@ -319,6 +319,8 @@ def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: 
                              stats=plan)
             t2 = time.perf_counter()
             families, stories = organise(store, workers=workers, stats=plan)  # families and stories
+            if plan.get("alignments_parents"):
+                relations = store.get_relations()  # with the member-parent pairs organise aligned
             documents = store.get_documents()
         finally:
             store.close()
