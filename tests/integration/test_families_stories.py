@@ -43,13 +43,15 @@ def test_seeds_family_and_stories(seeds_dir: Path) -> None:
     assert holder.families == (fam.id,)
 
 
-def test_seeds_in_batches_match_one_scan(seeds_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("order", [((1, 3), (0,), (2, 4)), ((4,), (3,), (2,), (1,), (0,)), ((2, 3, 4), (0, 1))])
+def test_seeds_in_batches_match_one_scan(seeds_dir: Path, tmp_path: Path,
+                                         order: tuple[tuple[int, ...], ...]) -> None:
     files = sorted(seeds_dir.iterdir())
     one = scan([seeds_dir], semantic=False, changes=False)
     with Store(tmp_path / "b.db") as store:
         ids_first: set[str] = set()
-        for batch in ([files[1], files[3]], [files[0]], [files[2], files[4]]):
-            index_add(store, batch, forensics=False)
+        for batch in order:
+            index_add(store, [files[i] for i in batch], forensics=False)
             link(store, changes=False, semantic=False)
             families, stories = organise(store)
             if not ids_first:
