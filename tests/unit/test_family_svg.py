@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from newstrace.report.family_svg import MAX_NODES, family_svg, families_section
+from newstrace.report.family_svg import MAX_NODES, families_section, family_svg
 from newstrace.report.html import render_html
 from newstrace.types import Direction, Document, Family, FamilyEdge, Relation, Story
 
