@@ -58,10 +58,11 @@ ROOT_MAX_MINORITY = 0.15
 #: exactly and get an unseen common source rather than an arbitrary original, while one site
 #: line of a repost (8 of 500 4-grams, half the members lacking it) already weighs 0.008.
 ROOT_MARGIN = 0.002
-#: Candidates scored (the longest), and members sampled to score each: bounds the root choice
+#: Candidates scored (most often a trusted source, then the longest), and members sampled to score each: bounds the root choice
 #: at 20 × 200 text scans whatever the family's size.
 ROOT_SHORTLIST = 20
 ROOT_SAMPLE = 200
+ROOT_PRESCREEN_SAMPLE = 40
 #: Shared innovations needed to prefer a member over the root as parent.  One light edit makes
 #: up to four new 4-grams, and among hundreds of copies two sites sometimes make the same edit
 #: (parallel innovation); a real parent passes on its site lines and all its edits.  Wire
@@ -256,8 +257,19 @@ def _choose_root(members: list[str], rels: list[Relation], docs: dict[str, Docum
     cands = [m for m in members if m not in has_in and (m not in dates or dates[m] == first)]
     if not cands:  # a cycle of trusted directions: contradictory evidence
         return None, ("the members' order evidence contradicts itself",)
-    # The original is at least as long as its truncated copies: score the longest candidates.
-    shortlist = sorted(cands, key=lambda m: (-len(seqs[m]), m))[:ROOT_SHORTLIST]
+    # Score the candidates most often a trusted source (an original contains its truncated
+    # copies), then the longest: bounded work whatever the family's size.
+    outdegree: dict[str, int] = defaultdict(int)
+    for r in rels:
+        if _trusted(r):
+            outdegree[r.source] += 1
+    shortlist = sorted(cands, key=lambda m: (-outdegree[m], -len(seqs[m]), m))
+    if len(shortlist) > ROOT_SHORTLIST:
+        # Many candidates (copies with no date, nothing trusted between them): a cheap first
+        # pass against a small sample of members keeps the ROOT_SHORTLIST most common texts.
+        probe = members[:: max(1, len(members) // ROOT_PRESCREEN_SAMPLE)]
+        rough = {m: _minority_share(m, [o for o in probe if o != m], seqs, grams, template) for m in shortlist}
+        shortlist = sorted(shortlist, key=lambda m: (rough[m], m))[:ROOT_SHORTLIST]
     others = {m: [o for o in members if o != m] for m in shortlist}
     step = {m: max(1, len(o) // ROOT_SAMPLE) for m, o in others.items()}
     minority = {m: _minority_share(m, others[m][:: step[m]], seqs, grams, template) for m in shortlist}
