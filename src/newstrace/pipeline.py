@@ -13,7 +13,7 @@ vectors (per shard)    sentence vectors, cached in the store           ``stages/
 semantic candidates    ANN over document vectors                       ``stages/vectors.py``
 backgrounds            translation backgrounds over the collection     ``stages/vectors.py``
 relate (per pair)      lexical -> semantic -> cross-language, changes  ``stages/relate/``
-families / stories     (coming) groups of related documents            ``stages/families``, ``stages/stories``
+families / stories     provenance graphs and event stories             ``stages/families``, ``stages/stories``
 =====================  ==============================================  ==========================
 
 Per-item steps run through an ``Executor`` (``newstrace.executors``); whole-collection steps
@@ -31,7 +31,7 @@ from pathlib import Path
 
 from newstrace.executors.base import Executor
 from newstrace.executors.local import LocalExecutor
-from newstrace.stages.candidates import Fingerprint, find_candidates
+from newstrace.stages.candidates import Fingerprint, find_candidates, plan_pairs
 from newstrace.stages.ingest import read_inputs
 from newstrace.stages.prepare import learn_boilerplate, prepare_document, prepare_task
 from newstrace.stages.relate.pair import relate_task
@@ -47,7 +47,7 @@ from newstrace.stages.vectors import (
     translation_backgrounds,
 )
 from newstrace.store import Store, content_hash
-from newstrace.types import Document, InputError, Relation
+from newstrace.types import Document, Family, InputError, Relation, Story
 
 __all__ = [
     "ENGLISH_MODEL",
@@ -57,6 +57,7 @@ __all__ = [
     "add_documents",
     "index_add",
     "link",
+    "organise",
     "relate_pairs",
     "scan",
     "trace",
@@ -88,6 +89,8 @@ class ScanResult:
     relations: list[Relation]
     errors: list[InputError]
     stats: dict[str, float | int] = field(default_factory=dict)
+    families: list[Family] = field(default_factory=list)
+    stories: list[Story] = field(default_factory=list)
 
 
 def _read(paths: Sequence[str | Path], errors: list[InputError]) -> list[Document]:
@@ -157,15 +160,18 @@ def relate_pairs(docs: Mapping[str, Document], pairs: Sequence[tuple[str, str]],
 
 def link(store: Store, *, only: set[str] | None = None, workers: int | None = None,
          progress: bool = False, changes: bool = True, semantic: bool = True,
-         executor: Executor | None = None) -> list[Relation]:
+         executor: Executor | None = None, stats: dict[str, int] | None = None) -> list[Relation]:
     """Find candidates among stored documents, relate the pairs not yet compared, store relations.
 
     With ``only``, just the pairs involving those ids are considered.  With ``changes``, every
     aligned passage carries what the rewrite changed.  With ``semantic``, sentence embeddings
-    add candidates and meaning evidence to every pair.
+    add candidates and meaning evidence to every pair.  ``stats`` (when given) receives the
+    candidate plan's counters (``newstrace.stages.candidates.plan_pairs``) and ``alignments``.
     """
     executor = executor or LocalExecutor(workers, progress)
-    pairs: set[tuple[str, str]] = set(find_candidates(store.get_fingerprints()))
+    # plan_pairs: linear in each family of near-copies; no bucket silently dropped
+    planned, plan_stats = plan_pairs(store.get_fingerprints())
+    pairs: set[tuple[str, str]] = set(planned)
     languages = store.languages()
     vectors: Vectors = {}
     if semantic:
@@ -174,6 +180,8 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
         pairs |= semantic_pairs(languages, vectors)
     done = store.checked()
     todo = sorted(p for p in pairs if p not in done and (only is None or p[0] in only or p[1] in only))
+    if stats is not None:
+        stats.update({f"plan_{k}": v for k, v in plan_stats.items()}, alignments=len(todo))
     for i in range(0, len(todo), BATCH):
         batch = todo[i : i + BATCH]
         docs = {d.id: d for d in store.get_documents(sorted({x for p in batch for x in p}))}
@@ -192,15 +200,59 @@ def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: 
         try:
             stats = index_add(store, paths, workers=workers, progress=progress, forensics=changes)
             t1 = time.perf_counter()
-            relations = link(store, workers=workers, progress=progress, changes=changes, semantic=semantic)
+            plan: dict[str, int] = {}
+            relations = link(store, workers=workers, progress=progress, changes=changes, semantic=semantic,
+                             stats=plan)
+            t2 = time.perf_counter()
+            families, stories = organise(store, workers=workers, stats=plan)  # families and stories
+            if plan.get("alignments_parents"):
+                relations = store.get_relations()  # with the member-parent pairs organise aligned
             documents = store.get_documents()
         finally:
             store.close()
-    t2 = time.perf_counter()
+    t3 = time.perf_counter()
     return ScanResult(documents, relations, stats.errors, {
         "documents": len(documents), "read": stats.read, "added": stats.added, "unchanged": stats.unchanged,
-        "skipped": stats.skipped, "relations": len(relations),
-        "seconds_ingest": round(t1 - t0, 3), "seconds_relate": round(t2 - t1, 3), "seconds": round(t2 - t0, 3)})
+        "skipped": stats.skipped, "relations": len(relations), **plan,
+        "families": len(families), "stories": len(stories),
+        "seconds_ingest": round(t1 - t0, 3), "seconds_relate": round(t2 - t1, 3),
+        "seconds_families": round(t3 - t2, 3), "seconds": round(t3 - t0, 3)}, families, stories)
+
+
+# -- families and stories (newstrace.stages.families, newstrace.stages.stories) --------------------
+
+
+def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
+             stats: dict[str, int] | None = None) -> tuple[list[Family], list[Story]]:
+    """Rebuild the store's families from its relations and update its stories; store both.
+
+    Families are recomputed from all relations (a new copy can change an original's evidence).
+    A member whose stemmatic parent it was never aligned with (the candidate plan pairs near
+    neighbours, not parents) is aligned with it now — at most one alignment per member — so
+    every primary edge carries passages.  Stories are incremental: stored stories keep their
+    ids and members, new documents join them or open new ones
+    (``newstrace.stages.stories.update_stories``).  With ``fresh``, stories are recomputed.
+    """
+    from newstrace.stages.families import build_families, save_families
+    from newstrace.stages.stories import load_stories, save_stories, update_stories
+
+    documents = store.get_documents()
+    families = build_families(documents, store.get_relations())
+    by_id = {d.id: d for d in documents}
+    done = store.checked()
+    missing = sorted({(min(e.source, e.target), max(e.source, e.target)) for f in families for e in f.edges
+                      if e.primary and not e.passages and e.source in by_id and e.target in by_id} - done)
+    if missing:
+        found = relate_pairs(by_id, missing, {}, store.languages(), changes=False,
+                             executor=LocalExecutor(workers))
+        store.put_relations(missing, found)
+        families = build_families(documents, store.get_relations())
+    if stats is not None:
+        stats["alignments_parents"] = len(missing)
+    stories = update_stories(documents, families, [] if fresh else load_stories(store.conn))
+    save_families(store.conn, families)
+    save_stories(store.conn, stories)
+    return families, stories
 
 
 def trace_documents(store: Store, docs: Sequence[Document], *, workers: int | None = None, changes: bool = True,

@@ -18,6 +18,8 @@ __all__ = [
     "Change",
     "Direction",
     "Document",
+    "Family",
+    "FamilyEdge",
     "InputError",
     "Passage",
     "Rejected",
@@ -26,6 +28,7 @@ __all__ = [
     "Removed",
     "Sentence",
     "Span",
+    "Story",
 ]
 
 Span = tuple[int, int]
@@ -175,3 +178,49 @@ class Relation:
     target_coverage: float
     passages: tuple[Passage, ...]
     evidence: tuple[str, ...] = ()
+
+
+# -- families and stories (newstrace.stages.families, newstrace.stages.stories) -------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyEdge:
+    """``target`` derives from ``source`` inside a family.
+
+    ``primary`` marks the edge from a member's most direct parent (the provenance tree); the
+    other relations between members stay as secondary edges.  ``source`` may be the family's
+    hypothetical archetype (``Family.archetype``), which has no document and no passages.
+    """
+
+    source: str
+    target: str
+    type: str
+    primary: bool
+    confidence: float
+    direction: str
+    evidence: tuple[str, ...] = ()
+    passages: tuple[Passage, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """Documents linked by reuse: the original (or an unseen common source) and who copied whom."""
+
+    id: str
+    root: str
+    members: tuple[str, ...]
+    edges: tuple[FamilyEdge, ...]
+    archetype: bool = False
+    root_evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """Documents about the same event, whether or not they share text, with the families inside."""
+
+    id: str
+    label: str
+    documents: tuple[str, ...]
+    families: tuple[str, ...] = ()
+    first_published: str | None = None
+    last_published: str | None = None

@@ -392,3 +392,29 @@ def test_seeds_report_in_the_browser(
         page.locator("a.psg").first.click()
         page.wait_for_function(f"() => location.hash === '#rel{i}-p0'", timeout=5000)
     _no_external_requests(page)
+
+
+def test_seeds_family_graph_in_the_browser(
+    open_report: Any, browser: Any, seeds_report: tuple[Path, dict[str, Any]]
+) -> None:
+    """The family 001 → 000 is drawn as an inline SVG; clicking a node opens its pair view."""
+    report, data = seeds_report
+    [fam] = data["families"]
+    assert fam["root"].startswith("001_") and any(m.startswith("000_") for m in fam["members"])
+    story = next(s for s in data["stories"] if fam["root"] in s["documents"])
+    assert fam["id"] in story["families"]
+    page = open_report(report)
+    graph = page.locator(f'[data-testid="family-graph"][data-family="{fam["id"]}"]')
+    assert graph.count() == 1 and graph.is_visible()
+    assert graph.evaluate("e => e.namespaceURI") == "http://www.w3.org/2000/svg"
+    nodes = graph.locator('[data-testid="family-node"]')
+    assert sorted(nodes.nth(k).get_attribute("data-id") for k in range(nodes.count())) == sorted(fam["members"])
+    assert graph.locator('[data-testid="family-edge"]').count() == 1
+    target = next(m for m in fam["members"] if m.startswith("000_"))
+    i = [(r["source"], r["target"]) for r in data["relations"]].index((fam["root"], target))
+    node = graph.locator(f'[data-testid="family-node"][data-id="{target}"]')
+    assert node.get_attribute("href") == f"#rel{i}"
+    node.locator("circle").click()
+    page.wait_for_function(f"() => location.hash === '#rel{i}'", timeout=5000)
+    assert page.locator('[data-testid="story-row"]').count() == len(data["stories"])
+    _no_external_requests(page)

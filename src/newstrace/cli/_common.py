@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from newstrace.report.output import FORMATS, render
-from newstrace.types import Document, InputError, Relation
+from newstrace.types import Document, Family, InputError, Relation, Story
 
 __all__ = ["add_db", "add_output", "emit", "positive_int", "report_errors"]
 
@@ -47,8 +47,9 @@ def report_errors(errors: list[InputError]) -> None:
 
 
 def emit(args: argparse.Namespace, documents: list[Document], relations: list[Relation],
-         errors: list[InputError], stats: dict) -> None:  # type: ignore[type-arg]
-    text = render(args.format, documents, relations, errors, stats)
+         errors: list[InputError], stats: dict, *, families: list[Family] | None = None,  # type: ignore[type-arg]
+         stories: list[Story] | None = None) -> None:
+    text = render(args.format, documents, relations, errors, stats, families=families, stories=stories)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"newstrace: wrote {args.output}", file=sys.stderr)

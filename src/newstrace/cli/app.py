@@ -21,6 +21,8 @@ COMMAND_MODULES = (
     "newstrace.cli.eval_cmd",
     "newstrace.cli.compare_cmd",
     "newstrace.cli.serve_cmd",
+    "newstrace.cli.stories_cmd",
+    "newstrace.cli.family_cmd",
 )
 
 

@@ -19,6 +19,52 @@ def _class_list(value: str) -> list[str]:
     return items
 
 
+def _register_ecb(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    ecb = sub.add_parser(
+        "ecb", help="ECB+ story clustering: ARI and B-cubed at event and topic level, against a TF-IDF baseline",
+        description="Cluster ECB+ documents into stories with the labels hidden; score ARI and B-cubed P/R/F1 at "
+                    "event (subtopic) and topic level, with a leave-topics-out estimate and a TF-IDF average-link "
+                    "baseline whose threshold is tuned on the same data.")
+    ecb.add_argument("corpus_dir", metavar="DIR", help="the ecbplus-dev folder (or its .jsonl)")
+    ecb.add_argument("--folds", type=positive_int, default=3, help="topic folds of the leave-topics-out estimate")
+    ecb.add_argument("--limit", type=positive_int, default=None, metavar="N", help="only the first N topics")
+    ecb.add_argument("--json", action="store_true", help="print the results as JSON")
+    ecb.set_defaults(func=_ecb_cli)
+
+
+def _ecb_cli(args: argparse.Namespace) -> int:
+    from newstrace.evaluation.ecb import evaluate_ecb
+
+    try:
+        result = evaluate_ecb(args.corpus_dir, folds=args.folds, limit=args.limit)
+    except (OSError, ValueError) as exc:
+        print(f"newstrace eval ecb: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        json.dump(result, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"ECB+ stories: {result['documents']} documents, {result['topics']} topics, "
+                    f"{result['events']} events")
+    for col in ("system", "threshold", "event ARI", "event B³ P", "event B³ R", "event B³ F1", "topic ARI",
+                "topic B³ F1", "clusters"):
+        t.add_column(col, justify="right" if col != "system" else "left")
+    for name, key in (("newstrace stories", "stories"), ("  leave-topics-out", "stories_leave_topics_out"),
+                      ("TF-IDF average link (tuned)", "baseline_tfidf_average_link")):
+        r = result[key]
+        thr = r.get("threshold", "/".join(str(x) for x in r.get("thresholds", [])))
+        t.add_row(name, str(thr), f"{r['event_ari']:.3f}", f"{r['event_b3_precision']:.3f}",
+                  f"{r['event_b3_recall']:.3f}", f"{r['event_b3_f1']:.3f}", f"{r['topic_ari']:.3f}",
+                  f"{r['topic_b3_f1']:.3f}", str(r["clusters"]))
+    console = Console() if sys.stdout.isatty() else Console(width=140)
+    console.print(t)
+    console.print(f"{result['seconds']:.1f} s; {result['dated_documents']} documents dated from their URL or date line")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
         "eval",
@@ -56,6 +102,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     pan.add_argument("--limit", type=positive_int, default=None, metavar="N",
                      help="only the first N pairs of each class (quick runs)")
     pan.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+    _register_ecb(sub)  # families: story clustering on ECB+
     pan.add_argument("--lexical-only", action="store_true",
                      help="align on words alone: no sentence embeddings (faster; rewritten and translated edge sentences are missed)")
     pan.set_defaults(func=run_pan)

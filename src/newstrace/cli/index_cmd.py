@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from newstrace.cli._common import add_db, positive_int, report_errors
-from newstrace.pipeline import index_add, link
+from newstrace.pipeline import index_add, link, organise
 from newstrace.store import Store
 
 __all__ = ["index_add_cli", "register"]
@@ -36,7 +36,10 @@ def index_add_cli(args: argparse.Namespace) -> int:
         report_errors(stats.errors)
         relations = [] if args.no_link else link(store, workers=args.workers, progress=progress,
                                                    changes=not args.no_changes, semantic=not args.lexical_only)
+        # families and stories: rebuilt / extended after each add
+        families, stories = ([], []) if args.no_link else organise(store, workers=args.workers)
         total = len(store.document_ids())
     print(f"read {stats.read}, added {stats.added}, unchanged {stats.unchanged}, skipped {stats.skipped}; "
-          f"index {args.db} holds {total} documents and {len(relations)} relations")
+          f"index {args.db} holds {total} documents, {len(relations)} relations, {len(families)} families "
+          f"and {len(stories)} stories")
     return 0

@@ -35,7 +35,8 @@ def scan_cli(args: argparse.Namespace) -> int:
                   semantic=not args.lexical_only)
     report_errors(result.errors)
     stats = {**result.stats, "checks_off": list(off)} if off else result.stats
-    emit(args, result.documents, result.relations, result.errors, stats)
+    emit(args, result.documents, result.relations, result.errors, stats,
+         families=result.families, stories=result.stories)
     if getattr(args, "report", None):
         write_report(args.report, result)
     return 0 if result.documents or not result.errors else 1
@@ -46,6 +47,6 @@ def write_report(path: str, result: ScanResult) -> None:
     the changes the pipeline computed (a report renders; it never runs a stage)."""
     from newstrace.report.html import render_html
 
-    Path(path).write_text(render_html(result.documents, result.relations, result.errors, result.stats),
-                          encoding="utf-8")
+    Path(path).write_text(render_html(result.documents, result.relations, result.errors, result.stats,
+                                      families=result.families, stories=result.stories), encoding="utf-8")
     print(f"newstrace: wrote {path}", file=sys.stderr)

@@ -31,8 +31,9 @@ from itertools import pairwise
 from typing import Any
 
 from newstrace import __version__
+from newstrace.report.family_svg import families_section
 from newstrace.report.html_assets import CSS, JS, PANEL
-from newstrace.types import Change, Document, InputError, Passage, Relation
+from newstrace.types import Change, Document, Family, InputError, Passage, Relation, Story
 
 __all__ = ["KINDS", "render_html"]
 
@@ -410,6 +411,8 @@ def render_html(
     stats: dict[str, Any] | None = None,
     *,
     title: str = "newstrace report",
+    families: Sequence[Family] = (),
+    stories: Sequence[Story] = (),
 ) -> str:
     """Render a scan result as one self-contained HTML page.
 
@@ -419,6 +422,9 @@ def render_html(
         errors: the inputs that were skipped, with the reason.
         stats: optional run statistics (``seconds`` is shown when present).
         title: the page title.
+        families: drawn as inline SVG graphs (``newstrace.report.family_svg``), each node linking
+            to its pair view.
+        stories: listed after the families.
 
     Returns:
         The HTML document as a string; it loads nothing from outside itself.
@@ -443,13 +449,15 @@ def render_html(
             f"<h1>{_e(title)}</h1>"
             '<nav><a href="#summary">Summary</a><a href="#legend">Legend</a>'
             '<a href="#relations">Relations</a>'
-            '<a href="#documents">Documents</a></nav>'
+            + ('<a href="#families">Families</a>' if families or stories else "")
+            + '<a href="#documents">Documents</a></nav>'
             '<label class="toggle"><input type="checkbox" id="meaning-only" data-testid="meaning-only">'
             "Show only meaning changes</label></div></header>"
         ),
         f'<main><p class="stats" data-testid="stats">{_e(line)}</p>',
         _summary(documents, relations, errors, docs),
         _legend(kinds_seen),
+        families_section(families, stories, relations, {d.id: n for n, d in enumerate(documents)}),
         '<section id="relations">',
         "".join(_relation(i, r, docs) for i, r in enumerate(relations)),
         (

@@ -13,9 +13,9 @@ from typing import Any
 from newstrace import __version__
 from newstrace.stages.text import split_sentences
 from newstrace.store import relation_to_dict
-from newstrace.types import Document, InputError, Relation
+from newstrace.types import Document, Family, InputError, Relation, Story
 
-__all__ = ["FORMATS", "render", "to_dict"]
+__all__ = ["FORMATS", "family_tree_lines", "render", "to_dict"]
 
 FORMATS = ("table", "json", "csv", "md")
 
@@ -31,27 +31,61 @@ def _document_dict(d: Document) -> dict[str, Any]:
 
 
 def to_dict(documents: list[Document], relations: list[Relation], errors: list[InputError],
-            stats: dict[str, Any] | None = None) -> dict[str, Any]:
+            stats: dict[str, Any] | None = None, *, families: list[Family] | None = None,
+            stories: list[Story] | None = None) -> dict[str, Any]:
     """The JSON document described in docs/output.md."""
+    from newstrace.stages.families.store import family_to_dict
+    from newstrace.stages.stories.store import story_to_dict
+
     return {
         "newstrace_version": __version__,
         "documents": [_document_dict(d) for d in documents],
         "relations": [relation_to_dict(r) for r in relations],
+        "families": [family_to_dict(f) for f in families or []],
+        "stories": [story_to_dict(s) for s in stories or []],
         "errors": [{"path": e.path, "reason": e.reason} for e in errors],
         "summary": dict(stats or {}),
     }
 
 
-def _csv(relations: list[Relation]) -> str:
+def _csv(relations: list[Relation], families: list[Family], stories: list[Story]) -> str:
+    family_of = {m: f.id for f in families for m in f.members}
+    primary = {(e.source, e.target) for f in families for e in f.edges if e.primary}
+    story_of = {d: s.id for s in stories for d in s.documents}
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["source", "target", "type", "confidence", "direction", "source_coverage", "target_coverage",
-                "passage", "source_start", "source_end", "target_start", "target_end", "similarity"])
+                "passage", "source_start", "source_end", "target_start", "target_end", "similarity",
+                "family", "primary", "story"])
     for r in relations:
+        edge = "true" if (r.source, r.target) in primary or (r.target, r.source) in primary else "false"
         for i, p in enumerate(r.passages):
             w.writerow([r.source, r.target, r.type, r.confidence, r.direction.decided_by, r.source_coverage,
-                        r.target_coverage, i, *p.source_span, *p.target_span, p.similarity])
+                        r.target_coverage, i, *p.source_span, *p.target_span, p.similarity,
+                        family_of.get(r.target, ""), edge, story_of.get(r.target, "")])
     return buf.getvalue()
+
+
+def family_tree_lines(f: Family) -> list[str]:
+    """A family as indented lines: each member under its parent, with the edge's type and evidence."""
+    children: dict[str, list[Any]] = {}
+    for e in f.edges:
+        if e.primary:
+            children.setdefault(e.source, []).append(e)
+    head = f"{f.root} (unseen common source)" if f.archetype else f"{f.root} (original)"
+    lines = [head]
+
+    def walk(node: str, depth: int, seen: set[str]) -> None:
+        for e in sorted(children.get(node, []), key=lambda x: x.target):
+            if e.target in seen:
+                continue
+            seen.add(e.target)
+            lines.append(f"{'  ' * depth}└─ {e.target} [{e.type}, {e.confidence:.2f}, {e.direction}] "
+                         f"{_short(e.evidence[0], 110) if e.evidence else ''}")
+            walk(e.target, depth + 1, seen)
+
+    walk(f.root, 1, {f.root})
+    return lines
 
 
 def _short(text: str, n: int = 90) -> str:
@@ -59,8 +93,26 @@ def _short(text: str, n: int = 90) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def _families_markdown(families: list[Family], stories: list[Story]) -> list[str]:
+    lines: list[str] = []
+    if families:
+        lines += ["", "## Families", ""]
+        for f in families:
+            lines += [f"### {f.id}: {len(f.members)} documents", "",
+                      f"Root: {f.root} — " + "; ".join(f.root_evidence[:2]), "", "```"]
+            lines += family_tree_lines(f)
+            lines += ["```"]
+    if stories:
+        lines += ["", "## Stories", "", "| id | label | documents | families | first published | last published |",
+                  "|---|---|---|---|---|---|"]
+        for s in stories:
+            lines.append(f"| {s.id} | {s.label} | {', '.join(s.documents)} | {', '.join(s.families) or '–'} | "
+                         f"{s.first_published or ''} | {s.last_published or ''} |")
+    return lines
+
+
 def _markdown(documents: list[Document], relations: list[Relation], errors: list[InputError],
-              stats: dict[str, Any]) -> str:
+              stats: dict[str, Any], families: list[Family], stories: list[Story]) -> str:
     lines = ["# newstrace report", "", f"{len(documents)} documents, {len(relations)} relations, "
              f"{len(errors)} inputs skipped.", "", "## Relations", ""]
     if relations:
@@ -85,6 +137,7 @@ def _markdown(documents: list[Document], relations: list[Relation], errors: list
         for d in signed:
             lines.append(f"- {d.id}: " + "; ".join(f"{x.get('kind')}: {x.get('evidence')}" for x in d.signature[:6])
                          + (f"; … ({len(d.signature) - 6} more)" if len(d.signature) > 6 else ""))
+    lines += _families_markdown(families, stories)
     if errors:
         lines += ["", "## Skipped inputs", ""] + [f"- {e.path}: {e.reason}" for e in errors]
     return "\n".join(lines) + "\n"
@@ -112,7 +165,7 @@ def _meaning_summary(r: Relation) -> str:
 
 
 def _table(documents: list[Document], relations: list[Relation], errors: list[InputError],
-           stats: dict[str, Any]) -> str:
+           stats: dict[str, Any], families: list[Family], stories: list[Story]) -> str:
     from rich.console import Console
     from rich.table import Table
 
@@ -157,6 +210,23 @@ def _table(documents: list[Document], relations: list[Relation], errors: list[In
         dt.add_row(d.id, _short(d.title or "", 60), d.language or "", d.published or "",
                    ", ".join(f"{k} ×{v}" for k, v in reasons.items()) or "–", _signature_summary(d))
     console.print(dt)
+    if families:
+        ft = Table(title=f"Families ({len(families)})")
+        for col in ("family", "root", "members", "provenance (primary edges)"):
+            ft.add_column(col, overflow="fold")
+        for f in families:
+            ft.add_row(f.id, f.root + (" (unseen)" if f.archetype else ""), str(len(f.members)),
+                       "\n".join(family_tree_lines(f)[1:13]) + ("\n…" if len(f.members) > 12 else ""))
+        console.print(ft)
+    if stories:
+        st = Table(title=f"Stories ({len(stories)})")
+        for col in ("story", "label", "documents", "families", "published"):
+            st.add_column(col, overflow="fold")
+        for s in stories:
+            span = f"{s.first_published or '?'} – {s.last_published or '?'}" if s.first_published else "–"
+            st.add_row(s.id, s.label, ", ".join(s.documents[:8]) + (f" (+{len(s.documents) - 8})" if len(s.documents) > 8 else ""),
+                       ", ".join(s.families) or "–", span)
+        console.print(st)
     summary = (f"{stats.get('documents', len(documents))} documents, {len(relations)} relations, "
                f"{len(errors)} inputs skipped")
     if "seconds" in stats:
@@ -168,15 +238,18 @@ def _table(documents: list[Document], relations: list[Relation], errors: list[In
 
 
 def render(fmt: str, documents: list[Document], relations: list[Relation], errors: list[InputError],
-           stats: dict[str, Any] | None = None) -> str:
+           stats: dict[str, Any] | None = None, *, families: list[Family] | None = None,
+           stories: list[Story] | None = None) -> str:
     """Render a result in one of ``FORMATS``."""
     stats = stats or {}
+    fams, stos = families or [], stories or []
     if fmt == "json":
-        return json.dumps(to_dict(documents, relations, errors, stats), ensure_ascii=False, indent=2) + "\n"
+        return json.dumps(to_dict(documents, relations, errors, stats, families=fams, stories=stos),
+                          ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
-        return _csv(relations)
+        return _csv(relations, fams, stos)
     if fmt == "md":
-        return _markdown(documents, relations, errors, stats)
+        return _markdown(documents, relations, errors, stats, fams, stos)
     if fmt == "table":
-        return _table(documents, relations, errors, stats)
+        return _table(documents, relations, errors, stats, fams, stos)
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from newstrace.stages.text import WORD_RE, content_terms, split_sentences
 from newstrace.types import Document
 
-__all__ = ["CandidateConfig", "Fingerprint", "find_candidates", "fingerprint"]
+__all__ = ["PLAN_NEIGHBOURS", "PLAN_SMALL_COMPONENT", "CandidateConfig", "Fingerprint", "find_candidates", "fingerprint", "plan_pairs"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +123,9 @@ def find_candidates(
             for key in _band_keys(fp.shingles, config.doc_bands):
                 buckets[key].append(fp.doc_id)
     for members in buckets.values():
-        if 1 < len(members) <= config.max_bucket_docs * 4:
+        # Against queries a bucket costs one pair per member, so none is skipped; a whole
+        # collection goes through plan_pairs, which never skips one either.
+        if len(members) > 1 and (query_ids is not None or len(members) <= config.max_bucket_docs * 4):
             for i, a in enumerate(members):
                 for b in members[i + 1 :]:
                     if allowed(a, b):
@@ -136,20 +138,198 @@ def find_candidates(
             for key in _band_keys(digest, config.sentence_bands):
                 sbuckets[key].append((d, s))
     checked: set[tuple[int, int, int, int]] = set()
-    for members in sbuckets.values():
-        if len(members) < 2:
+    for smembers in sbuckets.values():
+        if len(smembers) < 2:
             continue
-        if len({d for d, _ in members}) > config.max_bucket_docs:
+        if len({d for d, _ in smembers}) > config.max_bucket_docs:
             continue  # a stock phrase shared by many documents is no evidence of reuse
-        for i, (da, sa) in enumerate(members):
-            for db, sb in members[i + 1 :]:
+        for i, (da, sa) in enumerate(smembers):
+            for db, sb in smembers[i + 1 :]:
                 if da == db or (da, sa, db, sb) in checked:
                     continue
                 checked.add((da, sa, db, sb))
-                a, b = everyone[da], everyone[db]
-                if not allowed(a.doc_id, b.doc_id):
+                fa, fb = everyone[da], everyone[db]
+                if not allowed(fa.doc_id, fb.doc_id):
                     continue
-                ta, tb = a.sentence_terms[sa], b.sentence_terms[sb]
+                ta, tb = fa.sentence_terms[sa], fb.sentence_terms[sb]
                 if len(ta & tb) >= config.sentence_jaccard * len(ta | tb):
-                    add(a.doc_id, b.doc_id, "sentences")
+                    add(fa.doc_id, fb.doc_id, "sentences")
     return dict(pairs)
+
+
+# -- whole-collection planning: near-linear cost for big families --------------------------------
+
+#: A shingle component of at most this many documents is compared pair by pair (as
+#: ``find_candidates`` does); a larger one is a family of near-copies, where each member is
+#: aligned only with its ``PLAN_NEIGHBOURS`` nearest members.  12 keeps every pair of an
+#: ordinary story (the seeds, BBC's updated versions: at most 4 members) while bounding a
+#: component's all-pairs cost at 66 alignments.
+PLAN_SMALL_COMPONENT = 12
+#: Nearest neighbours per member of a large component.  Two suffice for a chain (parent and one
+#: child); three let a second-generation copy reach its parent even when a sibling copy of the
+#: same parent is as close (wire benchmark: parent accuracy is the same with 3 and 5).
+PLAN_NEIGHBOURS = 3
+
+
+class _UnionFind:
+    """Disjoint sets over 0..n-1 with path halving and union by size."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+        self.size = [1] * n
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        if self.size[ra] < self.size[rb]:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.size[ra] += self.size[rb]
+
+
+def _nearest(ids: list[int], digests: list[list[int]], k: int) -> list[tuple[int, int]]:
+    """Each member's ``k`` nearest other members by estimated Jaccard (MinHash agreement).
+
+    Sketch comparisons are quadratic in the component but vectorised and tiny (128 integers a
+    pair); the alignments they select are linear.  Ties go to the smaller index, so the plan is
+    deterministic.
+    """
+    import numpy as np
+
+    mat = np.asarray([digests[i] for i in ids], dtype=np.uint32)
+    out: list[tuple[int, int]] = []
+    indegree = [0] * len(ids)
+    block = 64
+    for lo in range(0, len(ids), block):
+        sims = (mat[lo : lo + block, None, :] == mat[None, :, :]).mean(axis=2)
+        for r in range(sims.shape[0]):
+            row = sims[r]
+            row[lo + r] = -1.0
+            # Stable sort on -similarity keeps index order among ties.
+            for j in np.argsort(-row, kind="stable")[:k]:
+                if row[j] > 0:
+                    out.append((lo + r, int(j)))
+                    indegree[int(j)] += 1
+    # A k-nearest-neighbour graph can fall apart into groups of like copies (copies truncated at
+    # about the same point): link each group to the hub (the most chosen member) through its
+    # two members nearest to the hub, two alignments per group, so the family stays one.
+    uf = _UnionFind(len(ids))
+    for a, b in out:
+        uf.union(a, b)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(ids)):
+        groups[uf.find(i)].append(i)
+    if len(groups) > 1:
+        hub = max(range(len(ids)), key=lambda i: (indegree[i], -i))
+        to_hub = (mat == mat[hub]).mean(axis=1)
+        for root, members in sorted(groups.items()):
+            if root != uf.find(hub):
+                # Two links: one alignment may find no relation (a copy cut very short).
+                for i in sorted(members, key=lambda i: (-to_hub[i], i))[:2]:
+                    out.append((i, hub))
+    return [(ids[a], ids[b]) for a, b in out]
+
+
+def plan_pairs(
+    fingerprints: Sequence[Fingerprint], config: CandidateConfig = DEFAULT_CONFIG, *,
+    small_component: int = PLAN_SMALL_COMPONENT, neighbours: int = PLAN_NEIGHBOURS,
+) -> tuple[dict[tuple[str, str], set[str]], dict[str, int]]:
+    """The pairs to align in a whole collection, at a cost linear in the size of each family.
+
+    Documents whose shingle sketches collide in any LSH band are joined by union-find into
+    components (no bucket is ever skipped: a large bucket only makes a large component).  A
+    small component is compared pair by pair; in a large one (a wire story copied by hundreds
+    of sites) each member is paired with its ``neighbours`` nearest members by MinHash
+    agreement, so n copies cost at most ``neighbours * n`` alignments and every copy is still
+    compared with its most direct parent (``newstrace.stages.families`` rebuilds the family
+    from these edges).  The sentence channel (spun copies) proposes pairs across components as
+    ``find_candidates`` does; a sentence bucket shared by more than ``max_bucket_docs``
+    documents is skipped only for pairs that share nothing else (a stock phrase), and counted.
+
+    Returns:
+        ``(pairs, stats)``: pairs (ids sorted) with the channels that proposed them, and
+        counters: ``components``, ``largest_component``, ``large_components``, ``pairs``,
+        ``pairs_all_pairs`` (what comparing every pair of each component would cost),
+        ``skipped_buckets`` and ``absorbed_buckets`` (large sentence buckets whose documents
+        all lie in one component, so the component plan covers them).
+    """
+    fps = list(fingerprints)
+    n = len(fps)
+    uf = _UnionFind(n)
+    buckets: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    for d, fp in enumerate(fps):
+        if fp.shingles:
+            for key in _band_keys(fp.shingles, config.doc_bands):
+                buckets[key].append(d)
+    for members in buckets.values():
+        for d in members[1:]:
+            uf.union(members[0], d)
+    comps: dict[int, list[int]] = defaultdict(list)
+    for d in range(n):
+        comps[uf.find(d)].append(d)
+    comp_of = [uf.find(d) for d in range(n)]
+    large = {root for root, m in comps.items() if len(m) > small_component}
+
+    pairs: dict[tuple[str, str], set[str]] = defaultdict(set)
+
+    def add(da: int, db: int, channel: str) -> None:
+        a, b = fps[da].doc_id, fps[db].doc_id
+        if a != b:
+            pairs[(a, b) if a < b else (b, a)].add(channel)
+
+    for members in buckets.values():
+        if len(members) > 1 and comp_of[members[0]] not in large:
+            for i, a in enumerate(members):
+                for b in members[i + 1 :]:
+                    add(a, b, "shingles")
+    for root in sorted(large):
+        for a, b in _nearest(comps[root], [fp.shingles for fp in fps], neighbours):
+            add(a, b, "family")
+
+    skipped = absorbed = 0
+    sbuckets: dict[tuple[int, ...], list[tuple[int, int]]] = defaultdict(list)
+    for d, fp in enumerate(fps):
+        for s, digest in enumerate(fp.sentences):
+            for key in _band_keys(digest, config.sentence_bands):
+                sbuckets[key].append((d, s))
+    checked: set[tuple[int, int, int, int]] = set()
+    for smembers in sbuckets.values():
+        docs = {d for d, _ in smembers}
+        if len(docs) < 2:
+            continue
+        big = len(docs) > config.max_bucket_docs
+        if big:
+            if len({comp_of[d] for d in docs}) == 1:
+                absorbed += 1
+            else:
+                skipped += 1
+            continue
+        for i, (da, sa) in enumerate(smembers):
+            for db, sb in smembers[i + 1 :]:
+                if da == db or (da, sa, db, sb) in checked:
+                    continue
+                if comp_of[da] == comp_of[db] and comp_of[da] in large:
+                    continue  # the family plan already pairs this component's members
+                checked.add((da, sa, db, sb))
+                ta, tb = fps[da].sentence_terms[sa], fps[db].sentence_terms[sb]
+                if len(ta & tb) >= config.sentence_jaccard * len(ta | tb):
+                    add(da, db, "sentences")
+    sizes = [len(m) for m in comps.values()]
+    stats = {
+        "components": sum(1 for s in sizes if s > 1),
+        "largest_component": max(sizes, default=0),
+        "large_components": len(large),
+        "pairs": len(pairs),
+        "pairs_all_pairs": sum(s * (s - 1) // 2 for s in sizes),
+        "skipped_buckets": skipped,
+        "absorbed_buckets": absorbed,
+    }
+    return dict(pairs), stats

@@ -1,0 +1,108 @@
+"""Families and stories on real data: the seeds, a small wire collection, ECB+, and batches.
+
+Cost: about 40 s on an idle machine (lexical-only scans; ECB+ clustering without alignment).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from newstrace.evaluation.ecb import evaluate_ecb
+from newstrace.evaluation.wire import build_wire_collection, score_wire
+from newstrace.pipeline import index_add, link, organise, scan
+from newstrace.store import Store
+from newstrace.types import Family, Story
+
+pytestmark = pytest.mark.integration
+
+
+def _partition(stories: list[Story]) -> list[list[str]]:
+    return sorted(sorted(s.documents) for s in stories)
+
+
+def _shape(families: list[Family]) -> list[tuple[str, tuple[str, ...], frozenset[tuple[str, str]]]]:
+    return sorted((f.root if not f.archetype else "archetype", f.members,
+                   frozenset((e.source, e.target) for e in f.edges if e.primary and not f.archetype))
+                  for f in families)
+
+
+def test_seeds_family_and_stories(seeds_dir: Path) -> None:
+    r = scan([seeds_dir], semantic=False, changes=False)
+    [fam] = r.families
+    assert fam.root.startswith("001_") and [m[:3] for m in fam.members] == ["000", "001"]
+    [edge] = [e for e in fam.edges if e.primary]
+    assert edge.source.startswith("001_") and edge.target.startswith("000_") and edge.passages
+    # 000, 001, 002 and 004 report Russia's failure in the 2023 Karabakh offensive, 003 the 2020
+    # ceasefire of the same conflict: measured, all five form one story (003 is not told apart).
+    story = next(s for s in r.stories if fam.members[0] in s.documents)
+    assert {d[:3] for d in story.documents} >= {"000", "001", "002", "004"}
+    holder = next(s for s in r.stories if fam.members[0] in s.documents)
+    assert holder.families == (fam.id,)
+
+
+@pytest.mark.parametrize("order", [((1, 3), (0,), (2, 4)), ((4,), (3,), (2,), (1,), (0,)), ((2, 3, 4), (0, 1))])
+def test_seeds_in_batches_match_one_scan(seeds_dir: Path, tmp_path: Path,
+                                         order: tuple[tuple[int, ...], ...]) -> None:
+    files = sorted(seeds_dir.iterdir())
+    one = scan([seeds_dir], semantic=False, changes=False)
+    with Store(tmp_path / "b.db") as store:
+        ids_first: set[str] = set()
+        for batch in order:
+            index_add(store, [files[i] for i in batch], forensics=False)
+            link(store, changes=False, semantic=False)
+            families, stories = organise(store)
+            if not ids_first:
+                ids_first = {s.id for s in stories}
+        assert ids_first <= {s.id for s in stories}, "story ids stay stable across adds"
+    assert _shape(families) == _shape(one.families)
+    assert _partition(stories) == _partition(one.stories)
+
+
+@pytest.mark.parametrize("dated", [True, False])
+def test_wire_copies_form_one_family_with_the_original_as_root(data_dir: Path, tmp_path: Path, dated: bool) -> None:
+    n = 30
+    truth = build_wire_collection(tmp_path, n, data_dir / "bbc-news", background=50, dated=dated)
+    r = scan([tmp_path / "collection.jsonl"], semantic=False, changes=False)
+    score = score_wire(r.families, truth)
+    # Measured (seed 0): every copy in one family, root the original, parents all right (1.0, 1.0).
+    assert score["families_holding_copies"] == 1 and score["copies_in_family"] == n
+    assert score["background_in_family"] == 0
+    assert score["root_is_original"]
+    assert score["parent_accuracy_gen1"] >= 0.9 and score["parent_accuracy_gen2"] >= 0.9
+    alignments = r.stats["alignments"] + r.stats["alignments_parents"]
+    assert alignments <= 4 * (n + 1) + 20, "alignments grow linearly in n"  # 20: background pairs
+    [fam] = [f for f in r.families if truth.original in f.members]
+    assert all(e.passages for e in fam.edges if e.primary)
+
+
+def test_wire_in_batches_matches_one_scan(data_dir: Path, tmp_path: Path) -> None:
+    truth = build_wire_collection(tmp_path / "c", 30, data_dir / "bbc-news", background=20)
+    lines = (tmp_path / "c" / "collection.jsonl").read_text().splitlines()
+    (tmp_path / "b1").mkdir()
+    (tmp_path / "b2").mkdir()
+    cut = len(lines) * 2 // 3
+    (tmp_path / "b1" / "part.jsonl").write_text("\n".join(lines[:cut]) + "\n")
+    (tmp_path / "b2" / "part.jsonl").write_text("\n".join(lines[cut:]) + "\n")
+    with Store(tmp_path / "w.db") as store:
+        for part in ("b1", "b2"):
+            index_add(store, [tmp_path / part], forensics=False)
+            link(store, changes=False, semantic=False)
+            families, _ = organise(store)
+    batched = score_wire(families, truth)
+    assert batched["copies_in_family"] == 30 and batched["root_is_original"]
+    assert batched["parent_accuracy_gen2"] >= 0.9
+
+
+def test_ecb_stories_against_the_baseline(data_dir: Path) -> None:
+    r = evaluate_ecb(data_dir / "ecbplus-dev")
+    assert r["documents"] == 496
+    ours, base, held = r["stories"], r["baseline_tfidf_average_link"], r["stories_leave_topics_out"]
+    # Measured: event ARI 0.853, B³ F1 0.901 (leave-topics-out 0.834 / 0.888); the baseline tuned
+    # on the same data 0.804 / 0.862.  Floors about 0.02 below.
+    assert ours["event_ari"] >= 0.83 and ours["event_b3_f1"] >= 0.88
+    assert held["event_ari"] >= 0.81
+    assert ours["event_ari"] > base["event_ari"]
+    json.dumps(r)  # the report is plain JSON

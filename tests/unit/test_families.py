@@ -1,0 +1,94 @@
+"""Families: root choice, stemmatic parents, archetypes, edge types (invented documents)."""
+
+from __future__ import annotations
+
+from newstrace.stages.families import build_families
+from newstrace.stages.families.store import family_from_dict, family_to_dict
+from newstrace.types import Change, Direction, Document, Passage, Relation
+
+BODY = " ".join(f"Sentence number {i} tells the reader about event {i * 7} in the town of Placeville." for i in range(40))
+
+
+def _doc(doc_id: str, text: str, published: str | None = None, signature: list[dict[str, object]] | None = None) -> Document:
+    return Document(id=doc_id, raw=text, text=text, published=published, signature=signature or [])
+
+
+def _rel(src: str, tgt: str, kind: str = "near-duplicate", decided: str = "containment", cov: float = 0.95,
+         changes: tuple[Change, ...] = ()) -> Relation:
+    return Relation(src, tgt, kind, 0.9, Direction(decided, "test"), 0.5, cov,  # type: ignore[arg-type]
+                    (Passage((0, 10), (0, 10), "a", "a", 0.9, changes),), ("evidence",))
+
+
+def test_chain_copy_of_a_repost_derives_from_the_repost() -> None:
+    repost = "Repost Site header line with its own words. " + BODY[: len(BODY) * 3 // 4] + " Reposted by Repostsite."
+    copy = "Copier Site banner with other words entirely. " + repost[: len(repost) * 4 // 5] + " Copied by Copier."
+    docs = [_doc("orig", BODY, "2024-01-01"), _doc("repost", repost, "2024-01-02"), _doc("copy", copy, "2024-01-03")]
+    rels = [_rel("orig", "repost", decided="published-date"), _rel("orig", "copy", decided="published-date"),
+            _rel("repost", "copy", decided="published-date")]
+    [fam] = build_families(docs, rels)
+    assert fam.root == "orig" and not fam.archetype
+    parent = {e.target: e.source for e in fam.edges if e.primary}
+    assert parent == {"repost": "orig", "copy": "repost"}
+    [edge] = [e for e in fam.edges if e.primary and e.target == "copy"]
+    assert "innovations of repost" in edge.evidence[0]
+    assert sum(1 for e in fam.edges if not e.primary) == 1  # orig -> copy kept as secondary
+
+
+def test_chain_without_dates_is_ordered_by_innovations() -> None:
+    repost = "Repost Site header line with its own words. " + BODY + " Reposted by Repostsite."
+    copy = "Copier Site banner with other words entirely. " + repost + " Copied by Copier."
+    docs = [_doc("orig", BODY), _doc("repost", repost), _doc("copy", copy)]
+    rels = [_rel("orig", "repost", decided="undetermined"), _rel("repost", "copy", decided="undetermined"),
+            _rel("orig", "copy", decided="undetermined")]
+    [fam] = build_families(docs, rels)
+    parent = {e.target: e.source for e in fam.edges if e.primary}
+    assert fam.root == "orig"
+    assert parent["copy"] == "repost"
+
+
+def test_siblings_of_an_unseen_report_get_an_archetype_and_no_direction() -> None:
+    shared = BODY[:600]
+    a = "Outlet A rewrote the wire in its own long words, adding plenty of local colour here. " * 8 + shared
+    b = "Outlet B told the same news differently, with quotes from other residents entirely. " * 8 + shared
+    c = "Outlet C summarised it with a third wording and its own analysis of the regional impact. " * 8 + shared
+    docs = [_doc("a", a), _doc("b", b), _doc("c", c)]
+    rels = [_rel("a", "b", "paraphrase", cov=0.4), _rel("b", "c", "paraphrase", cov=0.45),
+            _rel("a", "c", "paraphrase", cov=0.5)]
+    [fam] = build_families(docs, rels)
+    assert fam.archetype and fam.root.startswith("archetype:")
+    primary = [e for e in fam.edges if e.primary]
+    assert {e.source for e in primary} == {fam.root}
+    assert {e.target for e in primary} == {"a", "b", "c"}
+    assert all(not e.primary and e.direction == "undetermined" for e in fam.edges if e.source != fam.root)
+
+
+def test_identical_copies_have_no_arbitrary_original() -> None:
+    docs = [_doc("x1", BODY), _doc("x2", BODY), _doc("x3", BODY)]
+    rels = [_rel("x1", "x2", "verbatim", "undetermined", 1.0), _rel("x2", "x3", "verbatim", "undetermined", 1.0)]
+    [fam] = build_families(docs, rels)
+    assert fam.archetype
+
+
+def test_spun_needs_spinner_evidence() -> None:
+    docs = [_doc("src", BODY, "2024-01-01"), _doc("editor", BODY[:500] + " rewritten", "2024-01-02"),
+            _doc("spinner", BODY[:400], "2024-01-03", [{"kind": "spinning", "evidence": "x"}])]
+    sense = Change("word-sense", "meaning", (0, 1), (0, 1), "a", "b", "other sense")
+    rels = [_rel("src", "editor", "spun", "published-date"), _rel("src", "spinner", "spun", "published-date"),
+            _rel("editor", "spinner", "spun", "published-date", changes=(sense,))]
+    [fam] = build_families(docs, rels)
+    types = {(e.source, e.target): e.type for e in fam.edges}
+    assert types[("src", "editor")] == "paraphrase"
+    assert types[("src", "spinner")] == "spun"
+    assert types[("editor", "spinner")] == "spun"
+
+
+def test_family_json_round_trip() -> None:
+    docs = [_doc("orig", BODY, "2024-01-01"), _doc("copy", BODY[:900], "2024-01-02")]
+    [fam] = build_families(docs, [_rel("orig", "copy", decided="published-date")])
+    again = family_from_dict(family_to_dict(fam))
+    assert (again.id, again.root, again.members) == (fam.id, fam.root, fam.members)
+    assert [(e.source, e.target, e.primary) for e in again.edges] == [(e.source, e.target, e.primary) for e in fam.edges]
+
+
+def test_unrelated_documents_form_no_family() -> None:
+    assert build_families([_doc("a", BODY), _doc("b", BODY)], []) == []
