@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import SEEDS
 
 from newstrace.stages.ingest import (
     SUPPORTED_SUFFIXES,
@@ -18,8 +19,6 @@ from newstrace.stages.ingest import (
     read_inputs,
 )
 from newstrace.types import Document, InputError, Rejected
-
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
 ENGLISH = ("The council voted on Tuesday to extend the northern tram line by four kilometres, "
            "after a decade of delays and two failed tenders. Residents of the outer districts "
@@ -215,7 +214,7 @@ def test_jsonl_good_and_bad_lines(tmp_path: Path) -> None:
     assert spanish.language == "es"
     assert html.title == "Given title" and "propeller" in html.raw and html.published == "2024-03-12"
     assert all(d.path == str(f) for d in docs)
-    assert [e.path for e in errors] == ["feed.jsonl:2", "feed.jsonl:4", "feed.jsonl:7"]
+    assert [e.path for e in errors] == [f"{f}:2", f"{f}:4", f"{f}:7"]  # the path as given, like file errors
     assert errors[0].reason.startswith("invalid JSON: Expecting ',' delimiter")
     assert errors[1].reason == "record has neither 'text' nor 'html'"
     assert "not an object" in errors[2].reason
