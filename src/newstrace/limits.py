@@ -20,9 +20,13 @@ Defaults:
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_LIMITS", "Limits"]
+__all__ = ["DEFAULT_LIMITS", "Limits", "TimeLimitExceeded", "time_limit"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,3 +45,32 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+
+class TimeLimitExceeded(Exception):
+    """Raised inside :func:`time_limit` when the time is up."""
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise ``TimeLimitExceeded`` in the block once ``seconds`` of wall time have passed.
+
+    Uses ``SIGALRM`` (an interval timer), so it works in a process's main thread on POSIX
+    (the CLI, and each worker of the process pool); elsewhere, and with ``seconds <= 0``,
+    the block runs without a limit.
+    """
+    usable = seconds > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeLimitExceeded(f"over {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -13,24 +13,36 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from newstrace.executors.local import map_items
+from newstrace.limits import DEFAULT_LIMITS, Limits, TimeLimitExceeded, time_limit
+from newstrace.progress import progress_bar
 from newstrace.report.annotate import annotate_changes
 from newstrace.stages.candidates import find_candidates, fingerprint
 from newstrace.stages.clean import clean, recurring_lines
 from newstrace.stages.ingest import detect_language, read_inputs
 from newstrace.stages.relate import relate, relate_semantic
 from newstrace.stages.text import split_sentences
-from newstrace.store import Store, content_hash
+from newstrace.store import Store, content_hash, text_hash
 from newstrace.types import Document, InputError, Relation
+
+if TYPE_CHECKING:
+    from newstrace.stages.embed import Embedder
+    from newstrace.stages.embed_cache import EmbeddingCache
 
 __all__ = ["IndexStats", "ScanResult", "index_add", "link", "scan", "trace"]
 
 log = logging.getLogger(__name__)
 
-BATCH = 1000  # documents or pairs per transaction
+BATCH = 1000  # documents read from the store at a time
+# Commits come in small batches from the first documents: a kill at any moment loses at most
+# this many cleaned documents (or compared pairs), and two writers see each other's work soon.
+COMMIT_DOCUMENTS = 50
+COMMIT_PAIRS = 200
+EMBED_DOCUMENTS = 100  # documents embedded and stored per transaction (and progress step)
 # Document-vector cosine for an English semantic candidate (English model); the aligner decides.
 SEMANTIC_CANDIDATE_COSINE = 0.5
 
@@ -70,7 +82,7 @@ def _prepare_task(args: tuple[Document, frozenset[int], bool]) -> tuple[Document
 
 
 def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None = None,
-              progress: bool = False, forensics: bool = True) -> IndexStats:
+              progress: bool = False, forensics: bool = True, limits: Limits = DEFAULT_LIMITS) -> IndexStats:
     """Read, clean and fingerprint the articles under ``paths`` and add them to ``store``.
 
     Re-adding an unchanged document does nothing; a changed one replaces the old version.
@@ -80,7 +92,7 @@ def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None 
     stats = IndexStats()
     docs: list[Document] = []
     seen: set[str] = set()
-    for item in read_inputs(paths):
+    for item in read_inputs(paths, limits=limits, progress=progress):
         if isinstance(item, InputError):
             stats.errors.append(item)
             log.debug("skipped %s", item)
@@ -96,25 +108,35 @@ def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None 
     fresh = [d for d in docs if stored.get(d.id) != content_hash(d)]
     stats.unchanged = len(docs) - len(fresh)
     recurring = recurring_lines(docs)
-    # Committed in batches: a crash loses at most one batch, and a re-run skips what is stored.
-    for i in range(0, len(fresh), BATCH):
-        batch = fresh[i : i + BATCH]
-        prepared = list(map_items(_prepare_task, [(d, recurring, forensics) for d in batch],
-                                  workers=_workers(workers, len(batch)),
-                                  progress=f"cleaning {i + len(batch)}/{len(fresh)}" if progress else None,
-                                  chunksize=16))
-        stats.added += store.put_documents(prepared)  # type: ignore[arg-type]
+    # Committed in small batches as they come: a crash loses at most one batch, and a re-run
+    # skips what is stored.
+    pending: list[tuple[Document, object]] = []
+    for prepared in map_items(_prepare_task, [(d, recurring, forensics) for d in fresh],
+                              workers=_workers(workers, len(fresh)),
+                              progress="cleaning" if progress else None, chunksize=16):
+        pending.append(prepared)
+        if len(pending) >= COMMIT_DOCUMENTS:
+            stats.added += store.put_documents(pending)  # type: ignore[arg-type]
+            pending = []
+    if pending:
+        stats.added += store.put_documents(pending)  # type: ignore[arg-type]
     return stats
 
 
-def _relate_task(task: tuple) -> Relation | None:  # type: ignore[type-arg]
-    a, b, with_changes, vecs_a, vecs_b, back_a, back_b = task
-    relation = relate(a, b)
-    if relation is None and vecs_a is not None and vecs_b is not None:
-        relation = relate_semantic(a, b, vecs_a, vecs_b,
-                                   backgrounds=(back_a, back_b) if back_a is not None and back_b is not None else None)
-    if relation is not None and with_changes and a.language == b.language:
-        relation = annotate_changes([a, b], [relation])[0]
+def _relate_task(task: tuple) -> Relation | InputError | None:  # type: ignore[type-arg]
+    a, b, with_changes, vecs_a, vecs_b, back_a, back_b, *rest = task
+    seconds = rest[0] if rest else DEFAULT_LIMITS.pair_seconds
+    try:
+        with time_limit(seconds):
+            relation = relate(a, b)
+            if relation is None and vecs_a is not None and vecs_b is not None:
+                relation = relate_semantic(a, b, vecs_a, vecs_b, backgrounds=(
+                    (back_a, back_b) if back_a is not None and back_b is not None else None))
+            if relation is not None and with_changes and a.language == b.language:
+                relation = annotate_changes([a, b], [relation])[0]
+    except TimeLimitExceeded:
+        return InputError(f"{a.id} <-> {b.id}", f"pair not compared: it took over {seconds:g} s "
+                                                "(Limits.pair_seconds)")
     return relation
 
 
@@ -148,22 +170,28 @@ def embed_documents(store: Store, *, threads: int | None = None, progress: bool 
         embedder = get_embedder(name, threads=threads)
         have = cache.doc_ids(embedder.version)
         todo = [i for i in ids if i not in have]
-        # A chunk's sentences are embedded in one call (a sentence repeated within it once)
-        # and stored in one transaction.
-        for k in range(0, len(todo), BATCH):
-            docs = store.get_documents(todo[k : k + BATCH])
-            spans = [[(x.start, x.end) for x in split_sentences(d.text)] for d in docs]
-            texts = [d.text[s:e] for d, sp in zip(docs, spans, strict=True) for s, e in sp]
-            vecs = embedder.encode(texts)
-            rows = []
-            at = 0
-            for d, sp in zip(docs, spans, strict=True):
-                if sp:
-                    rows.append((d.id, sp, vecs[at : at + len(sp)]))
-                at += len(sp)
-            cache.put_many(embedder.version, rows)
+        with progress_bar(f"embedding ({name})", len(todo), enabled=progress) as bar:
+            for k in range(0, len(todo), EMBED_DOCUMENTS):
+                _embed_chunk(store, cache, embedder, todo[k : k + EMBED_DOCUMENTS])
+                bar.advance(min(EMBED_DOCUMENTS, len(todo) - k))
         added[name] = len(todo)
     return added
+
+
+def _embed_chunk(store: Store, cache: EmbeddingCache, embedder: Embedder, ids: list[str]) -> None:
+    """Embed the sentences of some documents in one call (a sentence repeated among them
+    once) and store them in one transaction, keyed by the text they were split from."""
+    docs = store.get_documents(ids)
+    spans = [[(x.start, x.end) for x in split_sentences(d.text)] for d in docs]
+    texts = [d.text[s:e] for d, sp in zip(docs, spans, strict=True) for s, e in sp]
+    vecs = embedder.encode(texts)
+    rows = []
+    at = 0
+    for d, sp in zip(docs, spans, strict=True):
+        if sp:
+            rows.append((d.id, sp, vecs[at : at + len(sp)]))
+        at += len(sp)
+    cache.put_many(embedder.version, rows, text_hashes={d.id: text_hash(d.text) for d in docs})
 
 
 def _vectors(store: Store, name: str, threads: int | None = None) -> dict[str, np.ndarray]:
@@ -263,13 +291,15 @@ def _workers(workers: int | None, n: int) -> int:
 
 
 def link(store: Store, *, only: set[str] | None = None, workers: int | None = None,
-         progress: bool = False, changes: bool = True, semantic: bool = True) -> list[Relation]:
+         progress: bool = False, changes: bool = True, semantic: bool = True,
+         limits: Limits = DEFAULT_LIMITS, errors: list[InputError] | None = None) -> list[Relation]:
     """Find candidates among stored documents, align the pairs not yet compared, store relations.
 
     With ``only``, just the pairs involving those ids are considered.  With ``changes``, every
     aligned passage carries what the rewrite changed (``newstrace.stages.changes``).  With
     ``semantic``, sentence embeddings add candidates and align paraphrases, summaries and
-    translations that share few words.
+    translations that share few words.  A pair over ``limits.pair_seconds`` is named in
+    ``errors`` (when given, else logged) and the run goes on.
     """
     fps = store.get_fingerprints()
     pairs: dict[tuple[str, str], set[str]] | set[tuple[str, str]] = find_candidates(fps)
@@ -283,30 +313,41 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
         pairs = set(pairs) | semantic_pairs(store, vectors)
     done = store.checked()
     todo = sorted(p for p in pairs if p not in done and (only is None or p[0] in only or p[1] in only))
-    for i in range(0, len(todo), BATCH):
-        batch = todo[i : i + BATCH]
+    for i in range(0, len(todo), COMMIT_PAIRS):
+        done = store.checked()  # another writer may have compared some meanwhile
+        batch = [p for p in todo[i : i + COMMIT_PAIRS] if p not in done]
+        if not batch:
+            continue
         docs = {d.id: d for d in store.get_documents(sorted({x for p in batch for x in p}))}
         backs = translation_backgrounds(batch, langs, vectors[MULTILINGUAL_MODEL]) if MULTILINGUAL_MODEL in vectors else {}
-        tasks = [(docs[a], docs[b], changes, *_pair_vectors(docs[a], docs[b], vectors), *backs.get((a, b), (None, None)))
-                 for a, b in batch]
-        relations = [r for r in map_items(_relate_task, tasks,
-                                          workers=_workers(workers, len(batch)),
-                                          progress=f"aligning {i + len(batch)}/{len(todo)}" if progress else None)
-                     if r is not None]
+        tasks = [(docs[a], docs[b], changes, *_pair_vectors(docs[a], docs[b], vectors), *backs.get((a, b), (None, None)),
+                  limits.pair_seconds) for a, b in batch]
+        relations: list[Relation] = []
+        for r in map_items(_relate_task, tasks, workers=_workers(workers, len(batch)),
+                           progress=f"aligning {i + len(batch)}/{len(todo)}" if progress else None):
+            if isinstance(r, InputError):
+                if errors is not None:
+                    errors.append(r)
+                else:
+                    log.warning("%s", r)
+            elif r is not None:
+                relations.append(r)
         store.put_relations(batch, relations)
     return store.get_relations()
 
 
 def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: int | None = None,
-         progress: bool = False, changes: bool = True, semantic: bool = True) -> ScanResult:
+         progress: bool = False, changes: bool = True, semantic: bool = True,
+         limits: Limits = DEFAULT_LIMITS) -> ScanResult:
     """One-shot: index everything under ``paths`` (into ``db`` or a temporary store) and relate it."""
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(db or Path(tmp) / "scan.db")
         try:
-            stats = index_add(store, paths, workers=workers, progress=progress, forensics=changes)
+            stats = index_add(store, paths, workers=workers, progress=progress, forensics=changes, limits=limits)
             t1 = time.perf_counter()
-            relations = link(store, workers=workers, progress=progress, changes=changes, semantic=semantic)
+            relations = link(store, workers=workers, progress=progress, changes=changes, semantic=semantic,
+                             limits=limits, errors=stats.errors)
             documents = store.get_documents()
         finally:
             store.close()
@@ -369,6 +410,9 @@ def trace(store: Store, path: str | Path, *, workers: int | None = None, changes
                                             {**langs, q.id: q.language}, vectors[MULTILINGUAL_MODEL])
         tasks = [(others[i], q, changes, *_pair_vectors(others[i], q, vectors), *backs.get((i, q.id), (None, None)))
                  for p in sorted(pairs) for i in p if i != q.id and i in others]
-        found = map_items(_relate_task, tasks, workers=_workers(workers, len(tasks)))
-        relations.extend(r for r in found if r is not None)
+        for r in map_items(_relate_task, tasks, workers=_workers(workers, len(tasks))):
+            if isinstance(r, InputError):
+                errors.append(r)
+            elif r is not None:
+                relations.append(r)
     return ScanResult(queries, relations, errors, {"documents": len(queries), "relations": len(relations)})

@@ -279,9 +279,9 @@ def relation_from_dict(d: dict) -> Relation:  # type: ignore[type-arg]
         d["source"], d["target"], d["type"], d["confidence"],
         Direction(d["direction"]["decided_by"], d["direction"]["note"]),
         d["source_coverage"], d["target_coverage"],
-        tuple(Passage(tuple(p["source_span"]), tuple(p["target_span"]), p["source_text"], p["target_text"],  # type: ignore[arg-type]
+        tuple(Passage(tuple(p["source_span"]), tuple(p["target_span"]), p["source_text"], p["target_text"],
                       p["similarity"], tuple(
-                          Change(c["kind"], c["severity"], tuple(c["source_span"]), tuple(c["target_span"]),  # type: ignore[arg-type]
+                          Change(c["kind"], c["severity"], tuple(c["source_span"]), tuple(c["target_span"]),
                                  c["source_text"], c["target_text"], c["explanation"])
                           for c in p.get("changes", ())))
               for p in d["passages"]),

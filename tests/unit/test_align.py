@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 import zlib
-from pathlib import Path
 
 import pytest
 
@@ -196,7 +195,8 @@ def test_config_validation():
 
 # --- PAN 2013 training sample ---------------------------------------------------------
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
+from conftest import SHARED  # noqa: E402
+
 PAN = SHARED / "data" / "pan13-train"
 
 # Floors a little below what the defaults measure on this sample (seed 13: 40 pairs with
@@ -410,7 +410,6 @@ def _sparse_space(a, b):  # type: ignore[no-untyped-def]
     import numpy as np
     from scipy import sparse
 
-    from newstrace.stages.align import _Space
     from newstrace.stages.text import Tokens
 
     vocab: dict[str, int] = {}
@@ -448,7 +447,7 @@ def _sparse_space(a, b):  # type: ignore[no-untyped-def]
         la = np.asarray(Ab.sum(axis=1)).ravel()
         lb = np.asarray(Bb.sum(axis=1)).ravel()
         dice = 2.0 * inter / np.maximum(la[:, None] + lb[None, :], 1.0)
-    return _Space(Aw, Bw, cosine, dice)
+    return Aw, Bw, cosine, dice
 
 
 def test_space_is_the_sparse_formulation_bit_for_bit() -> None:
@@ -467,9 +466,17 @@ def test_space_is_the_sparse_formulation_bit_for_bit() -> None:
     for x in texts:
         for y in texts:
             a, b = tokenize(x), tokenize(y)
-            new, ref = _space(a, b), _sparse_space(a, b)
-            assert np.array_equal(new.cosine, ref.cosine) and np.array_equal(new.dice, ref.dice)
-            for m, r in ((new.src, ref.src), (new.tgt, ref.tgt)):
+            new, (ref_src, ref_tgt, ref_cosine, ref_dice) = _space(a, b), _sparse_space(a, b)
+            cosine, dice = new.scores.dense()
+            assert np.array_equal(cosine, ref_cosine) and np.array_equal(dice, ref_dice)
+            # the pairs kept sparse, and any pair read on demand, are the dense matrices' floats
+            kept = _space(a, b, 0.2, 0.2).scores
+            for i in range(cosine.shape[0]):
+                for j in range(cosine.shape[1]):
+                    assert kept.at(i, j) == (cosine[i, j], dice[i, j])
+            assert kept.where(0.2, 0.2) == [(int(i), int(j)) for i, j in zip(
+                *np.nonzero((cosine >= 0.2) & (dice >= 0.2) & (cosine > 0)), strict=True)]
+            for m, r in ((new.src, ref_src), (new.tgt, ref_tgt)):
                 assert m.shape == r.shape
                 for f in ("data", "indices", "indptr"):
                     assert np.array_equal(getattr(m, f), getattr(r, f)), f

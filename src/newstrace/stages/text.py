@@ -83,7 +83,7 @@ def _stemmer(language: str):  # type: ignore[no-untyped-def]
 
 def stem_words(words: list[str], language: str = "en") -> list[str]:
     """Snowball stems of lower-cased words."""
-    return _stemmer(language).stemWords(words)
+    return list(_stemmer(language).stemWords(words))
 
 
 def words_with_offsets(text: str) -> list[tuple[str, int, int]]:

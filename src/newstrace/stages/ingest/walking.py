@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from newstrace.limits import DEFAULT_LIMITS, Limits
+from newstrace.progress import progress_bar
 from newstrace.stages.ingest.html import document_from_html_file
 from newstrace.stages.ingest.jsonl import read_jsonl
 from newstrace.stages.ingest.txt import document_from_text_file
@@ -52,18 +53,13 @@ def read_inputs(paths: Sequence[str | Path], *, limits: Limits = DEFAULT_LIMITS,
             plan.extend(item if isinstance(item, InputError) else (item, path) for item in walk(path))
         else:
             plan.append((path, path.parent))
-    bar = _bar(progress, sum(not isinstance(p, InputError) for p in plan))
-    try:
+    with progress_bar("reading files", sum(not isinstance(p, InputError) for p in plan), enabled=progress) as bar:
         for entry in plan:
             if isinstance(entry, InputError):
                 yield entry
                 continue
             yield from read_file(entry[0], entry[1], limits=limits)
-            if bar is not None:
-                bar[0].advance(bar[1])
-    finally:
-        if bar is not None:
-            bar[0].stop()
+            bar.advance()
 
 
 def _missing(path: Path) -> str | None:
@@ -185,16 +181,3 @@ def _within_limits(doc: Document, limits: Limits, where: str) -> Document | Inpu
         return InputError(where, f"article too long ({len(doc.raw):,} characters; the limit is "
                                            f"{limits.max_article_chars:,}, Limits.max_article_chars)")
     return doc
-
-
-def _bar(progress: bool, total: int):  # type: ignore[no-untyped-def]
-    if not progress or total < 2:
-        return None
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn(), console=Console(stderr=True), transient=True)
-    task = bar.add_task("reading files", total=total)
-    bar.start()
-    return bar, task
