@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from newstrace.cli._common import add_db, add_output, emit, report_errors
+from newstrace.cli._common import add_db, add_output, check_writable, emit, report_errors
 from newstrace.pipeline import ScanResult, scan
 
 __all__ = ["register", "scan_cli", "write_report"]
@@ -25,6 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def scan_cli(args: argparse.Namespace) -> int:
+    for path, what in ((args.output, "output"), (getattr(args, "report", None), "report")):
+        problem = check_writable(path, what)
+        if problem:  # before the work, not after it
+            print(f"newstrace: error: {problem}", file=sys.stderr)
+            return 2
     progress = not args.no_progress and sys.stderr.isatty()
     result = scan(args.paths, db=args.db, workers=args.workers, progress=progress, changes=not args.no_changes,
                   semantic=not args.lexical_only)

@@ -8,6 +8,7 @@ same functions over partitions.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
@@ -54,14 +55,34 @@ def map_items(
                     bar[0].advance(bar[1])
                 yield r
             return
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # Workers ignore Ctrl-C: the parent alone handles it (one line, not a traceback per
+        # worker), and on any exit but the normal one stops them at once instead of waiting.
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupt)
+        try:
             for r in pool.map(func, items, chunksize=chunksize):
                 if bar:
                     bar[0].advance(bar[1])
                 yield r
+        except BaseException:
+            _stop(pool)
+            raise
+        pool.shutdown()
     finally:
         if bar:
             bar[0].stop()
+
+
+def _ignore_interrupt() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: queued work cancelled, running workers terminated."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        if p.is_alive():
+            p.terminate()
 
 
 def _progress(label: str | None, total: int):  # type: ignore[no-untyped-def]
