@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import InvalidStateError, ProcessPoolExecutor
 from typing import TypeVar
 
 __all__ = ["default_workers", "map_items"]
@@ -77,7 +78,19 @@ def _ignore_interrupt() -> None:
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool now: queued work cancelled, running workers terminated."""
+    """Stop a pool now: queued work cancelled, running workers terminated.
+
+    The pool's manager thread then fails the futures ``pool.map`` already cancelled, which
+    raises ``InvalidStateError`` in that thread on Python 3.11 (a traceback on stderr after
+    the user's Ctrl-C); that one error is silenced, any other thread error still reported.
+    """
+    previous = threading.excepthook
+
+    def quiet(args: threading.ExceptHookArgs) -> None:
+        if not (args.exc_type is InvalidStateError and type(args.thread).__name__ == "_ExecutorManagerThread"):
+            previous(args)
+
+    threading.excepthook = quiet
     processes = list(getattr(pool, "_processes", {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
     for p in processes:

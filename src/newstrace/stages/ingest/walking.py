@@ -83,6 +83,9 @@ def walk(root: Path) -> list[Path | InputError]:
     link that cannot be entered (hidden names are pruned: the only silent skip)."""
     found: list[tuple[str, Path | InputError]] = []
     seen: set[tuple[int, int]] = set()
+    # Symlinked folders are entered after the real tree, so a folder reached both ways is
+    # read under its real path, whatever the names' order.
+    links: list[tuple[Path, str, frozenset[tuple[int, int]]]] = []
 
     def visit(folder: Path, rel: str, ancestors: frozenset[tuple[int, int]]) -> None:
         try:
@@ -108,12 +111,16 @@ def walk(root: Path) -> list[Path | InputError]:
             problem = _missing(path)
             if problem is not None:
                 found.append((sub, InputError(str(path), problem)))
+            elif path.is_dir() and path.is_symlink():
+                links.append((path, sub, ancestors | {key}))
             elif path.is_dir():
                 visit(path, sub, ancestors | {key})
             else:
                 found.append((sub, path))
 
     visit(root, "", frozenset())
+    while links:
+        visit(*links.pop(0))
     return [item for _, item in sorted(found, key=lambda x: x[0])]
 
 
