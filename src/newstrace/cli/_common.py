@@ -6,10 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from newstrace.limits import DEFAULT_LIMITS, Limits
 from newstrace.report.output import FORMATS, render
 from newstrace.types import Document, InputError, Relation
 
-__all__ = ["add_db", "add_output", "check_writable", "emit", "one_line", "positive_int", "report_errors"]
+__all__ = ["add_db", "add_limits", "add_output", "check_writable", "emit", "limits_from", "one_line", "positive_int", "report_errors"]
 
 # Control characters (a newline in a file name would split the one-line message) shown escaped.
 _CONTROL = {c: f"\\x{c:02x}" for c in [*range(32), 127]} | {10: "\\n", 13: "\\r", 9: "\\t"}
@@ -71,6 +72,25 @@ def add_output(parser: argparse.ArgumentParser) -> None:
                              "several times faster on large collections")
     parser.add_argument("--no-changes", action="store_true",
                         help="do not analyse what each rewrite changed (faster on large collections)")
+
+
+def add_limits(parser: argparse.ArgumentParser) -> None:
+    """The resource limits (``newstrace.limits``) as options, with their safe defaults."""
+    d = DEFAULT_LIMITS
+    parser.add_argument("--max-article-chars", type=positive_int, default=d.max_article_chars, metavar="N",
+                        help=f"longer articles are skipped with a reason (default: {d.max_article_chars:,})")
+    parser.add_argument("--max-file-bytes", type=positive_int, default=d.max_file_bytes, metavar="N",
+                        help=f"larger files are skipped with a reason (default: {d.max_file_bytes:,})")
+    parser.add_argument("--pair-seconds", type=float, default=d.pair_seconds, metavar="S",
+                        help=f"a pair aligning longer is reported and skipped; 0: no limit (default: {d.pair_seconds:g})")
+
+
+def limits_from(args: argparse.Namespace) -> Limits:
+    """The ``Limits`` the options of :func:`add_limits` ask for (argparse already checked them)."""
+    try:
+        return Limits(args.max_article_chars, args.max_file_bytes, args.pair_seconds)
+    except ValueError as exc:
+        raise SystemExit(f"newstrace: error: {exc}") from None
 
 
 def report_errors(errors: list[InputError]) -> None:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from newstrace.cli._common import add_db, one_line, positive_int, report_errors
+from newstrace.cli._common import add_db, add_limits, limits_from, one_line, positive_int, report_errors
 from newstrace.pipeline import index_add, link
 from newstrace.store import Store
 
@@ -25,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a.add_argument("--no-link", action="store_true", help="only store the articles; do not look for reuse yet")
     a.add_argument("--no-changes", action="store_true", help="do not analyse what each rewrite changed")
     a.add_argument("--lexical-only", action="store_true", help="skip the semantic layer (sentence embeddings)")
+    add_limits(a)
     a.set_defaults(func=index_add_cli)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
@@ -36,8 +37,9 @@ def index_add_cli(args: argparse.Namespace) -> int:
     store = Store(args.db)
     try:
         before = len(store.document_ids())
+        limits = limits_from(args)
         stats = index_add(store, args.paths, workers=args.workers, progress=progress,
-                          forensics=not args.no_changes)
+                          forensics=not args.no_changes, limits=limits)
         report_errors(stats.errors)
         if stats.read == 0 and before == 0:
             store.close()
@@ -49,7 +51,7 @@ def index_add_cli(args: argparse.Namespace) -> int:
             return 1
         relations = [] if args.no_link else link(store, workers=args.workers, progress=progress,
                                                    changes=not args.no_changes, semantic=not args.lexical_only,
-                                                   errors=stats.errors)
+                                                   limits=limits, errors=stats.errors)
         report_errors(stats.errors[stats.skipped:])  # pairs over the time limit
         total = len(store.document_ids())
     except KeyboardInterrupt:
