@@ -144,7 +144,7 @@ def test_symlinked_folders_are_followed_once_and_loops_and_unreadable_folders_na
     def scandir(path: object) -> object:
         if Path(str(path)).name == "locked":
             raise PermissionError(13, "Permission denied")
-        return real_scandir(path)  # type: ignore[arg-type]
+        return real_scandir(path)  # type: ignore[call-overload]
 
     monkeypatch.setattr(os, "scandir", scandir)
     items = list(read_inputs([root]))
@@ -240,7 +240,7 @@ def test_reasons_are_true(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     def locked_open(self: Path, *args: object, **kwargs: object) -> object:
         if self.name == "crawl.warc":
             raise PermissionError(13, "Permission denied")
-        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+        return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
 
     monkeypatch.setattr(Path, "open", locked_open)
     items = {Path(i.path or "").name if isinstance(i, Document) else Path(i.path).name: i

@@ -11,13 +11,13 @@ from conftest import SEEDS
 
 from newstrace.stages.ingest import (
     SUPPORTED_SUFFIXES,
-    _parse_date,
     detect_language,
     document_from_html,
     document_from_text,
     read_file,
     read_inputs,
 )
+from newstrace.stages.ingest.metadata import parse_date as _parse_date
 from newstrace.types import Document, InputError, Rejected
 
 ENGLISH = ("The council voted on Tuesday to extend the northern tram line by four kilometres, "

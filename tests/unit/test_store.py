@@ -110,7 +110,7 @@ def test_a_pair_over_the_time_limit_is_reported_and_the_run_goes_on(corpus: Path
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     import newstrace.pipeline as pipeline
 
-    real = pipeline.relate
+    real = pipeline.relate  # type: ignore[attr-defined]
 
     def slow_for_other(a, b, *args, **kwargs):  # type: ignore[no-untyped-def]
         if "other.txt" in (a.id, b.id):

@@ -18,7 +18,6 @@ pickles for process pools.
 from newstrace.stages.ingest.html import document_from_html
 from newstrace.stages.ingest.language import _identifier as _identifier  # signature.py shares the model
 from newstrace.stages.ingest.language import detect_language
-from newstrace.stages.ingest.metadata import parse_date as _parse_date  # noqa: F401 - the tests' historic name
 from newstrace.stages.ingest.txt import document_from_text
 from newstrace.stages.ingest.walking import SUPPORTED_SUFFIXES, read_file, read_inputs
 
