@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# ../shared beside the repository; NEWSTRACE_SHARED points elsewhere (a git worktree's checkout).
+SHARED = Path(os.environ.get("NEWSTRACE_SHARED") or Path(__file__).resolve().parents[2] / "shared")
 SEEDS = SHARED / "seeds"
 DATA = SHARED / "data"
 

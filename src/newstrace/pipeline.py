@@ -25,16 +25,17 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from newstrace.executors.base import Executor
 from newstrace.executors.local import LocalExecutor
+from newstrace.limits import DEFAULT_LIMITS, Limits
 from newstrace.stages.candidates import Fingerprint, find_candidates, plan_pairs
 from newstrace.stages.ingest import read_inputs
 from newstrace.stages.prepare import learn_boilerplate, prepare_document, prepare_task
-from newstrace.stages.relate.pair import relate_task
+from newstrace.stages.relate.pair import relate_task_limited
 from newstrace.stages.vectors import (
     ENGLISH_MODEL,
     MULTILINGUAL_MODEL,
@@ -59,6 +60,7 @@ __all__ = [
     "link",
     "organise",
     "relate_pairs",
+    "relate_stream",
     "scan",
     "trace",
     "trace_documents",
@@ -67,7 +69,12 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-BATCH = 1000  # documents or pairs per transaction: a crash loses at most one batch
+BATCH = 1000  # documents read from the store at a time
+# Commits come in small batches from the first documents: a kill at any moment loses at most
+# this many cleaned documents (or compared pairs), and two writers see each other's work soon.
+# (16 documents commit in a few milliseconds; 2,000 BBC articles take 125 commits.)
+COMMIT_DOCUMENTS = 16
+COMMIT_PAIRS = 100
 
 
 @dataclass(slots=True)
@@ -93,9 +100,10 @@ class ScanResult:
     stories: list[Story] = field(default_factory=list)
 
 
-def _read(paths: Sequence[str | Path], errors: list[InputError]) -> list[Document]:
+def _read(paths: Sequence[str | Path], errors: list[InputError], *, limits: Limits = DEFAULT_LIMITS,
+          progress: bool = False) -> list[Document]:
     docs: list[Document] = []
-    for item in read_inputs(paths):
+    for item in read_inputs(paths, limits=limits, progress=progress):
         if isinstance(item, InputError):
             errors.append(item)
             log.debug("skipped %s", item)
@@ -129,44 +137,72 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     if not fresh:
         return stats
     recurring = learn_boilerplate(store.raw_documents(), unique)
-    for i in range(0, len(fresh), BATCH):
-        batch = fresh[i : i + BATCH]
-        prepared = list(executor.map(prepare_task, [(d, recurring, forensics) for d in batch],
-                                     label=f"cleaning {i + len(batch)}/{len(fresh)}"))
-        stats.added += store.put_documents(prepared)
+    # Committed in small batches as they come: a crash loses at most one batch, and a re-run
+    # skips what is stored.
+    pending: list[tuple[Document, Fingerprint]] = []
+    for prepared in executor.map(prepare_task, [(d, recurring, forensics) for d in fresh], label="cleaning"):
+        pending.append(prepared)
+        if len(pending) >= COMMIT_DOCUMENTS:
+            stats.added += store.put_documents(pending)
+            pending = []
+    if pending:
+        stats.added += store.put_documents(pending)
     return stats
 
 
 def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None = None,
-              progress: bool = False, forensics: bool = True) -> IndexStats:
+              progress: bool = False, forensics: bool = True, limits: Limits = DEFAULT_LIMITS) -> IndexStats:
     """Read the articles under ``paths`` and add them to ``store`` (:func:`add_documents`)."""
     errors: list[InputError] = []
-    docs = _read(paths, errors)
+    docs = _read(paths, errors, limits=limits, progress=progress)
     stats = add_documents(store, docs, workers=workers, progress=progress, forensics=forensics)
     stats.errors = errors + stats.errors
     stats.skipped = len(stats.errors)
     return stats
 
 
+def relate_stream(docs: Mapping[str, Document], pairs: Sequence[tuple[str, str]], vectors: Vectors,
+                  languages: Mapping[str, str | None], *, changes: bool, executor: Executor,
+                  label: str | None = None, limits: Limits = DEFAULT_LIMITS,
+                  errors: list[InputError] | None = None) -> Iterator[tuple[tuple[str, str], Relation | None]]:
+    """Relate each pair with its context (vectors, translation backgrounds), yielding
+    ``(pair, relation or None)`` in input order as the executor delivers them: the relate step
+    of every command.  A pair over ``limits.pair_seconds`` is named in ``errors`` (when given,
+    else logged), yields ``None`` and the run goes on."""
+    backs = translation_backgrounds(pairs, languages, vectors[MULTILINGUAL_MODEL]) if MULTILINGUAL_MODEL in vectors else {}
+    tasks = [(docs[a], docs[b], pair_context(docs[a], docs[b], vectors, backs, changes=changes), limits.pair_seconds)
+             for a, b in pairs]
+    for pair, r in zip(pairs, executor.map(relate_task_limited, tasks, label=label), strict=True):
+        if isinstance(r, InputError):
+            if errors is not None:
+                errors.append(r)
+            else:
+                log.warning("%s", r)
+            yield pair, None
+        else:
+            yield pair, r
+
+
 def relate_pairs(docs: Mapping[str, Document], pairs: Sequence[tuple[str, str]], vectors: Vectors,
                  languages: Mapping[str, str | None], *, changes: bool, executor: Executor,
-                 label: str | None = None) -> list[Relation]:
-    """Relate each pair with its context (vectors, translation backgrounds): the relate step
-    of every command."""
-    backs = translation_backgrounds(pairs, languages, vectors[MULTILINGUAL_MODEL]) if MULTILINGUAL_MODEL in vectors else {}
-    tasks = [(docs[a], docs[b], pair_context(docs[a], docs[b], vectors, backs, changes=changes)) for a, b in pairs]
-    return [r for r in executor.map(relate_task, tasks, label=label) if r is not None]
+                 label: str | None = None, limits: Limits = DEFAULT_LIMITS,
+                 errors: list[InputError] | None = None) -> list[Relation]:
+    """The relations :func:`relate_stream` finds among ``pairs``."""
+    return [r for _, r in relate_stream(docs, pairs, vectors, languages, changes=changes, executor=executor,
+                                        label=label, limits=limits, errors=errors) if r is not None]
 
 
 def link(store: Store, *, only: set[str] | None = None, workers: int | None = None,
          progress: bool = False, changes: bool = True, semantic: bool = True,
-         executor: Executor | None = None, stats: dict[str, int] | None = None) -> list[Relation]:
+         executor: Executor | None = None, stats: dict[str, int] | None = None,
+         limits: Limits = DEFAULT_LIMITS, errors: list[InputError] | None = None) -> list[Relation]:
     """Find candidates among stored documents, relate the pairs not yet compared, store relations.
 
     With ``only``, just the pairs involving those ids are considered.  With ``changes``, every
     aligned passage carries what the rewrite changed.  With ``semantic``, sentence embeddings
     add candidates and meaning evidence to every pair.  ``stats`` (when given) receives the
     candidate plan's counters (``newstrace.stages.candidates.plan_pairs``) and ``alignments``.
+    A pair over ``limits.pair_seconds`` is named in ``errors`` and the run goes on.
     """
     executor = executor or LocalExecutor(workers, progress)
     # plan_pairs: linear in each family of near-copies; no bucket silently dropped
@@ -175,7 +211,7 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
     languages = store.languages()
     vectors: Vectors = {}
     if semantic:
-        embed_documents(store, threads=workers)
+        embed_documents(store, threads=workers, progress=progress)
         vectors = load_vectors(store, threads=workers)
         pairs |= semantic_pairs(languages, vectors)
     done = store.checked()
@@ -183,26 +219,41 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
     if stats is not None:
         stats.update({f"plan_{k}": v for k, v in plan_stats.items()}, alignments=len(todo))
     for i in range(0, len(todo), BATCH):
-        batch = todo[i : i + BATCH]
+        done = store.checked()  # another writer may have compared some meanwhile
+        batch = [p for p in todo[i : i + BATCH] if p not in done]
+        if not batch:
+            continue
         docs = {d.id: d for d in store.get_documents(sorted({x for p in batch for x in p}))}
-        relations = relate_pairs(docs, batch, vectors, languages, changes=changes, executor=executor,
-                                 label=f"aligning {i + len(batch)}/{len(todo)}")
-        store.put_relations(batch, relations)
+        # Committed every COMMIT_PAIRS pairs as results arrive: a kill loses at most that many.
+        checked: list[tuple[str, str]] = []
+        found: list[Relation] = []
+        for pair, relation in relate_stream(docs, batch, vectors, languages, changes=changes, executor=executor,
+                                            label=f"aligning {i + len(batch)}/{len(todo)}", limits=limits,
+                                            errors=errors):
+            checked.append(pair)
+            if relation is not None:
+                found.append(relation)
+            if len(checked) >= COMMIT_PAIRS:
+                store.put_relations(checked, found)
+                checked, found = [], []
+        if checked:
+            store.put_relations(checked, found)
     return store.get_relations()
 
 
 def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: int | None = None,
-         progress: bool = False, changes: bool = True, semantic: bool = True) -> ScanResult:
+         progress: bool = False, changes: bool = True, semantic: bool = True,
+         limits: Limits = DEFAULT_LIMITS) -> ScanResult:
     """One-shot: index everything under ``paths`` (into ``db`` or a temporary store) and relate it."""
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(db or Path(tmp) / "scan.db")
         try:
-            stats = index_add(store, paths, workers=workers, progress=progress, forensics=changes)
+            stats = index_add(store, paths, workers=workers, progress=progress, forensics=changes, limits=limits)
             t1 = time.perf_counter()
             plan: dict[str, int] = {}
             relations = link(store, workers=workers, progress=progress, changes=changes, semantic=semantic,
-                             stats=plan)
+                             stats=plan, limits=limits, errors=stats.errors)
             t2 = time.perf_counter()
             families, stories = organise(store, workers=workers, stats=plan)  # families and stories
             if plan.get("alignments_parents"):
@@ -265,6 +316,7 @@ def trace_documents(store: Store, docs: Sequence[Document], *, workers: int | No
     index holds documents in other languages).
     """
     executor = executor or LocalExecutor(workers)
+    errors: list[InputError] = []
     queries = list(docs)
     for q in queries:
         q.id = f"query:{q.id}"
@@ -286,8 +338,8 @@ def trace_documents(store: Store, docs: Sequence[Document], *, workers: int | No
         others = {d.id: d for d in store.get_documents(sorted({i for p in pairs for i in p if i != q.id}))}
         wanted = sorted({i for p in pairs for i in p if i != q.id and i in others})
         relations += relate_pairs({**others, q.id: q}, [(i, q.id) for i in wanted], vectors, langs,
-                                  changes=changes, executor=executor)
-    return ScanResult(queries, relations, [], {"documents": len(queries), "relations": len(relations)})
+                                  changes=changes, executor=executor, errors=errors)
+    return ScanResult(queries, relations, errors, {"documents": len(queries), "relations": len(relations)})
 
 
 def trace(store: Store, path: str | Path, *, workers: int | None = None, changes: bool = True,
@@ -295,7 +347,7 @@ def trace(store: Store, path: str | Path, *, workers: int | None = None, changes
     """The sources of the article(s) at ``path`` against an index (:func:`trace_documents`)."""
     errors: list[InputError] = []
     result = trace_documents(store, _read([path], errors), workers=workers, changes=changes, semantic=semantic)
-    result.errors = errors
+    result.errors = errors + result.errors
     return result
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import random
 import zlib
-from pathlib import Path
+from typing import Any
 
 import pytest
 
 from newstrace.stages.align import AlignConfig, align
+from newstrace.stages.text import Tokens
+from newstrace.types import Alignment
 
 # --- invented texts -------------------------------------------------------------------
 
@@ -92,14 +94,14 @@ HOST = (
 )
 
 
-def _spans_ok(alignments, source: str, target: str) -> None:
+def _spans_ok(alignments: list[Alignment], source: str, target: str) -> None:
     for a in alignments:
         assert 0 <= a.source_span[0] < a.source_span[1] <= len(source)
         assert 0 <= a.target_span[0] < a.target_span[1] <= len(target)
         assert 0.0 <= a.similarity <= 1.0
 
 
-def test_verbatim_copy_found_with_exact_spans():
+def test_verbatim_copy_found_with_exact_spans() -> None:
     source = FILLER_A + PASSAGE + " " + FILLER_C
     target = FILLER_B + PASSAGE + " " + UNRELATED
     found = align(source, target)
@@ -113,7 +115,7 @@ def test_verbatim_copy_found_with_exact_spans():
     assert abs(a.target_span[0] - t0) <= 1 and abs(a.target_span[1] - (t0 + len(PASSAGE))) <= 1
 
 
-def test_verbatim_copy_rewrapped_still_exact():
+def test_verbatim_copy_rewrapped_still_exact() -> None:
     source = FILLER_A + PASSAGE + " " + FILLER_C
     wrapped = PASSAGE.replace(" the ", "\nthe ")
     target = FILLER_B + wrapped + " " + UNRELATED
@@ -122,7 +124,7 @@ def test_verbatim_copy_rewrapped_still_exact():
     assert abs(a.target_span[0] - t0) <= 1 and abs(a.target_span[1] - (t0 + len(wrapped))) <= 1
 
 
-def test_lightly_edited_copy_found():
+def test_lightly_edited_copy_found() -> None:
     source = FILLER_A + PASSAGE + " " + FILLER_C
     target = FILLER_B + PASSAGE_EDITED + " " + UNRELATED
     found = align(source, target)
@@ -138,13 +140,13 @@ def test_lightly_edited_copy_found():
     assert a.target_span[1] - a.target_span[0] <= len(PASSAGE_EDITED) + 60
 
 
-def test_unrelated_texts_give_nothing():
+def test_unrelated_texts_give_nothing() -> None:
     assert align(FILLER_A + FILLER_C, FILLER_B + UNRELATED) == []
     assert align(SUMMARY_SOURCE, HOST + UNRELATED) == []
     assert align("", PASSAGE) == [] and align(PASSAGE, "") == []
 
 
-def test_two_copies_from_different_places_stay_apart():
+def test_two_copies_from_different_places_stay_apart() -> None:
     other = UNRELATED
     source = PASSAGE + " " + FILLER_A + other
     target = FILLER_B + other + " " + PASSAGE
@@ -157,7 +159,7 @@ def test_two_copies_from_different_places_stay_apart():
         assert s_text.split() == t_text.split()
 
 
-def test_summary_claims_whole_source():
+def test_summary_claims_whole_source() -> None:
     target = HOST + SUMMARY + " " + FILLER_B
     found = align(SUMMARY_SOURCE, target)
     _spans_ok(found, SUMMARY_SOURCE, target)
@@ -170,13 +172,13 @@ def test_summary_claims_whole_source():
     assert a.target_span[1] - a.target_span[0] <= len(SUMMARY) + 200
 
 
-def test_summary_mode_can_be_switched_off():
+def test_summary_mode_can_be_switched_off() -> None:
     target = HOST + SUMMARY + " " + FILLER_B
     off = AlignConfig(summary_cosine=0.0)
     assert all(a.method != "summary" for a in align(SUMMARY_SOURCE, target, off))
 
 
-def test_copy_of_part_of_a_long_source_is_not_a_summary():
+def test_copy_of_part_of_a_long_source_is_not_a_summary() -> None:
     # A verbatim copy of one paragraph is local reuse even when the source is much longer.
     part = SUMMARY_SOURCE[: SUMMARY_SOURCE.index("Critics of the budget")]
     target = HOST + part + " " + FILLER_B
@@ -185,7 +187,7 @@ def test_copy_of_part_of_a_long_source_is_not_a_summary():
     assert all(a.source_span[1] <= len(part) + 5 for a in found)
 
 
-def test_config_validation():
+def test_config_validation() -> None:
     with pytest.raises(ValueError):
         AlignConfig(seed_cosine=1.5)
     with pytest.raises(ValueError):
@@ -196,7 +198,8 @@ def test_config_validation():
 
 # --- PAN 2013 training sample ---------------------------------------------------------
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
+from conftest import SHARED  # noqa: E402
+
 PAN = SHARED / "data" / "pan13-train"
 
 # Floors a little below what the defaults measure on this sample (seed 13: 40 pairs with
@@ -211,7 +214,7 @@ FLOORS = {
 
 
 @pytest.mark.integration
-def test_pan13_sample_floors():
+def test_pan13_sample_floors() -> None:
     if not PAN.is_dir():
         pytest.skip(f"PAN 2013 training corpus not found at {PAN} (shared data absent)")
     from newstrace.pan.corpus import PanCase, read_pairs, read_text, read_truth
@@ -300,7 +303,7 @@ def _edge_texts() -> tuple[str, str]:
     return source, target
 
 
-def test_rewritten_edge_sentence_is_joined_by_meaning():
+def test_rewritten_edge_sentence_is_joined_by_meaning() -> None:
     source, target = _edge_texts()
     lexical = align(source, target)
     assert len(lexical) == 1
@@ -321,7 +324,7 @@ def test_rewritten_edge_sentence_is_joined_by_meaning():
     assert 0 < len(encoder.texts) <= 8  # of 24 sentences
 
 
-def test_without_meaning_agreement_the_edge_stays():
+def test_without_meaning_agreement_the_edge_stays() -> None:
     source, target = _edge_texts()
     target = target.replace(REWORDED_EDGE_TARGET, "The museum reopened its east wing after repairs to the roof.")
     found = align(source, target, encoder=_TopicEncoder())
@@ -329,7 +332,7 @@ def test_without_meaning_agreement_the_edge_stays():
     assert "museum" not in target[found[0].target_span[0]:found[0].target_span[1]]
 
 
-def test_sentence_similarity_needs_an_encoder_or_vectors():
+def test_sentence_similarity_needs_an_encoder_or_vectors() -> None:
     from newstrace.stages.align import SentenceSimilarity
     from newstrace.stages.text import tokenize
 
@@ -342,7 +345,7 @@ def test_sentence_similarity_needs_an_encoder_or_vectors():
         SentenceSimilarity(tokens, tokens, source_vectors=np.ones((1, 3)), target_vectors=np.ones((1, 3)))
 
 
-def test_memoized_encoder_embeds_each_text_once():
+def test_memoized_encoder_embeds_each_text_once() -> None:
     import numpy as np
 
     from newstrace.stages.encoder_memo import MemoizedEncoder
@@ -366,7 +369,7 @@ def test_memoized_encoder_embeds_each_text_once():
 
 
 @pytest.mark.integration
-def test_pan13_translation_sample_gains_from_meaning():
+def test_pan13_translation_sample_gains_from_meaning() -> None:
     """On translation-chain pairs, sentence embeddings must add over words alone."""
     if not PAN.is_dir():
         pytest.skip(f"PAN 2013 training corpus not found at {PAN} (shared data absent)")
@@ -405,27 +408,24 @@ def test_row_range_sums_are_the_sparse_sums_bit_for_bit() -> None:
                 assert np.array_equal(_vec(m, (i, j)), np.asarray(m[i : j + 1].sum(axis=0)).ravel())
 
 
-def _sparse_space(a, b):  # type: ignore[no-untyped-def]
+def _sparse_space(a: Tokens, b: Tokens) -> tuple[Any, Any, Any, Any]:
     """The aligner's TF-ISF space as first written, with scipy operations: the reference."""
     import numpy as np
     from scipy import sparse
 
-    from newstrace.stages.align import _Space
-    from newstrace.stages.text import Tokens
-
     vocab: dict[str, int] = {}
 
-    def counts(tokens: Tokens) -> sparse.csr_matrix:
+    def counts(tokens: Tokens) -> tuple[list[int], list[int]]:
         rows: list[int] = []
         cols: list[int] = []
         for i, terms in enumerate(tokens.terms):
             for t in terms:
                 rows.append(i)
                 cols.append(vocab.setdefault(t, len(vocab)))
-        return rows, cols  # type: ignore[return-value]
+        return rows, cols
 
-    ra, ca = counts(a)  # type: ignore[misc]
-    rb, cb = counts(b)  # type: ignore[misc]
+    ra, ca = counts(a)
+    rb, cb = counts(b)
     v = max(1, len(vocab))
     A = sparse.csr_matrix((np.ones(len(ra)), (ra, ca)), shape=(len(a.terms), v))
     B = sparse.csr_matrix((np.ones(len(rb)), (rb, cb)), shape=(len(b.terms), v))
@@ -448,7 +448,7 @@ def _sparse_space(a, b):  # type: ignore[no-untyped-def]
         la = np.asarray(Ab.sum(axis=1)).ravel()
         lb = np.asarray(Bb.sum(axis=1)).ravel()
         dice = 2.0 * inter / np.maximum(la[:, None] + lb[None, :], 1.0)
-    return _Space(Aw, Bw, cosine, dice)
+    return Aw, Bw, cosine, dice
 
 
 def test_space_is_the_sparse_formulation_bit_for_bit() -> None:
@@ -467,9 +467,17 @@ def test_space_is_the_sparse_formulation_bit_for_bit() -> None:
     for x in texts:
         for y in texts:
             a, b = tokenize(x), tokenize(y)
-            new, ref = _space(a, b), _sparse_space(a, b)
-            assert np.array_equal(new.cosine, ref.cosine) and np.array_equal(new.dice, ref.dice)
-            for m, r in ((new.src, ref.src), (new.tgt, ref.tgt)):
+            new, (ref_src, ref_tgt, ref_cosine, ref_dice) = _space(a, b), _sparse_space(a, b)
+            cosine, dice = new.scores.dense()
+            assert np.array_equal(cosine, ref_cosine) and np.array_equal(dice, ref_dice)
+            # the pairs kept sparse, and any pair read on demand, are the dense matrices' floats
+            kept = _space(a, b, 0.2, 0.2).scores
+            for i in range(cosine.shape[0]):
+                for j in range(cosine.shape[1]):
+                    assert kept.at(i, j) == (cosine[i, j], dice[i, j])
+            assert kept.where(0.2, 0.2) == [(int(i), int(j)) for i, j in zip(
+                *np.nonzero((cosine >= 0.2) & (dice >= 0.2) & (cosine > 0)), strict=True)]
+            for m, r in ((new.src, ref_src), (new.tgt, ref_tgt)):
                 assert m.shape == r.shape
                 for f in ("data", "indices", "indptr"):
                     assert np.array_equal(getattr(m, f), getattr(r, f)), f

@@ -6,10 +6,44 @@ import argparse
 import sys
 from pathlib import Path
 
+from newstrace.limits import DEFAULT_LIMITS, Limits
 from newstrace.report.output import FORMATS, render
 from newstrace.types import Document, Family, InputError, Relation, Story
 
-__all__ = ["add_db", "add_output", "emit", "positive_int", "report_errors"]
+__all__ = ["add_db", "add_limits", "add_output", "check_writable", "emit", "limits_from", "one_line", "positive_int", "report_errors"]
+
+# Control characters (a newline in a file name would split the one-line message) shown escaped.
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(32), 127]} | {10: "\\n", 13: "\\r", 9: "\\t"}
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters escaped (``\\n``, ``\\x1b``), so it stays on one line."""
+    return text.translate(_CONTROL)
+
+
+def check_writable(path: str | None, what: str = "output") -> str | None:
+    """Why ``path`` cannot be written, or None: checked before the work, not after it.
+
+    The file is opened for appending (nothing is truncated) and, if it did not exist, removed
+    again; a directory, a missing folder, a read-only or special file (``/proc/version``) fail here.
+    """
+    if not path:
+        return None
+    target = Path(path)
+    if target.is_dir():
+        return f"cannot write {what} {one_line(path)}: it is a directory"
+    existed = target.exists()
+    try:
+        with target.open("a", encoding="utf-8") as fh:
+            fh.write("")
+            fh.flush()
+    except OSError as exc:
+        return f"cannot write {what} {one_line(path)}: {exc.strerror or exc}"
+    if existed and not target.is_file():
+        return f"cannot write {what} {one_line(path)}: not a regular file"
+    if not existed:
+        target.unlink(missing_ok=True)
+    return None
 
 
 def positive_int(value: str) -> int:
@@ -40,10 +74,29 @@ def add_output(parser: argparse.ArgumentParser) -> None:
                         help="do not analyse what each rewrite changed (faster on large collections)")
 
 
+def add_limits(parser: argparse.ArgumentParser) -> None:
+    """The resource limits (``newstrace.limits``) as options, with their safe defaults."""
+    d = DEFAULT_LIMITS
+    parser.add_argument("--max-article-chars", type=positive_int, default=d.max_article_chars, metavar="N",
+                        help=f"longer articles are skipped with a reason (default: {d.max_article_chars:,})")
+    parser.add_argument("--max-file-bytes", type=positive_int, default=d.max_file_bytes, metavar="N",
+                        help=f"larger files are skipped with a reason (default: {d.max_file_bytes:,})")
+    parser.add_argument("--pair-seconds", type=float, default=d.pair_seconds, metavar="S",
+                        help=f"a pair aligning longer is reported and skipped; 0: no limit (default: {d.pair_seconds:g})")
+
+
+def limits_from(args: argparse.Namespace) -> Limits:
+    """The ``Limits`` the options of :func:`add_limits` ask for (argparse already checked them)."""
+    try:
+        return Limits(args.max_article_chars, args.max_file_bytes, args.pair_seconds)
+    except ValueError as exc:
+        raise SystemExit(f"newstrace: error: {exc}") from None
+
+
 def report_errors(errors: list[InputError]) -> None:
     """One line per skipped input on stderr: the input and the reason."""
     for e in errors:
-        print(f"newstrace: skipped {e.path}: {e.reason}", file=sys.stderr)
+        print(f"newstrace: skipped {one_line(e.path)}: {one_line(e.reason)}", file=sys.stderr)
 
 
 def emit(args: argparse.Namespace, documents: list[Document], relations: list[Relation],

@@ -57,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     except NewstraceError as exc:
         print(f"newstrace: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("newstrace: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from newstrace.cli._common import report_errors
+from newstrace.cli._common import check_writable, report_errors
 from newstrace.compare import compare
 from newstrace.pipeline import ScanResult
 from newstrace.report.html import render_html
@@ -44,7 +44,9 @@ def print_comparison(result: ScanResult, file: object = None) -> None:
     from rich.text import Text
 
     out = file or sys.stdout
-    console = Console(file=out, width=None if getattr(out, "isatty", lambda: False)() else 140)  # type: ignore[arg-type]
+    # Markup and emoji codes off: ids, notes and passages are data ("[/b]" must not raise).
+    console = Console(file=out, width=None if getattr(out, "isatty", lambda: False)() else 140,  # type: ignore[arg-type]
+                      markup=False, emoji=False)
     names = ", ".join(d.id for d in result.documents)
     if not result.relations:
         console.print(
@@ -73,7 +75,7 @@ def print_comparison(result: ScanResult, file: object = None) -> None:
             f"{len(p.changes)} changes ({meaning} of meaning)"
         )
         console.print()
-        console.print(f"[bold]{title}[/bold]", highlight=False)
+        console.print(Text(title, style="bold"), highlight=False)
         console.print(Text(f"  source: “{_short(p.source_text, 200)}”", style="dim"))
         console.print(Text(f"  target: “{_short(p.target_text, 200)}”", style="dim"))
         if not p.changes:
@@ -94,6 +96,10 @@ def print_comparison(result: ScanResult, file: object = None) -> None:
 
 
 def compare_cli(args: argparse.Namespace) -> int:
+    problem = check_writable(args.report, "report")
+    if problem:  # before the work, not after it
+        print(f"newstrace: error: {problem}", file=sys.stderr)
+        return 2
     result = compare(args.a, args.b)
     report_errors(result.errors)
     if args.format == "json":

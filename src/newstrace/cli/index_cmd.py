@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from newstrace.cli._common import add_db, positive_int, report_errors
+from newstrace.cli._common import add_db, add_limits, limits_from, one_line, positive_int, report_errors
 from newstrace.pipeline import index_add, link, organise
 from newstrace.store import Store
 
@@ -24,21 +25,46 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a.add_argument("--no-link", action="store_true", help="only store the articles; do not look for reuse yet")
     a.add_argument("--no-changes", action="store_true", help="do not analyse what each rewrite changed")
     a.add_argument("--lexical-only", action="store_true", help="skip the semantic layer (sentence embeddings)")
+    add_limits(a)
     a.set_defaults(func=index_add_cli)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
 
 def index_add_cli(args: argparse.Namespace) -> int:
     progress = sys.stderr.isatty()
-    with Store(args.db) as store:
+    new_store = not Path(args.db).exists()
+    before = 0
+    store = Store(args.db)
+    try:
+        before = len(store.document_ids())
+        limits = limits_from(args)
         stats = index_add(store, args.paths, workers=args.workers, progress=progress,
-                          forensics=not args.no_changes)
+                          forensics=not args.no_changes, limits=limits)
         report_errors(stats.errors)
+        if stats.read == 0 and before == 0:
+            store.close()
+            if new_store:  # nothing readable: no empty store left behind
+                for suffix in ("", "-wal", "-shm"):
+                    Path(args.db + suffix).unlink(missing_ok=True)
+            print(f"newstrace: error: nothing readable in {', '.join(one_line(p) for p in args.paths)}"
+                  f"{'' if new_store else f'; {args.db} unchanged'}", file=sys.stderr)
+            return 1
         relations = [] if args.no_link else link(store, workers=args.workers, progress=progress,
-                                                   changes=not args.no_changes, semantic=not args.lexical_only)
+                                                   changes=not args.no_changes, semantic=not args.lexical_only,
+                                                   limits=limits, errors=stats.errors)
+        report_errors(stats.errors[stats.skipped:])  # pairs over the time limit
         # families and stories: rebuilt / extended after each add
         families, stories = ([], []) if args.no_link else organise(store, workers=args.workers)
         total = len(store.document_ids())
+    except KeyboardInterrupt:
+        # One line and what is safe: every commit before the interrupt is kept.
+        committed = len(store.document_ids()) - before
+        store.close()
+        print(f"newstrace: interrupted: {committed} documents were committed to {args.db}; "
+              "run the same command again to continue", file=sys.stderr)
+        return 130
+    finally:
+        store.close()
     print(f"read {stats.read}, added {stats.added}, unchanged {stats.unchanged}, skipped {stats.skipped}; "
           f"index {args.db} holds {total} documents, {len(relations)} relations, {len(families)} families "
           f"and {len(stories)} stories")

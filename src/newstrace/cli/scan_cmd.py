@@ -6,7 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from newstrace.cli._common import add_db, add_output, emit, report_errors
+from newstrace.cli._common import (
+    add_db,
+    add_limits,
+    add_output,
+    check_writable,
+    emit,
+    limits_from,
+    report_errors,
+)
 from newstrace.pipeline import ScanResult, scan
 
 __all__ = ["register", "scan_cli", "write_report"]
@@ -19,12 +27,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("paths", nargs="+", metavar="PATH", help="file or directory (walked recursively)")
     add_db(p, default=None)
     add_output(p)
+    add_limits(p)
     p.add_argument("--report", metavar="FILE",
                    help="also write a self-contained HTML report (passages side by side, changes marked) to FILE")
     p.set_defaults(func=scan_cli)
 
 
 def scan_cli(args: argparse.Namespace) -> int:
+    for path, what in ((args.output, "output"), (getattr(args, "report", None), "report")):
+        problem = check_writable(path, what)
+        if problem:  # before the work, not after it
+            print(f"newstrace: error: {problem}", file=sys.stderr)
+            return 2
     progress = not args.no_progress and sys.stderr.isatty()
     off: tuple[str, ...] = ()
     if not args.no_changes:
@@ -32,7 +46,7 @@ def scan_cli(args: argparse.Namespace) -> int:
 
         off = checks_off()  # one line on stderr when a resource is missing
     result = scan(args.paths, db=args.db, workers=args.workers, progress=progress, changes=not args.no_changes,
-                  semantic=not args.lexical_only)
+                  semantic=not args.lexical_only, limits=limits_from(args))
     report_errors(result.errors)
     stats = {**result.stats, "checks_off": list(off)} if off else result.stats
     emit(args, result.documents, result.relations, result.errors, stats,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from newstrace.cli._common import add_db, add_output, emit, report_errors
+from newstrace.cli._common import add_db, add_output, check_writable, emit, report_errors
 from newstrace.pipeline import trace
 from newstrace.store import Store
 
@@ -25,6 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def trace_cli(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    problem = check_writable(args.output)
+    if problem:  # before the work, not after it
+        print(f"newstrace: error: {problem}", file=sys.stderr)
+        return 2
     if not Path(args.db).exists():
         print(f"newstrace: no index at {args.db}: build one with 'newstrace index add PATH --db {args.db}'",
               file=sys.stderr)

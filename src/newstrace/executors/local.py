@@ -8,8 +8,10 @@ same functions over partitions.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import InvalidStateError, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -55,11 +57,18 @@ def map_items(
                     bar[0].advance(bar[1])
                 yield r
             return
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # Workers ignore Ctrl-C: the parent alone handles it (one line, not a traceback per
+        # worker), and on any exit but the normal one stops them at once instead of waiting.
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupt)
+        try:
             for r in pool.map(func, items, chunksize=chunksize):
                 if bar:
                     bar[0].advance(bar[1])
                 yield r
+        except BaseException:
+            _stop(pool)
+            raise
+        pool.shutdown()
     finally:
         if bar:
             bar[0].stop()
@@ -89,6 +98,31 @@ class LocalExecutor:
         workers = 1 if len(todo) < MIN_ITEMS_FOR_POOL else self.workers
         return map_items(step, todo, workers=workers, progress=label if self.progress else None,
                          chunksize=self.chunksize)
+
+
+def _ignore_interrupt() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: queued work cancelled, running workers terminated.
+
+    The pool's manager thread then fails the futures ``pool.map`` already cancelled, which
+    raises ``InvalidStateError`` in that thread on Python 3.11 (a traceback on stderr after
+    the user's Ctrl-C); that one error is silenced, any other thread error still reported.
+    """
+    previous = threading.excepthook
+
+    def quiet(args: threading.ExceptHookArgs) -> None:
+        if not (args.exc_type is InvalidStateError and type(args.thread).__name__ == "_ExecutorManagerThread"):
+            previous(args)
+
+    threading.excepthook = quiet
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        if p.is_alive():
+            p.terminate()
 
 
 def _progress(label: str | None, total: int) -> tuple[Any, Any] | None:

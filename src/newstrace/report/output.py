@@ -169,7 +169,9 @@ def _table(documents: list[Document], relations: list[Relation], errors: list[In
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(record=True, width=140, file=io.StringIO())
+    # Markup and emoji codes off: every string here is data (ids, titles, passages), and text
+    # like "[/b]" or ":joy:" from a scraped page must print as it is, not raise MarkupError.
+    console = Console(record=True, width=140, file=io.StringIO(), markup=False, emoji=False, highlight=False)
     t = Table(title=f"Relations ({len(relations)})", show_lines=False)
     for col in ("source → target", "type", "conf.", "direction (evidence)", "src cov.", "tgt cov.", "passages",
                 "meaning changes"):
@@ -233,7 +235,7 @@ def _table(documents: list[Document], relations: list[Relation], errors: list[In
         summary += f", {stats['seconds']:.2f} s"
     console.print(summary)
     for e in errors:
-        console.print(f"[red]skipped[/red] {e.path}: {e.reason}")
+        console.print(f"skipped {e.path}: {e.reason}")
     return console.export_text()
 
 

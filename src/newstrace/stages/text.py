@@ -1,8 +1,9 @@
 """Words and sentences with character offsets: the units every later stage counts in.
 
 The sentence splitter is rule-based on purpose: it must be deterministic, fast enough for
-millions of articles, language-agnostic for Latin, Cyrillic and Greek scripts, and it must
-never lose an offset.  Words are Unicode ``\\w`` runs; for matching they are lower-cased,
+millions of articles, language-agnostic (Latin, Cyrillic and Greek scripts end sentences
+with ``.!?`` and a space; Chinese, Japanese, Hindi, Arabic, Armenian, Amharic and Burmese
+with their own marks and often no space), and it must never lose an offset.  Words are Unicode ``\\w`` runs; for matching they are lower-cased,
 stop words dropped and the rest stemmed (Snowball, in the document's language when
 PyStemmer has it).
 """
@@ -25,14 +26,26 @@ __all__ = [
     "words_with_offsets",
 ]
 
-WORD_RE = re.compile(r"\w+(?:['’]\w+)*", re.UNICODE)
+# Han ideographs and kana (not Hangul: Korean puts spaces between words).
+# Chinese and Japanese are written without spaces, so each ideograph or kana counts as a word;
+# everything else is a run of word characters.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+WORD_RE = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])\w)+(?:['’](?:(?![{_CJK}])\w)+)*", re.UNICODE)
+_CJK_RE = re.compile(f"[{_CJK}]")
 
 # A sentence ends at . ! ? (or …) possibly followed by closing quotes/brackets, then
 # whitespace, then something that can open a sentence.  Blank lines always end one.
 _SENT_END_RE = re.compile(
-    r"""(?:(?<=[.!?…])|(?<=[.!?…]["'”’»)\]]))\s+(?=["'“‘«(\[]?[\w¿¡])|\n\s*\n""",
+    r"""(?:(?<=[.!?…])|(?<=[.!?…]["'”’»)\]]))\s+(?=["'“‘«(\[]?[\w¿¡])|\n\s*\n"""
+    # Scripts that end sentences with their own marks, written without a space after them:
+    # CJK full stops and fullwidth ! ? (。！？ and the halfwidth ｡), Devanagari danda (।॥),
+    # Arabic/Urdu question mark and full stop (؟ ۔), Armenian (։), Ethiopic (።), Myanmar (။),
+    # Tibetan shad is left out (it also separates phrases).  Closing quotes/brackets stay
+    # with the sentence they close.
+    r"""|(?<=[。！？｡।॥؟۔։።။])[」』）》〉"”’)\]]*\s*(?=\S)""",
     re.UNICODE,
 )
+_CLOSERS = "」』）》〉\"”’)]"
 # Tokens before a period that do not end a sentence.
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sr jr st mt ft gen col lt sgt capt cmdr adm gov sen rep rev hon pres
@@ -70,7 +83,7 @@ def _stemmer(language: str):  # type: ignore[no-untyped-def]
 
 def stem_words(words: list[str], language: str = "en") -> list[str]:
     """Snowball stems of lower-cased words."""
-    return _stemmer(language).stemWords(words)
+    return list(_stemmer(language).stemWords(words))
 
 
 def words_with_offsets(text: str) -> list[tuple[str, int, int]]:
@@ -139,7 +152,8 @@ def split_sentences(text: str, *, min_words: int = 3, max_words: int = 60) -> li
     for m in _SENT_END_RE.finditer(text):
         if m.group().strip() == "" and "\n\n" not in m.group() and _is_abbreviation(text, m.start()):
             continue
-        bounds.append((start, m.start()))
+        closers = len(m.group()) - len(m.group().lstrip(_CLOSERS))  # a closing quote ends with its sentence
+        bounds.append((start, m.start() + closers))
         start = m.end()
     bounds.append((start, len(text)))
     bounds = [piece for s, e in bounds for piece in _split_long(text, s, e, max_words)]
@@ -171,7 +185,8 @@ def split_sentences(text: str, *, min_words: int = 3, max_words: int = 60) -> li
 def content_terms(text: str, language: str = "en") -> list[str]:
     """Stemmed content words of ``text``: stop words and single characters dropped."""
     words = [w.lower() for w in WORD_RE.findall(text)]
-    words = [w for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    # A single ideograph is a word (and often a content word); a single Latin letter is not.
+    words = [w for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit() or _CJK_RE.match(w))]
     return stem_words(words, language)
 
 

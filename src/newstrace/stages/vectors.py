@@ -25,7 +25,8 @@ from newstrace.stages.semantic import (
 )
 from newstrace.stages.semantic.similarity import sentence_backgrounds
 from newstrace.stages.text import split_sentences
-from newstrace.store import Store
+from newstrace.progress import progress_bar
+from newstrace.store import Store, text_hash
 from newstrace.types import Document
 
 __all__ = [
@@ -46,7 +47,9 @@ __all__ = [
     "translation_backgrounds",
 ]
 
-BATCH = 1000  # documents per embedding call and transaction
+# Documents per embedding call, transaction and progress step: a kill loses at most this many
+# documents' vectors, and a call still batches a few thousand sentences by token count.
+EMBED_DOCUMENTS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +98,7 @@ def embed_texts(name: str, docs: Sequence[Document], *, threads: int | None = No
     return out
 
 
-def embed_documents(store: Store, *, threads: int | None = None) -> dict[str, int]:
+def embed_documents(store: Store, *, threads: int | None = None, progress: bool = False) -> dict[str, int]:
     """Compute and cache the sentence vectors the semantic layer needs; return how many were added.
 
     English documents get the English paraphrase model; when the store holds more than one
@@ -112,13 +115,16 @@ def embed_documents(store: Store, *, threads: int | None = None) -> dict[str, in
         version = get_embedder(name, threads=threads).version
         have = cache.doc_ids(version)
         todo = [i for i in ids if i not in have]
-        # A chunk's sentences are embedded in one call and stored in one transaction.
-        for k in range(0, len(todo), BATCH):
-            docs = store.get_documents(todo[k : k + BATCH])
-            vecs = embed_texts(name, docs, threads=threads)
-            rows = [(d.id, [(x.start, x.end) for x in split_sentences(d.text)], v)
-                    for d, v in zip(docs, vecs, strict=True) if len(v)]
-            cache.put_many(version, rows)
+        # A chunk's sentences are embedded in one call and stored in one transaction, keyed by
+        # the hash of the text they were split from (a changed article never reuses them).
+        with progress_bar(f"embedding ({name})", len(todo), enabled=progress) as bar:
+            for k in range(0, len(todo), EMBED_DOCUMENTS):
+                docs = store.get_documents(todo[k : k + EMBED_DOCUMENTS])
+                vecs = embed_texts(name, docs, threads=threads)
+                rows = [(d.id, [(x.start, x.end) for x in split_sentences(d.text)], v)
+                        for d, v in zip(docs, vecs, strict=True) if len(v)]
+                cache.put_many(version, rows, text_hashes={d.id: text_hash(d.text) for d in docs})
+                bar.advance(len(docs))
         added[name] = len(todo)
     return added
 

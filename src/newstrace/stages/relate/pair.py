@@ -19,9 +19,11 @@ from newstrace.stages.relate.context import RelateContext
 from newstrace.stages.relate.lexical import lexical_relation
 from newstrace.stages.relate.meaning import semantic_relation, translation_relation
 from newstrace.stages.relate.spinner import settle_spun
-from newstrace.types import Document, Relation
+from newstrace.limits import TimeLimitExceeded, time_limit
+from newstrace.types import Document, InputError, Relation
 
-__all__ = ["RELATE_STEPS", "RelateStep", "RelateTask", "relate", "relate_task"]
+__all__ = ["RELATE_STEPS", "LimitedRelateTask", "RelateStep", "RelateTask", "relate", "relate_task",
+           "relate_task_limited"]
 
 RelateStep = Callable[[Document, Document, RelateContext], "Relation | None"]
 
@@ -64,3 +66,20 @@ def relate_task(task: RelateTask) -> Relation | None:
     """:func:`relate` on one picklable task ``(a, b, context)`` (for executors)."""
     a, b, context = task
     return relate(a, b, context)
+
+
+LimitedRelateTask = tuple[Document, Document, RelateContext, float]
+
+
+def relate_task_limited(task: LimitedRelateTask) -> Relation | InputError | None:
+    """:func:`relate` on ``(a, b, context, seconds)`` under a wall-time limit (``Limits.pair_seconds``).
+
+    A pathological pair (two megabyte near-copies) is set aside with a reason instead of
+    stalling the run: it comes back as an ``InputError`` naming the pair.
+    """
+    a, b, context, seconds = task
+    try:
+        with time_limit(seconds):
+            return relate(a, b, context)
+    except TimeLimitExceeded:
+        return InputError(f"{a.id} <-> {b.id}", f"pair not compared: it took over {seconds:g} s (Limits.pair_seconds)")

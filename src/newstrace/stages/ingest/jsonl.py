@@ -1,0 +1,75 @@
+"""JSONL exports: one article per line; a bad line is named by its line number."""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from newstrace.stages.ingest.decoding import SNIFF_BYTES
+from newstrace.stages.ingest.html import document_from_html
+from newstrace.stages.ingest.metadata import normalise_date
+from newstrace.stages.ingest.txt import document_from_text
+from newstrace.types import Document, InputError, Rejected
+
+__all__ = ["read_jsonl"]
+
+
+def read_jsonl(path: Path, rel: str) -> Iterator[Document | InputError]:
+    """One Document per JSON line; a bad line is reported by line number and the rest still read."""
+    records = 0
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+        if b"\x00" in head:
+            yield InputError(str(path), "binary file (NUL or control bytes: not text)")
+            return
+        fh.seek(0)
+        for number, line in enumerate(fh, start=1):
+            if number == 1:
+                line = line.removeprefix(codecs.BOM_UTF8)
+            if not line.strip():
+                continue
+            records += 1
+            where = f"{path}:{number}"
+            item = _jsonl_record(line, rel, number, str(path))
+            yield InputError(where, item.reason) if isinstance(item, Rejected) else item
+    if records == 0:
+        yield InputError(str(path), "empty file")
+
+
+def _jsonl_record(line: bytes, rel: str, number: int, path: str) -> Document | Rejected:
+    try:
+        record = json.loads(line)
+    except UnicodeDecodeError as exc:
+        return Rejected(f"invalid JSON: not UTF-8 ({exc.reason} at byte {exc.start})")
+    except json.JSONDecodeError as exc:
+        return Rejected(f"invalid JSON: {exc.msg} (column {exc.colno})")
+    if not isinstance(record, dict):
+        return Rejected(f"record is a JSON {type(record).__name__}, not an object")
+    doc_id = record.get("id")
+    doc_id = f"{rel}#{number}" if doc_id is None or doc_id == "" else str(doc_id)
+    meta: dict[str, str | None] = {}
+    for key in ("url", "title", "published"):
+        value = record.get(key)
+        if value is not None and not isinstance(value, str):
+            return Rejected(f"field {key!r} is a JSON {type(value).__name__}, not a string")
+        meta[key] = value or None
+    text, html = record.get("text"), record.get("html")
+    for key, value in (("text", text), ("html", html)):
+        if value is not None and not isinstance(value, str):
+            return Rejected(f"field {key!r} is a JSON {type(value).__name__}, not a string")
+    if text and text.strip():
+        return document_from_text(doc_id, text, path=path, title=meta["title"], url=meta["url"],
+                                  published=meta["published"])
+    if html and html.strip():
+        doc = document_from_html(doc_id, html, path=path, url=meta["url"])
+        if isinstance(doc, Document):
+            # The record's own metadata is explicit; it wins over what extraction guessed.
+            doc.title = meta["title"] or doc.title
+            if meta["published"]:
+                doc.published = normalise_date(meta["published"]) or doc.published
+        return doc
+    if text is not None or html is not None:
+        return Rejected("record has an empty 'text'" if text is not None else "record has an empty 'html'")
+    return Rejected("record has neither 'text' nor 'html'")

@@ -1,0 +1,131 @@
+"""Versioned stored state: a store knows the settings that made it, and never silently reuses
+state made under other ones (issue 9, item 5).  One test per kind of mismatch."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fixtures.articles import ARTICLE, OTHER
+
+from newstrace.errors import StoreError
+from newstrace.limits import Limits
+from newstrace.pipeline import index_add, link
+from newstrace.stages.embed_cache import EmbeddingCache
+from newstrace.state import StoreSettings, current_settings
+from newstrace.store import Store
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "articles"
+    root.mkdir()
+    (root / "original.txt").write_text(ARTICLE)
+    (root / "repost.txt").write_text("Local news\n\n" + ARTICLE)
+    (root / "other.txt").write_text(OTHER)
+    return root
+
+
+def _other(index: bool = False, relate: bool = False) -> StoreSettings:
+    now = current_settings()
+    return StoreSettings(now.index + "-other" if index else now.index, now.relate + "-other" if relate else now.relate)
+
+
+def test_current_settings_are_stable_and_versioned() -> None:
+    a, b = current_settings(), current_settings()
+    assert a == b
+    assert a.index.startswith("index.v") and a.relate.startswith("relate.v")
+
+
+def test_a_store_indexed_under_other_index_settings_is_refused(corpus: Path, tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    with Store(db, settings=_other(index=True)) as store:
+        index_add(store, [corpus], workers=1, forensics=False)
+    with pytest.raises(StoreError, match=r"indexed with other settings .* re-index into a new --db"):
+        Store(db)
+
+
+def test_an_empty_store_takes_the_current_settings(tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    Store(db, settings=_other(index=True)).close()
+    with Store(db) as store:  # nothing stored yet: nothing to refuse
+        assert store.settings == current_settings()
+
+
+def test_pairs_compared_under_other_relate_settings_are_compared_again(corpus: Path, tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    with Store(db, settings=_other(relate=True)) as store:
+        index_add(store, [corpus], workers=1, forensics=False)
+        link(store, workers=1, changes=False, semantic=False)
+        old_pairs = store.checked()
+        # A relation the old settings found for a pair that is not related (a stale result).
+        store.conn.execute("UPDATE relations SET type = 'stale'")
+        store.conn.commit()
+    assert old_pairs
+    with Store(db) as store:
+        assert store.checked() == set()  # not skipped
+        relations = link(store, workers=1, changes=False, semantic=False)
+        assert store.checked() == old_pairs
+    assert [r.type for r in relations] == ["verbatim"]
+
+
+def test_vectors_of_a_changed_text_are_not_reused(corpus: Path, tmp_path: Path) -> None:
+    """The root of the changed-article crash: vectors are keyed by the text they were split from."""
+    db = tmp_path / "x.db"
+    with Store(db) as store:
+        index_add(store, [corpus], workers=1, forensics=False)
+        cache = EmbeddingCache(store.conn)
+        cache.put("original.txt", "model-v1", [(0, 10), (11, 20)], np.ones((2, 4), np.float32))
+        assert cache.doc_ids("model-v1") == {"original.txt"}
+    (corpus / "original.txt").write_text(OTHER + "\n\nA different ending for the article, in a new sentence.")
+    with Store(db) as store:
+        index_add(store, [corpus], workers=1, forensics=False)
+        cache = EmbeddingCache(store.conn)
+        assert cache.doc_ids("model-v1") == set()
+        assert cache.get("original.txt", "model-v1") is None
+
+
+def test_vectors_under_another_model_version_are_not_reused(tmp_path: Path) -> None:
+    with Store(tmp_path / "x.db") as store:
+        cache = EmbeddingCache(store.conn)
+        cache.put("a", "minilm-l3/1.0", [(0, 5)], np.ones((1, 4), np.float32))
+        assert cache.get("a", "minilm-l3/1.1") is None and cache.doc_ids("minilm-l3/1.1") == set()
+
+
+def test_fingerprints_carry_the_text_and_settings_that_made_them(corpus: Path, tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    with Store(db) as store:
+        index_add(store, [corpus], workers=1, forensics=False)
+        rows = store.conn.execute("SELECT f.settings, f.text_hash = d.text_hash FROM fingerprints f "
+                                  "JOIN documents d ON d.id = f.doc_id").fetchall()
+        assert rows and all(s == store.settings.index and same for s, same in rows)
+        store.conn.execute("UPDATE fingerprints SET text_hash = 'old' WHERE doc_id = 'other.txt'")
+        store.conn.commit()
+        assert sorted(f.doc_id for f in store.get_fingerprints()) == ["original.txt", "repost.txt"]
+
+
+def test_a_pair_over_the_time_limit_is_reported_and_the_run_goes_on(corpus: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import newstrace.pipeline as pipeline
+
+    real = pipeline.relate  # type: ignore[attr-defined]
+
+    def slow_for_other(a, b, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if "other.txt" in (a.id, b.id):
+            time.sleep(5)  # interrupted by the limit
+        return real(a, b, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "relate", slow_for_other)
+    monkeypatch.setattr(pipeline, "find_candidates", lambda fps: {
+        ("original.txt", "repost.txt"): set(), ("original.txt", "other.txt"): set()})
+    errors: list = []  # type: ignore[type-arg]
+    with Store(tmp_path / "x.db") as store:
+        index_add(store, [corpus], workers=1, forensics=False)
+        relations = link(store, workers=1, changes=False, semantic=False, limits=Limits(pair_seconds=0.2),
+                         errors=errors)
+    assert [(r.source, r.target) for r in relations] in ([("original.txt", "repost.txt")],
+                                                         [("repost.txt", "original.txt")])
+    assert [e.path for e in errors] == ["original.txt <-> other.txt"]
+    assert "Limits.pair_seconds" in errors[0].reason
