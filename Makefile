@@ -7,7 +7,7 @@ SHARED ?= ../shared
 # Perl for the official SemEval iSTS scorer (`newstrace eval ists`).
 APT_PACKAGES := wordnet-base chromium perl
 
-.PHONY: demo test install system-deps bench pan-eval clean
+.PHONY: demo test lint install system-deps bench pan-eval clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,12 @@ system-deps:
 demo: install system-deps
 	$(VENV)/bin/newstrace scan $(SHARED)/seeds
 
-test: install system-deps
+# Style and types first (pinned ruff and mypy, config in pyproject.toml), then the suite.
+lint: install
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/mypy
+
+test: install system-deps lint
 	$(PY) -m pytest -q
 
 bench: install

@@ -33,7 +33,7 @@ def result():  # type: ignore[no-untyped-def]
     assert len(pairs) == 35
     short = [p for p in pairs if max(len(split_sentences(p.source)), len(split_sentences(p.target))) <= 30]
     data = prepare(short, threads=2)
-    assert {lang for lang in data.languages.values()} == {"es", "en"}
+    assert set(data.languages.values()) == {"es", "en"}
     return evaluate(data)
 
 

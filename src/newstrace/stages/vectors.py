@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from newstrace.progress import progress_bar
 from newstrace.stages.relate.context import ENGLISH_MODEL, MULTILINGUAL_MODEL, RelateContext
 from newstrace.stages.semantic import (
     CANDIDATE_MIN_COSINE,
@@ -25,13 +26,12 @@ from newstrace.stages.semantic import (
 )
 from newstrace.stages.semantic.similarity import sentence_backgrounds
 from newstrace.stages.text import split_sentences
-from newstrace.progress import progress_bar
 from newstrace.store import Store, text_hash
 from newstrace.types import Document
 
 __all__ = [
-    "BATCH",
     "CANDIDATES",
+    "EMBED_DOCUMENTS",
     "ENGLISH_MODEL",
     "MULTILINGUAL_MODEL",
     "SEMANTIC_CANDIDATE_COSINE",

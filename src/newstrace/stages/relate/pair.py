@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from newstrace.limits import TimeLimitExceeded, time_limit
 from newstrace.stages.relate.changes_step import add_changes
 from newstrace.stages.relate.context import RelateContext
 from newstrace.stages.relate.lexical import lexical_relation
 from newstrace.stages.relate.meaning import semantic_relation, translation_relation
 from newstrace.stages.relate.spinner import settle_spun
-from newstrace.limits import TimeLimitExceeded, time_limit
 from newstrace.types import Document, InputError, Relation
 
 __all__ = ["RELATE_STEPS", "LimitedRelateTask", "RelateStep", "RelateTask", "relate", "relate_task",
