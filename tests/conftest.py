@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+from fixtures.shared import DATA, SEEDS, SHARED, require
 
-# ../shared beside the repository; NEWSTRACE_SHARED points elsewhere (a git worktree's checkout).
-SHARED = Path(os.environ.get("NEWSTRACE_SHARED") or Path(__file__).resolve().parents[2] / "shared")
-SEEDS = SHARED / "seeds"
-DATA = SHARED / "data"
-
-
-def require(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"shared data not found at {path}: place ../shared beside the repository to run this test")
-    return path
+__all__ = ["DATA", "SEEDS", "SHARED", "require"]
 
 
 @pytest.fixture(scope="session")

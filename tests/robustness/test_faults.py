@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DATA, require
+from fixtures.shared import DATA, require
 
 from newstrace.evaluation.faults import concurrent_writers, kill_and_resume, kill_points, run_index, snapshot
 

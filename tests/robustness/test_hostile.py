@@ -13,8 +13,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DATA
 from fixtures.articles import ARTICLE, OTHER
+from fixtures.shared import DATA
 from hostile import PROCESSED, Case, generate
 
 from newstrace.cli.app import main

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import DATA, SEEDS, require
 from fixtures.articles import ARTICLE, OTHER
+from fixtures.shared import DATA, SEEDS, require
 
 from newstrace.cli.app import main
 from newstrace.pipeline import index_add, scan

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 pytest.importorskip("fastapi", reason="the service needs the serve extra: pip install -e '.[serve]'")
@@ -22,15 +16,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
+from fixtures.service_support import AUTH, TOKEN
+
 from newstrace.service import ServiceConfig, create_app
-
-TOKEN = "test-token-0123456789abcdef"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-def seed(seeds_dir: Path, prefix: str) -> Path:
-    """The sample article whose file name starts with ``prefix`` (000 … 004)."""
-    return next(p for p in sorted(seeds_dir.iterdir()) if p.name.startswith(prefix))
 
 
 @pytest.fixture
@@ -64,41 +52,3 @@ def indexed(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> Iterat
         yield client
 
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(db: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
-    """``newstrace serve`` on 127.0.0.1 in a child process; returns it and its base URL once healthy."""
-    port = free_port()
-    env = {**os.environ, "NEWSTRACE_TOKEN": TOKEN, "PYTHONPATH": str(ROOT / "src")}
-    log = (db.parent / f"server-{port}.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "newstrace", "serve", "--db", str(db), "--port", str(port),
-                             "--log-level", "warning", *args], env=env, stdout=log, stderr=subprocess.STDOUT)
-    log.close()
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):  # bounded: 30 s to start
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            break
-        time.sleep(0.1)
-    proc.kill()
-    pytest.fail(f"server did not start: {(db.parent / f'server-{port}.log').read_text()}")
-
-
-def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)

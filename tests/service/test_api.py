@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import AUTH, TOKEN, seed
 from fastapi.testclient import TestClient
+from fixtures.service_support import AUTH, TOKEN, seed
 
 from newstrace.service.auth import resolve_token
 from newstrace.service.jobs import JobStore

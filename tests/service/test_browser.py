@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import ROOT, TOKEN, seed, start_server, stop_server
+from fixtures.service_support import ROOT, TOKEN, seed, start_server, stop_server
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import AUTH, start_server, stop_server
+from fixtures.service_support import AUTH, start_server, stop_server
 
 pytestmark = pytest.mark.integration
 

@@ -198,7 +198,7 @@ def test_config_validation() -> None:
 
 # --- PAN 2013 training sample ---------------------------------------------------------
 
-from conftest import SHARED  # noqa: E402
+from fixtures.shared import SHARED  # noqa: E402
 
 PAN = SHARED / "data" / "pan13-train"
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS
+from fixtures.shared import SEEDS
 
 from newstrace.stages.ingest import (
     SUPPORTED_SUFFIXES,
