@@ -237,7 +237,7 @@ def test_trace_text_names_001_as_the_spun_source(indexed: TestClient, seeds_dir:
     r = indexed.post("/api/trace", json={"text": seed(seeds_dir, "000").read_text(encoding="utf-8")})
     assert r.status_code == 200, r.text
     out = r.json()
-    assert set(out) == {"newstrace_version", "documents", "relations", "errors", "summary"}  # scan --format json
+    assert {"newstrace_version", "documents", "relations", "errors", "summary"} <= set(out)  # scan --format json
     assert [(x["source"][:3], x["target"], x["type"]) for x in out["relations"]] == [("001", "query:submitted", "spun")]
     meaning = [c for p in out["relations"][0]["passages"] for c in p["changes"] if c["severity"] == "meaning"]
     assert len(meaning) >= 5

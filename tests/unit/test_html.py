@@ -7,6 +7,7 @@ import json
 import re
 import sys
 import types
+from dataclasses import replace
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -243,63 +244,33 @@ def annotate_changes(docs: list[Document], rels: list[Relation]) -> list[Relatio
 
 
 def test_changes_step_without_and_with_the_stage(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The relate step's changes annotation (``stages/relate/changes_step.py``; reports never run it)."""
+    """The relate step's changes annotation (``stages/relate/changes_step.py``; reports never run
+    it) hands every relation to the meaning-change stage's ``annotate_relation``, and leaves the
+    relation as it is when that stage cannot be imported."""
     docs, rels, _ = _fixture(())
     monkeypatch.setitem(sys.modules, "newstrace.stages.changes", None)  # import fails
     assert annotate_changes(docs, rels) == rels
-    calls: list[dict] = []  # type: ignore[type-arg]
+    calls: list[tuple[str, str, str]] = []
 
-    def diff_passage(
-        source_text: str,
-        target_text: str,
-        *,
-        source_offset: int = 0,
-        target_offset: int = 0,
-        language: str = "en",
-    ) -> list[Change]:
-        calls.append({"source_offset": source_offset, "target_offset": target_offset, "language": language})
-        i, j = source_text.index("12"), target_text.index("21")
-        return [
-            Change(
-                "number",
-                "meaning",
-                (source_offset + i, source_offset + i + 2),
-                (target_offset + j, target_offset + j + 2),
-                "12",
-                "21",
-                "count",
-            )
-        ]
+    def annotate_relation(source: Document, target: Document, relation: Relation) -> Relation:
+        calls.append((source.id, target.id, relation.type))
+        p = relation.passages[0]
+        i, j = p.source_text.index("12"), p.target_text.index("21")
+        change = Change("number", "meaning", (p.source_span[0] + i, p.source_span[0] + i + 2),
+                        (p.target_span[0] + j, p.target_span[0] + j + 2), "12", "21", "count")
+        return replace(relation, passages=(replace(p, changes=(change,)), *relation.passages[1:]))
 
     fake = types.ModuleType("newstrace.stages.changes")
-    fake.diff_passage = diff_passage  # type: ignore[attr-defined]
+    fake.annotate_relation = annotate_relation  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "newstrace.stages.changes", fake)
     [out] = annotate_changes(docs, rels)
-    assert calls == [
-        {
-            "source_offset": rels[0].passages[0].source_span[0],
-            "target_offset": rels[0].passages[0].target_span[0],
-            "language": "en",
-        }
-    ]
+    assert calls == [(docs[0].id, docs[1].id, rels[0].type)]
     [c] = out.passages[0].changes
     assert (
         SRC_TEXT[c.source_span[0] : c.source_span[1]] == "12"
         and TGT_TEXT[c.target_span[0] : c.target_span[1]] == "21"
     )
     assert rels[0].passages[0].changes == ()  # input untouched
-    # a failure on one passage leaves it without changes, and the report goes on
-    broken = types.ModuleType("newstrace.stages.changes")
-
-    def boom(*args: object, **kwargs: object) -> list[Change]:
-        raise RuntimeError("boom")
-
-    broken.diff_passage = boom  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "newstrace.stages.changes", broken)
-    assert annotate_changes(docs, rels)[0].passages[0].changes == ()
-    # passages that already have changes are kept
-    docs, rels, _ = _fixture(CHANGES)
-    assert annotate_changes(docs, rels)[0].passages[0].changes == CHANGES
 
 
 @pytest.fixture

@@ -109,17 +109,18 @@ def test_fingerprints_carry_the_text_and_settings_that_made_them(corpus: Path, t
 def test_a_pair_over_the_time_limit_is_reported_and_the_run_goes_on(corpus: Path, tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     import newstrace.pipeline as pipeline
+    import newstrace.stages.relate.pair as pair
 
-    real = pipeline.relate  # type: ignore[attr-defined]
+    real = pair.relate
 
     def slow_for_other(a, b, *args, **kwargs):  # type: ignore[no-untyped-def]
         if "other.txt" in (a.id, b.id):
             time.sleep(5)  # interrupted by the limit
         return real(a, b, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "relate", slow_for_other)
-    monkeypatch.setattr(pipeline, "find_candidates", lambda fps: {
-        ("original.txt", "repost.txt"): set(), ("original.txt", "other.txt"): set()})
+    monkeypatch.setattr(pair, "relate", slow_for_other)
+    monkeypatch.setattr(pipeline, "plan_pairs", lambda fps: (
+        {("original.txt", "repost.txt"), ("original.txt", "other.txt")}, {}))
     errors: list = []  # type: ignore[type-arg]
     with Store(tmp_path / "x.db") as store:
         index_add(store, [corpus], workers=1, forensics=False)
