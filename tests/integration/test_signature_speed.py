@@ -67,6 +67,10 @@ def test_wordnet_lemma_map_is_nltks() -> None:
         pytest.skip("WordNet 3.0 not installed")
     from nltk.corpus.reader.wordnet import WordNetCorpusReader
 
+    fast_satellites = wn.satellite_offsets
+    WordNetCorpusReader._scan_satellites(wn)  # NLTK's own scan of data.adj
+    assert len(wn.satellite_offsets) > 10000
+    assert fast_satellites == wn.satellite_offsets
     fast: Any = wn._lemma_pos_offset_map
     wn._lemma_pos_offset_map = defaultdict(dict)
     try:
