@@ -1,13 +1,24 @@
 """What the meaning-change analysis costs: scan with changes against ``--no-changes``, same run.
 
     python benchmarks/bench_changes.py [../shared/data/bbc-news] [--limit 300] [--repeat 3]
+                                       [--before ../main/src]
 
 The articles (the first ``--limit`` files of each BBC category, sorted by name, so the subset is
-fixed) are copied to a temporary folder; each scan runs in a fresh subprocess, alternating
-with-changes and without, so both see the same machine load.  Prints the median seconds of each
-and their ratio (the issue's target: at most 1.5); ``--no-changes`` also skips each document's
-rewrite signature, so the cost of ``annotate_relation`` alone on the relations found is timed too.  Also times ``diff_passage`` on a generated
-5,000-character pair of synonym swaps (the case the unit test checks for correctness).
+fixed) are copied to a temporary folder; each scan runs in a fresh subprocess, the modes
+alternating, so all see the same machine load.  Three modes, medians of each:
+
+* ``no-changes``: ``scan(changes=False)``.  Like ``--no-changes`` at every entry point it also
+  turns off the model-based ("deep") checks of the rewrite signature (``forensics``); then
+  ``annotate_relation`` is timed alone on the relations found, in the same process (the change
+  analysis without its model loading: its ratio is ``(scan + annotate) / scan``);
+* ``no-changes+forensics``: the same scan with the deep signature checks on (what
+  ``--no-changes`` would cost if forensics were decoupled from it);
+* ``changes``: the full scan.
+
+With ``--before SRC`` (another checkout's ``src``, e.g. ``/work/main/src``) every mode also runs
+on that code, interleaved, so before and after are measured in the same run.  Also times
+``diff_passage`` on a generated 5,000-character pair of synonym swaps (the case the unit test
+checks for correctness).
 """
 
 from __future__ import annotations
@@ -26,13 +37,17 @@ DEFAULT = ROOT.parent / "shared" / "data" / "bbc-news"
 
 RUN = r"""
 import json, sys, time
+import newstrace.pipeline as pipeline
 from newstrace.pipeline import scan
+if sys.argv[3] == "no-changes+forensics":  # scan() passes forensics=changes: force it on
+    _index_add = pipeline.index_add
+    pipeline.index_add = lambda *a, **k: _index_add(*a, **{**k, "forensics": True})
 t = time.perf_counter()
 r = scan([sys.argv[1]], workers=int(sys.argv[2]), changes=sys.argv[3] == "changes")
 dt = time.perf_counter() - t
 n = sum(len(p.changes) for x in r.relations for p in x.passages)
 out = {"seconds": dt, "docs": len(r.documents), "relations": len(r.relations), "changes": n}
-if sys.argv[3] != "changes":  # the meaning-change analysis alone, on the relations just found
+if sys.argv[3] == "no-changes":  # the meaning-change analysis alone, on the relations just found
     from newstrace.stages.changes import annotate_relation
     docs = {d.id: d for d in r.documents}
     t = time.perf_counter()
@@ -60,12 +75,29 @@ print(json.dumps({"long_pair_seconds": time.perf_counter() - t, "chars": len(a)}
 """
 
 
-def _run(code: str, *args: str) -> dict[str, float]:
-    env_path = str(ROOT / "src")
+MODES = ("no-changes", "no-changes+forensics", "changes")
+
+
+def _run(code: str, src: Path, *args: str) -> dict[str, float]:
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True,
-                         env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"})
+                         env={"PYTHONPATH": str(src), "PATH": "/usr/bin:/bin"})
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
+
+
+def _report(name: str, runs: dict[str, list[dict[str, float]]]) -> None:
+    med = {m: statistics.median(r["seconds"] for r in runs[m]) for m in MODES}
+    off, deep, on = med["no-changes"], med["no-changes+forensics"], med["changes"]
+    ann = statistics.median(r["annotate_seconds"] for r in runs["no-changes"])
+    last = runs["changes"][-1]
+    print(f"[{name}] {int(last['docs'])} articles, {int(last['relations'])} relations, "
+          f"{int(last['changes'])} changes found")
+    print(f"[{name}] whole scan: --no-changes {off:.2f} s, with changes {on:.2f} s: ratio {on / off:.2f} "
+          "(target <= 1.5; --no-changes also skips the deep signature checks)")
+    print(f"[{name}] forensics decoupled: --no-changes with deep signature {deep:.2f} s, "
+          f"with changes {on:.2f} s: ratio {on / deep:.2f}")
+    print(f"[{name}] annotate_relation alone on the same relations: {ann:.2f} s "
+          f"({int(runs['no-changes'][-1]['annotate_changes'])} changes): ratio {(off + ann) / off:.2f}")
 
 
 def main() -> int:
@@ -74,8 +106,13 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=300, help="files per category (default 300; 0 = all)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--before", type=Path, help="another checkout's src to measure in the same run")
     args = ap.parse_args()
     corpus = Path(args.corpus)
+    trees = {"after": ROOT / "src"}
+    if args.before:
+        trees = {"before": args.before.resolve(), **trees}
+    runs: dict[str, dict[str, list[dict[str, float]]]] = {t: {m: [] for m in MODES} for t in trees}
     with tempfile.TemporaryDirectory(prefix="newstrace-bench-changes-") as tmp:
         n = 0
         for cat in sorted(p for p in corpus.iterdir() if p.is_dir()):
@@ -83,26 +120,19 @@ def main() -> int:
             for f in files[: args.limit or None]:
                 shutil.copy(f, Path(tmp) / f"{cat.name}-{f.name}")
                 n += 1
-        times: dict[str, list[float]] = {"changes": [], "no-changes": []}
-        last: dict[str, dict[str, float]] = {}
-        runs_off: list[dict[str, float]] = []
+        print(f"{n} articles (first {args.limit or 'all'} of each category), {args.workers} workers, "
+              f"{args.repeat} repeat(s)", flush=True)
         for _ in range(args.repeat):
-            for mode in ("no-changes", "changes"):
-                r = _run(RUN, tmp, str(args.workers), mode)
-                times[mode].append(r["seconds"])
-                last[mode] = r
-                if mode == "no-changes":
-                    runs_off.append(r)
-    on, off = statistics.median(times["changes"]), statistics.median(times["no-changes"])
-    print(f"{n} articles, {int(last['changes']['relations'])} relations, "
-          f"{int(last['changes']['changes'])} changes found")
-    print(f"scan --no-changes {off:.2f} s, with changes {on:.2f} s: ratio {on / off:.2f} (target <= 1.5; "
-          "--no-changes also skips each document's rewrite signature)")
-    ann = statistics.median(r["annotate_seconds"] for r in runs_off)
-    print(f"annotate_relation alone on the same relations: {ann:.2f} s "
-          f"({int(last['no-changes']['annotate_changes'])} changes): ratio {(off + ann) / off:.2f}")
-    lp = _run(LONG_PAIR)
-    print(f"diff_passage on a {int(lp['chars'])}-character pair: {lp['long_pair_seconds']:.2f} s")
+            for mode in MODES:
+                for tree, src in trees.items():
+                    r = _run(RUN, src, tmp, str(args.workers), mode)
+                    runs[tree][mode].append(r)
+                    print(f"  {tree:6} {mode:21} {r['seconds']:7.2f} s", flush=True)
+    for tree in trees:
+        _report(tree, runs[tree])
+    for tree, src in trees.items():
+        lp = _run(LONG_PAIR, src)
+        print(f"[{tree}] diff_passage on a {int(lp['chars'])}-character pair: {lp['long_pair_seconds']:.2f} s")
     return 0
 
 

@@ -51,7 +51,15 @@ from newstrace.stages.changes.facts import FactConfig, fact_changes
 from newstrace.stages.changes.lexicon import _FUNCTION
 from newstrace.stages.changes.records import HARMLESS_KINDS, MEANING_KINDS
 from newstrace.stages.changes.relation import annotate_relation
-from newstrace.stages.changes.resources import SPACY_MODELS, WORDNET_DIRS, _known, checks_off, nlp, wordnet
+from newstrace.stages.changes.resources import (
+    SPACY_MODELS,
+    WORDNET_DIRS,
+    _known,
+    checks_off,
+    nlp,
+    wordnet,
+    wordnet_available,
+)
 
 __all__ = [
     "CONFIG",
@@ -69,4 +77,5 @@ __all__ = [
     "fact_changes",
     "nlp",
     "wordnet",
+    "wordnet_available",
 ]

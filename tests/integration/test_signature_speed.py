@@ -1,0 +1,83 @@
+"""The fast paths of the rewrite signature and of WordNet's index give what the slow ones gave.
+
+``_noun_slot_misfits`` runs the tagger without NER or the lemmatizer (lemmas computed for
+candidates only) and reads WordNet's index without NLTK; the NLTK reader fills its lemma map
+from the same parse.  These tests pin both against the original computations on fixed real
+texts: the seeds, the first BBC tech articles and PAN-13 sources that hold noun-slot traces.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pytest
+from fixtures.shared import DATA, SEEDS, require
+
+from newstrace.stages.changes import _FUNCTION, _known, nlp, wordnet
+from newstrace.stages.signature import _noun_slot_misfits
+
+PAN = ("00030", "00042", "00058", "00066", "00001", "00002", "00003", "00004")
+
+
+def _texts() -> list[str]:
+    seeds = sorted(require(SEEDS).glob("*.txt"))
+    bbc = sorted((require(DATA / "bbc-news") / "tech").glob("*.txt"))[:12]
+    pan = [require(DATA / "pan13-train" / "src") / f"source-document{n}.txt" for n in PAN]
+    return [p.read_text(encoding="utf-8", errors="replace")[:20000] for p in [*seeds, *bbc, *pan] if p.exists()]
+
+
+def _reference(text: str) -> list[tuple[int, int, str]]:
+    """The check as it was: the whole pipeline (NER and lemmatizer included) over the text."""
+    doc = nlp()(text)
+    found = []
+    for k in range(1, len(doc) - 1):
+        t, prev, nxt = doc[k], doc[k - 1], doc[k + 1]
+        word = t.lower_
+        if not word.isalpha() or len(word) < 4 or t.text[0].isupper() or word in _FUNCTION:
+            continue
+        possessive = prev.tag_ in ("PRP$", "POS")
+        if t.pos_ == "NOUN" and t.tag_ == "NN":
+            if not (possessive or prev.tag_ in ("DT", "JJ") or prev.pos_ == "PROPN"):
+                continue
+        elif t.pos_ != "ADJ" or not possessive:
+            continue
+        if not (nxt.is_punct and nxt.text in ",.;:") and nxt.pos_ != "AUX":
+            continue
+        lemma = t.lemma_.lower()
+        if _known(word, "n") or _known(lemma, "n") or not (_known(word, "a") or _known(lemma, "a")):
+            continue
+        found.append((t.idx, t.idx + len(t.text), text[prev.idx : nxt.idx].strip()))
+    return found
+
+
+def test_noun_slot_check_finds_what_the_full_pipeline_found() -> None:
+    if nlp() is None or wordnet() is None:
+        pytest.skip("spaCy en_core_web_sm or WordNet 3.0 not installed")
+    texts = _texts()
+    assert len(texts) >= 20
+    reference = [_reference(t) for t in texts]
+    assert sum(map(len, reference)) >= 5  # the sample holds traces: the comparison means something
+    assert [_noun_slot_misfits(t) for t in texts] == reference
+
+
+def test_wordnet_lemma_map_is_nltks() -> None:
+    wn = wordnet()
+    if wn is None:
+        pytest.skip("WordNet 3.0 not installed")
+    from nltk.corpus.reader.wordnet import WordNetCorpusReader
+
+    fast_satellites = wn.satellite_offsets
+    WordNetCorpusReader._scan_satellites(wn)  # NLTK's own scan of data.adj
+    assert len(wn.satellite_offsets) > 10000
+    assert fast_satellites == wn.satellite_offsets
+    fast: Any = wn._lemma_pos_offset_map
+    wn._lemma_pos_offset_map = defaultdict(dict)
+    try:
+        WordNetCorpusReader._load_lemma_pos_offset_map(wn)  # NLTK's own loader, on the same files
+        slow: Any = wn._lemma_pos_offset_map
+    finally:
+        wn._lemma_pos_offset_map = fast
+    assert len(slow) > 140000
+    assert fast == slow
+    assert [list(fast[k]) for k in list(slow)[:5000]] == [list(slow[k]) for k in list(slow)[:5000]]  # same order
