@@ -242,6 +242,9 @@ def _containment(a: frozenset[int], b: frozenset[int]) -> float:
     return 1.0 if small == 0 else len(a & b) / small
 
 
+_Cache = dict[int, tuple[frozenset[int], int]]
+
+
 class _LineIndex:
     """Each document's line keys, each line's shingle sketch (stored once per distinct line)
     and, for the short lines, the documents carrying them: one pass, linear in the collection."""
@@ -249,6 +252,7 @@ class _LineIndex:
     def __init__(self, documents: Iterable[Document], config: CleanConfig) -> None:
         self.doc_keys: list[tuple[int, ...]] = []
         self.shingles: dict[int, frozenset[int]] = {}
+        self.words: dict[int, int] = {}
         self.carriers: dict[int, list[int]] = defaultdict(list)
         for d_idx, doc in enumerate(documents):
             keys: dict[int, None] = {}
@@ -262,34 +266,42 @@ class _LineIndex:
                 keys[k] = None
                 if k not in self.shingles:
                     self.shingles[k] = _line_shingles(words)
+                    self.words[k] = len(words)
                 if len(words) <= config.recurring_max_words:
                     self.carriers[k].append(d_idx)
             self.doc_keys.append(tuple(keys))
 
-    def other_text(self, d_idx: int, drop: frozenset[int], cache: dict[int, frozenset[int]]) -> frozenset[int]:
-        """The sketch of document ``d_idx`` without its lines in ``drop`` (cached per pass)."""
+    def text_of(self, d_idx: int, cache: _Cache) -> tuple[frozenset[int], int]:
+        """The sketch and word count of document ``d_idx`` (cached: a document carries many lines)."""
         got = cache.get(d_idx)
         if got is None:
-            got = frozenset().union(*(self.shingles[k] for k in self.doc_keys[d_idx] if k not in drop))
+            keys = self.doc_keys[d_idx]
+            got = frozenset().union(*(self.shingles[k] for k in keys)), sum(self.words[k] for k in keys)
             cache[d_idx] = got
         return got
 
 
-def _unrelated_carriers(index: _LineIndex, key: int, drop: frozenset[int], cache: dict[int, frozenset[int]],
-                        config: CleanConfig) -> int:
+def _unrelated_carriers(index: _LineIndex, key: int, cache: _Cache, config: CleanConfig) -> int:
     """How many mutually unrelated documents carry line ``key`` (counted up to ``recurring_min_docs``).
 
     Carriers are sampled evenly (``recurring_sample``) and grouped greedily: a carrier joins the
     first group whose representative shares ``copy_containment`` of its other text (the text
-    besides this line and the lines in ``drop``), else it opens a group.  Copies of one article,
-    truncated or lightly edited, fall into one group however many there are.
+    besides this line), else it opens a group.  Copies of one article,
+    truncated or lightly edited, fall into one group however many there are.  A carrier whose
+    other text is shorter than the line itself is no witness: the line is most of what it says,
+    so it is that document's content, and what is left (its own site lines, a headline) cannot
+    show whether it differs from the others.
     """
     docs = index.carriers[key]
     m = min(len(docs), config.recurring_sample)
     line = index.shingles[key]
+    line_words = index.words[key]
     reps: list[frozenset[int]] = []
     for i in range(m):
-        other = index.other_text(docs[i * len(docs) // m], drop, cache) - line
+        sketch, n_words = index.text_of(docs[i * len(docs) // m], cache)
+        if n_words - line_words < line_words:
+            continue
+        other = sketch - line
         if not any(_containment(other, r) >= config.copy_containment for r in reps):
             reps.append(other)
             if len(reps) >= config.recurring_min_docs:
@@ -308,23 +320,18 @@ def recurring_lines(documents: Iterable[Document], config: CleanConfig = DEFAULT
     (:func:`_unrelated_carriers`).  Counting unrelated carriers rather than carriers makes the
     verdict the same for every copy, whatever the number of copies.
 
-    A second pass recounts with the first pass's boilerplate left out of the documents' other
-    text, so that chrome shared by a site's articles (menus, taglines, disclaimers) does not
-    make two different articles of that site look like copies.  Cost: one pass over the lines,
-    then per recurring line at most ``recurring_sample`` sketch comparisons against at most
-    ``recurring_min_docs`` representatives, never all pairs.
+    Documents are compared on their whole text, long lines included, so a site's menu of
+    short lines does not make its different articles look alike (a set-of-lines comparison
+    would); chrome longer than the articles it frames still can, and is then left to the
+    header and footer zone rules.  Cost: one pass over the lines, then per recurring line at
+    most ``recurring_sample`` sketch comparisons against at most ``recurring_min_docs``
+    representatives, never all pairs.
     """
     index = _LineIndex(documents, config)
     candidates = [k for k, docs in index.carriers.items() if len(docs) >= config.recurring_min_docs]
-    found: frozenset[int] = frozenset()
-    for _ in range(2):
-        cache: dict[int, frozenset[int]] = {}
-        now = frozenset(k for k in candidates
-                        if _unrelated_carriers(index, k, found, cache, config) >= config.recurring_min_docs)
-        if now <= found:
-            break
-        found = found | now
-    return found
+    cache: _Cache = {}
+    return frozenset(k for k in candidates
+                     if _unrelated_carriers(index, k, cache, config) >= config.recurring_min_docs)
 
 
 # -- per-document cleaning ---------------------------------------------------------------------
