@@ -235,11 +235,12 @@ def _line_shingles(words: Sequence[str]) -> frozenset[int]:
     return frozenset(h for h in hashes if h % _SHINGLE_MOD == 0)
 
 
-def _containment(a: frozenset[int], b: frozenset[int]) -> float:
-    """Share of the smaller sketch found in the other (1.0 when either is empty: a document
-    with no other text cannot show that it differs)."""
-    small = min(len(a), len(b))
-    return 1.0 if small == 0 else len(a & b) / small
+def _containment_besides(a: frozenset[int], b: frozenset[int], line: frozenset[int]) -> float:
+    """Share of the smaller of sketches ``a - line`` and ``b - line`` found in the other, where
+    both ``a`` and ``b`` hold all of ``line`` (so no set is copied).  1.0 when either is empty:
+    a document with no other text cannot show that it differs."""
+    small = min(len(a), len(b)) - len(line)
+    return 1.0 if small <= 0 else (len(a & b) - len(line)) / small
 
 
 _Cache = dict[int, tuple[frozenset[int], int]]
@@ -286,8 +287,8 @@ def _unrelated_carriers(index: _LineIndex, key: int, cache: _Cache, config: Clea
 
     Carriers are sampled evenly (``recurring_sample``) and grouped greedily: a carrier joins the
     first group whose representative shares ``copy_containment`` of its other text (the text
-    besides this line), else it opens a group.  Copies of one article,
-    truncated or lightly edited, fall into one group however many there are.  A carrier whose
+    besides this line), else it opens a group.  Copies of one article, truncated or lightly
+    edited, fall into one group however many there are.  A carrier whose
     other text is shorter than the line itself is no witness: the line is most of what it says,
     so it is that document's content, and what is left (its own site lines, a headline) cannot
     show whether it differs from the others.
@@ -301,9 +302,8 @@ def _unrelated_carriers(index: _LineIndex, key: int, cache: _Cache, config: Clea
         sketch, n_words = index.text_of(docs[i * len(docs) // m], cache)
         if n_words - line_words < line_words:
             continue
-        other = sketch - line
-        if not any(_containment(other, r) >= config.copy_containment for r in reps):
-            reps.append(other)
+        if not any(_containment_besides(sketch, r, line) >= config.copy_containment for r in reps):
+            reps.append(sketch)
             if len(reps) >= config.recurring_min_docs:
                 break
     return len(reps)
