@@ -29,7 +29,7 @@ __all__ = ["INDEX_TAG", "RELATE_TAG", "StoreSettings", "current_settings", "dige
 
 # Bumped by hand when code (not a config field) changes what is stored.
 # index.v2: the sentence splitter ends sentences at CJK and other scripts' full stops.
-INDEX_TAG = "index.v2"
+INDEX_TAG = "index.v3"
 RELATE_TAG = "relate.v1"
 
 

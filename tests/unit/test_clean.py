@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newstrace.stages.clean import CleanConfig, clean, clean_collection, recurring_lines
+from newstrace.stages.clean import CleanConfig, clean, clean_collection, line_key, recurring_lines
 from newstrace.types import Document
 
 BODY = ("The council voted on Tuesday to extend the northern tram line by four kilometres, "
@@ -99,3 +99,97 @@ def test_hard_wrapped_paragraph_lines_are_not_header_or_footer() -> None:
     removed = {r.text.strip() for r in doc.removed}
     assert "Share Tweet WhatsApp" in removed
     assert {"More from", "our partners"} <= removed  # a short unit after the body is still a footer
+
+
+# -- recurring lines: boilerplate is what a site repeats across DIFFERENT articles --------------
+
+_VOCAB = ("council harbour minister budget river station league museum winter tenant court vaccine "
+          "festival airport factory school bridge election harvest storm coach orchestra pension "
+          "satellite bakery ferry glacier library market patrol").split()
+
+
+def _article(seed: int, n_words: int = 120) -> list[str]:
+    """A made-up article of three paragraphs whose words depend on ``seed`` (so two seeds differ)."""
+    words = [f"{_VOCAB[(seed * 7 + k * k) % len(_VOCAB)]}{(seed * 31 + k) % 97}" for k in range(n_words)]
+    third = n_words // 3
+    return [" ".join(words[i : i + third]).capitalize() + "." for i in range(0, n_words, third)]
+
+
+LEAD = ("The regional water board announced on Monday that reservoir levels had fallen to their "
+        "lowest point in thirty years, and asked households to cut their use by a fifth.")
+SECOND = ("Engineers said the dry spring and a burst main near the eastern pumping station had "
+          "together drained the northern reservoirs faster than any model had predicted.")
+THIRD = ("The board will decide next week whether to ban garden hoses, a step it last took during "
+         "the drought of the early nineties, when the rivers ran almost dry.")
+FOOTER = "Thanks for reading the Valley Courier, your local news since 1921"
+
+
+def _copy(i: int, keep: int) -> str:
+    """Copy ``i`` of the water story: its own site lines, the first ``keep`` paragraphs, one edit."""
+    paras = [LEAD, SECOND, THIRD][:keep]
+    paras[-1] = paras[-1].replace(" the ", f" the {'' if i % 2 else 'now '}", 1)
+    return "\n\n".join([f"Site{i} News | Home | World | Contact Site{i}", "Water board asks for cuts",
+                        *paras, f"Republished by site{i}. Follow site{i} for more."])
+
+
+def _removed_keys(docs: list[Document]) -> set[str]:
+    return {r.text.strip() for d in docs for r in d.removed if r.reason == "recurring across documents"}
+
+
+def test_paragraphs_shared_by_50_near_copies_are_kept() -> None:
+    # Truncated after 1, 2 or 3 paragraphs, the last one edited, each with its own site lines.
+    docs = clean_collection([Document(id=f"c{i}", raw=_copy(i, 1 + i % 3)) for i in range(50)])
+    assert all(d.text.count("reservoir levels had fallen") == 1 for d in docs)
+    assert not _removed_keys(docs)  # nothing, headline included, goes as recurring
+    for para in (LEAD, SECOND, THIRD):
+        carriers = [d for d in docs if para in d.raw]
+        assert len(carriers) >= 8 and all(para in d.text for d in carriers)
+
+
+def test_footer_repeated_across_50_different_articles_goes() -> None:
+    raws = ["\n\n".join([f"Headline number {i} of the day", *_article(i), FOOTER]) for i in range(50)]
+    recurring = recurring_lines([Document(id=str(i), raw=r) for i, r in enumerate(raws)])
+    assert line_key(FOOTER) in recurring
+    assert not any(line_key(p) in recurring for p in _article(7))
+    docs = clean_collection([Document(id=str(i), raw=r) for i, r in enumerate(raws)])
+    assert all(FOOTER not in d.text and _article(int(d.id))[0] in d.text for d in docs)
+
+
+def test_site_chrome_goes_from_copies_too_while_their_text_stays() -> None:
+    # One site: 20 different articles and 30 copies of one story, all under the site's chrome.
+    chrome = ["Valley Courier | News | Sport | Weather | Jobs", "Sign in to your Courier account today"]
+    different = ["\n\n".join([*chrome, f"Headline number {i} of the day", *_article(i), FOOTER]) for i in range(20)]
+    copies = ["\n\n".join([*chrome, _copy(i, 3), FOOTER]) for i in range(30)]
+    docs = clean_collection([Document(id=str(i), raw=r) for i, r in enumerate(different + copies)])
+    for d in docs:
+        assert FOOTER not in d.text and chrome[1] not in d.text, d.text[:200]
+    assert all(LEAD in d.text for d in docs[20:])
+    assert {LEAD, SECOND} & _removed_keys(docs) == set()
+
+
+def test_line_needs_enough_unrelated_carriers() -> None:
+    # A quotation carried by 40 copies of one story and by 1 or 3 otherwise different articles:
+    # the copies count as one carrier, so the quotation is boilerplate only in the second case.
+    quote = "We will not rest until every household has clean water again, the minister said"
+    copies = [_copy(i, 3) + "\n\n" + quote for i in range(40)]
+    for others, expected in ((1, False), (3, True)):
+        raws = copies + ["\n\n".join([f"Other headline {i}", *_article(100 + i), quote]) for i in range(others)]
+        recurring = recurring_lines([Document(id=str(i), raw=r) for i, r in enumerate(raws)])
+        assert (line_key(quote) in recurring) is expected, others
+
+
+def test_site_menu_does_not_make_its_articles_look_alike() -> None:
+    # Short articles under a menu of eight lines: compared as sets of lines they share most of
+    # their lines; compared on their text (4-grams of the long lines too) they differ.
+    menu = [f"Section {name} latest headlines and analysis" for name in
+            ("politics", "business", "sport", "culture", "science", "travel", "health", "opinion")]
+    raws = ["\n\n".join([*menu, f"Headline number {i} of the day", *_article(i, 45), FOOTER]) for i in range(30)]
+    recurring = recurring_lines([Document(id=str(i), raw=r) for i, r in enumerate(raws)])
+    assert {line_key(x) for x in [*menu, FOOTER]} <= recurring
+
+
+def test_clean_config_rejects_bad_settings() -> None:
+    with pytest.raises(ValueError, match="copy_containment"):
+        CleanConfig(copy_containment=0.0)
+    with pytest.raises(ValueError, match="recurring_sample"):
+        CleanConfig(recurring_sample=2)

@@ -21,7 +21,12 @@ __all__ = ["PrepareTask", "learn_boilerplate", "prepare_document", "prepare_task
 
 
 def learn_boilerplate(collection: Iterable[Document], incoming: Iterable[Document] = ()) -> frozenset[int]:
-    """Keys of the lines recurring across a collection (``newstrace.stages.clean.recurring_lines``).
+    """Keys of the lines a collection repeats across otherwise unrelated documents: its boilerplate.
+
+    A paragraph that recurs because documents are copies of one another (a wire story and its
+    reposts) is content and is not returned, however many copies there are
+    (``newstrace.stages.clean.recurring_lines``).  The verdict depends on the whole collection,
+    so it is learned over the stored documents and the incoming ones together.
 
     Args:
         collection: the documents already in the collection (only ``id`` and ``raw`` are read;
