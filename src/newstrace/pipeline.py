@@ -86,6 +86,7 @@ class IndexStats:
     unchanged: int = 0
     skipped: int = 0
     errors: list[InputError] = field(default_factory=list)
+    added_ids: list[str] = field(default_factory=list)  # new or changed documents, as committed
 
 
 @dataclass(slots=True)
@@ -140,13 +141,18 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     # Committed in small batches as they come: a crash loses at most one batch, and a re-run
     # skips what is stored.
     pending: list[tuple[Document, Fingerprint]] = []
+
+    def commit() -> None:
+        stats.added += store.put_documents(pending)
+        stats.added_ids.extend(d.id for d, _ in pending)
+        pending.clear()
+
     for prepared in executor.map(prepare_task, [(d, recurring, forensics) for d in fresh], label="cleaning"):
         pending.append(prepared)
         if len(pending) >= COMMIT_DOCUMENTS:
-            stats.added += store.put_documents(pending)
-            pending = []
+            commit()
     if pending:
-        stats.added += store.put_documents(pending)
+        commit()
     return stats
 
 

@@ -8,14 +8,13 @@ with the reason, when either is missing.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures.browser import chromium_browser
 
 from newstrace.cli.app import main
 from newstrace.report.html import render_html
@@ -25,36 +24,15 @@ from newstrace.types import Change, Direction, Document, InputError, Passage, Re
 pytestmark = pytest.mark.integration
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 EXTERNAL = re.compile(
     r"""(?i)\bsrc\s*=\s*["']?(?:https?:)?//|<link\b[^>]*\bhref\s*=|@import|url\(\s*['"]?(?:https?:)?//"""
 )
 
 
-def _chromium() -> str:
-    path = os.environ.get("NEWSTRACE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        pytest.skip(f"Chromium not found at {path}: apt-get install -y chromium (or set NEWSTRACE_CHROMIUM)")
-    return path
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="Playwright missing: pip install playwright==1.65.2"
-    )
-    executable = _chromium()
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with chromium_browser() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

@@ -20,19 +20,10 @@ from typing import Any
 
 import httpx
 import pytest
+from fixtures.browser import chromium_browser
 from fixtures.service_support import ROOT, TOKEN, seed, start_server, stop_server
 
 pytestmark = pytest.mark.integration
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-
-
-def _chromium() -> str:
-    path = os.environ.get("NEWSTRACE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        pytest.skip(f"Chromium not found at {path}: apt-get install -y chromium (or set NEWSTRACE_CHROMIUM)")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -52,12 +43,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> Iterato
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright missing: pip install playwright==1.65.2")
-    executable = _chromium()
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with chromium_browser() as b:
         yield b
-        b.close()
 
 
 def _screenshot(page: Any, name: str, tmp_path: Path) -> None:

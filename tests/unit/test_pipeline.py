@@ -172,3 +172,7 @@ def test_add_documents_reports_duplicate_ids(tmp_path: Path) -> None:
         stats = add_documents(store, [_article("a", TOPICS[0]), _article("a", TOPICS[1])], workers=1)
     assert (stats.read, stats.added, stats.skipped) == (2, 1, 1)
     assert "duplicate document id 'a'" in stats.errors[0].reason
+    assert stats.added_ids == ["a"]  # what was committed, so callers need not diff the store
+    with Store(tmp_path / "index.db") as store:  # unchanged on a re-add: nothing committed
+        again = add_documents(store, [_article("a", TOPICS[0]), _article("b", TOPICS[1])], workers=1)
+    assert (again.unchanged, again.added_ids) == (1, ["b"])

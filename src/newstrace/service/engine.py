@@ -235,10 +235,8 @@ def add_staged(store: Store, chunks: Sequence[StagedChunk], *, changes: bool, se
     out = AddOutcome()
     done = 0
     for chunk in chunks:
-        before = store.stored_hashes()
         stats = index_add(store, [chunk.directory], workers=1, forensics=changes)
-        after = store.stored_hashes()
-        fresh = sorted(i for i, h in after.items() if before.get(i) != h)
+        fresh = sorted(stats.added_ids)
         # Adapter-only: index_add records the staging path; the stored path names the upload.
         with store.transaction() as c:
             c.executemany("UPDATE documents SET path = ? WHERE id = ?", [(f"upload:{i}", i) for i in fresh])
