@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -92,11 +93,29 @@ class Store:
             raise StoreError(f"cannot open store {self.path!r}: {exc}") from exc
         try:
             self.conn.execute("PRAGMA foreign_keys = ON")
-            self.conn.execute("PRAGMA journal_mode = WAL")
+            self._enter_wal()
         except sqlite3.DatabaseError as exc:
             self.conn.close()
             raise StoreError(f"{self.path!r} is not a newstrace store: {exc}") from exc
         self._migrate()
+
+    def _enter_wal(self) -> None:
+        """Switch to write-ahead logging, waiting out another process that is doing the same.
+
+        Changing the journal mode needs the database to itself, and SQLite answers "database
+        is locked" at once rather than through the busy timeout, so two writers opening one
+        new store would otherwise fail; a lock is waited for (up to ``BUSY_TIMEOUT``), any
+        other error is reported as such.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT
+        while True:
+            try:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _migrate(self) -> None:
         try:
