@@ -29,7 +29,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newstrace.executors.base import Executor
+from newstrace.executors.base import Executor, finishing
 from newstrace.executors.local import LocalExecutor
 from newstrace.limits import DEFAULT_LIMITS, Limits
 from newstrace.stages.candidates import Fingerprint, find_candidates, plan_pairs
@@ -147,10 +147,11 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
         stats.added_ids.extend(d.id for d, _ in pending)
         pending.clear()
 
-    for prepared in executor.map(prepare_task, [(d, recurring, forensics) for d in fresh], label="cleaning"):
-        pending.append(prepared)
-        if len(pending) >= COMMIT_DOCUMENTS:
-            commit()
+    with finishing(executor.map(prepare_task, [(d, recurring, forensics) for d in fresh], label="cleaning")) as done:
+        for prepared in done:
+            pending.append(prepared)
+            if len(pending) >= COMMIT_DOCUMENTS:
+                commit()
     if pending:
         commit()
     return stats
@@ -178,15 +179,16 @@ def relate_stream(docs: Mapping[str, Document], pairs: Sequence[tuple[str, str]]
     backs = translation_backgrounds(pairs, languages, vectors[MULTILINGUAL_MODEL]) if MULTILINGUAL_MODEL in vectors else {}
     tasks = [(docs[a], docs[b], pair_context(docs[a], docs[b], vectors, backs, changes=changes), limits.pair_seconds)
              for a, b in pairs]
-    for pair, r in zip(pairs, executor.map(relate_task_limited, tasks, label=label), strict=True):
-        if isinstance(r, InputError):
-            if errors is not None:
-                errors.append(r)
+    with finishing(executor.map(relate_task_limited, tasks, label=label)) as results:
+        for pair, r in zip(pairs, results, strict=True):
+            if isinstance(r, InputError):
+                if errors is not None:
+                    errors.append(r)
+                else:
+                    log.warning("%s", r)
+                yield pair, None
             else:
-                log.warning("%s", r)
-            yield pair, None
-        else:
-            yield pair, r
+                yield pair, r
 
 
 def relate_pairs(docs: Mapping[str, Document], pairs: Sequence[tuple[str, str]], vectors: Vectors,
@@ -233,15 +235,16 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
         # Committed every COMMIT_PAIRS pairs as results arrive: a kill loses at most that many.
         checked: list[tuple[str, str]] = []
         found: list[Relation] = []
-        for pair, relation in relate_stream(docs, batch, vectors, languages, changes=changes, executor=executor,
-                                            label=f"aligning {i + len(batch)}/{len(todo)}", limits=limits,
-                                            errors=errors):
-            checked.append(pair)
-            if relation is not None:
-                found.append(relation)
-            if len(checked) >= COMMIT_PAIRS:
-                store.put_relations(checked, found)
-                checked, found = [], []
+        stream = relate_stream(docs, batch, vectors, languages, changes=changes, executor=executor,
+                               label=f"aligning {i + len(batch)}/{len(todo)}", limits=limits, errors=errors)
+        with finishing(stream):
+            for pair, relation in stream:
+                checked.append(pair)
+                if relation is not None:
+                    found.append(relation)
+                if len(checked) >= COMMIT_PAIRS:
+                    store.put_relations(checked, found)
+                    checked, found = [], []
         if checked:
             store.put_relations(checked, found)
     return store.get_relations()

@@ -12,9 +12,10 @@ candidates, translation backgrounds) run in the driver between two ``map`` calls
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Protocol, TypeVar
 
-__all__ = ["Executor"]
+__all__ = ["Executor", "finishing"]
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -27,3 +28,19 @@ class Executor(Protocol):
         """Yield ``step(item)`` for every item, in input order; ``label`` names the work for
         progress reporting (``None``: no progress shown)."""
         ...
+
+
+@contextmanager
+def finishing(results: Iterator[U]) -> Iterator[Iterator[U]]:
+    """Close ``results`` (an executor's lazy map) however the consumer leaves it.
+
+    A consumer that stops early (Ctrl-C while it commits a batch, an error) would otherwise
+    leave the map suspended with its workers still busy and their results unread, and the
+    process would hang at exit waiting for them; closing it stops the workers at once.
+    """
+    try:
+        yield results
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
