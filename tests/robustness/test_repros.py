@@ -201,10 +201,14 @@ def test_the_first_commit_comes_after_a_small_batch(tmp_path: Path, monkeypatch:
     assert _documents(db) >= 100
 
 
-@pytest.mark.xfail(strict=False, reason="known defect, open: about 1 run in 3 the interrupted index add does not "
-                   "exit (its process pool is left waiting); the one-line message and count are right when it does")
-def test_ctrl_c_prints_one_line_with_the_count_committed(tmp_path: Path) -> None:
-    """Ctrl-C printed a 30-line traceback and took 6-11 s to exit."""
+# The hang came about 1 interrupt in 4 (a worker terminated while writing its result left half
+# a message that the pool's manager thread waited on at exit): one interrupt proves little.
+CTRL_C_ROUNDS = 6
+
+
+@pytest.mark.parametrize("round_", range(CTRL_C_ROUNDS))
+def test_ctrl_c_prints_one_line_with_the_count_committed(tmp_path: Path, round_: int) -> None:
+    """Ctrl-C printed a 30-line traceback and took 6-11 s to exit, and then at times never exited."""
     corpus = _articles(tmp_path / "c", 200)
     db = tmp_path / "x.db"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
@@ -221,8 +225,14 @@ def test_ctrl_c_prints_one_line_with_the_count_committed(tmp_path: Path) -> None
             except sqlite3.Error:
                 pass
         time.sleep(0.05)
+    time.sleep(0.07 * round_)  # interrupts land at different moments of the work
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("index add did not exit within 60 s of Ctrl-C")
     lines = err.strip().splitlines()
     assert proc.returncode == 130, (out, err)
     assert "Traceback" not in err

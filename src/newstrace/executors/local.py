@@ -119,10 +119,24 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 
     threading.excepthook = quiet
     processes = list(getattr(pool, "_processes", {}).values())
+    call_queue = getattr(pool, "_call_queue", None)  # shutdown forgets both queues
+    result_queue = getattr(pool, "_result_queue", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for p in processes:
         if p.is_alive():
             p.terminate()
+    for p in processes:
+        p.join(timeout=5)
+    # A worker terminated while writing its result leaves half a message in the result pipe,
+    # and the pool's manager thread waits for the rest forever; interpreter exit then hangs
+    # joining that thread (seen about 1 Ctrl-C in 3).  With every worker gone, this process
+    # holds the pipe's last write end: closing it turns the wait into end-of-file, which the
+    # manager thread treats as a broken pool, and it ends.  Its feeder thread is not waited for.
+    if call_queue is not None:
+        call_queue.cancel_join_thread()
+    writer = getattr(result_queue, "_writer", None)
+    if writer is not None and not any(p.is_alive() for p in processes):
+        writer.close()
 
 
 def _progress(label: str | None, total: int) -> tuple[Any, Any] | None:
