@@ -43,7 +43,6 @@ cannot yet tell them apart, and a frozen merge is never undone.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -112,16 +111,16 @@ IDF_PRIOR_DOCS = 200
 IDF_FLOOR = 0.0
 
 
-def _names(text: str) -> list[str]:
+def _names(sentence: str) -> list[str]:
+    """Capitalised words of a sentence that do not open it (or one of its lines)."""
     out = []
-    for sent in split_sentences(text):
-        for line in sent.text.split("\n"):
-            words = WORD_RE.findall(line)
-            for w in words[1:]:
-                w = re.sub(r"['’]s$", "", w)
-                low = w.lower()
-                if w[:1].isupper() and not w.isdigit() and low not in STOPWORDS and low not in _NOT_NAMES and len(w) > 1:
-                    out.append(w)
+    for line in sentence.split("\n"):
+        for w in WORD_RE.findall(line)[1:]:
+            if w.endswith(("'s", "’s")):
+                w = w[:-2]
+            low = w.lower()
+            if w[:1].isupper() and len(w) > 1 and not w.isdigit() and low not in STOPWORDS and low not in _NOT_NAMES:
+                out.append(w)
     return out
 
 
@@ -133,11 +132,15 @@ def document_features(doc: Document) -> tuple[list[str], list[str]]:
     """A document's content stems and its name tokens (surface forms), the headline and lead
     counted twice (module docstring).  On ECB+ counting the first 2 sentences twice gives event
     ARI 0.951 against 0.924 without the lead and 0.944–0.959 for 3–5 sentences."""
-    text = f"{doc.title}\n{doc.text}" if doc.title and not doc.text.startswith(doc.title) else doc.text
+    head = bool(doc.title) and not doc.text.startswith(doc.title or "")
+    text = f"{doc.title}\n{doc.text}" if head else doc.text
     lang = doc.language or "en"
-    head = [doc.title] if doc.title and not doc.text.startswith(doc.title) else []
-    lead = "\n".join(head + [x.text for x in split_sentences(doc.text)[:LEAD_SENTENCES]])
-    return content_terms(text, lang) + content_terms(lead, lang), _names(text) + _names(lead)
+    sents = [x.text for x in split_sentences(text)]
+    names = [_names(x) for x in sents]
+    n_lead = LEAD_SENTENCES + head
+    lead_names = [w for ws in names[:n_lead] for w in ws]
+    return (content_terms(text, lang) + content_terms("\n".join(sents[:n_lead]), lang),
+            [w for ws in names for w in ws] + lead_names)
 
 
 def _tfidf(bags: Sequence[Sequence[str]], *, prior: int = IDF_PRIOR_DOCS, floor: float = IDF_FLOOR,
