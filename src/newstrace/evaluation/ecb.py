@@ -179,7 +179,7 @@ def _leave_topics_out(sim: np.ndarray, topics: Sequence[str], events: Sequence[s
         if not train or not test:
             continue
         gold = [events[i] for i in train]
-        # Ties go to the default neighbourhood, then to the lower threshold.
+        # Ties go to the default neighbourhood, then to the higher threshold.
         _, _, k, t = max((adjusted_rand_index(_average_link(contrasts[k][np.ix_(train, train)], t), gold),
                           -abs(k - DEFAULT_CONFIG.neighbours), k, t) for k in _NEIGHBOURS for t in _CONTRASTS)
         chosen.append(f"k{k}@{t:+.2f}")

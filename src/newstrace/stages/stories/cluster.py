@@ -66,12 +66,14 @@ class StoryConfig:
     around the two documents, module docstring) at which two groups merge; ``neighbours`` is how
     many of a document's nearest documents set its usual similarity (``r_d``), and ``floor`` the
     least usual similarity assumed.  Calibrated on ECB+ dev (odd topics, 496 documents, 21
-    topics of two like events each), ``newstrace eval ecb``: with ``neighbours`` 20 and
-    ``floor`` 0.25 event ARI is 0.948 at ``threshold`` −0.05 (0.93–0.95 from −0.06 to −0.04);
-    15 and 25 neighbours give 0.93 and 0.92.  Choosing threshold *and* neighbours on two thirds
-    of the topics and scoring the rest gives 0.89–0.93 over four fold draws.  The floor 0.25
-    costs 0.003 ARI on ECB+ (0.951 without) and makes a lone pair need a raw similarity of 0.20,
-    about the fixed threshold (0.22) that was best on ECB+ before the contrast.
+    topics of two like events each), ``newstrace eval ecb``, docs/calibration.md: event ARI
+    0.940 (B³ F1 0.953) with these defaults; 0.90 at thresholds −0.06 and −0.04, a narrow
+    optimum; 15 and 25 neighbours give at best 0.928 and 0.902.  Choosing threshold *and*
+    neighbours on two thirds of the topics and scoring the rest gives 0.88–0.92 over four
+    assignments of topics to folds.  The floor costs 0.008 ARI on ECB+ (0.948 without) and
+    makes two documents with no close neighbours need a raw similarity of 0.20, about the
+    fixed threshold (0.22) that was best on ECB+ before the contrast; it keeps a general
+    collection (BBC News) from chaining loosely related articles.
 
     ``max_gap_days``: two documents both dated further apart than this report different events
     (a cannot-link: their similarity counts as 0).  News of one event runs for days or weeks;
@@ -130,8 +132,9 @@ LEAD_SENTENCES = 2
 
 def document_features(doc: Document) -> tuple[list[str], list[str]]:
     """A document's content stems and its name tokens (surface forms), the headline and lead
-    counted twice (module docstring).  On ECB+ counting the first 2 sentences twice gives event
-    ARI 0.951 against 0.924 without the lead and 0.944–0.959 for 3–5 sentences."""
+    counted twice (module docstring).  On ECB+ (default settings) event ARI is 0.940 with the
+    first 2 sentences counted twice and 0.907 without; 1, 3 and 5 sentences give 0.943, 0.941
+    and 0.913."""
     head = bool(doc.title) and not doc.text.startswith(doc.title or "")
     text = f"{doc.title}\n{doc.text}" if head else doc.text
     lang = doc.language or "en"
