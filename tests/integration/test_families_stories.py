@@ -101,12 +101,12 @@ def test_ecb_stories_against_the_baseline(data_dir: Path) -> None:
     r = evaluate_ecb(data_dir / "ecbplus-dev")
     assert r["documents"] == 496
     ours, base, held = r["stories"], r["baseline_tfidf_average_link"], r["stories_leave_topics_out"]
-    # Measured: event ARI 0.940, B³ F1 0.953 (leave-topics-out, threshold and neighbours chosen on
-    # the other topics: 0.923 / 0.944; other fold draws 0.883-0.925); the baseline tuned on the
-    # same data 0.804 / 0.862.  Floors about 0.02 below (0.04 for the spread of the draws).
+    # Measured: event ARI 0.943, B³ F1 0.955 (leave-topics-out, threshold and neighbours chosen on
+    # the other topics: 0.943 / 0.955; other fold draws 0.943, 0.901, 0.943); the baseline tuned
+    # on the same data 0.804 / 0.862.  Floors about 0.02 below (0.04 for the spread of the draws).
     assert ours["event_ari"] >= 0.92 and ours["event_b3_f1"] >= 0.93
-    assert held["event_ari"] >= 0.90 and held["event_b3_f1"] >= 0.92
-    assert min(held["event_ari_other_fold_draws"]) >= 0.84
+    assert held["event_ari"] >= 0.92 and held["event_b3_f1"] >= 0.93
+    assert min(held["event_ari_other_fold_draws"]) >= 0.86
     assert ours["event_ari"] > base["event_ari"] + 0.1
     json.dumps(r)  # the report is plain JSON
 
@@ -121,7 +121,7 @@ def test_ecb_stories_in_batches_are_the_stories_of_one_scan(data_dir: Path) -> N
     for k in (1, 2, 3):  # every third document in turn: each batch holds part of every event
         stored = update_stories([d for i, d in enumerate(docs) if i % 3 < k], existing=stored)
     assert _partition(stored) == _partition(one)
-    # Measured: 51 stories, event ARI 0.940, whichever order the documents come in.
+    # Measured: 50 stories, event ARI 0.943, whichever order the documents come in.
     gold = {d.id: e for d, _, e in load_ecb(data_dir / "ecbplus-dev")}
     of = {d: s.id for s in stored for d in s.documents}
     assert adjusted_rand_index([of[d] for d in gold], list(gold.values())) >= 0.92
