@@ -82,6 +82,20 @@ def test_a_pair_is_judged_against_its_neighbourhood() -> None:
     assert raw[10] == raw[11] and raw[0] == raw[5]
 
 
+def test_a_small_collection_falls_back_on_the_floor() -> None:
+    """Two near-copies and a third report of their event: one story, though the copies are far
+    closer to each other than to it (with fewer documents than neighbours, the missing ones
+    count as dissimilar)."""
+    import numpy as np
+
+    from newstrace.stages.stories.cluster import _average_link, contrast_matrix
+
+    sim = np.asarray([[1.0, 0.9, 0.5], [0.9, 1.0, 0.5], [0.5, 0.5, 1.0]])
+    assert len(set(_average_link(contrast_matrix(sim, neighbours=20, floor=0.25), -0.05))) == 1
+    # Had the three been all of a document's neighbours, the third would stand apart.
+    assert len(set(_average_link(contrast_matrix(sim, neighbours=2, floor=0.25), -0.05))) == 2
+
+
 def test_stored_ids_follow_the_documents_they_hold() -> None:
     from newstrace.stages.stories.cluster import _assign_ids, story_id
 
