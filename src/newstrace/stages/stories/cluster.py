@@ -6,7 +6,9 @@ and entities):
 
 * **content**: TF-IDF (sublinear tf, smoothed idf) over stemmed content words;
 * **names**: TF-IDF over capitalised words that do not open a sentence — a cheap, deterministic
-  stand-in for named entities (on ECB+ it matches spaCy's NER: event ARI 0.855 against 0.864).
+  stand-in for named entities (on ECB+ it does better than spaCy's NER, event ARI 0.940 against
+  0.921 at best, measured before the geometric mean below, and costs nothing next to 100 s of
+  tagging for ECB+'s 1 MB).
 
 The headline and lead (the first two sentences) count twice in both views: news states its main
 event — who, where, when — up front, and its background paragraphs (an earlier title fight, a
@@ -23,10 +25,10 @@ one court case far fewer — and two *different* patches still share more than t
 one trial.  No single threshold separates both, so each pair is scored against what is usual
 around its documents (the hubness correction of Conneau et al.'s CSLS, 2018, and of local
 scaling): ``contrast = sim − max(floor, √(r_a · r_b))``, where ``r_d`` is the mean of ``d``'s
-``StoryConfig.neighbours`` highest similarities.  A document among many like documents (a
+``StoryConfig.neighbours`` highest similarities (a missing neighbour counting as 0).  A document among many like documents (a
 topic) must be closer to a neighbour than to the topic at large to share its event; the
 ``floor`` keeps documents with no close neighbours (most of a general news collection) to an
-absolute bar, the old fixed threshold.  Documents are grouped by average-link agglomerative
+absolute bar, about the old fixed threshold.  Documents are grouped by average-link agglomerative
 clustering on the contrast, stopped at ``StoryConfig.threshold``.  Families nest inside
 stories: a family's members always share a story.
 
