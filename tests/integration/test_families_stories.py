@@ -36,7 +36,8 @@ def test_seeds_family_and_stories(seeds_dir: Path) -> None:
     [edge] = [e for e in fam.edges if e.primary]
     assert edge.source.startswith("001_") and edge.target.startswith("000_") and edge.passages
     # 000, 001, 002 and 004 report Russia's failure in the 2023 Karabakh offensive, 003 the 2020
-    # ceasefire of the same conflict: measured, all five form one story (003 is not told apart).
+    # ceasefire of the same conflict: measured, all five form one story (003 is not told apart:
+    # its raw similarity to the others, 0.36-0.41, is as high as theirs to each other, 0.38-0.45).
     story = next(s for s in r.stories if fam.members[0] in s.documents)
     assert {d[:3] for d in story.documents} >= {"000", "001", "002", "004"}
     holder = next(s for s in r.stories if fam.members[0] in s.documents)
@@ -100,9 +101,27 @@ def test_ecb_stories_against_the_baseline(data_dir: Path) -> None:
     r = evaluate_ecb(data_dir / "ecbplus-dev")
     assert r["documents"] == 496
     ours, base, held = r["stories"], r["baseline_tfidf_average_link"], r["stories_leave_topics_out"]
-    # Measured: event ARI 0.853, B³ F1 0.901 (leave-topics-out 0.834 / 0.888); the baseline tuned
-    # on the same data 0.804 / 0.862.  Floors about 0.02 below.
-    assert ours["event_ari"] >= 0.83 and ours["event_b3_f1"] >= 0.88
-    assert held["event_ari"] >= 0.81
-    assert ours["event_ari"] > base["event_ari"]
+    # Measured: event ARI 0.943, B³ F1 0.955 (leave-topics-out, threshold and neighbours chosen on
+    # the other topics: 0.943 / 0.955; other fold draws 0.943, 0.901, 0.943); the baseline tuned
+    # on the same data 0.804 / 0.862.  Floors about 0.02 below (0.04 for the spread of the draws).
+    assert ours["event_ari"] >= 0.92 and ours["event_b3_f1"] >= 0.93
+    assert held["event_ari"] >= 0.92 and held["event_b3_f1"] >= 0.93
+    assert min(held["event_ari_other_fold_draws"]) >= 0.86
+    assert ours["event_ari"] > base["event_ari"] + 0.1
     json.dumps(r)  # the report is plain JSON
+
+
+def test_ecb_stories_in_batches_are_the_stories_of_one_scan(data_dir: Path) -> None:
+    from newstrace.evaluation.ecb import adjusted_rand_index, load_ecb
+    from newstrace.stages.stories import update_stories
+
+    docs = [d for d, _, _ in load_ecb(data_dir / "ecbplus-dev")]
+    one = update_stories(docs)
+    stored: list[Story] = []
+    for k in (1, 2, 3):  # every third document in turn: each batch holds part of every event
+        stored = update_stories([d for i, d in enumerate(docs) if i % 3 < k], existing=stored)
+    assert _partition(stored) == _partition(one)
+    # Measured: 50 stories, event ARI 0.943, whichever order the documents come in.
+    gold = {d.id: e for d, _, e in load_ecb(data_dir / "ecbplus-dev")}
+    of = {d: s.id for s in stored for d in s.documents}
+    assert adjusted_rand_index([of[d] for d in gold], list(gold.values())) >= 0.92

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from newstrace.evaluation.ecb import adjusted_rand_index, b_cubed
 from newstrace.stages.stories import update_stories
-from newstrace.types import Document, Family
+from newstrace.types import Document, Family, Story
 
 QUAKE = ("An earthquake of magnitude {m} struck near Lisbon on {d}, Portugal's civil protection agency said. "
          "Buildings in Lisbon and Setubal were damaged and rescuers from Porto searched the rubble. "
@@ -59,17 +59,67 @@ def test_measures() -> None:
     assert (p, r) == (0.5, 1.0) and abs(f - 2 / 3) < 1e-9
 
 
-def test_group_agglomeration_equals_average_link_on_singletons() -> None:
+def test_a_pair_is_judged_against_its_neighbourhood() -> None:
+    """Raw similarity 0.4 joins a lone pair, but not two like events inside a topic whose
+    reports of one event are 0.6 alike (module docstring: the contrast)."""
     import numpy as np
 
-    from newstrace.stages.stories.cluster import _average_link, _average_link_groups
+    from newstrace.stages.stories.cluster import _average_link, contrast_matrix
 
-    rng = np.random.default_rng(0)
-    x = rng.random((40, 6))
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    sim = (x @ x.T).astype(np.float32)
-    for t in (0.8, 0.9, 0.95):
-        ours = _average_link_groups(sim, [[i] for i in range(40)], 0, t)
-        ref = _average_link(sim, t)
-        pairs = {(i, j) for i in range(40) for j in range(40) if ours[i] == ours[j]}
-        assert pairs == {(i, j) for i in range(40) for j in range(40) if ref[i] == ref[j]}
+    n = 12  # documents 0-4 and 5-9 two like events of one topic; 10 and 11 a lone pair
+    sim = np.full((n, n), 0.02)
+    sim[:10, :10] = 0.4
+    sim[:5, :5] = sim[5:10, 5:10] = 0.6
+    sim[10, 11] = sim[11, 10] = 0.4
+    np.fill_diagonal(sim, 1.0)
+    labels = _average_link(contrast_matrix(sim, neighbours=8, floor=0.25), -0.05)
+    assert len({labels[i] for i in range(5)}) == 1 and len({labels[i] for i in range(5, 10)}) == 1
+    assert labels[0] != labels[5], "two like events of one topic stay apart"
+    assert labels[10] == labels[11], "a lone pair needs only the floor"
+    assert labels[10] not in {labels[0], labels[5]}
+    # Without the contrast, one threshold cannot do both: 0.4 joins the pair and the events.
+    raw = _average_link(sim, 0.35)
+    assert raw[10] == raw[11] and raw[0] == raw[5]
+
+
+def test_a_small_collection_falls_back_on_the_floor() -> None:
+    """Two near-copies and a third report of their event: one story, though the copies are far
+    closer to each other than to it (with fewer documents than neighbours, the missing ones
+    count as dissimilar)."""
+    import numpy as np
+
+    from newstrace.stages.stories.cluster import _average_link, contrast_matrix
+
+    sim = np.asarray([[1.0, 0.9, 0.5], [0.9, 1.0, 0.5], [0.5, 0.5, 1.0]])
+    assert len(set(_average_link(contrast_matrix(sim, neighbours=20, floor=0.25), -0.05))) == 1
+    # Had the three been all of a document's neighbours, the third would stand apart.
+    assert len(set(_average_link(contrast_matrix(sim, neighbours=2, floor=0.25), -0.05))) == 2
+
+
+def test_stored_ids_follow_the_documents_they_hold() -> None:
+    from newstrace.stages.stories.cluster import _assign_ids, story_id
+
+    old = [Story("Sa", "", ("a1", "a2", "a3"), (), None, None), Story("Sb", "", ("b1",), (), None, None)]
+    # Sa loses a3 to a new story, Sb grows: both keep their ids; the new story gets a fresh one.
+    assert _assign_ids([["a1", "a2"], ["b1", "b2"], ["a3", "c1"]], old) == ["Sa", "Sb", story_id(["a3", "c1"])]
+    # Sa and Sb turn out to be one story: the one it shares more documents with keeps its id.
+    assert _assign_ids([["a1", "a2", "a3", "b1"]], old) == ["Sa"]
+    # A new story whose first document names a stored id is salted, never a duplicate.
+    clash = [Story(story_id(["x"]), "", ("y",), (), None, None)]
+    [fresh, kept] = _assign_ids([["x"], ["y"]], clash)
+    assert kept == clash[0].id and fresh != kept
+
+
+def test_adds_in_any_order_give_the_stories_of_one_scan() -> None:
+    docs = _docs()
+    one = sorted(sorted(s.documents) for s in update_stories(docs))
+    for order in ([5, 0, 3], [1], [2, 4]), ([0], [1], [2], [3], [4], [5]):
+        stored: list[Story] = []
+        seen: set[str] = set()
+        indexed: list[Document] = []
+        for batch in order:
+            indexed += [docs[i] for i in batch]
+            stored = update_stories(indexed, existing=stored)
+            assert seen <= {s.id for s in stored}
+            seen = {s.id for s in stored}
+        assert sorted(sorted(s.documents) for s in stored) == one

@@ -3,15 +3,18 @@
 The documents are clustered with their labels hidden; the labels only score the result.  Two
 systems run on the same documents:
 
-* **stories**: ``newstrace.stages.stories`` with its default threshold, fixed in advance;
+* **stories**: ``newstrace.stages.stories`` with its default settings (threshold, neighbours,
+  floor), fixed in advance;
 * **baseline**: TF-IDF over lower-cased words (scikit-learn's ``TfidfVectorizer`` defaults),
   cosine, average-link agglomerative clustering,
   its threshold tuned *on the same data* for the best event ARI (an optimistic baseline).
 
-Because ECB+ dev is also where the stories threshold was calibrated, the run adds a
-leave-topics-out estimate: topics are split into ``folds``; for each, the threshold that gives
-the best event ARI on the other topics clusters the held-out topics, and the held-out labels
-are pooled over folds — the figure to expect on topics never seen.
+Because ECB+ dev is also where the stories settings were calibrated, the run adds a
+leave-topics-out estimate: topics are split into ``folds``; for each, the threshold *and* the
+number of neighbours (15, 20 or 25) that give the best event ARI on the other topics cluster the
+held-out topics, and the held-out labels are pooled over folds — the figure to expect on topics
+never seen.  ``shuffles`` repeats it over that many other random assignments of topics to
+folds (seeded), and the report gives each draw's event ARI: the spread is part of the estimate.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from newstrace.stages.stories.cluster import (
     DEFAULT_CONFIG,
     _average_link,
     _tfidf,
+    contrast_matrix,
     document_features,
     similarity_matrix,
 )
@@ -41,6 +45,9 @@ from newstrace.types import Document
 __all__ = ["adjusted_rand_index", "b_cubed", "evaluate_ecb", "load_ecb"]
 
 _THRESHOLDS = tuple(round(0.05 + 0.01 * i, 2) for i in range(50))
+#: Contrast thresholds and neighbourhood sizes tried for the stories in the leave-topics-out runs.
+_CONTRASTS = tuple(round(-0.15 + 0.01 * i, 2) for i in range(21))
+_NEIGHBOURS = (15, 20, 25)
 
 
 def adjusted_rand_index(pred: Sequence[object], gold: Sequence[object]) -> float:
@@ -151,20 +158,50 @@ def _scores(pred: Sequence[int], events: Sequence[str], topics: Sequence[str]) -
             "topic_b3_recall": round(tr, 4), "topic_b3_f1": round(tf, 4), "clusters": len(set(pred))}
 
 
-def _best_threshold(sim: np.ndarray, rows: Sequence[int], events: Sequence[str]) -> float:
+def _best_threshold(sim: np.ndarray, rows: Sequence[int], events: Sequence[str],
+                    thresholds: Sequence[float] = _THRESHOLDS) -> float:
     sub = sim[np.ix_(rows, rows)]
     gold = [events[i] for i in rows]
-    return max(_THRESHOLDS, key=lambda t: (adjusted_rand_index(_average_link(sub, t), gold), -t))
+    return max(thresholds, key=lambda t: (adjusted_rand_index(_average_link(sub, t), gold), -t))
 
 
-def evaluate_ecb(path: str | Path, *, folds: int = 3, limit: int | None = None) -> dict[str, Any]:
+def _leave_topics_out(sim: np.ndarray, topics: Sequence[str], events: Sequence[str], folds: int,
+                      order: Sequence[str]) -> tuple[list[int], list[str]]:
+    """Held-out labels pooled over ``folds`` of ``order`` (topics), and each fold's choice."""
+    every = range(len(topics))
+    pooled = [0] * len(topics)
+    chosen = []
+    contrasts = {k: contrast_matrix(sim, k, DEFAULT_CONFIG.floor) for k in _NEIGHBOURS}
+    for f in range(folds):
+        held = set(order[f::folds])
+        train = [i for i in every if topics[i] not in held]
+        test = [i for i in every if topics[i] in held]
+        if not train or not test:
+            continue
+        gold = [events[i] for i in train]
+        # Ties go to the default neighbourhood, then to the higher threshold.
+        _, _, k, t = max((adjusted_rand_index(_average_link(contrasts[k][np.ix_(train, train)], t), gold),
+                          -abs(k - DEFAULT_CONFIG.neighbours), k, t) for k in _NEIGHBOURS for t in _CONTRASTS)
+        chosen.append(f"k{k}@{t:+.2f}")
+        # The held-out topics are clustered on their own: their contrasts come from their own
+        # neighbourhoods, as on a collection the settings were never fitted to.
+        held_sim = contrast_matrix(sim[np.ix_(test, test)], k, DEFAULT_CONFIG.floor)
+        for i, lab in zip(test, _average_link(held_sim, t), strict=True):
+            pooled[i] = f * 100_000 + lab
+    return pooled, chosen
+
+
+def evaluate_ecb(path: str | Path, *, folds: int = 3, limit: int | None = None, shuffles: int = 3) -> dict[str, Any]:
     """Cluster ECB+ documents with the labels hidden and score stories and the baseline.
 
     Args:
         path: the ``ecbplus-dev`` folder (or its ``.jsonl``).
         folds: topic folds of the leave-topics-out estimate.
         limit: only the first ``limit`` topics (sorted), for quick runs and tests.
+        shuffles: further leave-topics-out runs over seeded random fold assignments.
     """
+    import random
+
     t0 = time.perf_counter()
     rows = load_ecb(path)
     if limit is not None:
@@ -173,30 +210,27 @@ def evaluate_ecb(path: str | Path, *, folds: int = 3, limit: int | None = None) 
     docs = [r[0] for r in rows]
     topics = [r[1] for r in rows]
     events = [r[2] for r in rows]
-    sim = similarity_matrix([document_features(d) for d in docs], [d.published for d in docs],
-                            DEFAULT_CONFIG.max_gap_days)
-    ours = _average_link(sim, DEFAULT_CONFIG.threshold)
+    cfg = DEFAULT_CONFIG
+    sim = similarity_matrix([document_features(d) for d in docs], [d.published for d in docs], cfg.max_gap_days)
+    ours = _average_link(contrast_matrix(sim, cfg.neighbours, cfg.floor), cfg.threshold)
     base_sim = _baseline_sim(docs)
     every = list(range(len(docs)))
     base_t = _best_threshold(base_sim, every, events)
     base = _average_link(base_sim, base_t)
     topic_list = sorted(set(topics), key=int)
-    pooled = [0] * len(docs)
-    chosen = []
-    for k in range(folds):
-        held = set(topic_list[k::folds])
-        train = [i for i in every if topics[i] not in held]
-        test = [i for i in every if topics[i] in held]
-        if not train or not test:
-            continue
-        t = _best_threshold(sim, train, events)
-        chosen.append(t)
-        for i, lab in zip(test, _average_link(sim[np.ix_(test, test)], t), strict=True):
-            pooled[i] = k * 100_000 + lab
+    pooled, chosen = _leave_topics_out(sim, topics, events, folds, topic_list)
+    draws = []
+    for seed in range(1, shuffles + 1):
+        order = list(topic_list)
+        random.Random(seed).shuffle(order)
+        labels, _ = _leave_topics_out(sim, topics, events, folds, order)
+        draws.append(round(adjusted_rand_index(labels, events), 4))
     return {
         "corpus": str(path), "documents": len(docs), "topics": len(topic_list), "events": len(set(events)),
-        "stories": {"threshold": DEFAULT_CONFIG.threshold, **_scores(ours, events, topics)},
-        "stories_leave_topics_out": {"folds": folds, "thresholds": chosen, **_scores(pooled, events, topics)},
+        "stories": {"threshold": cfg.threshold, "neighbours": cfg.neighbours, "floor": cfg.floor,
+                    **_scores(ours, events, topics)},
+        "stories_leave_topics_out": {"folds": folds, "thresholds": chosen, **_scores(pooled, events, topics),
+                                     "event_ari_other_fold_draws": draws},
         "baseline_tfidf_average_link": {"threshold": base_t, **_scores(base, events, topics)},
         "dated_documents": sum(1 for d in docs if d.published),
         "seconds": round(time.perf_counter() - t0, 2),
