@@ -289,9 +289,10 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
     Families are recomputed from all relations (a new copy can change an original's evidence).
     A member whose stemmatic parent it was never aligned with (the candidate plan pairs near
     neighbours, not parents) is aligned with it now — at most one alignment per member — so
-    every primary edge carries passages.  Stories are incremental: stored stories keep their
-    ids and members, new documents join them or open new ones
-    (``newstrace.stages.stories.update_stories``).  With ``fresh``, stories are recomputed.
+    every primary edge carries passages.  Stories are clustered again over the whole
+    collection, so several adds give the stories of one scan; each keeps the id of the stored
+    story it shares most documents with (``newstrace.stages.stories.update_stories``).  With
+    ``fresh``, stored ids are not consulted.
     """
     from newstrace.stages.families import build_families, save_families
     from newstrace.stages.stories import load_stories, save_stories, update_stories
