@@ -249,17 +249,19 @@ def percentiles(xs: list[float]) -> dict[str, float]:
     return {"p50": round(q[49], 3), "p95": round(q[94], 3), "p99": round(q[98], 3), "max": round(max(xs), 3)}
 
 
-async def run_requests(n: int, concurrency: int, make: Any,
-                       max_seconds: float | None = None) -> tuple[list[float], list[str], list[float]]:
+async def run_requests(n: int, concurrency: int, make: Any, max_seconds: float | None = None,
+                       timeout: float = 3600) -> tuple[list[float], list[str], list[float]]:
     """``n`` requests, at most ``concurrency`` at a time; latencies, errors, completion times.
-    After ``max_seconds`` no new request is sent (those in flight finish)."""
+    After ``max_seconds`` no new request is sent (those in flight finish).  ``timeout`` is the
+    client's patience per request: it must cover the wait in the server's queue (``concurrency``
+    requests share the workers), or the client, not the server, makes the errors."""
     latencies: list[float] = []
     errors: list[str] = []
     finished: list[float] = []
     sem = asyncio.Semaphore(concurrency)
     stop_at = time.monotonic() + max_seconds if max_seconds else None
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=600) as client:
+    async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
 
         async def one(i: int) -> None:
             async with sem:
@@ -299,7 +301,8 @@ def bench_load(args: argparse.Namespace, articles: list[dict[str, str]], work: P
             return await client.post(f"{server.base}/api/trace", json={"text": queries[i]})
 
         t = time.perf_counter()
-        lat, errors, _ = asyncio.run(run_requests(args.requests, args.concurrency, trace, args.max_seconds))
+        lat, errors, _ = asyncio.run(run_requests(args.requests, args.concurrency, trace, args.max_seconds,
+                                                  args.client_timeout))
         wall = time.perf_counter() - t
         out["trace"] = {"requests": args.requests, "sent": len(lat), "concurrency": args.concurrency,
                         "errors": len(errors), "error_samples": errors[:3], "seconds": round(wall, 1),
@@ -399,6 +402,8 @@ def main() -> int:
     ap.add_argument("--semantic", action="store_true", help="serve with the semantic layer (default: lexical only)")
     ap.add_argument("--max-seconds", type=float, default=None,
                     help="stop sending traces after this long (default: send them all)")
+    ap.add_argument("--client-timeout", type=float, default=3600,
+                    help="seconds the client waits for one answer, queueing included (default: 3600)")
     ap.add_argument("--cache-dir", default=tempfile.gettempdir(), help="where the built index is cached")
     ap.add_argument("--rebuild-index", action="store_true", help="build the index even when it is cached")
     ap.add_argument("--skip-load", action="store_true", help="only the fault test")

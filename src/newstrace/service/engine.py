@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -18,10 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newstrace.executors.local import LocalExecutor
-from newstrace.pipeline import ScanResult, add_documents, link, relate_pairs, trace_documents
+from newstrace.pipeline import ScanResult, add_documents, link, organise, relate_pairs, trace_documents
 from newstrace.service.uploads import Upload, document_from_record, read_records, read_uploads
 from newstrace.stages.vectors import Vectors, embed_texts, models_for
-from newstrace.store import Store
+from newstrace.state import current_settings
+from newstrace.store import BUSY_TIMEOUT, Store
 from newstrace.types import Document, InputError
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "reader_store",
     "run_add_job",
     "trace_request",
+    "writer_store",
 ]
 
 log = logging.getLogger(__name__)
@@ -80,6 +83,8 @@ class AddOutcome:
     committed: list[str] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     relations: int = 0
+    families: int = 0
+    stories: int = 0
 
 
 def _chunks(items: Iterable[Document | InputError], out: AddOutcome, size: int) -> Iterator[tuple[list[Document], int]]:
@@ -110,12 +115,14 @@ def add_in_chunks(store: Store, items: Iterable[Document | InputError], *, chang
                   link_after: bool = True, chunk_size: int = CHUNK_DOCUMENTS,
                   on_chunk: Callable[[AddOutcome, int], None] | None = None,
                   on_linking: Callable[[], None] | None = None) -> AddOutcome:
-    """Add documents with ``pipeline.add_documents`` one chunk at a time, then relate what is new.
+    """Add documents with ``pipeline.add_documents`` one chunk at a time, then relate what is new
+    and rebuild the families and stories, as ``newstrace index add`` does.
 
     ``on_chunk(outcome, consumed)`` is called after each chunk is committed (``consumed``
     inputs read so far) so the caller can record progress and the ids committed
     (``IndexStats.added_ids``).  Linking is ``pipeline.link`` over every pair not compared
-    yet, so re-posting after an interrupted job finishes what the interruption left undone.
+    yet, then ``pipeline.organise``, so re-posting after an interrupted job finishes what the
+    interruption left undone.
     """
     out = AddOutcome()
     chunks = 0
@@ -136,6 +143,9 @@ def add_in_chunks(store: Store, items: Iterable[Document | InputError], *, chang
         if on_linking is not None:
             on_linking()
         out.relations = len(link(store, workers=1, changes=changes, semantic=semantic))
+        families, stories = organise(store, workers=1)
+        out.relations = store.conn.execute("SELECT COUNT(*) FROM relations").fetchone()[0]  # with organise's
+        out.families, out.stories = len(families), len(stories)
     return out
 
 
@@ -148,7 +158,7 @@ def run_add_job(db: str, job_id: str, request: AddRequest, changes: bool, semant
     from newstrace.service import search
     from newstrace.service.jobs import JobStore
 
-    store = reader_store(db)
+    store = writer_store(db)
     jobs = JobStore(store.conn)
     job = jobs.get(job_id)
     if job is None:
@@ -165,6 +175,7 @@ def run_add_job(db: str, job_id: str, request: AddRequest, changes: bool, semant
                             on_linking=lambda: jobs.update(job, status="linking"))
         search.sync(store.conn)
         jobs.update(job, status="done", done=job.total, relations_in_index=out.relations,
+                    families_in_index=out.families, stories_in_index=out.stories,
                     message=f"read {out.read}, added {out.added}, unchanged {out.unchanged}, skipped {out.skipped}")
     except Exception as exc:
         log.exception("upload job %s failed", job_id)
@@ -195,17 +206,44 @@ def die_with_parent(parent: int) -> None:
 _local = threading.local()
 
 
-def reader_store(db: str) -> Store:
-    """This thread's (or process's) connection to the store, opened once."""
-    stores: dict[str, Store] | None = getattr(_local, "stores", None)
+class _OpenedStore(Store):
+    """A connection to a store the service has already opened as a ``Store`` at start-up (schema
+    created or checked, settings checked, WAL on: all kept in the file).
+
+    ``Store.__init__`` does that check in a ``BEGIN IMMEDIATE`` transaction, which takes the
+    write lock: every new request thread would queue behind the writer's transactions just to
+    open its connection.  Reads need none of it; the few writes a worker makes
+    (the sentence-vector cache) go through the normal busy timeout.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.settings = current_settings()
+        self.conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT)
+        self.conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _thread_store(db: str, kind: str, make: Callable[[str], Store]) -> Store:
+    stores: dict[tuple[str, str], Store] | None = getattr(_local, "stores", None)
     if stores is None:
         stores = {}
         _local.stores = stores
-    store = stores.get(db)
+    store = stores.get((db, kind))
     if store is None:
-        store = Store(db)
-        stores[db] = store
+        store = make(db)
+        stores[(db, kind)] = store
     return store
+
+
+def reader_store(db: str) -> Store:
+    """This thread's (or process's) connection for reads, opened once without taking the write
+    lock (the service opened the store as a ``Store`` at start-up)."""
+    return _thread_store(db, "read", _OpenedStore)
+
+
+def writer_store(db: str) -> Store:
+    """The writer's connection: a full ``Store`` (it may be the first to open a new file)."""
+    return _thread_store(db, "write", Store)
 
 
 def trace_request(db: str, request: TraceRequest, changes: bool, semantic: bool) -> ScanResult:
