@@ -143,3 +143,22 @@ def test_jobs_table_round_trip_and_interruption() -> None:
     assert jobs.mark_interrupted() == 1
     assert [j.status for j in jobs.recent()] == ["done", "interrupted"]
     assert jobs.get("missing") is None
+
+
+def test_add_job_records_inputs_skipped_after_the_last_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The job's final state names every skipped input, also those read after the last chunk."""
+    monkeypatch.setattr(engine, "CHUNK_DOCUMENTS", 2)
+    db = str(tmp_path / "news.db")
+    files = (uploads.Upload("a.txt", b"The ferry to the northern island resumed after the storms."),
+             uploads.Upload("b.txt", b"Rail timetables change in spring on the coastal line."),
+             uploads.Upload("empty.txt", b""))
+    with Store(db) as store:
+        JobStore.ensure_schema(store.conn)
+        search.ensure_schema(store.conn)
+        job = JobStore(store.conn).create("add-files", 3)
+    engine.run_add_job(db, job.id, engine.AddRequest(files=files), False, False)
+    with Store(db) as store:
+        done = JobStore(store.conn).get(job.id)
+    assert done is not None and done.status == "done", done
+    assert sorted(done.data["committed"]) == ["a.txt", "b.txt"] and done.data["skipped"] == 1
+    assert done.data["errors"] == [{"input": "empty.txt", "reason": "empty file"}]

@@ -166,15 +166,18 @@ def run_add_job(db: str, job_id: str, request: AddRequest, changes: bool, semant
     try:
         jobs.update(job, status="running")
 
-        def on_chunk(out: AddOutcome, consumed: int) -> None:
-            jobs.update(job, done=min(consumed, job.total), read=out.read, added=out.added, unchanged=out.unchanged,
-                        skipped=out.skipped, committed=out.committed,
-                        errors=[{"input": e.path, "reason": e.reason} for e in out.errors])
+        def counts(out: AddOutcome) -> dict[str, Any]:
+            return {"read": out.read, "added": out.added, "unchanged": out.unchanged, "skipped": out.skipped,
+                    "committed": out.committed, "errors": [{"input": e.path, "reason": e.reason} for e in out.errors]}
 
-        out = add_in_chunks(store, request.read(), changes=changes, semantic=semantic, on_chunk=on_chunk,
+        def on_chunk(out: AddOutcome, consumed: int) -> None:
+            jobs.update(job, done=min(consumed, job.total), **counts(out))
+
+        out = add_in_chunks(store, request.read(), changes=changes, semantic=semantic, chunk_size=CHUNK_DOCUMENTS,
+                            on_chunk=on_chunk,
                             on_linking=lambda: jobs.update(job, status="linking"))
         search.sync(store.conn)
-        jobs.update(job, status="done", done=job.total, relations_in_index=out.relations,
+        jobs.update(job, status="done", done=job.total, **counts(out), relations_in_index=out.relations,
                     families_in_index=out.families, stories_in_index=out.stories,
                     message=f"read {out.read}, added {out.added}, unchanged {out.unchanged}, skipped {out.skipped}")
     except Exception as exc:
