@@ -1,33 +1,45 @@
 """The service under load, and after a kill -9: latency, errors, server memory, durability.
 
     python benchmarks/bench_service.py [../shared/data/bbc-news] [--index 2225] [--requests 1000]
-        [--concurrency 50] [--searches 200] [--write 500] [--fault 2000] [--semantic] [--json out.json]
+        [--concurrency 50] [--searches 200] [--write 500] [--fault 2000] [--semantic]
+        [--max-seconds S] [--cache-dir /tmp] [--rebuild-index] [--json out.json]
 
-Starts ``newstrace serve`` on 127.0.0.1 (a child process, process worker pool) over a fresh
-index of BBC News articles, then, from bounded clients that stop by themselves:
+Starts ``newstrace serve`` on 127.0.0.1 (a child process, process worker pool) over an index of
+BBC News articles, then, from bounded clients that stop by themselves:
 
 1. **trace**: ``--requests`` ``POST /api/trace`` (``--concurrency`` at a time), each the text of
    a BBC article (indexed ones, so every trace finds at least its own verbatim copy, and
-   articles outside the index): p50/p95/p99 latency, errors, requests/s.
+   articles outside the index): p50/p95/p99 latency, errors, requests/s.  ``--max-seconds``
+   stops sending new requests after that long (the report says how many were sent), so a
+   full-size run fits a time window on a slow machine.
 2. **reads during a write**: a ``POST /api/documents`` of ``--write`` new articles (a job), and
    while it runs ``--searches`` ``GET /api/search`` all at once: their latency and errors, and
    how many were answered while the write job was still running.
 3. **fault** (``--fault N``, 0 to skip): a new store, an upload job of N articles, ``kill -9``
-   once it has committed some chunks, restart: ``PRAGMA integrity_check``, every article the
+   once it has committed half of them, restart: ``PRAGMA integrity_check``, every article the
    job reported committed is there, the job shows ``interrupted``, re-posting the same
    articles completes it without duplicates.
 
+The index is built once through the service itself (``POST /api/documents``, the time is
+reported) and cached as ``newstrace-bench-bbc-<n>-<settings>-<digest>.db`` under
+``--cache-dir`` (default: the system's temporary folder); the digest covers the newstrace
+version, the store schema, the index and relate settings digests (``newstrace.state``) and the
+indexed articles, so a run after a change to any of them builds a new index, and a re-run
+(after a faster trace is merged, say) reuses it.  Each run works on a copy, so the write test
+never alters the cache.
+
 Server peak memory is the largest sum of resident memory of the server and its worker
-processes, sampled every 0.2 s from /proc.  By default the index is built with the service's
-``--lexical-only`` setting (no sentence embeddings), which is what a 2-core machine can serve
-1,000 traces with in minutes; ``--semantic`` turns the semantic layer on.  Article ids are
-``category/file`` so the five categories' file names do not collide.
+processes, sampled every 0.2 s from /proc.  By default the service runs with
+``--lexical-only`` (no sentence embeddings); ``--semantic`` turns the semantic layer on (its
+own cached index).  Article ids are ``category/file`` so the five categories' file names do
+not collide.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import random
@@ -164,6 +176,69 @@ def post_batch(base: str, records: list[dict[str, str]], wait: bool) -> dict[str
     return r.json()["job"]  # type: ignore[no-any-return]
 
 
+# -- the cached index -------------------------------------------------------------------------------
+
+
+def index_digest(records: list[dict[str, str]], semantic: bool) -> str:
+    """What the cached index depends on: newstrace's version, store schema and settings digests,
+    the serving settings and the articles (ids and text)."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from newstrace import __version__
+    from newstrace.state import current_settings
+    from newstrace.store import SCHEMA_VERSION
+
+    settings = current_settings()
+    h = hashlib.sha256(json.dumps([__version__, SCHEMA_VERSION, settings.index, settings.relate, semantic],
+                                  sort_keys=True).encode())
+    for r in records:
+        h.update(r["id"].encode() + b"\0" + r["text"].encode() + b"\0")
+    return h.hexdigest()[:12]
+
+
+def copy_store(src: Path, dst: Path) -> None:
+    """A consistent copy of a SQLite store (the backup API: WAL content included)."""
+    dst.unlink(missing_ok=True)
+    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
+        a.backup(b)
+    a.close()
+    b.close()
+
+
+def cached_index(args: argparse.Namespace, records: list[dict[str, str]], work: Path,
+                 server_args: list[str]) -> tuple[Path, dict[str, Any]]:
+    """The cached BBC index for ``records`` under these settings, built through the service
+    when missing (or with ``--rebuild-index``); returns its path and how it was obtained."""
+    mode = "semantic" if args.semantic else "lexical"
+    cache = Path(args.cache_dir) / f"newstrace-bench-bbc-{len(records)}-{mode}-{index_digest(records, args.semantic)}.db"
+    if cache.exists() and not args.rebuild_index:
+        conn = sqlite3.connect(cache)
+        try:
+            n = conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        finally:
+            conn.close()
+        if n == len(records):
+            print(f"reusing the cached index {cache} ({n} articles)", flush=True)
+            return cache, {"index_cache": str(cache), "index_built": False}
+    db = work / "build.db"
+    server = Server(db, server_args)
+    server.start()
+    try:
+        t = time.perf_counter()
+        job = wait_job(server.base, post_batch(server.base, records, wait=False)["id"])
+        seconds = round(time.perf_counter() - t, 1)
+    finally:
+        server.stop()
+    if job["status"] != "done" or job.get("added") != len(records):
+        raise SystemExit(f"building the index failed: {json.dumps({k: job.get(k) for k in ('status', 'added', 'skipped', 'message')})}")
+    print(f"indexed {job.get('added')} articles in {seconds} s; cached as {cache}", flush=True)
+    partial = cache.with_name(cache.name + ".partial")
+    copy_store(db, partial)
+    partial.replace(cache)
+    db.unlink()
+    return cache, {"index_cache": str(cache), "index_built": True, "index_seconds": seconds,
+                   "index_job": {k: job.get(k) for k in ("status", "added", "unchanged", "skipped", "relations_in_index")}}
+
+
 # -- load ------------------------------------------------------------------------------------------
 
 
@@ -174,17 +249,24 @@ def percentiles(xs: list[float]) -> dict[str, float]:
     return {"p50": round(q[49], 3), "p95": round(q[94], 3), "p99": round(q[98], 3), "max": round(max(xs), 3)}
 
 
-async def run_requests(n: int, concurrency: int, make: Any) -> tuple[list[float], list[str], list[float]]:
-    """``n`` requests, at most ``concurrency`` at a time; latencies, errors, completion times."""
+async def run_requests(n: int, concurrency: int, make: Any, max_seconds: float | None = None,
+                       timeout: float = 3600) -> tuple[list[float], list[str], list[float]]:
+    """``n`` requests, at most ``concurrency`` at a time; latencies, errors, completion times.
+    After ``max_seconds`` no new request is sent (those in flight finish).  ``timeout`` is the
+    client's patience per request: it must cover the wait in the server's queue (``concurrency``
+    requests share the workers), or the client, not the server, makes the errors."""
     latencies: list[float] = []
     errors: list[str] = []
     finished: list[float] = []
     sem = asyncio.Semaphore(concurrency)
+    stop_at = time.monotonic() + max_seconds if max_seconds else None
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=600) as client:
+    async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
 
         async def one(i: int) -> None:
             async with sem:
+                if stop_at is not None and time.monotonic() > stop_at:
+                    return
                 t = time.perf_counter()
                 try:
                     r = await make(client, i)
@@ -203,16 +285,14 @@ def bench_load(args: argparse.Namespace, articles: list[dict[str, str]], work: P
     rng = random.Random(13)
     indexed = articles[: args.index]
     rest = articles[args.index :]
-    server = Server(work / "load.db", ["--workers", str(args.workers)] + ([] if args.semantic else ["--lexical-only"]))
-    server.start()
+    flags = ["--workers", str(args.workers)] + ([] if args.semantic else ["--lexical-only"])
     out: dict[str, Any] = {"index": len(indexed), "settings": "semantic" if args.semantic else "lexical-only"}
+    cache, how = cached_index(args, indexed, work, flags)
+    out.update(how)
+    copy_store(cache, work / "load.db")
+    server = Server(work / "load.db", flags)
+    server.start()
     try:
-        t = time.perf_counter()
-        job = wait_job(server.base, post_batch(server.base, indexed, wait=False)["id"])
-        out["index_seconds"] = round(time.perf_counter() - t, 1)
-        out["index_job"] = {k: job.get(k) for k in ("status", "added", "unchanged", "skipped", "relations_in_index")}
-        print(f"indexed {job.get('added')} articles in {out['index_seconds']} s ({job['status']})", flush=True)
-
         # 1. traces: a mix of indexed articles (a verbatim copy exists) and unindexed ones.
         pool = indexed + rest if rest else indexed
         queries = [rng.choice(pool)["text"] for _ in range(args.requests)]
@@ -221,11 +301,13 @@ def bench_load(args: argparse.Namespace, articles: list[dict[str, str]], work: P
             return await client.post(f"{server.base}/api/trace", json={"text": queries[i]})
 
         t = time.perf_counter()
-        lat, errors, _ = asyncio.run(run_requests(args.requests, args.concurrency, trace))
+        lat, errors, _ = asyncio.run(run_requests(args.requests, args.concurrency, trace, args.max_seconds,
+                                                  args.client_timeout))
         wall = time.perf_counter() - t
-        out["trace"] = {"requests": args.requests, "concurrency": args.concurrency, "errors": len(errors),
-                        "error_samples": errors[:3], "seconds": round(wall, 1),
-                        "requests_per_s": round(args.requests / wall, 2), **percentiles(lat)}
+        out["trace"] = {"requests": args.requests, "sent": len(lat), "concurrency": args.concurrency,
+                        "errors": len(errors), "error_samples": errors[:3], "seconds": round(wall, 1),
+                        "requests_per_s": round(len(lat) / wall, 2),
+                        "worker_seconds_per_trace": round(wall * args.workers / max(1, len(lat)), 2), **percentiles(lat)}
         out["peak_rss_mb_after_trace"] = round(server.peak_rss / 2**20)
         print(f"trace: {json.dumps(out['trace'])}", flush=True)
 
@@ -318,6 +400,12 @@ def main() -> int:
     ap.add_argument("--fault", type=int, default=2000, help="articles in the kill -9 test (0: skip it)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server worker processes")
     ap.add_argument("--semantic", action="store_true", help="serve with the semantic layer (default: lexical only)")
+    ap.add_argument("--max-seconds", type=float, default=None,
+                    help="stop sending traces after this long (default: send them all)")
+    ap.add_argument("--client-timeout", type=float, default=3600,
+                    help="seconds the client waits for one answer, queueing included (default: 3600)")
+    ap.add_argument("--cache-dir", default=tempfile.gettempdir(), help="where the built index is cached")
+    ap.add_argument("--rebuild-index", action="store_true", help="build the index even when it is cached")
     ap.add_argument("--skip-load", action="store_true", help="only the fault test")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = ap.parse_args()

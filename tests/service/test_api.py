@@ -28,6 +28,18 @@ SCRIPT = "<script>alert('x')</script>"
 ONERROR = '<img src=x onerror="alert(1)">'
 HOSTILE = (f"Council approves budget {SCRIPT} after a long debate.\n\nThe mayor said {ONERROR} the vote was close. "
            "Opposition members walked out before the final count was read aloud to the chamber.")
+# An article written for these tests (no sample text): long enough for the fingerprints.
+DAM = (
+    "Engineers opened the spillway of the Kestrel Valley dam on Tuesday after three days of heavy rain raised the "
+    "reservoir to its highest level since the structure was completed in 1978. The regional water authority said "
+    "the release was planned and that the dam itself was never at risk. Residents of four villages downstream were "
+    "told to move cars and livestock away from the riverbank before the gates opened at noon. Farmers said the "
+    "flooding of low fields would delay the spring planting by at least two weeks. The authority's director told "
+    "a press conference that the inspection carried out in March found no cracks in the main wall. Local council "
+    "members asked why the warning reached some households only an hour before the release. A spokesperson said "
+    "text messages had been delayed by a fault at the mobile network's regional exchange. The river is expected to "
+    "return to its normal level by the weekend if the forecast of dry weather holds."
+)
 
 
 def _id_of(client: TestClient, prefix: str) -> str:
@@ -101,7 +113,8 @@ def test_add_json_batch_then_read_it_back(make_client: Callable[..., TestClient]
     assert generated.startswith("doc-")
     d = client.get("/api/documents/hostile").json()
     assert SCRIPT in d["text"] and d["title"] == "Budget <b>vote</b>" and d["published"] == "2024-03-01"
-    assert d["site"] == "example.org" and d["groups"] == {"families": [], "stories": []}
+    assert d["site"] == "example.org" and d["groups"]["families"] == []  # no reuse, no family
+    assert len(d["groups"]["stories"]) == 1  # the upload job built the stories (pipeline.organise)
     assert client.get("/api/documents/hostile/relations").json() == {"id": "hostile", "relations": []}
     listing = client.get("/api/documents", params={"limit": 1}).json()
     assert listing["total"] == 2 and len(listing["documents"]) == 1
@@ -114,7 +127,7 @@ def test_add_json_batch_then_read_it_back(make_client: Callable[..., TestClient]
     assert client.get(f"/api/jobs/{job['id']}").json()["job"]["committed"] == job["committed"]
 
 
-def test_add_files_multipart_jsonl_and_bad_inputs(make_client: Callable[..., TestClient]) -> None:
+def test_add_files_multipart_jsonl_and_bad_inputs(make_client: Callable[..., TestClient], tmp_path: Path) -> None:
     client = make_client()
     jsonl = "\n".join(json.dumps({"id": f"j{i}", "text": f"Article number {i} reports on the {i}th harbour "
                                   "expansion and the dredging works planned for the coming years."}) for i in range(3))
@@ -128,7 +141,9 @@ def test_add_files_multipart_jsonl_and_bad_inputs(make_client: Callable[..., Tes
     reasons = {e["input"]: e["reason"] for e in job["errors"]}
     assert reasons["batch.jsonl:4"].startswith("invalid JSON")
     assert reasons["empty.txt"] == "empty file"
-    assert not any("/" in k and "stage" in k for k in reasons)  # no staging path reaches the client
+    assert not any("/" in k for k in reasons)  # the client's names, never a server path
+    # Read in memory: nothing but the store (and its token) beside it, no staging directory.
+    assert {p.name for p in tmp_path.iterdir()} <= {"news.db", "news.db-wal", "news.db-shm"}
     doc = client.get("/api/documents/story.txt").json()
     assert doc["path"] == "upload:story.txt"  # the client's name, never a server path
     r = client.post("/api/documents", files=[("files", ("notes.pdf", b"%PDF-1.4"))], headers=AUTH)
@@ -315,33 +330,27 @@ def test_stories_and_families_before_and_after_they_exist(make_client: Callable[
     assert out["stories"] == [] and "no stories yet" in out["note"]
     assert "no stories yet" in client.get("/api/stories/s1").json()["error"]
     assert client.get("/api/families/f1").status_code == 404
-    body = {"documents": [{"id": "a", "text": "A story about the dam."}]}
-    client.post("/api/documents", json=body, headers=AUTH)
-    conn = sqlite3.connect(db)
-    with conn:
-        # The tables of newstrace.stages.stories.store / families.store.
-        story = {"id": "s1", "label": "The dam", "documents": ["a"], "families": ["f1"],
-                 "first_published": None, "last_published": None}
-        family = {"id": "f1", "root": "a", "members": ["a"], "edges": [], "archetype": False, "root_evidence": []}
-        conn.executescript("CREATE TABLE stories (id TEXT PRIMARY KEY, data TEXT NOT NULL);"
-                           "CREATE TABLE story_members (doc_id TEXT PRIMARY KEY, story TEXT NOT NULL);"
-                           "CREATE TABLE families (id TEXT PRIMARY KEY, root TEXT NOT NULL, data TEXT NOT NULL);"
-                           "CREATE TABLE family_members (doc_id TEXT PRIMARY KEY, family TEXT NOT NULL);"
-                           "INSERT INTO story_members VALUES ('a', 's1');"
-                           "INSERT INTO family_members VALUES ('a', 'f1');")
-        conn.execute("INSERT INTO stories VALUES ('s1', ?)", (json.dumps(story),))
-        conn.execute("INSERT INTO families VALUES ('f1', 'a', ?)", (json.dumps(family),))
-    conn.close()
-    assert client.get("/api/stories").json() == {"stories": [story]}
-    assert client.get("/api/stories/s1").json()["story"] == story
-    assert client.get("/api/families/f1").json()["family"] == {**family}
-    assert client.get("/api/stories/s2").status_code == 404
-    assert client.get("/api/documents/a").json()["groups"] == {"families": ["f1"], "stories": ["s1"]}
-    page = client.get("/stories/s1")
-    assert page.status_code == 200 and 'href="/documents/a"' in page.text and "The dam" in page.text
+    body = {"documents": [{"id": "a", "text": DAM, "published": "2024-04-02"},
+                          {"id": "b", "text": "Reposted from the valley paper.\n\n" + DAM, "published": "2024-04-03"}]}
+    r = client.post("/api/documents", json=body, headers=AUTH)
+    assert r.status_code == 201 and r.json()["job"]["status"] == "done", r.text
+    # The upload job ran pipeline.organise, as `index add` does: b copies a, one family, one story.
+    groups = client.get("/api/documents/a").json()["groups"]
+    assert len(groups["families"]) == 1 and len(groups["stories"]) == 1
+    assert client.get("/api/documents/b").json()["groups"] == groups
+    family_id, story_id = groups["families"][0], groups["stories"][0]
+    family = client.get(f"/api/families/{family_id}").json()["family"]
+    assert family["root"] == "a" and sorted(family["members"]) == ["a", "b"]
+    story = client.get(f"/api/stories/{story_id}").json()["story"]
+    assert sorted(story["documents"]) == ["a", "b"] and story["families"] == [family_id]
+    assert [x["id"] for x in client.get("/api/stories").json()["stories"]] == [story_id]
+    assert client.get("/api/stories/s-none").status_code == 404
+    assert "no family with id" in client.get("/api/families/f-none").json()["error"]
+    page = client.get(f"/stories/{story_id}")
+    assert page.status_code == 200 and 'href="/documents/a"' in page.text
     page = client.get("/documents/a")
-    assert 'href="/families/f1"' in page.text and 'href="/stories/s1"' in page.text
-    assert 'href="/documents/a"' in client.get("/families/f1").text
+    assert f'href="/families/{family_id}"' in page.text and f'href="/stories/{story_id}"' in page.text
+    assert 'href="/documents/b"' in client.get(f"/families/{family_id}").text
 
 
 # -- operations and description ------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 
 The walk a fact-checker takes: paste the spun sample article (000) into an index of the others,
 see 001 named as its source, open the pair side by side with the meaning changes highlighted,
-follow the link to the indexed article (the family view once families exist), upload a file.
+follow the link to the indexed article, upload a repost of it and follow its family view.
 Screenshots of the trace and pair pages are kept as docs/service.png and docs/service-pair.png
 for the README (refreshed with ``NEWSTRACE_UPDATE_SCREENSHOTS=1``).  Skipped, with
 the reason, when Playwright or Chromium is missing.
@@ -85,18 +85,15 @@ def test_paste_trace_pair_changes_document_upload(server: str, browser: Any, see
         assert marks.first.is_visible()
         background = marks.first.evaluate("e => getComputedStyle(e).backgroundColor")
         assert background not in ("", "rgba(0, 0, 0, 0)", "transparent")
-        # 5. follow to the indexed article (its family and story links appear there once they exist)
+        # 5. follow to the indexed article
         page.get_by_test_id("indexed-doc-link").click()
         page.wait_for_selector('[data-testid="document-title"]')
         assert "Russia leaves Armenia" in page.get_by_test_id("document-title").inner_text()
-        family = page.get_by_test_id("families-link")
-        if family.count():
-            family.first.click()
-            page.wait_for_selector('[data-testid="member"]')
-        # 6. upload a file with the token
-        article = tmp_path / "harbour.txt"
-        article.write_text("Harbour expansion approved\n\nThe port authority approved the harbour expansion on "
-                           "Monday after a two-year review of the dredging plans and their cost.\n", encoding="utf-8")
+        source_page = page.url
+        # 6. upload a file with the token: a repost of 001 (read from the samples at run time)
+        article = tmp_path / "repost.txt"
+        article.write_text("Reposted from Asia Times\n\n" + seed(seeds_dir, "001").read_text(encoding="utf-8"),
+                           encoding="utf-8")
         page.goto(server + "/")
         page.get_by_test_id("upload-files").set_input_files(str(article))
         page.get_by_test_id("upload-token").fill(TOKEN)
@@ -108,7 +105,13 @@ def test_paste_trace_pair_changes_document_upload(server: str, browser: Any, see
             page.wait_for_timeout(500)
             page.reload()
         assert page.get_by_test_id("job-status").get_attribute("data-status") == "done"
-        assert "harbour.txt" in page.get_by_test_id("committed").inner_text()
+        assert "repost.txt" in page.get_by_test_id("committed").inner_text()
+        # 5 (cont.). the upload made 001 and its repost a family: follow 001's family view
+        page.goto(source_page)
+        page.get_by_test_id("families-link").first.click()
+        page.wait_for_selector('[data-testid="member"]')
+        members = page.locator('[data-testid="member"]').all_inner_texts()
+        assert any(m.startswith("001") for m in members) and any(m.startswith("repost.txt") for m in members)
         assert [u for u in requested if not u.startswith(("http://127.0.0.1:", "data:", "about:"))] == []
     finally:
         page.close()

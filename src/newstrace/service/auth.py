@@ -14,10 +14,17 @@ import hmac
 import os
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newstrace.errors import NewstraceError
+from newstrace.service.errors import ApiError
 
-__all__ = ["COOKIE", "TokenSource", "bearer", "resolve_token", "token_matches"]
+if TYPE_CHECKING:
+    from fastapi import Request
+
+    from newstrace.service.config import ServiceConfig
+
+__all__ = ["COOKIE", "TokenSource", "bearer", "require_token", "resolve_token", "token_matches"]
 
 COOKIE = "newstrace_token"
 
@@ -71,3 +78,24 @@ def bearer(header: str | None) -> str | None:
 
 def token_matches(given: str | None, expected: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def require_token(request: Request, config: ServiceConfig, *, write: bool) -> None:
+    """Refuse a request without the token when it needs one (writes always; reads when
+    ``protect_reads``): 401 when none is given, 403 when it is wrong.  Reads may carry it in
+    the sign-in cookie; writes only in the ``Authorization`` header (no ambient credential).
+
+    Raises:
+        ApiError: the request may not go on.
+    """
+    if not write and not config.protect_reads:
+        return
+    given = bearer(request.headers.get("authorization"))
+    if given is None and not write:
+        given = request.cookies.get(COOKIE)
+    if given is None:
+        what = "writing" if write else "reading (serve --protect-reads)"
+        raise ApiError(401, f"missing bearer token: {what} needs 'Authorization: Bearer <token>'",
+                       headers={"WWW-Authenticate": "Bearer"})
+    if not token_matches(given, config.token):
+        raise ApiError(403, "invalid bearer token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})

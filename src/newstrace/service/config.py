@@ -59,8 +59,3 @@ class ServiceConfig:
             problems.append(f"pool must be 'process' or 'thread', got {self.pool!r}")
         if problems:
             raise ValueError("invalid service settings: " + "; ".join(problems))
-
-    @property
-    def upload_root(self) -> Path:
-        """The private directory uploads are staged in, beside the store."""
-        return self.db.with_name(self.db.name + ".uploads")

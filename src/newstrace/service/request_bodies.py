@@ -1,0 +1,123 @@
+"""Request bodies: the JSON schemas of the write and trace endpoints, and reading them safely.
+
+A JSON body is validated against its model in one step (every problem named, malformed JSON
+a 400); a multipart body is read with the file and field counts limited before any part is
+buffered.  ``openapi_body`` describes both forms of a body in the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
+
+from newstrace.service.errors import ApiError, validation_problems
+from newstrace.service.uploads import Upload
+
+__all__ = [
+    "BATCH_SCHEMA",
+    "TRACE_SCHEMA",
+    "DocumentIn",
+    "DocumentsBatch",
+    "TraceIn",
+    "content_type",
+    "openapi_body",
+    "read_files",
+    "read_json_model",
+]
+
+
+class DocumentIn(BaseModel):
+    """One article: the fields of the JSONL input (docs/output.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str | None = Field(None, max_length=1000, description="the article's id; a content hash when absent")
+    text: str | None = Field(None, description="the article's plain text")
+    html: str | None = Field(None, description="the article's web page (main text extracted)")
+    url: str | None = None
+    title: str | None = None
+    published: str | None = Field(None, description="publication date, any common form")
+
+    @model_validator(mode="after")
+    def _has_body(self) -> DocumentIn:
+        if not (self.text and self.text.strip()) and not (self.html and self.html.strip()):
+            raise ValueError("needs a non-empty 'text' or 'html'")
+        return self
+
+
+class DocumentsBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    documents: list[DocumentIn] = Field(min_length=1)
+
+
+class TraceIn(BaseModel):
+    """The article to trace: ``text`` or ``html``, with optional metadata."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str | None = None
+    html: str | None = None
+    id: str | None = Field(None, max_length=1000)
+    url: str | None = None
+    title: str | None = None
+    published: str | None = None
+
+    @model_validator(mode="after")
+    def _has_body(self) -> TraceIn:
+        if not (self.text and self.text.strip()) and not (self.html and self.html.strip()):
+            raise ValueError("needs a non-empty 'text' or 'html'")
+        return self
+
+
+BATCH_SCHEMA = DocumentsBatch.model_json_schema(ref_template="#/components/schemas/{model}")
+TRACE_SCHEMA = TraceIn.model_json_schema(ref_template="#/components/schemas/{model}")
+
+
+def openapi_body(schema: dict[str, Any], field: str, many: bool) -> dict[str, Any]:
+    """The ``requestBody`` of an endpoint taking JSON (``schema``) or multipart files in ``field``."""
+    file_schema: dict[str, Any] = {"type": "string", "format": "binary"}
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": {k: v for k, v in schema.items() if k != "$defs"}},
+        "multipart/form-data": {"schema": {"type": "object", "required": [field], "properties": {
+            field: {"type": "array", "items": file_schema} if many else file_schema}}},
+    }}}
+
+
+def content_type(request: Request) -> str:
+    """The request's media type, lower case, without parameters."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def read_json_model(request: Request, model: type[BaseModel]) -> Any:
+    """The body validated as ``model``: 400 when empty or malformed, 422 naming every bad field."""
+    body = await request.body()
+    if not body.strip():
+        raise ApiError(400, "empty request body: send JSON")
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        problems = validation_problems(exc)
+        raise ApiError(400 if "malformed JSON" in problems[0] else 422,
+                       "invalid request body: " + "; ".join(problems[:5]), problems) from None
+
+
+async def read_files(request: Request, field: str, max_files: int) -> list[Upload]:
+    """The files of a multipart body's ``field`` (at most ``max_files``: 413 beyond)."""
+    try:
+        form = await request.form(max_files=max_files, max_fields=100)
+    except (MultiPartException, StarletteHTTPException) as exc:
+        message = exc.message if isinstance(exc, MultiPartException) else str(exc.detail)
+        raise ApiError(413 if "Too many files" in message else 400,
+                       f"multipart body refused: {message}" + (" (serve --max-files)" if "files" in message else "")) from None
+    uploads = []
+    for item in form.getlist(field):
+        if isinstance(item, str):
+            raise ApiError(400, f"form field {field!r} must be a file, got text")
+        uploads.append(Upload(item.filename or "", await item.read()))
+        await item.close()
+    await form.close()
+    if not uploads:
+        raise ApiError(400, f"no file in the form field {field!r}")
+    return uploads
