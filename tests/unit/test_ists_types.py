@@ -7,7 +7,15 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from newstrace.evaluation.ists_types import FEATURES, TYPES, ChunkPair, TypeModel, chunk_features, fit_model, load_models
+from newstrace.evaluation.ists_types import (
+    FEATURES,
+    TYPES,
+    ChunkPair,
+    TypeModel,
+    chunk_features,
+    fit_model,
+    load_models,
+)
 
 STOP = frozenset({"the", "of", "in", "a"})
 
