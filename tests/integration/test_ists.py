@@ -1,7 +1,7 @@
 """``newstrace eval ists`` on a fixed sample of the iSTS 2016 train headlines (floors measured).
 
-The first 40 headline pairs: the system must beat the issue's overlap baseline on type+score
-in the same run, and the binary meaning-change view must stay above the floors measured when
+The first 40 headline pairs: the system (learned types, ``ists_types``) must beat the issue's
+overlap baseline on type+score in the same run, and the binary meaning-change view must stay above the floors measured when
 this test was written (see the figures in the assertions; the whole split is in the report).
 """
 
@@ -41,7 +41,11 @@ def test_domains_are_found_by_file_pattern(ists_dir: Path) -> None:
 def test_headlines_sample_beats_the_baseline(ists_dir: Path, tmp_path: Path) -> None:
     (r,) = evaluate(ists_dir, tmp_path, limit=40, domains=["headlines"])
     assert (tmp_path / "headlines.wa").is_file() and (tmp_path / "headlines.baseline.wa").is_file()
-    # measured: type+score 0.627 against the baseline's 0.413; ali 0.918; binary P 0.712, F1 0.691
+    # measured: type+score 0.738 against the baseline's 0.413 (0.627 with the rule mapping alone;
+    # these 40 pairs are in the split the learned type model was fitted on, so this pins the
+    # shipped model's behaviour: its held-out figures come from benchmarks/train_ists_types.py);
+    # ali 0.918; binary P 0.712, F1 0.691 (the binary view does not use the model)
+    assert r.system["type+score"] >= 0.70, (r.system, r.baseline)
     assert r.system["type+score"] > r.baseline["type+score"] + 0.15, (r.system, r.baseline)
     assert r.system["ali"] >= 0.88, r.system
     assert r.binary["precision"] >= 0.66 and r.binary["f1"] >= 0.62, r.binary

@@ -67,11 +67,12 @@ def test_wordnet_lemma_map_is_nltks() -> None:
         pytest.skip("WordNet 3.0 not installed")
     from nltk.corpus.reader.wordnet import WordNetCorpusReader
 
-    fast_satellites = wn.satellite_offsets
+    fast_satellites = wn.satellite_offsets  # read from data.adj on first use
     WordNetCorpusReader._scan_satellites(wn)  # NLTK's own scan of data.adj
     assert len(wn.satellite_offsets) > 10000
-    assert fast_satellites == wn.satellite_offsets
-    fast: Any = wn._lemma_pos_offset_map
+    assert set(fast_satellites) == wn.satellite_offsets
+    wn.satellite_offsets = fast_satellites
+    fast: Any = wn._lemma_pos_offset_map  # filled lemma by lemma on first use
     wn._lemma_pos_offset_map = defaultdict(dict)
     try:
         WordNetCorpusReader._load_lemma_pos_offset_map(wn)  # NLTK's own loader, on the same files
@@ -79,5 +80,37 @@ def test_wordnet_lemma_map_is_nltks() -> None:
     finally:
         wn._lemma_pos_offset_map = fast
     assert len(slow) > 140000
-    assert fast == slow
-    assert [list(fast[k]) for k in list(slow)[:5000]] == [list(slow[k]) for k in list(slow)[:5000]]  # same order
+    assert list(fast) == list(slow)  # every lemma, in NLTK's order (all_lemma_names)
+    assert all(k in fast for k in slow)
+    assert "no-such-lemma-xyz" not in fast
+    assert all(fast[k] == slow[k] and list(fast[k]) == list(slow[k]) for k in slow)  # same entries, same order
+
+
+def test_wordnet_synsets_are_nltks() -> None:
+    """Synsets read by our plain binary reader with stdlib regexes equal NLTK's own reading."""
+    wn = wordnet()
+    if wn is None:
+        pytest.skip("WordNet 3.0 not installed")
+    import nltk.corpus.reader.wordnet as reader
+    from nltk import redos
+    from nltk.corpus.reader.wordnet import WordNetCorpusReader
+
+    from newstrace.stages.changes.resources import _index
+
+    offsets = sorted({(p, o) for lemma in list(_index())[::40] for p, offs in (_index().get(lemma) or {}).items()
+                      for o in offs})
+    assert len(offsets) > 3000
+    fast = [wn.synset_from_pos_and_offset(p, o) for p, o in offsets]
+    cache, patched = wn._synset_offset_cache, reader.redos
+    wn._synset_offset_cache = defaultdict(dict)
+    reader.redos = redos
+    try:
+        slow = [WordNetCorpusReader.synset_from_pos_and_offset(wn, p, o) for p, o in offsets]
+    finally:
+        wn._synset_offset_cache, reader.redos = cache, patched
+
+    def view(s: Any) -> tuple[Any, ...]:
+        return (s.name(), s.pos(), s.offset(), s.definition(), tuple(s.examples()), s.lexname(),
+                tuple(lem.name() for lem in s.lemmas()), dict(s._pointers), dict(s._lemma_pointers))
+
+    assert [view(s) for s in fast] == [view(s) for s in slow]

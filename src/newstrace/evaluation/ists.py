@@ -33,7 +33,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
+from newstrace.evaluation.ists_types import ChunkPair, chunk_features, load_models
 from newstrace.stages.changes import diff_passage
 from newstrace.stages.changes.resources import _sense_ids
 from newstrace.stages.changes.tokens import _tokens
@@ -201,8 +203,7 @@ def _finish(p: Pair, aligned: list[tuple[int, int, str]], scores: dict[str, int]
 
 
 def _type_of(changes: list[Change], s1: tuple[int, int], s2: tuple[int, int], shared: float) -> str:
-    inside = [c for c in changes if (c.source_span[1] > c.source_span[0] and _overlaps(c.source_span, s1))
-              or (c.target_span[1] > c.target_span[0] and _overlaps(c.target_span, s2))]
+    inside = _inside(changes, s1, s2)
     meaning = [c for c in inside if c.severity == "meaning"]
     if not meaning:
         return "EQUI" if shared > 0 or inside else "REL"
@@ -216,25 +217,100 @@ def _type_of(changes: list[Change], s1: tuple[int, int], s2: tuple[int, int], sh
     return "SIMI"
 
 
-def system_alignments(p: Pair, scores: dict[str, int] | None = None) -> tuple[list[_Ali], list[Change]]:
-    """Our alignments of one pair and the changes they come from."""
-    scores = scores or DEFAULT_SCORES
+@dataclass(slots=True)
+class Analysis:
+    """The production change analysis of one sentence pair, with its tokens (for the features)."""
+
+    changes: list[Change]
+    toks1: list[Any]
+    toks2: list[Any]
+
+
+def analyse(p: Pair) -> Analysis:
+    """:func:`diff_passage` on the pair's two sentences, and the analysis's tokens of each."""
     t1, t2 = p.text1, p.text2
-    changes = diff_passage(t1, t2)
+    return Analysis(diff_passage(t1, t2), _tokens(t1, "en"), _tokens(t2, "en"))
+
+
+def chunk_pair(p: Pair, a: Analysis, ids1: list[int], ids2: list[int], cosine: float) -> ChunkPair:
+    """What the learned type and score of one chunk pair are computed from."""
     sp1, sp2 = _spans(p.tokens1), _spans(p.tokens2)
-    toks1, toks2 = _tokens(t1, "en"), _tokens(t2, "en")
-    k1 = [_keys(t1, _chunk_span(c, sp1), toks1) for c in p.chunks1]  # type: ignore[arg-type]
-    k2 = [_keys(t2, _chunk_span(c, sp2), toks2) for c in p.chunks2]  # type: ignore[arg-type]
-    cand = [(_shared(a, b), i, j) for i, a in enumerate(k1) for j, b in enumerate(k2)]
+    s1, s2 = _chunk_span(ids1, sp1), _chunk_span(ids2, sp2)
+    k1, k2 = _keys(p.text1, s1, a.toks1), _keys(p.text2, s2, a.toks2)
+    shared = _shared(k1, k2)
+    inside = _inside(a.changes, s1, s2)
+    rule = _type_of(a.changes, s1, s2, shared)
+    rule = _specificity(rule, k1, k2) if _SPE_BY_CONTAINMENT else rule
+    return ChunkPair([p.tokens1[k - 1] for k in ids1], [p.tokens2[k - 1] for k in ids2], k1, k2, shared,
+                     Counter(c.kind for c in inside if c.severity == "meaning"),
+                     Counter(c.kind for c in inside if c.severity != "meaning"), rule, cosine)
+
+
+def chunk_cosines(p: Pair, pairs: Sequence[tuple[list[int], list[int]]]) -> list[float]:
+    """The sentence encoder's cosine of each chunk pair's texts (0.0 without the encoder)."""
+    from newstrace.stages.changes.context_sense import encoder
+
+    enc = encoder()
+    if enc is None or not pairs:
+        return [0.0] * len(pairs)
+    texts1 = [" ".join(p.tokens1[k - 1] for k in ids1) for ids1, _ in pairs]
+    texts2 = [" ".join(p.tokens2[k - 1] for k in ids2) for _, ids2 in pairs]
+    v = enc.encode(texts1 + texts2)
+    n = len(pairs)
+    return [float(v[i] @ v[n + i]) for i in range(n)]
+
+
+def system_alignments(p: Pair, scores: dict[str, int] | None = None, *, domain: str | None = None,
+                      analysis: Analysis | None = None) -> tuple[list[_Ali], list[Change]]:
+    """Our alignments of one pair and the changes they come from.
+
+    With ``domain`` and a model fitted for it (or for headlines, the news domain, when the
+    domain is unknown), each aligned pair's type and score come from the learned model
+    (:mod:`newstrace.evaluation.ists_types`); otherwise from the rule mapping and ``scores``.
+    """
+    scores = scores or DEFAULT_SCORES
+    a = analysis or analyse(p)
+    changes = a.changes
+    typed = align_chunks(p, a)
+    models = load_models() if domain is not None else {}
+    model = models.get(domain or "") or models.get("headlines")
+    if model is None:
+        return _finish(p, typed, scores), changes
+    ids = [(p.chunks1[i], p.chunks2[j]) for i, j, _ in typed]
+    learned = [model.predict(chunk_features(chunk_pair(p, a, x, y, cos), STOPWORDS))
+               for (x, y), cos in zip(ids, chunk_cosines(p, ids), strict=True)]
+    out = [_Ali(x, y, t, sc) for (x, y), (t, sc) in zip(ids, learned, strict=True)]
+    return out + _unaligned(p, typed), changes
+
+
+def align_chunks(p: Pair, a: Analysis) -> list[tuple[int, int, str]]:
+    """The aligned chunk pairs ``(i, j, rule type)`` of one pair (0-based chunk indices)."""
+    t1, t2 = p.text1, p.text2
+    sp1, sp2 = _spans(p.tokens1), _spans(p.tokens2)
+    k1 = [_keys(t1, _chunk_span(c, sp1), a.toks1) for c in p.chunks1]
+    k2 = [_keys(t2, _chunk_span(c, sp2), a.toks2) for c in p.chunks2]
+    cand = [(_shared(x, y), i, j) for i, x in enumerate(k1) for j, y in enumerate(k2)]
     pairs = _greedy(cand)
     shared = {(i, j): s for s, i, j in cand}
     typed = []
     for i, j in pairs:
-        t = _type_of(changes, _chunk_span(p.chunks1[i], sp1), _chunk_span(p.chunks2[j], sp2), shared[(i, j)])
+        t = _type_of(a.changes, _chunk_span(p.chunks1[i], sp1), _chunk_span(p.chunks2[j], sp2), shared[(i, j)])
         typed.append((i, j, _specificity(t, k1[i], k2[j]) if _SPE_BY_CONTAINMENT else t))
     if _ENCODER_ALIGN:
         typed += _leftover_pairs(p, {i for i, _ in pairs}, {j for _, j in pairs})
-    return _finish(p, typed, scores), changes
+    return typed
+
+
+def _unaligned(p: Pair, typed: list[tuple[int, int, str]]) -> list[_Ali]:
+    done1 = {i for i, _, _ in typed}
+    done2 = {j for _, j, _ in typed}
+    return ([_Ali(c, [], "NOALI", 0) for i, c in enumerate(p.chunks1) if i not in done1]
+            + [_Ali([], c, "NOALI", 0) for j, c in enumerate(p.chunks2) if j not in done2])
+
+
+def _inside(changes: list[Change], s1: tuple[int, int], s2: tuple[int, int]) -> list[Change]:
+    return [c for c in changes if (c.source_span[1] > c.source_span[0] and _overlaps(c.source_span, s1))
+            or (c.target_span[1] > c.target_span[0] and _overlaps(c.target_span, s2))]
 
 
 #: Whether a chunk whose content keys contain the other's (and more) is the more specific one.
@@ -396,7 +472,7 @@ def evaluate(folder: str | Path, out: str | Path, *, limit: int | None = None,
         pairs = load_domain(s1, s2, wa)[:limit] if limit else load_domain(s1, s2, wa)
         sys_alis, base_alis, binary = [], [], []
         for p in pairs:
-            alis, changes = system_alignments(p, DEFAULT_SCORES)
+            alis, changes = system_alignments(p, DEFAULT_SCORES, domain=domain)
             sys_alis.append(alis)
             base_alis.append(baseline_alignments(p))
             binary += _binary(p, changes)

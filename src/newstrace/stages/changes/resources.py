@@ -10,7 +10,10 @@ import importlib.util
 import io
 import logging
 import os
+import re
+import sys
 import warnings
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -77,16 +80,15 @@ def wordnet() -> Any:
     if directory is None:
         return None
     try:
-        import nltk.data
-        from nltk.corpus.reader.wordnet import WordNetCorpusReader
+        nltk_data, reader_class = _import_nltk_wordnet()
     except ImportError:
         return None
-    if directory not in nltk.data.path:
-        nltk.data.path.append(directory)  # NLTK only opens files under its data paths
+    if directory not in nltk_data.path:
+        nltk_data.path.append(directory)  # NLTK only opens files under its data paths
     root: str = directory
     lexnames = "".join(f"{i:02d} {n} {_LEX_POS[n.split('.')[0]]}\n" for i, n in enumerate(_LEXNAMES))
 
-    class _LocalWordNet(WordNetCorpusReader):  # type: ignore[misc]
+    class _LocalWordNet(reader_class):  # type: ignore[misc,valid-type]
         def open(self, file: str):  # type: ignore[no-untyped-def]
             if file == "lexnames" and not os.path.isfile(os.path.join(root, "lexnames")):
                 return io.StringIO(lexnames)
@@ -96,26 +98,28 @@ def wordnet() -> Any:
             return None  # no other WordNet version to map from
 
         def _scan_satellites(self) -> None:
-            # NLTK reads data.adj through its seekable stream reader, a line at a time (about
-            # 0.4 s); the same set from a plain read.
-            with open(os.path.join(root, "data.adj"), encoding="utf-8") as fp:
-                self.satellite_offsets = {
-                    int(f[0])
-                    for f in (line.split() for line in fp if line.strip() and not line.startswith(" "))
-                    if len(f) >= 3 and f[2] == "s"
-                }
+            self.satellite_offsets = _LazySatellites()  # read from data.adj when first needed
+
+        def synset_from_pos_and_offset(self, pos: str, offset: int):  # type: ignore[no-untyped-def]
+            # NLTK reads the line through its seekable unicode stream reader; a plain binary
+            # read of the same line is about 3 times faster.  Same cache, same synsets.
+            cache = self._synset_offset_cache[pos]
+            if offset in cache:
+                return cache[offset]
+            line = _data_line("adj" if pos in ("a", "s") else self._FILEMAP[pos], offset)
+            if line is None:
+                return super().synset_from_pos_and_offset(pos, offset)  # NLTK's warning path
+            synset = self._synset_from_pos_and_line(pos, line)
+            cache[offset] = synset
+            return synset
 
         def _load_lemma_pos_offset_map(self) -> None:
-            # NLTK's own loader parses the index token by token (about 1 s); this fills the
-            # same map, in the same order, from the index already parsed by ``_index``.
-            for lemma, entry in _index().items():
-                for pos, offsets in entry.items():
-                    self._lemma_pos_offset_map[lemma][pos] = list(offsets)
-                    if pos == "a":
-                        self._lemma_pos_offset_map[lemma]["s"] = [
-                            off for off in offsets if off in self.satellite_offsets
-                        ]
+            # NLTK's own loader parses the whole index token by token (about 1 s, plus 1 s more
+            # to fill its map); this map fills each lemma's entry, the same one, when it is
+            # first asked for (``_LemmaMap``).
+            self._lemma_pos_offset_map = _LemmaMap()
 
+    _use_stdlib_regex()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -138,27 +142,181 @@ def wordnet_available() -> bool:
     return _wordnet_dir() is not None and importlib.util.find_spec("nltk") is not None
 
 
-@lru_cache(maxsize=1)
-def _index() -> dict[str, dict[str, tuple[int, ...]]]:
+def _import_nltk_wordnet() -> tuple[Any, Any]:
+    """``nltk.data`` and NLTK's WordNet reader class, imported without ``scipy.stats``.
+
+    ``import nltk`` imports ``nltk.metrics.association``, which imports ``scipy.stats`` for
+    one optional function (``fisher_exact``, left unavailable when the import fails): about
+    0.9 s of the 1.3 s the import costs, in every process that reads WordNet.  While NLTK is
+    imported, ``scipy.stats`` is marked unimportable; the mark is removed afterwards, so later
+    imports of ``scipy.stats`` work as usual.
+    """
+    blocked = "scipy.stats" not in sys.modules
+    if blocked:
+        sys.modules["scipy.stats"] = None  # type: ignore[assignment]
+    try:
+        import nltk.data
+        from nltk.corpus.reader.wordnet import WordNetCorpusReader
+    finally:
+        if blocked and sys.modules.get("scipy.stats") is None:
+            del sys.modules["scipy.stats"]
+    return nltk.data, WordNetCorpusReader
+
+
+class _StdlibRedos:
+    """NLTK's ``redos`` calls in its WordNet reader, answered by the standard ``re`` module.
+
+    NLTK routes its gloss and lemma-name patterns through ``nltk.redos``, which runs the
+    third-party ``regex`` module with a timeout (a guard against catastrophic backtracking on
+    untrusted input): about 0.25 ms a call, two or three calls for every synset read, a third of
+    the time of reading a synset.  Its WordNet patterns (``"[\"].*?[\"]"``, ``'"([^"]*)"'``,
+    ``"(.*?)(\\([^()]*\\))?$"``, the copyright line) cannot backtrack badly and the files are
+    the local WordNet 3.0, so the reader's module uses ``re`` directly, with the same results.
+    """
+
+    compile = staticmethod(re.compile)
+    search = staticmethod(re.search)
+    match = staticmethod(re.match)
+    findall = staticmethod(re.findall)
+    sub = staticmethod(re.sub)
+
+
+def _use_stdlib_regex() -> None:
+    import nltk.corpus.reader.wordnet as reader
+
+    if hasattr(reader, "redos"):
+        reader.redos = _StdlibRedos
+
+
+_DATA_FILES: dict[str, Any] = {}
+
+
+def _data_line(suffix: str, offset: int) -> str | None:
+    """The line of ``data.<suffix>`` at byte ``offset``, or ``None`` when no synset starts there."""
+    directory = _wordnet_dir()
+    if directory is None:
+        return None
+    fp = _DATA_FILES.get(suffix)
+    if fp is None:
+        fp = _DATA_FILES[suffix] = open(os.path.join(directory, f"data.{suffix}"), "rb")  # noqa: SIM115 - kept open
+    fp.seek(offset)
+    line = fp.readline().decode("utf-8")
+    return line if line[:8] == f"{offset:08d}" else None
+
+
+class _Index:
     """WordNet's ``index.*`` files: lemma -> part of speech -> synset offsets, in NLTK's order.
 
     The same map NLTK's reader builds (``_lemma_pos_offset_map`` without its derived ``s``
-    entries), parsed with one ``split`` a line: the offsets are the last ``synset_cnt`` fields
-    (wndb(5WN)).  About 0.3 s, against 1 s for NLTK's loader plus 1-3 s to import NLTK.
+    entries).  Reading keeps each line whole under its lemma (one ``split`` at the first
+    space a line, about 0.1 s for the 155,000 lines); a lemma's offsets are parsed when it is
+    first looked up (the last ``synset_cnt`` fields, wndb(5WN)).  Parsing every line up front
+    cost 0.3-1.6 s a process, and a scan only ever looks up a few thousand lemmas.
     """
+
+    def __init__(self, lines: dict[str, list[str]]) -> None:
+        self._lines = lines
+        self._parsed: dict[str, dict[str, tuple[int, ...]]] = {}
+
+    def get(self, lemma: str) -> dict[str, tuple[int, ...]] | None:
+        """The entry of ``lemma`` (parts of speech in file order: a, r, n, v), or ``None``."""
+        entry = self._parsed.get(lemma)
+        if entry is not None:
+            return entry
+        lines = self._lines.get(lemma)
+        if lines is None:
+            return None
+        entry = {}
+        for line in lines:
+            fields = line.split()
+            n = int(fields[2])
+            entry[fields[1]] = tuple(int(x) for x in fields[-n:])
+        self._parsed[lemma] = entry
+        return entry
+
+    def __contains__(self, lemma: object) -> bool:
+        return lemma in self._lines
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+
+@lru_cache(maxsize=1)
+def _index() -> _Index:
+    """The WordNet index of this machine (empty without WordNet); read once per process."""
     directory = _wordnet_dir()
-    out: dict[str, dict[str, tuple[int, ...]]] = {}
+    lines: dict[str, list[str]] = {}
     if directory is None:
-        return out
+        return _Index(lines)
     for suffix in ("adj", "adv", "noun", "verb"):  # NLTK's _FILEMAP order
         with open(os.path.join(directory, f"index.{suffix}"), encoding="utf-8") as fp:
             for line in fp:
                 if line.startswith(" "):
                     continue
-                fields = line.split()
-                n = int(fields[2])
-                out.setdefault(fields[0], {})[fields[1]] = tuple(int(x) for x in fields[-n:])
-    return out
+                lemma, _, _rest = line.partition(" ")
+                lines.setdefault(lemma, []).append(line)
+    return _Index(lines)
+
+
+@lru_cache(maxsize=1)
+def _satellite_offsets() -> frozenset[int]:
+    """Offsets of the adjective satellites (``s``) in ``data.adj``, for NLTK's ``s`` entries.
+
+    NLTK reads data.adj through its seekable stream reader, a line at a time (about 0.4 s);
+    the same set from a plain read, and only when an adjective is first looked up.
+    """
+    directory = _wordnet_dir()
+    if directory is None:
+        return frozenset()
+    with open(os.path.join(directory, "data.adj"), encoding="utf-8") as fp:
+        return frozenset(
+            int(f[0])
+            for f in (line.split(maxsplit=3) for line in fp if line.strip() and not line.startswith(" "))
+            if len(f) >= 3 and f[2] == "s"
+        )
+
+
+class _LazySatellites:
+    """``satellite_offsets`` of NLTK's reader, read from ``data.adj`` on first use."""
+
+    def __contains__(self, offset: object) -> bool:
+        return offset in _satellite_offsets()
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(_satellite_offsets())
+
+    def __len__(self) -> int:
+        return len(_satellite_offsets())
+
+
+class _LemmaMap(dict[str, dict[str, list[int]]]):
+    """NLTK's ``_lemma_pos_offset_map`` (a ``defaultdict(dict)``), each entry filled on first use.
+
+    ``map[lemma]`` is exactly what NLTK's loader would have stored (its ``a`` offsets followed
+    by the derived ``s`` list of satellites); an unknown lemma gets ``{}`` and is then
+    ``in`` the map, as with NLTK's ``defaultdict``.  ``in`` and iteration (``all_lemma_names``)
+    see every lemma of the index.  Pinned against NLTK's own loader by
+    ``tests/unit/stages/changes/test_resources.py``.
+    """
+
+    def __missing__(self, lemma: str) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for pos, offsets in (_index().get(lemma) or {}).items():
+            out[pos] = list(offsets)
+            if pos == "a":
+                sat = _satellite_offsets()
+                out["s"] = [off for off in offsets if off in sat]
+        self[lemma] = out
+        return out
+
+    def __contains__(self, lemma: object) -> bool:
+        return dict.__contains__(self, lemma) or lemma in _index()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_index())
 
 
 @lru_cache(maxsize=65536)

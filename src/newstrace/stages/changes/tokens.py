@@ -6,6 +6,7 @@ name, parsed number), quotation and sentence membership, content-word flags.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from newstrace.stages.changes.lexicon import (
     _BEFORE_PRONOUN_ONE,
@@ -54,21 +55,41 @@ def _quote_regions(text: str) -> list[tuple[int, int]]:
     return regions
 
 
+_Parsed = tuple[tuple[str, int, str, str, str, str, str], ...]
+
+
+@lru_cache(maxsize=256)
+def _parse(text: str) -> _Parsed | None:
+    """spaCy's tokens of ``text`` as immutable tuples (text, offset, lower, lemma, POS, entity,
+    tense), or ``None`` without spaCy.
+
+    Cached per process: one source passage is often compared with several targets (a wire story
+    and its copies, the updates of one story), and the parse is most of the analysis's cost.
+    """
+    model = nlp()
+    if model is None:
+        return None
+    out = []
+    for t in model(text):
+        if t.is_space:
+            continue
+        lemma = t.lemma_.lower() if t.lemma_ else t.lower_
+        if t.lower_ in ("n't", "n’t"):
+            lemma = "not"
+        elif t.pos_ in _LEMMA_POS and t.is_alpha:
+            lemma = _checked_lemma(t.lower_, lemma, _LEMMA_POS[t.pos_])
+        tense = ",".join(t.morph.get("Tense")) if t.pos_ in ("VERB", "AUX") else ""
+        out.append((t.text, t.idx, t.lower_, lemma, t.pos_, t.ent_type_, tense))
+    return tuple(out)
+
+
 def _raw_tokens(text: str, language: str) -> list[_Tok]:
-    model = nlp() if language == "en" else None
+    parsed = _parse(text) if language == "en" else None
     out: list[_Tok] = []
-    if model is not None:
-        for t in model(text):
-            if t.is_space:
-                continue
-            lemma = t.lemma_.lower() if t.lemma_ else t.lower_
-            if t.lower_ in ("n't", "n’t"):
-                lemma = "not"
-            elif t.pos_ in _LEMMA_POS and t.is_alpha:
-                lemma = _checked_lemma(t.lower_, lemma, _LEMMA_POS[t.pos_])
-            tok = _Tok(t.text, t.idx, t.idx + len(t.text), t.lower_, lemma, t.pos_, t.ent_type_)
-            if t.pos_ in ("VERB", "AUX"):
-                tok.tense = ",".join(t.morph.get("Tense"))
+    if parsed is not None:
+        for word, start, lower, lemma, pos, ent, tense in parsed:
+            tok = _Tok(word, start, start + len(word), lower, lemma, pos, ent)
+            tok.tense = tense
             out.append(tok)
         return out
     for m in re.finditer(r"\w+(?:['’]\w+)*|[%$€£]|[^\w\s]", text):

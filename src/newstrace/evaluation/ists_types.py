@@ -1,0 +1,281 @@
+"""The type and score of an aligned chunk pair, learned from the iSTS 2016 train split.
+
+The rule mapping of :mod:`newstrace.evaluation.ists` (changes found by the production analysis
+-> EQUI/OPPO/SPE1/SPE2/SIMI/REL) reads each chunk pair through the change analysis alone.
+The best 2016 systems learned the type and score from chunk-pair features instead (a random
+forest over overlap, WordNet and embedding features for IISCNLP; rules over the same signals
+for Inspire, the headlines winner on gold chunks).  This does the same, with the change
+analysis as one more feature family:
+
+* what the analysis found inside the two chunks (counts of each ``meaning`` kind, harmless
+  changes, the rule mapping's type);
+* lexical overlap of words and of the analysis's lemma keys (names, numbers, WordNet synonyms
+  count as shared), containment either way, numbers on one side only;
+* the packaged sentence encoder's cosine between the two chunks;
+* chunk lengths in words and content words.
+
+A small network (numpy: a softmax over the features and a tanh hidden layer, L2) gives the
+type; a ridge regression on the same inputs gives the score of the non-EQUI types.  Both are fitted per domain on the train split
+only (``python benchmarks/train_ists_types.py``, which cross-validates the regularisation and
+writes ``resources/ists_types.json``); the eval command loads them and never fits on the folder it scores.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["FEATURES", "TYPES", "TypeModel", "chunk_features", "fit_model", "load_models"]
+
+#: Types the classifier chooses among (the gold's _FACT/_POL suffixes are rare and dropped).
+TYPES = ("EQUI", "OPPO", "SPE1", "SPE2", "SIMI", "REL")
+_RULE_TYPES = ("EQUI", "OPPO", "SPE1", "SPE2", "SIMI", "REL")
+_KINDS = ("entity", "number", "quote", "attribution", "polarity", "hedge", "word-sense", "omission", "addition")
+
+FEATURES = (
+    "bias",
+    *(f"rule_{t}" for t in _RULE_TYPES),
+    *(f"kind_{k}" for k in _KINDS),
+    "harmless_synonym",
+    "harmless_rewording",
+    "identical",
+    "word_jaccard",
+    "word_cover1",
+    "word_cover2",
+    "key_shared1",
+    "key_shared2",
+    "keys_equal",
+    "keys_contain1",
+    "keys_contain2",
+    "keys_disjoint",
+    "number_only1",
+    "number_only2",
+    "numbers_differ",
+    "cosine",
+    "cosine_sq",
+    "len1",
+    "len2",
+    "content1",
+    "content2",
+    "len_log_ratio",
+    "content_extra1",
+    "content_extra2",
+    "surface_only1",
+    "surface_only2",
+    "names_only1",
+    "names_only2",
+    "dates_differ",
+    "head_equal",
+    "words_contain1",
+    "words_contain2",
+)
+
+_DATE_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+    "august september october november december".split()
+)
+
+#: Fitted models, shipped as package data (``benchmarks/train_ists_types.py --write`` writes them).
+MODEL_PATH = Path(__file__).resolve().parents[1] / "resources" / "ists_types.json"
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkPair:
+    """What the features of one aligned chunk pair are computed from."""
+
+    words1: Sequence[str]
+    words2: Sequence[str]
+    keys1: Counter[str]  # content lemma keys of each chunk (the analysis's tokens)
+    keys2: Counter[str]
+    shared: float  # keys shared, WordNet synonyms counted 0.8 (``ists._shared``)
+    kinds: Counter[str]  # meaning-change kinds overlapping either chunk
+    harmless: Counter[str]  # harmless change kinds (synonym, rewording) overlapping either chunk
+    rule_type: str  # the rule mapping's type
+    cosine: float  # encoder cosine of the two chunk texts
+
+
+def chunk_features(c: ChunkPair, stopwords: frozenset[str]) -> np.ndarray:
+    """The feature vector (:data:`FEATURES` order) of one chunk pair."""
+    w1 = Counter(w.lower() for w in c.words1)
+    w2 = Counter(w.lower() for w in c.words2)
+    inter = sum((w1 & w2).values())
+    union = sum((w1 | w2).values()) or 1
+    n1, n2 = max(1, sum(w1.values())), max(1, sum(w2.values()))
+    k1, k2 = set(c.keys1), set(c.keys2)
+    nk1, nk2 = max(1, sum(c.keys1.values())), max(1, sum(c.keys2.values()))
+    num1 = {k for k in k1 if k.startswith("#")}
+    num2 = {k for k in k2 if k.startswith("#")}
+    s1 = {w.lower() for w in c.words1 if w.isalnum() and w.lower() not in stopwords}
+    s2 = {w.lower() for w in c.words2 if w.isalnum() and w.lower() not in stopwords}
+    caps1 = {w.lower() for w in c.words1[1:] if w[:1].isupper()} | ({c.words1[0].lower()} if c.words1 and c.words1[0].isupper() else set())
+    caps2 = {w.lower() for w in c.words2[1:] if w[:1].isupper()} | ({c.words2[0].lower()} if c.words2 and c.words2[0].isupper() else set())
+    head1 = next((w.lower() for w in reversed(c.words1) if w.isalnum() and w.lower() not in stopwords), "")
+    head2 = next((w.lower() for w in reversed(c.words2) if w.isalnum() and w.lower() not in stopwords), "")
+    cont1 = sum(1 for w in c.words1 if w.isalnum() and w.lower() not in stopwords)
+    cont2 = sum(1 for w in c.words2 if w.isalnum() and w.lower() not in stopwords)
+    v = [
+        1.0,
+        *(float(c.rule_type == t) for t in _RULE_TYPES),
+        *(min(3.0, float(c.kinds.get(k, 0))) for k in _KINDS),
+        min(3.0, float(c.harmless.get("synonym", 0))),
+        min(3.0, float(c.harmless.get("rewording", 0))),
+        float(w1 == w2),
+        inter / union,
+        inter / n1,
+        inter / n2,
+        min(1.0, c.shared / nk1),
+        min(1.0, c.shared / nk2),
+        float(bool(k1) and k1 == k2),
+        float(bool(k2) and k1 > k2),
+        float(bool(k1) and k2 > k1),
+        float(not (k1 & k2)),
+        float(bool(num1 - num2)),
+        float(bool(num2 - num1)),
+        float(bool(num1) and bool(num2) and num1 != num2),
+        c.cosine,
+        c.cosine * c.cosine,
+        math.log1p(n1),
+        math.log1p(n2),
+        math.log1p(cont1),
+        math.log1p(cont2),
+        math.log((cont1 + 1) / (cont2 + 1)),
+        float(len(k1 - k2)),
+        float(len(k2 - k1)),
+        float(len(s1 - s2)),
+        float(len(s2 - s1)),
+        float(len(caps1 - caps2)),
+        float(len(caps2 - caps1)),
+        float(bool((s1 ^ s2) & _DATE_WORDS)),
+        float(bool(head1) and head1 == head2),
+        float(bool(s2) and s1 > s2),
+        float(bool(s1) and s2 > s1),
+    ]
+    return np.asarray(v, dtype=np.float64)
+
+
+@dataclass(frozen=True, slots=True)
+class TypeModel:
+    """A fitted type classifier and score regressor for one domain.
+
+    Attributes:
+        mean: feature means (standardisation; the bias column has mean 0, scale 1).
+        scale: feature standard deviations.
+        hidden: ``(features, units)`` weights of the tanh hidden layer (``(features, 0)``: none,
+            the classifier is then a plain softmax regression on the features).
+        weights: ``(features + units, types)`` softmax weights over the features and the
+            hidden units.
+        score_weights: ridge weights (same inputs) predicting the gold score of non-EQUI pairs.
+    """
+
+    mean: np.ndarray
+    scale: np.ndarray
+    hidden: np.ndarray
+    weights: np.ndarray
+    score_weights: np.ndarray
+
+    def _inputs(self, x: np.ndarray) -> np.ndarray:
+        z = (x - self.mean) / self.scale
+        return np.concatenate([z, np.tanh(z @ self.hidden)], axis=-1)
+
+    def predict(self, x: np.ndarray) -> tuple[str, int]:
+        """``(type, score)`` of one feature vector."""
+        h = self._inputs(x)
+        t = TYPES[int(np.argmax(h @ self.weights))]
+        if t == "EQUI":
+            return t, 5
+        return t, self.predict_score(x)
+
+    def predict_score(self, x: np.ndarray) -> int:
+        """The score (1-5) of a non-EQUI chunk pair."""
+        return int(min(5, max(1, round(float(self._inputs(x) @ self.score_weights)))))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"mean": self.mean.tolist(), "scale": self.scale.tolist(), "hidden": self.hidden.tolist(),
+                "weights": self.weights.tolist(), "score_weights": self.score_weights.tolist()}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> TypeModel:
+        mean = np.asarray(d["mean"], dtype=np.float64)
+        return cls(mean, np.asarray(d["scale"]), np.asarray(d["hidden"]).reshape(len(mean), -1),
+                   np.asarray(d["weights"]), np.asarray(d["score_weights"]))
+
+
+def fit_model(x: np.ndarray, types: Sequence[str], scores: Sequence[float], *, l2: float = 1.0,
+              score_l2: float = 1.0, units: int = 0, steps: int = 600, seed: int = 0) -> TypeModel:
+    """Fit the type classifier and the score ridge on ``x`` (rows: chunk pairs).
+
+    The classifier is a softmax over the standardised features and, with ``units``, a tanh
+    hidden layer of that many units (a one-hidden-layer network with skip connections),
+    trained full batch with Adam on the mean cross-entropy plus ``l2 / rows`` times the
+    squared weights (biases free).  Deterministic: the hidden layer starts from ``seed``.
+
+    Args:
+        x: features, one row per gold chunk pair.
+        types: gold types (base, without _FACT/_POL), each in :data:`TYPES`.
+        scores: gold scores (used for the non-EQUI rows).
+        l2: L2 penalty of the classifier.
+        score_l2: ridge penalty of the score regression.
+        units: hidden units (0: softmax regression).
+        steps: Adam steps.
+        seed: seed of the hidden layer's initial weights.
+    """
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    mean[0], scale[0] = 0.0, 1.0
+    scale[scale < 1e-9] = 1.0
+    z = (x - mean) / scale
+    n, d = z.shape
+    y = np.asarray([TYPES.index(t) for t in types])
+    onehot = np.eye(len(TYPES))[y]
+    rng = np.random.default_rng(seed)
+    v = rng.normal(0.0, 1.0 / math.sqrt(d), size=(d, units))
+    w = np.zeros((d + units, len(TYPES)))
+    free = np.ones(d + units)
+    free[0] = 0.0  # the bias column is not penalised
+    params = [v, w]
+    moments = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
+    lr, b1, b2 = 0.02, 0.9, 0.999
+    for step in range(1, steps + 1):
+        hid = np.tanh(z @ v)
+        h = np.concatenate([z, hid], axis=1)
+        logits = h @ w
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        p /= p.sum(axis=1, keepdims=True)
+        err = (p - onehot) / n
+        gw = h.T @ err + l2 / n * free[:, None] * w
+        gh = (err @ w[d:].T) * (1.0 - hid * hid)
+        gv = z.T @ gh + l2 / n * v
+        for k, (param, g) in enumerate(((v, gv), (w, gw))):
+            m1, m2 = moments[k]
+            m1 *= b1
+            m1 += (1 - b1) * g
+            m2 *= b2
+            m2 += (1 - b2) * g * g
+            param -= lr * (m1 / (1 - b1**step)) / (np.sqrt(m2 / (1 - b2**step)) + 1e-8)
+    h = np.concatenate([z, np.tanh(z @ v)], axis=1)
+    s = np.asarray(scores, dtype=np.float64)
+    keep = y != TYPES.index("EQUI")
+    reg = score_l2 * np.diag(free)
+    sw = np.linalg.solve(h[keep].T @ h[keep] + reg, h[keep].T @ s[keep]) if keep.any() else np.zeros(d + units)
+    return TypeModel(mean, scale, v, w, sw)
+
+
+@lru_cache(maxsize=1)
+def load_models() -> dict[str, TypeModel]:
+    """The fitted models by domain (``{}`` when the model file is absent)."""
+    if not MODEL_PATH.is_file():
+        return {}
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    if data.get("features") != list(FEATURES):
+        return {}  # fitted on another feature set: unusable, the rule mapping is used
+    return {d: TypeModel.from_json(m) for d, m in data["domains"].items()}
+
