@@ -18,9 +18,10 @@ from newstrace.types import Alignment
 __all__ = ["align", "align_tokens"]
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _cached_tokens(text: str, language: str) -> Tokens:
-    # Source documents recur across many pairs (PAN pairs, a scan's candidates).
+    # Source documents recur across many pairs (PAN pairs, a scan's candidates); a scan's
+    # pairs come sorted, so a worker meets the same documents again within a few hundred.
     return tokenize(text, language)
 
 
