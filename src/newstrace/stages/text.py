@@ -188,12 +188,15 @@ def split_sentences(text: str, *, min_words: int = 3, max_words: int = 60) -> li
     return list(_split_cached(text, min_words, max_words))
 
 
-@lru_cache(maxsize=256)
+# Per process, the most recent texts: a document's split and its tokens are asked for close
+# together (fingerprint, signature; each pair's alignment).  Bounded in count, as a PAN
+# document can be 300,000 characters (its word offsets then take a few megabytes).
+@lru_cache(maxsize=32)
 def _word_index(text: str) -> _WordIndex:
     return _WordIndex(text)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=128)
 def _split_cached(text: str, min_words: int, max_words: int) -> tuple[Sentence, ...]:
     words = _word_index(text)
     bounds: list[tuple[int, int]] = []
@@ -248,7 +251,7 @@ def content_terms(text: str, language: str = "en") -> list[str]:
 #: few ten thousand forms in every document, sentence and pair).
 _TERMS: dict[str, dict[str, str]] = {}
 #: Forms remembered per language before the table starts over (about 100 bytes a form).
-_TERMS_MAX = 500_000
+_TERMS_MAX = 200_000
 
 
 def _term_table(language: str) -> dict[str, str]:
