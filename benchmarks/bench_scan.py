@@ -73,7 +73,8 @@ SRC = str(ROOT / "src")
 def run(code: str, *args: str, src: str = SRC) -> dict:  # type: ignore[type-arg]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, env=env)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict = json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[type-arg]
+    return result
 
 
 def main() -> int:
