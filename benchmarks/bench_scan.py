@@ -73,7 +73,8 @@ SRC = str(ROOT / "src")
 def run(code: str, *args: str, src: str = SRC) -> dict:  # type: ignore[type-arg]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, env=env)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict = json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[type-arg]
+    return result
 
 
 def main() -> int:
@@ -120,11 +121,26 @@ def main() -> int:
         for m in modes:
             print(f"speed-up over against ({m}): {seconds['against', m] / seconds['newstrace', m]:.2f}x")
     print(f"baseline candidate pairs: {base[0]['pairs']}")
+    print("where the wall time went (median seconds): ingest = read + clean + fingerprint; relate = candidates +"
+          " embeddings + alignment; families = families + stories")
+    for (t, m), runs in ours.items():
+        split = {k: statistics.median(r["stats"].get(f"seconds_{k}", 0.0) for r in runs)
+                 for k in ("ingest", "relate", "families")}
+        print(f"  {t} ({m}): " + ", ".join(f"{k} {v:.2f}" for k, v in split.items()))
     for (t, m), runs in ours.items():
         types: dict[str, int] = {}
         for r in runs[0]["relations"]:
             types[r["type"]] = types.get(r["type"], 0) + 1
         print(f"relations ({t}, {m}): {len(runs[0]['relations'])} {json.dumps(types, sort_keys=True)}")
+    if args.against:
+        for m in modes:
+            mine = {(r["source"], r["target"], r["type"]) for r in ours["newstrace", m][0]["relations"]}
+            theirs = {(r["source"], r["target"], r["type"]) for r in ours["against", m][0]["relations"]}
+            print(f"relations ({m}) only in newstrace: {len(mine - theirs)}, only in against: {len(theirs - mine)}")
+            for x in sorted(mine - theirs):
+                print(f"  + {x[0]} -> {x[1]} {x[2]}")
+            for x in sorted(theirs - mine):
+                print(f"  - {x[0]} -> {x[1]} {x[2]}")
     return 0
 
 

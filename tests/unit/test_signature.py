@@ -130,3 +130,25 @@ def test_ai_rewrite_needs_several_stock_phrases() -> None:
     check_items(many, items)
     assert len(items) >= 4
     assert all("stock phrase" in i["evidence"] for i in items)
+
+
+_AI_EXAMPLES = [
+    "It happened in the year 1999 indeed.", "It is important to note the cost.", "IT IS WORTH NOTING this.",
+    "This will further exacerbate tensions.", "A significant shift occurred.", "It was over. Additionally, prices rose.",
+    "Sales fell. Furthermore, costs rose.", "Sales fell. Moreover, costs rose.", "The plan serves as a model.",
+    "Rain fell, resulting in floods.", "She plays a pivotal role here.", "It is a testament to skill.",
+    "We delve into the data.", "This sheds light on it.", "Experts underscored the risk.",
+    "Prices rose, highlighting demand.", "It will be felt for years to come.", "ıt ıs ımportant to note ſignificant ſhifts.",
+]
+
+
+def test_signature_literals() -> None:
+    """Every AI-phrase pattern matches one of the examples, and wherever it matches, its
+    literal is in the folded text: the literal test never skips a pattern that would match."""
+    from newstrace.stages.signature import _AI_LITERALS, _AI_PHRASES, _ascii_fold
+
+    assert len(_AI_LITERALS) == len(_AI_PHRASES)
+    for (label, rx), literal in zip(_AI_PHRASES, _AI_LITERALS, strict=True):
+        hits = [t for t in _AI_EXAMPLES if rx.search(t)]
+        assert hits, label
+        assert all(literal in _ascii_fold(t) for t in hits), label

@@ -85,12 +85,19 @@ class LocalExecutor:
     Attributes:
         workers: processes; ``None`` means all cores, ``1`` runs in this process.
         progress: show a progress bar on stderr for labelled work.
-        chunksize: items sent to a worker at a time.
+        chunksize: items sent to a worker at a time.  One chunk is pickled as one message, and
+            pickle writes an object once per message however often it recurs: a scan's pairs
+            come sorted, so consecutive pairs share their first document (and its sentence
+            vectors).  On 300 BBC articles' 1,217 semantic pair tasks, chunks of 32 instead of
+            4 send 39 MB instead of 68 MB, and cut the pickling from 0.08-0.11 s to 0.05-0.06 s
+            and the workers' unpickling from 0.15-0.25 s to 0.07-0.08 s; a worker also meets the same documents
+            again sooner, so its tokeniser cache serves more of them.  A chunk of 32 pairs is
+            about 0.1 s of work, so the two workers still finish within one chunk of each other.
     """
 
     workers: int | None = None
     progress: bool = False
-    chunksize: int = 4
+    chunksize: int = 32
 
     def map(self, step: Callable[[T], U], items: Iterable[T], *, label: str | None = None) -> Iterator[U]:
         """Yield ``step(item)`` for every item, in input order."""

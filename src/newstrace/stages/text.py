@@ -11,6 +11,7 @@ PyStemmer has it).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -109,36 +110,69 @@ def _is_abbreviation(text: str, end: int) -> bool:
     return token in _ABBREVIATIONS
 
 
-def _split_long(text: str, s: int, e: int, max_words: int) -> list[tuple[int, int]]:
+def _split_long(text: str, s: int, e: int, max_words: int, words: _WordIndex) -> list[tuple[int, int]]:
     """Cut a run-on "sentence" (web lists, menus, unpunctuated text) at line breaks, then
     into chunks of ``max_words`` words, so one bad split cannot swallow a whole document."""
-    words = list(WORD_RE.finditer(text, s, e))
-    if len(words) <= max_words:
+    lo, hi = words.between(s, e)
+    if hi - lo <= max_words:
         return [(s, e)]
-    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text[s:e])]
+    lines = [(m.start(), m.end()) for m in _LINE_RE.finditer(text, s, e)]
     if len(lines) > 1:
         out: list[tuple[int, int]] = []
         cur_s, cur_e, cur_n = None, None, 0
         for ls, le in lines:
-            n = len(WORD_RE.findall(text, s + ls, s + le))
+            n = words.count(ls, le)
             if cur_s is not None and cur_n + n > max_words:
-                out.extend(_split_long(text, cur_s, cur_e, max_words))  # type: ignore[arg-type]
+                out.extend(_split_long(text, cur_s, cur_e, max_words, words))  # type: ignore[arg-type]
                 cur_s, cur_n = None, 0
             if cur_s is None:
-                cur_s = s + ls
-            cur_e = s + le
+                cur_s = ls
+            cur_e = le
             cur_n += n
         if cur_s is not None:
-            out.extend(_split_long(text, cur_s, cur_e, max_words))  # type: ignore[arg-type]
+            out.extend(_split_long(text, cur_s, cur_e, max_words, words))  # type: ignore[arg-type]
         if len(out) > 1:
             return out
     chunk = max(1, (max_words * 2) // 3)
     out = []
-    for i in range(0, len(words), chunk):
-        group = words[i : i + chunk]
-        out.append((group[0].start(), group[-1].end() if i + chunk < len(words) else e))
+    starts, ends = words.starts, words.ends
+    for i in range(lo, hi, chunk):
+        last = min(i + chunk, hi) - 1
+        out.append((starts[i], ends[last] if i + chunk < hi else e))
     out[0] = (s, out[0][1])
     return out
+
+
+_LINE_RE = re.compile(r"[^\n]+")
+
+
+class _WordIndex:
+    """The offsets of every word of a text, found in one pass, to count the words of any span
+    by bisection instead of running the word pattern over each span again.
+
+    Spans the splitter asks about never cut a word (they end at whitespace, at a sentence
+    mark or closing quote, or at a word's edge), so a word lies inside a span exactly when the
+    pattern run on the span alone would find it there.
+    """
+
+    __slots__ = ("ends", "starts", "words")
+
+    def __init__(self, text: str) -> None:
+        # findall gives the same matches as finditer, as strings, at C speed.
+        self.words: list[str] = WORD_RE.findall(text)
+        spans = [m.span() for m in WORD_RE.finditer(text)]
+        self.starts: list[int] = [s for s, _ in spans]
+        self.ends: list[int] = [e for _, e in spans]
+
+    def between(self, s: int, e: int) -> tuple[int, int]:
+        """Indices ``[lo, hi)`` of the words inside ``text[s:e]``."""
+        lo = bisect_left(self.starts, s)
+        hi = bisect_right(self.ends, e)
+        return lo, max(lo, hi)
+
+    def count(self, s: int, e: int) -> int:
+        lo, hi = self.between(s, e)
+        return hi - lo
 
 
 def split_sentences(text: str, *, min_words: int = 3, max_words: int = 60) -> list[Sentence]:
@@ -146,17 +180,36 @@ def split_sentences(text: str, *, min_words: int = 3, max_words: int = 60) -> li
 
     Fragments with fewer than ``min_words`` words (a stray "Image: VOA", a list bullet) are
     joined to the following sentence so that they neither seed nor break an alignment.
+
+    Every stage splits the same texts (fingerprints, signature, each pair's alignment, the
+    change analysis, embeddings): the last texts split are remembered per process, so a
+    document is split once however many pairs it is in.
     """
+    return list(_split_cached(text, min_words, max_words))
+
+
+# Per process, the most recent texts: a document's split and its tokens are asked for close
+# together (fingerprint, signature; each pair's alignment).  Bounded in count, as a PAN
+# document can be 300,000 characters (its word offsets then take a few megabytes).
+@lru_cache(maxsize=32)
+def _word_index(text: str) -> _WordIndex:
+    return _WordIndex(text)
+
+
+@lru_cache(maxsize=128)
+def _split_cached(text: str, min_words: int, max_words: int) -> tuple[Sentence, ...]:
+    words = _word_index(text)
     bounds: list[tuple[int, int]] = []
     start = 0
     for m in _SENT_END_RE.finditer(text):
-        if m.group().strip() == "" and "\n\n" not in m.group() and _is_abbreviation(text, m.start()):
+        g = m.group()
+        if g.strip() == "" and "\n\n" not in g and _is_abbreviation(text, m.start()):
             continue
-        closers = len(m.group()) - len(m.group().lstrip(_CLOSERS))  # a closing quote ends with its sentence
+        closers = len(g) - len(g.lstrip(_CLOSERS))  # a closing quote ends with its sentence
         bounds.append((start, m.start() + closers))
         start = m.end()
     bounds.append((start, len(text)))
-    bounds = [piece for s, e in bounds for piece in _split_long(text, s, e, max_words)]
+    bounds = [piece for s, e in bounds for piece in _split_long(text, s, e, max_words, words)]
 
     merged: list[list[int]] = []
     pending: list[int] | None = None
@@ -170,7 +223,7 @@ def split_sentences(text: str, *, min_words: int = 3, max_words: int = 60) -> li
         if pending is not None:
             s = pending[0]
             pending = None
-        if len(WORD_RE.findall(text, s, e)) < min_words:
+        if words.count(s, e) < min_words:
             pending = [s, e]
             continue
         merged.append([s, e])
@@ -179,15 +232,45 @@ def split_sentences(text: str, *, min_words: int = 3, max_words: int = 60) -> li
             merged[-1][1] = pending[1]
         else:
             merged.append(pending)
-    return [Sentence(s, e, text[s:e]) for s, e in merged]
+    return tuple(Sentence(s, e, text[s:e]) for s, e in merged)
 
 
 def content_terms(text: str, language: str = "en") -> list[str]:
     """Stemmed content words of ``text``: stop words and single characters dropped."""
-    words = [w.lower() for w in WORD_RE.findall(text)]
+    words = WORD_RE.findall(text)
+    table = _term_table(language)
+    new = [w for w in dict.fromkeys(words) if w not in table]
+    if new:
+        _learn_terms(table, new, language)
+    return [t for t in map(table.__getitem__, words) if t]
+
+
+#: Per language, each word form seen -> its term ("" for a stop word or a single character).
+#: A word's term does not depend on its context, so the lower-casing, filtering and stemming
+#: of a form is done once per process instead of once per occurrence (a scan meets the same
+#: few ten thousand forms in every document, sentence and pair).
+_TERMS: dict[str, dict[str, str]] = {}
+#: Forms remembered per language before the table starts over (about 100 bytes a form).
+_TERMS_MAX = 200_000
+
+
+def _term_table(language: str) -> dict[str, str]:
+    table = _TERMS.get(language)
+    if table is None or len(table) > _TERMS_MAX:
+        table = _TERMS[language] = {}
+    return table
+
+
+def _learn_terms(table: dict[str, str], forms: list[str], language: str) -> None:
+    lows = [w.lower() for w in forms]
     # A single ideograph is a word (and often a content word); a single Latin letter is not.
-    words = [w for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit() or _CJK_RE.match(w))]
-    return stem_words(words, language)
+    keep = [i for i, w in enumerate(lows)
+            if w not in STOPWORDS and (len(w) > 1 or w.isdigit() or _CJK_RE.match(w))]
+    stems = stem_words([lows[i] for i in keep], language)
+    for w in forms:
+        table[w] = ""
+    for i, stem in zip(keep, stems, strict=True):
+        table[forms[i]] = stem
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +282,20 @@ class Tokens:
 
 
 def tokenize(text: str, language: str = "en") -> Tokens:
-    """Sentences of ``text`` and their content terms (the aligner's input)."""
-    sentences = split_sentences(text)
-    terms = tuple(tuple(content_terms(s.text, language)) for s in sentences)
-    return Tokens(tuple(sentences), terms)
+    """Sentences of ``text`` and their content terms (the aligner's input).
+
+    The terms of each sentence are those of :func:`content_terms` on its text, read from the
+    words of the whole text found once (no word crosses a sentence's edge).
+    """
+    sentences = _split_cached(text, 3, 60)
+    index = _word_index(text)
+    table = _term_table(language)
+    new = [w for w in dict.fromkeys(index.words) if w not in table]
+    if new:
+        _learn_terms(table, new, language)
+    terms = index.words
+    out = []
+    for sent in sentences:
+        lo, hi = index.between(sent.start, sent.end)
+        out.append(tuple(t for t in map(table.__getitem__, terms[lo:hi]) if t))
+    return Tokens(sentences, tuple(out))

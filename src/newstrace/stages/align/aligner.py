@@ -18,9 +18,10 @@ from newstrace.types import Alignment
 __all__ = ["align", "align_tokens"]
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=128)
 def _cached_tokens(text: str, language: str) -> Tokens:
-    # Source documents recur across many pairs (PAN pairs, a scan's candidates).
+    # Source documents recur across many pairs (PAN pairs, a scan's candidates); a scan's
+    # pairs come sorted, so a worker meets the first document of a pair again at once.
     return tokenize(text, language)
 
 

@@ -22,7 +22,7 @@ from newstrace.stages.align import _cached_tokens, align, align_tokens
 from newstrace.stages.relate.config import RelateConfig
 from newstrace.stages.relate.context import RelateContext
 from newstrace.stages.relate.orient import build_relation, passages_of
-from newstrace.stages.text import WORD_RE, content_terms, split_sentences
+from newstrace.stages.text import WORD_RE, tokenize
 from newstrace.types import Alignment, Document, Passage, Relation
 
 __all__ = ["align_documents", "classify", "lexical_relation", "sentence_share"]
@@ -78,8 +78,13 @@ def sentence_share(long_doc: Document, short_doc: Document, passages: list[Passa
     share names and a quote or two, a copy keeps sentence after sentence.
     """
     def terms(text: str, lang: str | None) -> list[set[str]]:
-        return [t for t in (set(content_terms(x.text, lang or "en")) for x in split_sentences(text))
-                if len(t) >= config.sentence_min_terms]
+        # A passage's own sentences (its edges need not be the document's sentence edges).
+        return [t for t in (set(x) for x in tokenize(text, lang or "en").terms) if len(t) >= config.sentence_min_terms]
+
+    def counted(doc: Document) -> int:
+        # The document's sentences, as the aligner just tokenised them for this pair.
+        return sum(1 for x in _cached_tokens(doc.text, doc.language or "en").terms
+                   if len(set(x)) >= config.sentence_min_terms)
 
     strong = 0
     for p in passages:
@@ -87,7 +92,7 @@ def sentence_share(long_doc: Document, short_doc: Document, passages: list[Passa
         for t in terms(p.target_text, short_doc.language):
             if any(2 * len(t & s) >= config.sentence_dice * (len(t) + len(s)) for s in src_sents):
                 strong += 1
-    smaller = min(len(terms(long_doc.text, long_doc.language)), len(terms(short_doc.text, short_doc.language)))
+    smaller = min(counted(long_doc), counted(short_doc))
     return strong, strong / max(1, smaller)
 
 
