@@ -140,7 +140,7 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
         seen.add(doc.id)
         unique.append(doc)
     stats.skipped = len(stats.errors)
-    stored = store.stored_hashes()
+    stored = store.stored_hashes(d.id for d in unique)
     fresh = [d for d in unique if stored.get(d.id) != content_hash(d)]
     stats.unchanged = len(unique) - len(fresh)
     if not fresh:
@@ -218,7 +218,7 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
 
     With ``only``, just the pairs involving those ids are considered, found through the store's
     candidate index (:func:`_candidates_of`) at a cost in their neighbourhood, not in the
-    size of the index.  With ``changes``, every aligned passage carries what the rewrite
+    size of the index, and only the relations involving them are returned (all otherwise).  With ``changes``, every aligned passage carries what the rewrite
     changed.  With ``semantic``, sentence embeddings add candidates and meaning evidence to
     every pair.  ``stats`` (when given) receives the candidate plan's counters
     (``newstrace.stages.candidates.plan_pairs``; with ``only``, of the neighbourhood) and
@@ -275,7 +275,7 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
                     checked, found = [], []
         if checked:
             store.put_relations(checked, found)
-    return store.get_relations()
+    return store.get_relations(only)
 
 
 def _crosses_languages(pairs: Sequence[tuple[str, str]], languages: Mapping[str, str | None]) -> bool:

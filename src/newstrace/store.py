@@ -91,6 +91,8 @@ CREATE TABLE IF NOT EXISTS doc_vectors (
     PRIMARY KEY (model, doc_id)
 );
 CREATE INDEX IF NOT EXISTS doc_vectors_seq ON doc_vectors (model, seq);
+CREATE INDEX IF NOT EXISTS relations_target ON relations (target);
+CREATE INDEX IF NOT EXISTS checked_pairs_b ON checked_pairs (b);
 """
 
 _I64 = np.dtype("<i8")
@@ -296,8 +298,17 @@ class Store:
 
     # -- documents ----------------------------------------------------------------------
 
-    def stored_hashes(self) -> dict[str, str]:
-        return dict(self.conn.execute("SELECT id, content_hash FROM documents"))
+    def stored_hashes(self, ids: Iterable[str] | None = None) -> dict[str, str]:
+        """The content hash of every stored document (or of those of ``ids`` that are stored)."""
+        if ids is None:
+            return dict(self.conn.execute("SELECT id, content_hash FROM documents"))
+        out: dict[str, str] = {}
+        wanted = list(ids)
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            out.update(self.conn.execute(
+                f"SELECT id, content_hash FROM documents WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        return out
 
     def put_documents(self, docs: Iterable[tuple[Document, Fingerprint]]) -> int:
         """Insert or replace documents with their fingerprints, in one transaction.
@@ -574,10 +585,20 @@ class Store:
                           (r.source, r.target, r.type, r.confidence, json.dumps(relation_to_dict(r))))
 
     def get_relations(self, doc_ids: Iterable[str] | None = None) -> list[Relation]:
-        rows = self.conn.execute("SELECT source, target, data FROM relations ORDER BY source, target").fetchall()
-        wanted = set(doc_ids) if doc_ids is not None else None
-        return [relation_from_dict(json.loads(d)) for s, t, d in rows
-                if wanted is None or s in wanted or t in wanted]
+        """The stored relations (or those involving ``doc_ids``), by source and target."""
+        if doc_ids is None:
+            rows = self.conn.execute("SELECT source, target, data FROM relations ORDER BY source, target").fetchall()
+        else:
+            wanted = sorted(set(doc_ids))
+            found: dict[tuple[str, str], str] = {}
+            for i in range(0, len(wanted), 250):
+                chunk = wanted[i : i + 250]
+                marks = ",".join("?" * len(chunk))
+                found.update(((s, t), d) for s, t, d in self.conn.execute(
+                    f"SELECT source, target, data FROM relations WHERE source IN ({marks}) OR target IN ({marks})",
+                    (*chunk, *chunk)))
+            rows = [(s, t, found[(s, t)]) for s, t in sorted(found)]
+        return [relation_from_dict(json.loads(d)) for _, _, d in rows]
 
 
 def relation_to_dict(r: Relation) -> dict:  # type: ignore[type-arg]

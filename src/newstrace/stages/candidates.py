@@ -484,15 +484,15 @@ def indexed_candidates(
                 continue
             buckets[key] = [d for d in docs if d != query.doc_id]
         load(d for docs in buckets.values() for d in docs)
-        keys_of: dict[str, dict[tuple[int, ...], list[int]]] = {}
+        rows = config.sentence_perm // config.sentence_bands
         for key, docs in buckets.items():
+            band, lo = key[0], key[0] * rows
             for doc_id in docs:
                 fp = fps.get(doc_id)
                 if fp is None or (skip and skip(doc_id)) or "sentences" in out.get(doc_id, ()):
                     continue
-                if doc_id not in keys_of:
-                    keys_of[doc_id] = _sentence_keys(fp, config)
-                for sd in keys_of[doc_id].get(key, ()):
+                # the document's sentences in this bucket: their band ``band`` equals the key's
+                for sd in (s for s, digest in enumerate(fp.sentences) if (band, *digest[lo : lo + rows]) == key):
                     td = fp.sentence_terms[sd]
                     if any(len(td & query.sentence_terms[sq]) >= config.sentence_jaccard * len(td | query.sentence_terms[sq])
                            for sq in by_key[key]):

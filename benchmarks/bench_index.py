@@ -1,0 +1,347 @@
+"""The persistent index as it grows: build time, disk, trace latency, memory, and index add.
+
+    python benchmarks/bench_index.py [--sizes 10000 100000 1000000] [--queries 25] [--add 1000]
+                                     [--real 10000] [--workdir /tmp/newstrace-bench-index]
+
+Documents: BBC News and the PAN 2013 source documents (``../shared/data``), plus perturbed
+variants of them (sentences shuffled, capitalised names replaced by others, truncated at a
+random sentence, or two of these), so the index is not n copies of 5k texts.  Held out of the
+index: the articles later traced and added.
+
+Build paths:
+
+* **real** (up to ``--real`` documents, 10k by default): every document goes through
+  ``pipeline.add_documents`` (cleaning with the store's recurring lines, language, signature
+  pattern checks, fingerprint, band and line tables).  Sentence vectors: the originals are
+  embedded by the model; a variant's sentences reuse the vectors of the original's sentences
+  they come from (a sentence with a replaced name: the original sentence's vector plus noise
+  of norm 0.05), written to the embedding cache, from which ``embed_documents`` makes the
+  document vectors as for any document.
+* **fast** (beyond ``--real``): a variant is made from its original's *cleaned* text and
+  fingerprinted directly (``candidates.fingerprint``) in a process pool, then stored with
+  ``Store.put_documents`` (band and line tables included); vectors as above.  Cleaning and
+  signatures are skipped: they cost the same per document at every size and do not touch the
+  index.
+
+Measured at each size, each in a fresh process (so its peak RSS is its own):
+
+* ``trace`` of each held-out query (``pipeline.trace_documents``, one article, one worker,
+  no meaning changes), lexical and semantic, after one untimed warm-up trace: p50 and p95
+  over the ``--queries`` queries (at least 20), and the process's peak RSS;
+* ``index add`` of ``--add`` new articles (held-out originals and variants, real path):
+  ``add_documents`` then ``link(only=new ids)`` with the semantic layer (their embedding
+  included), seconds.  The added articles stay in the index; the next size grows from there.
+
+Sizes that do not fit the machine in reasonable time are projected from the measured ones
+(a least-squares line in log size) and printed as projections.  Targets (issue 12): lexical
+trace p50 < 150 ms, semantic p50 < 500 ms, the largest size within 2x of 10k, add-1,000 within
+1.5x of 10k.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("NEWSTRACE_SHARED") or ROOT.parent / "shared")
+SRC = str(ROOT / "src")
+sys.path.insert(0, SRC)
+
+_SENT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
+_NAME_RE = re.compile(r"\b[A-Z][a-z]{2,}\b")
+
+
+def corpus() -> list[tuple[str, str]]:
+    """(id, text) of every BBC article and PAN 2013 source document, in a fixed order."""
+    out: list[tuple[str, str]] = []
+    for p in sorted((SHARED / "data" / "bbc-news").glob("*/*.txt")):
+        out.append((f"bbc/{p.parent.name}/{p.stem}", p.read_text(encoding="utf-8", errors="replace")))
+    for p in sorted((SHARED / "data" / "pan13-train" / "src").glob("*.txt")):
+        out.append((f"pan/{p.stem}", p.read_text(encoding="utf-8", errors="replace")))
+    return out
+
+
+def perturb(text: str, rng: random.Random, names: list[str]) -> str:
+    """A variant of ``text``: sentences shuffled, names replaced, truncated, or two of these."""
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    kinds = rng.sample(["shuffle", "names", "truncate"], rng.choice([1, 1, 2]))
+    if "names" in kinds:
+        swap = {n: rng.choice(names) for n in set(_NAME_RE.findall(text)) if rng.random() < 0.5}
+        paragraphs = [_NAME_RE.sub(lambda m: swap.get(m.group(), m.group()), p) for p in paragraphs]
+    if "shuffle" in kinds:
+        head, rest = paragraphs[:1], paragraphs[1:]
+        sents = [s for p in rest for s in _SENT_RE.split(p)]
+        rng.shuffle(sents)
+        paragraphs = head + [" ".join(sents[i : i + 3]) for i in range(0, len(sents), 3)]
+    if "truncate" in kinds and len(paragraphs) > 2:
+        paragraphs = paragraphs[: rng.randint(2, len(paragraphs) - 1)]
+    return "\n\n".join(paragraphs) + "\n"
+
+
+# -- building ------------------------------------------------------------------------------------
+
+
+def _derived_vectors(store: object, pairs: list[tuple[str, str]], rng: random.Random) -> None:
+    """Sentence vectors of variants from their originals' (see the module docstring)."""
+    import numpy as np
+
+    from newstrace.stages.embed import get_embedder
+    from newstrace.stages.embed_cache import EmbeddingCache
+    from newstrace.stages.text import split_sentences
+    from newstrace.store import text_hash
+
+    cache = EmbeddingCache(store.conn)  # type: ignore[attr-defined]
+    version = get_embedder("minilm-l3").version
+    by_id = {d.id: d for d in store.get_documents(sorted({x for p in pairs for x in p}))}  # type: ignore[attr-defined]
+    rows = []
+    hashes = {}
+    for variant_id, base_id in pairs:
+        base, var = by_id.get(base_id), by_id.get(variant_id)
+        if base is None or var is None or var.language != "en":
+            continue
+        base_vecs = cache.get(base_id, version)
+        if base_vecs is None:
+            continue
+        base_sents = {base.text[s.start : s.end]: base_vecs[i] for i, s in enumerate(split_sentences(base.text))
+                      if i < len(base_vecs)}
+        spans = [(s.start, s.end) for s in split_sentences(var.text)]
+        vecs = []
+        for i, (s, e) in enumerate(spans):
+            v = base_sents.get(var.text[s:e])
+            if v is None:
+                noise = rng.standard_normal(base_vecs.shape[1]).astype(np.float32)
+                v = base_vecs[min(i, len(base_vecs) - 1)] + 0.05 * noise / np.linalg.norm(noise)
+            vecs.append(v)
+        if vecs:
+            rows.append((variant_id, spans, np.stack(vecs)))
+            hashes[variant_id] = text_hash(var.text)
+    for i in range(0, len(rows), 500):
+        cache.put_many(version, rows[i : i + 500], text_hashes=hashes)
+
+
+def _fast_variant(task: tuple[str, str, str | None, int, list[str]]) -> tuple[object, object]:
+    from newstrace.stages.candidates import fingerprint
+    from newstrace.types import Document
+
+    doc_id, text, language, seed, names = task
+    var = perturb(text, random.Random(seed), names)
+    doc = Document(id=doc_id, raw=var, text=var, offsets=list(range(len(var))), language=language)
+    return doc, fingerprint(doc)
+
+
+def build(db: Path, size: int, *, real: int, seed: int, base: list[tuple[str, str]], names: list[str],
+          log: list[str]) -> dict[str, float]:
+    """Grow the index at ``db`` to ``size`` documents; return the seconds each path took."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from newstrace.pipeline import add_documents
+    from newstrace.stages.vectors import embed_documents, vector_files
+    from newstrace.store import Store
+    from newstrace.types import Document
+
+    rng = random.Random(seed)
+    out = {"real_s": 0.0, "fast_s": 0.0, "vectors_s": 0.0}
+    with Store(db) as store:
+        have = len(store.document_ids())
+        stored = set(store.document_ids())
+        originals = [(i, t) for i, t in base if i not in stored]
+        t0 = time.perf_counter()
+        if originals and have < size:
+            todo = originals[: size - have]
+            for k in range(0, len(todo), 2000):
+                add_documents(store, [Document(id=i, raw=t) for i, t in todo[k : k + 2000]], workers=2, forensics=False)
+            t1 = time.perf_counter()
+            embed_documents(store, threads=2)  # the originals: embedded by the model
+            out["vectors_s"] += time.perf_counter() - t1
+            have += len(todo)
+        out["real_s"] += time.perf_counter() - t0 - out["vectors_s"]
+        originals_ids = [i for i, _ in base if i in set(store.document_ids())]
+        n = 0
+        while have < size:
+            step = min(size - have, 5000)
+            pairs = [(f"{rng.choice(originals_ids)}~v{seed}-{have + j}", "") for j in range(step)]
+            pairs = [(v, v.split("~")[0]) for v, _ in pairs]
+            t0 = time.perf_counter()
+            if have < real:
+                bases = {d.id: d for d in store.get_documents(sorted({b for _, b in pairs}))}
+                add_documents(store, [Document(id=v, raw=perturb(bases[b].raw, rng, names)) for v, b in pairs],
+                              workers=2, forensics=False)
+                out["real_s"] += time.perf_counter() - t0
+            else:
+                bases = {d.id: d for d in store.get_documents(sorted({b for _, b in pairs}))}
+                tasks = [(v, bases[b].text, bases[b].language, rng.randrange(1 << 30), names) for v, b in pairs]
+                with ProcessPoolExecutor(2) as pool:
+                    made = list(pool.map(_fast_variant, tasks, chunksize=64))
+                for k in range(0, len(made), 500):
+                    store.put_documents(made[k : k + 500])  # type: ignore[arg-type]
+                out["fast_s"] += time.perf_counter() - t0
+            t1 = time.perf_counter()
+            _derived_vectors(store, pairs, rng)
+            embed_documents(store, threads=2)
+            out["vectors_s"] += time.perf_counter() - t1
+            have += step
+            n += step
+            log.append(f"  {have} documents ({time.strftime('%H:%M:%S')})")
+            print(log[-1], file=sys.stderr, flush=True)
+        t1 = time.perf_counter()
+        vector_files(store, "minilm-l3")  # the vector file beside the store, up to date
+        out["vectors_s"] += time.perf_counter() - t1
+    return out
+
+
+# -- measuring (each in a fresh process) ---------------------------------------------------------
+
+TRACE = r"""
+import json, resource, statistics, sys, time
+from newstrace.pipeline import trace_documents
+from newstrace.store import Store
+from newstrace.types import Document
+db, semantic, queries = sys.argv[1], sys.argv[2] == "semantic", json.loads(open(sys.argv[3]).read())
+with Store(db) as store:
+    trace_documents(store, [Document(id="warm", raw=queries[0][1])], workers=1, changes=False, semantic=semantic)
+    times, found = [], 0
+    for qid, text in queries:
+        t = time.perf_counter()
+        r = trace_documents(store, [Document(id=qid, raw=text)], workers=1, changes=False, semantic=semantic)
+        times.append(time.perf_counter() - t)
+        found += len(r.relations)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+times.sort()
+print(json.dumps({"p50_ms": 1000 * statistics.median(times), "p95_ms": 1000 * times[int(0.95 * (len(times) - 1))],
+                  "peak_mb": peak, "relations": found, "n": len(times)}))
+"""
+
+ADD = r"""
+import json, resource, sys, time
+from newstrace.pipeline import add_documents, link
+from newstrace.store import Store
+from newstrace.types import Document
+db, docs = sys.argv[1], json.loads(open(sys.argv[2]).read())
+with Store(db) as store:
+    t = time.perf_counter()
+    stats = add_documents(store, [Document(id=i, raw=x) for i, x in docs], workers=2, forensics=False)
+    t1 = time.perf_counter()
+    link(store, only=set(stats.added_ids), workers=2, changes=False, semantic=True)
+    t2 = time.perf_counter()
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"add_s": t1 - t, "link_s": t2 - t1, "total_s": t2 - t, "peak_mb": peak, "added": stats.added}))
+"""
+
+
+def run(code: str, *args: str) -> dict:  # type: ignore[type-arg]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")]))}
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False, env=env)
+    if out.returncode:
+        raise SystemExit(f"measurement failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def disk_mb(db: Path) -> float:
+    return sum(p.stat().st_size for p in db.parent.glob(db.name + "*")) / 2**20
+
+
+def project(xs: list[float], ys: list[float], x: float) -> float:
+    """Least squares of y on log x (a single point: flat)."""
+    if len(xs) < 2:
+        return ys[0]
+    lx = [math.log(v) for v in xs]
+    mx, my = statistics.fmean(lx), statistics.fmean(ys)
+    var = sum((a - mx) ** 2 for a in lx)
+    slope = sum((a - mx) * (b - my) for a, b in zip(lx, ys, strict=True)) / var if var else 0.0
+    return my + slope * (math.log(x) - mx)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    ap.add_argument("--measure-up-to", type=int, default=100_000,
+                    help="sizes above this are projected from the measured ones, not built")
+    ap.add_argument("--real", type=int, default=10_000, help="documents built by the real path")
+    ap.add_argument("--queries", type=int, default=25)
+    ap.add_argument("--add", type=int, default=1000)
+    ap.add_argument("--workdir", type=Path, default=Path("/tmp/newstrace-bench-index"))
+    ap.add_argument("--keep", action="store_true", help="keep the index files")
+    args = ap.parse_args()
+    if args.queries < 20:
+        ap.error("--queries must be at least 20 (p95 of fewer means nothing)")
+
+    from newstrace.stages.embed import get_embedder
+
+    get_embedder("minilm-l3").encode(["Warm-up."])  # the int8 model is made on first use
+    rng = random.Random(2026)
+    base = corpus()
+    names = sorted({n for _, t in base[:3000] for n in _NAME_RE.findall(t)})
+    rng.shuffle(base)
+    sizes = sorted(args.sizes)
+    measured = [s for s in sizes if s <= args.measure_up_to]
+    held = base[: args.queries // 2 + args.add * len(measured) // 2]
+    indexed = base[len(held):]
+    queries = [(f"q{i}", text) for i, (_, text) in enumerate(held[: args.queries // 2])]
+    queries += [(f"qv{i}", perturb(text, rng, names)) for i, (_, text) in enumerate(indexed[: args.queries - len(queries)])]
+    adds = held[args.queries // 2 :]
+
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    db = args.workdir / "index.db"
+    for p in args.workdir.glob("index.db*"):
+        p.unlink()
+    (args.workdir / "queries.json").write_text(json.dumps(queries))
+    rows = []
+    log: list[str] = []
+    t_build = 0.0
+    for k, size in enumerate(measured):
+        t0 = time.perf_counter()
+        parts = build(db, size, real=args.real, seed=k, base=indexed, names=names, log=log)
+        t_build += time.perf_counter() - t0
+        lexical = run(TRACE, str(db), "lexical", str(args.workdir / "queries.json"))
+        semantic = run(TRACE, str(db), "semantic", str(args.workdir / "queries.json"))
+        half = adds[k * args.add // 2 : (k + 1) * args.add // 2]
+        new = [(f"new{k}/{i}", t) for i, t in half] + [(f"new{k}/{i}~v", perturb(t, rng, names)) for i, t in half]
+        (args.workdir / "add.json").write_text(json.dumps(new[: args.add]))
+        size_now = len(json.loads((args.workdir / "queries.json").read_text()))  # noqa: F841
+        disk = disk_mb(db)
+        add = run(ADD, str(db), str(args.workdir / "add.json"))
+        rows.append({"size": size, "build_s": t_build, **{f"build_{a}": b for a, b in parts.items()}, "disk_mb": disk,
+                     "lexical": lexical, "semantic": semantic, "add": add})
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+
+    print(f"\n{'size':>9} | {'build s':>8} | {'disk MB':>8} | {'lex p50':>8} | {'lex p95':>8} | {'lex MB':>7} | "
+          f"{'sem p50':>8} | {'sem p95':>8} | {'sem MB':>7} | {'add 1k s':>8} | {'add MB':>7}")
+    for r in rows:
+        print(f"{r['size']:>9,} | {r['build_s']:>8.0f} | {r['disk_mb']:>8.0f} | {r['lexical']['p50_ms']:>6.0f}ms | "
+              f"{r['lexical']['p95_ms']:>6.0f}ms | {r['lexical']['peak_mb']:>7.0f} | {r['semantic']['p50_ms']:>6.0f}ms | "
+              f"{r['semantic']['p95_ms']:>6.0f}ms | {r['semantic']['peak_mb']:>7.0f} | {r['add']['total_s']:>8.1f} | "
+              f"{r['add']['peak_mb']:>7.0f}")
+    xs = [float(r["size"]) for r in rows]
+    for size in sizes:
+        if size in measured:
+            continue
+        def p(key: str, sub: str) -> float:
+            return project(xs, [float(r[key][sub]) for r in rows], size)
+        print(f"{size:>9,} | projected from the measured sizes (least squares in log size): "
+              f"lex p50 {p('lexical', 'p50_ms'):.0f} ms, sem p50 {p('semantic', 'p50_ms'):.0f} ms, "
+              f"add 1k {p('add', 'total_s'):.1f} s, disk {project(xs, [r['disk_mb'] for r in rows], size) if len(xs) < 2 else rows[-1]['disk_mb'] * size / xs[-1]:.0f} MB (linear)")
+    first, last = rows[0], rows[-1]
+    print(f"\nlargest measured / first: lexical p50 {last['lexical']['p50_ms'] / first['lexical']['p50_ms']:.2f}x, "
+          f"semantic p50 {last['semantic']['p50_ms'] / first['semantic']['p50_ms']:.2f}x, "
+          f"add 1k {last['add']['total_s'] / first['add']['total_s']:.2f}x")
+    (args.workdir / "results.json").write_text(json.dumps(rows, indent=1))
+    if not args.keep:
+        for p in args.workdir.glob("index.db*"):
+            p.unlink()
+    shutil.rmtree(args.workdir / "tmp", ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
