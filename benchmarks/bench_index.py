@@ -92,9 +92,11 @@ def perturb(text: str, rng: random.Random, names: list[str]) -> str:
 # -- building ------------------------------------------------------------------------------------
 
 
-def _derived_vectors(store: object, pairs: list[tuple[str, str]], rng: random.Random) -> None:
+def _derived_vectors(store: object, pairs: list[tuple[str, str]], seed: int) -> None:
     """Sentence vectors of variants from their originals' (see the module docstring)."""
     import numpy as np
+
+    rng = np.random.default_rng(seed)
 
     from newstrace.stages.embed import get_embedder
     from newstrace.stages.embed_cache import EmbeddingCache
@@ -120,7 +122,7 @@ def _derived_vectors(store: object, pairs: list[tuple[str, str]], rng: random.Ra
         for i, (s, e) in enumerate(spans):
             v = base_sents.get(var.text[s:e])
             if v is None:
-                noise = rng.standard_normal(base_vecs.shape[1]).astype(np.float32)
+                noise = np.asarray(rng.standard_normal(base_vecs.shape[1]), dtype=np.float32)
                 v = base_vecs[min(i, len(base_vecs) - 1)] + 0.05 * noise / np.linalg.norm(noise)
             vecs.append(v)
         if vecs:
@@ -187,7 +189,7 @@ def build(db: Path, size: int, *, real: int, seed: int, base: list[tuple[str, st
                     store.put_documents(made[k : k + 500])  # type: ignore[arg-type]
                 out["fast_s"] += time.perf_counter() - t0
             t1 = time.perf_counter()
-            _derived_vectors(store, pairs, rng)
+            _derived_vectors(store, pairs, rng.randrange(1 << 30))
             embed_documents(store, threads=2)
             out["vectors_s"] += time.perf_counter() - t1
             have += step
@@ -205,20 +207,33 @@ def build(db: Path, size: int, *, real: int, seed: int, base: list[tuple[str, st
 TRACE = r"""
 import json, resource, statistics, sys, time
 from newstrace.pipeline import trace_documents
+from newstrace.stages.candidates import indexed_candidates
+from newstrace.stages.prepare import learn_boilerplate_indexed, prepare_document
+from newstrace.stages.vectors import indexed_query_pairs
 from newstrace.store import Store
 from newstrace.types import Document
 db, semantic, queries = sys.argv[1], sys.argv[2] == "semantic", json.loads(open(sys.argv[3]).read())
 with Store(db) as store:
     trace_documents(store, [Document(id="warm", raw=queries[0][1])], workers=1, changes=False, semantic=semantic)
-    times, found = [], 0
+    times, lookups, found, candidates = [], [], 0, 0
     for qid, text in queries:
         t = time.perf_counter()
         r = trace_documents(store, [Document(id=qid, raw=text)], workers=1, changes=False, semantic=semantic)
         times.append(time.perf_counter() - t)
         found += len(r.relations)
+        # the index part alone: boilerplate, preparation, candidate lookups (no alignment)
+        t = time.perf_counter()
+        q = Document(id="query:" + qid, raw=text)
+        fp = prepare_document(q, learn_boilerplate_indexed(store, [q]), forensics=False)[1]
+        hits = set(indexed_candidates(store, fp))
+        if semantic:
+            hits |= {a for a, _ in indexed_query_pairs(store, [q], threads=1)[0]}
+        lookups.append(time.perf_counter() - t)
+        candidates += len(hits)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 times.sort()
 print(json.dumps({"p50_ms": 1000 * statistics.median(times), "p95_ms": 1000 * times[int(0.95 * (len(times) - 1))],
+                  "lookup_p50_ms": 1000 * statistics.median(lookups), "candidates": candidates / len(queries),
                   "peak_mb": peak, "relations": found, "n": len(times)}))
 """
 
@@ -244,7 +259,8 @@ def run(code: str, *args: str) -> dict:  # type: ignore[type-arg]
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False, env=env)
     if out.returncode:
         raise SystemExit(f"measurement failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict = json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[type-arg]
+    return result
 
 
 def disk_mb(db: Path) -> float:
@@ -272,6 +288,7 @@ def main() -> int:
     ap.add_argument("--add", type=int, default=1000)
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/newstrace-bench-index"))
     ap.add_argument("--keep", action="store_true", help="keep the index files")
+    ap.add_argument("--corpus-limit", type=int, default=0, help="use only this many source documents (a dry run)")
     args = ap.parse_args()
     if args.queries < 20:
         ap.error("--queries must be at least 20 (p95 of fewer means nothing)")
@@ -281,6 +298,8 @@ def main() -> int:
     get_embedder("minilm-l3").encode(["Warm-up."])  # the int8 model is made on first use
     rng = random.Random(2026)
     base = corpus()
+    if args.corpus_limit:
+        base = base[:: max(1, len(base) // args.corpus_limit)][: args.corpus_limit]
     names = sorted({n for _, t in base[:3000] for n in _NAME_RE.findall(t)})
     rng.shuffle(base)
     sizes = sorted(args.sizes)
@@ -308,29 +327,31 @@ def main() -> int:
         half = adds[k * args.add // 2 : (k + 1) * args.add // 2]
         new = [(f"new{k}/{i}", t) for i, t in half] + [(f"new{k}/{i}~v", perturb(t, rng, names)) for i, t in half]
         (args.workdir / "add.json").write_text(json.dumps(new[: args.add]))
-        size_now = len(json.loads((args.workdir / "queries.json").read_text()))  # noqa: F841
         disk = disk_mb(db)
         add = run(ADD, str(db), str(args.workdir / "add.json"))
         rows.append({"size": size, "build_s": t_build, **{f"build_{a}": b for a, b in parts.items()}, "disk_mb": disk,
                      "lexical": lexical, "semantic": semantic, "add": add})
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
 
-    print(f"\n{'size':>9} | {'build s':>8} | {'disk MB':>8} | {'lex p50':>8} | {'lex p95':>8} | {'lex MB':>7} | "
-          f"{'sem p50':>8} | {'sem p95':>8} | {'sem MB':>7} | {'add 1k s':>8} | {'add MB':>7}")
+    print(f"\n{'size':>9} | {'build s':>8} | {'disk MB':>8} | {'lex p50':>8} | {'lex p95':>8} | {'lookup':>8} | "
+          f"{'cands':>5} | {'lex MB':>7} | {'sem p50':>8} | {'sem p95':>8} | {'lookup':>8} | {'cands':>5} | {'sem MB':>7} | "
+          f"{'add 1k s':>8} | {'add MB':>7}")
     for r in rows:
-        print(f"{r['size']:>9,} | {r['build_s']:>8.0f} | {r['disk_mb']:>8.0f} | {r['lexical']['p50_ms']:>6.0f}ms | "
-              f"{r['lexical']['p95_ms']:>6.0f}ms | {r['lexical']['peak_mb']:>7.0f} | {r['semantic']['p50_ms']:>6.0f}ms | "
-              f"{r['semantic']['p95_ms']:>6.0f}ms | {r['semantic']['peak_mb']:>7.0f} | {r['add']['total_s']:>8.1f} | "
-              f"{r['add']['peak_mb']:>7.0f}")
+        lx, sm = r["lexical"], r["semantic"]
+        print(f"{r['size']:>9,} | {r['build_s']:>8.0f} | {r['disk_mb']:>8.0f} | {lx['p50_ms']:>6.0f}ms | "
+              f"{lx['p95_ms']:>6.0f}ms | {lx['lookup_p50_ms']:>6.0f}ms | {lx['candidates']:>5.1f} | {lx['peak_mb']:>7.0f} | "
+              f"{sm['p50_ms']:>6.0f}ms | {sm['p95_ms']:>6.0f}ms | {sm['lookup_p50_ms']:>6.0f}ms | {sm['candidates']:>5.1f} | "
+              f"{sm['peak_mb']:>7.0f} | {r['add']['total_s']:>8.1f} | {r['add']['peak_mb']:>7.0f}")
     xs = [float(r["size"]) for r in rows]
     for size in sizes:
         if size in measured:
             continue
-        def p(key: str, sub: str) -> float:
-            return project(xs, [float(r[key][sub]) for r in rows], size)
-        print(f"{size:>9,} | projected from the measured sizes (least squares in log size): "
-              f"lex p50 {p('lexical', 'p50_ms'):.0f} ms, sem p50 {p('semantic', 'p50_ms'):.0f} ms, "
-              f"add 1k {p('add', 'total_s'):.1f} s, disk {project(xs, [r['disk_mb'] for r in rows], size) if len(xs) < 2 else rows[-1]['disk_mb'] * size / xs[-1]:.0f} MB (linear)")
+        lex = project(xs, [float(r["lexical"]["p50_ms"]) for r in rows], size)
+        sem = project(xs, [float(r["semantic"]["p50_ms"]) for r in rows], size)
+        add_s = project(xs, [float(r["add"]["total_s"]) for r in rows], size)
+        disk = rows[-1]["disk_mb"] * size / xs[-1]
+        print(f"{size:>9,} | projected from the measured sizes (least squares in log size): lex p50 {lex:.0f} ms, "
+              f"sem p50 {sem:.0f} ms, add 1k {add_s:.1f} s; disk {disk:,.0f} MB (linear in size)")
     first, last = rows[0], rows[-1]
     print(f"\nlargest measured / first: lexical p50 {last['lexical']['p50_ms'] / first['lexical']['p50_ms']:.2f}x, "
           f"semantic p50 {last['semantic']['p50_ms'] / first['semantic']['p50_ms']:.2f}x, "

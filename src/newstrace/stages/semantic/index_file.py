@@ -148,17 +148,33 @@ def _write_text(path: str, text: str) -> None:
 
 def _apply(Index: Any, index: Any, rows: Iterable[tuple[int, str, np.ndarray | None]],
            group: str) -> tuple[Any, int]:
-    """Apply change rows to an in-memory index (created on the first vector)."""
+    """Apply change rows to an in-memory index (created on the first vector).  Additions are
+    gathered and added in batches (one thread: the graph does not depend on scheduling)."""
+    pending: dict[int, np.ndarray] = {}
+
+    def flush() -> Any:
+        nonlocal index
+        if pending:
+            keys = np.fromiter(pending, dtype=np.uint64, count=len(pending))
+            vecs = np.stack(list(pending.values()))
+            if index is None:
+                index = Index(ndim=vecs.shape[1], metric="ip", dtype="f32", expansion_add=EXPANSION,
+                              expansion_search=EXPANSION)
+            index.add(keys, vecs, threads=1)
+            pending.clear()
+        return index
+
     for key, grp, vec in rows:
+        pending.pop(key, None)
         if index is not None and key in index:
             index.remove(key)
         if vec is None or grp != group or len(vec) == 0:
             continue
         v = np.asarray(vec, dtype=np.float32)
-        v = v / max(float(np.linalg.norm(v)), 1e-12)
-        if index is None:
-            index = Index(ndim=len(v), metric="ip", dtype="f32", expansion_add=EXPANSION, expansion_search=EXPANSION)
-        index.add(np.asarray([key], dtype=np.uint64), v[None, :], threads=1)
+        pending[key] = v / max(float(np.linalg.norm(v)), 1e-12)
+        if len(pending) >= 4096:
+            flush()
+    flush()
     return index, (len(index) if index is not None else 0)
 
 
