@@ -12,8 +12,8 @@ Build paths:
 
 * **real** (up to ``--real`` documents, 10k by default): every document goes through
   ``pipeline.add_documents`` (cleaning with the store's recurring lines, language, signature
-  pattern checks, fingerprint, band and line tables).  Sentence vectors: the originals are
-  embedded by the model; a variant's sentences reuse the vectors of the original's sentences
+  pattern checks, fingerprint, band and line tables).  Sentence vectors: the originals get
+  stand-in vectors (``stand_in_vectors``; with ``--model-vectors``, the model's); a variant's sentences reuse the vectors of the original's sentences
   they come from (a sentence with a replaced name: the original sentence's vector plus noise
   of norm 0.05), written to the embedding cache, from which ``embed_documents`` makes the
   document vectors as for any document.
@@ -25,12 +25,16 @@ Build paths:
 
 Measured at each size, each in a fresh process (so its peak RSS is its own):
 
+Peak memory is the measuring process's high-water mark (``VmHWM``: ``ru_maxrss`` would carry
+the parent's over ``fork``/``exec``).
+
 * ``trace`` of each held-out query (``pipeline.trace_documents``, one article, one worker,
   no meaning changes), lexical and semantic, after one untimed warm-up trace: p50 and p95
   over the ``--queries`` queries (at least 20), and the process's peak RSS;
 * ``index add`` of ``--add`` new articles (held-out originals and variants, real path):
-  ``add_documents`` then ``link(only=new ids)`` with the semantic layer (their embedding
-  included), seconds.  The added articles stay in the index; the next size grows from there.
+  ``add_documents`` then ``link(only=new ids)`` with the semantic layer, seconds (with stand-in
+  vectors, their sentence vectors are written to the cache first, untimed: the model's cost
+  per article does not depend on the index).  The added articles stay in the index; the next size grows from there.
 
 Sizes that do not fit the machine in reasonable time are projected from the measured ones
 (a least-squares line in log size) and printed as projections.  Targets (issue 12): lexical
@@ -92,6 +96,44 @@ def perturb(text: str, rng: random.Random, names: list[str]) -> str:
 # -- building ------------------------------------------------------------------------------------
 
 
+def stand_in_vectors(store: object, ids: list[str]) -> None:
+    """Write stand-in sentence vectors of ``ids`` to the embedding cache, under the version of
+    every model the store needs, so ``embed_documents`` finds them there and runs no model.
+
+    A sentence's stand-in is a fixed random projection of its hashed words (384 dimensions,
+    normalised): sentences sharing words are close, unrelated ones nearly orthogonal, so the
+    HNSW files have the shape of real ones.  Used (unless ``--model-vectors``) because the
+    model's embedding of thousands of originals does not fit a shared 2-core machine in a
+    session; its cost per article does not depend on the index size.
+    """
+    import numpy as np
+    import xxhash
+
+    from newstrace.stages.embed import get_embedder
+    from newstrace.stages.embed_cache import EmbeddingCache
+    from newstrace.stages.text import split_sentences
+    from newstrace.stages.vectors import ENGLISH_MODEL, models_of
+    from newstrace.store import text_hash
+
+    table = np.random.default_rng(7).standard_normal((1 << 14, 384)).astype(np.float32)
+    cache = EmbeddingCache(store.conn)  # type: ignore[attr-defined]
+    docs = store.get_documents(ids)  # type: ignore[attr-defined]
+    for name in models_of(store):  # type: ignore[arg-type]
+        version = get_embedder(name).version
+        rows = []
+        for d in docs:
+            if name == ENGLISH_MODEL and d.language != "en":
+                continue
+            spans = [(x.start, x.end) for x in split_sentences(d.text)]
+            if not spans:
+                continue
+            vecs = np.stack([table[[xxhash.xxh32_intdigest(w) % (1 << 14) for w in re.findall(r"\w+", d.text[a:b].lower())] or [0]].sum(0)
+                             for a, b in spans])
+            vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+            rows.append((d.id, spans, vecs))
+        cache.put_many(version, rows, text_hashes={d.id: text_hash(d.text) for d in docs})
+
+
 def _derived_vectors(store: object, pairs: list[tuple[str, str]], seed: int) -> None:
     """Sentence vectors of variants from their originals' (see the module docstring)."""
     import numpy as np
@@ -143,7 +185,7 @@ def _fast_variant(task: tuple[str, str, str | None, int, list[str]]) -> tuple[ob
 
 
 def build(db: Path, size: int, *, real: int, seed: int, base: list[tuple[str, str]], names: list[str],
-          log: list[str]) -> dict[str, float]:
+          log: list[str], model_vectors: bool) -> dict[str, float]:
     """Grow the index at ``db`` to ``size`` documents; return the seconds each path took."""
     from concurrent.futures import ProcessPoolExecutor
 
@@ -164,7 +206,9 @@ def build(db: Path, size: int, *, real: int, seed: int, base: list[tuple[str, st
             for k in range(0, len(todo), 2000):
                 add_documents(store, [Document(id=i, raw=t) for i, t in todo[k : k + 2000]], workers=2, forensics=False)
             t1 = time.perf_counter()
-            embed_documents(store, threads=2)  # the originals: embedded by the model
+            if not model_vectors:
+                stand_in_vectors(store, [i for i, _ in todo])
+            embed_documents(store, threads=2)  # the originals: embedded by the model, or stand-ins
             out["vectors_s"] += time.perf_counter() - t1
             have += len(todo)
         out["real_s"] += time.perf_counter() - t0 - out["vectors_s"]
@@ -205,7 +249,7 @@ def build(db: Path, size: int, *, real: int, seed: int, base: list[tuple[str, st
 # -- measuring (each in a fresh process) ---------------------------------------------------------
 
 TRACE = r"""
-import json, resource, statistics, sys, time
+import json, statistics, sys, time
 from newstrace.pipeline import trace_documents
 from newstrace.stages.candidates import indexed_candidates
 from newstrace.stages.prepare import learn_boilerplate_indexed, prepare_document
@@ -230,7 +274,7 @@ with Store(db) as store:
             hits |= {a for a, _ in indexed_query_pairs(store, [q], threads=1)[0]}
         lookups.append(time.perf_counter() - t)
         candidates += len(hits)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
 times.sort()
 print(json.dumps({"p50_ms": 1000 * statistics.median(times), "p95_ms": 1000 * times[int(0.95 * (len(times) - 1))],
                   "lookup_p50_ms": 1000 * statistics.median(lookups), "candidates": candidates / len(queries),
@@ -238,19 +282,25 @@ print(json.dumps({"p50_ms": 1000 * statistics.median(times), "p95_ms": 1000 * ti
 """
 
 ADD = r"""
-import json, resource, sys, time
+import json, sys, time
+sys.path.insert(0, sys.argv[4])
+from bench_index import stand_in_vectors
 from newstrace.pipeline import add_documents, link
 from newstrace.store import Store
 from newstrace.types import Document
-db, docs = sys.argv[1], json.loads(open(sys.argv[2]).read())
+db, docs, model_vectors = sys.argv[1], json.loads(open(sys.argv[2]).read()), sys.argv[3] == "model"
 with Store(db) as store:
     t = time.perf_counter()
     stats = add_documents(store, [Document(id=i, raw=x) for i, x in docs], workers=2, forensics=False)
     t1 = time.perf_counter()
-    link(store, only=set(stats.added_ids), workers=2, changes=False, semantic=True)
+    if not model_vectors:
+        stand_in_vectors(store, stats.added_ids)  # untimed: the model's embedding is not an index cost
     t2 = time.perf_counter()
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"add_s": t1 - t, "link_s": t2 - t1, "total_s": t2 - t, "peak_mb": peak, "added": stats.added}))
+    link(store, only=set(stats.added_ids), workers=2, changes=False, semantic=True)
+    t3 = time.perf_counter()
+peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
+print(json.dumps({"add_s": t1 - t, "link_s": t3 - t2, "total_s": (t1 - t) + (t3 - t2), "peak_mb": peak,
+                  "added": stats.added}))
 """
 
 
@@ -288,6 +338,8 @@ def main() -> int:
     ap.add_argument("--add", type=int, default=1000)
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/newstrace-bench-index"))
     ap.add_argument("--keep", action="store_true", help="keep the index files")
+    ap.add_argument("--model-vectors", action="store_true",
+                    help="embed the originals (and the added articles) with the model instead of stand-in vectors")
     ap.add_argument("--corpus-limit", type=int, default=0, help="use only this many source documents (a dry run)")
     args = ap.parse_args()
     if args.queries < 20:
@@ -320,7 +372,8 @@ def main() -> int:
     t_build = 0.0
     for k, size in enumerate(measured):
         t0 = time.perf_counter()
-        parts = build(db, size, real=args.real, seed=k, base=indexed, names=names, log=log)
+        parts = build(db, size, real=args.real, seed=k, base=indexed, names=names, log=log,
+                      model_vectors=args.model_vectors)
         t_build += time.perf_counter() - t0
         lexical = run(TRACE, str(db), "lexical", str(args.workdir / "queries.json"))
         semantic = run(TRACE, str(db), "semantic", str(args.workdir / "queries.json"))
@@ -328,8 +381,9 @@ def main() -> int:
         new = [(f"new{k}/{i}", t) for i, t in half] + [(f"new{k}/{i}~v", perturb(t, rng, names)) for i, t in half]
         (args.workdir / "add.json").write_text(json.dumps(new[: args.add]))
         disk = disk_mb(db)
-        add = run(ADD, str(db), str(args.workdir / "add.json"))
-        rows.append({"size": size, "build_s": t_build, **{f"build_{a}": b for a, b in parts.items()}, "disk_mb": disk,
+        add = run(ADD, str(db), str(args.workdir / "add.json"), "model" if args.model_vectors else "stand-in",
+                  str(Path(__file__).resolve().parent))
+        rows.append({"size": size, "vectors": "model" if args.model_vectors else "stand-in", "build_s": t_build, **{f"build_{a}": b for a, b in parts.items()}, "disk_mb": disk,
                      "lexical": lexical, "semantic": semantic, "add": add})
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
 
