@@ -96,7 +96,7 @@ def perturb(text: str, rng: random.Random, names: list[str]) -> str:
 # -- building ------------------------------------------------------------------------------------
 
 
-def stand_in_vectors(store: object, ids: list[str]) -> None:
+def stand_in_vectors(store: object, ids: list[str], *, missing_only: bool = False) -> None:
     """Write stand-in sentence vectors of ``ids`` to the embedding cache, under the version of
     every model the store needs, so ``embed_documents`` finds them there and runs no model.
 
@@ -125,7 +125,7 @@ def stand_in_vectors(store: object, ids: list[str]) -> None:
             if name == ENGLISH_MODEL and d.language != "en":
                 continue
             spans = [(x.start, x.end) for x in split_sentences(d.text)]
-            if not spans:
+            if not spans or (missing_only and cache.get(d.id, version, spans=spans) is not None):
                 continue
             vecs = np.stack([table[[xxhash.xxh32_intdigest(w) % (1 << 14) for w in re.findall(r"\w+", d.text[a:b].lower())] or [0]].sum(0)
                              for a, b in spans])
@@ -135,43 +135,47 @@ def stand_in_vectors(store: object, ids: list[str]) -> None:
 
 
 def _derived_vectors(store: object, pairs: list[tuple[str, str]], seed: int) -> None:
-    """Sentence vectors of variants from their originals' (see the module docstring)."""
+    """Sentence vectors of variants from their originals' (see the module docstring), under
+    every model the store needs (the multilingual one too once the store holds two languages)."""
     import numpy as np
-
-    rng = np.random.default_rng(seed)
 
     from newstrace.stages.embed import get_embedder
     from newstrace.stages.embed_cache import EmbeddingCache
     from newstrace.stages.text import split_sentences
+    from newstrace.stages.vectors import ENGLISH_MODEL, models_of
     from newstrace.store import text_hash
 
+    rng = np.random.default_rng(seed)
     cache = EmbeddingCache(store.conn)  # type: ignore[attr-defined]
-    version = get_embedder("minilm-l3").version
     by_id = {d.id: d for d in store.get_documents(sorted({x for p in pairs for x in p}))}  # type: ignore[attr-defined]
-    rows = []
-    hashes = {}
-    for variant_id, base_id in pairs:
-        base, var = by_id.get(base_id), by_id.get(variant_id)
-        if base is None or var is None or var.language != "en":
-            continue
-        base_vecs = cache.get(base_id, version)
-        if base_vecs is None:
-            continue
-        base_sents = {base.text[s.start : s.end]: base_vecs[i] for i, s in enumerate(split_sentences(base.text))
-                      if i < len(base_vecs)}
-        spans = [(s.start, s.end) for s in split_sentences(var.text)]
-        vecs = []
-        for i, (s, e) in enumerate(spans):
-            v = base_sents.get(var.text[s:e])
-            if v is None:
-                noise = np.asarray(rng.standard_normal(base_vecs.shape[1]), dtype=np.float32)
-                v = base_vecs[min(i, len(base_vecs) - 1)] + 0.05 * noise / np.linalg.norm(noise)
-            vecs.append(v)
-        if vecs:
-            rows.append((variant_id, spans, np.stack(vecs)))
-            hashes[variant_id] = text_hash(var.text)
-    for i in range(0, len(rows), 500):
-        cache.put_many(version, rows[i : i + 500], text_hashes=hashes)
+    for name in models_of(store):  # type: ignore[arg-type]
+        version = get_embedder(name).version
+        rows = []
+        hashes = {}
+        for variant_id, base_id in pairs:
+            base, var = by_id.get(base_id), by_id.get(variant_id)
+            if base is None or var is None or (name == ENGLISH_MODEL and var.language != "en"):
+                continue
+            base_vecs = cache.get(base_id, version)
+            if base_vecs is None:
+                continue
+            base_sents = {base.text[s.start : s.end]: base_vecs[i] for i, s in enumerate(split_sentences(base.text))
+                          if i < len(base_vecs)}
+            spans = [(s.start, s.end) for s in split_sentences(var.text)]
+            vecs = []
+            for i, (s, e) in enumerate(spans):
+                v = base_sents.get(var.text[s:e])
+                if v is None:
+                    noise = np.asarray(rng.standard_normal(base_vecs.shape[1]), dtype=np.float32)
+                    v = base_vecs[min(i, len(base_vecs) - 1)] + 0.05 * noise / np.linalg.norm(noise)
+                vecs.append(v)
+            if vecs:
+                rows.append((variant_id, spans, np.stack(vecs)))
+                hashes[variant_id] = text_hash(var.text)
+        for i in range(0, len(rows), 500):
+            cache.put_many(version, rows[i : i + 500], text_hashes=hashes)
+    # what is still without vectors (a variant of an original with none): stand-ins, never the model
+    stand_in_vectors(store, [v for v, _ in pairs if v in by_id], missing_only=True)
 
 
 def _fast_variant(task: tuple[str, str, str | None, int, list[str]]) -> tuple[object, object]:
@@ -199,6 +203,10 @@ def build(db: Path, size: int, *, real: int, seed: int, base: list[tuple[str, st
     with Store(db) as store:
         have = len(store.document_ids())
         stored = set(store.document_ids())
+        pending = store.pending_vectors()  # left by an interrupted run: never embedded by the model here
+        _derived_vectors(store, [(i, i.split("~")[0]) for i in pending if "~" in i], seed)
+        if not model_vectors:
+            stand_in_vectors(store, [i for i in pending if "~" not in i])
         originals = [(i, t) for i, t in base if i not in stored]
         t0 = time.perf_counter()
         if originals and have < size:
@@ -340,6 +348,7 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="keep the index files")
     ap.add_argument("--model-vectors", action="store_true",
                     help="embed the originals (and the added articles) with the model instead of stand-in vectors")
+    ap.add_argument("--resume", action="store_true", help="grow the index left in --workdir by an interrupted run")
     ap.add_argument("--corpus-limit", type=int, default=0, help="use only this many source documents (a dry run)")
     args = ap.parse_args()
     if args.queries < 20:
@@ -364,8 +373,9 @@ def main() -> int:
 
     args.workdir.mkdir(parents=True, exist_ok=True)
     db = args.workdir / "index.db"
-    for p in args.workdir.glob("index.db*"):
-        p.unlink()
+    if not args.resume:
+        for p in args.workdir.glob("index.db*"):
+            p.unlink()
     (args.workdir / "queries.json").write_text(json.dumps(queries))
     rows = []
     log: list[str] = []
