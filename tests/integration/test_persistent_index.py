@@ -168,7 +168,7 @@ def test_semantic_trace_through_the_index_equals_the_whole_load_path(
         candidates, relations = _old_trace(store, queries, semantic=True)
         result = trace_documents(store, _copy(queries), workers=1, changes=False, semantic=True)
     assert result.relations == relations
-    assert all(candidates) and relations
+    assert candidates[0] and relations  # the repost finds its original (the other query is unrelated)
 
 
 def test_link_only_new_documents_plans_as_the_whole_collection(built: tuple[Path, list[Document]],
