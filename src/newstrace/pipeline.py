@@ -32,18 +32,26 @@ from pathlib import Path
 from newstrace.executors.base import Executor, finishing
 from newstrace.executors.local import LocalExecutor
 from newstrace.limits import DEFAULT_LIMITS, Limits
-from newstrace.stages.candidates import Fingerprint, find_candidates, plan_pairs
+from newstrace.stages.candidates import (
+    Fingerprint,
+    indexed_candidates,
+    large_components,
+    neighbourhood,
+    plan_pairs,
+)
 from newstrace.stages.ingest import read_inputs
-from newstrace.stages.prepare import learn_boilerplate, prepare_document, prepare_task
+from newstrace.stages.prepare import learn_boilerplate_indexed, prepare_document, prepare_task
 from newstrace.stages.relate.pair import relate_task_limited
 from newstrace.stages.vectors import (
     ENGLISH_MODEL,
     MULTILINGUAL_MODEL,
     Vectors,
     embed_documents,
+    indexed_query_pairs,
+    indexed_semantic_pairs,
     load_vectors,
+    load_vectors_of,
     pair_context,
-    query_pairs,
     semantic_pairs,
     translation_backgrounds,
 )
@@ -132,12 +140,14 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
         seen.add(doc.id)
         unique.append(doc)
     stats.skipped = len(stats.errors)
-    stored = store.stored_hashes()
+    stored = store.stored_hashes(d.id for d in unique)
     fresh = [d for d in unique if stored.get(d.id) != content_hash(d)]
     stats.unchanged = len(unique) - len(fresh)
     if not fresh:
         return stats
-    recurring = learn_boilerplate(store.raw_documents(), unique)
+    # The store's recurring-line index answers for the lines of these documents alone: the
+    # stored raw texts are not read again (newstrace.stages.prepare.learn_boilerplate_indexed).
+    recurring = learn_boilerplate_indexed(store, unique)
     # Committed in small batches as they come: a crash loses at most one batch, and a re-run
     # skips what is stored.
     pending: list[tuple[Document, Fingerprint]] = []
@@ -206,32 +216,50 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
          limits: Limits = DEFAULT_LIMITS, errors: list[InputError] | None = None) -> list[Relation]:
     """Find candidates among stored documents, relate the pairs not yet compared, store relations.
 
-    With ``only``, just the pairs involving those ids are considered.  With ``changes``, every
-    aligned passage carries what the rewrite changed.  With ``semantic``, sentence embeddings
-    add candidates and meaning evidence to every pair.  ``stats`` (when given) receives the
-    candidate plan's counters (``newstrace.stages.candidates.plan_pairs``) and ``alignments``.
-    A pair over ``limits.pair_seconds`` is named in ``errors`` and the run goes on.
+    With ``only``, just the pairs involving those ids are considered, found through the store's
+    candidate index (:func:`_candidates_of`) at a cost in their neighbourhood, not in the
+    size of the index, and only the relations involving them are returned (all otherwise).  With ``changes``, every aligned passage carries what the rewrite
+    changed.  With ``semantic``, sentence embeddings add candidates and meaning evidence to
+    every pair.  ``stats`` (when given) receives the candidate plan's counters
+    (``newstrace.stages.candidates.plan_pairs``; with ``only``, of the neighbourhood) and
+    ``alignments``.  A pair over ``limits.pair_seconds`` is named in ``errors`` and the run goes on.
     """
     executor = executor or LocalExecutor(workers, progress)
-    # plan_pairs: linear in each family of near-copies; no bucket silently dropped
-    planned, plan_stats = plan_pairs(store.get_fingerprints())
-    pairs: set[tuple[str, str]] = set(planned)
-    languages = store.languages()
-    vectors: Vectors = {}
-    if semantic:
-        embed_documents(store, threads=workers, progress=progress)
-        vectors = load_vectors(store, threads=workers)
-        pairs |= semantic_pairs(languages, vectors)
-    done = store.checked()
-    todo = sorted(p for p in pairs if p not in done and (only is None or p[0] in only or p[1] in only))
+    if only is not None:
+        pairs, plan_stats = _candidates_of(store, only)
+        if semantic:
+            embed_documents(store, threads=workers, progress=progress)
+            pairs |= indexed_semantic_pairs(store, only, threads=workers)
+        pairs = {p for p in pairs if p[0] in only or p[1] in only}
+        todo = sorted(pairs - store.checked_among(pairs))
+    else:
+        # plan_pairs: linear in each family of near-copies; no bucket silently dropped
+        planned, plan_stats = plan_pairs(store.get_fingerprints())
+        pairs = set(planned)
+        if semantic:
+            embed_documents(store, threads=workers, progress=progress)
+            pairs |= semantic_pairs(store.languages(), load_vectors(store, threads=workers))
+        done = store.checked()
+        todo = sorted(p for p in pairs if p not in done)
     if stats is not None:
         stats.update({f"plan_{k}": v for k, v in plan_stats.items()}, alignments=len(todo))
+    whole: Vectors | None = None
     for i in range(0, len(todo), BATCH):
-        done = store.checked()  # another writer may have compared some meanwhile
-        batch = [p for p in todo[i : i + BATCH] if p not in done]
+        batch = sorted(set(todo[i : i + BATCH]) - store.checked_among(todo[i : i + BATCH]))  # another writer may have compared some meanwhile
         if not batch:
             continue
-        docs = {d.id: d for d in store.get_documents(sorted({x for p in batch for x in p}))}
+        ids = sorted({x for p in batch for x in p})
+        docs = {d.id: d for d in store.get_documents(ids)}
+        languages = store.languages(ids)
+        vectors: Vectors = {}
+        if semantic:
+            if only is None or _crosses_languages(batch, languages):
+                # translation backgrounds read each language's whole pool of sentences
+                whole = whole if whole is not None else load_vectors(store, threads=workers)
+                vectors = whole
+                languages = store.languages()
+            else:
+                vectors = load_vectors_of(store, ids, threads=workers)
         # Committed every COMMIT_PAIRS pairs as results arrive: a kill loses at most that many.
         checked: list[tuple[str, str]] = []
         found: list[Relation] = []
@@ -247,7 +275,40 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
                     checked, found = [], []
         if checked:
             store.put_relations(checked, found)
-    return store.get_relations()
+    return store.get_relations(only)
+
+
+def _crosses_languages(pairs: Sequence[tuple[str, str]], languages: Mapping[str, str | None]) -> bool:
+    return any(languages.get(a) and languages.get(b) and languages[a] != languages[b] for a, b in pairs)
+
+
+def _candidates_of(store: Store, ids: set[str]) -> tuple[set[tuple[str, str]], dict[str, int]]:
+    """The lexical candidate pairs the whole-collection plan (``plan_pairs``) gives that involve
+    ``ids``, from the store's band tables.
+
+    The shingle components holding ``ids`` are gathered by band lookups
+    (``candidates.neighbourhood``) and planned alone, exactly as in the whole collection (small
+    components pair by pair, large ones by nearest members, so a family of near-copies still
+    costs O(n)); the sentence channel looks up each document's sentence bands with the
+    collection-wide bucket sizes (``candidates.indexed_candidates``).
+    """
+    cache: dict[str, Fingerprint] = {}
+    around = neighbourhood(store, ids, cache=cache)
+    shingles_only = [Fingerprint(fp.doc_id, fp.shingles) for fp in around]
+    planned, plan_stats = plan_pairs(shingles_only)
+    pairs = {p for p in planned if p[0] in ids or p[1] in ids}
+    family = large_components(shingles_only)
+    for fp in around:
+        if fp.doc_id not in ids:
+            continue
+        mine = family.get(fp.doc_id)
+
+        def same_family(other: str, mine: int | None = mine) -> bool:
+            return mine is not None and family.get(other) == mine
+
+        for other in indexed_candidates(store, fp, stored=True, shingles=False, skip=same_family, cache=cache):
+            pairs.add((fp.doc_id, other) if fp.doc_id < other else (other, fp.doc_id))
+    return pairs, plan_stats
 
 
 def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: int | None = None,
@@ -323,31 +384,41 @@ def trace_documents(store: Store, docs: Sequence[Document], *, workers: int | No
     Each article (its id prefixed ``query:``) is prepared as if it joined the index (the
     index's recurring lines are its boilerplate), and related to the stored documents that are
     candidates by fingerprint or, with ``semantic``, by meaning (translations too when the
-    index holds documents in other languages).
+    index holds documents in other languages).  Candidates come from the store's band tables
+    and the vector files beside it; only the candidates' documents and vectors are read.
     """
     executor = executor or LocalExecutor(workers)
     errors: list[InputError] = []
     queries = list(docs)
     for q in queries:
         q.id = f"query:{q.id}"
-    recurring = learn_boilerplate(store.raw_documents(), queries)
+    recurring = learn_boilerplate_indexed(store, queries)
     prints: dict[str, Fingerprint] = {q.id: prepare_document(q, recurring, forensics=changes)[1] for q in queries}
-    indexed = store.get_fingerprints()
-    languages = store.languages()
-    stored: Vectors = {}
+    semantic_hits: set[tuple[str, str]] = set()
+    query_vectors: Vectors = {}
     if semantic and queries:
-        embed_documents(store, threads=workers)
-        stored = load_vectors(store, threads=workers)
+        embed_documents(store, threads=workers)  # documents added without vectors get them now
+        semantic_hits, query_vectors = indexed_query_pairs(store, queries, threads=workers)
     relations: list[Relation] = []
+    cache: dict[str, Fingerprint] = {}
     for q in queries:
-        langs = {**languages, q.id: q.language}
-        vectors: Vectors = {name: dict(v) for name, v in stored.items()}  # the query joins a copy
-        pairs = set(find_candidates(indexed, queries=[prints[q.id]]))
-        if vectors:
-            pairs |= query_pairs(langs, vectors, [q], threads=workers)
-        others = {d.id: d for d in store.get_documents(sorted({i for p in pairs for i in p if i != q.id}))}
-        wanted = sorted({i for p in pairs for i in p if i != q.id and i in others})
-        relations += relate_pairs({**others, q.id: q}, [(i, q.id) for i in wanted], vectors, langs,
+        wanted = set(indexed_candidates(store, prints[q.id], cache=cache))
+        wanted |= {a for a, b in semantic_hits if b == q.id}
+        others = {d.id: d for d in store.get_documents(sorted(wanted))}
+        ids = sorted(others)
+        langs: dict[str, str | None] = {**store.languages(ids), q.id: q.language}
+        vectors: Vectors = {}
+        if query_vectors:
+            if _crosses_languages([(i, q.id) for i in ids], langs):
+                # translation backgrounds read each language's whole pool of sentences
+                vectors = load_vectors(store, threads=workers)
+                langs = {**store.languages(), q.id: q.language}
+            else:
+                vectors = load_vectors_of(store, ids, threads=workers)
+            for name, by_id in query_vectors.items():
+                if q.id in by_id:
+                    vectors.setdefault(name, {})[q.id] = by_id[q.id]
+        relations += relate_pairs({**others, q.id: q}, [(i, q.id) for i in ids], vectors, langs,
                                   changes=changes, executor=executor, errors=errors)
     return ScanResult(queries, relations, errors, {"documents": len(queries), "relations": len(relations)})
 

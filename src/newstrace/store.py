@@ -13,14 +13,25 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import xxhash
 
 from newstrace.errors import StoreError
-from newstrace.stages.candidates import Fingerprint
+from newstrace.stages.candidates import (
+    DEFAULT_CONFIG as CANDIDATES,
+)
+from newstrace.stages.candidates import (
+    SENTENCE_CHANNEL,
+    SHINGLE_CHANNEL,
+    Fingerprint,
+    band_hashes,
+)
+from newstrace.stages.prepare import LineProfile, line_profile, signed64
 from newstrace.state import StoreSettings, current_settings
 from newstrace.types import Change, Direction, Document, Passage, Relation, Removed
 
@@ -30,7 +41,11 @@ log = logging.getLogger(__name__)
 
 # 3: documents and fingerprints carry the hash of the cleaned text, checked pairs the relate
 # settings digest, and meta the settings digests (newstrace.state).
-SCHEMA_VERSION = 3
+# 4: the persistent candidate index (issue 12): LSH band tables, recurring-line carriers and
+# profiles, language counts, document vectors with a change sequence, pending embeddings.  A
+# version-3 store is migrated in place (one pass over its documents and fingerprints).
+SCHEMA_VERSION = 4
+_MIGRATABLE = {3}
 # Seconds a writer waits for another's transaction (two `index add` on one store).
 BUSY_TIMEOUT = 120.0
 
@@ -56,7 +71,53 @@ CREATE TABLE IF NOT EXISTS relations (
 CREATE TABLE IF NOT EXISTS checked_pairs (
     a TEXT NOT NULL, b TEXT NOT NULL, settings TEXT NOT NULL, PRIMARY KEY (a, b)
 );
+CREATE TABLE IF NOT EXISTS doc_numbers (no INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS shingle_bands (
+    key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sentence_bands (
+    key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS line_carriers (
+    key INTEGER NOT NULL, doc_id TEXT NOT NULL, PRIMARY KEY (key, doc_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS line_profiles (
+    doc_id TEXT PRIMARY KEY, words INTEGER NOT NULL, sketch BLOB NOT NULL, carried BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS language_counts (language TEXT PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS pending_vectors (doc_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS doc_vectors (
+    model TEXT NOT NULL, doc_id TEXT NOT NULL, grp TEXT NOT NULL, seq INTEGER NOT NULL, vector BLOB,
+    PRIMARY KEY (model, doc_id)
+);
+CREATE INDEX IF NOT EXISTS doc_vectors_seq ON doc_vectors (model, seq);
+CREATE INDEX IF NOT EXISTS relations_target ON relations (target);
+CREATE INDEX IF NOT EXISTS checked_pairs_b ON checked_pairs (b);
 """
+
+_I64 = np.dtype("<i8")
+
+
+def _ints(blob: bytes) -> list[int]:
+    return [int(x) for x in np.frombuffer(blob, dtype=_I64)]
+
+
+def _blob(keys: Iterable[int]) -> bytes:
+    return np.asarray([signed64(k) for k in keys], dtype=_I64).tobytes()
+
+
+def _fingerprint(doc_id: str, data: str) -> Fingerprint:
+    d = json.loads(data)
+    return Fingerprint(doc_id, d["shingles"], d["sentences"], [frozenset(t) for t in d["sentence_terms"]])
+
+
+def _band_rows(fp: Fingerprint) -> tuple[set[int], set[int]]:
+    """The shingle and sentence band hashes of a fingerprint (``newstrace.stages.candidates``)."""
+    shingles = set(band_hashes(fp.shingles, CANDIDATES.doc_bands, SHINGLE_CHANNEL)) if fp.shingles else set()
+    sentences: set[int] = set()
+    for digest in fp.sentences:
+        sentences.update(band_hashes(digest, CANDIDATES.sentence_bands, SENTENCE_CHANNEL))
+    return shingles, sentences
 
 
 def content_hash(doc: Document) -> str:
@@ -128,9 +189,16 @@ class Store:
                 row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
                 if row is None:
                     self.conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                elif int(row[0]) in _MIGRATABLE:
+                    self._build_index(int(row[0]))
+                    self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
                 elif int(row[0]) != SCHEMA_VERSION:
                     raise StoreError(f"store {self.path!r} has schema version {row[0]}, this newstrace "
                                      f"reads version {SCHEMA_VERSION}: re-index into a new --db file")
+                if self.conn.execute("SELECT 1 FROM meta WHERE key = 'store_id'").fetchone() is None:
+                    # Names this store in the vector files beside it: a file made for another
+                    # store at the same path is never taken for this one's.
+                    self.conn.execute("INSERT INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex,))
                 self._check_settings()
         except sqlite3.DatabaseError as exc:
             self.conn.close()
@@ -156,6 +224,61 @@ class Store:
                          self.path, meta["settings_relate"], self.settings.relate)
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('settings_relate', ?)", (self.settings.relate,))
 
+    def _build_index(self, version: int) -> None:
+        """Migrate a version-``version`` store: fill the candidate-index tables from its
+        documents and fingerprints, in the open transaction (one pass; a crash leaves the store
+        at its old version).  Every document's document vectors are pending: they are made
+        from its cached sentence vectors when next needed."""
+        c = self.conn
+        n = 0
+        rows = c.execute("SELECT d.id, d.raw, d.language, f.data FROM documents d LEFT JOIN fingerprints f "
+                         "ON f.doc_id = d.id AND f.text_hash = d.text_hash AND f.settings = ? ORDER BY d.id",
+                         (self.settings.index,))
+        while batch := rows.fetchmany(500):
+            for doc_id, raw, language, data in batch:
+                fp = _fingerprint(doc_id, data) if data is not None else None
+                self._index_document(c, doc_id, raw, language, fp)
+                n += 1
+        log.info("store %s: schema version %d -> %d, candidate index built over %d documents",
+                 self.path, version, SCHEMA_VERSION, n)
+
+    def _doc_number(self, c: sqlite3.Connection, doc_id: str) -> int:
+        c.execute("INSERT OR IGNORE INTO doc_numbers (id) VALUES (?)", (doc_id,))
+        return int(c.execute("SELECT no FROM doc_numbers WHERE id = ?", (doc_id,)).fetchone()[0])
+
+    def _index_document(self, c: sqlite3.Connection, doc_id: str, raw: str, language: str | None,
+                        fp: Fingerprint | None) -> None:
+        """Write one document's rows in the candidate-index tables (see :meth:`_unindex_document`)."""
+        no = self._doc_number(c, doc_id)
+        if fp is not None:
+            shingles, sentences = _band_rows(fp)
+            c.executemany("INSERT OR IGNORE INTO shingle_bands VALUES (?, ?)", [(k, no) for k in shingles])
+            c.executemany("INSERT OR IGNORE INTO sentence_bands VALUES (?, ?)", [(k, no) for k in sentences])
+        profile = line_profile(raw)
+        c.executemany("INSERT OR IGNORE INTO line_carriers VALUES (?, ?)",
+                      [(signed64(k), doc_id) for k in profile.carried])
+        c.execute("INSERT OR REPLACE INTO line_profiles VALUES (?, ?, ?, ?)",
+                  (doc_id, profile.words, _blob(sorted(profile.sketch)), _blob(profile.carried)))
+        c.execute("INSERT INTO language_counts VALUES (?, 1) ON CONFLICT (language) DO UPDATE SET n = n + 1",
+                  (language or "",))
+        c.execute("INSERT OR IGNORE INTO pending_vectors VALUES (?)", (doc_id,))
+
+    def _unindex_document(self, c: sqlite3.Connection, doc_id: str, language: str | None,
+                          fp_data: str | None) -> None:
+        """Remove a stored document's rows from the candidate-index tables (before it is replaced)."""
+        row = c.execute("SELECT no FROM doc_numbers WHERE id = ?", (doc_id,)).fetchone()
+        if row is not None and fp_data is not None:
+            shingles, sentences = _band_rows(_fingerprint(doc_id, fp_data))
+            c.executemany("DELETE FROM shingle_bands WHERE key = ? AND doc = ?", [(k, row[0]) for k in shingles])
+            c.executemany("DELETE FROM sentence_bands WHERE key = ? AND doc = ?", [(k, row[0]) for k in sentences])
+        old = c.execute("SELECT carried FROM line_profiles WHERE doc_id = ?", (doc_id,)).fetchone()
+        if old is not None:
+            c.executemany("DELETE FROM line_carriers WHERE key = ? AND doc_id = ?",
+                          [(k, doc_id) for k in _ints(old[0])])
+            c.execute("DELETE FROM line_profiles WHERE doc_id = ?", (doc_id,))
+        c.execute("UPDATE language_counts SET n = n - 1 WHERE language = ?", (language or "",))
+        c.execute("DELETE FROM language_counts WHERE n <= 0")
+
     def close(self) -> None:
         self.conn.close()
 
@@ -175,8 +298,17 @@ class Store:
 
     # -- documents ----------------------------------------------------------------------
 
-    def stored_hashes(self) -> dict[str, str]:
-        return dict(self.conn.execute("SELECT id, content_hash FROM documents"))
+    def stored_hashes(self, ids: Iterable[str] | None = None) -> dict[str, str]:
+        """The content hash of every stored document (or of those of ``ids`` that are stored)."""
+        if ids is None:
+            return dict(self.conn.execute("SELECT id, content_hash FROM documents"))
+        out: dict[str, str] = {}
+        wanted = list(ids)
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            out.update(self.conn.execute(
+                f"SELECT id, content_hash FROM documents WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        return out
 
     def put_documents(self, docs: Iterable[tuple[Document, Fingerprint]]) -> int:
         """Insert or replace documents with their fingerprints, in one transaction.
@@ -190,6 +322,16 @@ class Store:
         with self.transaction() as c:
             for doc, fp in docs:
                 new_hash = text_hash(doc.text)
+                old = c.execute("SELECT d.text_hash, d.language, f.data FROM documents d LEFT JOIN fingerprints f "
+                                "ON f.doc_id = d.id AND f.text_hash = d.text_hash AND f.settings = ? "
+                                "WHERE d.id = ?", (self.settings.index, doc.id)).fetchone()
+                if old is not None:
+                    self._unindex_document(c, doc.id, old[1], old[2])
+                    if old[0] != new_hash or old[1] != doc.language:
+                        # Its document vectors were made from the old text: tombstones, so the
+                        # vector files beside the store drop them when they catch up.
+                        seq = self._next_vector_seq(c)
+                        c.execute("UPDATE doc_vectors SET vector = NULL, seq = ? WHERE doc_id = ?", (seq, doc.id))
                 c.execute("DELETE FROM relations WHERE source = ? OR target = ?", (doc.id, doc.id))
                 c.execute("DELETE FROM checked_pairs WHERE a = ? OR b = ?", (doc.id, doc.id))
                 if embeddings:
@@ -205,8 +347,159 @@ class Store:
                     doc.id, new_hash, self.settings.index, json.dumps(
                         {"shingles": fp.shingles, "sentences": fp.sentences,
                          "sentence_terms": [sorted(t) for t in fp.sentence_terms]})))
+                self._index_document(c, doc.id, doc.raw, doc.language, fp)
+                if old is not None and old[0] == new_hash and old[1] == doc.language:
+                    c.execute("DELETE FROM pending_vectors WHERE doc_id = ? AND EXISTS (SELECT 1 FROM doc_vectors "
+                              "WHERE doc_id = ? AND vector IS NOT NULL)", (doc.id, doc.id))
                 n += 1
         return n
+
+    # -- the candidate index (issue 12): lookups that never load the whole store ---------------
+
+    def shingle_docs(self, keys: Sequence[int]) -> set[str]:
+        """Ids of the stored documents with any of these shingle band hashes
+        (``newstrace.stages.candidates.BandLookup``)."""
+        out: set[str] = set()
+        keys = list(keys)
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            out.update(r[0] for r in self.conn.execute(
+                "SELECT n.id FROM shingle_bands b JOIN doc_numbers n ON n.no = b.doc "
+                f"WHERE b.key IN ({','.join('?' * len(chunk))})", chunk))
+        return out
+
+    def sentence_docs(self, key: int, limit: int) -> list[str]:
+        """Up to ``limit`` ids of stored documents with a sentence of this band hash."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT n.id FROM sentence_bands b JOIN doc_numbers n ON n.no = b.doc WHERE b.key = ? LIMIT ?",
+            (key, limit))]
+
+    def fingerprints(self, ids: Iterable[str]) -> list[Fingerprint]:
+        """The current fingerprints of these stored documents (:meth:`get_fingerprints` for some)."""
+        return self.get_fingerprints(ids)
+
+    def carrier_count(self, key: int) -> int:
+        """How many stored documents carry recurring-line candidate ``key``
+        (``newstrace.stages.prepare.LineIndex``)."""
+        return int(self.conn.execute("SELECT COUNT(*) FROM line_carriers WHERE key = ?", (signed64(key),)).fetchone()[0])
+
+    def carrier_at(self, key: int, position: int, exclude: Sequence[str]) -> str:
+        """The stored carrier of line ``key`` at ``position`` in id order, ``exclude`` left out."""
+        skip = list(exclude)
+        row = self.conn.execute(
+            "SELECT doc_id FROM line_carriers WHERE key = ?"
+            + (f" AND doc_id NOT IN ({','.join('?' * len(skip))})" if skip else "")
+            + " ORDER BY doc_id LIMIT 1 OFFSET ?", (signed64(key), *skip, position)).fetchone()
+        if row is None:
+            raise StoreError(f"store {self.path!r}: no carrier {position} of line {key}")
+        return str(row[0])
+
+    def line_profiles(self, ids: Iterable[str]) -> dict[str, LineProfile]:
+        """The stored :class:`~newstrace.stages.prepare.LineProfile` of these documents."""
+        mask = (1 << 64) - 1
+        out: dict[str, LineProfile] = {}
+        wanted = list(ids)
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            for doc_id, words, sketch, carried in self.conn.execute(
+                    "SELECT doc_id, words, sketch, carried FROM line_profiles "
+                    f"WHERE doc_id IN ({','.join('?' * len(chunk))})", chunk):
+                out[doc_id] = LineProfile(tuple(k & mask for k in _ints(carried)),
+                                          frozenset(k & mask for k in _ints(sketch)), int(words))
+        return out
+
+    def language_counts(self) -> dict[str | None, int]:
+        """Stored documents per language (``None``: not identified), kept as documents are put."""
+        return {(lang or None): int(n) for lang, n in self.conn.execute("SELECT language, n FROM language_counts")}
+
+    def checked_among(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Those of ``pairs`` already compared under this store's relate settings (:meth:`checked`
+        for a few pairs, without reading every checked pair)."""
+        return {(a, b) for a, b in pairs if self.conn.execute(
+            "SELECT 1 FROM checked_pairs WHERE a = ? AND b = ? AND settings = ?",
+            (a, b, self.settings.relate)).fetchone() is not None}
+
+    def doc_ids_of(self, numbers: Iterable[int]) -> dict[int, str]:
+        """Document ids by their numbers (the keys of the vector files beside the store)."""
+        out: dict[int, str] = {}
+        wanted = [int(x) for x in numbers]
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            out.update(self.conn.execute(
+                f"SELECT no, id FROM doc_numbers WHERE no IN ({','.join('?' * len(chunk))})", chunk))
+        return out
+
+    def doc_numbers(self, ids: Iterable[str]) -> dict[str, int]:
+        """Document numbers by id (stable across a document's replacement)."""
+        out: dict[str, int] = {}
+        wanted = list(ids)
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            out.update(self.conn.execute(
+                f"SELECT id, no FROM doc_numbers WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        return out
+
+    def meta(self, key: str) -> str | None:
+        """A value of the store's ``meta`` table (``None`` when unset)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a value of the store's ``meta`` table (in its own transaction, if it changes)."""
+        if self.meta(key) != value:
+            with self.transaction() as c:
+                c.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- document vectors: the truth the vector files beside the store are a cache of ----------
+
+    @staticmethod
+    def _next_vector_seq(c: sqlite3.Connection) -> int:
+        row = c.execute("SELECT value FROM meta WHERE key = 'vector_seq'").fetchone()
+        seq = (int(row[0]) if row else 0) + 1
+        c.execute("INSERT OR REPLACE INTO meta VALUES ('vector_seq', ?)", (str(seq),))
+        return seq
+
+    def vector_seq(self) -> int:
+        """The change number of the latest document-vector write (0: none yet)."""
+        value = self.meta("vector_seq")
+        return int(value) if value else 0
+
+    def pending_vectors(self) -> list[str]:
+        """Ids of documents added or changed since their document vectors were last made."""
+        return [r[0] for r in self.conn.execute("SELECT doc_id FROM pending_vectors ORDER BY doc_id")]
+
+    def put_doc_vectors(self, rows: Iterable[tuple[str, str, str, np.ndarray | None]], *,
+                        done: Iterable[str] = ()) -> None:
+        """Record document vectors ``(model, doc_id, group, vector)`` (``None``: the document has
+        no sentence, so no vector) and clear ``done`` from the pending list, in one transaction;
+        each row gets a new change number."""
+        with self.transaction() as c:
+            for model, doc_id, grp, vec in rows:
+                seq = self._next_vector_seq(c)
+                data = b"" if vec is None else np.ascontiguousarray(vec, dtype="<f4").tobytes()
+                c.execute("INSERT OR REPLACE INTO doc_vectors VALUES (?, ?, ?, ?, ?)", (model, doc_id, grp, seq, data))
+            c.executemany("DELETE FROM pending_vectors WHERE doc_id = ?", [(i,) for i in done])
+
+    def doc_vector_changes(self, model: str, after: int) -> Iterator[tuple[str, str, int, np.ndarray | None]]:
+        """``(doc_id, group, seq, vector or None)`` of ``model``'s document vectors changed after
+        change number ``after``, in change order (``None``: removed, or no sentence)."""
+        cur = self.conn.execute("SELECT doc_id, grp, seq, vector FROM doc_vectors WHERE model = ? AND seq > ? "
+                                "ORDER BY seq", (model, after))
+        while batch := cur.fetchmany(2000):
+            for doc_id, grp, seq, data in batch:
+                yield doc_id, grp, int(seq), (np.frombuffer(data, dtype="<f4").copy() if data else None)
+
+    def doc_vectors(self, model: str, ids: Iterable[str]) -> dict[str, np.ndarray]:
+        """The stored document vectors of these documents under ``model`` (those that have one)."""
+        out: dict[str, np.ndarray] = {}
+        wanted = list(ids)
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            for doc_id, data in self.conn.execute(
+                    "SELECT doc_id, vector FROM doc_vectors WHERE model = ? AND vector IS NOT NULL AND "
+                    f"length(vector) > 0 AND doc_id IN ({','.join('?' * len(chunk))})", (model, *chunk)):
+                out[doc_id] = np.frombuffer(data, dtype="<f4").copy()
+        return out
 
     def document_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM documents ORDER BY id")]
@@ -231,9 +524,17 @@ class Store:
             for r in rows
         ]
 
-    def languages(self) -> dict[str, str | None]:
-        """Every stored document's language, by id."""
-        return dict(self.conn.execute("SELECT id, language FROM documents"))
+    def languages(self, ids: Iterable[str] | None = None) -> dict[str, str | None]:
+        """Every stored document's language, by id (or only those of ``ids`` that are stored)."""
+        if ids is None:
+            return dict(self.conn.execute("SELECT id, language FROM documents"))
+        out: dict[str, str | None] = {}
+        wanted = list(ids)
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            out.update(self.conn.execute(
+                f"SELECT id, language FROM documents WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        return out
 
     def raw_documents(self) -> Iterator[Document]:
         """Every stored document's id and ingested text only (for collection steps such as
@@ -241,16 +542,22 @@ class Store:
         for doc_id, raw in self.conn.execute("SELECT id, raw FROM documents ORDER BY id").fetchall():
             yield Document(id=doc_id, raw=raw)
 
-    def get_fingerprints(self) -> list[Fingerprint]:
-        """The sketches of the stored documents: only those of each document's current text,
-        made under this store's index settings."""
-        out = []
-        for doc_id, data in self.conn.execute(
-                "SELECT f.doc_id, f.data FROM fingerprints f JOIN documents d ON d.id = f.doc_id "
-                "WHERE f.text_hash = d.text_hash AND f.settings = ? ORDER BY f.doc_id", (self.settings.index,)):
-            d = json.loads(data)
-            out.append(Fingerprint(doc_id, d["shingles"], d["sentences"], [frozenset(t) for t in d["sentence_terms"]]))
-        return out
+    def get_fingerprints(self, ids: Iterable[str] | None = None) -> list[Fingerprint]:
+        """The sketches of the stored documents (or of ``ids``, those stored): only those of each
+        document's current text, made under this store's index settings, in id order."""
+        query = ("SELECT f.doc_id, f.data FROM fingerprints f JOIN documents d ON d.id = f.doc_id "
+                 "WHERE f.text_hash = d.text_hash AND f.settings = ?")
+        if ids is None:
+            rows = self.conn.execute(query + " ORDER BY f.doc_id", (self.settings.index,)).fetchall()
+        else:
+            wanted = sorted(set(ids))
+            rows = []
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i : i + 500]
+                rows += self.conn.execute(query + f" AND f.doc_id IN ({','.join('?' * len(chunk))})",
+                                          (self.settings.index, *chunk)).fetchall()
+            rows.sort()
+        return [_fingerprint(doc_id, data) for doc_id, data in rows]
 
     # -- relations ----------------------------------------------------------------------
 
@@ -278,10 +585,20 @@ class Store:
                           (r.source, r.target, r.type, r.confidence, json.dumps(relation_to_dict(r))))
 
     def get_relations(self, doc_ids: Iterable[str] | None = None) -> list[Relation]:
-        rows = self.conn.execute("SELECT source, target, data FROM relations ORDER BY source, target").fetchall()
-        wanted = set(doc_ids) if doc_ids is not None else None
-        return [relation_from_dict(json.loads(d)) for s, t, d in rows
-                if wanted is None or s in wanted or t in wanted]
+        """The stored relations (or those involving ``doc_ids``), by source and target."""
+        if doc_ids is None:
+            rows = self.conn.execute("SELECT source, target, data FROM relations ORDER BY source, target").fetchall()
+        else:
+            wanted = sorted(set(doc_ids))
+            found: dict[tuple[str, str], str] = {}
+            for i in range(0, len(wanted), 250):
+                chunk = wanted[i : i + 250]
+                marks = ",".join("?" * len(chunk))
+                found.update(((s, t), d) for s, t, d in self.conn.execute(
+                    f"SELECT source, target, data FROM relations WHERE source IN ({marks}) OR target IN ({marks})",
+                    (*chunk, *chunk)))
+            rows = [(s, t, found[(s, t)]) for s, t in sorted(found)]
+        return [relation_from_dict(json.loads(d)) for _, _, d in rows]
 
 
 def relation_to_dict(r: Relation) -> dict:  # type: ignore[type-arg]

@@ -17,13 +17,31 @@ they can be computed per shard (one process, one Spark partition) and stored.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
+
+import xxhash
 
 from newstrace.stages.text import WORD_RE, content_terms, split_sentences
 from newstrace.types import Document
 
-__all__ = ["PLAN_NEIGHBOURS", "PLAN_SMALL_COMPONENT", "CandidateConfig", "Fingerprint", "find_candidates", "fingerprint", "plan_pairs"]
+__all__ = [
+    "PLAN_NEIGHBOURS",
+    "PLAN_SMALL_COMPONENT",
+    "SENTENCE_CHANNEL",
+    "SHINGLE_CHANNEL",
+    "BandLookup",
+    "CandidateConfig",
+    "Fingerprint",
+    "band_hashes",
+    "find_candidates",
+    "fingerprint",
+    "indexed_candidates",
+    "large_components",
+    "neighbourhood",
+    "plan_pairs",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +110,31 @@ def fingerprint(doc: Document, config: CandidateConfig = DEFAULT_CONFIG) -> Fing
 def _band_keys(digest: Sequence[int], bands: int) -> list[tuple[int, ...]]:
     rows = len(digest) // bands
     return [(b, *digest[b * rows : (b + 1) * rows]) for b in range(bands)]
+
+
+#: Seeds of the band-key hashes of the two channels (``band_hashes``): one band table each.
+SHINGLE_CHANNEL = 1
+SENTENCE_CHANNEL = 2
+
+
+def band_hashes(digest: Sequence[int], bands: int, channel: int) -> list[int]:
+    """The LSH band keys of ``digest`` (as :func:`_band_keys` cuts them) as signed 64-bit hashes,
+    the form the store's band tables index (``newstrace.store``).
+
+    A band's hash is xxh64 of its rows (little-endian ``uint32``) seeded by channel and band
+    number, so equal bands of one channel hash equal and bands of different numbers never
+    meet.  Two different bands share a hash with probability 2^-64 per pair: at a million
+    documents (32 million shingle bands) about 3e-5 expected collisions in the whole index, and
+    a collision only makes a lookup return one document more, which the exact band comparison
+    of the loaded fingerprints then drops (:func:`indexed_candidates`).
+    """
+    rows = len(digest) // bands
+    out: list[int] = []
+    for b in range(bands):
+        data = b"".join(int(x).to_bytes(4, "little") for x in digest[b * rows : (b + 1) * rows])
+        h = xxhash.xxh64_intdigest(data, seed=channel * 4096 + b)
+        out.append(h - (1 << 64) if h >= 1 << 63 else h)
+    return out
 
 
 def find_candidates(
@@ -238,6 +281,40 @@ def _nearest(ids: list[int], digests: list[list[int]], k: int) -> list[tuple[int
     return [(ids[a], ids[b]) for a, b in out]
 
 
+def _shingle_components(fps: Sequence[Fingerprint], config: CandidateConfig) -> tuple[
+        dict[tuple[int, ...], list[int]], dict[int, list[int]], list[int]]:
+    """Shingle buckets, the components their collisions join (union-find) and each document's
+    component root, over ``fps`` by index."""
+    n = len(fps)
+    uf = _UnionFind(n)
+    buckets: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    for d, fp in enumerate(fps):
+        if fp.shingles:
+            for key in _band_keys(fp.shingles, config.doc_bands):
+                buckets[key].append(d)
+    for members in buckets.values():
+        for d in members[1:]:
+            uf.union(members[0], d)
+    comps: dict[int, list[int]] = defaultdict(list)
+    for d in range(n):
+        comps[uf.find(d)].append(d)
+    return buckets, comps, [uf.find(d) for d in range(n)]
+
+
+def large_components(fingerprints: Sequence[Fingerprint], config: CandidateConfig = DEFAULT_CONFIG, *,
+                     small_component: int = PLAN_SMALL_COMPONENT) -> dict[str, int]:
+    """The documents of ``fingerprints`` that lie in a large shingle component (more than
+    ``small_component`` members), with a number per component: the components
+    :func:`plan_pairs` plans by nearest neighbours."""
+    _, comps, _ = _shingle_components(fingerprints, config)
+    out: dict[str, int] = {}
+    for root, members in comps.items():
+        if len(members) > small_component:
+            for d in members:
+                out[fingerprints[d].doc_id] = root
+    return out
+
+
 def plan_pairs(
     fingerprints: Sequence[Fingerprint], config: CandidateConfig = DEFAULT_CONFIG, *,
     small_component: int = PLAN_SMALL_COMPONENT, neighbours: int = PLAN_NEIGHBOURS,
@@ -262,20 +339,7 @@ def plan_pairs(
         all lie in one component, so the component plan covers them).
     """
     fps = list(fingerprints)
-    n = len(fps)
-    uf = _UnionFind(n)
-    buckets: dict[tuple[int, ...], list[int]] = defaultdict(list)
-    for d, fp in enumerate(fps):
-        if fp.shingles:
-            for key in _band_keys(fp.shingles, config.doc_bands):
-                buckets[key].append(d)
-    for members in buckets.values():
-        for d in members[1:]:
-            uf.union(members[0], d)
-    comps: dict[int, list[int]] = defaultdict(list)
-    for d in range(n):
-        comps[uf.find(d)].append(d)
-    comp_of = [uf.find(d) for d in range(n)]
+    buckets, comps, comp_of = _shingle_components(fps, config)
     large = {root for root, m in comps.items() if len(m) > small_component}
 
     pairs: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -333,3 +397,138 @@ def plan_pairs(
         "absorbed_buckets": absorbed,
     }
     return dict(pairs), stats
+
+
+# -- against a stored index: candidates by band-table lookups ------------------------------------
+
+
+class BandLookup(Protocol):
+    """What :func:`indexed_candidates` and :func:`neighbourhood` ask of an index of band keys
+    (``newstrace.store.Store`` implements it with indexed SQLite tables)."""
+
+    def shingle_docs(self, keys: Sequence[int]) -> set[str]:
+        """Ids of the indexed documents having any of these shingle band hashes."""
+        ...
+
+    def sentence_docs(self, key: int, limit: int) -> list[str]:
+        """Up to ``limit`` ids of indexed documents having a sentence with this band hash."""
+        ...
+
+    def fingerprints(self, ids: Iterable[str]) -> list[Fingerprint]:
+        """The current fingerprints of these documents (ids not stored are left out)."""
+        ...
+
+
+def _sentence_keys(fp: Fingerprint, config: CandidateConfig) -> dict[tuple[int, ...], list[int]]:
+    keys: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    for s, digest in enumerate(fp.sentences):
+        for key in _band_keys(digest, config.sentence_bands):
+            keys[key].append(s)
+    return keys
+
+
+def indexed_candidates(
+    lookup: BandLookup, query: Fingerprint, config: CandidateConfig = DEFAULT_CONFIG, *,
+    stored: bool = False, shingles: bool = True, skip: Callable[[str], bool] | None = None,
+    cache: dict[str, Fingerprint] | None = None,
+) -> dict[str, set[str]]:
+    """The indexed documents that are candidates with ``query``, and the channels proposing each.
+
+    The same pairs as ``find_candidates(every indexed fingerprint, queries=[query])`` (or, with
+    ``stored``, as the whole-collection pass gives for a document already in the index), found
+    by looking up the query's band keys instead of loading the index: only the fingerprints of
+    documents sharing a band are read.  A sentence bucket counts every indexed document in it,
+    as the in-memory pass does, so a stock phrase shared by more than ``max_bucket_docs``
+    documents is skipped the same way.
+
+    Args:
+        lookup: the band index (``newstrace.store.Store``).
+        query: the fingerprint looked up.
+        config: the LSH settings the index was built with.
+        stored: the query is itself in the index (it then counts in its buckets once, not twice).
+        shingles: also the shingle channel (``link`` plans that channel by components).
+        skip: documents not to pair with the query (those ``plan_pairs`` pairs in a family plan).
+        cache: fingerprints already loaded, by id (filled with those loaded here).
+
+    Returns:
+        ``{indexed doc id: {"shingles", "sentences"}}``, without the query.
+    """
+    out: dict[str, set[str]] = defaultdict(set)
+    fps = cache if cache is not None else {}
+
+    def load(ids: Iterable[str]) -> None:
+        missing = sorted({i for i in ids if i not in fps})
+        for fp in lookup.fingerprints(missing):
+            fps[fp.doc_id] = fp
+
+    if shingles and query.shingles:
+        exact = set(_band_keys(query.shingles, config.doc_bands))
+        found = lookup.shingle_docs(band_hashes(query.shingles, config.doc_bands, SHINGLE_CHANNEL)) - {query.doc_id}
+        load(found)
+        for doc_id in sorted(found):
+            fp = fps.get(doc_id)
+            if fp is not None and fp.shingles and exact & set(_band_keys(fp.shingles, config.doc_bands)) \
+                    and not (skip and skip(doc_id)):
+                out[doc_id].add("shingles")
+
+    by_key = _sentence_keys(query, config)
+    if by_key:
+        # A bucket holds the query and the indexed documents with the key; the in-memory pass
+        # skips it when it counts more than max_bucket_docs documents.
+        room = config.max_bucket_docs - (0 if stored else 1)
+        buckets: dict[tuple[int, ...], list[str]] = {}
+        for key in by_key:
+            h = _sentence_hash(key)
+            docs = lookup.sentence_docs(h, room + 1)
+            if len(docs) > room:
+                continue
+            buckets[key] = [d for d in docs if d != query.doc_id]
+        load(d for docs in buckets.values() for d in docs)
+        rows = config.sentence_perm // config.sentence_bands
+        for key, docs in buckets.items():
+            band, lo = key[0], key[0] * rows
+            for doc_id in docs:
+                fp = fps.get(doc_id)
+                if fp is None or (skip and skip(doc_id)) or "sentences" in out.get(doc_id, ()):
+                    continue
+                # the document's sentences in this bucket: their band ``band`` equals the key's
+                for sd in (s for s, digest in enumerate(fp.sentences) if (band, *digest[lo : lo + rows]) == key):
+                    td = fp.sentence_terms[sd]
+                    if any(len(td & query.sentence_terms[sq]) >= config.sentence_jaccard * len(td | query.sentence_terms[sq])
+                           for sq in by_key[key]):
+                        out[doc_id].add("sentences")
+                        break
+    return dict(out)
+
+
+def _sentence_hash(key: tuple[int, ...]) -> int:
+    """The hash :func:`band_hashes` gives sentence band ``key`` (band number first)."""
+    data = b"".join(int(x).to_bytes(4, "little") for x in key[1:])
+    h = xxhash.xxh64_intdigest(data, seed=SENTENCE_CHANNEL * 4096 + key[0])
+    return h - (1 << 64) if h >= 1 << 63 else h
+
+
+def neighbourhood(lookup: BandLookup, ids: Iterable[str], config: CandidateConfig = DEFAULT_CONFIG, *,
+                  cache: dict[str, Fingerprint] | None = None) -> list[Fingerprint]:
+    """The fingerprints of the shingle components holding ``ids``: every indexed document
+    reachable from them through shared shingle bands, found by band-table lookups.
+
+    :func:`plan_pairs` over these alone plans the components of ``ids`` exactly as over the
+    whole index (a component is closed under band collisions), at a cost in the size of those
+    components, not of the index.  Returned in id order (the order ``plan_pairs`` breaks ties by).
+    """
+    fps = cache if cache is not None else {}
+    seen: set[str] = set()
+    frontier = sorted(set(ids))
+    while frontier:
+        missing = [i for i in frontier if i not in fps]
+        for loaded in lookup.fingerprints(missing):
+            fps[loaded.doc_id] = loaded
+        seen.update(frontier)
+        found: set[str] = set()
+        for doc_id in frontier:
+            fp = fps.get(doc_id)
+            if fp is not None and fp.shingles:
+                found |= lookup.shingle_docs(band_hashes(fp.shingles, config.doc_bands, SHINGLE_CHANNEL))
+        frontier = sorted(found - seen)
+    return [fps[i] for i in sorted(seen) if i in fps]

@@ -8,16 +8,41 @@ language identified, its rewrite signature read, and fingerprinted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from itertools import chain
+from typing import Protocol
+
+import xxhash
 
 from newstrace.stages.candidates import Fingerprint, fingerprint
-from newstrace.stages.clean import clean, recurring_lines
+from newstrace.stages.clean import (
+    _WORD_RE,
+    DEFAULT_CONFIG,
+    CleanConfig,
+    _containment_besides,
+    _line_shingles,
+    _normalise_line,
+    _split_lines,
+    clean,
+    recurring_lines,
+)
 from newstrace.stages.ingest import detect_language
 from newstrace.stages.signature import rewrite_signature
 from newstrace.types import Document
 
-__all__ = ["PrepareTask", "learn_boilerplate", "prepare_document", "prepare_task"]
+__all__ = [
+    "LineIndex",
+    "LineProfile",
+    "PrepareTask",
+    "learn_boilerplate",
+    "learn_boilerplate_indexed",
+    "line_profile",
+    "prepare_document",
+    "prepare_task",
+    "signed64",
+]
 
 
 def learn_boilerplate(collection: Iterable[Document], incoming: Iterable[Document] = ()) -> frozenset[int]:
@@ -38,6 +63,142 @@ def learn_boilerplate(collection: Iterable[Document], incoming: Iterable[Documen
     new = list(incoming)
     ids = {d.id for d in new}
     return recurring_lines(chain((d for d in collection if d.id not in ids), new))
+
+
+# -- the same verdict from an index of recurring lines, without re-reading the collection --------
+
+
+def signed64(key: int) -> int:
+    """An unsigned 64-bit line key as SQLite's signed INTEGER (and back: the same bits)."""
+    return key - (1 << 64) if key >= 1 << 63 else key
+
+
+@dataclass(frozen=True, slots=True)
+class LineProfile:
+    """What the recurring-line step needs of one document, computed once when it is stored.
+
+    Attributes:
+        carried: keys of its distinct short lines (at most ``recurring_max_words`` words), in
+            order: the lines it is a carrier of.
+        sketch: sampled word 4-gram hashes of its whole text (all distinct lines).
+        words: words in its distinct lines.
+    """
+
+    carried: tuple[int, ...]
+    sketch: frozenset[int]
+    words: int
+
+
+def _raw_lines(raw: str) -> Iterable[list[str]]:
+    for s, e in _split_lines(raw):
+        words = _WORD_RE.findall(raw[s:e].casefold())
+        if words:
+            yield words
+
+
+def line_profile(raw: str, config: CleanConfig = DEFAULT_CONFIG) -> LineProfile:
+    """The :class:`LineProfile` of a document's ingested text, exactly as
+    ``newstrace.stages.clean.recurring_lines`` indexes it (its ``_LineIndex``)."""
+    seen: set[int] = set()
+    carried: list[int] = []
+    sketch: set[int] = set()
+    words = 0
+    for line in _raw_lines(raw):
+        k = xxhash.xxh64_intdigest(" ".join(line))
+        if k in seen:
+            continue
+        seen.add(k)
+        sketch |= _line_shingles(line)
+        words += len(line)
+        if len(line) <= config.recurring_max_words:
+            carried.append(k)
+    return LineProfile(tuple(carried), frozenset(sketch), words)
+
+
+class LineIndex(Protocol):
+    """The stored side of :func:`learn_boilerplate_indexed` (``newstrace.store.Store``): which
+    stored documents carry a line, in id order, and their profiles."""
+
+    def carrier_count(self, key: int) -> int:
+        """How many stored documents carry line ``key``."""
+        ...
+
+    def carrier_at(self, key: int, position: int, exclude: Sequence[str]) -> str:
+        """The id of the stored carrier of ``key`` at ``position`` in id order, not counting ``exclude``."""
+        ...
+
+    def line_profiles(self, ids: Iterable[str]) -> dict[str, LineProfile]:
+        """The stored profiles of these documents (ids not stored are left out)."""
+        ...
+
+
+def learn_boilerplate_indexed(index: LineIndex, incoming: Sequence[Document],
+                              config: CleanConfig = DEFAULT_CONFIG) -> frozenset[int]:
+    """:func:`learn_boilerplate` over a stored collection and ``incoming``, asked of an index.
+
+    Returns the same verdict as ``learn_boilerplate(every stored document, incoming)`` for
+    every line cleaning ``incoming`` can look up (each line's key as ingested and as
+    normalised), which is all :func:`prepare_document` needs of it: only the carriers of those
+    lines are counted, and only the sampled ones' profiles read, so the cost is in the size of
+    ``incoming``, not of the collection.  Stored documents with an incoming document's id are
+    replaced by it, and the carriers come in the order of the whole-collection pass (stored
+    ids in order, then ``incoming`` in order), so the same carriers are sampled.
+    """
+    docs = list(incoming)
+    ids = [d.id for d in docs]
+    profiles = [line_profile(d.raw, config) for d in docs]
+    stored_old = index.line_profiles(ids)  # incoming ids already stored: their old carriers step aside
+    excluded: dict[int, list[str]] = defaultdict(list)
+    for doc_id, old in stored_old.items():
+        for k in old.carried:
+            excluded[k].append(doc_id)
+    incoming_carriers: dict[int, list[int]] = defaultdict(list)
+    for i, p in enumerate(profiles):
+        for k in p.carried:
+            incoming_carriers[k].append(i)
+    lookups: dict[int, list[str]] = {}
+    for d in docs:
+        for s, e in _split_lines(d.raw):
+            for text in (d.raw[s:e], _normalise_line(d.raw[s:e], s)[0]):
+                words = _WORD_RE.findall(text.casefold())
+                if words and len(words) <= config.recurring_max_words:  # longer lines have no carriers
+                    lookups.setdefault(xxhash.xxh64_intdigest(" ".join(words)), words)
+    cache: dict[str, LineProfile] = {}
+    found: set[int] = set()
+    for key, words in lookups.items():
+        skip = sorted(excluded.get(key, ()))
+        n_stored = index.carrier_count(key) - len(skip)
+        n = n_stored + len(incoming_carriers.get(key, ()))
+        if n < config.recurring_min_docs:
+            continue
+
+        def carrier(position: int, key: int = key, skip: list[str] = skip, n_stored: int = n_stored) -> LineProfile:
+            if position >= n_stored:
+                return profiles[incoming_carriers[key][position - n_stored]]
+            doc_id = index.carrier_at(key, position, skip)
+            if doc_id not in cache:
+                cache.update(index.line_profiles([doc_id]))
+            return cache[doc_id]
+
+        if _unrelated(carrier, n, _line_shingles(words), len(words), config) >= config.recurring_min_docs:
+            found.add(key)
+    return frozenset(found)
+
+
+def _unrelated(carrier: Callable[[int], LineProfile], n: int, line: frozenset[int], line_words: int,
+               config: CleanConfig) -> int:
+    """``newstrace.stages.clean._unrelated_carriers`` over carriers given by position."""
+    m = min(n, config.recurring_sample)
+    reps: list[frozenset[int]] = []
+    for i in range(m):
+        p = carrier(i * n // m)
+        if p.words - line_words < line_words:
+            continue
+        if not any(_containment_besides(p.sketch, r, line) >= config.copy_containment for r in reps):
+            reps.append(p.sketch)
+            if len(reps) >= config.recurring_min_docs:
+                break
+    return len(reps)
 
 
 def prepare_document(doc: Document, recurring: frozenset[int] = frozenset(), *,

@@ -11,8 +11,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from newstrace.stages.semantic import (
     document_vector,
     semantic_candidates,
 )
+from newstrace.stages.semantic.index_file import IndexFile, index_path, open_index
 from newstrace.stages.semantic.similarity import sentence_backgrounds
 from newstrace.stages.text import split_sentences
 from newstrace.store import Store, text_hash
@@ -34,17 +36,23 @@ __all__ = [
     "EMBED_DOCUMENTS",
     "ENGLISH_MODEL",
     "MULTILINGUAL_MODEL",
+    "REVERSE_NEIGHBOURS",
     "SEMANTIC_CANDIDATE_COSINE",
     "MeaningCandidatesConfig",
     "Vectors",
     "embed_documents",
     "embed_texts",
+    "indexed_query_pairs",
+    "indexed_semantic_pairs",
     "load_vectors",
+    "load_vectors_of",
     "models_for",
+    "models_of",
     "pair_context",
     "query_pairs",
     "semantic_pairs",
     "translation_backgrounds",
+    "vector_files",
 ]
 
 # Documents per embedding call, transaction and progress step: a kill loses at most this many
@@ -98,35 +106,202 @@ def embed_texts(name: str, docs: Sequence[Document], *, threads: int | None = No
     return out
 
 
+def models_of(store: Store) -> list[str]:
+    """The embedders ``store``'s collection needs (:func:`models_for`), from its language counts."""
+    return models_for({str(lang): lang for lang in store.language_counts()})
+
+
 def embed_documents(store: Store, *, threads: int | None = None, progress: bool = False) -> dict[str, int]:
-    """Compute and cache the sentence vectors the semantic layer needs; return how many were added.
+    """Compute and cache the sentence vectors the semantic layer needs; return how many
+    documents were embedded per model.
 
     English documents get the English paraphrase model; when the store holds more than one
-    language, every document also gets the multilingual model (for translations).
+    language, every document also gets the multilingual model (for translations).  Only the
+    documents added or changed since the last call are looked at (``Store.pending_vectors``;
+    the first time a store holds two languages, every document for the multilingual model):
+    each gets its sentence vectors (from the cache when there, else embedded) and its
+    document vector, which the vector files beside the store index (:func:`vector_files`).
     """
     from newstrace.stages.embed import get_embedder
     from newstrace.stages.embed_cache import EmbeddingCache
 
     cache = EmbeddingCache(store.conn)
-    langs = store.languages()
-    added: dict[str, int] = {}
-    for name in models_for(langs):
-        ids = [i for i, lang in langs.items() if lang == "en"] if name == ENGLISH_MODEL else sorted(langs)
-        version = get_embedder(name, threads=threads).version
-        have = cache.doc_ids(version)
-        todo = [i for i in ids if i not in have]
-        # A chunk's sentences are embedded in one call and stored in one transaction, keyed by
-        # the hash of the text they were split from (a changed article never reuses them).
-        with progress_bar(f"embedding ({name})", len(todo), enabled=progress) as bar:
-            for k in range(0, len(todo), EMBED_DOCUMENTS):
-                docs = store.get_documents(todo[k : k + EMBED_DOCUMENTS])
-                vecs = embed_texts(name, docs, threads=threads)
-                rows = [(d.id, [(x.start, x.end) for x in split_sentences(d.text)], v)
-                        for d, v in zip(docs, vecs, strict=True) if len(v)]
-                cache.put_many(version, rows, text_hashes={d.id: text_hash(d.text) for d in docs})
-                bar.advance(len(docs))
-        added[name] = len(todo)
+    names = models_of(store)
+    versions = {name: get_embedder(name, threads=threads).version for name in names}
+    todo = set(store.pending_vectors())
+    if MULTILINGUAL_MODEL in names and store.meta("multilingual_complete") != "1":
+        todo.update(r[0] for r in store.conn.execute(
+            "SELECT id FROM documents WHERE id NOT IN "
+            "(SELECT doc_id FROM doc_vectors WHERE model = ? AND vector IS NOT NULL)", (versions[MULTILINGUAL_MODEL],)))
+    ordered = sorted(todo)
+    added = dict.fromkeys(names, 0)
+    # A chunk's sentences are embedded in one call and stored in one transaction, keyed by the
+    # hash of the text they were split from (a changed article never reuses them); its document
+    # vectors follow in the next, and a document leaves the pending list only with them.
+    with progress_bar("embedding", len(ordered), enabled=progress) as bar:
+        for k in range(0, len(ordered), EMBED_DOCUMENTS):
+            docs = store.get_documents(ordered[k : k + EMBED_DOCUMENTS])
+            rows: list[tuple[str, str, str, np.ndarray | None]] = []
+            for name in names:
+                version = versions[name]
+                wanted = [d for d in docs if name == MULTILINGUAL_MODEL or d.language == "en"]
+                spans = {d.id: [(x.start, x.end) for x in split_sentences(d.text)] for d in wanted}
+                have = {d.id: cache.get(d.id, version, spans=spans[d.id]) if spans[d.id] else None for d in wanted}
+                need = [d for d in wanted if have[d.id] is None and spans[d.id]]
+                if need:
+                    vecs = embed_texts(name, need, threads=threads)
+                    cache.put_many(version, [(d.id, spans[d.id], v) for d, v in zip(need, vecs, strict=True) if len(v)],
+                                   text_hashes={d.id: text_hash(d.text) for d in need})
+                    have.update((d.id, v if len(v) else None) for d, v in zip(need, vecs, strict=True))
+                    added[name] += len(need)
+                for d in wanted:
+                    v = have[d.id]
+                    group = "" if name == ENGLISH_MODEL else (d.language or "")
+                    rows.append((version, d.id, group, document_vector(v) if v is not None and len(v) else None))
+            store.put_doc_vectors(rows, done=[d.id for d in docs])
+            bar.advance(len(docs))
+    store.set_meta("multilingual_complete", "1" if MULTILINGUAL_MODEL in names else "0")
     return added
+
+
+def vector_files(store: Store, name: str, *, threads: int | None = None) -> dict[str, IndexFile]:
+    """The vector files of embedder ``name`` beside ``store``, brought up to date and
+    memory-mapped (``newstrace.stages.semantic.index_file``): one file for the English model,
+    one per language for the multilingual model (queried against the other languages')."""
+    from newstrace.stages.embed import get_embedder
+
+    version = get_embedder(name, threads=threads).version
+    groups = [""] if name == ENGLISH_MODEL else sorted(lang or "" for lang in store.language_counts())
+    seq = store.vector_seq()
+    store_id = store.meta("store_id") or ""
+
+    def changes(after: int) -> Iterator[tuple[int, str, np.ndarray | None]]:
+        rows = store.doc_vector_changes(version, after)
+        while batch := list(islice(rows, 2000)):
+            numbers = store.doc_numbers(r[0] for r in batch)
+            for doc_id, grp, _, vec in batch:
+                if doc_id in numbers:
+                    yield numbers[doc_id], grp, vec
+
+    return {g: open_index(index_path(store.path, version, g), store_id=store_id, model=version, group=g, seq=seq,
+                          changes=changes) for g in groups}
+
+
+def _nearest(files: Mapping[str, IndexFile], vec: np.ndarray, count: int, exclude: str | None) -> list[tuple[int, float]]:
+    """The ``count`` nearest keys to ``vec`` over the files of every group but ``exclude``."""
+    hits: list[tuple[int, float]] = []
+    for group, f in sorted(files.items()):
+        if group != exclude:
+            hits += f.search(vec[None, :], count)[0]
+    if len(files) > 1:
+        hits.sort(key=lambda h: -h[1])
+    return hits[:count]
+
+
+def indexed_query_pairs(store: Store, queries: Sequence[Document], *,
+                        threads: int | None = None) -> tuple[set[tuple[str, str]], Vectors]:
+    """Candidate pairs by meaning between documents outside the store and the stored ones,
+    through the vector files beside the store: :func:`query_pairs` without loading the stored
+    vectors.  Returns the pairs (stored id, query id) and the queries' sentence vectors."""
+    names = models_of(store)
+    vectors: Vectors = {name: {} for name in names}
+    pairs: set[tuple[str, str]] = set()
+    for name in names:
+        wanted = [q for q in queries if name == MULTILINGUAL_MODEL or q.language == "en"]
+        for q, v in zip(wanted, embed_texts(name, wanted, threads=threads), strict=True):
+            if len(v):
+                vectors[name][q.id] = v
+        if not vectors[name]:
+            continue
+        files = vector_files(store, name, threads=threads)
+        floor = SEMANTIC_CANDIDATE_COSINE if name == ENGLISH_MODEL else CANDIDATE_MIN_COSINE[MULTILINGUAL_MODEL]
+        found: dict[int, list[str]] = {}
+        for q in wanted:
+            if q.id not in vectors[name]:
+                continue
+            exclude = None if name == ENGLISH_MODEL else (q.language or "")
+            for key, cos in _nearest(files, document_vector(vectors[name][q.id]), NEIGHBOURS, exclude):
+                if cos >= floor:
+                    found.setdefault(key, []).append(q.id)
+        ids = store.doc_ids_of(found)
+        pairs.update((ids[key], qid) for key, qids in found.items() if key in ids for qid in qids)
+    return pairs, vectors
+
+
+#: How many neighbours of a new document are checked for having it among their own nearest
+#: (``indexed_semantic_pairs``): the whole-collection pass pairs two documents when either is
+#: among the other's ``NEIGHBOURS`` nearest, and a document that has the new one among its 10
+#: nearest is, by symmetry of the cosine, among the new one's 50 nearest unless 50 others
+#: crowd closer around it.
+REVERSE_NEIGHBOURS = 5 * NEIGHBOURS
+
+
+def indexed_semantic_pairs(store: Store, ids: Iterable[str], *, threads: int | None = None) -> set[tuple[str, str]]:
+    """Candidate pairs by meaning that involve ``ids`` (stored documents), through the vector
+    files beside the store: the pairs :func:`semantic_pairs` over the whole collection gives
+    with one of ``ids`` in them, without loading the collection.  A pair is kept when either
+    document is among the other's nearest (each neighbour within :data:`REVERSE_NEIGHBOURS`
+    of a new document is asked for its own nearest)."""
+    from newstrace.stages.embed import get_embedder
+
+    wanted = sorted(set(ids))
+    pairs: set[tuple[str, str]] = set()
+    for name in models_of(store):
+        version = get_embedder(name, threads=threads).version
+        own = store.doc_vectors(version, wanted)
+        if not own:
+            continue
+        files = vector_files(store, name, threads=threads)
+        languages = store.languages(own)
+        english = name == ENGLISH_MODEL
+        floor = SEMANTIC_CANDIDATE_COSINE if english else CANDIDATE_MIN_COSINE[MULTILINGUAL_MODEL]
+        count = NEIGHBOURS + 1 if english else NEIGHBOURS  # alone in its file, a document finds itself
+        numbers = store.doc_numbers(own)
+        found: set[tuple[int, int]] = set()
+        for doc_id, vec in own.items():
+            me = numbers[doc_id]
+            group = None if english else (languages.get(doc_id) or "")
+            near = _nearest(files, vec, count, group)
+            found.update((me, key) for key, cos in near if key != me and cos >= floor)
+            asked = {key for key, _ in near}
+            for key, cos in _nearest(files, vec, REVERSE_NEIGHBOURS, group):
+                if key == me or key in asked or cos < floor:
+                    continue
+                other = store.doc_ids_of([key]).get(key)
+                if other is None:
+                    continue
+                theirs = store.doc_vectors(version, [other]).get(other)
+                if theirs is None:
+                    continue
+                their_group = None if english else (store.languages([other]).get(other) or "")
+                if any(k == me and c >= floor for k, c in _nearest(files, theirs, count, their_group)):
+                    found.add((me, key))
+        names_of = store.doc_ids_of({k for pair in found for k in pair})
+        for a, b in found:
+            if a in names_of and b in names_of:
+                x, y = names_of[a], names_of[b]
+                pairs.add((x, y) if x < y else (y, x))
+    return pairs
+
+
+def load_vectors_of(store: Store, ids: Iterable[str], *, threads: int | None = None) -> Vectors:
+    """The cached sentence vectors of some stored documents, under the models the store's
+    collection needs (:func:`load_vectors` for a few documents)."""
+    from newstrace.stages.embed import get_embedder
+    from newstrace.stages.embed_cache import EmbeddingCache
+
+    cache = EmbeddingCache(store.conn)
+    wanted = sorted(set(ids))
+    out: Vectors = {}
+    for name in models_of(store):
+        version = get_embedder(name, threads=threads).version
+        found: dict[str, np.ndarray] = {}
+        for doc_id in wanted:
+            v = cache.get(doc_id, version)
+            if v is not None:
+                found[doc_id] = v
+        out[name] = found
+    return out
 
 
 def load_vectors(store: Store, *, threads: int | None = None) -> Vectors:

@@ -1,0 +1,432 @@
+"""The persistent index as it grows: build time, disk, trace latency, memory, and index add.
+
+    python benchmarks/bench_index.py [--sizes 10000 100000 1000000] [--queries 25] [--add 1000]
+                                     [--real 10000] [--workdir /tmp/newstrace-bench-index]
+
+Documents: BBC News and the PAN 2013 source documents (``../shared/data``), plus perturbed
+variants of them (sentences shuffled, capitalised names replaced by others, truncated at a
+random sentence, or two of these), so the index is not n copies of 5k texts.  Held out of the
+index: the articles later traced and added.
+
+Build paths:
+
+* **real** (up to ``--real`` documents, 10k by default): every document goes through
+  ``pipeline.add_documents`` (cleaning with the store's recurring lines, language, signature
+  pattern checks, fingerprint, band and line tables).  Sentence vectors: the originals get
+  stand-in vectors (``stand_in_vectors``; with ``--model-vectors``, the model's); a variant's sentences reuse the vectors of the original's sentences
+  they come from (a sentence with a replaced name: the original sentence's vector plus noise
+  of norm 0.05), written to the embedding cache, from which ``embed_documents`` makes the
+  document vectors as for any document.
+* **fast** (beyond ``--real``): a variant is made from its original's *cleaned* text and
+  fingerprinted directly (``candidates.fingerprint``) in a process pool, then stored with
+  ``Store.put_documents`` (band and line tables included); vectors as above.  Cleaning and
+  signatures are skipped: they cost the same per document at every size and do not touch the
+  index.
+
+Measured at each size, each in a fresh process (so its peak RSS is its own):
+
+Peak memory is the measuring process's high-water mark (``VmHWM``: ``ru_maxrss`` would carry
+the parent's over ``fork``/``exec``).
+
+* ``trace`` of each held-out query (``pipeline.trace_documents``, one article, one worker,
+  no meaning changes), lexical and semantic, after one untimed warm-up trace: p50 and p95
+  over the ``--queries`` queries (at least 20), and the process's peak RSS;
+* ``index add`` of ``--add`` new articles (held-out originals and variants, real path):
+  ``add_documents`` then ``link(only=new ids)`` with the semantic layer, seconds (with stand-in
+  vectors, their sentence vectors are written to the cache first, untimed: the model's cost
+  per article does not depend on the index).  The added articles stay in the index; the next size grows from there.
+
+Sizes that do not fit the machine in reasonable time are projected from the measured ones
+(a least-squares line in log size) and printed as projections.  Targets (issue 12): lexical
+trace p50 < 150 ms, semantic p50 < 500 ms, the largest size within 2x of 10k, add-1,000 within
+1.5x of 10k.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("NEWSTRACE_SHARED") or ROOT.parent / "shared")
+SRC = str(ROOT / "src")
+sys.path.insert(0, SRC)
+
+_SENT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
+_NAME_RE = re.compile(r"\b[A-Z][a-z]{2,}\b")
+
+
+def corpus() -> list[tuple[str, str]]:
+    """(id, text) of every BBC article and PAN 2013 source document, in a fixed order."""
+    out: list[tuple[str, str]] = []
+    for p in sorted((SHARED / "data" / "bbc-news").glob("*/*.txt")):
+        out.append((f"bbc/{p.parent.name}/{p.stem}", p.read_text(encoding="utf-8", errors="replace")))
+    for p in sorted((SHARED / "data" / "pan13-train" / "src").glob("*.txt")):
+        out.append((f"pan/{p.stem}", p.read_text(encoding="utf-8", errors="replace")))
+    return out
+
+
+def perturb(text: str, rng: random.Random, names: list[str]) -> str:
+    """A variant of ``text``: sentences shuffled, names replaced, truncated, or two of these."""
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    kinds = rng.sample(["shuffle", "names", "truncate"], rng.choice([1, 1, 2]))
+    if "names" in kinds:
+        swap = {n: rng.choice(names) for n in set(_NAME_RE.findall(text)) if rng.random() < 0.5}
+        paragraphs = [_NAME_RE.sub(lambda m: swap.get(m.group(), m.group()), p) for p in paragraphs]
+    if "shuffle" in kinds:
+        head, rest = paragraphs[:1], paragraphs[1:]
+        sents = [s for p in rest for s in _SENT_RE.split(p)]
+        rng.shuffle(sents)
+        paragraphs = head + [" ".join(sents[i : i + 3]) for i in range(0, len(sents), 3)]
+    if "truncate" in kinds and len(paragraphs) > 2:
+        paragraphs = paragraphs[: rng.randint(2, len(paragraphs) - 1)]
+    return "\n\n".join(paragraphs) + "\n"
+
+
+# -- building ------------------------------------------------------------------------------------
+
+
+def stand_in_vectors(store: object, ids: list[str], *, missing_only: bool = False) -> None:
+    """Write stand-in sentence vectors of ``ids`` to the embedding cache, under the version of
+    every model the store needs, so ``embed_documents`` finds them there and runs no model.
+
+    A sentence's stand-in is a fixed random projection of its hashed words (384 dimensions,
+    normalised): sentences sharing words are close, unrelated ones nearly orthogonal, so the
+    HNSW files have the shape of real ones.  Used (unless ``--model-vectors``) because the
+    model's embedding of thousands of originals does not fit a shared 2-core machine in a
+    session; its cost per article does not depend on the index size.
+    """
+    import numpy as np
+    import xxhash
+
+    from newstrace.stages.embed import get_embedder
+    from newstrace.stages.embed_cache import EmbeddingCache
+    from newstrace.stages.text import split_sentences
+    from newstrace.stages.vectors import ENGLISH_MODEL, models_of
+    from newstrace.store import text_hash
+
+    table = np.random.default_rng(7).standard_normal((1 << 14, 384)).astype(np.float32)
+    cache = EmbeddingCache(store.conn)  # type: ignore[attr-defined]
+    docs = store.get_documents(ids)  # type: ignore[attr-defined]
+    for name in models_of(store):  # type: ignore[arg-type]
+        version = get_embedder(name).version
+        rows = []
+        for d in docs:
+            if name == ENGLISH_MODEL and d.language != "en":
+                continue
+            spans = [(x.start, x.end) for x in split_sentences(d.text)]
+            if not spans or (missing_only and cache.get(d.id, version, spans=spans) is not None):
+                continue
+            vecs = np.stack([table[[xxhash.xxh32_intdigest(w) % (1 << 14) for w in re.findall(r"\w+", d.text[a:b].lower())] or [0]].sum(0)
+                             for a, b in spans])
+            vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+            rows.append((d.id, spans, vecs))
+        cache.put_many(version, rows, text_hashes={d.id: text_hash(d.text) for d in docs})
+
+
+def _derived_vectors(store: object, pairs: list[tuple[str, str]], seed: int) -> None:
+    """Sentence vectors of variants from their originals' (see the module docstring), under
+    every model the store needs (the multilingual one too once the store holds two languages)."""
+    import numpy as np
+
+    from newstrace.stages.embed import get_embedder
+    from newstrace.stages.embed_cache import EmbeddingCache
+    from newstrace.stages.text import split_sentences
+    from newstrace.stages.vectors import ENGLISH_MODEL, models_of
+    from newstrace.store import text_hash
+
+    rng = np.random.default_rng(seed)
+    cache = EmbeddingCache(store.conn)  # type: ignore[attr-defined]
+    by_id = {d.id: d for d in store.get_documents(sorted({x for p in pairs for x in p}))}  # type: ignore[attr-defined]
+    for name in models_of(store):  # type: ignore[arg-type]
+        version = get_embedder(name).version
+        rows = []
+        hashes = {}
+        for variant_id, base_id in pairs:
+            base, var = by_id.get(base_id), by_id.get(variant_id)
+            if base is None or var is None or (name == ENGLISH_MODEL and var.language != "en"):
+                continue
+            base_vecs = cache.get(base_id, version)
+            if base_vecs is None:
+                continue
+            base_sents = {base.text[s.start : s.end]: base_vecs[i] for i, s in enumerate(split_sentences(base.text))
+                          if i < len(base_vecs)}
+            spans = [(s.start, s.end) for s in split_sentences(var.text)]
+            vecs = []
+            for i, (s, e) in enumerate(spans):
+                v = base_sents.get(var.text[s:e])
+                if v is None:
+                    noise = np.asarray(rng.standard_normal(base_vecs.shape[1]), dtype=np.float32)
+                    v = base_vecs[min(i, len(base_vecs) - 1)] + 0.05 * noise / np.linalg.norm(noise)
+                vecs.append(v)
+            if vecs:
+                rows.append((variant_id, spans, np.stack(vecs)))
+                hashes[variant_id] = text_hash(var.text)
+        for i in range(0, len(rows), 500):
+            cache.put_many(version, rows[i : i + 500], text_hashes=hashes)
+    # what is still without vectors (a variant of an original with none): stand-ins, never the model
+    stand_in_vectors(store, [v for v, _ in pairs if v in by_id], missing_only=True)
+
+
+def _fast_variant(task: tuple[str, str, str | None, int, list[str]]) -> tuple[object, object]:
+    from newstrace.stages.candidates import fingerprint
+    from newstrace.types import Document
+
+    doc_id, text, language, seed, names = task
+    var = perturb(text, random.Random(seed), names)
+    doc = Document(id=doc_id, raw=var, text=var, offsets=list(range(len(var))), language=language)
+    return doc, fingerprint(doc)
+
+
+def build(db: Path, size: int, *, real: int, seed: int, base: list[tuple[str, str]], names: list[str],
+          log: list[str], model_vectors: bool) -> dict[str, float]:
+    """Grow the index at ``db`` to ``size`` documents; return the seconds each path took."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from newstrace.pipeline import add_documents
+    from newstrace.stages.vectors import embed_documents, vector_files
+    from newstrace.store import Store
+    from newstrace.types import Document
+
+    rng = random.Random(seed)
+    out = {"real_s": 0.0, "fast_s": 0.0, "vectors_s": 0.0}
+    with Store(db) as store:
+        have = len(store.document_ids())
+        stored = set(store.document_ids())
+        pending = store.pending_vectors()  # left by an interrupted run: never embedded by the model here
+        _derived_vectors(store, [(i, i.split("~")[0]) for i in pending if "~" in i], seed)
+        if not model_vectors:
+            stand_in_vectors(store, [i for i in pending if "~" not in i])
+        originals = [(i, t) for i, t in base if i not in stored]
+        t0 = time.perf_counter()
+        if originals and have < size:
+            todo = originals[: size - have]
+            for k in range(0, len(todo), 2000):
+                add_documents(store, [Document(id=i, raw=t) for i, t in todo[k : k + 2000]], workers=2, forensics=False)
+            t1 = time.perf_counter()
+            if not model_vectors:
+                stand_in_vectors(store, [i for i, _ in todo])
+            embed_documents(store, threads=2)  # the originals: embedded by the model, or stand-ins
+            out["vectors_s"] += time.perf_counter() - t1
+            have += len(todo)
+        out["real_s"] += time.perf_counter() - t0 - out["vectors_s"]
+        originals_ids = [i for i, _ in base if i in set(store.document_ids())]
+        n = 0
+        while have < size:
+            step = min(size - have, 5000)
+            pairs = [(f"{rng.choice(originals_ids)}~v{seed}-{have + j}", "") for j in range(step)]
+            pairs = [(v, v.split("~")[0]) for v, _ in pairs]
+            t0 = time.perf_counter()
+            if have < real:
+                bases = {d.id: d for d in store.get_documents(sorted({b for _, b in pairs}))}
+                add_documents(store, [Document(id=v, raw=perturb(bases[b].raw, rng, names)) for v, b in pairs],
+                              workers=2, forensics=False)
+                out["real_s"] += time.perf_counter() - t0
+            else:
+                bases = {d.id: d for d in store.get_documents(sorted({b for _, b in pairs}))}
+                tasks = [(v, bases[b].text, bases[b].language, rng.randrange(1 << 30), names) for v, b in pairs]
+                with ProcessPoolExecutor(2) as pool:
+                    made = list(pool.map(_fast_variant, tasks, chunksize=64))
+                for k in range(0, len(made), 500):
+                    store.put_documents(made[k : k + 500])  # type: ignore[arg-type]
+                out["fast_s"] += time.perf_counter() - t0
+            t1 = time.perf_counter()
+            _derived_vectors(store, pairs, rng.randrange(1 << 30))
+            embed_documents(store, threads=2)
+            out["vectors_s"] += time.perf_counter() - t1
+            have += step
+            n += step
+            log.append(f"  {have} documents ({time.strftime('%H:%M:%S')})")
+            print(log[-1], file=sys.stderr, flush=True)
+        t1 = time.perf_counter()
+        vector_files(store, "minilm-l3")  # the vector file beside the store, up to date
+        out["vectors_s"] += time.perf_counter() - t1
+    return out
+
+
+# -- measuring (each in a fresh process) ---------------------------------------------------------
+
+TRACE = r"""
+import json, statistics, sys, time
+from newstrace.pipeline import trace_documents
+from newstrace.stages.candidates import indexed_candidates
+from newstrace.stages.prepare import learn_boilerplate_indexed, prepare_document
+from newstrace.stages.vectors import indexed_query_pairs
+from newstrace.store import Store
+from newstrace.types import Document
+db, semantic, queries = sys.argv[1], sys.argv[2] == "semantic", json.loads(open(sys.argv[3]).read())
+with Store(db) as store:
+    trace_documents(store, [Document(id="warm", raw=queries[0][1])], workers=1, changes=False, semantic=semantic)
+    times, lookups, found, candidates = [], [], 0, 0
+    for qid, text in queries:
+        t = time.perf_counter()
+        r = trace_documents(store, [Document(id=qid, raw=text)], workers=1, changes=False, semantic=semantic)
+        times.append(time.perf_counter() - t)
+        found += len(r.relations)
+        # the index part alone: boilerplate, preparation, candidate lookups (no alignment)
+        t = time.perf_counter()
+        q = Document(id="query:" + qid, raw=text)
+        fp = prepare_document(q, learn_boilerplate_indexed(store, [q]), forensics=False)[1]
+        hits = set(indexed_candidates(store, fp))
+        if semantic:
+            hits |= {a for a, _ in indexed_query_pairs(store, [q], threads=1)[0]}
+        lookups.append(time.perf_counter() - t)
+        candidates += len(hits)
+peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
+times.sort()
+print(json.dumps({"p50_ms": 1000 * statistics.median(times), "p95_ms": 1000 * times[int(0.95 * (len(times) - 1))],
+                  "lookup_p50_ms": 1000 * statistics.median(lookups), "candidates": candidates / len(queries),
+                  "peak_mb": peak, "relations": found, "n": len(times)}))
+"""
+
+ADD = r"""
+import json, sys, time
+sys.path.insert(0, sys.argv[4])
+from bench_index import stand_in_vectors
+from newstrace.pipeline import add_documents, link
+from newstrace.store import Store
+from newstrace.types import Document
+db, docs, model_vectors = sys.argv[1], json.loads(open(sys.argv[2]).read()), sys.argv[3] == "model"
+with Store(db) as store:
+    t = time.perf_counter()
+    stats = add_documents(store, [Document(id=i, raw=x) for i, x in docs], workers=2, forensics=False)
+    t1 = time.perf_counter()
+    if not model_vectors:
+        stand_in_vectors(store, stats.added_ids)  # untimed: the model's embedding is not an index cost
+    t2 = time.perf_counter()
+    link(store, only=set(stats.added_ids), workers=2, changes=False, semantic=True)
+    t3 = time.perf_counter()
+peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
+print(json.dumps({"add_s": t1 - t, "link_s": t3 - t2, "total_s": (t1 - t) + (t3 - t2), "peak_mb": peak,
+                  "added": stats.added}))
+"""
+
+
+def run(code: str, *args: str) -> dict:  # type: ignore[type-arg]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")]))}
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False, env=env)
+    if out.returncode:
+        raise SystemExit(f"measurement failed:\n{out.stderr[-3000:]}")
+    result: dict = json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[type-arg]
+    return result
+
+
+def disk_mb(db: Path) -> float:
+    return sum(p.stat().st_size for p in db.parent.glob(db.name + "*")) / 2**20
+
+
+def project(xs: list[float], ys: list[float], x: float) -> float:
+    """Least squares of y on log x (a single point: flat)."""
+    if len(xs) < 2:
+        return ys[0]
+    lx = [math.log(v) for v in xs]
+    mx, my = statistics.fmean(lx), statistics.fmean(ys)
+    var = sum((a - mx) ** 2 for a in lx)
+    slope = sum((a - mx) * (b - my) for a, b in zip(lx, ys, strict=True)) / var if var else 0.0
+    return my + slope * (math.log(x) - mx)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    ap.add_argument("--measure-up-to", type=int, default=100_000,
+                    help="sizes above this are projected from the measured ones, not built")
+    ap.add_argument("--real", type=int, default=10_000, help="documents built by the real path")
+    ap.add_argument("--queries", type=int, default=25)
+    ap.add_argument("--add", type=int, default=1000)
+    ap.add_argument("--workdir", type=Path, default=Path("/tmp/newstrace-bench-index"))
+    ap.add_argument("--keep", action="store_true", help="keep the index files")
+    ap.add_argument("--model-vectors", action="store_true",
+                    help="embed the originals (and the added articles) with the model instead of stand-in vectors")
+    ap.add_argument("--resume", action="store_true", help="grow the index left in --workdir by an interrupted run")
+    ap.add_argument("--corpus-limit", type=int, default=0, help="use only this many source documents (a dry run)")
+    args = ap.parse_args()
+    if args.queries < 20:
+        ap.error("--queries must be at least 20 (p95 of fewer means nothing)")
+
+    from newstrace.stages.embed import get_embedder
+
+    get_embedder("minilm-l3").encode(["Warm-up."])  # the int8 model is made on first use
+    rng = random.Random(2026)
+    base = corpus()
+    if args.corpus_limit:
+        base = base[:: max(1, len(base) // args.corpus_limit)][: args.corpus_limit]
+    names = sorted({n for _, t in base[:3000] for n in _NAME_RE.findall(t)})
+    rng.shuffle(base)
+    sizes = sorted(args.sizes)
+    measured = [s for s in sizes if s <= args.measure_up_to]
+    held = base[: args.queries // 2 + args.add * len(measured) // 2]
+    indexed = base[len(held):]
+    queries = [(f"q{i}", text) for i, (_, text) in enumerate(held[: args.queries // 2])]
+    queries += [(f"qv{i}", perturb(text, rng, names)) for i, (_, text) in enumerate(indexed[: args.queries - len(queries)])]
+    adds = held[args.queries // 2 :]
+
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    db = args.workdir / "index.db"
+    if not args.resume:
+        for p in args.workdir.glob("index.db*"):
+            p.unlink()
+    (args.workdir / "queries.json").write_text(json.dumps(queries))
+    rows = []
+    log: list[str] = []
+    t_build = 0.0
+    for k, size in enumerate(measured):
+        t0 = time.perf_counter()
+        parts = build(db, size, real=args.real, seed=k, base=indexed, names=names, log=log,
+                      model_vectors=args.model_vectors)
+        t_build += time.perf_counter() - t0
+        lexical = run(TRACE, str(db), "lexical", str(args.workdir / "queries.json"))
+        semantic = run(TRACE, str(db), "semantic", str(args.workdir / "queries.json"))
+        half = adds[k * args.add // 2 : (k + 1) * args.add // 2]
+        new = [(f"new{k}/{i}", t) for i, t in half] + [(f"new{k}/{i}~v", perturb(t, rng, names)) for i, t in half]
+        (args.workdir / "add.json").write_text(json.dumps(new[: args.add]))
+        disk = disk_mb(db)
+        add = run(ADD, str(db), str(args.workdir / "add.json"), "model" if args.model_vectors else "stand-in",
+                  str(Path(__file__).resolve().parent))
+        rows.append({"size": size, "vectors": "model" if args.model_vectors else "stand-in", "build_s": t_build, **{f"build_{a}": b for a, b in parts.items()}, "disk_mb": disk,
+                     "lexical": lexical, "semantic": semantic, "add": add})
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+
+    print(f"\n{'size':>9} | {'build s':>8} | {'disk MB':>8} | {'lex p50':>8} | {'lex p95':>8} | {'lookup':>8} | "
+          f"{'cands':>5} | {'lex MB':>7} | {'sem p50':>8} | {'sem p95':>8} | {'lookup':>8} | {'cands':>5} | {'sem MB':>7} | "
+          f"{'add 1k s':>8} | {'add MB':>7}")
+    for r in rows:
+        lx, sm = r["lexical"], r["semantic"]
+        print(f"{r['size']:>9,} | {r['build_s']:>8.0f} | {r['disk_mb']:>8.0f} | {lx['p50_ms']:>6.0f}ms | "
+              f"{lx['p95_ms']:>6.0f}ms | {lx['lookup_p50_ms']:>6.0f}ms | {lx['candidates']:>5.1f} | {lx['peak_mb']:>7.0f} | "
+              f"{sm['p50_ms']:>6.0f}ms | {sm['p95_ms']:>6.0f}ms | {sm['lookup_p50_ms']:>6.0f}ms | {sm['candidates']:>5.1f} | "
+              f"{sm['peak_mb']:>7.0f} | {r['add']['total_s']:>8.1f} | {r['add']['peak_mb']:>7.0f}")
+    xs = [float(r["size"]) for r in rows]
+    for size in sizes:
+        if size in measured:
+            continue
+        lex = project(xs, [float(r["lexical"]["p50_ms"]) for r in rows], size)
+        sem = project(xs, [float(r["semantic"]["p50_ms"]) for r in rows], size)
+        add_s = project(xs, [float(r["add"]["total_s"]) for r in rows], size)
+        disk = rows[-1]["disk_mb"] * size / xs[-1]
+        print(f"{size:>9,} | projected from the measured sizes (least squares in log size): lex p50 {lex:.0f} ms, "
+              f"sem p50 {sem:.0f} ms, add 1k {add_s:.1f} s; disk {disk:,.0f} MB (linear in size)")
+    first, last = rows[0], rows[-1]
+    print(f"\nlargest measured / first: lexical p50 {last['lexical']['p50_ms'] / first['lexical']['p50_ms']:.2f}x, "
+          f"semantic p50 {last['semantic']['p50_ms'] / first['semantic']['p50_ms']:.2f}x, "
+          f"add 1k {last['add']['total_s'] / first['add']['total_s']:.2f}x")
+    (args.workdir / "results.json").write_text(json.dumps(rows, indent=1))
+    if not args.keep:
+        for p in args.workdir.glob("index.db*"):
+            p.unlink()
+    shutil.rmtree(args.workdir / "tmp", ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,272 @@
+"""The persistent candidate index (issue 12): trace and ``link(only=...)`` through the store's
+band tables, recurring-line index and vector files give what the whole-load path gave.
+
+The collection is 36 BBC articles under three invented site templates (so recurring lines are
+boilerplate), with reposts, truncations and sentence-shuffled copies, and one article copied 14
+times (a shingle component larger than ``PLAN_SMALL_COMPONENT``, planned by nearest members).
+The reference is the code these functions replaced, kept here verbatim in spirit: every
+fingerprint and vector loaded, the raw texts re-read.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+from pathlib import Path
+
+import pytest
+from fixtures.shared import DATA, require
+
+from newstrace.pipeline import add_documents, link, trace_documents
+from newstrace.stages.candidates import find_candidates, plan_pairs
+from newstrace.stages.clean import _normalise_line, _split_lines, line_key
+from newstrace.stages.prepare import learn_boilerplate, learn_boilerplate_indexed, prepare_document
+from newstrace.stages.vectors import (
+    Vectors,
+    embed_documents,
+    indexed_semantic_pairs,
+    load_vectors,
+    query_pairs,
+    semantic_pairs,
+    vector_files,
+)
+from newstrace.store import Store
+from newstrace.types import Document, Relation
+
+SITES = [
+    ("The Morning Ledger | Independent news since 1901", "Share this story with your friends on social media"),
+    ("Capital Wire Online - your daily briefing", "Sign up to the Capital Wire evening newsletter today"),
+    ("Northern Echo Chamber: news, sport, weather", "Comments are moderated by the Northern Echo Chamber team"),
+]
+
+
+def _articles(n: int, offset: int = 0) -> list[tuple[str, str]]:
+    root = require(DATA / "bbc-news")
+    files = sorted(root.glob("*/*.txt"))
+    picked = files[offset * 7 + 3 :: 61][:n]
+    return [(f"{p.parent.name}-{p.stem}", p.read_text(encoding="utf-8", errors="replace")) for p in picked]
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
+
+
+def _dress(body: str, site: int) -> str:
+    header, footer = SITES[site % len(SITES)]
+    return f"{header}\n\n{body}\n\n{footer}\n"
+
+
+def _collection() -> tuple[list[Document], list[Document]]:
+    """(stored documents, documents added later): originals, copies, a wire family of 15."""
+    rng = random.Random(12)
+    arts = _articles(36)
+    stored = [Document(id=f"{name}.txt", raw=_dress(text, i)) for i, (name, text) in enumerate(arts[:30])]
+    later: list[Document] = []
+    for i, (name, text) in enumerate(arts[:6]):
+        sents = _sentences(text)
+        cut = " ".join(sents[: max(3, len(sents) // 2)])
+        shuffled = sents[1:]
+        rng.shuffle(shuffled)
+        later.append(Document(id=f"{name}-repost.txt", raw=_dress(text, i + 1)))
+        later.append(Document(id=f"{name}-cut.txt", raw=_dress(cut, i + 2)))
+        stored.append(Document(id=f"{name}-shuffled.txt", raw=_dress(sents[0] + "\n\n" + " ".join(shuffled), i)))
+    wire_name, wire = arts[30]
+    sents = _sentences(wire)
+    for k in range(14):
+        kept = sents[: max(4, len(sents) - k % 5)]
+        edited = [s.replace(" the ", " a ", 1) if j == k % len(kept) else s for j, s in enumerate(kept)]
+        (stored if k < 8 else later).append(Document(id=f"{wire_name}-wire{k:02d}.txt", raw=_dress(" ".join(edited), k)))
+    later += [Document(id=f"{name}.txt", raw=_dress(text, i)) for i, (name, text) in enumerate(arts[31:])]
+    return stored, later
+
+
+def _copy(docs: list[Document]) -> list[Document]:
+    return [Document(id=d.id, raw=d.raw, path=d.path, title=d.title, url=d.url, site=d.site,
+                     published=d.published, language=d.language) for d in docs]
+
+
+def _lookup_keys(docs: list[Document]) -> set[int]:
+    keys: set[int] = set()
+    for d in docs:
+        for s, e in _split_lines(d.raw):
+            keys |= {line_key(d.raw[s:e]), line_key(_normalise_line(d.raw[s:e], s)[0])}
+    return keys - {0}
+
+
+def _old_trace(store: Store, docs: list[Document], *, semantic: bool) -> tuple[list[set[str]], list[Relation]]:
+    """The whole-load trace this index replaced (pipeline.trace_documents before issue 12)."""
+    from newstrace.executors.local import LocalExecutor
+    from newstrace.pipeline import relate_pairs
+
+    queries = _copy(docs)
+    for q in queries:
+        q.id = f"query:{q.id}"
+    recurring = learn_boilerplate(store.raw_documents(), queries)
+    prints = {q.id: prepare_document(q, recurring, forensics=False)[1] for q in queries}
+    indexed = store.get_fingerprints()
+    languages = store.languages()
+    stored: Vectors = {}
+    if semantic:
+        embed_documents(store, threads=1)
+        stored = load_vectors(store, threads=1)
+    candidates: list[set[str]] = []
+    relations: list[Relation] = []
+    for q in queries:
+        langs = {**languages, q.id: q.language}
+        vectors: Vectors = {name: dict(v) for name, v in stored.items()}
+        pairs = set(find_candidates(indexed, queries=[prints[q.id]]))
+        if vectors:
+            pairs |= query_pairs(langs, vectors, [q], threads=1)
+        others = {d.id: d for d in store.get_documents(sorted({i for p in pairs for i in p if i != q.id}))}
+        wanted = sorted(others)
+        candidates.append(set(wanted))
+        relations += relate_pairs({**others, q.id: q}, [(i, q.id) for i in wanted], vectors, langs,
+                                  changes=False, executor=LocalExecutor(1))
+    return candidates, relations
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Document]]:
+    stored, later = _collection()
+    db = tmp_path_factory.mktemp("index") / "index.db"
+    with Store(db) as store:
+        add_documents(store, _copy(stored), workers=1, forensics=False)
+    return db, later
+
+
+def test_recurring_lines_from_the_index_equal_the_whole_collection_pass(built: tuple[Path, list[Document]]) -> None:
+    db, later = built
+    stored, _ = _collection()
+    changed = Document(id=stored[3].id, raw=stored[3].raw.replace(SITES[0][0], "A different masthead line here"))
+    incoming = [*_copy(later), changed, _copy(stored[5:6])[0]]  # new, replacing, unchanged
+    with Store(db) as store:
+        old = learn_boilerplate(store.raw_documents(), incoming)
+        new = learn_boilerplate_indexed(store, incoming)
+    keys = _lookup_keys(incoming)
+    assert new == old & keys
+    assert {line_key(SITES[1][0]), line_key(SITES[2][1])} <= new  # the site lines are found
+
+
+def test_lexical_trace_through_the_index_equals_the_whole_load_path(built: tuple[Path, list[Document]]) -> None:
+    db, later = built
+    queries = [d for d in later if d.id.endswith(("-cut.txt", "-repost.txt", "wire10.txt"))][:6] + later[-2:]
+    with Store(db) as store:
+        candidates, relations = _old_trace(store, queries, semantic=False)
+        result = trace_documents(store, _copy(queries), workers=1, changes=False, semantic=False)
+    assert sum(len(c) for c in candidates) >= 8  # copies find their originals, and more
+    assert result.relations == relations
+    assert len(relations) >= 6
+
+
+def test_semantic_trace_through_the_index_equals_the_whole_load_path(
+        built: tuple[Path, list[Document]], tmp_path: Path) -> None:
+    db, later = built
+    queries = [later[1], later[-1]]
+    with Store(db) as store:
+        candidates, relations = _old_trace(store, queries, semantic=True)
+        result = trace_documents(store, _copy(queries), workers=1, changes=False, semantic=True)
+    assert result.relations == relations
+    assert candidates[0] and relations  # the repost finds its original (the other query is unrelated)
+
+
+def test_link_only_new_documents_plans_as_the_whole_collection(built: tuple[Path, list[Document]],
+                                                               tmp_path: Path) -> None:
+    db, later = built
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(db.read_bytes())
+    from newstrace.pipeline import _candidates_of
+
+    with Store(copy) as store:
+        stats = add_documents(store, _copy(later), workers=1, forensics=False)
+        new = set(stats.added_ids)
+        whole, plan = plan_pairs(store.get_fingerprints())
+        expected = {p for p in whole if p[0] in new or p[1] in new}
+        got, _ = _candidates_of(store, new)
+        assert plan["large_components"] == 1  # the wire family is planned by nearest members
+        assert got == expected
+        embed_documents(store, threads=1)
+        everything = semantic_pairs(store.languages(), load_vectors(store, threads=1))
+        assert indexed_semantic_pairs(store, new, threads=1) == {p for p in everything if p[0] in new or p[1] in new}
+        link(store, only=new, workers=1, changes=False, semantic=False)
+        assert store.checked() == expected  # only the new documents' pairs were compared
+
+
+def test_band_and_line_tables_follow_a_replaced_document(tmp_path: Path) -> None:
+    stored, _ = _collection()
+    a, b = _copy(stored[:1])[0], _copy(stored[1:2])[0]
+    with Store(tmp_path / "x.db") as store:
+        add_documents(store, [a], workers=1, forensics=False)
+        [old_fp] = store.get_fingerprints([a.id])
+        from newstrace.stages.candidates import SHINGLE_CHANNEL, band_hashes
+
+        old_keys = band_hashes(old_fp.shingles, 32, SHINGLE_CHANNEL)
+        assert store.shingle_docs(old_keys) == {a.id}
+        old_lines = store.line_profiles([a.id])[a.id].carried
+        add_documents(store, [Document(id=a.id, raw=b.raw)], workers=1, forensics=False)  # replaced
+        [new_fp] = store.get_fingerprints([a.id])
+        assert store.shingle_docs(old_keys) == set()
+        assert store.shingle_docs(band_hashes(new_fp.shingles, 32, SHINGLE_CHANNEL)) == {a.id}
+        gone = set(old_lines) - set(store.line_profiles([a.id])[a.id].carried)
+        assert gone and all(store.carrier_count(k) == 0 for k in gone)
+        rows = store.conn.execute("SELECT COUNT(*) FROM shingle_bands").fetchone()[0]
+        assert rows == len(set(band_hashes(new_fp.shingles, 32, SHINGLE_CHANNEL)))
+        assert store.pending_vectors() == [a.id]
+
+
+def test_a_stale_or_missing_vector_file_is_rebuilt(built: tuple[Path, list[Document]], tmp_path: Path,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    db, later = built
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(db.read_bytes())
+    query = [later[1]]
+    with Store(copy) as store:
+        first = trace_documents(store, _copy(query), workers=1, changes=False, semantic=True).relations
+        [en] = vector_files(store, "minilm-l3").values()
+        size = en.size
+        assert en.path.exists() and size >= 30
+        # behind: a document added since the file was saved is applied, not rebuilt
+        add_documents(store, _copy(later[-1:]), workers=1, forensics=False)
+        embed_documents(store, threads=1)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="newstrace"):
+            [en] = vector_files(store, "minilm-l3").values()
+        assert en.size == size + 1 and not [r for r in caplog.records if "rebuilding" in r.getMessage()]
+        # made for another store: rebuilt, with one log line, and the same answers
+        meta = Path(f"{en.path}.json")
+        meta.write_text(json.dumps({**json.loads(meta.read_text()), "store": "someone-else"}))
+        with caplog.at_level(logging.INFO, logger="newstrace"):
+            again = trace_documents(store, _copy(query), workers=1, changes=False, semantic=True).relations
+        assert len([r for r in caplog.records if "rebuilding" in r.getMessage()]) == 1
+        # missing: rebuilt too
+        en.path.unlink()
+        [en] = vector_files(store, "minilm-l3").values()
+        assert en.size == size + 1
+    assert [(r.source, r.target, r.type) for r in again] == [(r.source, r.target, r.type) for r in first]
+
+
+_RESOLVED = {
+    "shingle_bands": "SELECT b.key, n.id FROM shingle_bands b JOIN doc_numbers n ON n.no = b.doc",
+    "sentence_bands": "SELECT b.key, n.id FROM sentence_bands b JOIN doc_numbers n ON n.no = b.doc",
+    "line_carriers": "SELECT * FROM line_carriers",
+    "line_profiles": "SELECT * FROM line_profiles",
+    "language_counts": "SELECT * FROM language_counts",
+}
+
+
+def test_a_version_3_store_is_migrated(built: tuple[Path, list[Document]], tmp_path: Path) -> None:
+    db, _ = built
+    copy = tmp_path / "v3.db"
+    copy.write_bytes(db.read_bytes())
+    with Store(copy) as store:
+        before = {t: sorted(store.conn.execute(q).fetchall()) for t, q in _RESOLVED.items()}
+        with store.transaction() as c:
+            for t in [*_RESOLVED, "doc_numbers", "pending_vectors"]:
+                c.execute(f"DROP TABLE {t}")
+            c.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    with Store(copy) as store:
+        after = {t: sorted(store.conn.execute(q).fetchall()) for t, q in _RESOLVED.items()}
+        assert store.pending_vectors() == store.document_ids()  # document vectors made when next needed
+    assert before["shingle_bands"] and before["line_carriers"]
+    assert after == before
