@@ -28,6 +28,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from newstrace.executors.base import Executor, finishing
 from newstrace.executors.local import LocalExecutor
@@ -66,6 +67,7 @@ __all__ = [
     "add_documents",
     "index_add",
     "link",
+    "link_pending",
     "organise",
     "relate_pairs",
     "relate_stream",
@@ -225,6 +227,7 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
     ``alignments``.  A pair over ``limits.pair_seconds`` is named in ``errors`` and the run goes on.
     """
     executor = executor or LocalExecutor(workers, progress)
+    covered = set(only) if only is not None else store.unlinked()  # linked once this call ends
     if only is not None:
         pairs, plan_stats = _candidates_of(store, only)
         if semantic:
@@ -275,7 +278,25 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
                     checked, found = [], []
         if checked:
             store.put_relations(checked, found)
+    store.mark_linked(covered)
     return store.get_relations(only)
+
+
+def link_pending(store: Store, **options: Any) -> list[Relation]:
+    """:func:`link` the documents stored since the last link (``Store.unlinked``: the ones this
+    ``index add`` committed, and any a killed run committed but never linked), and return the
+    relations involving them.
+
+    A few new documents among many are linked through the candidate index (``only``: cost in
+    their neighbourhood, not in the index); when they are most of the store, the whole-collection
+    plan is cheaper, and gives the same pairs.
+    """
+    pending = store.unlinked()
+    if not pending:
+        return []
+    whole = 2 * len(pending) > store.document_count()
+    relations = link(store, only=None if whole else pending, **options)
+    return [r for r in relations if r.source in pending or r.target in pending] if whole else relations
 
 
 def _crosses_languages(pairs: Sequence[tuple[str, str]], languages: Mapping[str, str | None]) -> bool:

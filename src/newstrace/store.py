@@ -86,6 +86,7 @@ CREATE TABLE IF NOT EXISTS line_profiles (
 );
 CREATE TABLE IF NOT EXISTS language_counts (language TEXT PRIMARY KEY, n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS pending_vectors (doc_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS unlinked (doc_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS doc_vectors (
     model TEXT NOT NULL, doc_id TEXT NOT NULL, grp TEXT NOT NULL, seq INTEGER NOT NULL, vector BLOB,
     PRIMARY KEY (model, doc_id)
@@ -348,6 +349,7 @@ class Store:
                         {"shingles": fp.shingles, "sentences": fp.sentences,
                          "sentence_terms": [sorted(t) for t in fp.sentence_terms]})))
                 self._index_document(c, doc.id, doc.raw, doc.language, fp)
+                c.execute("INSERT OR IGNORE INTO unlinked VALUES (?)", (doc.id,))
                 if old is not None and old[0] == new_hash and old[1] == doc.language:
                     c.execute("DELETE FROM pending_vectors WHERE doc_id = ? AND EXISTS (SELECT 1 FROM doc_vectors "
                               "WHERE doc_id = ? AND vector IS NOT NULL)", (doc.id, doc.id))
@@ -500,6 +502,22 @@ class Store:
                     f"length(vector) > 0 AND doc_id IN ({','.join('?' * len(chunk))})", (model, *chunk)):
                 out[doc_id] = np.frombuffer(data, dtype="<f4").copy()
         return out
+
+    def unlinked(self) -> set[str]:
+        """Documents stored since the last ``link`` that covered them: those a new ``index add``
+        must relate, including any a killed run stored but never linked."""
+        return {r[0] for r in self.conn.execute("SELECT doc_id FROM unlinked")}
+
+    def mark_linked(self, ids: Iterable[str]) -> None:
+        """Record that every candidate pair of ``ids`` has been compared."""
+        with self.transaction() as c:
+            c.executemany("DELETE FROM unlinked WHERE doc_id = ?", [(i,) for i in ids])
+
+    def document_count(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+
+    def relation_count(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM relations").fetchone()[0])
 
     def document_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM documents ORDER BY id")]

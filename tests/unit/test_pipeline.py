@@ -176,3 +176,54 @@ def test_add_documents_reports_duplicate_ids(tmp_path: Path) -> None:
     with Store(tmp_path / "index.db") as store:  # unchanged on a re-add: nothing committed
         again = add_documents(store, [_article("a", TOPICS[0]), _article("b", TOPICS[1])], workers=1)
     assert (again.unchanged, again.added_ids) == (1, ["b"])
+
+
+def _pairs(relations: list) -> set[tuple[str, str, str]]:  # type: ignore[type-arg]
+    return {(r.source, r.target, r.type) for r in relations}
+
+
+def test_index_add_links_what_a_killed_run_left_unlinked(corpus: Path, tmp_path: Path) -> None:
+    """Each ``index add`` links only the documents not yet linked, through the candidate index;
+    documents an earlier run stored but never linked (killed, or ``--no-link``) are linked by
+    the next add, so the store ends as one scan."""
+    whole = scan([corpus], workers=1, semantic=False, changes=False)
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    for name in ("original.txt", "other.txt"):
+        (first / name).write_text((corpus / name).read_text())
+    (second / "repost.txt").write_text((corpus / "repost.txt").read_text())
+    db = tmp_path / "index.db"
+    assert main(["index", "add", str(first), "--db", str(db), "--no-link", "--workers", "1"]) == 0
+    with Store(db) as store:
+        assert store.unlinked() == {"original.txt", "other.txt"}
+    # a third document joins a store whose two documents were never linked
+    assert main(["index", "add", str(second), "--db", str(db), "--lexical-only", "--no-changes",
+                 "--workers", "1"]) == 0
+    with Store(db) as store:
+        assert store.unlinked() == set()
+        assert _pairs(store.get_relations()) == _pairs(whole.relations) != set()
+
+
+def test_link_pending_uses_the_index_for_a_few_new_documents(corpus: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from newstrace import pipeline
+
+    db = tmp_path / "index.db"
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    for i in range(4):
+        (extra / f"filler{i}.txt").write_text(OTHER.replace("Orchestra", f"Orchestra {i}"))
+    with Store(db) as store:
+        index_add(store, [corpus, extra], workers=1, forensics=False)
+        pipeline.link_pending(store, workers=1, changes=False, semantic=False)
+        (tmp_path / "more").mkdir()
+        (tmp_path / "more" / "repost2.txt").write_text("Regional desk\n\n" + ARTICLE)
+        stats = index_add(store, [tmp_path / "more"], workers=1, forensics=False)
+        seen: list[object] = []
+        real = pipeline.link
+        monkeypatch.setattr(pipeline, "link", lambda s, **kw: seen.append(kw.get("only")) or real(s, **kw))
+        found = pipeline.link_pending(store, workers=1, changes=False, semantic=False)
+        assert seen == [set(stats.added_ids)] == [{"repost2.txt"}]
+        assert any({r.source, r.target} == {"original.txt", "repost2.txt"} for r in found)
+        assert store.unlinked() == set()

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from newstrace.cli._common import add_db, add_limits, limits_from, one_line, positive_int, report_errors
-from newstrace.pipeline import index_add, link, organise
+from newstrace.pipeline import index_add, link_pending, organise
 from newstrace.store import Store
 
 __all__ = ["index_add_cli", "register"]
@@ -49,13 +49,14 @@ def index_add_cli(args: argparse.Namespace) -> int:
             print(f"newstrace: error: nothing readable in {', '.join(one_line(p) for p in args.paths)}"
                   f"{'' if new_store else f'; {args.db} unchanged'}", file=sys.stderr)
             return 1
-        relations = [] if args.no_link else link(store, workers=args.workers, progress=progress,
-                                                   changes=not args.no_changes, semantic=not args.lexical_only,
-                                                   limits=limits, errors=stats.errors)
+        # the new documents (and any a killed run left unlinked), through the candidate index
+        if not args.no_link:
+            link_pending(store, workers=args.workers, progress=progress, changes=not args.no_changes,
+                         semantic=not args.lexical_only, limits=limits, errors=stats.errors)
         report_errors(stats.errors[stats.skipped:])  # pairs over the time limit
         # families and stories: rebuilt / extended after each add
         families, stories = ([], []) if args.no_link else organise(store, workers=args.workers)
-        total = len(store.document_ids())
+        total, relations = store.document_count(), store.relation_count()
     except KeyboardInterrupt:
         # One line and what is safe: every commit before the interrupt is kept.
         committed = len(store.document_ids()) - before
@@ -66,6 +67,6 @@ def index_add_cli(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"read {stats.read}, added {stats.added}, unchanged {stats.unchanged}, skipped {stats.skipped}; "
-          f"index {args.db} holds {total} documents, {len(relations)} relations, {len(families)} families "
+          f"index {args.db} holds {total} documents, {relations} relations, {len(families)} families "
           f"and {len(stories)} stories")
     return 0

@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newstrace.executors.local import LocalExecutor
-from newstrace.pipeline import ScanResult, add_documents, link, organise, relate_pairs, trace_documents
+from newstrace.pipeline import (
+    ScanResult,
+    add_documents,
+    link_pending,
+    organise,
+    relate_pairs,
+    trace_documents,
+)
 from newstrace.service.uploads import Upload, document_from_record, read_records, read_uploads
 from newstrace.stages.vectors import Vectors, embed_texts, models_for
 from newstrace.state import current_settings
@@ -142,9 +149,9 @@ def add_in_chunks(store: Store, items: Iterable[Document | InputError], *, chang
     if link_after:
         if on_linking is not None:
             on_linking()
-        out.relations = len(link(store, workers=1, changes=changes, semantic=semantic))
+        link_pending(store, workers=1, changes=changes, semantic=semantic)  # the new documents
         families, stories = organise(store, workers=1)
-        out.relations = store.conn.execute("SELECT COUNT(*) FROM relations").fetchone()[0]  # with organise's
+        out.relations = store.relation_count()  # with organise's
         out.families, out.stories = len(families), len(stories)
     return out
 
