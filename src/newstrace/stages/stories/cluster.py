@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -35,7 +35,8 @@ import xxhash
 from newstrace.stages.text import STOPWORDS, WORD_RE, content_terms, split_sentences
 from newstrace.types import Document, Family, Story
 
-__all__ = ["StoryConfig", "cluster_documents", "document_features", "similarity_matrix", "update_stories"]
+__all__ = ["StoryCollection", "StoryConfig", "StoryVector", "cluster_documents", "document_features", "similarity_matrix",
+           "story_similarity", "story_vector", "update_stories"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +100,33 @@ def document_features(doc: Document) -> tuple[list[str], list[str]]:
     return content_terms(text, doc.language or "en"), _names(text)
 
 
+@dataclass(frozen=True, slots=True)
+class StoryCollection:
+    """The collection-wide counts a part of the collection needs to be clustered as in one
+    whole-collection run: the number of story representatives (families and lone documents)
+    and the document frequencies of content stems and (lower-cased) names among them.  A
+    Spark engine counts them with a ``reduceByKey`` and clusters each connected part apart
+    (``update_stories(..., collection=...)``); only the terms of the part need be given."""
+
+    size: int
+    content_df: Mapping[str, int]
+    names_df: Mapping[str, int]
+
+
+def _weight(count: int, df: int, n: int, *, prior: int = IDF_PRIOR_DOCS, floor: float = IDF_FLOOR,
+            sublinear: bool = True) -> float:
+    tf = (1 + math.log(count)) if sublinear else float(count)
+    return tf * (math.log((1 + n + prior) / (1 + df)) + floor)
+
+
 def _tfidf(bags: Sequence[Sequence[str]], *, prior: int = IDF_PRIOR_DOCS, floor: float = IDF_FLOOR,
-           sublinear: bool = True) -> np.ndarray:
-    df: Counter[str] = Counter()
+           sublinear: bool = True, df_n: tuple[Mapping[str, int], int] | None = None) -> np.ndarray:
+    local: Counter[str] = Counter()
     for bag in bags:
-        df.update(set(bag))
-    vocab = {w: i for i, w in enumerate(sorted(df))}
-    n = len(bags)
+        local.update(set(bag))
+    vocab = {w: i for i, w in enumerate(sorted(local))}
+    df: Mapping[str, int] = local if df_n is None else df_n[0]
+    n = len(bags) if df_n is None else df_n[1]
     from scipy.sparse import csr_matrix
 
     rows, cols, vals = [], [], []
@@ -113,8 +134,7 @@ def _tfidf(bags: Sequence[Sequence[str]], *, prior: int = IDF_PRIOR_DOCS, floor:
         for w, c in Counter(bag).items():
             rows.append(d)
             cols.append(vocab[w])
-            tf = (1 + math.log(c)) if sublinear else float(c)
-            vals.append(tf * (math.log((1 + n + prior) / (1 + df[w])) + floor))
+            vals.append(_weight(c, df[w], n, prior=prior, floor=floor, sublinear=sublinear))
     mat = csr_matrix((vals, (rows, cols)), shape=(n, max(1, len(vocab))), dtype=np.float64)
     norms = np.sqrt(np.asarray(mat.multiply(mat).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
@@ -135,13 +155,17 @@ def _day(published: str | None) -> int | None:
 
 def similarity_matrix(features: Sequence[tuple[list[str], list[str]]],
                       published: Sequence[str | None] | None = None,
-                      max_gap_days: int = DEFAULT_MAX_GAP) -> np.ndarray:
+                      max_gap_days: int = DEFAULT_MAX_GAP, *,
+                      collection: StoryCollection | None = None) -> np.ndarray:
     """Pairwise story similarity: geometric mean of the content and name TF-IDF cosines.
 
-    With ``published``, documents both dated more than ``max_gap_days`` apart get 0.
+    With ``published``, documents both dated more than ``max_gap_days`` apart get 0.  With
+    ``collection``, the idf comes from the whole collection's counts, not from ``features``.
     """
-    content = _tfidf([f[0] for f in features])
-    names = _tfidf([[w.lower() for w in f[1]] for f in features])
+    cdf = None if collection is None else (collection.content_df, collection.size)
+    ndf = None if collection is None else (collection.names_df, collection.size)
+    content = _tfidf([f[0] for f in features], df_n=cdf)
+    names = _tfidf([[w.lower() for w in f[1]] for f in features], df_n=ndf)
     sc = np.clip((content @ content.T).toarray(), 0.0, 1.0)
     se = np.clip((names @ names.T).toarray(), 0.0, 1.0)
     sim = np.sqrt(sc * se).astype(np.float32)
@@ -151,6 +175,37 @@ def similarity_matrix(features: Sequence[tuple[list[str], list[str]]],
         sim[np.nan_to_num(gap, nan=0.0) > max_gap_days] = 0.0
     out: np.ndarray = sim
     return out
+
+
+def _unit(bag: Sequence[str], df: Mapping[str, int], n: int) -> dict[str, float]:
+    weights = {w: _weight(c, df[w], n) for w, c in sorted(Counter(bag).items())}
+    norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
+    return {w: v / norm for w, v in weights.items()}
+
+
+StoryVector = tuple[dict[str, float], dict[str, float], int | None]
+
+
+def story_vector(features: tuple[list[str], list[str]], published: str | None,
+                 collection: StoryCollection) -> StoryVector:
+    """One representative's unit TF-IDF vectors (content, names) and day, as
+    :func:`similarity_matrix` weighs them with ``collection``: for finding the pairs that can
+    join one story without the whole matrix (:func:`story_similarity`)."""
+    return (_unit(features[0], collection.content_df, collection.size),
+            _unit([w.lower() for w in features[1]], collection.names_df, collection.size), _day(published))
+
+
+def story_similarity(a: StoryVector, b: StoryVector, max_gap_days: int = DEFAULT_MAX_GAP) -> float:
+    """The :func:`similarity_matrix` entry of two representatives (to float rounding)."""
+    if a[2] is not None and b[2] is not None and abs(a[2] - b[2]) > max_gap_days:
+        return 0.0
+
+    def cos(x: dict[str, float], y: dict[str, float]) -> float:
+        if len(x) > len(y):
+            x, y = y, x
+        return min(1.0, max(0.0, sum(v * y.get(w, 0.0) for w, v in x.items())))
+
+    return math.sqrt(cos(a[0], b[0]) * cos(a[1], b[1]))
 
 
 def _average_link(sim: np.ndarray, threshold: float) -> list[int]:
@@ -245,7 +300,8 @@ def _span(docs: Sequence[Document]) -> tuple[str | None, str | None]:
 
 
 def update_stories(documents: Sequence[Document], families: Sequence[Family] = (),
-                   existing: Sequence[Story] = (), config: StoryConfig = DEFAULT_CONFIG) -> list[Story]:
+                   existing: Sequence[Story] = (), config: StoryConfig = DEFAULT_CONFIG, *,
+                   collection: StoryCollection | None = None) -> list[Story]:
     """The stories of ``documents``, keeping ``existing`` stories' ids and members.
 
     Args:
@@ -253,6 +309,10 @@ def update_stories(documents: Sequence[Document], families: Sequence[Family] = (
         families: the collection's families; a family's members always share one story.
         existing: stories stored before this batch (empty for a one-shot scan).
         config: the similarity threshold and label length.
+        collection: the whole collection's counts when ``documents`` is one part of it closed
+            under story similarity (no member of the part is ``threshold``-similar to a
+            representative outside it): average-link never merges groups with no pair at the
+            threshold, so the part's stories are exactly its stories in the whole run.
 
     Returns:
         Stories sorted by id, each with its label, documents, families and time span.
@@ -277,7 +337,8 @@ def update_stories(documents: Sequence[Document], families: Sequence[Family] = (
             rep_of[i] = first_member.setdefault(fid, i)
     reps = sorted(set(rep_of.values()))
     row = {r: k for k, r in enumerate(reps)}
-    sim = similarity_matrix([feats[r] for r in reps], [docs[r].published for r in reps], config.max_gap_days)
+    sim = similarity_matrix([feats[r] for r in reps], [docs[r].published for r in reps], config.max_gap_days,
+                            collection=collection)
     story_of: dict[int, str] = {}
     members: dict[str, list[int]] = {}
     for old in existing:
@@ -320,12 +381,15 @@ def update_stories(documents: Sequence[Document], families: Sequence[Family] = (
     df: Counter[str] = Counter()
     for r in reps:
         df.update({w.lower() for w in feats[r][1]})
+    if collection is not None:
+        df = Counter(collection.names_df)
+    n_reps = len(reps) if collection is None else collection.size
     out = []
     for sid, idx in members.items():
         ids = tuple(sorted(docs[i].id for i in idx))
         first, last = _span([docs[i] for i in idx])
         fams = tuple(sorted({fam_of[d] for d in ids if d in fam_of}))
-        out.append(Story(sid, _label(sorted({rep_of[i] for i in idx}), feats, df, len(reps), config.label_terms),
+        out.append(Story(sid, _label(sorted({rep_of[i] for i in idx}), feats, df, n_reps, config.label_terms),
                          ids, fams, first, last))
     return sorted(out, key=lambda s: s.id)
 

@@ -1,0 +1,150 @@
+"""Families and stories on Spark: connected components, then the local step per component.
+
+* families: the relation graph's components (``graph.connected_components``); each component's
+  documents, relations and compared pairs are grouped into one task, which runs
+  ``families.build_families``, aligns the members with the parents they were never compared with
+  (``families.unaligned_parents``, the relate step with the context ``pipeline.organise`` gives)
+  and builds the family again, as ``pipeline.organise`` does.
+* stories: story representatives (a family's earliest-sorting member, lone documents) get
+  their features (``stories.document_features``); document frequencies over them are a
+  ``reduceByKey``; representatives sharing a name are scored (``story_similarity``) and those at
+  the clustering threshold joined; each component of that graph is clustered by
+  ``stories.update_stories`` with the collection's counts.  Average-link never merges two
+  groups without a pair at the threshold, so no story crosses a component and each component's
+  stories are those of the whole run.
+"""
+
+from __future__ import annotations
+
+from operator import add
+from typing import Any
+
+from newstrace.limits import DEFAULT_LIMITS, Limits
+from newstrace.stages.stories.cluster import DEFAULT_CONFIG as STORY
+from newstrace.types import Document, Family, InputError, Relation, Story
+
+from .graph import connected_components, narrow
+from .steps import relate_one
+
+__all__ = ["spark_families", "spark_stories"]
+
+#: Edges of the story graph are taken this much below the threshold: the pair score is summed
+#: in another order than the clustering's matrix, and a component too large costs nothing.
+_EDGE_SLACK = 1e-6
+
+
+def _family_task(item: tuple[str, Any], seconds: float) -> list[Family | Relation | InputError]:
+    from newstrace.stages.families import build_families, unaligned_parents
+
+    _, rows = item
+    docs = {r[1].id: r[1] for r in rows if r[0] == "doc"}
+    rels: list[Relation] = [r[1] for r in rows if r[0] == "rel"]
+    done = {r[1] for r in rows if r[0] == "pair"}
+    families = build_families(list(docs.values()), rels)
+    missing = sorted(unaligned_parents(families, docs) - done)
+    out: list[Family | Relation | InputError] = []
+    if missing:
+        for a, b in missing:
+            found = relate_one(docs[a], docs[b], False, seconds)
+            if found is not None:
+                out.append(found)
+        families = build_families(list(docs.values()), rels + [r for r in out if isinstance(r, Relation)])
+    return [*families, *out]
+
+
+def spark_families(documents: Any, relations: Any, compared: Any, *, limits: Limits = DEFAULT_LIMITS,
+                   partitions: int | None = None) -> tuple[Any, Any, Any]:
+    """The families of the relation graph, with the member-parent alignments they needed.
+
+    Args:
+        documents: RDD of ``(id, Document)``.
+        relations: RDD of ``Relation``.
+        compared: RDD of the pairs ``(a, b)`` already compared (related or not).
+
+    Returns:
+        RDDs ``(families, new relations, errors)``.
+    """
+    seconds = limits.pair_seconds
+    edges = relations.map(lambda r: (r.source, r.target))
+    comp = connected_components(edges.flatMap(lambda e: list(e)), edges, partitions=partitions).cache()
+    rows = (documents.join(comp, partitions).map(lambda x: (x[1][1], ("doc", x[1][0])))
+            .union(relations.map(lambda r: (r.source, r)).join(comp).map(lambda x: (x[1][1], ("rel", x[1][0]))))
+            .union(compared.map(lambda p: (p[0], p)).join(comp).map(lambda x: (x[1][1], ("pair", x[1][0])))))
+    built = narrow(rows, partitions).groupByKey(partitions).flatMap(lambda item: _family_task(item, seconds)).cache()
+    families = built.filter(lambda x: isinstance(x, Family))
+    new = built.filter(lambda x: isinstance(x, Relation))
+    errors = built.filter(lambda x: isinstance(x, InputError))
+    return families, new, errors
+
+
+# -- stories ---------------------------------------------------------------------------------------
+
+
+def _terms(feats: tuple[list[str], list[str]]) -> list[tuple[str, str]]:
+    return [("c", t) for t in set(feats[0])] + [("n", t) for t in {w.lower() for w in feats[1]}]
+
+
+def _collection(size: int, terms: Any) -> Any:
+    from newstrace.stages.stories.cluster import StoryCollection
+
+    content = {t: df for (kind, t), df in terms if kind == "c"}
+    names = {t: df for (kind, t), df in terms if kind == "n"}
+    return StoryCollection(size, content, names)
+
+
+def _vector(item: tuple[str, Any], size: int) -> tuple[str, Any]:
+    from newstrace.stages.stories.cluster import story_vector
+
+    rep, (terms, (feats, published)) = item
+    return rep, story_vector(feats, published, _collection(size, terms))
+
+
+def _pairs(members: Any) -> list[tuple[str, str]]:
+    ids = sorted(set(members))
+    return [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :]]
+
+
+def _score(item: tuple[str, Any]) -> tuple[tuple[str, str], float]:
+    from newstrace.stages.stories.cluster import story_similarity
+
+    b, ((a, va), vb) = item
+    return (a, b), story_similarity(va, vb, STORY.max_gap_days)
+
+
+def _story_task(item: tuple[str, Any], size: int) -> list[Story]:
+    from newstrace.stages.stories import update_stories
+
+    _, rows = item
+    docs: list[Document] = [r[1] for r in rows if r[0] == "doc"]
+    families: list[Family] = [r[1] for r in rows if r[0] == "family"]
+    terms = [r[1] for r in rows if r[0] == "term"]
+    return update_stories(docs, families, (), STORY, collection=_collection(size, terms))
+
+
+def spark_stories(documents: Any, families: Any, *, partitions: int | None = None) -> Any:
+    """The stories of the collection (RDD of ``Story``), from ``(id, Document)`` and ``Family`` RDDs."""
+    from newstrace.stages.stories.cluster import document_features
+
+    member = families.flatMap(lambda f: [(m, (f.id, min(f.members))) for m in f.members])
+    # Each document's representative: its family's earliest-sorting member, or itself.
+    rep_of = documents.leftOuterJoin(member).map(
+        lambda x: (x[0], x[1][1][1] if x[1][1] is not None else x[0], x[1][0])).cache()
+    reps = rep_of.filter(lambda x: x[0] == x[1]).map(lambda x: (x[0], (document_features(x[2]), x[2].published))).cache()
+    size = reps.count()
+    rep_terms = reps.flatMap(lambda x: [(t, x[0]) for t in _terms(x[1][0])]).cache()
+    df = rep_terms.map(lambda x: (x[0], 1)).reduceByKey(add, partitions).cache()
+    # rep -> its terms with their document frequencies
+    terms_of = rep_terms.join(df).map(lambda x: (x[1][0], (x[0], x[1][1]))).groupByKey(partitions)
+    vectors = terms_of.join(reps).map(lambda x: _vector(x, size)).cache()
+    # Two representatives with no name in common score 0: only pairs sharing one are scored.
+    candidates = (rep_terms.filter(lambda x: x[0][0] == "n").groupByKey(partitions).values()
+                  .flatMap(_pairs).distinct(partitions))
+    scored = candidates.join(vectors).map(lambda x: (x[1][0], (x[0], x[1][1]))).join(vectors).map(_score)
+    edges = scored.filter(lambda x: x[1] >= STORY.threshold - _EDGE_SLACK).keys()
+    comp = connected_components(reps.keys(), edges, partitions=partitions).cache()
+    docs_rows = rep_of.map(lambda x: (x[1], x[2])).join(comp).map(lambda x: (x[1][1], ("doc", x[1][0])))
+    fam_rows = families.map(lambda f: (min(f.members), f)).join(comp).map(lambda x: (x[1][1], ("family", x[1][0])))
+    term_rows = (rep_terms.map(lambda x: (x[1], x[0])).join(comp).map(lambda x: (x[1][0], x[1][1])).distinct()
+                 .join(df).map(lambda x: (x[1][0], ("term", (x[0], x[1][1])))))
+    stories = narrow(docs_rows.union(fam_rows).union(term_rows), partitions).groupByKey(partitions).flatMap(lambda i: _story_task(i, size))
+    return stories
