@@ -31,8 +31,8 @@ from typing import Any, Literal
 from newstrace.limits import DEFAULT_LIMITS, Limits
 from newstrace.types import Document, Family, InputError, Relation, Story
 
-from .inputs import read_spark_inputs
 from .graph import narrow
+from .inputs import read_spark_inputs
 from .organise import spark_families, spark_stories
 from .session import SparkOptions, spark_session
 from .steps import plan_spark_pairs, recurring_spark_lines, relate_spark_pairs

@@ -98,7 +98,7 @@ def _nearest(item: tuple[str, Any]) -> list[Pair]:
 def _sentence_members(item: tuple[str, tuple[Fingerprint, tuple[str, bool]]]) -> list[tuple[tuple[int, ...],
                                                                                              SentenceMember]]:
     doc_id, (fp, (comp, large)) = item
-    out = []
+    out: list[tuple[tuple[int, ...], SentenceMember]] = []
     for s, digest in enumerate(fp.sentences):
         member = SentenceMember(doc_id, s, comp, large, fp.sentence_terms[s])
         out.extend((key, member) for key in band_keys(digest, DEFAULT_CONFIG.sentence_bands))

@@ -135,7 +135,7 @@ def _tfidf(bags: Sequence[Sequence[str]], *, prior: int = IDF_PRIOR_DOCS, floor:
             rows.append(d)
             cols.append(vocab[w])
             vals.append(_weight(c, df[w], n, prior=prior, floor=floor, sublinear=sublinear))
-    mat = csr_matrix((vals, (rows, cols)), shape=(n, max(1, len(vocab))), dtype=np.float64)
+    mat = csr_matrix((vals, (rows, cols)), shape=(len(bags), max(1, len(vocab))), dtype=np.float64)
     norms = np.sqrt(np.asarray(mat.multiply(mat).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     from scipy.sparse import diags
