@@ -153,49 +153,63 @@ def scan_spark(paths: Sequence[str | Path], out: str | Path, *, options: SparkOp
     from pyspark import StorageLevel
 
     keep = StorageLevel.MEMORY_AND_DISK
+    clock = [time.perf_counter()]
+    seconds: dict[str, float] = {}
+
+    def lap(step: str) -> None:
+        clock.append(time.perf_counter())
+        seconds[f"seconds_{step}"] = round(clock[-1] - clock[-2], 3)
+
+    # Each step's persisted result is counted before the next starts, so the per-step seconds
+    # are that step's (benchmarks/bench_spark.py projects cluster time from them).
     read = read_spark_inputs(spark, [str(p) for p in paths], limits=limits).coalesce(parts).persist(keep)
     read_errors = read.values().filter(lambda x: isinstance(x, InputError))
     # The first document of each id; its reading-order key orders the boilerplate step's sampling.
     kept = (read.filter(lambda x: isinstance(x[1], Document)).map(lambda x: (x[1].id, x))
             .groupByKey(parts).flatMap(_first_wins).persist(keep))
+    kept.count()
+    lap("read")
     dup_errors = kept.values().filter(lambda x: isinstance(x, InputError))
     ordered = kept.filter(lambda x: isinstance(x[1], Document))
     recurring = sc.broadcast(recurring_spark_lines(ordered))
     docs = ordered.map(lambda x: (x[1].id, x[1]))
-    t1 = time.perf_counter()
+    lap("boilerplate")
 
     prepared = docs.map(lambda x: _prepare(x[1], recurring.value, changes)).persist(keep)
+    n_docs = prepared.count()
+    lap("prepare")
     fingerprints = prepared.mapValues(_fingerprint).persist(keep)
     pairs, plan = plan_spark_pairs(fingerprints, partitions=parts)
+    lap("candidates")
     related = relate_spark_pairs(pairs, prepared, changes=changes, limits=limits, partitions=parts).persist(keep)
     relations = related.values().filter(lambda r: isinstance(r, Relation)).persist(keep)
     relate_errors = related.values().filter(lambda r: isinstance(r, InputError))
-    t2 = time.perf_counter()
+    n_relations = relations.count()
+    lap("relate")
 
     families, parent_relations, family_errors = spark_families(prepared, relations, pairs, limits=limits,
                                                                partitions=parts)
     families = families.persist(keep)
+    n_families = families.count()
+    lap("families")
     stories = spark_stories(prepared, families, partitions=parts).persist(keep)
+    n_stories = stories.count()
+    lap("stories")
     all_relations = narrow(relations.union(parent_relations), parts)
     errors = narrow(read_errors.union(dup_errors).union(relate_errors).union(family_errors), parts).persist(keep)
     datasets: dict[str, Any] = {"documents": prepared.values(), "relations": all_relations,
                                 "families": families, "stories": stories, "errors": errors}
     for kind in OUTPUTS:
         _write(spark, kind, datasets[kind], out, fmt)
-    t3 = time.perf_counter()
+    lap("write")
 
-    counted = narrow(prepared.map(lambda _: "documents").union(errors.map(lambda _: "skipped"))
-                     .union(all_relations.map(lambda _: "relations")).union(parent_relations.map(lambda _: "parents"))
-                     .union(families.map(lambda _: "families")).union(stories.map(lambda _: "stories")),
-                     parts).countByValue()
+    n_parents = parent_relations.count()
+    n_errors = errors.count()
     stats: dict[str, float | int] = {
-        "documents": counted.get("documents", 0), "skipped": counted.get("skipped", 0),
-        "relations": counted.get("relations", 0),
+        "documents": n_docs, "skipped": n_errors, "relations": n_relations + n_parents,
         **{f"plan_{k}": v for k, v in plan.items()}, "alignments": plan["pairs"],
-        "alignments_parents": counted.get("parents", 0), "families": counted.get("families", 0),
-        "stories": counted.get("stories", 0),
-        "seconds_ingest": round(t1 - t0, 3), "seconds_relate": round(t2 - t1, 3),
-        "seconds_families": round(t3 - t2, 3), "seconds": round(t3 - t0, 3), "partitions": parts}
+        "alignments_parents": n_parents, "families": n_families, "stories": n_stories,
+        **seconds, "seconds": round(clock[-1] - t0, 3), "partitions": parts}
     summary = {"engine": "spark", "master": options.master, "format": fmt, **stats}
     if "://" not in out:
         Path(out).mkdir(parents=True, exist_ok=True)
