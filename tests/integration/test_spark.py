@@ -103,3 +103,13 @@ def test_parquet_in_and_out(spark: Any, seeds_dir: Path, tmp_path: Path) -> None
     local = scan([seeds_dir], semantic=False, changes=False)
     assert sorted(tuple(r) for r in relations) == sorted((r.source, r.target, r.type) for r in local.relations)
     assert spark.read.parquet(str(tmp_path / "out" / "documents")).count() == len(rows)
+
+
+def test_connected_components_by_label_propagation(spark: Any) -> None:
+    from newstrace.engines.spark.graph import connected_components
+
+    sc = spark.sparkContext
+    edges = sc.parallelize([("d", "c"), ("c", "b"), ("b", "a"), ("f", "e"), ("e", "f")], 2)
+    labels = dict(connected_components(sc.parallelize(list("abcdefg"), 2), edges, partitions=2).collect())
+    # A chain 3 edges long needs 3 rounds; the label is the smallest id, as union-find's root.
+    assert labels == {"a": "a", "b": "a", "c": "a", "d": "a", "e": "e", "f": "e", "g": "g"}
