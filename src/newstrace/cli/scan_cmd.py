@@ -13,6 +13,7 @@ from newstrace.cli._common import (
     check_writable,
     emit,
     limits_from,
+    one_line,
     positive_int,
     report_errors,
 )
@@ -68,6 +69,11 @@ def spark_scan_cli(args: argparse.Namespace) -> int:
     except SparkUnavailable as exc:
         print(f"newstrace: error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # a failed Spark job: its Java trace says little to the user
+        lines = [x.strip() for x in str(exc).splitlines() if x.strip()]
+        cause = next((x for x in reversed(lines) if "Error" in x.split(":")[0]), lines[0] if lines else repr(exc))
+        print(f"newstrace: error: the Spark job failed: {one_line(cause)}", file=sys.stderr)
+        return 1
     report_errors(result.errors)
     shown = len(result.errors)
     if result.stats.get("skipped", 0) > shown:
