@@ -7,8 +7,8 @@
   and builds the family again, as ``pipeline.organise`` does.
 * stories: story representatives (a family's earliest-sorting member, lone documents) get
   their features (``stories.document_features``); document frequencies over them are a
-  ``reduceByKey``; representatives sharing a name are scored (``story_similarity``) and those at
-  the clustering threshold joined; each component of that graph is clustered by
+  ``reduceByKey``; the names cosine of representatives sharing a name is summed per pair, the
+  pairs past its bound scored (``story_similarity``) and those at the clustering threshold joined; each component of that graph is clustered by
   ``stories.update_stories`` with the collection's counts.  Average-link never merges two
   groups without a pair at the threshold, so no story crosses a component and each component's
   stories are those of the whole run.
@@ -99,9 +99,10 @@ def _vector(item: tuple[str, Any], size: int) -> tuple[str, Any]:
     return rep, story_vector(feats, published, _collection(size, terms))
 
 
-def _pairs(members: Any) -> list[tuple[str, str]]:
-    ids = sorted(set(members))
-    return [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :]]
+def _products(members: Any) -> list[tuple[tuple[str, str], float]]:
+    """One name's share of the names cosine of every two representatives carrying it."""
+    found = sorted(members)
+    return [((a, b), wa * wb) for i, (a, wa) in enumerate(found) for b, wb in found[i + 1 :]]
 
 
 def _score(item: tuple[str, Any]) -> tuple[tuple[str, str], float]:
@@ -136,9 +137,14 @@ def spark_stories(documents: Any, families: Any, *, partitions: int | None = Non
     # rep -> its terms with their document frequencies
     terms_of = rep_terms.join(df).map(lambda x: (x[1][0], (x[0], x[1][1]))).groupByKey(partitions)
     vectors = terms_of.join(reps).map(lambda x: _vector(x, size)).cache()
-    # Two representatives with no name in common score 0: only pairs sharing one are scored.
-    candidates = (rep_terms.filter(lambda x: x[0][0] == "n").groupByKey(partitions).values()
-                  .flatMap(_pairs).distinct(partitions))
+    # The score is the geometric mean of two cosines of at most 1, so a pair at the threshold has
+    # a names cosine of at least threshold²: the names cosine of every pair sharing a name is
+    # summed from each name's products (a sparse dot product by reduceByKey), and only the pairs
+    # past that bound are scored in full.
+    floor = STORY.threshold ** 2 - _EDGE_SLACK
+    candidates = (vectors.flatMap(lambda x: [(name, (x[0], w)) for name, w in x[1][1].items()])
+                  .groupByKey(partitions).values().flatMap(_products).reduceByKey(add, partitions)
+                  .filter(lambda x: x[1] >= floor).keys())
     scored = candidates.join(vectors).map(lambda x: (x[1][0], (x[0], x[1][1]))).join(vectors).map(_score)
     edges = scored.filter(lambda x: x[1] >= STORY.threshold - _EDGE_SLACK).keys()
     comp = connected_components(reps.keys(), edges, partitions=partitions).cache()
