@@ -37,8 +37,10 @@ def _family_task(item: tuple[str, Any], seconds: float) -> list[Family | Relatio
     from newstrace.stages.families import build_families, unaligned_parents
 
     _, rows = item
-    docs = {r[1].id: r[1] for r in rows if r[0] == "doc"}
-    rels: list[Relation] = [r[1] for r in rows if r[0] == "rel"]
+    # In the local store's order (documents by id, relations by source and target): the family
+    # builder breaks ties in the order it is given.
+    docs = dict(sorted((r[1].id, r[1]) for r in rows if r[0] == "doc"))
+    rels: list[Relation] = sorted((r[1] for r in rows if r[0] == "rel"), key=_by_ends)
     done = {r[1] for r in rows if r[0] == "pair"}
     families = build_families(list(docs.values()), rels)
     missing = sorted(unaligned_parents(families, docs) - done)
@@ -48,8 +50,13 @@ def _family_task(item: tuple[str, Any], seconds: float) -> list[Family | Relatio
             found = relate_one(docs[a], docs[b], False, seconds)
             if found is not None:
                 out.append(found)
-        families = build_families(list(docs.values()), rels + [r for r in out if isinstance(r, Relation)])
+        rels = sorted(rels + [r for r in out if isinstance(r, Relation)], key=_by_ends)
+        families = build_families(list(docs.values()), rels)
     return [*families, *out]
+
+
+def _by_ends(r: Relation) -> tuple[str, str]:
+    return r.source, r.target
 
 
 def spark_families(documents: Any, relations: Any, compared: Any, *, limits: Limits = DEFAULT_LIMITS,
