@@ -5,8 +5,8 @@ Spark runs ``local[2]`` with 2 partitions on the five sample articles plus two o
 Parquet dataset (with the analysis of changes, written as Parquet), and on a fixed BBC sample
 (with its exact-duplicate pairs, written as JSONL).  Skipped with a message where Java or
 pyspark is missing.  Cost: Spark start-up and about 70 small Spark stages per scan; each stage
-costs about a second of Python-worker overhead on a busy 2-core machine, so the file takes 8
-minutes at a load average of 16 (measured); far less on an idle machine.
+costs one to three seconds of Python-worker overhead on a busy 2-core machine: the file took 7
+minutes at a load average of 8 to 11 (measured); far less on an idle machine.
 """
 
 from __future__ import annotations
