@@ -4,15 +4,16 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 SHARED ?= ../shared
 # Debian packages: WordNet for word-sense checks, Chromium for the HTML report's browser test,
-# Perl for the official SemEval iSTS scorer (`newstrace eval ists`).
-APT_PACKAGES := wordnet-base chromium perl
+# Perl for the official SemEval iSTS scorer (`newstrace eval ists`), Java 17 for the Spark engine
+# (`newstrace scan --engine spark`).
+APT_PACKAGES := wordnet-base chromium perl openjdk-17-jre-headless
 
 .PHONY: demo test lint install system-deps bench pan-eval clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip==25.3
-	$(PY) -m pip install --quiet -e '.[test,bench,serve]'
+	$(PY) -m pip install --quiet -e '.[test,bench,serve,spark]'
 	touch $@
 
 install: $(VENV)/.installed

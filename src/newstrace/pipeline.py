@@ -376,15 +376,14 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
     story it shares most documents with (``newstrace.stages.stories.update_stories``).  With
     ``fresh``, stored ids are not consulted.
     """
-    from newstrace.stages.families import build_families, save_families
+    from newstrace.stages.families import build_families, save_families, unaligned_parents
     from newstrace.stages.stories import load_stories, save_stories, update_stories
 
     documents = store.get_documents()
     families = build_families(documents, store.get_relations())
     by_id = {d.id: d for d in documents}
     done = store.checked()
-    missing = sorted({(min(e.source, e.target), max(e.source, e.target)) for f in families for e in f.edges
-                      if e.primary and not e.passages and e.source in by_id and e.target in by_id} - done)
+    missing = sorted(unaligned_parents(families, by_id) - done)
     if missing:
         found = relate_pairs(by_id, missing, {}, store.languages(), changes=False,
                              executor=LocalExecutor(workers))

@@ -13,11 +13,13 @@ from newstrace.cli._common import (
     check_writable,
     emit,
     limits_from,
+    one_line,
+    positive_int,
     report_errors,
 )
 from newstrace.pipeline import ScanResult, scan
 
-__all__ = ["register", "scan_cli", "write_report"]
+__all__ = ["register", "scan_cli", "spark_scan_cli", "write_report"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -30,10 +32,67 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_limits(p)
     p.add_argument("--report", metavar="FILE",
                    help="also write a self-contained HTML report (passages side by side, changes marked) to FILE")
+    spark = p.add_argument_group("Spark engine", "run the scan as Spark jobs (pip install 'newstrace[spark]', Java 17)")
+    spark.add_argument("--engine", choices=("local", "spark"), default="local",
+                       help="local: this machine's processes (default); spark: Spark jobs, results written to --out")
+    spark.add_argument("--master", default="local[*]", metavar="URL",
+                       help="Spark master URL (default: local[*], this machine's cores)")
+    spark.add_argument("--out", metavar="DIR",
+                       help="Spark engine: folder (local or hdfs://, s3a://) for the documents, relations, families, "
+                            "stories and errors datasets")
+    spark.add_argument("--out-format", choices=("jsonl", "parquet"), default="jsonl",
+                       help="Spark engine: dataset format (default: jsonl)")
+    spark.add_argument("--partitions", type=positive_int, default=None, metavar="N",
+                       help="Spark engine: partitions per step (default: Spark's default parallelism)")
     p.set_defaults(func=scan_cli)
 
 
+def spark_scan_cli(args: argparse.Namespace) -> int:
+    """``scan --engine spark``: the Spark jobs write their datasets; the summary goes to stdout."""
+    from newstrace.engines.spark import SparkOptions, SparkUnavailable, scan_spark
+
+    problems = []
+    if not args.out:
+        problems.append("--engine spark writes its results to a folder: give --out DIR")
+    if not args.lexical_only:
+        problems.append("--engine spark runs the lexical layer only (the semantic layer is not distributed yet): "
+                        "add --lexical-only, or use --engine local")
+    if args.db or args.report or args.output:
+        problems.append("--db, --report and -o/--output are local-engine options; the Spark engine writes --out")
+    if problems:
+        for problem in problems:
+            print(f"newstrace: error: {problem}", file=sys.stderr)
+        return 2
+    try:
+        result = scan_spark(args.paths, args.out, options=SparkOptions(args.master, args.partitions),
+                            fmt=args.out_format, changes=not args.no_changes, limits=limits_from(args))
+    except SparkUnavailable as exc:
+        print(f"newstrace: error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a failed Spark job: its Java trace says little to the user
+        lines = [x.strip() for x in str(exc).splitlines() if x.strip()]
+        cause = next((x for x in reversed(lines) if "Error" in x.split(":")[0]), lines[0] if lines else repr(exc))
+        print(f"newstrace: error: the Spark job failed: {one_line(cause)}", file=sys.stderr)
+        return 1
+    report_errors(result.errors)
+    shown = len(result.errors)
+    if result.stats.get("skipped", 0) > shown:
+        print(f"newstrace: ... and {int(result.stats['skipped']) - shown} more skipped inputs in "
+              f"{args.out}/errors", file=sys.stderr)
+    if args.format == "json":
+        import json
+
+        sys.stdout.write(json.dumps({"engine": "spark", "out": result.out, "summary": result.stats}, indent=2) + "\n")
+    else:
+        for key, value in result.stats.items():
+            print(f"{key:>24}  {value}")
+        print(f"newstrace: wrote {args.out_format} datasets under {result.out}", file=sys.stderr)
+    return 0 if result.stats.get("documents") or not result.stats.get("skipped") else 1
+
+
 def scan_cli(args: argparse.Namespace) -> int:
+    if getattr(args, "engine", "local") == "spark":
+        return spark_scan_cli(args)
     for path, what in ((args.output, "output"), (getattr(args, "report", None), "report")):
         problem = check_writable(path, what)
         if problem:  # before the work, not after it

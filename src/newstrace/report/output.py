@@ -15,12 +15,13 @@ from newstrace.stages.text import split_sentences
 from newstrace.store import relation_to_dict
 from newstrace.types import Document, Family, InputError, Relation, Story
 
-__all__ = ["FORMATS", "family_tree_lines", "render", "to_dict"]
+__all__ = ["FORMATS", "document_to_dict", "family_tree_lines", "render", "to_dict"]
 
 FORMATS = ("table", "json", "csv", "md")
 
 
-def _document_dict(d: Document) -> dict[str, Any]:
+def document_to_dict(d: Document) -> dict[str, Any]:
+    """The JSON form of a document (docs/output.md)."""
     return {
         "id": d.id, "path": d.path, "title": d.title, "url": d.url, "site": d.site,
         "published": d.published, "language": d.language, "text": d.text,
@@ -39,7 +40,7 @@ def to_dict(documents: list[Document], relations: list[Relation], errors: list[I
 
     return {
         "newstrace_version": __version__,
-        "documents": [_document_dict(d) for d in documents],
+        "documents": [document_to_dict(d) for d in documents],
         "relations": [relation_to_dict(r) for r in relations],
         "families": [family_to_dict(f) for f in families or []],
         "stories": [story_to_dict(s) for s in stories or []],

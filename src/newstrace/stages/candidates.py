@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import xxhash
 
@@ -34,13 +34,18 @@ __all__ = [
     "BandLookup",
     "CandidateConfig",
     "Fingerprint",
+    "SentenceMember",
     "band_hashes",
+    "band_keys",
     "find_candidates",
     "fingerprint",
     "indexed_candidates",
     "large_components",
+    "nearest_pairs",
     "neighbourhood",
     "plan_pairs",
+    "sentence_bucket_pairs",
+    "shingle_bucket_pairs",
 ]
 
 
@@ -315,6 +320,61 @@ def large_components(fingerprints: Sequence[Fingerprint], config: CandidateConfi
     return out
 
 
+band_keys = _band_keys
+nearest_pairs = _nearest
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceMember:
+    """One sentence in a sentence-channel LSH bucket: its document (any sortable key), its index
+    in the document, the document's shingle component and whether that component is large."""
+
+    doc: Any
+    sentence: int
+    component: Any
+    large: bool
+    terms: frozenset[str]
+
+
+def shingle_bucket_pairs(members: Sequence[Any]) -> list[tuple[Any, Any]]:
+    """Every pair of the documents in one shingle LSH bucket of a small component."""
+    return [(a, b) for i, a in enumerate(members) for b in members[i + 1 :]]
+
+
+def sentence_bucket_pairs(members: Sequence[SentenceMember], config: CandidateConfig = DEFAULT_CONFIG,
+                          checked: set[tuple[Any, int, Any, int]] | None = None,
+                          ) -> tuple[list[tuple[Any, Any]], str | None]:
+    """The document pairs one sentence-channel bucket proposes (:func:`plan_pairs`).
+
+    Pairs of sentences of different documents whose true Jaccard reaches ``sentence_jaccard``,
+    except within a large component (the family plan pairs those).  A bucket over
+    ``max_bucket_docs`` documents proposes nothing and is ``"absorbed"`` (all in one component)
+    or ``"skipped"`` (a stock phrase).  ``checked`` (shared across buckets) skips sentence
+    pairs already verified in another bucket.
+    """
+    docs = {m.doc for m in members}
+    if len(docs) < 2:
+        return [], None
+    if len(docs) > config.max_bucket_docs:
+        return [], "absorbed" if len({m.component for m in members}) == 1 else "skipped"
+    out: list[tuple[Any, Any]] = []
+    for i, ma in enumerate(members):
+        for mb in members[i + 1 :]:
+            if ma.doc == mb.doc:
+                continue
+            key = (ma.doc, ma.sentence, mb.doc, mb.sentence)
+            if checked is not None and key in checked:
+                continue
+            if ma.component == mb.component and ma.large:
+                continue  # the family plan already pairs this component's members
+            if checked is not None:
+                checked.add(key)
+            ta, tb = ma.terms, mb.terms
+            if len(ta & tb) >= config.sentence_jaccard * len(ta | tb):
+                out.append((ma.doc, mb.doc))
+    return out, None
+
+
 def plan_pairs(
     fingerprints: Sequence[Fingerprint], config: CandidateConfig = DEFAULT_CONFIG, *,
     small_component: int = PLAN_SMALL_COMPONENT, neighbours: int = PLAN_NEIGHBOURS,
@@ -351,41 +411,26 @@ def plan_pairs(
 
     for members in buckets.values():
         if len(members) > 1 and comp_of[members[0]] not in large:
-            for i, a in enumerate(members):
-                for b in members[i + 1 :]:
-                    add(a, b, "shingles")
+            for a, b in shingle_bucket_pairs(members):
+                add(a, b, "shingles")
     for root in sorted(large):
         for a, b in _nearest(comps[root], [fp.shingles for fp in fps], neighbours):
             add(a, b, "family")
 
     skipped = absorbed = 0
-    sbuckets: dict[tuple[int, ...], list[tuple[int, int]]] = defaultdict(list)
+    sbuckets: dict[tuple[int, ...], list[SentenceMember]] = defaultdict(list)
     for d, fp in enumerate(fps):
         for s, digest in enumerate(fp.sentences):
+            member = SentenceMember(d, s, comp_of[d], comp_of[d] in large, fp.sentence_terms[s])
             for key in _band_keys(digest, config.sentence_bands):
-                sbuckets[key].append((d, s))
+                sbuckets[key].append(member)
     checked: set[tuple[int, int, int, int]] = set()
     for smembers in sbuckets.values():
-        docs = {d for d, _ in smembers}
-        if len(docs) < 2:
-            continue
-        big = len(docs) > config.max_bucket_docs
-        if big:
-            if len({comp_of[d] for d in docs}) == 1:
-                absorbed += 1
-            else:
-                skipped += 1
-            continue
-        for i, (da, sa) in enumerate(smembers):
-            for db, sb in smembers[i + 1 :]:
-                if da == db or (da, sa, db, sb) in checked:
-                    continue
-                if comp_of[da] == comp_of[db] and comp_of[da] in large:
-                    continue  # the family plan already pairs this component's members
-                checked.add((da, sa, db, sb))
-                ta, tb = fps[da].sentence_terms[sa], fps[db].sentence_terms[sb]
-                if len(ta & tb) >= config.sentence_jaccard * len(ta | tb):
-                    add(da, db, "sentences")
+        found, verdict = sentence_bucket_pairs(smembers, config, checked)
+        absorbed += verdict == "absorbed"
+        skipped += verdict == "skipped"
+        for da, db in found:
+            add(da, db, "sentences")
     sizes = [len(m) for m in comps.values()]
     stats = {
         "components": sum(1 for s in sizes if s > 1),

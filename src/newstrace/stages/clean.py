@@ -28,7 +28,8 @@ import xxhash
 
 from newstrace.types import Document, Removed
 
-__all__ = ["CleanConfig", "clean", "clean_collection", "line_key", "recurring_lines"]
+__all__ = ["CleanConfig", "clean", "clean_collection", "count_unrelated", "document_lines", "line_key",
+           "recurring_lines", "sampled_carriers"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +248,48 @@ def _containment_besides(a: frozenset[int], b: frozenset[int], line: frozenset[i
 _Cache = dict[int, tuple[frozenset[int], int]]
 
 
+def document_lines(raw: str) -> list[tuple[int, frozenset[int], int]]:
+    """Each distinct line of ``raw`` as ``(line key, sampled shingle sketch, word count)``, in
+    order: what :func:`recurring_lines` learns from one document (a pure function, so a Spark
+    engine can run it per partition and count line keys with a ``reduceByKey``)."""
+    out: list[tuple[int, frozenset[int], int]] = []
+    seen: set[int] = set()
+    for s, e in _split_lines(raw):
+        words = _WORD_RE.findall(raw[s:e].casefold())
+        if not words:
+            continue
+        k = xxhash.xxh64_intdigest(" ".join(words))
+        if k in seen:
+            continue
+        seen.add(k)
+        out.append((k, _line_shingles(words), len(words)))
+    return out
+
+
+def count_unrelated(line: frozenset[int], line_words: int, carriers: Iterable[tuple[frozenset[int], int]],
+                    config: CleanConfig = DEFAULT_CONFIG) -> int:
+    """How many mutually unrelated documents among ``carriers`` (each its whole-text sketch and
+    word count, in collection order, already sampled) carry the line with sketch ``line``,
+    counted up to ``recurring_min_docs`` (the greedy grouping of :func:`_unrelated_carriers`).
+    ``carriers`` is read lazily: it stops at ``recurring_min_docs`` groups."""
+    reps: list[frozenset[int]] = []
+    for sketch, n_words in carriers:
+        if n_words - line_words < line_words:
+            continue
+        if not any(_containment_besides(sketch, r, line) >= config.copy_containment for r in reps):
+            reps.append(sketch)
+            if len(reps) >= config.recurring_min_docs:
+                break
+    return len(reps)
+
+
+def sampled_carriers(n: int, config: CleanConfig = DEFAULT_CONFIG) -> list[int]:
+    """Positions (in collection order) of the carriers of a line carried by ``n`` documents
+    that are compared: ``recurring_sample`` of them, evenly spread."""
+    m = min(n, config.recurring_sample)
+    return [i * n // m for i in range(m)]
+
+
 class _LineIndex:
     """Each document's line keys, each line's shingle sketch (stored once per distinct line)
     and, for the short lines, the documents carrying them: one pass, linear in the collection."""
@@ -257,19 +300,13 @@ class _LineIndex:
         self.words: dict[int, int] = {}
         self.carriers: dict[int, list[int]] = defaultdict(list)
         for d_idx, doc in enumerate(documents):
-            keys: dict[int, None] = {}
-            for s, e in _split_lines(doc.raw):
-                words = _WORD_RE.findall(doc.raw[s:e].casefold())
-                if not words:
-                    continue
-                k = xxhash.xxh64_intdigest(" ".join(words))
-                if k in keys:
-                    continue
-                keys[k] = None
+            keys: list[int] = []
+            for k, shingles, n_words in document_lines(doc.raw):
+                keys.append(k)
                 if k not in self.shingles:
-                    self.shingles[k] = _line_shingles(words)
-                    self.words[k] = len(words)
-                if len(words) <= config.recurring_max_words:
+                    self.shingles[k] = shingles
+                    self.words[k] = n_words
+                if n_words <= config.recurring_max_words:
                     self.carriers[k].append(d_idx)
             self.doc_keys.append(tuple(keys))
 
@@ -295,19 +332,8 @@ def _unrelated_carriers(index: _LineIndex, key: int, cache: _Cache, config: Clea
     it differs from the others.
     """
     docs = index.carriers[key]
-    m = min(len(docs), config.recurring_sample)
-    line = index.shingles[key]
-    line_words = index.words[key]
-    reps: list[frozenset[int]] = []
-    for i in range(m):
-        sketch, n_words = index.text_of(docs[i * len(docs) // m], cache)
-        if n_words - line_words < line_words:
-            continue
-        if not any(_containment_besides(sketch, r, line) >= config.copy_containment for r in reps):
-            reps.append(sketch)
-            if len(reps) >= config.recurring_min_docs:
-                break
-    return len(reps)
+    sampled = (index.text_of(docs[i], cache) for i in sampled_carriers(len(docs), config))
+    return count_unrelated(index.shingles[key], index.words[key], sampled, config)
 
 
 def recurring_lines(documents: Iterable[Document], config: CleanConfig = DEFAULT_CONFIG) -> frozenset[int]:

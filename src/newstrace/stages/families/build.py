@@ -35,14 +35,14 @@ word-sense substitution among the passage changes): an editor's rewrite is not a
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 
 import xxhash
 
 from newstrace.stages.text import WORD_RE
 from newstrace.types import Document, Family, FamilyEdge, Passage, Relation
 
-__all__ = ["CONTAINMENT_MIN", "ROOT_MAX_MINORITY", "build_families", "family_id"]
+__all__ = ["CONTAINMENT_MIN", "ROOT_MAX_MINORITY", "build_families", "family_id", "unaligned_parents"]
 
 #: A containment decides direction only when the copy is at least this much covered by the
 #: source.  relate's own rule (a coverage gap of 0.25) also fires between two rewrites of one
@@ -394,3 +394,11 @@ def build_families(documents: Sequence[Document], relations: Sequence[Relation])
         rels_of[find(r.source)].append(r)
     families = [_family(sorted(m), rels_of[k], docs) for k, m in groups.items() if len(m) > 1]
     return sorted(families, key=lambda f: f.id)
+
+
+def unaligned_parents(families: Iterable[Family], ids: Container[str]) -> set[tuple[str, str]]:
+    """The member-parent pairs (ids sorted) whose primary edge has no passages: the candidate
+    plan pairs near neighbours, not parents, so these are aligned after the families are built
+    (``pipeline.organise``), once per member.  Only pairs of documents in ``ids``."""
+    return {(min(e.source, e.target), max(e.source, e.target)) for f in families for e in f.edges
+            if e.primary and not e.passages and e.source in ids and e.target in ids}

@@ -13,7 +13,7 @@ from newstrace.stages.ingest.metadata import normalise_date
 from newstrace.stages.ingest.txt import document_from_text
 from newstrace.types import Document, InputError, Rejected
 
-__all__ = ["read_jsonl"]
+__all__ = ["jsonl_record", "read_jsonl"]
 
 
 def read_jsonl(path: Path, rel: str) -> Iterator[Document | InputError]:
@@ -73,3 +73,9 @@ def _jsonl_record(line: bytes, rel: str, number: int, path: str) -> Document | R
     if text is not None or html is not None:
         return Rejected("record has an empty 'text'" if text is not None else "record has an empty 'html'")
     return Rejected("record has neither 'text' nor 'html'")
+
+
+def jsonl_record(line: bytes, rel: str, number: int, path: str) -> Document | Rejected:
+    """One JSON record (a JSONL line, or a Parquet row as JSON) as a ``Document``, or why not:
+    ``rel`` and ``number`` name a record without an ``id``."""
+    return _jsonl_record(line, rel, number, path)

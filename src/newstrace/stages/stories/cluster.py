@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -56,8 +56,8 @@ import xxhash
 from newstrace.stages.text import STOPWORDS, WORD_RE, content_terms, split_sentences
 from newstrace.types import Document, Family, Story
 
-__all__ = ["StoryConfig", "cluster_documents", "contrast_matrix", "document_features", "similarity_matrix",
-           "update_stories"]
+__all__ = ["StoryCollection", "StoryConfig", "StoryVector", "cluster_documents", "contrast_matrix", "document_features",
+           "similarity_matrix", "story_similarity", "story_vector", "update_stories", "usual_similarity"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,13 +148,33 @@ def document_features(doc: Document) -> tuple[list[str], list[str]]:
             [w for ws in names for w in ws] + lead_names)
 
 
+@dataclass(frozen=True, slots=True)
+class StoryCollection:
+    """The collection-wide counts a part of the collection needs to be clustered as in one
+    whole-collection run: the number of story representatives (families and lone documents)
+    and the document frequencies of content stems and (lower-cased) names among them.  A
+    Spark engine counts them with a ``reduceByKey`` and clusters each connected part apart
+    (``update_stories(..., collection=...)``); only the terms of the part need be given."""
+
+    size: int
+    content_df: Mapping[str, int]
+    names_df: Mapping[str, int]
+
+
+def _weight(count: int, df: int, n: int, *, prior: int = IDF_PRIOR_DOCS, floor: float = IDF_FLOOR,
+            sublinear: bool = True) -> float:
+    tf = (1 + math.log(count)) if sublinear else float(count)
+    return tf * (math.log((1 + n + prior) / (1 + df)) + floor)
+
+
 def _tfidf(bags: Sequence[Sequence[str]], *, prior: int = IDF_PRIOR_DOCS, floor: float = IDF_FLOOR,
-           sublinear: bool = True) -> np.ndarray:
-    df: Counter[str] = Counter()
+           sublinear: bool = True, df_n: tuple[Mapping[str, int], int] | None = None) -> np.ndarray:
+    local: Counter[str] = Counter()
     for bag in bags:
-        df.update(set(bag))
-    vocab = {w: i for i, w in enumerate(sorted(df))}
-    n = len(bags)
+        local.update(set(bag))
+    vocab = {w: i for i, w in enumerate(sorted(local))}
+    df: Mapping[str, int] = local if df_n is None else df_n[0]
+    n = len(bags) if df_n is None else df_n[1]
     from scipy.sparse import csr_matrix
 
     rows, cols, vals = [], [], []
@@ -162,9 +182,8 @@ def _tfidf(bags: Sequence[Sequence[str]], *, prior: int = IDF_PRIOR_DOCS, floor:
         for w, c in Counter(bag).items():
             rows.append(d)
             cols.append(vocab[w])
-            tf = (1 + math.log(c)) if sublinear else float(c)
-            vals.append(tf * (math.log((1 + n + prior) / (1 + df[w])) + floor))
-    mat = csr_matrix((vals, (rows, cols)), shape=(n, max(1, len(vocab))), dtype=np.float64)
+            vals.append(_weight(c, df[w], n, prior=prior, floor=floor, sublinear=sublinear))
+    mat = csr_matrix((vals, (rows, cols)), shape=(len(bags), max(1, len(vocab))), dtype=np.float64)
     norms = np.sqrt(np.asarray(mat.multiply(mat).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     from scipy.sparse import diags
@@ -184,13 +203,17 @@ def _day(published: str | None) -> int | None:
 
 def similarity_matrix(features: Sequence[tuple[list[str], list[str]]],
                       published: Sequence[str | None] | None = None,
-                      max_gap_days: int = DEFAULT_MAX_GAP) -> np.ndarray:
+                      max_gap_days: int = DEFAULT_MAX_GAP, *,
+                      collection: StoryCollection | None = None) -> np.ndarray:
     """Pairwise story similarity: geometric mean of the content and name TF-IDF cosines.
 
-    With ``published``, documents both dated more than ``max_gap_days`` apart get 0.
+    With ``published``, documents both dated more than ``max_gap_days`` apart get 0.  With
+    ``collection``, the idf comes from the whole collection's counts, not from ``features``.
     """
-    content = _tfidf([f[0] for f in features])
-    names = _tfidf([[w.lower() for w in f[1]] for f in features])
+    cdf = None if collection is None else (collection.content_df, collection.size)
+    ndf = None if collection is None else (collection.names_df, collection.size)
+    content = _tfidf([f[0] for f in features], df_n=cdf)
+    names = _tfidf([[w.lower() for w in f[1]] for f in features], df_n=ndf)
     sc = np.clip((content @ content.T).toarray(), 0.0, 1.0)
     se = np.clip((names @ names.T).toarray(), 0.0, 1.0)
     sim = np.sqrt(sc * se).astype(np.float32)
@@ -203,7 +226,7 @@ def similarity_matrix(features: Sequence[tuple[list[str], list[str]]],
 
 
 def contrast_matrix(sim: np.ndarray, neighbours: int = DEFAULT_CONFIG.neighbours,
-                    floor: float = DEFAULT_CONFIG.floor) -> np.ndarray:
+                    floor: float = DEFAULT_CONFIG.floor, usual: np.ndarray | None = None) -> np.ndarray:
     """Each pair's similarity minus the usual similarity around its two documents.
 
     ``r_d`` is the mean of ``d``'s ``neighbours`` highest similarities to other documents, a
@@ -213,20 +236,63 @@ def contrast_matrix(sim: np.ndarray, neighbours: int = DEFAULT_CONFIG.neighbours
     three articles, two near-copies would otherwise make the third, a report of the same event,
     look unusually far from them.  The geometric mean of the two usual
     similarities was chosen over the arithmetic mean and the larger one on ECB+ (event ARI 0.943,
-    0.940, 0.888 at the best threshold; held out, docs/calibration.md).
+    0.940, 0.888 at the best threshold; held out, docs/calibration.md).  ``usual`` gives the
+    ``r_d`` of each row when ``sim`` is one part of a larger collection (the Spark engine
+    computes them over the whole collection: :func:`usual_similarity`).
     """
     n = sim.shape[0]
     s = sim.astype(np.float64)
     if n < 2:
         return np.ones_like(s)
-    k = min(neighbours, n - 1)
-    off = s.copy()
-    np.fill_diagonal(off, -np.inf)
-    usual = -np.partition(-off, k - 1, axis=1)[:, :k]
-    r = usual.sum(axis=1) / neighbours
+    if usual is None:
+        k = min(neighbours, n - 1)
+        off = s.copy()
+        np.fill_diagonal(off, -np.inf)
+        r = -np.partition(-off, k - 1, axis=1)[:, :k].sum(axis=1) / neighbours
+    else:
+        r = np.asarray(usual, dtype=np.float64)
     out: np.ndarray = s - np.maximum(floor, np.sqrt(np.outer(r, r)))
     np.fill_diagonal(out, 1.0)
     return out
+
+
+def usual_similarity(similarities: Sequence[float], neighbours: int = DEFAULT_CONFIG.neighbours) -> float:
+    """``r_d`` of :func:`contrast_matrix` from a document's similarities to the others (any
+    order; those left out are 0)."""
+    # rounded to float32 as :func:`similarity_matrix` stores them, so both paths agree
+    top = sorted((float(np.float32(x)) for x in similarities), reverse=True)[:neighbours]
+    return float(np.float64(sum(top)) / neighbours)
+
+
+def _unit(bag: Sequence[str], df: Mapping[str, int], n: int) -> dict[str, float]:
+    weights = {w: _weight(c, df[w], n) for w, c in sorted(Counter(bag).items())}
+    norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
+    return {w: v / norm for w, v in weights.items()}
+
+
+StoryVector = tuple[dict[str, float], dict[str, float], int | None]
+
+
+def story_vector(features: tuple[list[str], list[str]], published: str | None,
+                 collection: StoryCollection) -> StoryVector:
+    """One representative's unit TF-IDF vectors (content, names) and day, as
+    :func:`similarity_matrix` weighs them with ``collection``: for finding the pairs that can
+    join one story without the whole matrix (:func:`story_similarity`)."""
+    return (_unit(features[0], collection.content_df, collection.size),
+            _unit([w.lower() for w in features[1]], collection.names_df, collection.size), _day(published))
+
+
+def story_similarity(a: StoryVector, b: StoryVector, max_gap_days: int = DEFAULT_MAX_GAP) -> float:
+    """The :func:`similarity_matrix` entry of two representatives (to float rounding)."""
+    if a[2] is not None and b[2] is not None and abs(a[2] - b[2]) > max_gap_days:
+        return 0.0
+
+    def cos(x: dict[str, float], y: dict[str, float]) -> float:
+        if len(x) > len(y):
+            x, y = y, x
+        return min(1.0, max(0.0, sum(v * y.get(w, 0.0) for w, v in x.items())))
+
+    return math.sqrt(cos(a[0], b[0]) * cos(a[1], b[1]))
 
 
 def _average_link(sim: np.ndarray, threshold: float) -> list[int]:
@@ -307,7 +373,9 @@ def _assign_ids(clusters: Sequence[Sequence[str]], existing: Sequence[Story]) ->
 
 
 def update_stories(documents: Sequence[Document], families: Sequence[Family] = (),
-                   existing: Sequence[Story] = (), config: StoryConfig = DEFAULT_CONFIG) -> list[Story]:
+                   existing: Sequence[Story] = (), config: StoryConfig = DEFAULT_CONFIG, *,
+                   collection: StoryCollection | None = None,
+                   usual: Mapping[str, float] | None = None) -> list[Story]:
     """The stories of ``documents``, keeping the ids of ``existing`` stories that go on.
 
     The whole collection is clustered each time, so stories after several adds are the stories
@@ -323,6 +391,12 @@ def update_stories(documents: Sequence[Document], families: Sequence[Family] = (
         families: the collection's families; a family's members always share one story.
         existing: stories stored before this batch (empty for a one-shot scan).
         config: clustering settings and label length.
+        collection: the whole collection's counts when ``documents`` is one part of it closed
+            under story contrast (no representative of the part has a contrast past the
+            threshold with one outside it): average-link never merges groups with no pair past
+            the threshold, so the part's stories are exactly its stories in the whole run.
+        usual: with ``collection``, each representative's usual similarity over the whole
+            collection (:func:`usual_similarity`), by document id.
 
     Returns:
         Stories sorted by id, each with its label, documents, families and time span.
@@ -342,8 +416,10 @@ def update_stories(documents: Sequence[Document], families: Sequence[Family] = (
         rep_of[i] = i if fid is None else first_member.setdefault(fid, i)
     reps = sorted(set(rep_of.values()))
     row = {r: k for k, r in enumerate(reps)}
-    sim = contrast_matrix(similarity_matrix([feats[r] for r in reps], [docs[r].published for r in reps],
-                                            config.max_gap_days), config.neighbours, config.floor)
+    rows = similarity_matrix([feats[r] for r in reps], [docs[r].published for r in reps], config.max_gap_days,
+                             collection=collection)
+    r_of = None if usual is None else np.asarray([usual.get(docs[r].id, 0.0) for r in reps])
+    sim = contrast_matrix(rows, config.neighbours, config.floor, usual=r_of)
     labels = _average_link(sim, config.threshold)
     grouped: dict[int, list[int]] = defaultdict(list)
     for i in range(len(docs)):
@@ -353,12 +429,15 @@ def update_stories(documents: Sequence[Document], families: Sequence[Family] = (
     df: Counter[str] = Counter()
     for r in reps:
         df.update({w.lower() for w in feats[r][1]})
+    if collection is not None:
+        df = Counter(collection.names_df)
+    n_reps = len(reps) if collection is None else collection.size
     out = []
     for sid, idx in zip(sids, clusters, strict=True):
         ids = tuple(docs[i].id for i in idx)
         first, last = _span([docs[i] for i in idx])
         fams = tuple(sorted({fam_of[d] for d in ids if d in fam_of}))
-        out.append(Story(sid, _label(sorted({rep_of[i] for i in idx}), feats, df, len(reps), config.label_terms),
+        out.append(Story(sid, _label(sorted({rep_of[i] for i in idx}), feats, df, n_reps, config.label_terms),
                          ids, fams, first, last))
     return sorted(out, key=lambda s: s.id)
 

@@ -1,0 +1,238 @@
+"""``scan`` on Spark: the local scan's steps in the same order, as distributed jobs.
+
+=====================  ================================================  =========================
+step                   on Spark                                          step function
+=====================  ================================================  =========================
+read                   ``binaryFile`` / Parquet rows, one task a file    ``ingest.read_file``
+boilerplate            line carriers grouped by key, sampled sketches    ``clean.document_lines``,
+                       joined by document                                ``clean.count_unrelated``
+prepare                per document                                      ``prepare.prepare_task``
+candidates             band keys -> ``groupByKey`` -> components ->      ``candidates.*_pairs``
+                       pairs per bucket / per large component
+relate                 pairs joined with both documents by id            ``relate_task_limited``
+families               relation components, one task per component       ``families.build_families``
+stories                name-sharing pairs scored, components, per part   ``stories.update_stories``
+=====================  ================================================  =========================
+
+The driver holds only counters, the recurring line keys (a site's chrome) and the file listing;
+results go to ``out`` as Parquet or JSONL datasets (``documents``, ``relations``, ``families``,
+``stories``, ``errors``) and ``summary.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from newstrace.limits import DEFAULT_LIMITS, Limits
+from newstrace.types import Document, Family, InputError, Relation, Story
+
+from .graph import narrow
+from .inputs import read_spark_inputs
+from .organise import spark_families, spark_stories
+from .session import SparkOptions, spark_session
+from .steps import plan_spark_pairs, recurring_spark_lines, relate_spark_pairs
+
+__all__ = ["OUTPUTS", "SparkScanResult", "read_results", "scan_spark"]
+
+OUTPUTS = ("documents", "relations", "families", "stories", "errors")
+
+
+@dataclass(slots=True)
+class SparkScanResult:
+    """Where a Spark scan wrote its datasets, its counters, and the first input errors."""
+
+    out: str
+    stats: dict[str, float | int] = field(default_factory=dict)
+    errors: list[InputError] = field(default_factory=list)  # the first ``SHOWN_ERRORS``
+
+
+SHOWN_ERRORS = 50
+
+
+def _first_wins(item: tuple[str, Any]) -> list[tuple[Any, Document | InputError]]:
+    """The first of documents sharing an id, in reading order, with its reading-order key; the
+    others named as the local engine names them."""
+    _, found = item
+    ranked = sorted(found, key=lambda x: x[0])
+    return [ranked[0]] + [(k, InputError(d.path or d.id, f"duplicate document id {d.id!r}: kept the first"))
+                          for k, d in ranked[1:]]
+
+
+def _prepare(doc: Document, recurring: frozenset[int], forensics: bool) -> tuple[str, Document]:
+    from newstrace.stages.prepare import prepare_task
+
+    prepared, _ = prepare_task((doc, recurring, forensics))
+    return prepared.id, prepared
+
+
+def _fingerprint(doc: Document) -> Any:
+    from newstrace.stages.candidates import fingerprint
+
+    return fingerprint(doc)
+
+
+def _json(kind: str, item: Any) -> str:
+    if kind == "documents":
+        from newstrace.report.output import document_to_dict
+
+        return json.dumps(document_to_dict(item), ensure_ascii=False)
+    if kind == "relations":
+        from newstrace.store import relation_to_dict
+
+        return json.dumps(relation_to_dict(item), ensure_ascii=False)
+    if kind == "families":
+        from newstrace.stages.families.store import family_to_dict
+
+        return json.dumps(family_to_dict(item), ensure_ascii=False)
+    if kind == "stories":
+        from newstrace.stages.stories.store import story_to_dict
+
+        return json.dumps(story_to_dict(item), ensure_ascii=False)
+    return json.dumps({"path": item.path, "reason": item.reason}, ensure_ascii=False)
+
+
+def _row(kind: str, item: Any) -> tuple[Any, ...]:
+    """A Parquet row: the fields one filters on, and the whole record as JSON (docs/output.md)."""
+    body = _json(kind, item)
+    if kind == "documents":
+        return (item.id, item.language, item.published, body)
+    if kind == "relations":
+        return (item.source, item.target, item.type, float(item.confidence), body)
+    if kind == "families":
+        return (item.id, item.root, list(item.members), body)
+    if kind == "stories":
+        return (item.id, item.label, list(item.documents), body)
+    return (item.path, item.reason, body)
+
+
+_SCHEMAS = {
+    "documents": "id string, language string, published string, json string",
+    "relations": "source string, target string, type string, confidence double, json string",
+    "families": "id string, root string, members array<string>, json string",
+    "stories": "id string, label string, documents array<string>, json string",
+    "errors": "path string, reason string, json string",
+}
+
+
+def _write(spark: Any, kind: str, rdd: Any, out: str, fmt: str) -> None:
+    target = f"{out.rstrip('/')}/{kind}"
+    if fmt == "jsonl":
+        frame = spark.createDataFrame(rdd.map(lambda x: (_json(kind, x),)), "value string")
+        frame.write.mode("overwrite").text(target)
+    else:
+        spark.createDataFrame(rdd.map(lambda x: _row(kind, x)), _SCHEMAS[kind]).write.mode("overwrite").parquet(target)
+
+
+def scan_spark(paths: Sequence[str | Path], out: str | Path, *, options: SparkOptions | None = None,
+               fmt: Literal["jsonl", "parquet"] = "jsonl", changes: bool = True,
+               limits: Limits = DEFAULT_LIMITS) -> SparkScanResult:
+    """Scan ``paths`` on Spark (lexical layer) and write documents, relations, families, stories
+    and errors under ``out``; the same relations, families and stories as the local
+    ``pipeline.scan(..., semantic=False)``.
+
+    Args:
+        paths: files or folders, local or on any Hadoop file system (``hdfs://``, ``s3a://``),
+            or ``.parquet`` datasets of JSONL-like records.
+        out: the output folder (local or Hadoop URI); datasets in it are replaced.
+        options: the master and partitions (``SparkOptions``; ``local[*]`` by default).
+        fmt: ``jsonl`` (one JSON object per line, the JSON output's records) or ``parquet``.
+        changes: analyse what each rewrite changed (as ``scan``'s ``changes``).
+        limits: file, article and per-pair limits.
+    """
+    options = options or SparkOptions()
+    t0 = time.perf_counter()
+    spark = spark_session(options)
+    sc = spark.sparkContext
+    parts = options.partitions or max(2, sc.defaultParallelism)
+    out = str(out)
+    from pyspark import StorageLevel
+
+    keep = StorageLevel.MEMORY_AND_DISK
+    clock = [time.perf_counter()]
+    seconds: dict[str, float] = {}
+
+    def lap(step: str) -> None:
+        clock.append(time.perf_counter())
+        seconds[f"seconds_{step}"] = round(clock[-1] - clock[-2], 3)
+
+    # Each step's persisted result is counted before the next starts, so the per-step seconds
+    # are that step's (benchmarks/bench_spark.py projects cluster time from them).
+    read = read_spark_inputs(spark, [str(p) for p in paths], limits=limits).coalesce(parts).persist(keep)
+    read_errors = read.values().filter(lambda x: isinstance(x, InputError))
+    # The first document of each id; its reading-order key orders the boilerplate step's sampling.
+    kept = (read.filter(lambda x: isinstance(x[1], Document)).map(lambda x: (x[1].id, x))
+            .groupByKey(parts).flatMap(_first_wins).persist(keep))
+    kept.count()
+    lap("read")
+    dup_errors = kept.values().filter(lambda x: isinstance(x, InputError))
+    ordered = kept.filter(lambda x: isinstance(x[1], Document))
+    recurring = sc.broadcast(recurring_spark_lines(ordered))
+    docs = ordered.map(lambda x: (x[1].id, x[1]))
+    lap("boilerplate")
+
+    prepared = docs.map(lambda x: _prepare(x[1], recurring.value, changes)).persist(keep)
+    n_docs = prepared.count()
+    lap("prepare")
+    fingerprints = prepared.mapValues(_fingerprint).persist(keep)
+    pairs, plan = plan_spark_pairs(fingerprints, partitions=parts)
+    lap("candidates")
+    related = relate_spark_pairs(pairs, prepared, changes=changes, limits=limits, partitions=parts).persist(keep)
+    relations = related.values().filter(lambda r: isinstance(r, Relation)).persist(keep)
+    relate_errors = related.values().filter(lambda r: isinstance(r, InputError))
+    n_relations = relations.count()
+    lap("relate")
+
+    families, parent_relations, family_errors = spark_families(prepared, relations, pairs, limits=limits,
+                                                               partitions=parts)
+    families = families.persist(keep)
+    n_families = families.count()
+    lap("families")
+    stories = spark_stories(prepared, families, partitions=parts).persist(keep)
+    n_stories = stories.count()
+    lap("stories")
+    all_relations = narrow(relations.union(parent_relations), parts)
+    errors = narrow(read_errors.union(dup_errors).union(relate_errors).union(family_errors), parts).persist(keep)
+    datasets: dict[str, Any] = {"documents": prepared.values(), "relations": all_relations,
+                                "families": families, "stories": stories, "errors": errors}
+    for kind in OUTPUTS:
+        _write(spark, kind, datasets[kind], out, fmt)
+    lap("write")
+
+    n_parents = parent_relations.count()
+    n_errors = errors.count()
+    stats: dict[str, float | int] = {
+        "documents": n_docs, "skipped": n_errors, "relations": n_relations + n_parents,
+        **{f"plan_{k}": v for k, v in plan.items()}, "alignments": plan["pairs"],
+        "alignments_parents": n_parents, "families": n_families, "stories": n_stories,
+        **seconds, "seconds": round(clock[-1] - t0, 3), "partitions": parts}
+    summary = {"engine": "spark", "master": options.master, "format": fmt, **stats}
+    if "://" not in out:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        (Path(out) / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    shown = errors.take(SHOWN_ERRORS)
+    for rdd in (read, kept, prepared, fingerprints, related, relations, families, stories, errors):
+        rdd.unpersist()
+    recurring.unpersist()
+    return SparkScanResult(out, stats, shown)
+
+
+def read_results(out: str | Path) -> tuple[list[Document] | None, list[Relation], list[Family], list[Story]]:
+    """The relations, families and stories a JSONL Spark scan wrote under ``out`` (for tests and
+    small runs; documents are not rebuilt)."""
+    from newstrace.stages.families.store import family_from_dict
+    from newstrace.store import relation_from_dict
+
+    def lines(kind: str) -> list[dict[str, Any]]:
+        return [json.loads(line) for f in sorted((Path(out) / kind).glob("part-*")) for line in
+                f.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    relations = [relation_from_dict(d) for d in lines("relations")]
+    families = [family_from_dict(d) for d in lines("families")]
+    stories = [Story(d["id"], d["label"], tuple(d["documents"]), tuple(d.get("families", ())),
+                     d.get("first_published"), d.get("last_published")) for d in lines("stories")]
+    return None, relations, families, stories

@@ -1,0 +1,99 @@
+"""The pure pieces the Spark engine combines (no Spark needed): they give what the
+whole-collection steps give."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from newstrace.stages.candidates import SentenceMember, sentence_bucket_pairs
+from newstrace.stages.clean import count_unrelated, document_lines, recurring_lines, sampled_carriers
+from newstrace.stages.stories.cluster import (
+    StoryCollection,
+    document_features,
+    similarity_matrix,
+    story_similarity,
+    story_vector,
+    update_stories,
+)
+from newstrace.types import Document
+
+QUAKE = ("An earthquake of magnitude {m} struck near Lisbon on {d}, Portugal's civil protection agency said. "
+         "Buildings in Lisbon and Setubal were damaged and rescuers from Porto searched the rubble.")
+VOTE = ("Voters in Denmark rejected the Copenhagen bridge toll in a referendum on {d}, Danish officials said. "
+        "Mette Frederiksen conceded that Copenhagen commuters had spoken, and Aarhus voted the same way.")
+
+
+def _docs() -> list[Document]:
+    out = []
+    for i in range(3):
+        out.append(Document(id=f"quake{i}", raw="", text=QUAKE.format(m=6 + i / 10, d=f"Monday {i}"),
+                            published=f"2024-02-0{i + 1}"))
+        out.append(Document(id=f"vote{i}", raw="", text=VOTE.format(d=f"Sunday {i}"), published=f"2024-05-0{i + 1}"))
+    return out
+
+
+def _collection(docs: list[Document]) -> StoryCollection:
+    content: Counter[str] = Counter()
+    names: Counter[str] = Counter()
+    for d in docs:
+        c, n = document_features(d)
+        content.update(set(c))
+        names.update({w.lower() for w in n})
+    return StoryCollection(len(docs), content, names)
+
+
+def test_pair_similarity_is_the_matrix_entry() -> None:
+    docs = _docs()
+    coll = _collection(docs)
+    feats = [document_features(d) for d in docs]
+    sim = similarity_matrix(feats, [d.published for d in docs])
+    vecs = [story_vector(f, d.published, coll) for f, d in zip(feats, docs, strict=True)]
+    pairwise = np.array([[story_similarity(a, b) for b in vecs] for a in vecs])
+    np.fill_diagonal(pairwise, np.diag(sim))
+    assert np.allclose(pairwise, sim, atol=1e-6)
+    assert pairwise[0, 2] > 0.22 > pairwise[0, 1]  # one event, then two events
+
+
+def test_stories_of_each_part_with_collection_counts_are_the_whole_runs() -> None:
+    docs = _docs()
+    coll = _collection(docs)
+    whole = update_stories(docs)
+    parts = [update_stories([d for d in docs if d.id.startswith(k)], collection=coll) for k in ("quake", "vote")]
+    assert sorted(parts[0] + parts[1], key=lambda s: s.id) == whole
+    assert len(whole) == 2
+
+
+def test_sentence_bucket_verdicts() -> None:
+    terms = frozenset("police arrested three men after robbery downtown".split())
+    near = frozenset("police arrested three suspects after robbery downtown".split())
+    far = frozenset("weather sunny warm weekend forecast coast beaches".split())
+    bucket = [SentenceMember("a", 0, "a", False, terms), SentenceMember("b", 2, "b", False, near),
+              SentenceMember("c", 1, "c", False, far)]
+    pairs, verdict = sentence_bucket_pairs(bucket)
+    assert pairs == [("a", "b")] and verdict is None
+    # Inside one large component the family plan pairs members: the bucket adds nothing.
+    large = [SentenceMember("a", 0, "x", True, terms), SentenceMember("b", 0, "x", True, near)]
+    assert sentence_bucket_pairs(large) == ([], None)
+    crowd = [SentenceMember(f"d{i}", 0, f"d{i}", False, terms) for i in range(51)]
+    assert sentence_bucket_pairs(crowd)[1] == "skipped"
+    assert sentence_bucket_pairs([SentenceMember(m.doc, 0, "x", True, terms) for m in crowd])[1] == "absorbed"
+
+
+def test_line_pieces_give_the_recurring_lines() -> None:
+    tagline = "Subscribe to our newsletter for more news"
+    bodies = [
+        "The council approved a new budget for the city's schools on Tuesday after a long debate.",
+        "A storm knocked out power to thousands of homes along the coast overnight, the utility said.",
+        "The football club signed a young striker from a rival team for an undisclosed fee this week.",
+        "Researchers found that the river's fish population has doubled since the dam was removed.",
+    ]
+    docs = [Document(id=str(i), raw=f"{body}\n{tagline}\n") for i, body in enumerate(bodies)]
+    lines = [document_lines(d.raw) for d in docs]
+    key = lines[0][1][0]
+    sketches = [(frozenset().union(*(sh for _, sh, _ in ls)), sum(n for _, _, n in ls)) for ls in lines]
+    line, words = lines[0][1][1], lines[0][1][2]
+    sampled = [sketches[i] for i in sampled_carriers(len(docs))]
+    assert count_unrelated(line, words, sampled) >= 3
+    assert key in recurring_lines(docs)
