@@ -70,7 +70,7 @@ def compare(path_a: str | Path, path_b: str | Path, *, changes: bool = True, sem
         documents, relations = _relate_two(a, b, changes=changes, semantic=semantic)
     else:
         for d in documents:
-            prepare_document(d)
+            prepare_document(d, forensics=changes)
     return ScanResult(
         documents,
         relations,
@@ -87,7 +87,7 @@ def compare(path_a: str | Path, path_b: str | Path, *, changes: bool = True, sem
 def _relate_two(a: Document, b: Document, *, changes: bool, semantic: bool) -> tuple[list[Document], list[Relation]]:
     """The scan steps on a collection of two documents, with the pair forced as candidate."""
     with tempfile.TemporaryDirectory(prefix="newstrace-compare-") as tmp, Store(Path(tmp) / "pair.db") as store:
-        add_documents(store, [a, b], workers=1)
+        add_documents(store, [a, b], workers=1, forensics=changes)
         vectors: Vectors = {}
         if semantic:
             embed_documents(store)

@@ -413,7 +413,7 @@ def trace_documents(store: Store, docs: Sequence[Document], *, workers: int | No
     for q in queries:
         q.id = f"query:{q.id}"
     recurring = learn_boilerplate_indexed(store, queries)
-    prints: dict[str, Fingerprint] = {q.id: prepare_document(q, recurring)[1] for q in queries}
+    prints: dict[str, Fingerprint] = {q.id: prepare_document(q, recurring, forensics=changes)[1] for q in queries}
     semantic_hits: set[tuple[str, str]] = set()
     query_vectors: Vectors = {}
     if semantic and queries:

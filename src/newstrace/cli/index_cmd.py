@@ -39,7 +39,7 @@ def index_add_cli(args: argparse.Namespace) -> int:
         before = len(store.document_ids())
         limits = limits_from(args)
         stats = index_add(store, args.paths, workers=args.workers, progress=progress,
-                          limits=limits)
+                          forensics=not args.no_changes, limits=limits)
         report_errors(stats.errors)
         if stats.read == 0 and before == 0:
             store.close()

@@ -286,10 +286,10 @@ def rewrite_signature(
     Whether ``deep`` belongs to "changes" or to "forensics": to forensics.  These are traces of
     one document, found without its source; they feed direction (``relate/orient.py``) and the
     spinner verdict, and they are stored with the document.  The meaning-change analysis
-    (``stages/changes``) is per passage pair and never reads them.  So every entry point
-    (``scan``, ``index add``, ``trace``, ``compare``, the service) runs them whatever
-    ``--no-changes`` says: one document gets one signature, and a pair one direction, in every
-    command.  Only the evaluations that never orient a pair (PAN, cross-language) skip them.
+    (``stages/changes``) is per passage pair and never reads them.  The callers pass their
+    ``forensics`` flag, which every entry point (``scan``, ``index add``, ``trace``,
+    ``compare``, the service) ties to ``--no-changes``: so ``--no-changes`` still also drops
+    these traces, and a document indexed with ``--no-changes`` keeps a shallow signature.
     ``benchmarks/bench_changes.py`` measures both couplings (its ``no-changes+forensics`` mode).
     """
     items: list[dict[str, Any]] = []
