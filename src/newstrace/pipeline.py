@@ -340,7 +340,7 @@ def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: 
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(db or Path(tmp) / "scan.db")
         try:
-            stats = index_add(store, paths, workers=workers, progress=progress, forensics=True, limits=limits)
+            stats = index_add(store, paths, workers=workers, progress=progress, forensics=changes, limits=limits)
             t1 = time.perf_counter()
             plan: dict[str, int] = {}
             relations = link(store, workers=workers, progress=progress, changes=changes, semantic=semantic,
