@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xxhash
@@ -46,6 +47,8 @@ log = logging.getLogger(__name__)
 # version-3 store is migrated in place (one pass over its documents and fingerprints).
 SCHEMA_VERSION = 4
 _MIGRATABLE = {3}
+# Values bound in one ``IN (...)`` query (SQLite's limit on bound parameters is 999 in older builds).
+IN_CHUNK = 500
 # Seconds a writer waits for another's transaction (two `index add` on one store).
 BUSY_TIMEOUT = 120.0
 
@@ -297,19 +300,25 @@ class Store:
             self.conn.execute("BEGIN IMMEDIATE")
             yield self.conn
 
+    def _rows_in(self, sql: str, values: Iterable[Any], *, before: tuple[Any, ...] = (),
+                 repeat: int = 1) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``sql`` for all of ``values``, whose ``{marks}`` (``repeat`` times) is the
+        ``IN`` list: queried in chunks under SQLite's limit on bound parameters (999 in older
+        builds), after the parameters ``before``."""
+        wanted = list(values)
+        size = IN_CHUNK // repeat
+        for i in range(0, len(wanted), size):
+            chunk = wanted[i : i + size]
+            yield from self.conn.execute(sql.format(marks=",".join("?" * len(chunk))),
+                                         (*before, *chunk * repeat)).fetchall()
+
     # -- documents ----------------------------------------------------------------------
 
     def stored_hashes(self, ids: Iterable[str] | None = None) -> dict[str, str]:
         """The content hash of every stored document (or of those of ``ids`` that are stored)."""
         if ids is None:
             return dict(self.conn.execute("SELECT id, content_hash FROM documents"))
-        out: dict[str, str] = {}
-        wanted = list(ids)
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            out.update(self.conn.execute(
-                f"SELECT id, content_hash FROM documents WHERE id IN ({','.join('?' * len(chunk))})", chunk))
-        return out
+        return dict(self._rows_in("SELECT id, content_hash FROM documents WHERE id IN ({marks})", ids))
 
     def put_documents(self, docs: Iterable[tuple[Document, Fingerprint]]) -> int:
         """Insert or replace documents with their fingerprints, in one transaction.
@@ -361,14 +370,8 @@ class Store:
     def shingle_docs(self, keys: Sequence[int]) -> set[str]:
         """Ids of the stored documents with any of these shingle band hashes
         (``newstrace.stages.candidates.BandLookup``)."""
-        out: set[str] = set()
-        keys = list(keys)
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            out.update(r[0] for r in self.conn.execute(
-                "SELECT n.id FROM shingle_bands b JOIN doc_numbers n ON n.no = b.doc "
-                f"WHERE b.key IN ({','.join('?' * len(chunk))})", chunk))
-        return out
+        return {r[0] for r in self._rows_in(
+            "SELECT n.id FROM shingle_bands b JOIN doc_numbers n ON n.no = b.doc WHERE b.key IN ({marks})", keys)}
 
     def sentence_docs(self, key: int, limit: int) -> list[str]:
         """Up to ``limit`` ids of stored documents with a sentence of this band hash."""
@@ -399,16 +402,10 @@ class Store:
     def line_profiles(self, ids: Iterable[str]) -> dict[str, LineProfile]:
         """The stored :class:`~newstrace.stages.prepare.LineProfile` of these documents."""
         mask = (1 << 64) - 1
-        out: dict[str, LineProfile] = {}
-        wanted = list(ids)
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            for doc_id, words, sketch, carried in self.conn.execute(
-                    "SELECT doc_id, words, sketch, carried FROM line_profiles "
-                    f"WHERE doc_id IN ({','.join('?' * len(chunk))})", chunk):
-                out[doc_id] = LineProfile(tuple(k & mask for k in _ints(carried)),
-                                          frozenset(k & mask for k in _ints(sketch)), int(words))
-        return out
+        return {doc_id: LineProfile(tuple(k & mask for k in _ints(carried)),
+                                    frozenset(k & mask for k in _ints(sketch)), int(words))
+                for doc_id, words, sketch, carried in self._rows_in(
+                    "SELECT doc_id, words, sketch, carried FROM line_profiles WHERE doc_id IN ({marks})", ids)}
 
     def language_counts(self) -> dict[str | None, int]:
         """Stored documents per language (``None``: not identified), kept as documents are put."""
@@ -423,23 +420,11 @@ class Store:
 
     def doc_ids_of(self, numbers: Iterable[int]) -> dict[int, str]:
         """Document ids by their numbers (the keys of the vector files beside the store)."""
-        out: dict[int, str] = {}
-        wanted = [int(x) for x in numbers]
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            out.update(self.conn.execute(
-                f"SELECT no, id FROM doc_numbers WHERE no IN ({','.join('?' * len(chunk))})", chunk))
-        return out
+        return dict(self._rows_in("SELECT no, id FROM doc_numbers WHERE no IN ({marks})", (int(x) for x in numbers)))
 
     def doc_numbers(self, ids: Iterable[str]) -> dict[str, int]:
         """Document numbers by id (stable across a document's replacement)."""
-        out: dict[str, int] = {}
-        wanted = list(ids)
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            out.update(self.conn.execute(
-                f"SELECT id, no FROM doc_numbers WHERE id IN ({','.join('?' * len(chunk))})", chunk))
-        return out
+        return dict(self._rows_in("SELECT id, no FROM doc_numbers WHERE id IN ({marks})", ids))
 
     def meta(self, key: str) -> str | None:
         """A value of the store's ``meta`` table (``None`` when unset)."""
@@ -493,15 +478,9 @@ class Store:
 
     def doc_vectors(self, model: str, ids: Iterable[str]) -> dict[str, np.ndarray]:
         """The stored document vectors of these documents under ``model`` (those that have one)."""
-        out: dict[str, np.ndarray] = {}
-        wanted = list(ids)
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            for doc_id, data in self.conn.execute(
-                    "SELECT doc_id, vector FROM doc_vectors WHERE model = ? AND vector IS NOT NULL AND "
-                    f"length(vector) > 0 AND doc_id IN ({','.join('?' * len(chunk))})", (model, *chunk)):
-                out[doc_id] = np.frombuffer(data, dtype="<f4").copy()
-        return out
+        return {doc_id: np.frombuffer(data, dtype="<f4").copy() for doc_id, data in self._rows_in(
+            "SELECT doc_id, vector FROM doc_vectors WHERE model = ? AND vector IS NOT NULL AND "
+            "length(vector) > 0 AND doc_id IN ({marks})", ids, before=(model,))}
 
     def unlinked(self) -> set[str]:
         """Documents stored since the last ``link`` that covered them: those a new ``index add``
@@ -528,11 +507,7 @@ class Store:
             rows = self.conn.execute(f"SELECT {cols} FROM documents ORDER BY id").fetchall()
         else:
             wanted = list(ids)
-            rows = []
-            for i in range(0, len(wanted), 500):
-                chunk = wanted[i : i + 500]
-                rows += self.conn.execute(
-                    f"SELECT {cols} FROM documents WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+            rows = list(self._rows_in(f"SELECT {cols} FROM documents WHERE id IN ({{marks}})", wanted))
             order = {d: k for k, d in enumerate(wanted)}
             rows.sort(key=lambda r: order[r[0]])
         return [
@@ -546,13 +521,7 @@ class Store:
         """Every stored document's language, by id (or only those of ``ids`` that are stored)."""
         if ids is None:
             return dict(self.conn.execute("SELECT id, language FROM documents"))
-        out: dict[str, str | None] = {}
-        wanted = list(ids)
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            out.update(self.conn.execute(
-                f"SELECT id, language FROM documents WHERE id IN ({','.join('?' * len(chunk))})", chunk))
-        return out
+        return dict(self._rows_in("SELECT id, language FROM documents WHERE id IN ({marks})", ids))
 
     def raw_documents(self) -> Iterator[Document]:
         """Every stored document's id and ingested text only (for collection steps such as
@@ -568,13 +537,8 @@ class Store:
         if ids is None:
             rows = self.conn.execute(query + " ORDER BY f.doc_id", (self.settings.index,)).fetchall()
         else:
-            wanted = sorted(set(ids))
-            rows = []
-            for i in range(0, len(wanted), 500):
-                chunk = wanted[i : i + 500]
-                rows += self.conn.execute(query + f" AND f.doc_id IN ({','.join('?' * len(chunk))})",
-                                          (self.settings.index, *chunk)).fetchall()
-            rows.sort()
+            rows = sorted(self._rows_in(query + " AND f.doc_id IN ({marks})", set(ids),
+                                        before=(self.settings.index,)))
         return [_fingerprint(doc_id, data) for doc_id, data in rows]
 
     # -- relations ----------------------------------------------------------------------
@@ -607,14 +571,9 @@ class Store:
         if doc_ids is None:
             rows = self.conn.execute("SELECT source, target, data FROM relations ORDER BY source, target").fetchall()
         else:
-            wanted = sorted(set(doc_ids))
-            found: dict[tuple[str, str], str] = {}
-            for i in range(0, len(wanted), 250):
-                chunk = wanted[i : i + 250]
-                marks = ",".join("?" * len(chunk))
-                found.update(((s, t), d) for s, t, d in self.conn.execute(
-                    f"SELECT source, target, data FROM relations WHERE source IN ({marks}) OR target IN ({marks})",
-                    (*chunk, *chunk)))
+            found = {(s, t): d for s, t, d in self._rows_in(
+                "SELECT source, target, data FROM relations WHERE source IN ({marks}) OR target IN ({marks})",
+                sorted(set(doc_ids)), repeat=2)}
             rows = [(s, t, found[(s, t)]) for s, t in sorted(found)]
         return [relation_from_dict(json.loads(d)) for _, _, d in rows]
 
