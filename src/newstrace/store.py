@@ -149,13 +149,23 @@ class Store:
             version, or was indexed under other settings.
     """
 
-    def __init__(self, path: str | Path, *, settings: StoreSettings | None = None) -> None:
+    def __init__(self, path: str | Path, *, settings: StoreSettings | None = None, opened: bool = False) -> None:
+        """Open (or create) the store at ``path``.
+
+        With ``opened``, the file is known to have been opened as a ``Store`` already (schema
+        created or migrated, settings checked, WAL on: all kept in the file), and that check,
+        which runs in a ``BEGIN IMMEDIATE`` transaction and so waits for the write lock, is
+        skipped: the service's request threads open their read connections this way.
+        """
         self.path = str(path)
         self.settings = settings or current_settings()
         try:
             self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open store {self.path!r}: {exc}") from exc
+        if opened:
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            return
         try:
             self.conn.execute("PRAGMA foreign_keys = ON")
             self._enter_wal()

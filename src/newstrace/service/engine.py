@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -29,8 +28,7 @@ from newstrace.pipeline import (
 )
 from newstrace.service.uploads import Upload, document_from_record, read_records, read_uploads
 from newstrace.stages.vectors import Vectors, embed_texts, models_for
-from newstrace.state import current_settings
-from newstrace.store import BUSY_TIMEOUT, Store
+from newstrace.store import Store
 from newstrace.types import Document, InputError
 
 __all__ = [
@@ -216,21 +214,10 @@ def die_with_parent(parent: int) -> None:
 _local = threading.local()
 
 
-class _OpenedStore(Store):
-    """A connection to a store the service has already opened as a ``Store`` at start-up (schema
-    created or checked, settings checked, WAL on: all kept in the file).
-
-    ``Store.__init__`` does that check in a ``BEGIN IMMEDIATE`` transaction, which takes the
-    write lock: every new request thread would queue behind the writer's transactions just to
-    open its connection.  Reads need none of it; the few writes a worker makes
-    (the sentence-vector cache) go through the normal busy timeout.
-    """
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.settings = current_settings()
-        self.conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT)
-        self.conn.execute("PRAGMA foreign_keys = ON")
+def _opened_store(path: str) -> Store:
+    """A read connection that skips the start-up check (``Store(opened=True)``): every new
+    request thread would otherwise queue behind the writer's transactions just to open it."""
+    return Store(path, opened=True)
 
 
 def _thread_store(db: str, kind: str, make: Callable[[str], Store]) -> Store:
@@ -248,7 +235,7 @@ def _thread_store(db: str, kind: str, make: Callable[[str], Store]) -> Store:
 def reader_store(db: str) -> Store:
     """This thread's (or process's) connection for reads, opened once without taking the write
     lock (the service opened the store as a ``Store`` at start-up)."""
-    return _thread_store(db, "read", _OpenedStore)
+    return _thread_store(db, "read", _opened_store)
 
 
 def writer_store(db: str) -> Store:
