@@ -125,3 +125,25 @@ def test_ecb_stories_in_batches_are_the_stories_of_one_scan(data_dir: Path) -> N
     gold = {d.id: e for d, _, e in load_ecb(data_dir / "ecbplus-dev")}
     of = {d: s.id for s in stored for d in s.documents}
     assert adjusted_rand_index([of[d] for d in gold], list(gold.values())) >= 0.92
+
+
+def test_sparse_stories_are_the_dense_matrixs_on_ecb_and_bbc(data_dir: Path) -> None:
+    """The clustering keeps only each representative's usual similarity and the pairs that can
+    pass the threshold (memory linear in n): the same stories as the n × n matrix."""
+    from newstrace.evaluation.ecb import adjusted_rand_index, load_ecb
+    from newstrace.stages.stories.cluster import cluster_representatives, document_features
+    from newstrace.types import Document
+
+    ecb = [d for d, _, _ in load_ecb(data_dir / "ecbplus-dev")]
+    bbc = []
+    for folder in sorted((data_dir / "bbc-news").iterdir()):
+        for p in sorted(folder.glob("*.txt"))[:120]:  # 600 articles, five classes
+            text = p.read_bytes().decode("utf-8", errors="replace")
+            bbc.append(Document(id=f"{folder.name}/{p.name}", raw=text, text=text, language="en"))
+    for docs, floor in ((ecb, 45), (bbc, 340)):
+        feats = [document_features(d) for d in docs]
+        published = [d.published for d in docs]
+        sparse = cluster_representatives(feats, published)
+        dense = cluster_representatives(feats, published, dense=True)
+        assert adjusted_rand_index(sparse, dense) == 1.0
+        assert len(set(sparse)) >= floor  # measured: ECB+ 50 stories, the BBC sample 381

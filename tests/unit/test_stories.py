@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from newstrace.evaluation.ecb import adjusted_rand_index, b_cubed
 from newstrace.stages.stories import update_stories
 from newstrace.types import Document, Family, Story
@@ -123,3 +125,28 @@ def test_adds_in_any_order_give_the_stories_of_one_scan() -> None:
             assert seen <= {s.id for s in stored}
             seen = {s.id for s in stored}
         assert sorted(sorted(s.documents) for s in stored) == one
+
+
+def test_the_sparse_path_gives_the_stories_of_the_dense_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks of a few rows (the block boundary inside stories), same partition and same usual
+    similarities as the n × n matrix; only pairs that can pass the threshold are kept."""
+    import numpy as np
+
+    import newstrace.stages.stories.cluster as cluster
+
+    docs = _docs() + [Document(id="other", raw="", text="A chess club in Oslo opened a new hall for juniors.")]
+    feats = [cluster.document_features(d) for d in docs]
+    published = [d.published for d in docs]
+    monkeypatch.setattr(cluster, "BLOCK_ENTRIES", 2 * len(docs))  # two rows a block
+    kept, r = cluster.sparse_similarity(feats, published, neighbours=3, keep=0.2)
+    dense = cluster.similarity_matrix(feats, published)
+    off = dense.astype(np.float64)
+    np.fill_diagonal(off, -np.inf)
+    assert np.array_equal(r, -np.partition(-off, 2, axis=1)[:, :3].sum(axis=1) / 3)
+    full = kept.toarray()
+    assert np.array_equal(full[off >= 0.2], dense[off >= 0.2]) and not full[off < 0.2].any()
+    for cfg in (cluster.StoryConfig(), cluster.StoryConfig(neighbours=3, threshold=-0.1)):
+        sparse = cluster.cluster_representatives(feats, published, cfg)
+        whole = cluster.cluster_representatives(feats, published, cfg, dense=True)
+        assert adjusted_rand_index(sparse, whole) == 1.0
+    assert len(set(sparse)) == 3

@@ -49,6 +49,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import xxhash
@@ -56,8 +57,9 @@ import xxhash
 from newstrace.stages.text import STOPWORDS, WORD_RE, content_terms, split_sentences
 from newstrace.types import Document, Family, Story
 
-__all__ = ["StoryCollection", "StoryConfig", "StoryVector", "cluster_documents", "contrast_matrix", "document_features",
-           "similarity_matrix", "story_similarity", "story_vector", "update_stories", "usual_similarity"]
+__all__ = ["StoryCollection", "StoryConfig", "StoryVector", "cluster_documents", "cluster_representatives",
+           "contrast_matrix", "document_features", "similarity_matrix", "sparse_similarity",
+           "story_similarity", "story_vector", "update_stories", "usual_similarity"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +203,35 @@ def _day(published: str | None) -> int | None:
         return None
 
 
+def _views(features: Sequence[tuple[list[str], list[str]]],
+           collection: StoryCollection | None) -> tuple[Any, Any]:
+    """Row-normalised TF-IDF matrices (content, names) of ``features``, sparse (csr)."""
+    cdf = None if collection is None else (collection.content_df, collection.size)
+    ndf = None if collection is None else (collection.names_df, collection.size)
+    return _tfidf([f[0] for f in features], df_n=cdf), _tfidf([[w.lower() for w in f[1]] for f in features], df_n=ndf)
+
+
+def _days(published: Sequence[str | None]) -> np.ndarray:
+    return np.asarray([np.nan if (x := _day(p)) is None else x for p in published], dtype=np.float64)
+
+
+def _dense_block(content: Any, names: Any, days: np.ndarray | None, max_gap_days: int,
+                 idx: Sequence[int] | None = None) -> np.ndarray:
+    """The similarity matrix of the rows ``idx`` (all rows when None).  The entries are those of
+    the whole matrix to the bit: a sparse product computes each entry from its two rows alone."""
+    c = content if idx is None else content[list(idx)]
+    e = names if idx is None else names[list(idx)]
+    sc = np.clip((c @ c.T).toarray(), 0.0, 1.0)
+    se = np.clip((e @ e.T).toarray(), 0.0, 1.0)
+    sim = np.sqrt(sc * se).astype(np.float32)
+    if days is not None:
+        d = days if idx is None else days[list(idx)]
+        gap = np.abs(d[:, None] - d[None, :])
+        sim[np.nan_to_num(gap, nan=0.0) > max_gap_days] = 0.0
+    out: np.ndarray = sim
+    return out
+
+
 def similarity_matrix(features: Sequence[tuple[list[str], list[str]]],
                       published: Sequence[str | None] | None = None,
                       max_gap_days: int = DEFAULT_MAX_GAP, *,
@@ -209,20 +240,68 @@ def similarity_matrix(features: Sequence[tuple[list[str], list[str]]],
 
     With ``published``, documents both dated more than ``max_gap_days`` apart get 0.  With
     ``collection``, the idf comes from the whole collection's counts, not from ``features``.
+    Dense (n²): for evaluation; clustering goes through :func:`sparse_similarity`.
     """
-    cdf = None if collection is None else (collection.content_df, collection.size)
-    ndf = None if collection is None else (collection.names_df, collection.size)
-    content = _tfidf([f[0] for f in features], df_n=cdf)
-    names = _tfidf([[w.lower() for w in f[1]] for f in features], df_n=ndf)
-    sc = np.clip((content @ content.T).toarray(), 0.0, 1.0)
-    se = np.clip((names @ names.T).toarray(), 0.0, 1.0)
-    sim = np.sqrt(sc * se).astype(np.float32)
-    if published is not None:
-        days = np.asarray([np.nan if (x := _day(p)) is None else x for p in published], dtype=np.float64)
-        gap = np.abs(days[:, None] - days[None, :])
-        sim[np.nan_to_num(gap, nan=0.0) > max_gap_days] = 0.0
-    out: np.ndarray = sim
-    return out
+    content, names = _views(features, collection)
+    return _dense_block(content, names, None if published is None else _days(published), max_gap_days)
+
+
+#: Similarity entries computed at once by :func:`sparse_similarity` (rows per block × n): about
+#: 50 MB of transient arrays, whatever the size of the collection.
+BLOCK_ENTRIES = 2_000_000
+
+
+def sparse_similarity(features: Sequence[tuple[list[str], list[str]]],
+                      published: Sequence[str | None] | None = None,
+                      max_gap_days: int = DEFAULT_MAX_GAP, *, collection: StoryCollection | None = None,
+                      neighbours: int = DEFAULT_CONFIG.neighbours,
+                      keep: float = DEFAULT_CONFIG.threshold + DEFAULT_CONFIG.floor) -> tuple[Any, np.ndarray]:
+    """What the clustering needs of :func:`similarity_matrix`, in memory linear in n.
+
+    The matrix is computed a block of rows at a time (:data:`BLOCK_ENTRIES`) and only two
+    things are kept: each row's usual similarity ``r_d`` (the mean of its ``neighbours``
+    highest, :func:`contrast_matrix`) and the entries of at least ``keep``.  A pair's contrast
+    is its similarity minus at least the floor, so with ``keep = threshold + floor`` every
+    pair that can reach the threshold is kept.  Each entry of a block is computed from its two
+    rows alone, as in the whole product, so both are those of the dense path to the bit.
+
+    Returns:
+        ``(kept, r)``: a symmetric ``scipy.sparse.csr_matrix`` (float32, no diagonal) and the
+        usual similarities (float64).
+    """
+    from scipy.sparse import coo_matrix
+
+    n = len(features)
+    content, names = _views(features, collection)
+    days = None if published is None else _days(published)
+    ct, nt = content.T.tocsr(), names.T.tocsr()
+    step = max(1, BLOCK_ENTRIES // max(1, n))
+    r = np.zeros(n, dtype=np.float64)
+    k = min(neighbours, n - 1)
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    for s in range(0, n, step):
+        e = min(n, s + step)
+        sc = np.clip((content[s:e] @ ct).toarray(), 0.0, 1.0)
+        se = np.clip((names[s:e] @ nt).toarray(), 0.0, 1.0)
+        sim = np.sqrt(sc * se).astype(np.float32)
+        del sc, se
+        if days is not None:
+            gap = np.abs(days[s:e, None] - days[None, :])
+            sim[np.nan_to_num(gap, nan=0.0) > max_gap_days] = 0.0
+        local = np.arange(e - s)
+        off = sim.astype(np.float64)
+        off[local, local + s] = -np.inf
+        if k > 0:
+            r[s:e] = -np.partition(-off, k - 1, axis=1)[:, :k].sum(axis=1) / neighbours
+        i, j = np.nonzero(off >= keep)
+        rows.append(i + s)
+        cols.append(j)
+        vals.append(sim[i, j])
+    a, b, v = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+    kept = coo_matrix((v, (a, b)), shape=(n, n), dtype=np.float32).tocsr()
+    return kept, r
 
 
 def contrast_matrix(sim: np.ndarray, neighbours: int = DEFAULT_CONFIG.neighbours,
@@ -310,6 +389,67 @@ def _average_link(sim: np.ndarray, threshold: float) -> list[int]:
     return [int(x) for x in fcluster(z, t=1.0 - threshold, criterion="distance")]
 
 
+def cluster_representatives(features: Sequence[tuple[list[str], list[str]]],
+                            published: Sequence[str | None], config: StoryConfig = DEFAULT_CONFIG, *,
+                            collection: StoryCollection | None = None, usual: np.ndarray | None = None,
+                            dense: bool = False) -> list[int]:
+    """Story labels of representatives: average link on the contrast, stopped at the threshold.
+
+    Sparse (default): :func:`sparse_similarity` gives each representative's usual similarity
+    and the pairs whose contrast can reach the threshold, in memory linear in n; the pairs past
+    it join representatives into components, and each component is clustered on its own full
+    similarity matrix.  Average link never merges two groups without one pair past the
+    threshold, so no story crosses a component, and each component's stories are those of the
+    whole matrix: the same stories as ``dense=True`` (the n × n matrix and its linkage, memory
+    O(n²)), pinned on ECB+ and BBC News by tests.  ``usual`` gives each row's usual similarity
+    over a larger collection (the Spark engine's parts).
+    """
+    n = len(features)
+    if n == 0:
+        return []
+    if dense:
+        rows = similarity_matrix(features, published, config.max_gap_days, collection=collection)
+        return _average_link(contrast_matrix(rows, config.neighbours, config.floor, usual=usual), config.threshold)
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    # Every pair past the threshold has a similarity of at least threshold + floor.
+    kept, r_own = sparse_similarity(features, published, config.max_gap_days, collection=collection,
+                                    neighbours=config.neighbours, keep=config.threshold + config.floor - 1e-6)
+    r = r_own if usual is None else np.asarray(usual, dtype=np.float64)
+    pairs = kept.tocoo()
+    contrast = pairs.data.astype(np.float64) - np.maximum(config.floor, np.sqrt(r[pairs.row] * r[pairs.col]))
+    # A hair below the threshold: a component too large costs nothing.
+    edge = contrast >= config.threshold - 1e-6
+    graph = coo_matrix((np.ones(int(edge.sum())), (pairs.row[edge], pairs.col[edge])), shape=(n, n))
+    _, comp = connected_components(graph, directed=False)
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, c in enumerate(comp):
+        members[int(c)].append(i)
+    content, names = _views(features, collection)
+    days = _days(published)
+    labels = [0] * n
+    next_label = 0
+    for c in sorted(members, key=lambda c: members[c][0]):
+        idx = members[c]
+        if len(idx) == 1:
+            local = [0]
+        else:
+            block = _dense_block(content, names, days, config.max_gap_days, idx)
+            local = _average_link(_contrast_with(block, r[idx], config.floor), config.threshold)
+        base = next_label
+        for i, lab in zip(idx, local, strict=True):
+            labels[i] = base + lab
+            next_label = max(next_label, base + lab + 1)
+    return labels
+
+
+def _contrast_with(sim: np.ndarray, r: np.ndarray, floor: float) -> np.ndarray:
+    out: np.ndarray = sim.astype(np.float64) - np.maximum(floor, np.sqrt(np.outer(r, r)))
+    np.fill_diagonal(out, 1.0)
+    return out
+
+
 def story_id(documents: Sequence[str]) -> str:
     """A story's id, fixed when it is opened (from its earliest-sorting first document)."""
     return "S" + xxhash.xxh64_hexdigest(min(documents))[:10]
@@ -375,7 +515,7 @@ def _assign_ids(clusters: Sequence[Sequence[str]], existing: Sequence[Story]) ->
 def update_stories(documents: Sequence[Document], families: Sequence[Family] = (),
                    existing: Sequence[Story] = (), config: StoryConfig = DEFAULT_CONFIG, *,
                    collection: StoryCollection | None = None,
-                   usual: Mapping[str, float] | None = None) -> list[Story]:
+                   usual: Mapping[str, float] | None = None, dense: bool = False) -> list[Story]:
     """The stories of ``documents``, keeping the ids of ``existing`` stories that go on.
 
     The whole collection is clustered each time, so stories after several adds are the stories
@@ -397,6 +537,8 @@ def update_stories(documents: Sequence[Document], families: Sequence[Family] = (
             the threshold, so the part's stories are exactly its stories in the whole run.
         usual: with ``collection``, each representative's usual similarity over the whole
             collection (:func:`usual_similarity`), by document id.
+        dense: cluster on the whole n × n similarity matrix instead of the sparse candidate
+            pairs (:func:`cluster_representatives`); the same stories, O(n²) memory.
 
     Returns:
         Stories sorted by id, each with its label, documents, families and time span.
@@ -416,11 +558,9 @@ def update_stories(documents: Sequence[Document], families: Sequence[Family] = (
         rep_of[i] = i if fid is None else first_member.setdefault(fid, i)
     reps = sorted(set(rep_of.values()))
     row = {r: k for k, r in enumerate(reps)}
-    rows = similarity_matrix([feats[r] for r in reps], [docs[r].published for r in reps], config.max_gap_days,
-                             collection=collection)
     r_of = None if usual is None else np.asarray([usual.get(docs[r].id, 0.0) for r in reps])
-    sim = contrast_matrix(rows, config.neighbours, config.floor, usual=r_of)
-    labels = _average_link(sim, config.threshold)
+    labels = cluster_representatives([feats[r] for r in reps], [docs[r].published for r in reps], config,
+                                     collection=collection, usual=r_of, dense=dense)
     grouped: dict[int, list[int]] = defaultdict(list)
     for i in range(len(docs)):
         grouped[labels[row[rep_of[i]]]].append(i)
