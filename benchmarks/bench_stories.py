@@ -1,12 +1,19 @@
 """Stories benchmark: cost and shape on BBC News, and adds in batches against one scan on ECB+.
 
-    python benchmarks/bench_stories.py [--bbc DIR] [--ecb DIR] [--seeds 3]
+    python benchmarks/bench_stories.py [--bbc DIR] [--ecb DIR] [--seeds 3] [--only bbc|ecb] [--dense]
+
+Time and peak memory of the BBC run, before/after the sparse clustering (run each alone, so
+the peak is the clustering's)::
+
+    /usr/bin/time -v python benchmarks/bench_stories.py --only bbc --dense
+    /usr/bin/time -v python benchmarks/bench_stories.py --only bbc
 
 Prints JSON lines:
 
-* ``bbc``: ``cluster_documents`` over every BBC News article (no families, so every article is
-  its own unit: the worst case for the similarity matrix): seconds, peak RSS of the process,
-  stories, single articles, the size histogram and the ten largest stories' labels.
+* ``bbc``: ``update_stories`` over every BBC News article (no families, so every article is
+  its own unit: the worst case for the similarity matrix), sparse or, with ``--dense``, on the
+  whole n × n matrix: seconds, peak RSS of the process, stories, single articles, the size
+  histogram and the ten largest stories' labels.
 * ``ecb_batches``: ECB+ dev added in 2 and 5 random batches (``--seeds`` orders each) with
   ``update_stories``, the stories after the last add against one scan (ARI between the two
   partitions, event ARI of each), and how ids fared across the adds: stored stories whose id
@@ -24,7 +31,7 @@ from collections import Counter
 from pathlib import Path
 
 from newstrace.evaluation.ecb import adjusted_rand_index, load_ecb
-from newstrace.stages.stories import cluster_documents, update_stories
+from newstrace.stages.stories import update_stories
 from newstrace.types import Document, Story
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,15 +46,15 @@ def _read(path: Path) -> str:
         return raw.decode("latin-1")
 
 
-def bench_bbc(folder: Path) -> dict[str, object]:
+def bench_bbc(folder: Path, *, dense: bool = False) -> dict[str, object]:
     docs = [Document(id=f"{p.parent.name}/{p.name}", raw=(t := _read(p)), text=t, language="en")
             for p in sorted(folder.rglob("*.txt"))]
     t0 = time.perf_counter()
-    stories = cluster_documents(docs)
+    stories = update_stories(docs, dense=dense)
     seconds = time.perf_counter() - t0
     sizes = Counter(len(s.documents) for s in stories)
     largest = sorted(stories, key=lambda s: (-len(s.documents), s.id))[:10]
-    return {"bench": "bbc", "documents": len(docs), "seconds": round(seconds, 1),
+    return {"bench": "bbc", "dense": dense, "documents": len(docs), "seconds": round(seconds, 1),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "stories": len(stories), "single": sizes[1], "sizes": dict(sorted(sizes.items())),
             "largest": [[len(s.documents), s.label] for s in largest]}
@@ -95,10 +102,14 @@ def main() -> None:
     ap.add_argument("--bbc", type=Path, default=DATA / "bbc-news")
     ap.add_argument("--ecb", type=Path, default=DATA / "ecbplus-dev")
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--only", choices=("bbc", "ecb"))
+    ap.add_argument("--dense", action="store_true", help="cluster on the whole n x n matrix (the code before)")
     args = ap.parse_args()
-    for line in bench_ecb_batches(args.ecb, args.seeds):
-        print(json.dumps(line), flush=True)
-    print(json.dumps(bench_bbc(args.bbc)), flush=True)
+    if args.only != "bbc":
+        for line in bench_ecb_batches(args.ecb, args.seeds):
+            print(json.dumps(line), flush=True)
+    if args.only != "ecb":
+        print(json.dumps(bench_bbc(args.bbc, dense=args.dense)), flush=True)
 
 
 if __name__ == "__main__":
