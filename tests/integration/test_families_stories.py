@@ -102,11 +102,14 @@ def test_ecb_stories_against_the_baseline(data_dir: Path) -> None:
     assert r["documents"] == 496
     ours, base, held = r["stories"], r["baseline_tfidf_average_link"], r["stories_leave_topics_out"]
     # Measured: event ARI 0.943, B³ F1 0.955 (leave-topics-out, threshold and neighbours chosen on
-    # the other topics: 0.943 / 0.955; other fold draws 0.943, 0.901, 0.943); the baseline tuned
-    # on the same data 0.804 / 0.862.  Floors about 0.02 below (0.04 for the spread of the draws).
+    # the other topics: 0.943 / 0.955; over 10 fold draws event ARI mean 0.925, min 0.881, B³ F1
+    # mean 0.946, min 0.924; neighbours fixed: 0.937 / 0.881, 0.952 / 0.924); the baseline tuned
+    # on the same data 0.804 / 0.862.  Floors about 0.02 below.
     assert ours["event_ari"] >= 0.92 and ours["event_b3_f1"] >= 0.93
     assert held["event_ari"] >= 0.92 and held["event_b3_f1"] >= 0.93
-    assert min(held["event_ari_other_fold_draws"]) >= 0.86
+    assert held["draws"] == 10 and held["event_ari_mean"] >= 0.905 and held["event_ari_min"] >= 0.86
+    assert held["event_b3_f1_mean"] >= 0.925 and held["event_b3_f1_min"] >= 0.90
+    assert r["stories_leave_topics_out_fixed_neighbours"]["event_ari_mean"] >= 0.915
     assert ours["event_ari"] > base["event_ari"] + 0.1
     json.dumps(r)  # the report is plain JSON
 
