@@ -134,7 +134,7 @@ def test_the_sparse_path_gives_the_stories_of_the_dense_matrix(monkeypatch: pyte
 
     import newstrace.stages.stories.cluster as cluster
 
-    docs = _docs() + [Document(id="other", raw="", text="A chess club in Oslo opened a new hall for juniors.")]
+    docs = [*_docs(), Document(id="other", raw="", text="A chess club in Oslo opened a new hall for juniors.")]
     feats = [cluster.document_features(d) for d in docs]
     published = [d.published for d in docs]
     monkeypatch.setattr(cluster, "BLOCK_ENTRIES", 2 * len(docs))  # two rows a block
