@@ -229,7 +229,7 @@ def evaluate_ecb(path: str | Path, *, folds: int = 3, limit: int | None = None, 
         order = list(topic_list)
         random.Random(seed).shuffle(order)
         orders.append(order)
-    spread = {}
+    spread: dict[str, dict[str, Any]] = {}
     for key, ks in (("", _NEIGHBOURS), ("_fixed_neighbours", (cfg.neighbours,))):
         aris, f1s = [], []
         for order in orders:
