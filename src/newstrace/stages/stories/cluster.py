@@ -247,8 +247,10 @@ def similarity_matrix(features: Sequence[tuple[list[str], list[str]]],
 
 
 #: Similarity entries computed at once by :func:`sparse_similarity` (rows per block × n): about
-#: 50 MB of transient arrays, whatever the size of the collection.
-BLOCK_ENTRIES = 2_000_000
+#: 25 MB of transient arrays whatever the size of the collection.  On BBC News (2,225 articles)
+#: the clustering's peak memory above its features went from 193 MB (n × n) to 39 MB, the time
+#: unchanged (docs/calibration.md).
+BLOCK_ENTRIES = 500_000
 
 
 def sparse_similarity(features: Sequence[tuple[list[str], list[str]]],
