@@ -37,7 +37,9 @@ def test_seeds_family_and_stories(seeds_dir: Path) -> None:
     assert edge.source.startswith("001_") and edge.target.startswith("000_") and edge.passages
     # 000, 001, 002 and 004 report Russia's failure in the 2023 Karabakh offensive, 003 the 2020
     # ceasefire of the same conflict: measured, all five form one story (003 is not told apart:
-    # its raw similarity to the others, 0.36-0.41, is as high as theirs to each other, 0.38-0.45).
+    # its raw similarity to the others, 0.36-0.40, is as high as theirs to each other, 0.37-0.53;
+    # sentence vectors, event words and year rules do no better, docs/calibration.md).  Only the
+    # four are pinned, so a method that does split off 003 passes.
     story = next(s for s in r.stories if fam.members[0] in s.documents)
     assert {d[:3] for d in story.documents} >= {"000", "001", "002", "004"}
     holder = next(s for s in r.stories if fam.members[0] in s.documents)

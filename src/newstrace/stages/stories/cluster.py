@@ -32,6 +32,11 @@ absolute bar, about the old fixed threshold.  Documents are grouped by average-l
 clustering on the contrast, stopped at ``StoryConfig.threshold``.  Families nest inside
 stories: a family's members always share a story.
 
+**No n × n matrix** (:func:`cluster_representatives`): the similarities are computed a block of
+rows at a time, keeping each representative's usual similarity and the pairs that can pass the
+threshold; the pairs past it form components, each clustered on its own.  Average link never
+merges groups with no pair past the threshold, so these are the stories of the whole matrix.
+
 Incremental (``update_stories``): after each add the whole collection is clustered again (the
 similarity matrix is over families and lone documents, so this costs seconds on thousands of
 articles), and stories carry their ids over from the stored stories they share most documents
