@@ -5,7 +5,10 @@ sentence pair; its output is mapped onto the task's chunk alignments:
 
 * **alignment**: each chunk of sentence 1 goes to the chunk of sentence 2 sharing the most
   weighted lemma keys (names, numbers, WordNet synonyms count as shared: the keys of the
-  change analysis's own tokens), one to one, greedily best first; the rest are NOALI;
+  change analysis's own tokens), one to one, greedily best first; content chunks left over on
+  both sides are then paired by a learned aligner (:class:`~newstrace.evaluation.ists_types.LinkModel`:
+  encoder cosines of the chunks and of the sentences, best-match, position and neighbour
+  features), or by encoder cosine alone when no aligner is shipped; the rest are NOALI;
 * **type and score** of an aligned pair, from the changes whose spans fall in the two chunks:
   none, or harmless ones only, is EQUI 5; a ``polarity`` change is OPPO; a chunk pair where
   only sentence 1's chunk has extra content (an ``omission``) is SPE1, only sentence 2's

@@ -12,12 +12,17 @@ analysis as one more feature family:
 * lexical overlap of words and of the analysis's lemma keys (names, numbers, WordNet synonyms
   count as shared), containment either way, numbers on one side only;
 * the packaged sentence encoder's cosine between the two chunks;
+* the encoder's cosine between the two whole sentences (annotators type a chunk pair in the
+  context of its sentences; +0.008 cross-validated type+score on headlines);
 * chunk lengths in words and content words.
 
-A small network (numpy: a softmax over the features and a tanh hidden layer, L2) gives the
-type; a ridge regression on the same inputs gives the score of the non-EQUI types.  Both are fitted per domain on the train split
-only (``python benchmarks/train_ists_types.py``, which cross-validates the regularisation and
-writes ``resources/ists_types.json``); the eval command loads them and never fits on the folder it scores.
+Five small networks (numpy: a softmax over the features and a tanh hidden layer, L2; seeds
+0-4) average their probabilities for the type; ridge regressions on the same inputs give the
+score of the non-EQUI types (:class:`TypeEnsemble`).  A logistic regression
+(:class:`LinkModel`) decides which chunks left unaligned by the key matching align after all.
+All are fitted per domain on the train split only (``python benchmarks/train_ists_types.py``,
+which cross-validates the choices and writes ``resources/ists_types.json``); the eval command
+loads them once and never fits on the folder it scores.
 """
 
 from __future__ import annotations
