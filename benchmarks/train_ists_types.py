@@ -100,7 +100,7 @@ def _score(wa: Path, pairs: list[Pair], alis: list[list[_Ali]], tmp: str, name: 
     return score_wa(wa, path)
 
 
-def main() -> int:  # noqa: C901, PLR0915 - one linear script
+def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("folder")
     ap.add_argument("--folds", type=int, default=5)
@@ -117,7 +117,7 @@ def main() -> int:  # noqa: C901, PLR0915 - one linear script
         pairs = load_domain(s1, s2, wa)
         cache = args.cache.with_suffix(f".{domain}.pkl") if args.cache else None
         if cache and cache.is_file():
-            analyses: list[Analysis] = pickle.loads(cache.read_bytes())  # noqa: S301 - our own cache
+            analyses: list[Analysis] = pickle.loads(cache.read_bytes())
         else:
             analyses = [analyse(p) for p in pairs]
             if cache:

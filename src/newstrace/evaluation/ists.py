@@ -54,8 +54,22 @@ from newstrace.stages.changes.tokens import _tokens
 from newstrace.stages.text import STOPWORDS
 from newstrace.types import Change
 
-__all__ = ["ISTSResult", "Pair", "align_chunks", "baseline_alignments", "evaluate", "find_domains", "gold_links",
-           "keyed_chunks", "leftover_candidates", "pick_leftovers", "load_domain", "sentence_cosine", "system_alignments", "write_wa"]
+__all__ = [
+    "ISTSResult",
+    "Pair",
+    "align_chunks",
+    "baseline_alignments",
+    "evaluate",
+    "find_domains",
+    "gold_links",
+    "keyed_chunks",
+    "leftover_candidates",
+    "load_domain",
+    "pick_leftovers",
+    "sentence_cosine",
+    "system_alignments",
+    "write_wa",
+]
 
 #: Gold types that change the meaning (NOALI counts when its chunk has a content word).
 CHANGE_TYPES = frozenset({"OPPO", "SPE1", "SPE2", "SIMI", "REL"})
