@@ -80,6 +80,17 @@ LINK_L2 = 1.0
 LINK_THRESHOLD = 0.5
 
 
+def _rounded(obj: object) -> object:
+    """Floats to 7 significant digits (the file halves; the .wa output on the train split is byte-identical)."""
+    if isinstance(obj, float):
+        return float(f"{obj:.7g}")
+    if isinstance(obj, list):
+        return [_rounded(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: _rounded(v) for k, v in obj.items()}
+    return obj
+
+
 def _rows(p: Pair, a: Analysis, sent: float) -> tuple[list[np.ndarray], list[str], list[float]]:
     gold = [(i1, i2, t.split("_")[0], s) for i1, i2, t, s in p.gold if i1 and i2 and t.split("_")[0] in TYPES]
     cos = chunk_cosines(p, [(i1, i2) for i1, i2, _, _ in gold])
@@ -184,9 +195,9 @@ def main() -> int:
                           "steps": best[3], "cv_type_score": best[0]}
         print(f"  chosen l2 {best[1]} units {int(best[2])} (cross-validated type+score {best[0]:.4f})", flush=True)
     if args.write:
-        MODEL_PATH.write_text(json.dumps({"features": list(FEATURES), "link_features": list(LINK_FEATURES),
-                                          "types": list(TYPES), "domains": models},
-                                         indent=None, separators=(",", ":")) + "\n", encoding="utf-8")
+        data = {"features": list(FEATURES), "link_features": list(LINK_FEATURES), "types": list(TYPES),
+                "domains": _rounded(models)}
+        MODEL_PATH.write_text(json.dumps(data, indent=None, separators=(",", ":")) + "\n", encoding="utf-8")
         print(f"wrote {MODEL_PATH}")
     return 0
 
