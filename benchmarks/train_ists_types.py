@@ -70,7 +70,9 @@ from newstrace.stages.text import STOPWORDS
 #: alignments (0.632), rows weighted by chunk length as the scorer weighs them (-0.009), the
 #: encoder's vectors themselves (|u-v|, u*v: 0.59-0.63), WordNet hypernymy/antonymy/synonymy
 #: and concept distance between the unmatched words (-0.004), the encoder's cosine of the
-#: unmatched words (+0.002) and of each sentence with the other's chunk substituted (-0.005).
+#: unmatched words (+0.002) and of each sentence with the other's chunk substituted (-0.005),
+#: the other domains' gold rows added (-0.005 to -0.014), the most frequent gold score per type
+#: instead of the ridge (-0.002).  docs/calibration.md has the rest.
 GRID = ((3.0, 0, 600), (10.0, 8, 300), (30.0, 8, 300))
 SEEDS = (0, 1, 2, 3, 4)
 SCORE_L2 = 10.0
