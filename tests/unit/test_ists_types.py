@@ -9,11 +9,17 @@ import pytest
 
 from newstrace.evaluation.ists_types import (
     FEATURES,
+    LINK_FEATURES,
     TYPES,
     ChunkPair,
+    LinkModel,
+    TypeEnsemble,
     TypeModel,
     chunk_features,
+    fit_link_model,
     fit_model,
+    link_features,
+    load_link_models,
     load_models,
 )
 
@@ -62,3 +68,57 @@ def test_shipped_models_cover_the_three_domains() -> None:
     assert {"headlines", "images", "answers-students"} <= set(models)
     t, s = models["headlines"].predict(chunk_features(_pair("Obama", "Obama", cosine=1.0), STOP))
     assert t in TYPES and t == "EQUI" and s == 5
+
+
+def test_link_model_learns_cosine_and_round_trips() -> None:
+    """Candidates with a high cosine that are each other's best match align; the rest do not."""
+    rows, labels = [], []
+    for k in range(40):
+        hi = 0.55 + 0.01 * (k % 10)
+        rows.append(link_features(hi, 0.7, 0.1, True, True, 2, 2, k % 3 == 0, False, True, 2, 2))
+        labels.append(1.0)
+        lo = 0.15 + 0.01 * (k % 10)
+        rows.append(link_features(lo, 0.7, 0.6, False, k % 2 == 0, 3, 3, False, False, False, 3, 1))
+        labels.append(0.0)
+    x = np.vstack(rows)
+    assert x.shape == (80, len(LINK_FEATURES))
+    m = fit_link_model(x, labels, l2=1.0)
+    assert m.prob(link_features(0.6, 0.7, 0.1, True, True, 2, 2, False, False, True, 2, 2)) > 0.9
+    assert m.prob(link_features(0.2, 0.7, 0.6, False, False, 3, 3, False, False, False, 3, 1)) < 0.1
+    again = LinkModel.from_json(m.to_json())
+    assert [again.prob(r) for r in rows] == [m.prob(r) for r in rows]
+
+
+def test_ensemble_averages_its_members() -> None:
+    rows, types, scores = [], [], []
+    for k in range(30):
+        rows.append(chunk_features(_pair(f"w{k} x{k}", f"w{k} x{k}"), STOP))
+        types.append("EQUI")
+        scores.append(5.0)
+        rows.append(chunk_features(_pair(f"big w{k} x{k}", f"w{k} x{k}", cosine=0.7), STOP))
+        types.append("SPE1")
+        scores.append(3.0)
+    x = np.vstack(rows)
+    members = tuple(fit_model(x, types, scores, l2=0.1, units=4, steps=300, seed=s) for s in (0, 1, 2))
+    ens = TypeEnsemble(members)
+    assert ens.predict(chunk_features(_pair("q r", "q r"), STOP)) == ("EQUI", 5)
+    assert ens.predict(chunk_features(_pair("big q r", "q r", cosine=0.7), STOP)) == ("SPE1", 3)
+    probs = members[0].probs(rows[1])
+    assert probs.shape == (len(TYPES),) and abs(float(probs.sum()) - 1.0) < 1e-9
+
+
+def test_row_weights_shift_the_fit() -> None:
+    """Weighting rows changes the fit (the same rows, labels in conflict, opposite weights)."""
+    x = np.vstack([chunk_features(_pair("a b", "a b"), STOP)] * 4)
+    types, scores = ["EQUI", "EQUI", "SIMI", "SIMI"], [5.0, 5.0, 3.0, 3.0]
+    to_equi = fit_model(x, types, scores, l2=0.1, steps=200, weights=[5.0, 5.0, 1.0, 1.0])
+    to_simi = fit_model(x, types, scores, l2=0.1, steps=200, weights=[1.0, 1.0, 5.0, 5.0])
+    assert to_equi.predict(x[0])[0] == "EQUI" and to_simi.predict(x[0])[0] == "SIMI"
+
+
+def test_shipped_link_models_cover_the_three_domains() -> None:
+    links = load_link_models()
+    assert {"headlines", "images", "answers-students"} <= set(links)
+    m = links["headlines"]
+    assert m.prob(link_features(0.9, 0.8, 0.0, True, True, 1, 1, True, True, True, 2, 2)) > m.threshold
+    assert m.prob(link_features(0.05, 0.2, 0.9, False, False, 4, 4, False, False, False, 1, 5)) < m.threshold

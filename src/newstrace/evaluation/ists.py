@@ -5,7 +5,10 @@ sentence pair; its output is mapped onto the task's chunk alignments:
 
 * **alignment**: each chunk of sentence 1 goes to the chunk of sentence 2 sharing the most
   weighted lemma keys (names, numbers, WordNet synonyms count as shared: the keys of the
-  change analysis's own tokens), one to one, greedily best first; the rest are NOALI;
+  change analysis's own tokens), one to one, greedily best first; content chunks left over on
+  both sides are then paired by a learned aligner (:class:`~newstrace.evaluation.ists_types.LinkModel`:
+  encoder cosines of the chunks and of the sentences, best-match, position and neighbour
+  features), or by encoder cosine alone when no aligner is shipped; the rest are NOALI;
 * **type and score** of an aligned pair, from the changes whose spans fall in the two chunks:
   none, or harmless ones only, is EQUI 5; a ``polarity`` change is OPPO; a chunk pair where
   only sentence 1's chunk has extra content (an ``omission``) is SPE1, only sentence 2's
@@ -35,15 +38,38 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newstrace.evaluation.ists_types import ChunkPair, chunk_features, load_models
+import numpy as np
+
+from newstrace.evaluation.ists_types import (
+    ChunkPair,
+    LinkModel,
+    chunk_features,
+    link_features,
+    load_link_models,
+    load_models,
+)
 from newstrace.stages.changes import diff_passage
 from newstrace.stages.changes.resources import _sense_ids
 from newstrace.stages.changes.tokens import _tokens
 from newstrace.stages.text import STOPWORDS
 from newstrace.types import Change
 
-__all__ = ["ISTSResult", "Pair", "baseline_alignments", "evaluate", "find_domains", "load_domain",
-           "system_alignments", "write_wa"]
+__all__ = [
+    "ISTSResult",
+    "Pair",
+    "align_chunks",
+    "baseline_alignments",
+    "evaluate",
+    "find_domains",
+    "gold_links",
+    "keyed_chunks",
+    "leftover_candidates",
+    "load_domain",
+    "pick_leftovers",
+    "sentence_cosine",
+    "system_alignments",
+    "write_wa",
+]
 
 #: Gold types that change the meaning (NOALI counts when its chunk has a content word).
 CHANGE_TYPES = frozenset({"OPPO", "SPE1", "SPE2", "SIMI", "REL"})
@@ -232,7 +258,8 @@ def analyse(p: Pair) -> Analysis:
     return Analysis(diff_passage(t1, t2), _tokens(t1, "en"), _tokens(t2, "en"))
 
 
-def chunk_pair(p: Pair, a: Analysis, ids1: list[int], ids2: list[int], cosine: float) -> ChunkPair:
+def chunk_pair(p: Pair, a: Analysis, ids1: list[int], ids2: list[int], cosine: float,
+               sentence_cosine: float = 0.0) -> ChunkPair:
     """What the learned type and score of one chunk pair are computed from."""
     sp1, sp2 = _spans(p.tokens1), _spans(p.tokens2)
     s1, s2 = _chunk_span(ids1, sp1), _chunk_span(ids2, sp2)
@@ -243,7 +270,18 @@ def chunk_pair(p: Pair, a: Analysis, ids1: list[int], ids2: list[int], cosine: f
     rule = _specificity(rule, k1, k2) if _SPE_BY_CONTAINMENT else rule
     return ChunkPair([p.tokens1[k - 1] for k in ids1], [p.tokens2[k - 1] for k in ids2], k1, k2, shared,
                      Counter(c.kind for c in inside if c.severity == "meaning"),
-                     Counter(c.kind for c in inside if c.severity != "meaning"), rule, cosine)
+                     Counter(c.kind for c in inside if c.severity != "meaning"), rule, cosine, sentence_cosine)
+
+
+def sentence_cosine(p: Pair) -> float:
+    """The sentence encoder's cosine of the pair's two sentences (0.0 without the encoder)."""
+    from newstrace.stages.changes.context_sense import encoder
+
+    enc = encoder()
+    if enc is None:
+        return 0.0
+    v = enc.encode([p.text1, p.text2])
+    return float(v[0] @ v[1])
 
 
 def chunk_cosines(p: Pair, pairs: Sequence[tuple[list[int], list[int]]]) -> list[float]:
@@ -265,26 +303,36 @@ def system_alignments(p: Pair, scores: dict[str, int] | None = None, *, domain: 
     """Our alignments of one pair and the changes they come from.
 
     With ``domain`` and a model fitted for it (or for headlines, the news domain, when the
-    domain is unknown), each aligned pair's type and score come from the learned model
+    domain is unknown), chunks the key matching leaves unaligned are paired by the learned
+    aligner and each aligned pair's type and score come from the learned model
     (:mod:`newstrace.evaluation.ists_types`); otherwise from the rule mapping and ``scores``.
     """
     scores = scores or DEFAULT_SCORES
     a = analysis or analyse(p)
     changes = a.changes
-    typed = align_chunks(p, a)
+    sent = sentence_cosine(p)
     models = load_models() if domain is not None else {}
     model = models.get(domain or "") or models.get("headlines")
+    typed = align_chunks(p, a, domain=domain, sentence_cos=sent)
     if model is None:
         return _finish(p, typed, scores), changes
     ids = [(p.chunks1[i], p.chunks2[j]) for i, j, _ in typed]
-    learned = [model.predict(chunk_features(chunk_pair(p, a, x, y, cos), STOPWORDS))
+    learned = [model.predict(chunk_features(chunk_pair(p, a, x, y, cos, sent), STOPWORDS))
                for (x, y), cos in zip(ids, chunk_cosines(p, ids), strict=True)]
     out = [_Ali(x, y, t, sc) for (x, y), (t, sc) in zip(ids, learned, strict=True)]
     return out + _unaligned(p, typed), changes
 
 
-def align_chunks(p: Pair, a: Analysis) -> list[tuple[int, int, str]]:
-    """The aligned chunk pairs ``(i, j, rule type)`` of one pair (0-based chunk indices)."""
+def link_model(domain: str | None) -> LinkModel | None:
+    """The learned leftover-chunk aligner for ``domain`` (headlines' for an unknown one), if any."""
+    if domain is None:
+        return None
+    models = load_link_models()
+    return models.get(domain) or models.get("headlines")
+
+
+def keyed_chunks(p: Pair, a: Analysis) -> list[tuple[int, int, str]]:
+    """Chunk pairs sharing lemma keys, one to one, greedily best first: ``(i, j, rule type)``."""
     t1, t2 = p.text1, p.text2
     sp1, sp2 = _spans(p.tokens1), _spans(p.tokens2)
     k1 = [_keys(t1, _chunk_span(c, sp1), a.toks1) for c in p.chunks1]
@@ -296,8 +344,19 @@ def align_chunks(p: Pair, a: Analysis) -> list[tuple[int, int, str]]:
     for i, j in pairs:
         t = _type_of(a.changes, _chunk_span(p.chunks1[i], sp1), _chunk_span(p.chunks2[j], sp2), shared[(i, j)])
         typed.append((i, j, _specificity(t, k1[i], k2[j]) if _SPE_BY_CONTAINMENT else t))
+    return typed
+
+
+def align_chunks(p: Pair, a: Analysis, *, domain: str | None = None,
+                 sentence_cos: float | None = None) -> list[tuple[int, int, str]]:
+    """The aligned chunk pairs ``(i, j, rule type)`` of one pair (0-based chunk indices):
+    :func:`keyed_chunks`, then leftovers paired by the learned aligner of ``domain`` (or by
+    encoder cosine thresholds when there is none)."""
+    typed = keyed_chunks(p, a)
     if _ENCODER_ALIGN:
-        typed += _leftover_pairs(p, {i for i, _ in pairs}, {j for _, j in pairs})
+        link = link_model(domain)
+        sent = sentence_cosine(p) if sentence_cos is None and link is not None else (sentence_cos or 0.0)
+        typed += _leftover_pairs(p, a, typed, sent, link)
     return typed
 
 
@@ -336,25 +395,74 @@ def _specificity(t: str, a: Counter[str], b: Counter[str]) -> str:
     return t
 
 
-def _leftover_pairs(p: Pair, done1: set[int], done2: set[int]) -> list[tuple[int, int, str]]:
-    """Chunks with content left unaligned on both sides, paired by encoder cosine (best first)."""
+def leftover_candidates(p: Pair, a: Analysis, typed: list[tuple[int, int, str]],
+                        sentence_cos: float) -> tuple[list[tuple[int, int, float]], list[np.ndarray]]:
+    """Every pair of content chunks left unaligned on both sides, ``(i, j, cosine)``, with its
+    :func:`~newstrace.evaluation.ists_types.link_features` (empty without the encoder)."""
     from newstrace.stages.changes.context_sense import encoder
+    from newstrace.stages.changes.wordnet_relations import _near_ids
 
+    done1 = {i for i, _, _ in typed}
+    done2 = {j for _, j, _ in typed}
     left1 = [i for i, c in enumerate(p.chunks1) if i not in done1 and _content([p.tokens1[k - 1] for k in c])]
     left2 = [j for j, c in enumerate(p.chunks2) if j not in done2 and _content([p.tokens2[k - 1] for k in c])]
     enc = encoder()
     if not left1 or not left2 or enc is None:
+        return [], []
+    v = enc.encode([" ".join(p.tokens1[k - 1] for k in p.chunks1[i]) for i in left1]
+                   + [" ".join(p.tokens2[k - 1] for k in p.chunks2[j]) for j in left2])
+    sims = v[: len(left1)] @ v[len(left1):].T
+    sp1, sp2 = _spans(p.tokens1), _spans(p.tokens2)
+    keys1 = {i: _keys(p.text1, _chunk_span(p.chunks1[i], sp1), a.toks1) for i in left1}
+    keys2 = {j: _keys(p.text2, _chunk_span(p.chunks2[j], sp2), a.toks2) for j in left2}
+    n1, n2 = len(p.chunks1), len(p.chunks2)
+    ids, feats = [], []
+    for x, i in enumerate(left1):
+        for y, j in enumerate(left2):
+            s = float(sims[x, y])
+            near = any(_near_ids(k.split(":")[-1]) & _near_ids(m.split(":")[-1]) for k in keys1[i] for m in keys2[j])
+            first = p.tokens1[p.chunks1[i][0] - 1].lower() == p.tokens2[p.chunks2[j][0] - 1].lower()
+            neighbours = any(abs(ii - i) == 1 and ii - i == jj - j for ii, jj, _ in typed)
+            feats.append(link_features(s, sentence_cos, abs(i / n1 - j / n2), s >= float(sims[x].max()) - 1e-9,
+                                       s >= float(sims[:, y].max()) - 1e-9, len(left1), len(left2), near, first,
+                                       neighbours, len(p.chunks1[i]), len(p.chunks2[j])))
+            ids.append((i, j, s))
+    return ids, feats
+
+
+def _leftover_pairs(p: Pair, a: Analysis, typed: list[tuple[int, int, str]], sentence_cos: float,
+                    link: LinkModel | None) -> list[tuple[int, int, str]]:
+    ids, feats = leftover_candidates(p, a, typed, sentence_cos)
+    return pick_leftovers(ids, feats, link)
+
+
+def pick_leftovers(ids: Sequence[tuple[int, int, float]], feats: Sequence[np.ndarray],
+                   link: LinkModel | None) -> list[tuple[int, int, str]]:
+    """Leftover content chunks paired one to one, best first: by the learned aligner's
+    probability (at least its threshold) when there is one, else by encoder cosine
+    (``_LEFTOVER_REL``).  The rule type of a pair comes from its cosine (the learned type
+    model, when there is one, replaces it)."""
+    if not ids:
         return []
-    v1 = enc.encode([" ".join(p.tokens1[k - 1] for k in p.chunks1[i]) for i in left1])
-    v2 = enc.encode([" ".join(p.tokens2[k - 1] for k in p.chunks2[j]) for j in left2])
-    sims = v1 @ v2.T
-    cand = [(float(sims[x, y]), i, j) for x, i in enumerate(left1) for y, j in enumerate(left2)
-            if sims[x, y] >= _LEFTOVER_REL]
+    cos = {(i, j): s for i, j, s in ids}
+    if link is not None:
+        cand = [(pr, i, j) for (i, j, _), f in zip(ids, feats, strict=True) if (pr := link.prob(f)) >= link.threshold]
+    else:
+        cand = [(s, i, j) for i, j, s in ids if s >= _LEFTOVER_REL]
     out = []
     for i, j in _greedy(cand):
-        sim = sims[left1.index(i), left2.index(j)]
+        sim = cos[(i, j)]
         out.append((i, j, "EQUI" if sim >= _LEFTOVER_EQUI else "SIMI" if sim >= _LEFTOVER_SIMI else "REL"))
     return out
+
+
+def gold_links(p: Pair) -> set[tuple[int, int]]:
+    """Chunk index pairs ``(i, j)`` that some gold alignment joins (a chunk of an N:M alignment
+    counts with each chunk on the other side)."""
+    c1 = {k: i for i, c in enumerate(p.chunks1) for k in c}
+    c2 = {k: j for j, c in enumerate(p.chunks2) for k in c}
+    return {(c1[x], c2[y]) for ids1, ids2, _, _ in p.gold if ids1 and ids2 for x in ids1 for y in ids2
+            if x in c1 and y in c2}
 
 
 def fit_scores(pairs: Sequence[Pair]) -> dict[str, int]:

@@ -12,12 +12,17 @@ analysis as one more feature family:
 * lexical overlap of words and of the analysis's lemma keys (names, numbers, WordNet synonyms
   count as shared), containment either way, numbers on one side only;
 * the packaged sentence encoder's cosine between the two chunks;
+* the encoder's cosine between the two whole sentences (annotators type a chunk pair in the
+  context of its sentences; +0.008 cross-validated type+score on headlines);
 * chunk lengths in words and content words.
 
-A small network (numpy: a softmax over the features and a tanh hidden layer, L2) gives the
-type; a ridge regression on the same inputs gives the score of the non-EQUI types.  Both are fitted per domain on the train split
-only (``python benchmarks/train_ists_types.py``, which cross-validates the regularisation and
-writes ``resources/ists_types.json``); the eval command loads them and never fits on the folder it scores.
+Five small networks (numpy: a softmax over the features and a tanh hidden layer, L2; seeds
+0-4) average their probabilities for the type; ridge regressions on the same inputs give the
+score of the non-EQUI types (:class:`TypeEnsemble`).  A logistic regression
+(:class:`LinkModel`) decides which chunks left unaligned by the key matching align after all.
+All are fitted per domain on the train split only (``python benchmarks/train_ists_types.py``,
+which cross-validates the choices and writes ``resources/ists_types.json``); the eval command
+loads them once and never fits on the folder it scores.
 """
 
 from __future__ import annotations
@@ -33,7 +38,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FEATURES", "TYPES", "TypeModel", "chunk_features", "fit_model", "load_models"]
+__all__ = ["FEATURES", "LINK_FEATURES", "TYPES", "LinkModel", "TypeEnsemble", "TypeModel", "chunk_features",
+           "fit_link_model", "fit_model", "link_features", "load_link_models", "load_models"]
 
 #: Types the classifier chooses among (the gold's _FACT/_POL suffixes are rare and dropped).
 TYPES = ("EQUI", "OPPO", "SPE1", "SPE2", "SIMI", "REL")
@@ -76,6 +82,7 @@ FEATURES = (
     "head_equal",
     "words_contain1",
     "words_contain2",
+    "sentence_cosine",
 )
 
 _DATE_WORDS = frozenset(
@@ -100,6 +107,7 @@ class ChunkPair:
     harmless: Counter[str]  # harmless change kinds (synonym, rewording) overlapping either chunk
     rule_type: str  # the rule mapping's type
     cosine: float  # encoder cosine of the two chunk texts
+    sentence_cosine: float = 0.0  # encoder cosine of the two whole sentences
 
 
 def chunk_features(c: ChunkPair, stopwords: frozenset[str]) -> np.ndarray:
@@ -157,6 +165,7 @@ def chunk_features(c: ChunkPair, stopwords: frozenset[str]) -> np.ndarray:
         float(bool(head1) and head1 == head2),
         float(bool(s2) and s1 > s2),
         float(bool(s1) and s2 > s1),
+        c.sentence_cosine,
     ]
     return np.asarray(v, dtype=np.float64)
 
@@ -185,6 +194,12 @@ class TypeModel:
         z = (x - self.mean) / self.scale
         return np.concatenate([z, np.tanh(z @ self.hidden)], axis=-1)
 
+    def probs(self, x: np.ndarray) -> np.ndarray:
+        """The probability of each of :data:`TYPES` for one feature vector."""
+        logits = self._inputs(x) @ self.weights
+        e = np.exp(logits - logits.max())
+        return np.asarray(e / e.sum())
+
     def predict(self, x: np.ndarray) -> tuple[str, int]:
         """``(type, score)`` of one feature vector."""
         h = self._inputs(x)
@@ -209,7 +224,8 @@ class TypeModel:
 
 
 def fit_model(x: np.ndarray, types: Sequence[str], scores: Sequence[float], *, l2: float = 1.0,
-              score_l2: float = 1.0, units: int = 0, steps: int = 600, seed: int = 0) -> TypeModel:
+              score_l2: float = 1.0, units: int = 0, steps: int = 600, seed: int = 0,
+              weights: Sequence[float] | None = None) -> TypeModel:
     """Fit the type classifier and the score ridge on ``x`` (rows: chunk pairs).
 
     The classifier is a softmax over the standardised features and, with ``units``, a tanh
@@ -226,6 +242,8 @@ def fit_model(x: np.ndarray, types: Sequence[str], scores: Sequence[float], *, l
         units: hidden units (0: softmax regression).
         steps: Adam steps.
         seed: seed of the hidden layer's initial weights.
+        weights: a weight per row (default 1); the scorer counts a chunk pair about as many
+            times as its shorter chunk has tokens, so weighting rows by that fits what is scored.
     """
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
@@ -235,6 +253,7 @@ def fit_model(x: np.ndarray, types: Sequence[str], scores: Sequence[float], *, l
     n, d = z.shape
     y = np.asarray([TYPES.index(t) for t in types])
     onehot = np.eye(len(TYPES))[y]
+    sw = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64) * n / float(np.sum(weights))
     rng = np.random.default_rng(seed)
     v = rng.normal(0.0, 1.0 / math.sqrt(d), size=(d, units))
     w = np.zeros((d + units, len(TYPES)))
@@ -250,7 +269,7 @@ def fit_model(x: np.ndarray, types: Sequence[str], scores: Sequence[float], *, l
         logits -= logits.max(axis=1, keepdims=True)
         p = np.exp(logits)
         p /= p.sum(axis=1, keepdims=True)
-        err = (p - onehot) / n
+        err = (p - onehot) * sw[:, None] / n
         gw = h.T @ err + l2 / n * free[:, None] * w
         gh = (err @ w[d:].T) * (1.0 - hid * hid)
         gv = z.T @ gh + l2 / n * v
@@ -265,17 +284,133 @@ def fit_model(x: np.ndarray, types: Sequence[str], scores: Sequence[float], *, l
     s = np.asarray(scores, dtype=np.float64)
     keep = y != TYPES.index("EQUI")
     reg = score_l2 * np.diag(free)
-    sw = np.linalg.solve(h[keep].T @ h[keep] + reg, h[keep].T @ s[keep]) if keep.any() else np.zeros(d + units)
-    return TypeModel(mean, scale, v, w, sw)
+    hw = h[keep] * sw[keep, None]
+    score_w = np.linalg.solve(hw.T @ h[keep] + reg, hw.T @ s[keep]) if keep.any() else np.zeros(d + units)
+    return TypeModel(mean, scale, v, w, score_w)
+
+
+@dataclass(frozen=True, slots=True)
+class TypeEnsemble:
+    """Several :class:`TypeModel` fitted from different seeds; their type probabilities and raw
+    scores are averaged (on headlines, five members add about 0.003 cross-validated type+score
+    to a single network: ``benchmarks/train_ists_types.py``)."""
+
+    members: tuple[TypeModel, ...]
+
+    def predict(self, x: np.ndarray) -> tuple[str, int]:
+        """``(type, score)`` of one feature vector."""
+        probs = sum(m.probs(x) for m in self.members)
+        t = TYPES[int(np.argmax(probs))]
+        if t == "EQUI":
+            return t, 5
+        raw = float(np.mean([float(m._inputs(x) @ m.score_weights) for m in self.members]))
+        return t, int(min(5, max(1, round(raw))))
+
+
+#: Features of a candidate pair of chunks left unaligned by the key matching (:func:`link_features`).
+LINK_FEATURES = (
+    "bias",
+    "cosine",
+    "cosine_sq",
+    "sentence_cosine",
+    "position_gap",
+    "best_for_chunk1",
+    "best_for_chunk2",
+    "mutual_best",
+    "left1_log",
+    "left2_log",
+    "wordnet_near",
+    "first_word_equal",
+    "neighbours_aligned",
+    "len1_log",
+    "len2_log",
+)
+
+
+def link_features(cosine: float, sentence_cosine: float, position_gap: float, best1: bool, best2: bool,
+                  left1: int, left2: int, wordnet_near: bool, first_equal: bool, neighbours: bool,
+                  len1: int, len2: int) -> np.ndarray:
+    """The :data:`LINK_FEATURES` vector of one candidate pair of leftover chunks.
+
+    Args:
+        cosine: encoder cosine of the two chunks.
+        sentence_cosine: encoder cosine of the two sentences.
+        position_gap: difference of the chunks' relative positions in their sentences.
+        best1, best2: the pair is the best by cosine for the chunk of sentence 1 / 2.
+        left1, left2: leftover content chunks in each sentence.
+        wordnet_near: a content key of one chunk has a sense one WordNet relation from a key of the other.
+        first_equal: the chunks start with the same word ("in Syria" / "in the capital").
+        neighbours: the chunks next to both (same side) are aligned to each other.
+        len1, len2: chunk lengths in words.
+    """
+    return np.asarray([1.0, cosine, cosine * cosine, sentence_cosine, position_gap, float(best1), float(best2),
+                       float(best1 and best2), math.log(max(1, left1)), math.log(max(1, left2)),
+                       float(wordnet_near), float(first_equal), float(neighbours), math.log1p(len1),
+                       math.log1p(len2)], dtype=np.float64)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkModel:
+    """Logistic regression: does a pair of leftover chunks align in the gold (probability)."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    threshold: float = 0.5
+
+    def prob(self, x: np.ndarray) -> float:
+        """The probability that the candidate pair with features ``x`` is aligned."""
+        z = float(((x - self.mean) / self.scale) @ self.weights)
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"mean": self.mean.tolist(), "scale": self.scale.tolist(), "weights": self.weights.tolist(),
+                "threshold": self.threshold}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> LinkModel:
+        return cls(np.asarray(d["mean"], dtype=np.float64), np.asarray(d["scale"], dtype=np.float64),
+                   np.asarray(d["weights"], dtype=np.float64), float(d.get("threshold", 0.5)))
+
+
+def fit_link_model(x: np.ndarray, y: Sequence[float], *, l2: float = 1.0, threshold: float = 0.5) -> LinkModel:
+    """Fit :class:`LinkModel` by Newton's method (L2 ``l2`` on the standardised weights)."""
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    mean[0], scale[0] = 0.0, 1.0
+    scale[scale < 1e-9] = 1.0
+    z = (x - mean) / scale
+    t = np.asarray(y, dtype=np.float64)
+    w = np.zeros(z.shape[1])
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-np.clip(z @ w, -50, 50)))
+        g = z.T @ (p - t) + l2 * w
+        h = (z * (p * (1 - p))[:, None]).T @ z + l2 * np.eye(len(w))
+        w -= np.linalg.solve(h, g)
+        if np.abs(g).max() < 1e-8:
+            break
+    return LinkModel(mean, scale, w, threshold)
 
 
 @lru_cache(maxsize=1)
-def load_models() -> dict[str, TypeModel]:
-    """The fitted models by domain (``{}`` when the model file is absent)."""
+def _model_data() -> dict[str, Any]:
     if not MODEL_PATH.is_file():
         return {}
-    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-    if data.get("features") != list(FEATURES):
+    data: dict[str, Any] = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    if data.get("features") != list(FEATURES) or data.get("link_features") != list(LINK_FEATURES):
         return {}  # fitted on another feature set: unusable, the rule mapping is used
-    return {d: TypeModel.from_json(m) for d, m in data["domains"].items()}
+    return data
 
+
+@lru_cache(maxsize=1)
+def load_models() -> dict[str, TypeEnsemble]:
+    """The fitted type models by domain (``{}`` when the model file is absent)."""
+    domains = _model_data().get("domains", {})
+    return {d: TypeEnsemble(tuple(TypeModel.from_json(x) for x in m["members"])) for d, m in domains.items()}
+
+
+@lru_cache(maxsize=1)
+def load_link_models() -> dict[str, LinkModel]:
+    """The fitted leftover-chunk aligners by domain (``{}`` when the model file is absent)."""
+    domains = _model_data().get("domains", {})
+    return {d: LinkModel.from_json(m["link"]) for d, m in domains.items() if m.get("link")}
