@@ -41,7 +41,13 @@ from newstrace.stages.candidates import (
     plan_pairs,
 )
 from newstrace.stages.ingest import read_inputs
-from newstrace.stages.prepare import learn_boilerplate_indexed, prepare_document, prepare_task
+from newstrace.stages.prepare import (
+    IndexRows,
+    learn_boilerplate_indexed,
+    learn_boilerplate_profiled,
+    prepare_document,
+    prepare_indexed_task,
+)
 from newstrace.stages.relate.pair import relate_task_limited
 from newstrace.stages.vectors import (
     ENGLISH_MODEL,
@@ -85,6 +91,12 @@ BATCH = 1000  # documents read from the store at a time
 # (16 documents commit in a few milliseconds; 2,000 BBC articles take 125 commits.)
 COMMIT_DOCUMENTS = 16
 COMMIT_PAIRS = 100
+# A scan into a temporary store (no --db) has nothing to lose to a kill: the store goes with the
+# process.  Its documents are committed in batches this large, without fsync, since every commit
+# rewrites the band-table pages its rows land on (random 64-bit keys: a 16-document batch's
+# 7,000 sentence-band rows touch most leaf pages); on BBC the index writes took 14.5 s of wall
+# time in 16-document commits with fsync and 4.6 s in 256-document commits without.
+SCRATCH_COMMIT_DOCUMENTS = 256
 
 
 @dataclass(slots=True)
@@ -113,8 +125,10 @@ class ScanResult:
 
 def _read(paths: Sequence[str | Path], errors: list[InputError], *, limits: Limits = DEFAULT_LIMITS,
           progress: bool = False) -> list[Document]:
+    """Documents under ``paths``, their language left for the prepare step to identify in the
+    workers (``prepare_document``), not here in this one process."""
     docs: list[Document] = []
-    for item in read_inputs(paths, limits=limits, progress=progress):
+    for item in read_inputs(paths, limits=limits, progress=progress, identify_language=False):
         if isinstance(item, InputError):
             errors.append(item)
             log.debug("skipped %s", item)
@@ -124,12 +138,14 @@ def _read(paths: Sequence[str | Path], errors: list[InputError], *, limits: Limi
 
 
 def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None = None, progress: bool = False,
-                  forensics: bool = True, executor: Executor | None = None) -> IndexStats:
+                  forensics: bool = True, executor: Executor | None = None,
+                  commit_documents: int = COMMIT_DOCUMENTS) -> IndexStats:
     """Prepare already-read documents and add them to ``store``.
 
     Re-adding an unchanged document does nothing; a changed one replaces the old version.
     Lines recurring across the store's documents and these are removed as boilerplate.  With
-    ``forensics``, the rewrite signature runs its model-based checks too.
+    ``forensics``, the rewrite signature runs its model-based checks too.  Prepared documents
+    are committed ``commit_documents`` at a time: a kill loses at most that many.
     """
     executor = executor or LocalExecutor(workers, progress, chunksize=16)
     stats = IndexStats(read=len(docs))
@@ -149,20 +165,23 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
         return stats
     # The store's recurring-line index answers for the lines of these documents alone: the
     # stored raw texts are not read again (newstrace.stages.prepare.learn_boilerplate_indexed).
-    recurring = learn_boilerplate_indexed(store, unique)
+    recurring, profiles = learn_boilerplate_profiled(store, unique)
+    profile_of = dict(zip((d.id for d in unique), profiles, strict=True))
     # Committed in small batches as they come: a crash loses at most one batch, and a re-run
-    # skips what is stored.
-    pending: list[tuple[Document, Fingerprint]] = []
+    # skips what is stored.  The workers hash each document's bands (prepare_indexed_task) and
+    # the recurring-line step made its line profile: this process only writes them.
+    pending: list[tuple[Document, Fingerprint, IndexRows]] = []
 
     def commit() -> None:
         stats.added += store.put_documents(pending)
-        stats.added_ids.extend(d.id for d, _ in pending)
+        stats.added_ids.extend(p[0].id for p in pending)
         pending.clear()
 
-    with finishing(executor.map(prepare_task, [(d, recurring, forensics) for d in fresh], label="cleaning")) as done:
-        for prepared in done:
-            pending.append(prepared)
-            if len(pending) >= COMMIT_DOCUMENTS:
+    tasks = [(d, recurring, forensics) for d in fresh]
+    with finishing(executor.map(prepare_indexed_task, tasks, label="cleaning")) as done:
+        for doc, fp, rows in done:
+            pending.append((doc, fp, IndexRows(rows.shingle_bands, rows.sentence_bands, profile_of[doc.id])))
+            if len(pending) >= commit_documents:
                 commit()
     if pending:
         commit()
@@ -170,11 +189,13 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
 
 
 def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None = None,
-              progress: bool = False, forensics: bool = True, limits: Limits = DEFAULT_LIMITS) -> IndexStats:
+              progress: bool = False, forensics: bool = True, limits: Limits = DEFAULT_LIMITS,
+              commit_documents: int = COMMIT_DOCUMENTS) -> IndexStats:
     """Read the articles under ``paths`` and add them to ``store`` (:func:`add_documents`)."""
     errors: list[InputError] = []
     docs = _read(paths, errors, limits=limits, progress=progress)
-    stats = add_documents(store, docs, workers=workers, progress=progress, forensics=forensics)
+    stats = add_documents(store, docs, workers=workers, progress=progress, forensics=forensics,
+                          commit_documents=commit_documents)
     stats.errors = errors + stats.errors
     stats.skipped = len(stats.errors)
     return stats
@@ -339,8 +360,14 @@ def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: 
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(db or Path(tmp) / "scan.db")
+        if db is None:
+            # A scratch store: deleted with the directory, so no fsync at commits (SQLite's
+            # synchronous pragma is per connection) and documents committed in large batches.
+            store.conn.execute("PRAGMA synchronous = OFF")
+        commits = COMMIT_DOCUMENTS if db is not None else SCRATCH_COMMIT_DOCUMENTS
         try:
-            stats = index_add(store, paths, workers=workers, progress=progress, forensics=changes, limits=limits)
+            stats = index_add(store, paths, workers=workers, progress=progress, forensics=changes, limits=limits,
+                              commit_documents=commits)
             t1 = time.perf_counter()
             plan: dict[str, int] = {}
             relations = link(store, workers=workers, progress=progress, changes=changes, semantic=semantic,
