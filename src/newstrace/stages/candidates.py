@@ -460,13 +460,13 @@ def plan_pairs(
 
     skipped = absorbed = 0
     sentences = [(d, s) for d, fp in enumerate(fps) for s in range(len(fp.sentences))]
-    members: dict[int, SentenceMember] = {}
+    made: dict[int, SentenceMember] = {}
 
     def member(g: int) -> SentenceMember:
-        if g not in members:
+        if g not in made:
             d, s = sentences[g]
-            members[g] = SentenceMember(d, s, comp_of[d], comp_of[d] in large, fps[d].sentence_terms[s])
-        return members[g]
+            made[g] = SentenceMember(d, s, comp_of[d], comp_of[d] in large, fps[d].sentence_terms[s])
+        return made[g]
 
     checked: set[tuple[int, int, int, int]] = set()
     # A sentence shared by the same documents collides in many of its bands: a bucket with the
