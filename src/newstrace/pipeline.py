@@ -43,10 +43,12 @@ from newstrace.stages.candidates import (
 from newstrace.stages.ingest import read_inputs
 from newstrace.stages.prepare import (
     IndexRows,
+    PrepareTask,
     learn_boilerplate_indexed,
     learn_boilerplate_profiled,
     prepare_document,
     prepare_indexed_task,
+    prepare_task,
 )
 from newstrace.stages.relate.pair import relate_task_limited
 from newstrace.stages.vectors import (
@@ -139,13 +141,15 @@ def _read(paths: Sequence[str | Path], errors: list[InputError], *, limits: Limi
 
 def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None = None, progress: bool = False,
                   forensics: bool = True, executor: Executor | None = None,
-                  commit_documents: int = COMMIT_DOCUMENTS) -> IndexStats:
+                  commit_documents: int = COMMIT_DOCUMENTS, candidate_index: bool = True) -> IndexStats:
     """Prepare already-read documents and add them to ``store``.
 
     Re-adding an unchanged document does nothing; a changed one replaces the old version.
     Lines recurring across the store's documents and these are removed as boilerplate.  With
     ``forensics``, the rewrite signature runs its model-based checks too.  Prepared documents
-    are committed ``commit_documents`` at a time: a kill loses at most that many.
+    are committed ``commit_documents`` at a time: a kill loses at most that many.  Without
+    ``candidate_index``, the store's band and line lookup rows are not written
+    (``Store.put_documents``): for a store no document will be looked up in.
     """
     executor = executor or LocalExecutor(workers, progress, chunksize=16)
     stats = IndexStats(read=len(docs))
@@ -173,12 +177,13 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     pending: list[tuple[Document, Fingerprint, IndexRows]] = []
 
     def commit() -> None:
-        stats.added += store.put_documents(pending)
+        stats.added += store.put_documents(pending, candidate_index=candidate_index)
         stats.added_ids.extend(p[0].id for p in pending)
         pending.clear()
 
     tasks = [(d, recurring, forensics) for d in fresh]
-    with finishing(executor.map(prepare_indexed_task, tasks, label="cleaning")) as done:
+    step = prepare_indexed_task if candidate_index else _prepare_unindexed
+    with finishing(executor.map(step, tasks, label="cleaning")) as done:
         for doc, fp, rows in done:
             pending.append((doc, fp, IndexRows(rows.shingle_bands, rows.sentence_bands, profile_of[doc.id])))
             if len(pending) >= commit_documents:
@@ -188,14 +193,20 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     return stats
 
 
+def _prepare_unindexed(task: PrepareTask) -> tuple[Document, Fingerprint, IndexRows]:
+    """``prepare_indexed_task`` without the band hashes (no candidate index to write them to)."""
+    doc, fp = prepare_task(task)
+    return doc, fp, IndexRows((), ())
+
+
 def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None = None,
               progress: bool = False, forensics: bool = True, limits: Limits = DEFAULT_LIMITS,
-              commit_documents: int = COMMIT_DOCUMENTS) -> IndexStats:
+              commit_documents: int = COMMIT_DOCUMENTS, candidate_index: bool = True) -> IndexStats:
     """Read the articles under ``paths`` and add them to ``store`` (:func:`add_documents`)."""
     errors: list[InputError] = []
     docs = _read(paths, errors, limits=limits, progress=progress)
     stats = add_documents(store, docs, workers=workers, progress=progress, forensics=forensics,
-                          commit_documents=commit_documents)
+                          commit_documents=commit_documents, candidate_index=candidate_index)
     stats.errors = errors + stats.errors
     stats.skipped = len(stats.errors)
     return stats
@@ -362,21 +373,23 @@ def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: 
         store = Store(db or Path(tmp) / "scan.db")
         if db is None:
             # A scratch store: deleted with the directory, so no fsync at commits (SQLite's
-            # synchronous pragma is per connection) and documents committed in large batches.
+            # synchronous pragma is per connection), documents committed in large batches, and
+            # no candidate index (band and line lookup rows): nothing looks a document up in it,
+            # the whole-collection plan reads the fingerprints.
             store.conn.execute("PRAGMA synchronous = OFF")
         commits = COMMIT_DOCUMENTS if db is not None else SCRATCH_COMMIT_DOCUMENTS
         try:
             stats = index_add(store, paths, workers=workers, progress=progress, forensics=changes, limits=limits,
-                              commit_documents=commits)
+                              commit_documents=commits, candidate_index=db is not None)
             t1 = time.perf_counter()
             plan: dict[str, int] = {}
             relations = link(store, workers=workers, progress=progress, changes=changes, semantic=semantic,
                              stats=plan, limits=limits, errors=stats.errors)
             t2 = time.perf_counter()
-            families, stories = organise(store, workers=workers, stats=plan)  # families and stories
+            documents = store.get_documents()  # organise changes relations, families and stories, not documents
+            families, stories = organise(store, workers=workers, stats=plan, documents=documents)
             if plan.get("alignments_parents"):
                 relations = store.get_relations()  # with the member-parent pairs organise aligned
-            documents = store.get_documents()
         finally:
             store.close()
     t3 = time.perf_counter()
@@ -392,7 +405,8 @@ def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: 
 
 
 def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
-             stats: dict[str, int] | None = None) -> tuple[list[Family], list[Story]]:
+             stats: dict[str, int] | None = None, documents: list[Document] | None = None,
+             ) -> tuple[list[Family], list[Story]]:
     """Rebuild the store's families from its relations and update its stories; store both.
 
     Families are recomputed from all relations (a new copy can change an original's evidence).
@@ -401,12 +415,13 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
     every primary edge carries passages.  Stories are clustered again over the whole
     collection, so several adds give the stories of one scan; each keeps the id of the stored
     story it shares most documents with (``newstrace.stages.stories.update_stories``).  With
-    ``fresh``, stored ids are not consulted.
+    ``fresh``, stored ids are not consulted.  ``documents``: the store's documents (all of
+    them, in id order), when the caller has them already.
     """
     from newstrace.stages.families import build_families, save_families, unaligned_parents
     from newstrace.stages.stories import load_stories, save_stories, update_stories
 
-    documents = store.get_documents()
+    documents = store.get_documents() if documents is None else documents
     families = build_families(documents, store.get_relations())
     by_id = {d.id: d for d in documents}
     done = store.checked()

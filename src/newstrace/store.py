@@ -280,13 +280,20 @@ class Store:
 
     def _index_document(self, c: sqlite3.Connection, doc_id: str, raw: str, language: str | None,
                         fp: Fingerprint | None, rows: IndexRows | None = None, batch: _IndexBatch | None = None,
-                        ) -> None:
+                        *, lookups: bool = True) -> None:
         """Write one document's rows in the candidate-index tables (see :meth:`_unindex_document`).
 
         ``rows``: its band hashes (and line profile) when the worker that prepared it made
         them, else they are computed here.  With ``batch``, the band and carrier rows are
-        queued there for one sorted write per transaction."""
+        queued there for one sorted write per transaction.  Without ``lookups``, only its
+        number, language count and pending vectors are written, not the band and line rows
+        (``put_documents(candidate_index=False)``)."""
         no = self._doc_number(c, doc_id)
+        c.execute("INSERT INTO language_counts VALUES (?, 1) ON CONFLICT (language) DO UPDATE SET n = n + 1",
+                  (language or "",))
+        c.execute("INSERT OR IGNORE INTO pending_vectors VALUES (?)", (doc_id,))
+        if not lookups:
+            return
         batch_given = batch is not None
         batch = batch or _IndexBatch()
         if rows is not None:
@@ -303,9 +310,6 @@ class Store:
             batch.flush(c)
         c.execute("INSERT OR REPLACE INTO line_profiles VALUES (?, ?, ?, ?)",
                   (doc_id, profile.words, _sorted_blob(profile.sketch), _blob(profile.carried)))
-        c.execute("INSERT INTO language_counts VALUES (?, 1) ON CONFLICT (language) DO UPDATE SET n = n + 1",
-                  (language or "",))
-        c.execute("INSERT OR IGNORE INTO pending_vectors VALUES (?)", (doc_id,))
 
     def _unindex_document(self, c: sqlite3.Connection, doc_id: str, language: str | None,
                           fp_data: str | None) -> None:
@@ -361,13 +365,21 @@ class Store:
         return dict(self._rows_in("SELECT id, content_hash FROM documents WHERE id IN ({marks})", ids))
 
     def put_documents(self, docs: Iterable[tuple[Document, Fingerprint] | tuple[Document, Fingerprint, IndexRows]],
-                      ) -> int:
+                      *, candidate_index: bool = True) -> int:
         """Insert or replace documents with their fingerprints, in one transaction.
 
         A document whose cleaned text changed loses its relations, checked pairs and sentence
         vectors: they were computed from the old text.  An item may carry its candidate-index
         rows (``newstrace.stages.prepare.IndexRows``, made where it was prepared); without
         them they are computed here.
+
+        Args:
+            docs: ``(document, fingerprint)`` or ``(document, fingerprint, rows)`` items.
+            candidate_index: also write the band and recurring-line rows that ``trace``,
+                ``index add`` and ``link(only=...)`` look documents up by.  Only a store that
+                is never looked up in goes without: ``scan``'s temporary store, whose
+                whole-collection plan reads the fingerprints (on BBC the band rows are
+                850,000 of the store's rows and about 2 s of its writing).
         """
         n = 0
         embeddings = self.conn.execute(
@@ -407,7 +419,7 @@ class Store:
                     doc.id, new_hash, self.settings.index, json.dumps(
                         {"shingles": fp.shingles, "sentences": fp.sentences,
                          "sentence_terms": [sorted(t) for t in fp.sentence_terms]})))
-                self._index_document(c, doc.id, doc.raw, doc.language, fp, rows, batch)
+                self._index_document(c, doc.id, doc.raw, doc.language, fp, rows, batch, lookups=candidate_index)
                 c.execute("INSERT OR IGNORE INTO unlinked VALUES (?)", (doc.id,))
                 if old is not None and old[0] == new_hash and old[1] == doc.language:
                     c.execute("DELETE FROM pending_vectors WHERE doc_id = ? AND EXISTS (SELECT 1 FROM doc_vectors "
