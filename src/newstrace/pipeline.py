@@ -41,6 +41,7 @@ from newstrace.stages.candidates import (
     plan_pairs,
 )
 from newstrace.stages.ingest import read_inputs
+from newstrace.stages.ingest.language import load_language_model
 from newstrace.stages.prepare import (
     IndexRows,
     PrepareTask,
@@ -182,6 +183,8 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
         pending.clear()
 
     tasks = [(d, recurring, forensics) for d in fresh]
+    if any(not d.language for d in fresh):
+        load_language_model()  # before the pool forks: its workers share this copy
     step = prepare_indexed_task if candidate_index else _prepare_unindexed
     with finishing(executor.map(step, tasks, label="cleaning")) as done:
         for doc, fp, rows in done:
