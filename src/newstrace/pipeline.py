@@ -45,6 +45,7 @@ from newstrace.stages.ingest.language import load_language_model
 from newstrace.stages.prepare import (
     IndexRows,
     PrepareTask,
+    document_columns,
     learn_boilerplate_indexed,
     learn_boilerplate_profiled,
     prepare_document,
@@ -188,7 +189,8 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     step = prepare_indexed_task if candidate_index else _prepare_unindexed
     with finishing(executor.map(step, tasks, label="cleaning")) as done:
         for doc, fp, rows in done:
-            pending.append((doc, fp, IndexRows(rows.shingle_bands, rows.sentence_bands, profile_of[doc.id])))
+            pending.append((doc, fp, IndexRows(rows.shingle_bands, rows.sentence_bands, profile_of[doc.id],
+                                               rows.columns)))
             if len(pending) >= commit_documents:
                 commit()
     if pending:
@@ -199,7 +201,7 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
 def _prepare_unindexed(task: PrepareTask) -> tuple[Document, Fingerprint, IndexRows]:
     """``prepare_indexed_task`` without the band hashes (no candidate index to write them to)."""
     doc, fp = prepare_task(task)
-    return doc, fp, IndexRows((), ())
+    return doc, fp, IndexRows((), (), columns=document_columns(doc))
 
 
 def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None = None,

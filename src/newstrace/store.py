@@ -24,7 +24,14 @@ import xxhash
 
 from newstrace.errors import StoreError
 from newstrace.stages.candidates import Fingerprint
-from newstrace.stages.prepare import IndexRows, LineProfile, band_rows, line_profile, signed64
+from newstrace.stages.prepare import (
+    IndexRows,
+    LineProfile,
+    band_rows,
+    document_columns,
+    line_profile,
+    signed64,
+)
 from newstrace.state import StoreSettings, current_settings
 from newstrace.types import Change, Direction, Document, Passage, Relation, Removed
 
@@ -408,12 +415,11 @@ class Store:
                 c.execute("DELETE FROM checked_pairs WHERE a = ? OR b = ?", (doc.id, doc.id))
                 if embeddings:
                     c.execute("DELETE FROM embeddings WHERE doc_id = ? AND text_hash IS NOT ?", (doc.id, new_hash))
+                columns = rows.columns if rows is not None and rows.columns is not None else document_columns(doc)
                 c.execute(
                     "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (doc.id, content_hash(doc), new_hash, doc.path, doc.title, doc.url, doc.site, doc.published,
-                     doc.language, doc.raw, doc.text, json.dumps(doc.offsets),
-                     json.dumps([[r.start, r.end, r.text, r.reason] for r in doc.removed]),
-                     json.dumps(doc.signature)),
+                     doc.language, doc.raw, doc.text, *columns),
                 )
                 c.execute("INSERT OR REPLACE INTO fingerprints VALUES (?, ?, ?, ?)", (
                     doc.id, new_hash, self.settings.index, json.dumps(

@@ -16,7 +16,13 @@ from fixtures.articles import ARTICLE, OTHER
 from newstrace.pipeline import add_documents, scan
 from newstrace.stages.candidates import _band_keys, _colliding_sentences, band_hashes, fingerprint, plan_pairs
 from newstrace.stages.ingest import document_from_text, read_inputs
-from newstrace.stages.prepare import learn_boilerplate, line_profile, prepare_document, prepare_indexed_task
+from newstrace.stages.prepare import (
+    document_columns,
+    learn_boilerplate,
+    line_profile,
+    prepare_document,
+    prepare_indexed_task,
+)
 from newstrace.store import Store, _blob, _sorted_blob
 from newstrace.types import Document
 
@@ -112,10 +118,12 @@ def test_rows_made_in_the_workers_are_the_rows_the_store_makes(tmp_path: Path) -
     prepared = [prepare_indexed_task((d, recurring, False)) for d in docs]
     with Store(tmp_path / "here.db") as here, Store(tmp_path / "there.db") as there:
         here.put_documents([(d, fp) for d, fp, _ in prepared])
-        rows = [(d, fp, type(r)(r.shingle_bands, r.sentence_bands, line_profile(d.raw))) for d, fp, r in prepared]
+        rows = [(d, fp, type(r)(r.shingle_bands, r.sentence_bands, line_profile(d.raw), r.columns))
+                for d, fp, r in prepared]
+        assert all(r.columns == document_columns(d) for d, _, r in rows)
         there.put_documents(rows)
         there.put_documents(rows[:1] + rows[:1])  # the same document twice in one batch: replaced, rows kept
-    for table in LOOKUP_TABLES:
+    for table in (*LOOKUP_TABLES, "documents"):
         assert _rows(tmp_path / "here.db", table) == _rows(tmp_path / "there.db", table), table
     assert len(_rows(tmp_path / "here.db", "sentence_bands")) > 20
 

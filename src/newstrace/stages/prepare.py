@@ -8,6 +8,7 @@ language identified, its rewrite signature read, and fingerprinted.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ __all__ = [
     "LineProfile",
     "PrepareTask",
     "band_rows",
+    "document_columns",
     "learn_boilerplate",
     "learn_boilerplate_indexed",
     "learn_boilerplate_profiled",
@@ -270,11 +272,22 @@ class IndexRows:
         sentence_bands: the distinct band hashes of all its sentence MinHashes, sorted.
         profile: its :class:`LineProfile` when already known (the recurring-line step makes
             every incoming document's), else ``None``: the writer computes it.
+        columns: its :func:`document_columns`, serialised where it was prepared (the JSON of
+            the per-character offsets was most of the writer's remaining time on BBC), else
+            ``None``: the writer serialises them.
     """
 
     shingle_bands: tuple[int, ...]
     sentence_bands: tuple[int, ...]
     profile: LineProfile | None = None
+    columns: tuple[str, str, str] | None = None
+
+
+def document_columns(doc: Document) -> tuple[str, str, str]:
+    """A prepared document's ``offsets``, ``removed`` and ``signature`` as the JSON the store
+    keeps them in (``newstrace.store``: its ``documents`` table)."""
+    return (json.dumps(doc.offsets), json.dumps([[r.start, r.end, r.text, r.reason] for r in doc.removed]),
+            json.dumps(doc.signature))
 
 
 def band_rows(fp: Fingerprint) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -291,4 +304,4 @@ def prepare_indexed_task(task: PrepareTask) -> tuple[Document, Fingerprint, Inde
     """:func:`prepare_task` plus the document's band rows (:class:`IndexRows`, no profile):
     the per-document task of ``newstrace.pipeline.add_documents``."""
     doc, fp = prepare_task(task)
-    return doc, fp, IndexRows(*band_rows(fp))
+    return doc, fp, IndexRows(*band_rows(fp), columns=document_columns(doc))
