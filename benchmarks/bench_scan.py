@@ -34,9 +34,11 @@ from newstrace.pipeline import scan
 t = time.perf_counter()
 r = scan([sys.argv[1]], workers=int(sys.argv[2]), semantic=sys.argv[3] == "semantic", changes=False)
 dt = time.perf_counter() - t
-peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+peak = max(me.ru_maxrss, kids.ru_maxrss)
 rel = [{"source": x.source, "target": x.target, "type": x.type} for x in r.relations]
 print(json.dumps({"seconds": dt, "docs": len(r.documents), "peak_mb": peak / 1024, "relations": rel,
+                  "cpu_main": me.ru_utime + me.ru_stime, "cpu_workers": kids.ru_utime + kids.ru_stime,
                   "errors": len(r.errors), "stats": r.stats}))
 """
 
@@ -110,16 +112,23 @@ def main() -> int:
     print(f"corpus: {args.corpus} ({n} documents), median of {args.repeat} runs, {args.workers} workers")
     if args.against:
         print(f"against: {trees['against']}")
-    print(f"{'':34s}{'seconds':>10s}{'articles/s':>12s}{'peak MB':>10s}{'x baseline time':>17s}")
+    print(f"{'':34s}{'seconds':>10s}{'articles/s':>12s}{'peak MB':>10s}{'x baseline time':>17s}"
+          f"{'CPU s main':>12s}{'CPU s workers':>15s}")
     print(f"{'datasketch LSH baseline':34s}{b_s:10.2f}{n / b_s:12.1f}{b_m:10.0f}{1.0:17.2f}")
+    cpu = {k: (statistics.median(r.get("cpu_main", 0.0) for r in v), statistics.median(r.get("cpu_workers", 0.0) for r in v))
+           for k, v in ours.items()}
     for (t, m), runs in ours.items():
         o_s = seconds[t, m]
         o_m = statistics.median(r["peak_mb"] for r in runs)
         label = f"{'newstrace scan' if t == 'newstrace' else 'against scan'} ({m})"
-        print(f"{label:34s}{o_s:10.2f}{n / o_s:12.1f}{o_m:10.0f}{o_s / b_s:17.2f}")
+        print(f"{label:34s}{o_s:10.2f}{n / o_s:12.1f}{o_m:10.0f}{o_s / b_s:17.2f}{cpu[t, m][0]:12.1f}{cpu[t, m][1]:15.1f}")
     if args.against:
+        # On a shared machine the CPU seconds (main process, and the workers together) are the
+        # steadier figure: wall time also counts the other jobs' share of the cores.
         for m in modes:
-            print(f"speed-up over against ({m}): {seconds['against', m] / seconds['newstrace', m]:.2f}x")
+            print(f"speed-up over against ({m}): {seconds['against', m] / seconds['newstrace', m]:.2f}x wall, "
+                  f"{sum(cpu['against', m]) / sum(cpu['newstrace', m]):.2f}x CPU, main process "
+                  f"{cpu['against', m][0] / cpu['newstrace', m][0]:.2f}x CPU")
     print(f"baseline candidate pairs: {base[0]['pairs']}")
     print("where the wall time went (median seconds): ingest = read + clean + fingerprint; relate = candidates +"
           " embeddings + alignment; families = families + stories")

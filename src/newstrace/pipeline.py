@@ -41,7 +41,17 @@ from newstrace.stages.candidates import (
     plan_pairs,
 )
 from newstrace.stages.ingest import read_inputs
-from newstrace.stages.prepare import learn_boilerplate_indexed, prepare_document, prepare_task
+from newstrace.stages.ingest.language import load_language_model
+from newstrace.stages.prepare import (
+    IndexRows,
+    PrepareTask,
+    document_columns,
+    learn_boilerplate_indexed,
+    learn_boilerplate_profiled,
+    prepare_document,
+    prepare_indexed_task,
+    prepare_task,
+)
 from newstrace.stages.relate.pair import relate_task_limited
 from newstrace.stages.vectors import (
     ENGLISH_MODEL,
@@ -85,6 +95,12 @@ BATCH = 1000  # documents read from the store at a time
 # (16 documents commit in a few milliseconds; 2,000 BBC articles take 125 commits.)
 COMMIT_DOCUMENTS = 16
 COMMIT_PAIRS = 100
+# A scan into a temporary store (no --db) has nothing to lose to a kill: the store goes with the
+# process.  Its documents are committed in batches this large, without fsync, since every commit
+# rewrites the band-table pages its rows land on (random 64-bit keys: a 16-document batch's
+# 7,000 sentence-band rows touch most leaf pages); on BBC the index writes took 14.5 s of wall
+# time in 16-document commits with fsync and 4.6 s in 256-document commits without.
+SCRATCH_COMMIT_DOCUMENTS = 256
 
 
 @dataclass(slots=True)
@@ -113,8 +129,10 @@ class ScanResult:
 
 def _read(paths: Sequence[str | Path], errors: list[InputError], *, limits: Limits = DEFAULT_LIMITS,
           progress: bool = False) -> list[Document]:
+    """Documents under ``paths``, their language left for the prepare step to identify in the
+    workers (``prepare_document``), not here in this one process."""
     docs: list[Document] = []
-    for item in read_inputs(paths, limits=limits, progress=progress):
+    for item in read_inputs(paths, limits=limits, progress=progress, identify_language=False):
         if isinstance(item, InputError):
             errors.append(item)
             log.debug("skipped %s", item)
@@ -124,12 +142,16 @@ def _read(paths: Sequence[str | Path], errors: list[InputError], *, limits: Limi
 
 
 def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None = None, progress: bool = False,
-                  forensics: bool = True, executor: Executor | None = None) -> IndexStats:
+                  forensics: bool = True, executor: Executor | None = None,
+                  commit_documents: int = COMMIT_DOCUMENTS, candidate_index: bool = True) -> IndexStats:
     """Prepare already-read documents and add them to ``store``.
 
     Re-adding an unchanged document does nothing; a changed one replaces the old version.
     Lines recurring across the store's documents and these are removed as boilerplate.  With
-    ``forensics``, the rewrite signature runs its model-based checks too.
+    ``forensics``, the rewrite signature runs its model-based checks too.  Prepared documents
+    are committed ``commit_documents`` at a time: a kill loses at most that many.  Without
+    ``candidate_index``, the store's band and line lookup rows are not written
+    (``Store.put_documents``): for a store no document will be looked up in.
     """
     executor = executor or LocalExecutor(workers, progress, chunksize=16)
     stats = IndexStats(read=len(docs))
@@ -149,32 +171,47 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
         return stats
     # The store's recurring-line index answers for the lines of these documents alone: the
     # stored raw texts are not read again (newstrace.stages.prepare.learn_boilerplate_indexed).
-    recurring = learn_boilerplate_indexed(store, unique)
+    recurring, profiles = learn_boilerplate_profiled(store, unique)
+    profile_of = dict(zip((d.id for d in unique), profiles, strict=True))
     # Committed in small batches as they come: a crash loses at most one batch, and a re-run
-    # skips what is stored.
-    pending: list[tuple[Document, Fingerprint]] = []
+    # skips what is stored.  The workers hash each document's bands (prepare_indexed_task) and
+    # the recurring-line step made its line profile: this process only writes them.
+    pending: list[tuple[Document, Fingerprint, IndexRows]] = []
 
     def commit() -> None:
-        stats.added += store.put_documents(pending)
-        stats.added_ids.extend(d.id for d, _ in pending)
+        stats.added += store.put_documents(pending, candidate_index=candidate_index)
+        stats.added_ids.extend(p[0].id for p in pending)
         pending.clear()
 
-    with finishing(executor.map(prepare_task, [(d, recurring, forensics) for d in fresh], label="cleaning")) as done:
-        for prepared in done:
-            pending.append(prepared)
-            if len(pending) >= COMMIT_DOCUMENTS:
+    tasks = [(d, recurring, forensics) for d in fresh]
+    if any(not d.language for d in fresh):
+        load_language_model()  # before the pool forks: its workers share this copy
+    step = prepare_indexed_task if candidate_index else _prepare_unindexed
+    with finishing(executor.map(step, tasks, label="cleaning")) as done:
+        for doc, fp, rows in done:
+            pending.append((doc, fp, IndexRows(rows.shingle_bands, rows.sentence_bands, profile_of[doc.id],
+                                               rows.columns)))
+            if len(pending) >= commit_documents:
                 commit()
     if pending:
         commit()
     return stats
 
 
+def _prepare_unindexed(task: PrepareTask) -> tuple[Document, Fingerprint, IndexRows]:
+    """``prepare_indexed_task`` without the band hashes (no candidate index to write them to)."""
+    doc, fp = prepare_task(task)
+    return doc, fp, IndexRows((), (), columns=document_columns(doc))
+
+
 def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None = None,
-              progress: bool = False, forensics: bool = True, limits: Limits = DEFAULT_LIMITS) -> IndexStats:
+              progress: bool = False, forensics: bool = True, limits: Limits = DEFAULT_LIMITS,
+              commit_documents: int = COMMIT_DOCUMENTS, candidate_index: bool = True) -> IndexStats:
     """Read the articles under ``paths`` and add them to ``store`` (:func:`add_documents`)."""
     errors: list[InputError] = []
     docs = _read(paths, errors, limits=limits, progress=progress)
-    stats = add_documents(store, docs, workers=workers, progress=progress, forensics=forensics)
+    stats = add_documents(store, docs, workers=workers, progress=progress, forensics=forensics,
+                          commit_documents=commit_documents, candidate_index=candidate_index)
     stats.errors = errors + stats.errors
     stats.skipped = len(stats.errors)
     return stats
@@ -339,17 +376,25 @@ def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: 
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(db or Path(tmp) / "scan.db")
+        if db is None:
+            # A scratch store: deleted with the directory, so no fsync at commits (SQLite's
+            # synchronous pragma is per connection), documents committed in large batches, and
+            # no candidate index (band and line lookup rows): nothing looks a document up in it,
+            # the whole-collection plan reads the fingerprints.
+            store.conn.execute("PRAGMA synchronous = OFF")
+        commits = COMMIT_DOCUMENTS if db is not None else SCRATCH_COMMIT_DOCUMENTS
         try:
-            stats = index_add(store, paths, workers=workers, progress=progress, forensics=changes, limits=limits)
+            stats = index_add(store, paths, workers=workers, progress=progress, forensics=changes, limits=limits,
+                              commit_documents=commits, candidate_index=db is not None)
             t1 = time.perf_counter()
             plan: dict[str, int] = {}
             relations = link(store, workers=workers, progress=progress, changes=changes, semantic=semantic,
                              stats=plan, limits=limits, errors=stats.errors)
             t2 = time.perf_counter()
-            families, stories = organise(store, workers=workers, stats=plan)  # families and stories
+            documents = store.get_documents()  # organise changes relations, families and stories, not documents
+            families, stories = organise(store, workers=workers, stats=plan, documents=documents)
             if plan.get("alignments_parents"):
                 relations = store.get_relations()  # with the member-parent pairs organise aligned
-            documents = store.get_documents()
         finally:
             store.close()
     t3 = time.perf_counter()
@@ -365,7 +410,8 @@ def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: 
 
 
 def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
-             stats: dict[str, int] | None = None) -> tuple[list[Family], list[Story]]:
+             stats: dict[str, int] | None = None, documents: list[Document] | None = None,
+             ) -> tuple[list[Family], list[Story]]:
     """Rebuild the store's families from its relations and update its stories; store both.
 
     Families are recomputed from all relations (a new copy can change an original's evidence).
@@ -374,12 +420,13 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
     every primary edge carries passages.  Stories are clustered again over the whole
     collection, so several adds give the stories of one scan; each keeps the id of the stored
     story it shares most documents with (``newstrace.stages.stories.update_stories``).  With
-    ``fresh``, stored ids are not consulted.
+    ``fresh``, stored ids are not consulted.  ``documents``: the store's documents (all of
+    them, in id order), when the caller has them already.
     """
     from newstrace.stages.families import build_families, save_families, unaligned_parents
     from newstrace.stages.stories import load_stories, save_stories, update_stories
 
-    documents = store.get_documents()
+    documents = store.get_documents() if documents is None else documents
     families = build_families(documents, store.get_relations())
     by_id = {d.id: d for d in documents}
     done = store.checked()

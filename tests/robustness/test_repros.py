@@ -185,7 +185,7 @@ def test_the_first_commit_comes_after_a_small_batch(tmp_path: Path, monkeypatch:
     import newstrace.pipeline as pipeline
 
     corpus = _articles(tmp_path / "c", 150)
-    real = pipeline.prepare_task
+    real = pipeline.prepare_indexed_task
     done = [0]
 
     def killed_after_120(args: tuple) -> object:  # type: ignore[type-arg]
@@ -194,7 +194,7 @@ def test_the_first_commit_comes_after_a_small_batch(tmp_path: Path, monkeypatch:
             raise KeyboardInterrupt
         return real(args)
 
-    monkeypatch.setattr(pipeline, "prepare_task", killed_after_120)
+    monkeypatch.setattr(pipeline, "prepare_indexed_task", killed_after_120)
     db = tmp_path / "x.db"
     with Store(db) as store, pytest.raises(KeyboardInterrupt):
         index_add(store, [corpus], workers=1, forensics=False)

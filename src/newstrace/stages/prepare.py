@@ -8,6 +8,7 @@ language identified, its rewrite signature read, and fingerprinted.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -16,7 +17,16 @@ from typing import Protocol
 
 import xxhash
 
-from newstrace.stages.candidates import Fingerprint, fingerprint
+from newstrace.stages.candidates import (
+    DEFAULT_CONFIG as CANDIDATES,
+)
+from newstrace.stages.candidates import (
+    SENTENCE_CHANNEL,
+    SHINGLE_CHANNEL,
+    Fingerprint,
+    band_hashes,
+    fingerprint,
+)
 from newstrace.stages.clean import (
     _WORD_RE,
     DEFAULT_CONFIG,
@@ -33,13 +43,18 @@ from newstrace.stages.signature import rewrite_signature
 from newstrace.types import Document
 
 __all__ = [
+    "IndexRows",
     "LineIndex",
     "LineProfile",
     "PrepareTask",
+    "band_rows",
+    "document_columns",
     "learn_boilerplate",
     "learn_boilerplate_indexed",
+    "learn_boilerplate_profiled",
     "line_profile",
     "prepare_document",
+    "prepare_indexed_task",
     "prepare_task",
     "signed64",
 ]
@@ -134,7 +149,16 @@ class LineIndex(Protocol):
 
 def learn_boilerplate_indexed(index: LineIndex, incoming: Sequence[Document],
                               config: CleanConfig = DEFAULT_CONFIG) -> frozenset[int]:
-    """:func:`learn_boilerplate` over a stored collection and ``incoming``, asked of an index.
+    """:func:`learn_boilerplate` over a stored collection and ``incoming``, asked of an index
+    (:func:`learn_boilerplate_profiled` without the profiles)."""
+    return learn_boilerplate_profiled(index, incoming, config)[0]
+
+
+def learn_boilerplate_profiled(index: LineIndex, incoming: Sequence[Document], config: CleanConfig = DEFAULT_CONFIG,
+                               ) -> tuple[frozenset[int], list[LineProfile]]:
+    """:func:`learn_boilerplate` over a stored collection and ``incoming``, asked of an index,
+    and the :class:`LineProfile` of each incoming document (in order), which this step needs
+    anyway and the store keeps (``IndexRows.profile``): made once, not again at write time.
 
     Returns the same verdict as ``learn_boilerplate(every stored document, incoming)`` for
     every line cleaning ``incoming`` can look up (each line's key as ingested and as
@@ -182,7 +206,7 @@ def learn_boilerplate_indexed(index: LineIndex, incoming: Sequence[Document],
 
         if _unrelated(carrier, n, _line_shingles(words), len(words), config) >= config.recurring_min_docs:
             found.add(key)
-    return frozenset(found)
+    return frozenset(found), profiles
 
 
 def _unrelated(carrier: Callable[[int], LineProfile], n: int, line: frozenset[int], line_words: int,
@@ -205,6 +229,11 @@ def prepare_document(doc: Document, recurring: frozenset[int] = frozenset(), *,
                      forensics: bool = True) -> tuple[Document, Fingerprint]:
     """Clean ``doc`` in place, identify its language, read its rewrite signature, fingerprint it.
 
+    The language is identified here, in the worker, when the reader left it unset (the scan
+    reads with ``identify_language=False``: py3langid took 4.6 s of BBC's serial read): from
+    the text as ingested, as the readers do, and failing that from the cleaned text, so a
+    document gets the same language whichever process identifies it.
+
     Args:
         doc: a document as read (``raw`` set).
         recurring: the collection's recurring-line keys (:func:`learn_boilerplate`).
@@ -213,7 +242,7 @@ def prepare_document(doc: Document, recurring: frozenset[int] = frozenset(), *,
     """
     clean(doc, recurring)
     if not doc.language:
-        doc.language = detect_language(doc.text)
+        doc.language = detect_language(doc.raw) or detect_language(doc.text)
     doc.signature = rewrite_signature(doc.text, doc.raw, doc.removed, language=doc.language or "en", deep=forensics)
     return doc, fingerprint(doc)
 
@@ -225,3 +254,54 @@ def prepare_task(task: PrepareTask) -> tuple[Document, Fingerprint]:
     """:func:`prepare_document` on one picklable task ``(doc, recurring, forensics)`` (for executors)."""
     doc, recurring, forensics = task
     return prepare_document(doc, recurring, forensics=forensics)
+
+
+# -- the rows a document adds to the store's candidate index, computed where it is prepared ------
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRows:
+    """A prepared document's rows in the store's candidate-index tables (``newstrace.store``).
+
+    Computed in the worker that prepared the document (:func:`prepare_indexed_task`), so the
+    process that owns the store only writes them: hashing the bands in the writer cost about
+    1.5 ms a document of serial time on BBC.
+
+    Attributes:
+        shingle_bands: the distinct signed 64-bit band hashes of the shingle MinHash, sorted.
+        sentence_bands: the distinct band hashes of all its sentence MinHashes, sorted.
+        profile: its :class:`LineProfile` when already known (the recurring-line step makes
+            every incoming document's), else ``None``: the writer computes it.
+        columns: its :func:`document_columns`, serialised where it was prepared (the JSON of
+            the per-character offsets was most of the writer's remaining time on BBC), else
+            ``None``: the writer serialises them.
+    """
+
+    shingle_bands: tuple[int, ...]
+    sentence_bands: tuple[int, ...]
+    profile: LineProfile | None = None
+    columns: tuple[str, str, str] | None = None
+
+
+def document_columns(doc: Document) -> tuple[str, str, str]:
+    """A prepared document's ``offsets``, ``removed`` and ``signature`` as the JSON the store
+    keeps them in (``newstrace.store``: its ``documents`` table)."""
+    return (json.dumps(doc.offsets), json.dumps([[r.start, r.end, r.text, r.reason] for r in doc.removed]),
+            json.dumps(doc.signature))
+
+
+def band_rows(fp: Fingerprint) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The distinct shingle and sentence band hashes of a fingerprint, sorted
+    (``newstrace.stages.candidates.band_hashes``, as the store's band tables index them)."""
+    shingles = set(band_hashes(fp.shingles, CANDIDATES.doc_bands, SHINGLE_CHANNEL)) if fp.shingles else set()
+    sentences: set[int] = set()
+    for digest in fp.sentences:
+        sentences.update(band_hashes(digest, CANDIDATES.sentence_bands, SENTENCE_CHANNEL))
+    return tuple(sorted(shingles)), tuple(sorted(sentences))
+
+
+def prepare_indexed_task(task: PrepareTask) -> tuple[Document, Fingerprint, IndexRows]:
+    """:func:`prepare_task` plus the document's band rows (:class:`IndexRows`, no profile):
+    the per-document task of ``newstrace.pipeline.add_documents``."""
+    doc, fp = prepare_task(task)
+    return doc, fp, IndexRows(*band_rows(fp), columns=document_columns(doc))

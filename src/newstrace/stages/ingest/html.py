@@ -48,7 +48,7 @@ def _captured_logs() -> Iterator[list[str]]:
 
 
 def document_from_html(doc_id: str, html: str | bytes, *, path: str | None = None,
-                       url: str | None = None) -> Document | Rejected:
+                       url: str | None = None, identify_language: bool = True) -> Document | Rejected:
     """A ``Document`` from a web page: its main text and metadata as trafilatura extracts them.
 
     Extraction favours precision and leaves out comments and tables: a reposted
@@ -61,6 +61,8 @@ def document_from_html(doc_id: str, html: str | bytes, *, path: str | None = Non
         html: the page.
         path: the file it came from.
         url: the page's URL if known (else the canonical URL trafilatura finds).
+        identify_language: identify the language now; when False it is left for the prepare
+            step (``newstrace.stages.prepare``), which the pipeline runs in its workers.
 
     Returns:
         The Document, or ``Rejected`` with the reason (undecodable, binary, no main text).
@@ -93,13 +95,14 @@ def document_from_html(doc_id: str, html: str | bytes, *, path: str | None = Non
         url=page_url,
         site=host(page_url) or getattr(result, "hostname", None) or getattr(result, "sitename", None) or None,
         published=normalise_date(getattr(result, "date", None)),
-        language=detect_language(raw),
+        language=detect_language(raw) if identify_language else None,
     )
 
 
 
-def document_from_html_file(doc_id: str, data: bytes, path: str) -> Document | Rejected:
+def document_from_html_file(doc_id: str, data: bytes, path: str, *,
+                            identify_language: bool = True) -> Document | Rejected:
     if not data.strip():
         return Rejected("empty file")
-    return document_from_html(doc_id, data, path=path)
+    return document_from_html(doc_id, data, path=path, identify_language=identify_language)
 

@@ -16,7 +16,7 @@ from newstrace.types import Document, InputError, Rejected
 __all__ = ["jsonl_record", "read_jsonl"]
 
 
-def read_jsonl(path: Path, rel: str) -> Iterator[Document | InputError]:
+def read_jsonl(path: Path, rel: str, *, identify_language: bool = True) -> Iterator[Document | InputError]:
     """One Document per JSON line; a bad line is reported by line number and the rest still read."""
     records = 0
     with path.open("rb") as fh:
@@ -32,13 +32,14 @@ def read_jsonl(path: Path, rel: str) -> Iterator[Document | InputError]:
                 continue
             records += 1
             where = f"{path}:{number}"
-            item = _jsonl_record(line, rel, number, str(path))
+            item = _jsonl_record(line, rel, number, str(path), identify_language=identify_language)
             yield InputError(where, item.reason) if isinstance(item, Rejected) else item
     if records == 0:
         yield InputError(str(path), "empty file")
 
 
-def _jsonl_record(line: bytes, rel: str, number: int, path: str) -> Document | Rejected:
+def _jsonl_record(line: bytes, rel: str, number: int, path: str, *,
+                  identify_language: bool = True) -> Document | Rejected:
     try:
         record = json.loads(line)
     except UnicodeDecodeError as exc:
@@ -61,9 +62,9 @@ def _jsonl_record(line: bytes, rel: str, number: int, path: str) -> Document | R
             return Rejected(f"field {key!r} is a JSON {type(value).__name__}, not a string")
     if text and text.strip():
         return document_from_text(doc_id, text, path=path, title=meta["title"], url=meta["url"],
-                                  published=meta["published"])
+                                  published=meta["published"], identify_language=identify_language)
     if html and html.strip():
-        doc = document_from_html(doc_id, html, path=path, url=meta["url"])
+        doc = document_from_html(doc_id, html, path=path, url=meta["url"], identify_language=identify_language)
         if isinstance(doc, Document):
             # The record's own metadata is explicit; it wins over what extraction guessed.
             doc.title = meta["title"] or doc.title

@@ -11,7 +11,8 @@ __all__ = ["document_from_text", "document_from_text_file"]
 
 
 def document_from_text(doc_id: str, text: str, *, path: str | None = None, title: str | None = None,
-                       url: str | None = None, published: str | None = None) -> Document:
+                       url: str | None = None, published: str | None = None,
+                       identify_language: bool = True) -> Document:
     """A ``Document`` from plain text, finding the title and published date in it when not given.
 
     ``raw`` is the text with line endings normalised to ``\\n`` and a BOM dropped;
@@ -25,6 +26,9 @@ def document_from_text(doc_id: str, text: str, *, path: str | None = None, title
         url: where it was published; its host becomes ``site``.
         published: the publication date in any form ``_parse_date`` reads (normalised to
             ISO); looked for in the first and last lines when None.
+        identify_language: identify the language now (py3langid); when False it is left
+            unset for the prepare step to identify (``newstrace.stages.prepare``), which the
+            pipeline runs in its worker processes.
     """
     raw = normalise_newlines(text.removeprefix("\ufeff"))
     lines = [s for s in (line.strip() for line in raw.split("\n")) if s]
@@ -36,16 +40,17 @@ def document_from_text(doc_id: str, text: str, *, path: str | None = None, title
         url=url or None,
         site=host(url),
         published=normalise_date(published) if published is not None else published_from_text(lines),
-        language=detect_language(raw),
+        language=detect_language(raw) if identify_language else None,
     )
 
 
 
-def document_from_text_file(doc_id: str, data: bytes, path: str) -> Document | Rejected:
+def document_from_text_file(doc_id: str, data: bytes, path: str, *,
+                            identify_language: bool = True) -> Document | Rejected:
     text = decode(data)
     if isinstance(text, Rejected):
         return text
     if not text.strip():
         return Rejected("empty file")
-    return document_from_text(doc_id, text, path=path)
+    return document_from_text(doc_id, text, path=path, identify_language=identify_language)
 

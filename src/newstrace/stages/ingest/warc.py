@@ -80,7 +80,7 @@ def _is_rust_panic(exc: BaseException) -> bool:
     return type(exc).__name__ == "PanicException"
 
 
-def read_warc(path: Path, rel: str) -> Iterator[Document | InputError]:
+def read_warc(path: Path, rel: str, *, identify_language: bool = True) -> Iterator[Document | InputError]:
     """One Document per HTML response record; a cut-off or corrupt WARC keeps the records before it."""
     from fastwarc.warc import ArchiveIterator, WarcRecordType
 
@@ -124,7 +124,7 @@ def read_warc(path: Path, rel: str) -> Iterator[Document | InputError]:
                     log.debug("%s: skipped HTTP %s response", rel, status)
                     continue
                 html_records += 1
-                yield _warc_document(record, payload, path, rel, seen)
+                yield _warc_document(record, payload, path, rel, seen, identify_language=identify_language)
             if gzipped and stream.truncated:
                 msg = "the gzip stream ends in the middle of a member"
                 raise _WarcCorruptError(msg)
@@ -143,7 +143,8 @@ def read_warc(path: Path, rel: str) -> Iterator[Document | InputError]:
 _CONTENT_DECODERS = {"gzip": 31, "x-gzip": 31, "deflate": 15}
 
 
-def _warc_document(record: Any, payload: bytes, path: Path, rel: str, seen: Counter[str]) -> Document | InputError:
+def _warc_document(record: Any, payload: bytes, path: Path, rel: str, seen: Counter[str], *,
+                   identify_language: bool = True) -> Document | InputError:
     uri = record.headers.get("WARC-Target-URI") or None
     if uri:
         seen[uri] += 1
@@ -166,6 +167,6 @@ def _warc_document(record: Any, payload: bytes, path: Path, rel: str, seen: Coun
     text = decode(payload, declared=record.http_charset or meta_charset(payload))
     if isinstance(text, Rejected):
         return InputError(where, text.reason)
-    doc = document_from_html(doc_id, text, path=str(path), url=uri)
+    doc = document_from_html(doc_id, text, path=str(path), url=uri, identify_language=identify_language)
     return InputError(where, doc.reason) if isinstance(doc, Rejected) else doc
 
