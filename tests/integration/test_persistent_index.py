@@ -32,7 +32,7 @@ from newstrace.stages.vectors import (
     semantic_pairs,
     vector_files,
 )
-from newstrace.store import Store
+from newstrace.store import Store, decode_fingerprint
 from newstrace.types import Document, Relation
 
 SITES = [
@@ -264,9 +264,15 @@ def test_a_version_3_store_is_migrated(built: tuple[Path, list[Document]], tmp_p
         with store.transaction() as c:
             for t in [*_RESOLVED, "doc_numbers", "pending_vectors"]:
                 c.execute(f"DROP TABLE {t}")
+            for doc_id, data in c.execute("SELECT doc_id, data FROM fingerprints").fetchall():
+                fp = decode_fingerprint(doc_id, data)  # version 3 kept fingerprints as JSON
+                c.execute("UPDATE fingerprints SET data = ? WHERE doc_id = ?", (json.dumps(
+                    {"shingles": fp.shingles, "sentences": fp.sentences,
+                     "sentence_terms": [sorted(t) for t in fp.sentence_terms]}), doc_id))
             c.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     with Store(copy) as store:
         after = {t: sorted(store.conn.execute(q).fetchall()) for t, q in _RESOLVED.items()}
         assert store.pending_vectors() == store.document_ids()  # document vectors made when next needed
+        assert {t for (t,) in store.conn.execute("SELECT typeof(data) FROM fingerprints")} == {"blob"}
     assert before["shingle_bands"] and before["line_carriers"]
     assert after == before
