@@ -30,14 +30,17 @@ from newstrace.stages.candidates import (
 from newstrace.stages.candidates import (
     SENTENCE_CHANNEL,
     SHINGLE_CHANNEL,
+    TERM_SEP,
     Fingerprint,
+    StoredSketch,
     band_hashes,
 )
 from newstrace.stages.prepare import LineProfile, line_profile, signed64
 from newstrace.state import StoreSettings, current_settings
 from newstrace.types import Change, Direction, Document, Passage, Relation, Removed
 
-__all__ = ["SCHEMA_VERSION", "Store", "content_hash", "decode_fingerprint", "encode_fingerprint", "text_hash"]
+__all__ = ["SCHEMA_VERSION", "Store", "content_hash", "decode_fingerprint", "decode_sketch", "encode_fingerprint",
+           "text_hash"]
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +126,7 @@ _FP_MAGIC = b"NTF1"
 _FP_HEAD = struct.Struct("<4sIII")  # magic, shingle count, sentence count, sentence digest length
 #: Separators of the sentence term lists (ASCII record and unit separators: never in a term,
 #: which is a stemmed word of ``newstrace.stages.text.WORD_RE``; checked when encoding).
-_SENT_SEP, _TERM_SEP = "\x1e", "\x1f"
+_SENT_SEP, _TERM_SEP = "\x1e", TERM_SEP
 _U32 = np.dtype("<u4")
 
 
@@ -159,6 +162,38 @@ def encode_fingerprint(fp: Fingerprint) -> bytes:
     ))
 
 
+def _decode_head(doc_id: str, data: bytes) -> tuple[memoryview, int, int, int, int]:
+    view = memoryview(data)
+    if len(view) < _FP_HEAD.size:
+        raise StoreError(f"fingerprint of {doc_id!r}: {len(view)} bytes, not a newstrace fingerprint")
+    magic, n_shingles, n_sentences, width = _FP_HEAD.unpack_from(view)
+    digest_end = _FP_HEAD.size + 4 * (n_shingles + n_sentences * width)
+    if magic != _FP_MAGIC:
+        raise StoreError(f"fingerprint of {doc_id!r}: not a newstrace fingerprint (format {bytes(magic)!r})")
+    return view, n_shingles, n_sentences, width, digest_end
+
+
+def decode_sketch(doc_id: str, data: bytes, *, sentences: bool = True) -> StoredSketch:
+    """What the index lookups read of an encoded fingerprint (:class:`StoredSketch`): the
+    digests as arrays over the stored bytes and the term lists unsplit.  With ``sentences``
+    false, ``data`` may be the head of the encoding alone (its first
+    ``16 + 4 * shingle count`` bytes).
+
+    Raises:
+        StoreError: ``data`` is not an encoded fingerprint (or too short for what is asked).
+    """
+    view, n_shingles, n_sentences, width, digest_end = _decode_head(doc_id, data)
+    end = digest_end if sentences else _FP_HEAD.size + 4 * n_shingles
+    if len(view) < end:
+        raise StoreError(f"fingerprint of {doc_id!r}: {len(view)} bytes, {end} expected")
+    numbers = np.frombuffer(view[_FP_HEAD.size : end], dtype=_U32)
+    if not sentences:
+        return StoredSketch(doc_id, numbers)
+    text = bytes(view[digest_end:]).decode("utf-8")
+    return StoredSketch(doc_id, numbers[:n_shingles], numbers[n_shingles:].reshape(n_sentences, width),
+                        text.split(_SENT_SEP) if n_sentences else [])
+
+
 def decode_fingerprint(doc_id: str, data: bytes | str) -> Fingerprint:
     """The fingerprint :func:`encode_fingerprint` encoded (or, for a store being migrated from
     schema 4, its JSON form).
@@ -172,13 +207,9 @@ def decode_fingerprint(doc_id: str, data: bytes | str) -> Fingerprint:
             return Fingerprint(doc_id, d["shingles"], d["sentences"], [frozenset(t) for t in d["sentence_terms"]])
         except (ValueError, KeyError, TypeError) as exc:
             raise StoreError(f"fingerprint of {doc_id!r}: unreadable JSON form ({exc})") from exc
-    view = memoryview(data)
-    if len(view) < _FP_HEAD.size:
-        raise StoreError(f"fingerprint of {doc_id!r}: {len(view)} bytes, not a newstrace fingerprint")
-    magic, n_shingles, n_sentences, width = _FP_HEAD.unpack_from(view)
-    digest_end = _FP_HEAD.size + 4 * (n_shingles + n_sentences * width)
-    if magic != _FP_MAGIC or len(view) < digest_end:
-        raise StoreError(f"fingerprint of {doc_id!r}: not a newstrace fingerprint (format {bytes(magic)!r})")
+    view, n_shingles, n_sentences, width, digest_end = _decode_head(doc_id, data)
+    if len(view) < digest_end:
+        raise StoreError(f"fingerprint of {doc_id!r}: {len(view)} bytes, {digest_end} expected")
     numbers = np.frombuffer(view[_FP_HEAD.size : digest_end], dtype=_U32)
     shingles: list[int] = numbers[:n_shingles].tolist()
     sentences: list[list[int]] = numbers[n_shingles:].reshape(n_sentences, width).tolist() if n_sentences else []
@@ -480,6 +511,16 @@ class Store:
     def fingerprints(self, ids: Iterable[str]) -> list[Fingerprint]:
         """The current fingerprints of these stored documents (:meth:`get_fingerprints` for some)."""
         return self.get_fingerprints(ids)
+
+    def sketches(self, ids: Iterable[str], *, sentences: bool = True) -> dict[str, StoredSketch]:
+        """The current fingerprints of these stored documents as the index lookups read them
+        (:func:`decode_sketch`); with ``sentences`` false only the head of each stored
+        fingerprint is read (``substr``: the shingle digest, not the sentences)."""
+        column = "f.data" if sentences else f"substr(f.data, 1, {_FP_HEAD.size + 4 * CANDIDATES.doc_perm})"
+        rows = self._rows_in(f"SELECT f.doc_id, {column} FROM fingerprints f JOIN documents d ON d.id = f.doc_id "
+                             "WHERE f.text_hash = d.text_hash AND f.settings = ? AND f.doc_id IN ({marks})",
+                             set(ids), before=(self.settings.index,))
+        return {doc_id: decode_sketch(doc_id, data, sentences=sentences) for doc_id, data in rows}
 
     def carrier_count(self, key: int) -> int:
         """How many stored documents carry recurring-line candidate ``key``

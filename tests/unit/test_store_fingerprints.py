@@ -54,9 +54,9 @@ def test_the_binary_form_decodes_to_the_fingerprint_and_is_smaller_than_json(fp:
 
 
 def test_bad_fingerprints_are_refused_with_the_document_named() -> None:
-    with pytest.raises(ValueError, match="'x'.*control character"):
+    with pytest.raises(ValueError, match=r"'x'.*control character"):
         encode_fingerprint(Fingerprint("x", [1], [[1, 2]], [frozenset({"a\x1fb"})]))
-    with pytest.raises(ValueError, match="'x'.*unequal length"):
+    with pytest.raises(ValueError, match=r"'x'.*unequal length"):
         encode_fingerprint(Fingerprint("x", [1], [[1, 2], [3]], [frozenset({"a"}), frozenset({"b"})]))
     good = encode_fingerprint(Fingerprint("x", [1, 2, 3]))
     with pytest.raises(StoreError, match="'x'"):
@@ -107,7 +107,7 @@ def test_a_failed_migration_leaves_the_version_4_store_as_it_was(corpus: Path, t
                      "WHERE rowid = (SELECT MAX(rowid) FROM fingerprints)")
         before = conn.execute("SELECT * FROM fingerprints ORDER BY rowid").fetchall()
     conn.close()
-    with pytest.raises(StoreError, match="not a newstrace store|fingerprint"):
+    with pytest.raises(StoreError, match=r"not a newstrace store|fingerprint"):
         Store(db)
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("4",)
