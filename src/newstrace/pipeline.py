@@ -253,7 +253,7 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
         if not batch:
             continue
         ids = sorted({x for p in batch for x in p})
-        docs = {d.id: d for d in store.get_documents(ids)}
+        docs = {d.id: d for d in store.get_documents(ids, relate_only=True)}
         languages = store.languages(ids)
         vectors: Vectors = {}
         if semantic:
@@ -422,7 +422,7 @@ def trace_documents(store: Store, docs: Sequence[Document], *, workers: int | No
     for q in queries:
         wanted = set(indexed_candidates(store, prints[q.id], cache=cache))
         wanted |= {a for a, b in semantic_hits if b == q.id}
-        others = {d.id: d for d in store.get_documents(sorted(wanted))}
+        others = {d.id: d for d in store.get_documents(sorted(wanted), relate_only=True)}
         ids = sorted(others)
         langs: dict[str, str | None] = {**store.languages(ids), q.id: q.language}
         vectors: Vectors = {}

@@ -640,8 +640,17 @@ class Store:
     def document_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM documents ORDER BY id")]
 
-    def get_documents(self, ids: Iterable[str] | None = None) -> list[Document]:
-        cols = "id, path, title, url, site, published, language, raw, text, offsets, removed, signature"
+    def get_documents(self, ids: Iterable[str] | None = None, *, relate_only: bool = False) -> list[Document]:
+        """The stored documents (or those of ``ids`` that are stored, in that order).
+
+        With ``relate_only``, only what relating a pair reads (``newstrace.stages.relate``: id,
+        metadata, language, cleaned text, signature): ``raw``, ``offsets`` and ``removed`` are
+        left empty, and not read.  ``offsets`` is a JSON list of one integer per character, the
+        largest thing ``trace`` and ``link`` parsed per candidate after the fingerprints.
+        """
+        cols = ("id, path, title, url, site, published, language, '' AS raw, text, '[]', '[]', signature"
+                if relate_only else
+                "id, path, title, url, site, published, language, raw, text, offsets, removed, signature")
         if ids is None:
             rows = self.conn.execute(f"SELECT {cols} FROM documents ORDER BY id").fetchall()
         else:
