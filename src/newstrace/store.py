@@ -508,6 +508,23 @@ class Store:
             "SELECT n.id FROM sentence_bands b JOIN doc_numbers n ON n.no = b.doc WHERE b.key = ? LIMIT ?",
             (key, limit))]
 
+    def sentence_docs_many(self, keys: Sequence[int], limit: int) -> dict[int, list[str]]:
+        """:meth:`sentence_docs` of many band hashes, in one statement per ``IN_CHUNK`` keys
+        instead of one per key: a correlated sub-query reads at most ``limit`` rows of each key
+        (so a stock phrase's key, shared by many documents, still costs ``limit`` rows).  Keys no
+        stored document has are left out."""
+        numbers: dict[int, list[int]] = {}
+        wanted = list(keys)
+        for i in range(0, len(wanted), IN_CHUNK):
+            chunk = wanted[i : i + IN_CHUNK]
+            sql = (f"WITH k(key) AS (VALUES {','.join(['(?)'] * len(chunk))}) SELECT k.key, (SELECT group_concat(doc) "
+                   f"FROM (SELECT doc FROM sentence_bands WHERE key = k.key LIMIT {int(limit)})) FROM k")
+            for key, docs in self.conn.execute(sql, chunk):
+                if docs:
+                    numbers[int(key)] = [int(x) for x in str(docs).split(",")]
+        ids = self.doc_ids_of({n for ns in numbers.values() for n in ns})
+        return {key: [ids[n] for n in ns if n in ids] for key, ns in numbers.items()}
+
     def fingerprints(self, ids: Iterable[str]) -> list[Fingerprint]:
         """The current fingerprints of these stored documents (:meth:`get_fingerprints` for some)."""
         return self.get_fingerprints(ids)

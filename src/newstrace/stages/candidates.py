@@ -16,6 +16,7 @@ they can be computed per shard (one process, one Spark partition) and stored.
 
 from __future__ import annotations
 
+import struct
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -495,6 +496,10 @@ class BandLookup(Protocol):
         """Up to ``limit`` ids of indexed documents having a sentence with this band hash."""
         ...
 
+    def sentence_docs_many(self, keys: Sequence[int], limit: int) -> dict[int, list[str]]:
+        """:meth:`sentence_docs` of each of ``keys`` (keys no document has are left out)."""
+        ...
+
     def sketches(self, ids: Iterable[str], *, sentences: bool = True) -> dict[str, StoredSketch]:
         """The current fingerprints of these documents as :class:`StoredSketch` (ids not stored
         are left out); with ``sentences`` false, the shingle digests alone."""
@@ -566,8 +571,10 @@ def indexed_candidates(
         # skips it when it counts more than max_bucket_docs documents.
         room = config.max_bucket_docs - (0 if stored else 1)
         buckets: dict[tuple[int, ...], list[str]] = {}
+        hashes = {key: _sentence_hash(key) for key in by_key}
+        found_docs = lookup.sentence_docs_many(sorted(set(hashes.values())), room + 1)
         for key in by_key:
-            docs = lookup.sentence_docs(_sentence_hash(key), room + 1)
+            docs = found_docs.get(hashes[key], [])
             if len(docs) > room:
                 continue
             buckets[key] = [d for d in docs if d != query.doc_id and not (skip and skip(d))]
@@ -593,8 +600,9 @@ def indexed_candidates(
 
 
 def _sentence_hash(key: tuple[int, ...]) -> int:
-    """The hash :func:`band_hashes` gives sentence band ``key`` (band number first)."""
-    data = b"".join(int(x).to_bytes(4, "little") for x in key[1:])
+    """The hash :func:`band_hashes` gives sentence band ``key`` (band number first): the same
+    bytes (little-endian ``uint32`` rows), packed in one call."""
+    data = struct.pack(f"<{len(key) - 1}I", *key[1:])
     h = xxhash.xxh64_intdigest(data, seed=SENTENCE_CHANNEL * 4096 + key[0])
     return h - (1 << 64) if h >= 1 << 63 else h
 
