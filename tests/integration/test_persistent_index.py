@@ -276,3 +276,17 @@ def test_a_version_3_store_is_migrated(built: tuple[Path, list[Document]], tmp_p
         assert {t for (t,) in store.conn.execute("SELECT typeof(data) FROM fingerprints")} == {"blob"}
     assert before["shingle_bands"] and before["line_carriers"]
     assert after == before
+
+
+def test_sentence_band_lookups_in_one_statement_equal_one_query_per_key(built: tuple[Path, list[Document]]) -> None:
+    db, _ = built
+    with Store(db) as store:
+        keys = [k for (k,) in store.conn.execute("SELECT DISTINCT key FROM sentence_bands ORDER BY key")]
+        keys.append(max(keys) + 1)  # no document has it
+        for limit in (1, 2, 50):
+            many = store.sentence_docs_many(keys, limit)
+            one = {k: store.sentence_docs(k, limit) for k in keys}
+            assert {k: len(v) for k, v in many.items()} == {k: len(v) for k, v in one.items() if v}
+            if limit == 50:
+                assert {k: sorted(v) for k, v in many.items()} == {k: sorted(v) for k, v in one.items() if v}
+        assert any(len(v) > 2 for v in store.sentence_docs_many(keys, 50).values())  # the limits did cut
