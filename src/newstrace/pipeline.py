@@ -35,6 +35,7 @@ from newstrace.executors.local import LocalExecutor
 from newstrace.limits import DEFAULT_LIMITS, Limits
 from newstrace.stages.candidates import (
     Fingerprint,
+    StoredSketch,
     indexed_candidates,
     large_components,
     neighbourhood,
@@ -289,7 +290,7 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
         if not batch:
             continue
         ids = sorted({x for p in batch for x in p})
-        docs = {d.id: d for d in store.get_documents(ids)}
+        docs = {d.id: d for d in store.get_documents(ids, relate_only=True)}
         languages = store.languages(ids)
         vectors: Vectors = {}
         if semantic:
@@ -350,15 +351,12 @@ def _candidates_of(store: Store, ids: set[str]) -> tuple[set[tuple[str, str]], d
     costs O(n)); the sentence channel looks up each document's sentence bands with the
     collection-wide bucket sizes (``candidates.indexed_candidates``).
     """
-    cache: dict[str, Fingerprint] = {}
-    around = neighbourhood(store, ids, cache=cache)
-    shingles_only = [Fingerprint(fp.doc_id, fp.shingles) for fp in around]
+    cache: dict[str, StoredSketch] = {}
+    shingles_only = neighbourhood(store, ids, cache=cache)  # shingle digests only
     planned, plan_stats = plan_pairs(shingles_only)
     pairs = {p for p in planned if p[0] in ids or p[1] in ids}
     family = large_components(shingles_only)
-    for fp in around:
-        if fp.doc_id not in ids:
-            continue
+    for fp in store.get_fingerprints(ids):
         mine = family.get(fp.doc_id)
 
         def same_family(other: str, mine: int | None = mine) -> bool:
@@ -467,11 +465,11 @@ def trace_documents(store: Store, docs: Sequence[Document], *, workers: int | No
         embed_documents(store, threads=workers)  # documents added without vectors get them now
         semantic_hits, query_vectors = indexed_query_pairs(store, queries, threads=workers)
     relations: list[Relation] = []
-    cache: dict[str, Fingerprint] = {}
+    cache: dict[str, StoredSketch] = {}
     for q in queries:
         wanted = set(indexed_candidates(store, prints[q.id], cache=cache))
         wanted |= {a for a, b in semantic_hits if b == q.id}
-        others = {d.id: d for d in store.get_documents(sorted(wanted))}
+        others = {d.id: d for d in store.get_documents(sorted(wanted), relate_only=True)}
         ids = sorted(others)
         langs: dict[str, str | None] = {**store.languages(ids), q.id: q.language}
         vectors: Vectors = {}

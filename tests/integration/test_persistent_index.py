@@ -32,7 +32,7 @@ from newstrace.stages.vectors import (
     semantic_pairs,
     vector_files,
 )
-from newstrace.store import Store
+from newstrace.store import Store, decode_fingerprint
 from newstrace.types import Document, Relation
 
 SITES = [
@@ -264,9 +264,29 @@ def test_a_version_3_store_is_migrated(built: tuple[Path, list[Document]], tmp_p
         with store.transaction() as c:
             for t in [*_RESOLVED, "doc_numbers", "pending_vectors"]:
                 c.execute(f"DROP TABLE {t}")
+            for doc_id, data in c.execute("SELECT doc_id, data FROM fingerprints").fetchall():
+                fp = decode_fingerprint(doc_id, data)  # version 3 kept fingerprints as JSON
+                c.execute("UPDATE fingerprints SET data = ? WHERE doc_id = ?", (json.dumps(
+                    {"shingles": fp.shingles, "sentences": fp.sentences,
+                     "sentence_terms": [sorted(t) for t in fp.sentence_terms]}), doc_id))
             c.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     with Store(copy) as store:
         after = {t: sorted(store.conn.execute(q).fetchall()) for t, q in _RESOLVED.items()}
         assert store.pending_vectors() == store.document_ids()  # document vectors made when next needed
+        assert {t for (t,) in store.conn.execute("SELECT typeof(data) FROM fingerprints")} == {"blob"}
     assert before["shingle_bands"] and before["line_carriers"]
     assert after == before
+
+
+def test_sentence_band_lookups_in_one_statement_equal_one_query_per_key(built: tuple[Path, list[Document]]) -> None:
+    db, _ = built
+    with Store(db) as store:
+        keys = [k for (k,) in store.conn.execute("SELECT DISTINCT key FROM sentence_bands ORDER BY key")]
+        keys.append(max(keys) + 1)  # no document has it
+        for limit in (1, 2, 50):
+            many = store.sentence_docs_many(keys, limit)
+            one = {k: store.sentence_docs(k, limit) for k in keys}
+            assert {k: len(v) for k, v in many.items()} == {k: len(v) for k, v in one.items() if v}
+            if limit == 50:
+                assert {k: sorted(v) for k, v in many.items()} == {k: sorted(v) for k, v in one.items() if v}
+        assert any(len(v) > 2 for v in store.sentence_docs_many(keys, 50).values())  # the limits did cut

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, Protocol
 
+import numpy as np
 import xxhash
 
 from newstrace.stages.text import WORD_RE, content_terms, split_sentences
@@ -33,10 +34,12 @@ __all__ = [
     "PLAN_SMALL_COMPONENT",
     "SENTENCE_CHANNEL",
     "SHINGLE_CHANNEL",
+    "TERM_SEP",
     "BandLookup",
     "CandidateConfig",
     "Fingerprint",
     "SentenceMember",
+    "StoredSketch",
     "band_hashes",
     "band_keys",
     "find_candidates",
@@ -503,6 +506,39 @@ def plan_pairs(
 # -- against a stored index: candidates by band-table lookups ------------------------------------
 
 
+#: Separator of the terms of one sentence in :attr:`StoredSketch.term_text` (and in the store's
+#: encoded fingerprints): ASCII unit separator, never in a term (a stemmed ``WORD_RE`` word).
+TERM_SEP = "\x1f"
+
+
+@dataclass(slots=True)
+class StoredSketch:
+    """A stored fingerprint as the index lookups read it, decoded no further than they need.
+
+    The lookups of a ``trace`` read the fingerprints of every document sharing a band with the
+    query (146 a query against 10k documents in the profile of issue 12, for 3 candidates): the
+    digests come as ``uint32`` arrays straight from the stored bytes, and a sentence's term set
+    is built only when a band of that sentence collides (:meth:`terms`).
+
+    Attributes:
+        doc_id: the document.
+        shingles: the shingle MinHash digest, ``(doc_perm,)`` (empty: no shingles).
+        sentences: the sentence digests, ``(n, sentence_perm)``; ``None`` when only the
+            shingles were read (``BandLookup.sketches(..., sentences=False)``).
+        term_text: each sentence's sorted terms joined by :data:`TERM_SEP`.
+    """
+
+    doc_id: str
+    shingles: np.ndarray
+    sentences: np.ndarray | None = None
+    term_text: list[str] = field(default_factory=list)
+
+    def terms(self, s: int) -> frozenset[str]:
+        """The term set of sentence ``s``."""
+        text = self.term_text[s]
+        return frozenset(text.split(TERM_SEP)) if text else frozenset()
+
+
 class BandLookup(Protocol):
     """What :func:`indexed_candidates` and :func:`neighbourhood` ask of an index of band keys
     (``newstrace.store.Store`` implements it with indexed SQLite tables)."""
@@ -515,8 +551,13 @@ class BandLookup(Protocol):
         """Up to ``limit`` ids of indexed documents having a sentence with this band hash."""
         ...
 
-    def fingerprints(self, ids: Iterable[str]) -> list[Fingerprint]:
-        """The current fingerprints of these documents (ids not stored are left out)."""
+    def sentence_docs_many(self, keys: Sequence[int], limit: int) -> dict[int, list[str]]:
+        """:meth:`sentence_docs` of each of ``keys`` (keys no document has are left out)."""
+        ...
+
+    def sketches(self, ids: Iterable[str], *, sentences: bool = True) -> dict[str, StoredSketch]:
+        """The current fingerprints of these documents as :class:`StoredSketch` (ids not stored
+        are left out); with ``sentences`` false, the shingle digests alone."""
         ...
 
 
@@ -528,19 +569,25 @@ def _sentence_keys(fp: Fingerprint, config: CandidateConfig) -> dict[tuple[int, 
     return keys
 
 
+def _band_rows(digest: np.ndarray, bands: int) -> np.ndarray:
+    """``digest`` cut into its LSH bands, one row each (:func:`_band_keys` without band numbers)."""
+    return digest.reshape(bands, -1)
+
+
 def indexed_candidates(
     lookup: BandLookup, query: Fingerprint, config: CandidateConfig = DEFAULT_CONFIG, *,
     stored: bool = False, shingles: bool = True, skip: Callable[[str], bool] | None = None,
-    cache: dict[str, Fingerprint] | None = None,
+    cache: dict[str, StoredSketch] | None = None,
 ) -> dict[str, set[str]]:
     """The indexed documents that are candidates with ``query``, and the channels proposing each.
 
     The same pairs as ``find_candidates(every indexed fingerprint, queries=[query])`` (or, with
     ``stored``, as the whole-collection pass gives for a document already in the index), found
-    by looking up the query's band keys instead of loading the index: only the fingerprints of
-    documents sharing a band are read.  A sentence bucket counts every indexed document in it,
-    as the in-memory pass does, so a stock phrase shared by more than ``max_bucket_docs``
-    documents is skipped the same way.
+    by looking up the query's band keys instead of loading the index: only the sketches of
+    documents sharing a band are read, and of those only the shingle digests, the sentence
+    digests and the term sets of the sentences whose band collides (:class:`StoredSketch`).  A
+    sentence bucket counts every indexed document in it, as the in-memory pass does, so a stock
+    phrase shared by more than ``max_bucket_docs`` documents is skipped the same way.
 
     Args:
         lookup: the band index (``newstrace.store.Store``).
@@ -549,27 +596,28 @@ def indexed_candidates(
         stored: the query is itself in the index (it then counts in its buckets once, not twice).
         shingles: also the shingle channel (``link`` plans that channel by components).
         skip: documents not to pair with the query (those ``plan_pairs`` pairs in a family plan).
-        cache: fingerprints already loaded, by id (filled with those loaded here).
+        cache: sketches already read, by id (filled with those read here).
 
     Returns:
         ``{indexed doc id: {"shingles", "sentences"}}``, without the query.
     """
     out: dict[str, set[str]] = defaultdict(set)
-    fps = cache if cache is not None else {}
+    sketches = cache if cache is not None else {}
 
-    def load(ids: Iterable[str]) -> None:
-        missing = sorted({i for i in ids if i not in fps})
-        for fp in lookup.fingerprints(missing):
-            fps[fp.doc_id] = fp
+    def load(ids: Iterable[str], *, sentences: bool) -> None:
+        missing = sorted({i for i in ids if i not in sketches or (sentences and sketches[i].sentences is None)})
+        if missing:
+            sketches.update(lookup.sketches(missing, sentences=sentences))
 
     if shingles and query.shingles:
-        exact = set(_band_keys(query.shingles, config.doc_bands))
         found = lookup.shingle_docs(band_hashes(query.shingles, config.doc_bands, SHINGLE_CHANNEL)) - {query.doc_id}
-        load(found)
+        load(found, sentences=False)
+        mine = _band_rows(np.asarray(query.shingles, dtype=np.uint32), config.doc_bands)
         for doc_id in sorted(found):
-            fp = fps.get(doc_id)
-            if fp is not None and fp.shingles and exact & set(_band_keys(fp.shingles, config.doc_bands)) \
-                    and not (skip and skip(doc_id)):
+            sk = sketches.get(doc_id)
+            # the exact band comparison: a 64-bit band hash collision proposes nothing
+            if sk is not None and len(sk.shingles) == len(query.shingles) and not (skip and skip(doc_id)) \
+                    and bool((_band_rows(sk.shingles, config.doc_bands) == mine).all(axis=1).any()):
                 out[doc_id].add("shingles")
 
     by_key = _sentence_keys(query, config)
@@ -578,58 +626,64 @@ def indexed_candidates(
         # skips it when it counts more than max_bucket_docs documents.
         room = config.max_bucket_docs - (0 if stored else 1)
         buckets: dict[tuple[int, ...], list[str]] = {}
+        hashes = {key: _sentence_hash(key) for key in by_key}
+        found_docs = lookup.sentence_docs_many(sorted(set(hashes.values())), room + 1)
         for key in by_key:
-            h = _sentence_hash(key)
-            docs = lookup.sentence_docs(h, room + 1)
+            docs = found_docs.get(hashes[key], [])
             if len(docs) > room:
                 continue
-            buckets[key] = [d for d in docs if d != query.doc_id]
-        load(d for docs in buckets.values() for d in docs)
+            buckets[key] = [d for d in docs if d != query.doc_id and not (skip and skip(d))]
+        # only documents a sentence could still add (a document is proposed once per channel)
+        load((d for docs in buckets.values() for d in docs if "sentences" not in out.get(d, ())), sentences=True)
         rows = config.sentence_perm // config.sentence_bands
         for key, docs in buckets.items():
-            band, lo = key[0], key[0] * rows
+            lo = key[0] * rows
+            want = np.asarray(key[1:], dtype=np.uint32)
+            asked = [query.sentence_terms[sq] for sq in by_key[key]]
             for doc_id in docs:
-                fp = fps.get(doc_id)
-                if fp is None or (skip and skip(doc_id)) or "sentences" in out.get(doc_id, ()):
+                sk = sketches.get(doc_id)
+                if sk is None or sk.sentences is None or not len(sk.sentences) \
+                        or "sentences" in out.get(doc_id, ()):
                     continue
                 # the document's sentences in this bucket: their band ``band`` equals the key's
-                for sd in (s for s, digest in enumerate(fp.sentences) if (band, *digest[lo : lo + rows]) == key):
-                    td = fp.sentence_terms[sd]
-                    if any(len(td & query.sentence_terms[sq]) >= config.sentence_jaccard * len(td | query.sentence_terms[sq])
-                           for sq in by_key[key]):
+                for sd in np.flatnonzero((sk.sentences[:, lo : lo + rows] == want).all(axis=1)).tolist():
+                    td = sk.terms(sd)
+                    if any(len(td & tq) >= config.sentence_jaccard * len(td | tq) for tq in asked):
                         out[doc_id].add("sentences")
                         break
     return dict(out)
 
 
 def _sentence_hash(key: tuple[int, ...]) -> int:
-    """The hash :func:`band_hashes` gives sentence band ``key`` (band number first)."""
-    data = b"".join(int(x).to_bytes(4, "little") for x in key[1:])
+    """The hash :func:`band_hashes` gives sentence band ``key`` (band number first): the same
+    bytes (little-endian ``uint32`` rows), packed in one call."""
+    data = struct.pack(f"<{len(key) - 1}I", *key[1:])
     h = xxhash.xxh64_intdigest(data, seed=SENTENCE_CHANNEL * 4096 + key[0])
     return h - (1 << 64) if h >= 1 << 63 else h
 
 
 def neighbourhood(lookup: BandLookup, ids: Iterable[str], config: CandidateConfig = DEFAULT_CONFIG, *,
-                  cache: dict[str, Fingerprint] | None = None) -> list[Fingerprint]:
-    """The fingerprints of the shingle components holding ``ids``: every indexed document
-    reachable from them through shared shingle bands, found by band-table lookups.
+                  cache: dict[str, StoredSketch] | None = None) -> list[Fingerprint]:
+    """The shingle sketches of the shingle components holding ``ids``: every indexed document
+    reachable from them through shared shingle bands, found by band-table lookups (as
+    fingerprints holding their shingle digest only: the sentence digests are not read).
 
     :func:`plan_pairs` over these alone plans the components of ``ids`` exactly as over the
     whole index (a component is closed under band collisions), at a cost in the size of those
     components, not of the index.  Returned in id order (the order ``plan_pairs`` breaks ties by).
     """
-    fps = cache if cache is not None else {}
+    sketches = cache if cache is not None else {}
     seen: set[str] = set()
     frontier = sorted(set(ids))
     while frontier:
-        missing = [i for i in frontier if i not in fps]
-        for loaded in lookup.fingerprints(missing):
-            fps[loaded.doc_id] = loaded
+        missing = [i for i in frontier if i not in sketches]
+        if missing:
+            sketches.update(lookup.sketches(missing, sentences=False))
         seen.update(frontier)
         found: set[str] = set()
         for doc_id in frontier:
-            fp = fps.get(doc_id)
-            if fp is not None and fp.shingles:
-                found |= lookup.shingle_docs(band_hashes(fp.shingles, config.doc_bands, SHINGLE_CHANNEL))
+            sk = sketches.get(doc_id)
+            if sk is not None and len(sk.shingles):
+                found |= lookup.shingle_docs(band_hashes(sk.shingles.tolist(), config.doc_bands, SHINGLE_CHANNEL))
         frontier = sorted(found - seen)
-    return [fps[i] for i in sorted(seen) if i in fps]
+    return [Fingerprint(i, sketches[i].shingles.tolist()) for i in sorted(seen) if i in sketches]
