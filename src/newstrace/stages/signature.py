@@ -324,13 +324,14 @@ def _slot_docs(model: Any, text: str, spans: list[tuple[int, int]]) -> list[tupl
 def _noun_slot_misfits(text: str) -> list[tuple[int, int, str]]:
     """Words with no noun sense in WordNet heading a noun phrase: "The X insulting, ..."
 
-    The tagger runs only on pieces of the text around the words that could be misfits
-    (:func:`_slot_candidates`: about 1.5 an article in BBC News, against some 400 tokens), each
-    with enough context on both sides (:data:`_WINDOW_CHUNKS`) that the tags it gives there
-    are the ones it gives in the whole text, since spaCy's tokens do not depend on what lies
-    beyond a single space and its tagger looks only so far.  The findings are the whole-text
-    tagger's (``tests/integration/test_signature_speed.py`` against the whole pipeline,
-    ``benchmarks/bench_changes.py --signature`` against the previous code on 400 documents).
+    The tagger runs only on the words that could be misfits (:func:`_slot_candidates`: 1.9 an
+    article in BBC News, of 428 tokens; none in a quarter of the articles), each with
+    :data:`_CONTEXT_TOKENS` tokens either side (:func:`_slot_docs`): 21 tokens an article.  The
+    tags it gives there are the ones it gives in the whole text, since spaCy's tokens do not
+    depend on what lies beyond a single space and its tagger looks only so far.  Pinned by
+    ``tests/integration/test_signature_speed.py`` (tags of every candidate and neighbour, and the
+    findings, against the whole pipeline) and ``benchmarks/bench_signature.py`` (items against
+    the previous code on 399 documents: identical; 57.6 → 5.8 ms of CPU a document).
 
     Only tags, coarse parts of speech and the lemmas of the few words that pass every other
     test are needed, so the tagger runs without NER or the lemmatizer, and a candidate's
@@ -450,9 +451,11 @@ def rewrite_signature(
             and ``reason``), where aggregator disclaimers usually end up.
         language: the document's language (sentences in another language are reported).
         deep: also run the checks that need models (WordNet noun-slot misfits, per-sentence
-            language identification): about 0.03 s for a 2,500-character article (the spaCy
-            tagger; 0.06 s before the noun-slot check dropped NER and the lemmatizer), against
-            about 1 ms for the pattern checks.
+            language identification): 8 ms of CPU a document against 63 ms before they were
+            screened (the tagger on the candidates' contexts only, py3langid on the sentences
+            that are not plainly English), against 1 ms for the pattern checks, with identical
+            items (``python benchmarks/bench_signature.py``: 399 BBC, seed and PAN-13
+            documents, load average 12-15).
 
     Whether ``deep`` belongs to "changes" or to "forensics": to forensics.  These are traces of
     one document, found without its source; they feed direction (``relate/orient.py``) and the
