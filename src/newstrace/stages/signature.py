@@ -190,7 +190,7 @@ def _misplaced_quotes(text: str) -> list[tuple[int, int, str]]:
 #: en_core_web_sm's attribute ruler can mark AUX (forms of be/have/do, "'s", "'re", "'m",
 #: "'ve", "'d", read from its patterns) and every word its tagger tagged MD (modal, hence AUX)
 #: in all 2,225 BBC articles and 50 PAN-13 suspicious documents (950,000 tokens, see
-#: ``benchmarks/bench_changes.py --md-inventory``), with the other modals of English grammar.
+#: ``benchmarks/calibrate_signature_screen.py``), with the other modals of English grammar.
 #: "ca", "wo", "sha" are the tokens of "can't", "won't", "shan't".  Without the parser
 #: (``nlp()`` excludes it) no other rule gives AUX.
 _AUX_WORDS = (
