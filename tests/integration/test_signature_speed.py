@@ -114,3 +114,75 @@ def test_wordnet_synsets_are_nltks() -> None:
                 tuple(lem.name() for lem in s.lemmas()), dict(s._pointers), dict(s._lemma_pointers))
 
     assert [view(s) for s in fast] == [view(s) for s in slow]
+
+
+def test_noun_slot_contexts_tag_as_the_whole_text() -> None:
+    """Every candidate and its two neighbours get, in their small context, the whole text's tag and POS."""
+    from newstrace.stages.signature import _slot_candidates, _slot_docs
+
+    model = nlp()
+    if model is None or wordnet() is None:
+        pytest.skip("spaCy en_core_web_sm or WordNet 3.0 not installed")
+    texts = _texts()
+    compared = 0
+    for text in texts:
+        spans = _slot_candidates(text)
+        if not spans:
+            continue
+        whole = model(text, disable=["ner", "lemmatizer"])
+        at = {t.idx: t.i for t in whole}
+        contexts = _slot_docs(model, text, spans)
+        docs = list(model.pipe([d for _, d in contexts], disable=["ner", "lemmatizer"]))
+        for (offset, _), doc in zip(contexts, docs, strict=True):
+            for t in doc:
+                if offset + t.idx not in {s for s, _ in spans} or not 0 < t.i < len(doc) - 1:
+                    continue
+                k = at[offset + t.idx]
+                for d in (-1, 0, 1):
+                    mine, theirs = doc[t.i + d], whole[k + d]
+                    assert (mine.text, mine.tag_, mine.pos_) == (theirs.text, theirs.tag_, theirs.pos_)
+                compared += 1
+    assert compared >= 50
+
+
+def _reference_foreign(text: str, language: str) -> list[tuple[int, int, str, str]]:
+    """The check as it was: every sentence of six words or more classified."""
+    import re
+
+    from newstrace.stages.ingest import _identifier
+    from newstrace.stages.text import split_sentences
+
+    out = []
+    for s in split_sentences(text):
+        if len(re.findall(r"[^\W\d_]{2,}", s.text)) < 6:
+            continue
+        lang, confidence = _identifier().classify(s.text)
+        if lang != language and len(lang) == 2 and confidence >= 0.95:
+            out.append((s.start, s.end, s.text, lang))
+    return out
+
+
+def test_foreign_sentence_screen_keeps_every_foreign_sentence() -> None:
+    """English sentences are screened out before py3langid; the sentences found stay the same.
+
+    The sample: the seeds, BBC articles, PAN-13 suspicious documents that hold Dutch and
+    Javanese sentences, and BBC articles with Spanish sentences of PAN-PC-11 put between
+    their paragraphs (built here from the shared data).
+    """
+    import json
+
+    from newstrace.stages.signature import _foreign_sentences
+
+    texts = _texts()
+    susp = require(DATA / "pan13-train" / "susp")
+    texts += [(susp / f"suspicious-document{n}.txt").read_text(encoding="utf-8") for n in ("00035", "00109")]
+    pairs = [json.loads(line) for line in
+             require(DATA / "pan11-crosslang" / "pairs.jsonl").read_text(encoding="utf-8").splitlines()]
+    bbc = sorted((DATA / "bbc-news" / "business").glob("*.txt"))[:10]
+    for path, pair in zip(bbc, pairs, strict=False):
+        paragraphs = path.read_text(encoding="utf-8", errors="replace").split("\n\n")
+        spanish = pair["source_text"].strip()
+        texts.append("\n\n".join([*paragraphs[:2], spanish, *paragraphs[2:]]))
+    reference = [_reference_foreign(t, "en") for t in texts]
+    assert sum(map(len, reference)) >= 15  # the sample holds foreign sentences: the comparison means something
+    assert [_foreign_sentences(t, "en") for t in texts] == reference

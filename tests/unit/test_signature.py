@@ -152,3 +152,61 @@ def test_signature_literals() -> None:
         hits = [t for t in _AI_EXAMPLES if rx.search(t)]
         assert hits, label
         assert all(literal in _ascii_fold(t) for t in hits), label
+
+
+def test_noun_slot_misfits_at_the_edges_and_side_by_side() -> None:
+    """Candidates tagged in small contexts: at the text's first and last tokens, and close together."""
+    from newstrace.stages.changes import nlp, wordnet
+    from newstrace.stages.signature import _noun_slot_misfits
+
+    if nlp() is None or wordnet() is None:
+        pytest.skip("needs spaCy's en_core_web_sm and WordNet (wordnet-base)")
+    text = ("The insulting, the unpleasant. Its unpleasant, her insulting; the quay was closed. "
+            "The fleet sailed at dawn and the crews cheered the harbour master's unpleasant.")
+    whole = nlp()(text)
+    found = _noun_slot_misfits(text)
+    assert [text[s:e] for s, e, _ in found] == ["insulting", "unpleasant", "unpleasant", "insulting", "unpleasant"]
+    for s, e, _ in found:  # each found word is a token of the whole text, tagged as a noun-phrase head
+        token = next(t for t in whole if t.idx == s)
+        assert token.idx + len(token.text) == e and token.pos_ in ("NOUN", "ADJ")
+
+
+def test_tokenizer_exceptions_hide_no_noun_slot_candidate() -> None:
+    """An alphabetic token is a whole run of letters unless a tokenizer exception splits the run.
+
+    The noun-slot screen (``_SLOT_CANDIDATE_RE``) finds whole runs only, so no exception may
+    split a run into a piece that could be a misfit (four letters or more, lower case, not a
+    function word, no noun sense).
+    """
+    from newstrace.stages.changes import _FUNCTION, _known, nlp, wordnet_available
+
+    model = nlp()
+    if model is None or not wordnet_available():
+        pytest.skip("needs spaCy's en_core_web_sm and WordNet (wordnet-base)")
+    runs = [key for key in model.tokenizer.rules if key.isalpha()]
+    assert len(runs) > 100  # "cannot", "gonna", "dont", ...: the exceptions are there
+    split = {key: [t.text for t in model.make_doc(key)] for key in runs}
+    assert sum(len(pieces) > 1 for pieces in split.values()) > 50
+    hidden = [(key, piece) for key, pieces in split.items() if len(pieces) > 1 for piece in pieces
+              if len(piece) >= 4 and piece.isalpha() and not piece[0].isupper()
+              and piece.lower() not in _FUNCTION and not _known(piece.lower(), "n")]
+    assert hidden == []
+
+
+def test_slot_candidate_pattern_sees_every_follower() -> None:
+    """The screen keeps a word before ",.;:", an apostrophe, or an auxiliary (also in "isn't", "cannot")."""
+    from newstrace.stages.signature import _SLOT_CANDIDATE_RE
+
+    def runs(text: str) -> list[str]:
+        return [m.group() for m in _SLOT_CANDIDATE_RE.finditer(text)]
+
+    assert runs("its unpleasant, then") == ["unpleasant"]
+    assert runs("its unpleasant ; then") == ["unpleasant"]
+    assert runs("the unpleasant's cost") == ["unpleasant"]
+    assert runs("the unpleasant isn't here") == ["unpleasant"]
+    assert runs("the unpleasant cannot stay") == ["unpleasant"]
+    assert runs("the unpleasant Will stay") == ["unpleasant"]
+    assert runs("the unpleasant wo n't stay") == ["unpleasant"]
+    assert runs("the unpleasant island") == []  # "is" inside a word is no auxiliary
+    assert runs("the unpleasant2, x") == []  # not a whole run of letters
+    assert runs("the xunpleasant") == []

@@ -25,10 +25,12 @@ it) or among the ``removed`` boilerplate; then ``evidence`` says where it was fo
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
-from newstrace.stages.text import split_sentences
+from newstrace.stages.text import STOPWORDS, split_sentences
 
 __all__ = ["SIGNATURE_KINDS", "TRACES", "rewrite_signature", "trace_counts"]
 
@@ -97,6 +99,14 @@ def _ascii_fold(text: str) -> str:
     return text.translate(_FOLD).lower()
 _MIN_FOREIGN_WORDS = 6
 _MIN_FOREIGN_CONFIDENCE = 0.95
+_LETTERS_RE = re.compile(r"[^\W\d_]{2,}")
+#: Share of English function words (``STOPWORDS``) from which a sentence of an English document
+#: is taken as English without asking py3langid.  Calibrated on 56,400 sentences of six words
+#: or more (all of BBC News, 250 PAN-13 documents, the seeds): of those py3langid gave another
+#: language at 0.95 or more, none had more than 0.11; 609 Spanish sentences (PAN-PC-11 sources)
+#: at most 0.25, and the example sentences spaCy ships for 50 other languages at most 0.22;
+#: 86% of the English sentences have 0.3 or more.
+_ENGLISH_SCREEN = 0.3
 
 
 #: The trace each check finds, by the label direction evidence and reports show (item ``trace``).
@@ -176,61 +186,221 @@ def _misplaced_quotes(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
+#: Words that can be the token after a noun-slot misfit when it is not ",.;:": every word
+#: en_core_web_sm's attribute ruler can mark AUX (forms of be/have/do, "'s", "'re", "'m",
+#: "'ve", "'d", read from its patterns) and every word its tagger tagged MD (modal, hence AUX)
+#: in all 2,225 BBC articles and 50 PAN-13 suspicious documents (950,000 tokens, see
+#: ``benchmarks/calibrate_signature_screen.py``), with the other modals of English grammar.
+#: "ca", "wo", "sha" are the tokens of "can't", "won't", "shan't".  Without the parser
+#: (``nlp()`` excludes it) no other rule gives AUX.
+_AUX_WORDS = (
+    "be", "been", "being", "is", "are", "am", "was", "were", "do", "does", "did", "have", "has", "had", "of",
+    "will", "would", "shall", "should", "can", "could", "may", "might", "must", "ought", "need", "dare",
+    "ca", "wo", "sha",
+)
+#: A run of at least four letters, whole, followed by what could be the token a misfit needs
+#: after it: one of ",.;:", an apostrophe (the contractions "'s", "'re", "'ll", "'d", ...), or a
+#: word that can be AUX, whole or before "n't"/"not" ("isn't", "cannot", "won't").  Every misfit the tagger would find starts such a run (a test pins the
+#: tokenizer's exceptions, the only way an alphabetic token is part of a longer letter run).
+_SLOT_CANDIDATE_RE = re.compile(
+    r"(?<![^\W\d_])[^\W\d_]{4,}(?![^\W\d_])"
+    r"(?=\s*[,.;:'’]|\s+(?i:" + "|".join(_AUX_WORDS) + r")(?:(?![^\W\d_])|(?=[nN])))"
+)
+#: Boundaries where a text can be cut without changing spaCy's tokens on either side: a single
+#: space between two non-space characters (the tokenizer splits on whitespace first, and such a
+#: space only becomes the trailing space of the token before it).
+_CUT_RE = re.compile(r"(?<=\S) (?=\S)")
+#: Tokens kept on each side of a candidate when it is tagged.  en_core_web_sm's tok2vec is four
+#: layers of window-1 convolutions over per-token features (its config: ``depth = 4``,
+#: ``window_size = 1``), so a token's vector, hence its tag, depends on the four tokens either
+#: side of it, and those of the candidate and its two neighbours on five: with them, the
+#: vectors are bit for bit the whole text's (checked on BBC articles, alone and batched).  The
+#: attribute ruler's two-token patterns only set lemmas of words shorter than a candidate.
+_CONTEXT_TOKENS = 5
+#: Chunks (text between two cuts, at least one token each) tokenized on each side of a
+#: candidate, so that :data:`_CONTEXT_TOKENS` whole-text tokens lie on each side of it.
+_WINDOW_CHUNKS = _CONTEXT_TOKENS + 1
+
+
+def _slot_candidates(text: str) -> list[tuple[int, int]]:
+    """Spans of the words that can be noun-slot misfits, from the text and WordNet alone.
+
+    A misfit is a lower-case word of four letters or more, not a function word, with no noun
+    sense in WordNet, followed by ",.;:" or an auxiliary, and with an adjective sense
+    (itself or its lemma; a lemma differs from the word only for a comparative or superlative
+    adjective, by the lemmatizer's suffix rules or exceptions).  Everything the tagger decides
+    is left to it.
+    """
+    from newstrace.stages.changes import _FUNCTION, _known
+
+    out = []
+    for m in _SLOT_CANDIDATE_RE.finditer(text):
+        run = m.group()
+        word = run.lower()
+        if run[0].isupper() or word in _FUNCTION or _known(word, "n"):
+            continue
+        if not (_known(word, "a") or _may_lemmatize_otherwise(word)):
+            continue
+        out.append((m.start(), m.end()))
+    return out
+
+
+def _may_lemmatize_otherwise(word: str) -> bool:
+    """Whether spaCy can give ``word`` as an adjective or noun a lemma other than itself."""
+    suffixes, exceptions, ruled = _lemma_tables()
+    return word.endswith(suffixes) or word in exceptions or word in ruled
+
+
+@lru_cache(maxsize=1)
+def _lemma_tables() -> tuple[tuple[str, ...], frozenset[str], frozenset[str]]:
+    """The lemmatizer's adjective suffix rules and exceptions, and the words the attribute ruler lemmatizes.
+
+    A singular noun (NN) or a positive adjective (JJ) is its own lemma (spaCy's
+    ``is_base_form``); other adjective tags go through the ``adj`` rules and exceptions, and
+    the attribute ruler sets the lemmas of a closed list of words.
+    """
+    from newstrace.stages.changes import nlp
+
+    model = nlp()
+    lemmatizer = model.get_pipe("lemmatizer")
+    rules = lemmatizer.lookups.get_table("lemma_rules", {}).get("adj", [])
+    exceptions = lemmatizer.lookups.get_table("lemma_exc", {}).get("adj", {})
+    ruled: set[str] = set()
+    for pattern in model.get_pipe("attribute_ruler").patterns:
+        if "LEMMA" in pattern.get("attrs", {}):
+            for tokens in pattern.get("patterns", []):
+                for token in tokens:
+                    lower = token.get("LOWER")
+                    values = lower.get("IN", []) if isinstance(lower, dict) else [lower]
+                    ruled.update(str(v) for v in values if isinstance(v, str))
+    return tuple(str(old) for old, _ in rules), frozenset(exceptions), frozenset(ruled)
+
+
+def _slot_windows(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Pieces of ``text`` holding every candidate with :data:`_WINDOW_CHUNKS` chunks either side.
+
+    spaCy tokenizes each piece as it tokenizes the same characters in the whole text (the
+    piece starts and ends at cuts, except at the text's own ends).  Overlapping pieces are
+    merged.
+    """
+    cuts = [m.start() for m in _CUT_RE.finditer(text)]
+    windows: list[tuple[int, int]] = []
+    for s, e in spans:
+        i = bisect_left(cuts, s) - 1 - _WINDOW_CHUNKS  # the cut _WINDOW_CHUNKS chunks before s's chunk
+        j = bisect_left(cuts, e) + _WINDOW_CHUNKS
+        a = cuts[i] + 1 if i >= 0 else 0
+        b = cuts[j] if j < len(cuts) else len(text)
+        if windows and a <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(b, windows[-1][1]))
+        else:
+            windows.append((a, b))
+    return windows
+
+
+def _slot_docs(model: Any, text: str, spans: list[tuple[int, int]]) -> list[tuple[int, Any]]:
+    """The candidates' contexts as spaCy docs, each with its offset in ``text``, untagged.
+
+    Each is a slice of a tokenized piece (:func:`_slot_windows`) reaching
+    :data:`_CONTEXT_TOKENS` tokens beyond the candidates it holds (or the text's end), copied
+    with its tokens' attributes and trailing spaces, so that the tagger sees exactly the
+    features the whole text gives it there.
+    """
+    starts = {s for s, _ in spans}
+    out: list[tuple[int, Any]] = []
+    for a, b in _slot_windows(text, spans):
+        piece = model.make_doc(text[a:b])
+        ranges: list[tuple[int, int]] = []
+        for k, t in enumerate(piece):
+            if a + t.idx in starts:
+                x, y = max(0, k - _CONTEXT_TOKENS), min(len(piece), k + _CONTEXT_TOKENS + 1)
+                if ranges and x <= ranges[-1][1]:
+                    ranges[-1] = (ranges[-1][0], y)
+                else:
+                    ranges.append((x, y))
+        out.extend((a + piece[x].idx, piece[x:y].as_doc()) for x, y in ranges)
+    return out
+
+
 def _noun_slot_misfits(text: str) -> list[tuple[int, int, str]]:
     """Words with no noun sense in WordNet heading a noun phrase: "The X insulting, ..."
 
+    The tagger runs only on the words that could be misfits (:func:`_slot_candidates`: 1.9 an
+    article in BBC News, of 428 tokens; none in a quarter of the articles), each with
+    :data:`_CONTEXT_TOKENS` tokens either side (:func:`_slot_docs`): 21 tokens an article.  The
+    tags it gives there are the ones it gives in the whole text, since spaCy's tokens do not
+    depend on what lies beyond a single space and its tagger looks only so far.  Pinned by
+    ``tests/integration/test_signature_speed.py`` (tags of every candidate and neighbour, and the
+    findings, against the whole pipeline) and ``benchmarks/bench_signature.py`` (items against
+    the previous code on 399 documents: identical; 57.6 → 5.8 ms of CPU a document).
+
     Only tags, coarse parts of speech and the lemmas of the few words that pass every other
-    test are needed, so the tagger runs without NER (which sets entities only) or the
-    lemmatizer, and a candidate's lemma is computed by the lemmatizer itself, exactly as the
-    full pipeline would (a lemma the attribute ruler set is kept, as the lemmatizer keeps it).
-    WordNet is read from its index files (``wordnet_available``, ``_known``), not through
-    NLTK, whose import alone costs seconds.  Together this more than halves the check (0.027 s
-    against 0.063 s an article, 60 BBC articles, same load) with identical findings.
+    test are needed, so the tagger runs without NER or the lemmatizer, and a candidate's
+    lemma is computed by the lemmatizer itself, exactly as the full pipeline would (a lemma
+    the attribute ruler set is kept, as the lemmatizer keeps it).  WordNet is read from its
+    index files (``wordnet_available``, ``_known``), not through NLTK, whose import alone costs
+    seconds.
     """
     from newstrace.stages.changes import _FUNCTION, _known, nlp, wordnet_available
 
-    model = nlp()
-    if model is None or not wordnet_available():
+    if not wordnet_available():
         return []
+    spans = _slot_candidates(text)
+    model = nlp() if spans else None
+    if model is None:
+        return []
+    starts = {s for s, _ in spans}
+    contexts = _slot_docs(model, text, spans)
     skip = [p for p in ("ner", "lemmatizer") if p in model.pipe_names]
-    doc = model(text, disable=skip)
     lemmatizer = model.get_pipe("lemmatizer") if "lemmatizer" in skip else None
+    docs = [doc for _, doc in contexts]
+    for name, proc in model.pipeline:  # what ``model.pipe(docs, disable=skip)`` does, without its set-up
+        if name not in skip:
+            docs = list(proc.pipe(docs))
     found: list[tuple[int, int, str]] = []
 
-    for k in range(1, len(doc) - 1):
-        t = doc[k]
-        prev, nxt = doc[k - 1], doc[k + 1]
-        word = t.lower_
-        if not word.isalpha() or len(word) < 4 or t.text[0].isupper() or word in _FUNCTION:
-            continue
-        possessive = prev.tag_ in ("PRP$", "POS")
-        if t.pos_ == "NOUN" and t.tag_ == "NN":
-            # tagged a singular noun from its position: after a determiner, possessive or name
-            if not (possessive or prev.tag_ in ("DT", "JJ") or prev.pos_ == "PROPN"):
+    for (offset, _), doc in zip(contexts, docs, strict=True):
+        for k in range(1, len(doc) - 1):
+            t = doc[k]
+            if offset + t.idx not in starts:
                 continue
-        elif t.pos_ == "ADJ":
-            if not possessive:  # "its unpleasant," — an adjective left where the noun was
+            prev, nxt = doc[k - 1], doc[k + 1]
+            word = t.lower_
+            if not word.isalpha() or len(word) < 4 or t.text[0].isupper() or word in _FUNCTION:
                 continue
-        else:
-            continue
-        if not (nxt.is_punct and nxt.text in ",.;:") and nxt.pos_ != "AUX":
-            continue
-        if _known(word, "n"):
-            continue
-        if lemmatizer is not None and (lemmatizer.overwrite or t.lemma == 0):
-            lemma = str(lemmatizer.lemmatize(t)[0]).lower()
-        else:
-            lemma = t.lemma_.lower()
-        if _known(lemma, "n"):
-            continue
-        if not (_known(word, "a") or _known(lemma, "a")):
-            continue  # a word WordNet does not know at all (a recent coinage) proves nothing
-        start, end = prev.idx, nxt.idx
-        found.append((t.idx, t.idx + len(t.text), text[start:end].strip()))
+            possessive = prev.tag_ in ("PRP$", "POS")
+            if t.pos_ == "NOUN" and t.tag_ == "NN":
+                # tagged a singular noun from its position: after a determiner, possessive or name
+                if not (possessive or prev.tag_ in ("DT", "JJ") or prev.pos_ == "PROPN"):
+                    continue
+            elif t.pos_ == "ADJ":
+                if not possessive:  # "its unpleasant," — an adjective left where the noun was
+                    continue
+            else:
+                continue
+            if not (nxt.is_punct and nxt.text in ",.;:") and nxt.pos_ != "AUX":
+                continue
+            if _known(word, "n"):
+                continue
+            if lemmatizer is not None and (lemmatizer.overwrite or t.lemma == 0):
+                lemma = str(lemmatizer.lemmatize(t)[0]).lower()
+            else:
+                lemma = t.lemma_.lower()
+            if _known(lemma, "n"):
+                continue
+            if not (_known(word, "a") or _known(lemma, "a")):
+                continue  # a word WordNet does not know at all (a recent coinage) proves nothing
+            start, end = offset + prev.idx, offset + nxt.idx
+            found.append((offset + t.idx, offset + t.idx + len(t.text), text[start:end].strip()))
     return found
 
 
 def _foreign_sentences(text: str, language: str) -> list[tuple[int, int, str, str]]:
+    """Sentences py3langid gives, with confidence, another language than the document's.
+
+    In an English document a sentence at least :data:`_ENGLISH_SCREEN` of whose words are
+    English function words is English and is not classified (four in five BBC sentences;
+    classifying them was three quarters of the check's time).
+    """
     try:
         from newstrace.stages.ingest import _identifier
     except ImportError:  # pragma: no cover - py3langid is a dependency
@@ -238,8 +408,10 @@ def _foreign_sentences(text: str, language: str) -> list[tuple[int, int, str, st
     ident = _identifier()
     out = []
     for s in split_sentences(text):
-        words = re.findall(r"[^\W\d_]{2,}", s.text)
+        words = _LETTERS_RE.findall(s.text)
         if len(words) < _MIN_FOREIGN_WORDS:
+            continue
+        if language == "en" and sum(w.lower() in STOPWORDS for w in words) >= _ENGLISH_SCREEN * len(words):
             continue
         lang, confidence = ident.classify(s.text)
         if lang != language and len(lang) == 2 and confidence >= _MIN_FOREIGN_CONFIDENCE:
@@ -279,9 +451,11 @@ def rewrite_signature(
             and ``reason``), where aggregator disclaimers usually end up.
         language: the document's language (sentences in another language are reported).
         deep: also run the checks that need models (WordNet noun-slot misfits, per-sentence
-            language identification): about 0.03 s for a 2,500-character article (the spaCy
-            tagger; 0.06 s before the noun-slot check dropped NER and the lemmatizer), against
-            about 1 ms for the pattern checks.
+            language identification): 8 ms of CPU a document against 63 ms before they were
+            screened (the tagger on the candidates' contexts only, py3langid on the sentences
+            that are not plainly English), against 1 ms for the pattern checks, with identical
+            items (``python benchmarks/bench_signature.py``: 399 BBC, seed and PAN-13
+            documents, load average 12-15).
 
     Whether ``deep`` belongs to "changes" or to "forensics": to forensics.  These are traces of
     one document, found without its source; they feed direction (``relate/orient.py``) and the
