@@ -43,9 +43,8 @@ def test_features_have_one_value_each_and_see_containment() -> None:
     assert chunk_features(_pair("on Monday", "on Thursday"), STOP)[at("dates_differ")] == 1.0
 
 
-@pytest.mark.parametrize("units", [0, 4])
-def test_fit_learns_a_separable_rule_and_round_trips(units: int) -> None:
-    """Pairs whose words match are EQUI, pairs where one side has more are SPE1: learnable."""
+def _separable(spe_score: float) -> tuple[list[np.ndarray], list[str], list[float]]:
+    """30 EQUI pairs (same words, score 5) and 30 SPE1 pairs (one word more, ``spe_score``)."""
     rows, types, scores = [], [], []
     for k in range(30):
         rows.append(chunk_features(_pair(f"w{k} x{k}", f"w{k} x{k}"), STOP))
@@ -53,7 +52,14 @@ def test_fit_learns_a_separable_rule_and_round_trips(units: int) -> None:
         scores.append(5.0)
         rows.append(chunk_features(_pair(f"big w{k} x{k}", f"w{k} x{k}", cosine=0.7), STOP))
         types.append("SPE1")
-        scores.append(4.0)
+        scores.append(spe_score)
+    return rows, types, scores
+
+
+@pytest.mark.parametrize("units", [0, 4])
+def test_fit_learns_a_separable_rule_and_round_trips(units: int) -> None:
+    """Pairs whose words match are EQUI, pairs where one side has more are SPE1: learnable."""
+    rows, types, scores = _separable(spe_score=4.0)
     x = np.vstack(rows)
     m = fit_model(x, types, scores, l2=0.1, units=units, steps=300)
     assert m.predict(chunk_features(_pair("q r", "q r"), STOP)) == ("EQUI", 5)
@@ -90,14 +96,7 @@ def test_link_model_learns_cosine_and_round_trips() -> None:
 
 
 def test_ensemble_averages_its_members() -> None:
-    rows, types, scores = [], [], []
-    for k in range(30):
-        rows.append(chunk_features(_pair(f"w{k} x{k}", f"w{k} x{k}"), STOP))
-        types.append("EQUI")
-        scores.append(5.0)
-        rows.append(chunk_features(_pair(f"big w{k} x{k}", f"w{k} x{k}", cosine=0.7), STOP))
-        types.append("SPE1")
-        scores.append(3.0)
+    rows, types, scores = _separable(spe_score=3.0)
     x = np.vstack(rows)
     members = tuple(fit_model(x, types, scores, l2=0.1, units=4, steps=300, seed=s) for s in (0, 1, 2))
     ens = TypeEnsemble(members)

@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from fixtures.articles import ARTICLE, OTHER
+from fixtures.articles import ARTICLE, OTHER, write_corpus
 
 from newstrace.cli.app import build_parser, main
 from newstrace.errors import StoreError
@@ -19,12 +19,7 @@ from newstrace.types import Document
 
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
-    root = tmp_path / "articles"
-    root.mkdir()
-    (root / "original.txt").write_text(ARTICLE)
-    (root / "repost.txt").write_text("Local news\n\n" + ARTICLE + "\nShare this article\n")
-    (root / "other.txt").write_text(OTHER)
-    return root
+    return write_corpus(tmp_path / "articles", repost="Local news\n\n" + ARTICLE + "\nShare this article\n")
 
 
 def test_scan_finds_the_repost_only(corpus: Path) -> None:

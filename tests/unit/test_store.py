@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fixtures.articles import ARTICLE, OTHER
+from fixtures.articles import OTHER, write_corpus
 
 from newstrace.errors import StoreError
 from newstrace.limits import Limits
@@ -20,12 +20,7 @@ from newstrace.store import Store
 
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
-    root = tmp_path / "articles"
-    root.mkdir()
-    (root / "original.txt").write_text(ARTICLE)
-    (root / "repost.txt").write_text("Local news\n\n" + ARTICLE)
-    (root / "other.txt").write_text(OTHER)
-    return root
+    return write_corpus(tmp_path / "articles")
 
 
 def _other(index: bool = False, relate: bool = False) -> StoreSettings:
