@@ -223,10 +223,6 @@ def decode_fingerprint(doc_id: str, data: bytes | str) -> Fingerprint:
 
 
 
-def _band_rows(fp: Fingerprint) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """The shingle and sentence band hashes of a fingerprint (``newstrace.stages.prepare.band_rows``)."""
-    return band_rows(fp)
-
 
 class _IndexBatch:
     """Candidate-index rows of the documents of one ``put_documents`` transaction, written
@@ -431,7 +427,7 @@ class Store:
         if rows is not None:
             shingles, sentences = rows.shingle_bands, rows.sentence_bands
         elif fp is not None:
-            shingles, sentences = _band_rows(fp)
+            shingles, sentences = band_rows(fp)
         else:
             shingles, sentences = (), ()
         batch.shingles.extend((k, no) for k in shingles)
@@ -448,7 +444,7 @@ class Store:
         """Remove a stored document's rows from the candidate-index tables (before it is replaced)."""
         row = c.execute("SELECT no FROM doc_numbers WHERE id = ?", (doc_id,)).fetchone()
         if row is not None and fp_data is not None:
-            shingles, sentences = _band_rows(decode_fingerprint(doc_id, fp_data))
+            shingles, sentences = band_rows(decode_fingerprint(doc_id, fp_data))
             c.executemany("DELETE FROM shingle_bands WHERE key = ? AND doc = ?", [(k, row[0]) for k in shingles])
             c.executemany("DELETE FROM sentence_bands WHERE key = ? AND doc = ?", [(k, row[0]) for k in sentences])
         old = c.execute("SELECT carried FROM line_profiles WHERE doc_id = ?", (doc_id,)).fetchone()
