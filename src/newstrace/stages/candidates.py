@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import numpy as np
 import xxhash
 
-from newstrace.stages.text import WORD_RE, content_terms, split_sentences
+from newstrace.stages.text import tokenize, word_spans
 from newstrace.types import Document
 
 __all__ = [
@@ -100,16 +100,21 @@ def _minhash(tokens: Sequence[str], num_perm: int, seed: int):  # type: ignore[n
 
 
 def fingerprint(doc: Document, config: CandidateConfig = DEFAULT_CONFIG) -> Fingerprint:
-    """Sketch one cleaned document (a pure function: runs anywhere, in any order)."""
-    words = [w.lower() for w in WORD_RE.findall(doc.text)]
+    """Sketch one cleaned document (a pure function: runs anywhere, in any order).
+
+    The words, the sentences and each sentence's content terms (``content_terms`` of its
+    text) come from one pass over the text (``tokenize``), which the signature step and the
+    aligner in this process then find made.
+    """
+    words = [w.lower() for w in word_spans(doc.text)[0]]
     n = config.shingle
     shingles = {" ".join(words[i : i + n]) for i in range(max(1, len(words) - n + 1))} if words else set()
     fp = Fingerprint(doc.id)
     if shingles:
         fp.shingles = list(_minhash(sorted(shingles), config.doc_perm, config.seed).digest())
     lang = doc.language or "en"
-    for sent in split_sentences(doc.text):
-        terms = frozenset(content_terms(sent.text, lang))
+    for sentence_terms in tokenize(doc.text, lang).terms:
+        terms = frozenset(sentence_terms)
         if len(terms) < config.sentence_min_terms:
             continue
         fp.sentences.append(list(_minhash(sorted(terms), config.sentence_perm, config.seed).digest()))

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 
 from newstrace.types import Sentence
 
@@ -21,9 +23,13 @@ __all__ = [
     "STOPWORDS",
     "Tokens",
     "content_terms",
+    "find_words",
     "split_sentences",
     "stem_words",
+    "term_table",
     "tokenize",
+    "word_count_before",
+    "word_spans",
     "words_with_offsets",
 ]
 
@@ -33,6 +39,12 @@ __all__ = [
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 WORD_RE = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])\w)+(?:['’](?:(?![{_CJK}])\w)+)*", re.UNICODE)
 _CJK_RE = re.compile(f"[{_CJK}]")
+# Without a Han or kana character in the text, WORD_RE's first branch never matches and its
+# look-aheads always pass: it matches exactly what this simpler pattern matches, at 2-3x the
+# speed (the look-ahead runs at every character).  With the gap before each word captured
+# too, one ``findall`` gives the words and, by their lengths, their offsets.
+_PLAIN_WORD_RE = re.compile(r"\w+(?:['’]\w+)*", re.UNICODE)
+_PLAIN_GAP_WORD_RE = re.compile(r"(.*?)(\w+(?:['’]\w+)*)", re.UNICODE | re.DOTALL)
 
 # A sentence ends at . ! ? (or …) possibly followed by closing quotes/brackets, then
 # whitespace, then something that can open a sentence.  Blank lines always end one.
@@ -158,11 +170,20 @@ class _WordIndex:
     __slots__ = ("ends", "starts", "words")
 
     def __init__(self, text: str) -> None:
-        # findall gives the same matches as finditer, as strings, at C speed.
-        self.words: list[str] = WORD_RE.findall(text)
-        spans = [m.span() for m in WORD_RE.finditer(text)]
-        self.starts: list[int] = [s for s, _ in spans]
-        self.ends: list[int] = [e for _, e in spans]
+        if _CJK_RE.search(text):
+            # findall gives the same matches as finditer, as strings, at C speed.
+            self.words: list[str] = WORD_RE.findall(text)
+            spans = [m.span() for m in WORD_RE.finditer(text)]
+            self.starts: list[int] = [s for s, _ in spans]
+            self.ends: list[int] = [e for _, e in spans]
+            return
+        # Each word with the gap before it: the offsets are the running sum of their lengths
+        # (a third of the time of a match object per word).
+        pairs = _PLAIN_GAP_WORD_RE.findall(text)
+        self.words = [w for _, w in pairs]
+        edges = list(accumulate(n for gap, word in pairs for n in (len(gap), len(word))))
+        self.starts = edges[0::2]
+        self.ends = edges[1::2]
 
     def between(self, s: int, e: int) -> tuple[int, int]:
         """Indices ``[lo, hi)`` of the words inside ``text[s:e]``."""
@@ -235,14 +256,29 @@ def _split_cached(text: str, min_words: int, max_words: int) -> tuple[Sentence, 
     return tuple(Sentence(s, e, text[s:e]) for s, e in merged)
 
 
+def find_words(text: str) -> list[str]:
+    """``WORD_RE.findall(text)``, faster on text without Han or kana characters."""
+    return (WORD_RE if _CJK_RE.search(text) else _PLAIN_WORD_RE).findall(text)
+
+
 def content_terms(text: str, language: str = "en") -> list[str]:
     """Stemmed content words of ``text``: stop words and single characters dropped."""
-    words = WORD_RE.findall(text)
-    table = _term_table(language)
-    new = [w for w in dict.fromkeys(words) if w not in table]
-    if new:
-        _learn_terms(table, new, language)
+    words = find_words(text)
+    table = term_table(language, words)
     return [t for t in map(table.__getitem__, words) if t]
+
+
+def word_spans(text: str) -> tuple[list[str], list[int], list[int]]:
+    """The words of ``text`` (``WORD_RE``) with their start and end offsets, found once per
+    text however often asked (the last texts are remembered per process)."""
+    index = _word_index(text)
+    return index.words, index.starts, index.ends
+
+
+def word_count_before(text: str, position: int) -> int:
+    """How many words of ``text`` start before ``position``: the index of the first word of a
+    sentence starting there, or the number of words of the text up to a sentence ending there."""
+    return bisect_left(_word_index(text).starts, position)
 
 
 #: Per language, each word form seen -> its term ("" for a stop word or a single character).
@@ -258,6 +294,16 @@ def _term_table(language: str) -> dict[str, str]:
     table = _TERMS.get(language)
     if table is None or len(table) > _TERMS_MAX:
         table = _TERMS[language] = {}
+    return table
+
+
+def term_table(language: str, words: Sequence[str]) -> dict[str, str]:
+    """The table of word form -> term (``""`` for none) of ``language``, knowing every form of
+    ``words``: ``[t for t in map(table.__getitem__, words) if t]`` are their content terms."""
+    table = _term_table(language)
+    new = [w for w in dict.fromkeys(words) if w not in table]
+    if new:
+        _learn_terms(table, new, language)
     return table
 
 
@@ -289,10 +335,7 @@ def tokenize(text: str, language: str = "en") -> Tokens:
     """
     sentences = _split_cached(text, 3, 60)
     index = _word_index(text)
-    table = _term_table(language)
-    new = [w for w in dict.fromkeys(index.words) if w not in table]
-    if new:
-        _learn_terms(table, new, language)
+    table = term_table(language, index.words)
     terms = index.words
     out = []
     for sent in sentences:
