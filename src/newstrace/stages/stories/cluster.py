@@ -222,40 +222,36 @@ def _weight(count: int, df: int, n: int, *, prior: int = IDF_PRIOR_DOCS, floor: 
 
 def _tfidf(bags: Sequence[Sequence[str]], *, prior: int = IDF_PRIOR_DOCS, floor: float = IDF_FLOOR,
            sublinear: bool = True, df_n: tuple[Mapping[str, int], int] | None = None) -> np.ndarray:
-    """Row-normalised TF-IDF rows of ``bags`` (csr), weighted by :func:`_weight`.
+    """Row-normalised TF-IDF rows of ``bags`` (csr), weighted as :func:`_weight` weighs them.
 
-    Vectorised, with the entries of the per-term loop to the bit: each row's terms in the
-    order they first occur in its bag (the order the sparse products sum in), and each weight
-    computed by :func:`_weight` once per distinct (count, document frequency), not per entry.
+    The idf of each term and the tf of each count are computed once, not once per entry (the
+    same products, to the bit: ``tf * idf`` with :func:`_weight`'s two factors).
     """
-    from scipy.sparse import csr_matrix, diags
-
-    first: dict[str, int] = {}
-    for bag in bags:
-        first.update(dict.fromkeys(bag, 0))
-    forms = sorted(first)
-    vocab = {w: i for i, w in enumerate(forms)}
-    v = max(1, len(vocab))
-    sizes = np.fromiter((len(b) for b in bags), dtype=np.int64, count=len(bags))
-    ids = np.fromiter((vocab[w] for b in bags for w in b), dtype=np.int64, count=int(sizes.sum()))
-    doc = np.repeat(np.arange(len(bags), dtype=np.int64), sizes)
-    keys, at, counts = np.unique(doc * v + ids, return_index=True, return_counts=True)
-    order = np.argsort(at, kind="stable")  # per row, terms in first-occurrence order
-    keys, counts = keys[order], counts[order]
-    rows, cols = keys // v, keys % v
+    bag_counts = [Counter(bag) for bag in bags]
+    local: Counter[str] = Counter()
+    for counts in bag_counts:
+        local.update(counts.keys())
+    vocab = {w: i for i, w in enumerate(sorted(local))}
+    df: Mapping[str, int] = local if df_n is None else df_n[0]
     n = len(bags) if df_n is None else df_n[1]
-    if df_n is None:
-        df_col = np.bincount(cols, minlength=v)
-    else:
-        df_col = np.fromiter((df_n[0][w] for w in forms), dtype=np.int64, count=len(forms))
-    dfs = df_col[cols]
-    pairs, inverse = np.unique(np.stack([counts, dfs]), axis=1, return_inverse=True)
-    weights = np.asarray([_weight(int(c), int(d), n, prior=prior, floor=floor, sublinear=sublinear)
-                          for c, d in pairs.T], dtype=np.float64)
-    vals = weights[inverse.reshape(-1)] if len(pairs.T) else np.zeros(0, dtype=np.float64)
-    mat = csr_matrix((vals.tolist(), (rows.tolist(), cols.tolist())), shape=(len(bags), v), dtype=np.float64)
+    from scipy.sparse import csr_matrix
+
+    idf = {w: math.log((1 + n + prior) / (1 + df[w])) + floor for w in vocab}
+    tf: dict[int, float] = {}
+    rows, cols, vals = [], [], []
+    for d, counts in enumerate(bag_counts):
+        for w, c in counts.items():
+            rows.append(d)
+            cols.append(vocab[w])
+            t = tf.get(c)
+            if t is None:
+                t = tf[c] = (1 + math.log(c)) if sublinear else float(c)
+            vals.append(t * idf[w])
+    mat = csr_matrix((vals, (rows, cols)), shape=(len(bags), max(1, len(vocab))), dtype=np.float64)
     norms = np.sqrt(np.asarray(mat.multiply(mat).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
+    from scipy.sparse import diags
+
     out: np.ndarray = diags(1.0 / norms) @ mat
     return out
 
