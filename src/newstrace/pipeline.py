@@ -42,7 +42,7 @@ from newstrace.stages.candidates import (
     plan_pairs,
 )
 from newstrace.stages.ingest import read_inputs
-from newstrace.stages.ingest.language import load_language_model
+from newstrace.stages.ingest.language import load_language_model, preload_language_model
 from newstrace.stages.prepare import (
     IndexRows,
     PrepareTask,
@@ -210,6 +210,7 @@ def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None 
               commit_documents: int = COMMIT_DOCUMENTS, candidate_index: bool = True) -> IndexStats:
     """Read the articles under ``paths`` and add them to ``store`` (:func:`add_documents`)."""
     errors: list[InputError] = []
+    preload_language_model()  # decompressed on the other core while this one reads the inputs
     docs = _read(paths, errors, limits=limits, progress=progress)
     stats = add_documents(store, docs, workers=workers, progress=progress, forensics=forensics,
                           commit_documents=commit_documents, candidate_index=candidate_index)
