@@ -25,8 +25,9 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,8 @@ class IndexStats:
     skipped: int = 0
     errors: list[InputError] = field(default_factory=list)
     added_ids: list[str] = field(default_factory=list)  # new or changed documents, as committed
+    # with ``story_features``: each added document's ``stories.cluster.document_features``
+    story_features: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -144,7 +147,8 @@ def _read(paths: Sequence[str | Path], errors: list[InputError], *, limits: Limi
 
 def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None = None, progress: bool = False,
                   forensics: bool = True, executor: Executor | None = None,
-                  commit_documents: int = COMMIT_DOCUMENTS, candidate_index: bool = True) -> IndexStats:
+                  commit_documents: int = COMMIT_DOCUMENTS, candidate_index: bool = True,
+                  story_features: bool = False) -> IndexStats:
     """Prepare already-read documents and add them to ``store``.
 
     Re-adding an unchanged document does nothing; a changed one replaces the old version.
@@ -152,7 +156,9 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     ``forensics``, the rewrite signature runs its model-based checks too.  Prepared documents
     are committed ``commit_documents`` at a time: a kill loses at most that many.  Without
     ``candidate_index``, the store's band and line lookup rows are not written
-    (``Store.put_documents``): for a store no document will be looked up in.
+    (``Store.put_documents``): for a store no document will be looked up in.  With
+    ``story_features``, the workers also read each document's story features
+    (``IndexStats.story_features``, for :func:`organise`), while its words are at hand.
     """
     executor = executor or LocalExecutor(workers, progress, chunksize=16)
     stats = IndexStats(read=len(docs))
@@ -188,15 +194,28 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     if any(not d.language for d in fresh):
         load_language_model()  # before the pool forks: its workers share this copy
     step = prepare_indexed_task if candidate_index else _prepare_unindexed
-    with finishing(executor.map(step, tasks, label="cleaning")) as done:
-        for doc, fp, rows in done:
+    with finishing(executor.map(partial(_prepare_step, step, story_features), tasks, label="cleaning")) as done:
+        for doc, fp, rows, features in done:
             pending.append((doc, fp, IndexRows(rows.shingle_bands, rows.sentence_bands, profile_of[doc.id],
                                                rows.columns)))
+            if features is not None:
+                stats.story_features[doc.id] = features
             if len(pending) >= commit_documents:
                 commit()
     if pending:
         commit()
     return stats
+
+
+def _prepare_step(step: Callable[[PrepareTask], tuple[Document, Fingerprint, IndexRows]], story_features: bool,
+                  task: PrepareTask) -> tuple[Document, Fingerprint, IndexRows, tuple[list[str], list[str]] | None]:
+    """``step`` on one task, and with ``story_features`` the prepared document's story features."""
+    doc, fp, rows = step(task)
+    if not story_features:
+        return doc, fp, rows, None
+    from newstrace.stages.stories.cluster import document_features
+
+    return doc, fp, rows, document_features(doc)
 
 
 def _prepare_unindexed(task: PrepareTask) -> tuple[Document, Fingerprint, IndexRows]:
@@ -207,13 +226,15 @@ def _prepare_unindexed(task: PrepareTask) -> tuple[Document, Fingerprint, IndexR
 
 def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None = None,
               progress: bool = False, forensics: bool = True, limits: Limits = DEFAULT_LIMITS,
-              commit_documents: int = COMMIT_DOCUMENTS, candidate_index: bool = True) -> IndexStats:
+              commit_documents: int = COMMIT_DOCUMENTS, candidate_index: bool = True,
+              story_features: bool = False) -> IndexStats:
     """Read the articles under ``paths`` and add them to ``store`` (:func:`add_documents`)."""
     errors: list[InputError] = []
     preload_language_model()  # decompressed on the other core while this one reads the inputs
     docs = _read(paths, errors, limits=limits, progress=progress)
     stats = add_documents(store, docs, workers=workers, progress=progress, forensics=forensics,
-                          commit_documents=commit_documents, candidate_index=candidate_index)
+                          commit_documents=commit_documents, candidate_index=candidate_index,
+                          story_features=story_features)
     stats.errors = errors + stats.errors
     stats.skipped = len(stats.errors)
     return stats
@@ -384,14 +405,15 @@ def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: 
         commits = COMMIT_DOCUMENTS if db is not None else SCRATCH_COMMIT_DOCUMENTS
         try:
             stats = index_add(store, paths, workers=workers, progress=progress, forensics=changes, limits=limits,
-                              commit_documents=commits, candidate_index=db is not None)
+                              commit_documents=commits, candidate_index=db is not None, story_features=True)
             t1 = time.perf_counter()
             plan: dict[str, int] = {}
             relations = link(store, workers=workers, progress=progress, changes=changes, semantic=semantic,
                              stats=plan, limits=limits, errors=stats.errors)
             t2 = time.perf_counter()
             documents = store.get_documents()  # organise changes relations, families and stories, not documents
-            families, stories = organise(store, workers=workers, stats=plan, documents=documents)
+            families, stories = organise(store, workers=workers, stats=plan, documents=documents,
+                                         features=stats.story_features)
             if plan.get("alignments_parents"):
                 relations = store.get_relations()  # with the member-parent pairs organise aligned
         finally:
@@ -410,6 +432,7 @@ def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: 
 
 def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
              stats: dict[str, int] | None = None, documents: list[Document] | None = None,
+             features: Mapping[str, tuple[list[str], list[str]]] | None = None,
              ) -> tuple[list[Family], list[Story]]:
     """Rebuild the store's families from its relations and update its stories; store both.
 
@@ -420,10 +443,13 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
     collection, so several adds give the stories of one scan; each keeps the id of the stored
     story it shares most documents with (``newstrace.stages.stories.update_stories``).  With
     ``fresh``, stored ids are not consulted.  ``documents``: the store's documents (all of
-    them, in id order), when the caller has them already.
+    them, in id order), when the caller has them already.  ``features``: story features of
+    documents by id, made where they were prepared (``IndexStats.story_features``); any
+    document missing or changed since is read here.
     """
     from newstrace.stages.families import build_families, save_families, unaligned_parents
     from newstrace.stages.stories import load_stories, save_stories, update_stories
+    from newstrace.stages.stories.cluster import known_features
 
     documents = store.get_documents() if documents is None else documents
     families = build_families(documents, store.get_relations())
@@ -437,7 +463,8 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
         families = build_families(documents, store.get_relations())
     if stats is not None:
         stats["alignments_parents"] = len(missing)
-    stories = update_stories(documents, families, [] if fresh else load_stories(store.conn))
+    with known_features(documents, features or {}):
+        stories = update_stories(documents, families, [] if fresh else load_stories(store.conn))
     save_families(store.conn, families)
     save_stories(store.conn, stories)
     return families, stories
