@@ -15,7 +15,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, chain
 
 from newstrace.types import Sentence
 
@@ -99,9 +99,16 @@ def stem_words(words: list[str], language: str = "en") -> list[str]:
     return list(_stemmer(language).stemWords(words))
 
 
-def words_with_offsets(text: str) -> list[tuple[str, int, int]]:
-    """Every word of ``text`` as ``(word, start, end)``."""
-    return [(m.group(), m.start(), m.end()) for m in WORD_RE.finditer(text)]
+def words_with_offsets(text: str, base: int = 0, *, lower: bool = False) -> list[tuple[str, int, int]]:
+    """Every word of ``text`` as ``(word, start, end)``, offsets plus ``base``, the word
+    lower-cased with ``lower``."""
+    if _CJK_RE.search(text):
+        return [(m.group().lower() if lower else m.group(), base + m.start(), base + m.end())
+                for m in WORD_RE.finditer(text)]
+    pairs = _PLAIN_GAP_WORD_RE.findall(text)
+    edges = list(accumulate(map(len, chain.from_iterable(pairs)), initial=base))
+    words = [w.lower() for _, w in pairs] if lower else [w for _, w in pairs]
+    return list(zip(words, edges[1::2], edges[2::2], strict=True))
 
 
 def _is_abbreviation(text: str, end: int) -> bool:
@@ -181,7 +188,7 @@ class _WordIndex:
         # (a third of the time of a match object per word).
         pairs = _PLAIN_GAP_WORD_RE.findall(text)
         self.words = [w for _, w in pairs]
-        edges = list(accumulate(n for gap, word in pairs for n in (len(gap), len(word))))
+        edges = list(accumulate(map(len, chain.from_iterable(pairs))))
         self.starts = edges[0::2]
         self.ends = edges[1::2]
 

@@ -4,15 +4,14 @@ cut of the edge words the other side lacks."""
 from __future__ import annotations
 
 from newstrace.stages.align.extend import _chars, _Fragment
-from newstrace.stages.text import STOPWORDS, WORD_RE, Tokens, stem_words
+from newstrace.stages.text import STOPWORDS, Tokens, stem_words, words_with_offsets
 
 
 def _words(tokens: Tokens, rng: tuple[int, int]) -> list[tuple[str, int, int]]:
     out: list[tuple[str, int, int]] = []
     for i in range(rng[0], rng[1] + 1):
         sent = tokens.sentences[i]
-        out.extend((m.group().lower(), sent.start + m.start(), sent.start + m.end())
-                   for m in WORD_RE.finditer(sent.text))
+        out.extend(words_with_offsets(sent.text, sent.start, lower=True))
     return out
 
 
