@@ -63,10 +63,16 @@ class _Scores:
         terms in the order of that row's entries, whatever the other rows and columns.
         """
         c1 = self.shape[1] if c1 is None else c1
-        dot = (self._Aw[r0:r1] @ self._BwT[:, c0:c1]).toarray()
+        # The whole matrix as it is when asked for whole (scipy's slice would copy it as it is).
+        rows_all, cols_all = (r0, r1) == (0, self.shape[0]), (c0, c1) == (0, self.shape[1])
+        a = self._Aw if rows_all else self._Aw[r0:r1]
+        b = self._BwT if cols_all else self._BwT[:, c0:c1]
+        dot = (a @ b).toarray()
         with np.errstate(divide="ignore", invalid="ignore"):
             cosine = dot / np.outer(np.maximum(self._na[r0:r1], 1e-12), np.maximum(self._nb[c0:c1], 1e-12))
-            inter = (self._Ab[r0:r1] @ self._BbT[:, c0:c1]).toarray()
+            a = self._Ab if rows_all else self._Ab[r0:r1]
+            b = self._BbT if cols_all else self._BbT[:, c0:c1]
+            inter = (a @ b).toarray()
             dice = 2.0 * inter / np.maximum(self._la[r0:r1, None] + self._lb[None, c0:c1], 1.0)
         return cosine, dice
 
