@@ -95,8 +95,13 @@ def _normalise_line(raw: str, base: int) -> tuple[str, list[int]]:
     """Normalise one line; return the text and, per output character, its original offset.
 
     Plain ASCII runs are copied as they are; only entities, non-ASCII characters and runs of
-    spaces are looked at one by one.
+    spaces are looked at one by one.  A line with none of them (most lines) is only stripped
+    of its edge spaces, without going character by character.
     """
+    if _SPECIAL_RE.search(raw) is None:
+        text = raw.strip(" ")
+        lead = len(raw) - len(raw.lstrip(" "))
+        return text, list(range(base + lead, base + lead + len(text)))
     out: list[str] = []
     pos: list[int] = []
 
@@ -230,11 +235,10 @@ _SHINGLE_MOD = 4
 def _line_shingles(words: Sequence[str]) -> frozenset[int]:
     """The sampled word 4-gram hashes of one line (a shorter line is one shingle)."""
     if len(words) < _SHINGLE_WORDS:
-        grams = [" ".join(words)] if words else []
+        grams: Iterable[str] = [" ".join(words)] if words else []
     else:
-        grams = [" ".join(words[i : i + _SHINGLE_WORDS]) for i in range(len(words) - _SHINGLE_WORDS + 1)]
-    hashes = (xxhash.xxh64_intdigest(g) for g in grams)
-    return frozenset(h for h in hashes if h % _SHINGLE_MOD == 0)
+        grams = map(" ".join, zip(*(words[k:] for k in range(_SHINGLE_WORDS)), strict=False))  # the 4-grams
+    return frozenset(h for h in map(xxhash.xxh64_intdigest, grams) if h % _SHINGLE_MOD == 0)
 
 
 def _containment_besides(a: frozenset[int], b: frozenset[int], line: frozenset[int]) -> float:

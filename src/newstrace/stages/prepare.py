@@ -183,7 +183,9 @@ def learn_boilerplate_profiled(index: LineIndex, incoming: Sequence[Document], c
     lookups: dict[int, list[str]] = {}
     for d in docs:
         for s, e in _split_lines(d.raw):
-            for text in (d.raw[s:e], _normalise_line(d.raw[s:e], s)[0]):
+            line = d.raw[s:e]
+            normalised = _normalise_line(line, s)[0]
+            for text in (line, normalised) if normalised != line else (line,):
                 words = _WORD_RE.findall(text.casefold())
                 if words and len(words) <= config.recurring_max_words:  # longer lines have no carriers
                     lookups.setdefault(xxhash.xxh64_intdigest(" ".join(words)), words)
