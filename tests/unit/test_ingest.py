@@ -373,3 +373,48 @@ def test_shared_seeds() -> None:
     assert {d.language for d in docs} == {"en"}
     (seed_001,) = [d for d in docs if d.id.startswith("001_")]
     assert seed_001.published == "2023-10-05"
+
+
+# Texts in several scripts and byte lengths, with the edge cases of the automaton walk (fewer
+# bytes than its depth, multi-byte characters, upper case, no features at all).
+LANGUAGE_TEXTS = [ENGLISH, SPANISH, ENGLISH.upper(), "x", "ab", "é", "", "   ", "12 34 56 -- 78",
+                  "Он сказал, что совет проголосует во вторник за продление трамвайной линии.",
+                  "Η δημοτική επιτροπή ψήφισε την Τρίτη την επέκταση της γραμμής του τραμ.",
+                  "市议会周二投票决定将北部有轨电车线路延长四公里。", "市議会は火曜日、路面電車の延長を決めた。",
+                  "قرر المجلس البلدي يوم الثلاثاء تمديد خط الترام الشمالي", "🙂 emoji 🙂 text 🙂",
+                  "Der Stadtrat hat am Dienstag beschlossen, die nördliche Straßenbahnlinie zu verlängern."]
+
+
+def test_language_scores_are_py3langid_s_to_the_bit() -> None:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from newstrace.stages.ingest.language import _identifier
+
+    reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    ours = _identifier()
+    texts = LANGUAGE_TEXTS + [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    for text in texts:
+        assert ours._decide(text).tobytes() == reference._decide(text).tobytes(), text[:40]
+        assert ours.classify(text) == reference.classify(text)
+
+
+def test_the_language_automaton_is_walked_within_its_depth() -> None:
+    # Every state is reached from the start within _DFA_DEPTH bytes (breadth-first over the
+    # model), which is what lets the walk find each position's state from its last bytes alone.
+    import numpy as np
+
+    from newstrace.stages.ingest.language import _DFA_DEPTH, _identifier
+
+    ident = _identifier()
+    moves = np.frombuffer(ident.tk_nextmove, dtype=np.dtype(ident.tk_nextmove.typecode))
+    rows = np.asarray(ident.tk_row, dtype=np.int64)
+    depth = np.full(len(rows), -1, dtype=np.int64)
+    depth[0] = 0
+    frontier, d = np.array([0]), 0
+    while len(frontier):
+        reached = np.unique(moves[(rows[frontier] << 8)[:, None] + np.arange(256)].ravel())
+        frontier = reached[depth[reached] < 0]
+        d += 1
+        depth[frontier] = d
+    assert (depth >= 0).all()
+    assert int(depth.max()) <= _DFA_DEPTH

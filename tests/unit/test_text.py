@@ -21,9 +21,13 @@ from newstrace.stages.text import (
     WORD_RE,
     _is_abbreviation,
     content_terms,
+    find_words,
     split_sentences,
     stem_words,
     tokenize,
+    word_count_before,
+    word_spans,
+    words_with_offsets,
 )
 
 
@@ -149,3 +153,17 @@ def test_split_result_is_a_fresh_list() -> None:
     a = split_sentences(TEXTS[2])
     a.clear()
     assert split_sentences(TEXTS[2])  # the remembered split is not the caller's list
+
+
+@pytest.mark.parametrize("text", [*TEXTS, "mixed 日本語 and l'été d’état", "\t tabs\tand  spaces ", "x"])
+def test_word_offsets_match_the_pattern(text: str) -> None:
+    # The plain pattern (no Han or kana in the text) with the gaps summed must find exactly
+    # the words and offsets WORD_RE's matches give.
+    reference = [(m.group(), m.start(), m.end()) for m in WORD_RE.finditer(text)]
+    words, starts, ends = word_spans(text)
+    assert list(zip(words, starts, ends, strict=True)) == reference
+    assert find_words(text) == WORD_RE.findall(text)
+    assert words_with_offsets(text) == reference
+    assert words_with_offsets(text, 7, lower=True) == [(w.lower(), s + 7, e + 7) for w, s, e in reference]
+    for sentence in split_sentences(text):
+        assert word_count_before(text, sentence.start) == sum(1 for _, s, _ in reference if s < sentence.start)

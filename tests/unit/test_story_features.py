@@ -1,0 +1,100 @@
+"""Story features and TF-IDF rows: the fast paths give what the plain definitions give.
+
+``document_features`` reads the words of a text once (``text.word_spans``) and looks each form's
+term and name up; ``_tfidf`` computes each idf and tf once.  The references below are the plain
+definitions (the pattern and the term filter run over each sentence and line, one weight per
+entry); both must agree to the bit, as the story clustering compares similarities with a
+threshold.  ``known_features`` hands over features made elsewhere only for unchanged documents.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import pytest
+
+from newstrace.stages.stories.cluster import (
+    LEAD_SENTENCES,
+    _names,
+    _tfidf,
+    document_features,
+    known_features,
+)
+from newstrace.stages.text import content_terms, split_sentences
+from newstrace.types import Document
+
+
+def _reference_features(doc: Document) -> tuple[list[str], list[str]]:
+    head = bool(doc.title) and not doc.text.startswith(doc.title or "")
+    text = f"{doc.title}\n{doc.text}" if head else doc.text
+    lang = doc.language or "en"
+    sents = [x.text for x in split_sentences(text)]
+    names = [_names(x) for x in sents]
+    n_lead = LEAD_SENTENCES + head
+    lead_names = [w for ws in names[:n_lead] for w in ws]
+    return (content_terms(text, lang) + content_terms("\n".join(sents[:n_lead]), lang),
+            [w for ws in names for w in ws] + lead_names)
+
+
+BODY = ("Prime Minister Antonio Costa visited Lisbon on Monday. Rescuers from Porto searched the rubble in "
+        "Setubal,\nwhere Maria's house fell.\nThe U.S. Embassy said Mr. Smith's team would help.\n\n"
+        "In January the European Union's aid arrived. It was 2024. NATO and the UN met in Geneva.")
+DOCS = [
+    Document(id="a", raw="", text=BODY),
+    Document(id="b", raw="", text=BODY, title="Earthquake Hits Lisbon"),
+    Document(id="c", raw="", text="Earthquake Hits Lisbon\n\n" + BODY, title="Earthquake Hits Lisbon"),
+    Document(id="d", raw="", text="Kurz.", title=None),
+    Document(id="e", raw="", text="", title="Only A Title"),
+    Document(id="f", raw="", text="Der Bundestag in Berlin stimmte am Dienstag zu. Olaf Scholz sprach.", language="de"),
+    Document(id="g", raw="", text="東京で会議が開かれた。 Tokyo Mayor Koike spoke. 大阪でも。", language="ja"),
+    Document(id="h", raw="", text="word " * 200 + "\nA Long Unpunctuated Line With Names Like Paris And Rome"),
+]
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=[d.id for d in DOCS])
+def test_features_match_the_plain_definition(doc: Document) -> None:
+    assert document_features(doc) == _reference_features(doc)
+
+
+def _reference_tfidf(bags: list[list[str]], *, prior: int, floor: float, sublinear: bool) -> tuple[list[float], list[int], list[int]]:
+    local: Counter[str] = Counter()
+    for bag in bags:
+        local.update(set(bag))
+    vocab = {w: i for i, w in enumerate(sorted(local))}
+    from scipy.sparse import csr_matrix, diags
+
+    rows, cols, vals = [], [], []
+    for d, bag in enumerate(bags):
+        for w, c in Counter(bag).items():
+            tf = (1 + math.log(c)) if sublinear else float(c)
+            rows.append(d)
+            cols.append(vocab[w])
+            vals.append(tf * (math.log((1 + len(bags) + prior) / (1 + local[w])) + floor))
+    mat = csr_matrix((vals, (rows, cols)), shape=(len(bags), max(1, len(vocab))), dtype=np.float64)
+    norms = np.sqrt(np.asarray(mat.multiply(mat).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    out = diags(1.0 / norms) @ mat
+    return out.data.tolist(), out.indices.tolist(), out.indptr.tolist()
+
+
+@pytest.mark.parametrize(("prior", "floor", "sublinear"), [(200, 0.0, True), (0, 1.0, False)])
+def test_tfidf_matches_the_per_entry_weights(prior: int, floor: float, sublinear: bool) -> None:
+    bags = [document_features(d)[0] for d in DOCS] + [[], ["lisbon", "lisbon", "porto"]]
+    got: Any = _tfidf(bags, prior=prior, floor=floor, sublinear=sublinear)  # scipy csr
+    assert (got.data.tolist(), got.indices.tolist(), got.indptr.tolist()) == _reference_tfidf(
+        bags, prior=prior, floor=floor, sublinear=sublinear)
+
+
+def test_known_features_serve_only_unchanged_documents() -> None:
+    doc = Document(id="a", raw="", text=BODY)
+    made = (["made", "elsewhere"], ["Elsewhere"])
+    changed = Document(id="a", raw="", text=BODY + " Another sentence about Madrid.")
+    with known_features([doc], {"a": made}):
+        assert document_features(Document(id="a", raw="", text=BODY)) == made  # equal, not the same object
+        assert document_features(changed) == _reference_features(changed)
+        assert document_features(Document(id="a", raw="", text=BODY, language="pt")) == _reference_features(
+            Document(id="a", raw="", text=BODY, language="pt"))
+    assert document_features(doc) == _reference_features(doc)  # forgotten on leaving
