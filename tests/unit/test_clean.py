@@ -193,3 +193,19 @@ def test_clean_config_rejects_bad_settings() -> None:
         CleanConfig(copy_containment=0.0)
     with pytest.raises(ValueError, match="recurring_sample"):
         CleanConfig(recurring_sample=2)
+
+
+@pytest.mark.parametrize("line", ["plain ascii line", " lead and trail ", " ", "", "x", "no  double", "tab\there",
+                                  "caf\u00e9 &amp; bar", "\u201cquoted\u201d", " &nbsp;x"])
+def test_normalised_lines_map_every_character_back(line: str) -> None:
+    # The fast path (no entity, non-ASCII character or space run) and the character walk
+    # alike: each output character comes from the offset given for it.
+    from newstrace.stages.clean import _SPECIAL_RE, _normalise_line
+
+    text, pos = _normalise_line(line, 10)
+    assert len(text) == len(pos)
+    assert pos == sorted(pos)
+    if _SPECIAL_RE.search(line) is None:
+        assert text == line.strip(" ")
+        assert all(line[p - 10] == ch for ch, p in zip(text, pos, strict=True))
+    assert not text.startswith(" ") and not text.endswith(" ")

@@ -222,3 +222,21 @@ def test_link_pending_uses_the_index_for_a_few_new_documents(corpus: Path, tmp_p
         assert seen == [set(stats.added_ids)] == [{"repost2.txt"}]
         assert any({r.source, r.target} == {"original.txt", "repost2.txt"} for r in found)
         assert store.unlinked() == set()
+
+
+def test_scan_stories_are_those_of_the_stored_documents(corpus: Path, tmp_path: Path) -> None:
+    # The scan's prepare workers read the story features and hand them to organise: they must
+    # be the features of the documents as stored, and the stories those every feature read
+    # again gives.
+    from newstrace.stages.stories import update_stories
+    from newstrace.stages.stories.cluster import document_features
+
+    result = scan([corpus], workers=1, semantic=False, changes=False)
+    assert result.stories == update_stories(result.documents, result.families)
+    with Store(tmp_path / "i.db") as store:
+        assert index_add(store, [corpus], workers=1, forensics=False).story_features == {}  # only when asked
+    with Store(tmp_path / "j.db") as store:
+        features = index_add(store, [corpus], workers=1, forensics=False, story_features=True).story_features
+        stored = store.get_documents()
+    assert features == {d.id: document_features(d) for d in stored}
+    assert len(features) == len(result.documents) == 3
