@@ -36,8 +36,13 @@ r = scan([sys.argv[1]], workers=int(sys.argv[2]), semantic=sys.argv[3] == "seman
 dt = time.perf_counter() - t
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 peak = max(me.ru_maxrss, kids.ru_maxrss)
-rel = [{"source": x.source, "target": x.target, "type": x.type} for x in r.relations]
+rel = [{"source": x.source, "target": x.target, "type": x.type, "direction": x.direction.decided_by,
+        "spans": [[list(p.source_span), list(p.target_span)] for p in x.passages]} for x in r.relations]
+fam = sorted([f.id, f.root, sorted(f.members), sorted([e.source, e.target, e.type, e.primary] for e in f.edges)]
+             for f in r.families)
+sto = sorted([s.id, s.label, sorted(s.documents), sorted(s.families)] for s in r.stories)
 print(json.dumps({"seconds": dt, "docs": len(r.documents), "peak_mb": peak / 1024, "relations": rel,
+                  "families": fam, "stories": sto,
                   "cpu_main": me.ru_utime + me.ru_stime, "cpu_workers": kids.ru_utime + kids.ru_stime,
                   "errors": len(r.errors), "stats": r.stats}))
 """
@@ -143,6 +148,15 @@ def main() -> int:
         print(f"relations ({t}, {m}): {len(runs[0]['relations'])} {json.dumps(types, sort_keys=True)}")
     if args.against:
         for m in modes:
+            # Every relation with its direction and passage spans, the families (members, edges)
+            # and the stories (members, labels), run against run.
+            a, b = ours["newstrace", m][0], ours["against", m][0]
+            same = {k: json.dumps(sorted(map(json.dumps, a.get(k, []))) if k == "relations" else a.get(k))
+                    == json.dumps(sorted(map(json.dumps, b.get(k, []))) if k == "relations" else b.get(k))
+                    for k in ("relations", "families", "stories")}
+            print(f"identical to against ({m}): relations with directions and spans {same['relations']}, "
+                  f"families {same['families']} ({len(a.get('families', []))}), "
+                  f"stories {same['stories']} ({len(a.get('stories', []))})")
             mine = {(r["source"], r["target"], r["type"]) for r in ours["newstrace", m][0]["relations"]}
             theirs = {(r["source"], r["target"], r["type"]) for r in ours["against", m][0]["relations"]}
             print(f"relations ({m}) only in newstrace: {len(mine - theirs)}, only in against: {len(theirs - mine)}")

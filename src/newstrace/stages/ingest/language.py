@@ -72,10 +72,12 @@ def _load_identifier() -> Any:
             features = features[features >= 0]
             if len(features) == 0:
                 return super()._raw_score(b"")
-            ids, first, counts = np.unique(features, return_index=True, return_counts=True)
-            order = np.argsort(first, kind="stable")
-            visits = dict(zip(ids[order].tolist(), counts[order].tolist(), strict=True))
-            return self._sparse_score(visits, self.nb_ptc)
+            ids, where, counts = np.unique(features, return_inverse=True, return_counts=True)
+            first = np.full(len(ids), len(features), dtype=np.int64)
+            np.minimum.at(first, where, np.arange(len(features), dtype=np.int64))
+            order = np.argsort(first)
+            # py3langid's _sparse_score on the counts, in the same order, without the dict
+            return np.log1p(counts[order].astype(np.float32)) @ self.nb_ptc[ids[order]] + self.nb_pc
 
     import numpy as np
 
