@@ -108,7 +108,10 @@ def fingerprint(doc: Document, config: CandidateConfig = DEFAULT_CONFIG) -> Fing
     """
     words = [w.lower() for w in word_spans(doc.text)[0]]
     n = config.shingle
-    shingles = {" ".join(words[i : i + n]) for i in range(max(1, len(words) - n + 1))} if words else set()
+    if len(words) > n:  # every word n-gram, joined by spaces
+        shingles = set(map(" ".join, zip(*(words[k:] for k in range(n)), strict=False)))
+    else:
+        shingles = {" ".join(words)} if words else set()
     fp = Fingerprint(doc.id)
     if shingles:
         fp.shingles = list(_minhash(sorted(shingles), config.doc_perm, config.seed).digest())

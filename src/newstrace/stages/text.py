@@ -237,11 +237,18 @@ def _split_cached(text: str, min_words: int, max_words: int) -> tuple[Sentence, 
         bounds.append((start, m.start() + closers))
         start = m.end()
     bounds.append((start, len(text)))
-    bounds = [piece for s, e in bounds for piece in _split_long(text, s, e, max_words, words)]
+    # words.count and _split_long's first test, inlined (most spans are short sentences)
+    starts, ends = words.starts, words.ends
+    pieces: list[tuple[int, int]] = []
+    for s, e in bounds:
+        if bisect_right(ends, e) - bisect_left(starts, s) <= max_words:
+            pieces.append((s, e))
+        else:
+            pieces.extend(_split_long(text, s, e, max_words, words))
 
     merged: list[list[int]] = []
     pending: list[int] | None = None
-    for s, e in bounds:
+    for s, e in pieces:
         while s < e and text[s].isspace():
             s += 1
         while e > s and text[e - 1].isspace():
@@ -251,7 +258,7 @@ def _split_cached(text: str, min_words: int, max_words: int) -> tuple[Sentence, 
         if pending is not None:
             s = pending[0]
             pending = None
-        if words.count(s, e) < min_words:
+        if bisect_right(ends, e) - bisect_left(starts, s) < min_words:
             pending = [s, e]
             continue
         merged.append([s, e])
