@@ -98,3 +98,15 @@ def test_known_features_serve_only_unchanged_documents() -> None:
         assert document_features(Document(id="a", raw="", text=BODY, language="pt")) == _reference_features(
             Document(id="a", raw="", text=BODY, language="pt"))
     assert document_features(doc) == _reference_features(doc)  # forgotten on leaving
+
+
+def test_tfidf_remembers_rows_only_for_equal_bags() -> None:
+    bags = [["lisbon", "porto", "lisbon"], ["porto", "quake"], ["vote"]]
+    first: Any = _tfidf(bags)
+    assert _tfidf([list(b) for b in bags]) is first  # equal bags: the rows already made
+    bags[1].append("rescue")  # changed in place after the call
+    again: Any = _tfidf(bags)
+    assert again is not first
+    assert (again.data.tolist(), again.indices.tolist(), again.indptr.tolist()) == _reference_tfidf(
+        bags, prior=200, floor=0.0, sublinear=True)
+    assert _tfidf(bags, prior=0, floor=1.0, sublinear=False) is not again  # other settings: made anew

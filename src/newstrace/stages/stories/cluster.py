@@ -252,8 +252,31 @@ def _tfidf(bags: Sequence[Sequence[str]], *, prior: int = IDF_PRIOR_DOCS, floor:
     """Row-normalised TF-IDF rows of ``bags`` (csr), weighted as :func:`_weight` weighs them.
 
     The idf of each term and the tf of each count are computed once, not once per entry (the
-    same products, to the bit: ``tf * idf`` with :func:`_weight`'s two factors).
+    same products, to the bit: ``tf * idf`` with :func:`_weight`'s two factors).  The last
+    :data:`_TFIDF_KEEP` results over the collection's own counts are remembered with a copy
+    of their bags: the clustering asks for the same two views twice (its pair search and its
+    components), and gets the rows already made when its bags are equal.
     """
+    settings = (prior, floor, sublinear)
+    if df_n is None:
+        for kept_settings, kept_bags, kept in _TFIDF_LAST:
+            if kept_settings == settings and len(kept_bags) == len(bags) and all(
+                    a == b for a, b in zip(kept_bags, bags, strict=True)):
+                return kept
+    out = _tfidf_rows(bags, prior=prior, floor=floor, sublinear=sublinear, df_n=df_n)
+    if df_n is None:
+        _TFIDF_LAST.insert(0, (settings, [list(b) for b in bags], out))
+        del _TFIDF_LAST[_TFIDF_KEEP:]
+    return out
+
+
+#: Results :func:`_tfidf` remembers (the content and the names views of one clustering).
+_TFIDF_KEEP = 2
+_TFIDF_LAST: list[tuple[tuple[int, float, bool], list[list[str]], np.ndarray]] = []
+
+
+def _tfidf_rows(bags: Sequence[Sequence[str]], *, prior: int, floor: float, sublinear: bool,
+                df_n: tuple[Mapping[str, int], int] | None) -> np.ndarray:
     bag_counts = [Counter(bag) for bag in bags]
     local: Counter[str] = Counter()
     for counts in bag_counts:
