@@ -388,10 +388,16 @@ def indexed_similarity(features: Sequence[tuple[list[str], list[str]]],
     similarity exactly for the few documents of a component where the bounds differ and the
     difference can matter (above the floor).
 
+    Raises:
+        ValueError: when ``keep`` is not positive (every pair can then pass).
+
     Cost: the name product (pairs sharing a name: 43 % of BBC News's pairs, but a name vector
     holds a few dozen terms, against hundreds of content stems) and the content cosine of the
     computed pairs, each entry computed from its two rows as the whole product does.
     """
+    if keep <= 0.0:
+        raise ValueError(f"keep must be positive for the names index, got {keep!r} (score every pair: "
+                         "sparse_similarity)")
     content, names = _views(features, collection)
     days = None if published is None else _days(published)
     return _indexed(content, names, days, max_gap_days, neighbours, keep, name_cosine)
@@ -628,7 +634,9 @@ def cluster_representatives(features: Sequence[tuple[list[str], list[str]]],
     keep = config.threshold + config.floor - 1e-6
     content, names = _views(features, collection)
     days = _days(published)
-    if method == "blocks":
+    # A pair sharing no name (similarity 0) can pass only when the threshold is below −floor:
+    # then no index helps, and every pair is scored.
+    if method == "blocks" or keep <= 0.0:
         kept, r_own = sparse_similarity(features, published, config.max_gap_days, collection=collection,
                                         neighbours=config.neighbours, keep=keep)
         low = high = r_own
@@ -665,8 +673,7 @@ def cluster_representatives(features: Sequence[tuple[list[str], list[str]]],
         if len(idx) == 1:
             local = [0]
         else:
-            block = _dense_block(content, names, days, config.max_gap_days, idx)
-            local = _average_link(_contrast_with(block, r[idx], config.floor), config.threshold)
+            local = _component_labels(content, names, days, config.max_gap_days, idx, r[idx], config)
         base = next_label
         for i, lab in zip(idx, local, strict=True):
             labels[i] = base + lab
@@ -674,10 +681,37 @@ def cluster_representatives(features: Sequence[tuple[list[str], list[str]]],
     return labels
 
 
-def _contrast_with(sim: np.ndarray, r: np.ndarray, floor: float) -> np.ndarray:
-    out: np.ndarray = sim.astype(np.float64) - np.maximum(floor, np.sqrt(np.outer(r, r)))
-    np.fill_diagonal(out, 1.0)
-    return out
+def _component_labels(content: Any, names: Any, days: np.ndarray | None, max_gap_days: int,
+                      idx: Sequence[int], r: np.ndarray, config: StoryConfig) -> list[int]:
+    """Average link over one component, its distances written a block of rows at a time into
+    the condensed vector the linkage takes: memory about m² × 8 bytes for m representatives
+    (the linkage's copy and the vector), not the several m × m matrices of
+    ``_average_link(contrast_matrix(_dense_block(...), usual=r))``, whose floats these are to the bit
+    (each entry computed from its two rows and ``r`` by the same operations)."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    m = len(idx)
+    c, e = content[list(idx)], names[list(idx)]
+    ct, et = c.T.tocsr(), e.T.tocsr()
+    d = None if days is None else days[list(idx)]
+    cond = np.empty(m * (m - 1) // 2, dtype=np.float64)
+    step = max(1, BLOCK_ENTRIES // m)
+    for a in range(0, m, step):
+        b = min(m, a + step)
+        sc = np.clip((c[a:b] @ ct).toarray(), 0.0, 1.0)
+        se = np.clip((e[a:b] @ et).toarray(), 0.0, 1.0)
+        sim = np.sqrt(sc * se).astype(np.float32)
+        del sc, se
+        if d is not None:
+            gap = np.abs(d[a:b, None] - d[None, :])
+            sim[np.nan_to_num(gap, nan=0.0) > max_gap_days] = 0.0
+        dist = np.clip(1.0 - (sim.astype(np.float64) - np.maximum(config.floor, np.sqrt(np.outer(r[a:b], r)))),
+                       0.0, 2.0)
+        for i in range(a, b):
+            start = m * i - i * (i + 1) // 2
+            cond[start:start + m - i - 1] = dist[i - a, i + 1:]
+    z = linkage(cond, method="average")
+    return [int(x) for x in fcluster(z, t=1.0 - config.threshold, criterion="distance")]
 
 
 def story_id(documents: Sequence[str]) -> str:
