@@ -132,6 +132,26 @@ def test_ecb_stories_in_batches_are_the_stories_of_one_scan(data_dir: Path) -> N
     assert adjusted_rand_index([of[d] for d in gold], list(gold.values())) >= 0.92
 
 
+def test_the_sparse_average_link_gives_the_stories_of_the_full_linkage(data_dir: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every component clustered by the sparse average link (groups compared only across an
+    edge, their sums kept exact): the stories of the full linkage, at three settings."""
+    import newstrace.stages.stories.cluster as cluster
+    from newstrace.evaluation.ecb import adjusted_rand_index, load_ecb
+
+    docs = [d for d, _, _ in load_ecb(data_dir / "ecbplus-dev")]
+    feats = [cluster.document_features(d) for d in docs]
+    published = [d.published for d in docs]
+    for cfg in (cluster.StoryConfig(), cluster.StoryConfig(threshold=-0.08),
+                cluster.StoryConfig(threshold=0.0, neighbours=15)):
+        whole = cluster.cluster_representatives(feats, published, cfg, method="dense")
+        with monkeypatch.context() as m:
+            m.setattr(cluster, "SPARSE_LINK_MIN", 1)
+            sparse = cluster.cluster_representatives(feats, published, cfg)
+        assert adjusted_rand_index(sparse, whole) == 1.0
+        assert len(set(sparse)) > 40  # measured: 50, 43 and 102 stories
+
+
 def test_sparse_stories_are_the_dense_matrixs_on_ecb_and_bbc(data_dir: Path) -> None:
     """The clustering keeps only each representative's usual similarity and the pairs that can
     pass the threshold (memory linear in n), and by default scores only the pairs the names

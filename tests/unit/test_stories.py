@@ -181,6 +181,9 @@ def test_the_names_index_finds_every_pair_that_can_join_a_story(monkeypatch: pyt
         whole = _canonical(cluster.cluster_representatives(feats, published, cfg, method="dense"))
         for method in ("indexed", "blocks"):
             assert _canonical(cluster.cluster_representatives(feats, published, cfg, method=method)) == whole
+        with monkeypatch.context() as m:  # every component through the sparse average link
+            m.setattr(cluster, "SPARSE_LINK_MIN", 1)
+            assert _canonical(cluster.cluster_representatives(feats, published, cfg)) == whole
     assert len(set(whole)) < len(docs)
     with pytest.raises(ValueError, match="keep must be positive"):
         cluster.indexed_similarity(feats, published, keep=0.0)
