@@ -32,10 +32,16 @@ absolute bar, about the old fixed threshold.  Documents are grouped by average-l
 clustering on the contrast, stopped at ``StoryConfig.threshold``.  Families nest inside
 stories: a family's members always share a story.
 
-**No n × n matrix** (:func:`cluster_representatives`): the similarities are computed a block of
-rows at a time, keeping each representative's usual similarity and the pairs that can pass the
-threshold; the pairs past it form components, each clustered on its own.  Average link never
-merges groups with no pair past the threshold, so these are the stories of the whole matrix.
+**No n × n matrix, and not every pair** (:func:`cluster_representatives`): a pair of
+similarity at least ``threshold + floor`` (the least a pair past the threshold can have) has a
+name cosine of at least its square, since both cosines are at most 1; the name product (an
+inverted index over names) finds those pairs, and only they get a content cosine
+(:func:`indexed_similarity`; exact, not a heuristic).  Each representative's usual similarity is
+bounded by the pairs scored and made exact where the bounds differ above the floor.  The pairs
+past the threshold form components, each clustered on its own — by a sparse average link
+(groups compared only across an edge) when it is large.  Average link never merges groups with
+no pair past the threshold, so these are the stories of the whole matrix (tests pin it against
+the n × n path).
 
 Incremental (``update_stories``): after each add the whole collection is clustered again (the
 similarity matrix is over families and lone documents, so this costs seconds on thousands of
