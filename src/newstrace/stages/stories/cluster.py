@@ -420,11 +420,14 @@ def _indexed(content: Any, names: Any, days: np.ndarray | None, max_gap_days: in
     c0 = min(keep * keep, name_cosine) - 1e-9
     nt = names.T.tocsr()
     step = max(1, BLOCK_ENTRIES // max(1, n))
-    pi: list[np.ndarray] = []
-    pj: list[np.ndarray] = []
-    pn: list[np.ndarray] = []
-    # Per row, the highest bounds of the pairs not computed (at most ``neighbours``).
+    # Per row, the highest similarities scored and the highest bounds of the pairs not scored
+    # (``neighbours`` of each, zero-padded): memory linear in n, whatever the pairs scored.
+    known_top = np.zeros((n, neighbours), dtype=np.float64)
     bound_top = np.zeros((n, neighbours), dtype=np.float64)
+    ki: list[np.ndarray] = []
+    kj: list[np.ndarray] = []
+    kv: list[np.ndarray] = []
+    computed = 0
     for s in range(0, n, step):
         e = min(n, s + step)
         block = (names[s:e] @ nt).tocoo()
@@ -434,47 +437,49 @@ def _indexed(content: Any, names: Any, days: np.ndarray | None, max_gap_days: in
         off = i != j
         i, j, cn = i[off], j[off], cn[off]
         hit = cn >= c0
-        # Pairs computed: each once (i < j), mirrored below.
-        once = hit & (i < j)
-        pi.append(i[once])
-        pj.append(j[once])
-        pn.append(cn[once])
         miss = ~hit
         if miss.any():
-            # Each pair not computed counts at its row's largest bound (cheaper than sorting).
+            # Each pair not scored counts at its row's largest bound (cheaper than sorting).
             local = i[miss] - s
             count = np.minimum(np.bincount(local, minlength=e - s), neighbours)
             largest = np.zeros(e - s, dtype=np.float64)
             np.maximum.at(largest, local, np.sqrt(cn[miss]) + 1e-6)
             bound_top[s:e] = np.where(np.arange(neighbours)[None, :] < count[:, None], largest[:, None], 0.0)
-    i, j, cn = np.concatenate(pi), np.concatenate(pj), np.concatenate(pn)
-    # Content cosines of the computed pairs: per block of rows, the product with only the
-    # columns (documents) those rows are paired with.  Each entry is summed over the two rows'
-    # shared stems in column order, as in the whole product (:func:`_views`).
-    order = np.argsort(i, kind="stable")
-    i, j, cn = i[order], j[order], cn[order]
-    cc = np.empty(len(i), dtype=np.float64)
-    starts = np.searchsorted(i, np.arange(0, n + step, step))
-    for b, s in enumerate(range(0, n, step)):
-        lo, hi = int(starts[b]), int(starts[b + 1])
-        if lo == hi:
+        # Pairs scored, each once (i < j, in the block of i): the content product of these
+        # rows with only the columns (documents) they are paired with.  Each entry is summed
+        # over the two rows' shared stems in column order, as in the whole product (``_views``).
+        once = hit & (i < j)
+        i, j, cn = i[once], j[once], cn[once]
+        if not len(i):
             continue
-        cols, inverse = np.unique(j[lo:hi], return_inverse=True)
-        block = np.asarray((content[s:min(n, s + step)] @ content[cols].T).toarray())
-        cc[lo:hi] = block[i[lo:hi] - s, inverse]
-    sim = np.sqrt(np.clip(cc, 0.0, 1.0) * cn).astype(np.float32)
-    if days is not None:
-        gap = np.abs(days[i] - days[j])
-        sim[np.nan_to_num(gap, nan=0.0) > max_gap_days] = 0.0
-    rows = np.concatenate([i, j])
-    cols = np.concatenate([j, i])
-    both = np.concatenate([sim, sim]).astype(np.float64)
-    known_top = _top_per_row(rows, both, n, neighbours)
+        computed += len(i)
+        cols, inverse = np.unique(j, return_inverse=True)
+        cc = np.asarray((content[s:e] @ content[cols].T).toarray())[i - s, inverse]
+        sim = np.sqrt(np.clip(cc, 0.0, 1.0) * cn).astype(np.float32)
+        if days is not None:
+            gap = np.abs(days[i] - days[j])
+            sim[np.nan_to_num(gap, nan=0.0) > max_gap_days] = 0.0
+        _merge_top(known_top, np.concatenate([i, j]), np.concatenate([sim, sim]).astype(np.float64))
+        big = sim >= keep
+        ki += [i[big], j[big]]
+        kj += [j[big], i[big]]
+        kv += [sim[big], sim[big]]
     low = _usual_rows(known_top, neighbours)
     high = _usual_rows(np.concatenate([known_top, bound_top], axis=1), neighbours)
-    big = both >= keep
-    kept = coo_matrix((both[big].astype(np.float32), (rows[big], cols[big])), shape=(n, n), dtype=np.float32).tocsr()
-    return IndexedPairs(kept, low, high, len(i))
+    rows = np.concatenate(ki) if ki else np.zeros(0, dtype=np.int64)
+    cols = np.concatenate(kj) if kj else np.zeros(0, dtype=np.int64)
+    vals = np.concatenate(kv) if kv else np.zeros(0, dtype=np.float32)
+    kept = coo_matrix((vals, (rows, cols)), shape=(n, n), dtype=np.float32).tocsr()
+    return IndexedPairs(kept, low, high, computed)
+
+
+def _merge_top(top: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
+    """Fold ``values`` (of ``rows``) into each row's ``k`` highest, ``top`` (n × k), in place."""
+    touched, local = np.unique(rows, return_inverse=True)
+    k = top.shape[1]
+    merged_rows = np.concatenate([np.repeat(np.arange(len(touched)), k), local])
+    merged = np.concatenate([top[touched].ravel(), values])
+    top[touched] = _top_per_row(merged_rows, merged, len(touched), k)
 
 
 def _top_per_row(rows: np.ndarray, values: np.ndarray, n: int, k: int) -> np.ndarray:
