@@ -698,10 +698,12 @@ def cluster_representatives(features: Sequence[tuple[list[str], list[str]]],
 
 
 #: Components with more representatives than this are clustered by :func:`_sparse_average_link`
-#: instead of a linkage over every pair of the component (m² pairs scored, m² × 8 bytes).  On
-#: BBC News the largest component holds 846 articles; 9 times BBC News (the synthetic 20,025
-#: articles of ``benchmarks/bench_stories.py``) chain into one of several thousand.
-SPARSE_LINK_MIN = 1500
+#: instead of a linkage over every pair of the component (m² pairs scored, about m² × 8 bytes:
+#: 72 MB at 3,000).  The sparse link scores far fewer pairs but merges in Python: on a component
+#: of 2,156 (three times BBC News, ``benchmarks/bench_stories.py --worlds 3``) it took 11.6 s
+#: where the full linkage of the component takes a few seconds, so it is kept for components
+#: whose square would not fit comfortably.  BBC News's largest component holds 846 articles.
+SPARSE_LINK_MIN = 3000
 
 
 def _sparse_average_link(content: Any, names: Any, days: np.ndarray | None, max_gap_days: int,
