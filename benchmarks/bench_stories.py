@@ -1,19 +1,30 @@
-"""Stories benchmark: cost and shape on BBC News, and adds in batches against one scan on ECB+.
+"""Stories benchmark: cost and shape on BBC News and a larger synthetic collection, and adds in
+batches against one scan on ECB+.
 
-    python benchmarks/bench_stories.py [--bbc DIR] [--ecb DIR] [--seeds 3] [--only bbc|ecb] [--dense]
+    python benchmarks/bench_stories.py [--bbc DIR] [--ecb DIR] [--seeds 3] [--only bbc|ecb|synthetic]
+        [--method indexed|blocks|dense] [--worlds 9]
 
-Time and peak memory of the BBC run, before/after the sparse clustering (run each alone, so
-the peak is the clustering's)::
+Time and peak memory of the clustering, old against new (run each alone, so the process's peak
+is its own)::
 
-    /usr/bin/time -v python benchmarks/bench_stories.py --only bbc --dense
-    /usr/bin/time -v python benchmarks/bench_stories.py --only bbc
+    python benchmarks/bench_stories.py --only bbc --method blocks      # every pair, in blocks (before)
+    python benchmarks/bench_stories.py --only bbc --method indexed     # pairs sharing names (now)
+    python benchmarks/bench_stories.py --only synthetic --method blocks
+    python benchmarks/bench_stories.py --only synthetic --method indexed
 
 Prints JSON lines:
 
 * ``bbc``: ``update_stories`` over every BBC News article (no families, so every article is
-  its own unit: the worst case for the similarity matrix), sparse or, with ``--dense``, on the
-  whole n × n matrix: seconds, peak RSS of the process, stories, single articles, the size
-  histogram and the ten largest stories' labels.
+  its own unit: the worst case for the similarity graph) with ``--method``: seconds (all, and
+  the clustering alone on precomputed features), the clustering's peak traced memory (a second run)
+  (``tracemalloc``: numpy and scipy arrays), peak RSS of the process, pairs whose similarity
+  was computed, stories, single articles, the size histogram and the ten largest stories'
+  labels.
+* ``synthetic``: the same for a collection of ``--worlds`` × 2,225 articles (20,025 at 9): BBC
+  News and its copies into ``worlds − 1`` other "worlds", where every rare word (in fewer than
+  20 BBC articles) and every name but the 50 commonest gets a per-world suffix — other events
+  told in the same language, about the same countries and institutions.  No article is a copy
+  of another world's (their content and name cosines come only from common words and names).
 * ``ecb_batches``: ECB+ dev added in 2 and 5 random batches (``--seeds`` orders each) with
   ``update_stories``, the stories after the last add against one scan (ARI between the two
   partitions, event ARI of each), and how ids fared across the adds: stored stories whose id
@@ -25,13 +36,22 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import resource
 import time
+import tracemalloc
 from collections import Counter
 from pathlib import Path
 
 from newstrace.evaluation.ecb import adjusted_rand_index, load_ecb
 from newstrace.stages.stories import update_stories
+from newstrace.stages.stories.cluster import (
+    DEFAULT_CONFIG,
+    Method,
+    cluster_representatives,
+    document_features,
+    indexed_similarity,
+)
 from newstrace.types import Document, Story
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,18 +66,70 @@ def _read(path: Path) -> str:
         return raw.decode("latin-1")
 
 
-def bench_bbc(folder: Path, *, dense: bool = False) -> dict[str, object]:
-    docs = [Document(id=f"{p.parent.name}/{p.name}", raw=(t := _read(p)), text=t, language="en")
+def _bbc_docs(folder: Path) -> list[Document]:
+    return [Document(id=f"{p.parent.name}/{p.name}", raw=(t := _read(p)), text=t, language="en")
             for p in sorted(folder.rglob("*.txt"))]
+
+
+_WORD = re.compile(r"\w+")
+
+
+def synthetic_docs(folder: Path, worlds: int) -> list[Document]:
+    """BBC News and ``worlds - 1`` copies whose rare words and uncommon names carry a per-world
+    suffix (module docstring)."""
+    base = _bbc_docs(folder)
+    df: Counter[str] = Counter()
+    names: Counter[str] = Counter()
+    for d in base:
+        words = _WORD.findall(d.text)
+        df.update({w.lower() for w in words})
+        names.update({w for w in words if w[:1].isupper()})
+    common = {w for w, _ in names.most_common(50)}
+    out = list(base)
+    for k in range(1, worlds):
+        suffix = "q" + "".join(chr(ord("a") + int(c)) for c in str(k))
+
+        def swap(m: re.Match[str], suffix: str = suffix) -> str:
+            w = m.group(0)
+            if df[w.lower()] < 20 or (w[:1].isupper() and w not in common):
+                return w + suffix
+            return w
+
+        out += [Document(id=f"w{k}/{d.id}", raw=(t := _WORD.sub(swap, d.text)), text=t, language="en") for d in base]
+    return out
+
+
+def bench_collection(name: str, docs: list[Document], method: Method, *, labels: bool = True) -> dict[str, object]:
     t0 = time.perf_counter()
-    stories = update_stories(docs, dense=dense)
-    seconds = time.perf_counter() - t0
-    sizes = Counter(len(s.documents) for s in stories)
-    largest = sorted(stories, key=lambda s: (-len(s.documents), s.id))[:10]
-    return {"bench": "bbc", "dense": dense, "documents": len(docs), "seconds": round(seconds, 1),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-            "stories": len(stories), "single": sizes[1], "sizes": dict(sorted(sizes.items())),
-            "largest": [[len(s.documents), s.label] for s in largest]}
+    feats = [document_features(d) for d in docs]
+    feature_seconds = time.perf_counter() - t0
+    published = [d.published for d in docs]
+    t1 = time.perf_counter()
+    found = cluster_representatives(feats, published, method=method)
+    cluster_seconds = time.perf_counter() - t1
+    # Run again under tracemalloc for the peak (tracing slows it, so it is not timed).
+    tracemalloc.start()
+    cluster_representatives(feats, published, method=method)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    n = len(docs)
+    computed = n * (n - 1) // 2
+    if method == "indexed":
+        cfg = DEFAULT_CONFIG
+        computed = indexed_similarity(feats, published, neighbours=cfg.neighbours,
+                                      keep=cfg.threshold + cfg.floor - 1e-6).computed
+    sizes = Counter(Counter(found).values())
+    out: dict[str, object] = {
+        "bench": name, "method": method, "documents": n, "feature_seconds": round(feature_seconds, 1),
+        "cluster_seconds": round(cluster_seconds, 1), "cluster_peak_traced_mb": round(peak / 2**20),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "pairs_computed": computed, "pairs_total": n * (n - 1) // 2,
+        "stories": len(set(found)), "single": sizes[1], "sizes": dict(sorted(sizes.items()))}
+    if labels:
+        stories = update_stories(docs, method=method)
+        largest = sorted(stories, key=lambda s: (-len(s.documents), s.id))[:10]
+        out["largest"] = [[len(s.documents), s.label] for s in largest]
+    return out
 
 
 def _labels(stories: list[Story], ids: list[str]) -> list[str]:
@@ -102,14 +174,21 @@ def main() -> None:
     ap.add_argument("--bbc", type=Path, default=DATA / "bbc-news")
     ap.add_argument("--ecb", type=Path, default=DATA / "ecbplus-dev")
     ap.add_argument("--seeds", type=int, default=3)
-    ap.add_argument("--only", choices=("bbc", "ecb"))
-    ap.add_argument("--dense", action="store_true", help="cluster on the whole n x n matrix (the code before)")
+    ap.add_argument("--only", choices=("bbc", "ecb", "synthetic"))
+    ap.add_argument("--method", choices=("indexed", "blocks", "dense"), default="indexed",
+                    help="how pairs are found: names index (now), every pair in blocks (before), n x n")
+    ap.add_argument("--dense", action="store_true", help="the same as --method dense")
+    ap.add_argument("--worlds", type=int, default=9, help="synthetic collection: BBC News times this")
     args = ap.parse_args()
-    if args.only != "bbc":
+    method: Method = "dense" if args.dense else args.method
+    if args.only in (None, "ecb"):
         for line in bench_ecb_batches(args.ecb, args.seeds):
             print(json.dumps(line), flush=True)
-    if args.only != "ecb":
-        print(json.dumps(bench_bbc(args.bbc, dense=args.dense)), flush=True)
+    if args.only in (None, "bbc"):
+        print(json.dumps(bench_collection("bbc", _bbc_docs(args.bbc), method)), flush=True)
+    if args.only == "synthetic":
+        docs = synthetic_docs(args.bbc, args.worlds)
+        print(json.dumps(bench_collection("synthetic", docs, method, labels=False)), flush=True)
 
 
 if __name__ == "__main__":

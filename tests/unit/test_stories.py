@@ -142,7 +142,7 @@ def test_the_sparse_path_gives_the_stories_of_the_dense_matrix(monkeypatch: pyte
     dense = cluster.similarity_matrix(feats, published)
     off = dense.astype(np.float64)
     np.fill_diagonal(off, -np.inf)
-    assert np.array_equal(r, -np.partition(-off, 2, axis=1)[:, :3].sum(axis=1) / 3)
+    assert np.array_equal(r, cluster._usual_rows(off, 3))
     full = kept.toarray()
     assert np.array_equal(full[off >= 0.2], dense[off >= 0.2]) and not full[off < 0.2].any()
     for cfg in (cluster.StoryConfig(), cluster.StoryConfig(neighbours=3, threshold=-0.1)):
@@ -150,3 +150,60 @@ def test_the_sparse_path_gives_the_stories_of_the_dense_matrix(monkeypatch: pyte
         whole = cluster.cluster_representatives(feats, published, cfg, dense=True)
         assert adjusted_rand_index(sparse, whole) == 1.0
     assert len(set(sparse)) == 3
+
+
+def test_the_names_index_finds_every_pair_that_can_join_a_story(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``indexed_similarity`` scores only pairs whose name cosine can reach ``keep²`` (the
+    similarity is the geometric mean of two cosines of at most 1), yet keeps every pair of the
+    n × n matrix at ``keep`` or more, with its float to the bit, and brackets each usual
+    similarity; the stories are those of the dense matrix, blocks of two rows included."""
+    import numpy as np
+
+    import newstrace.stages.stories.cluster as cluster
+
+    docs = [*_docs(), Document(id="chess", raw="", text="A chess club in Oslo opened a new hall for Magnus juniors."),
+            Document(id="tide", raw="", text="The tide tables for Setubal harbour were printed again, a clerk said.")]
+    feats = [cluster.document_features(d) for d in docs]
+    published = [d.published for d in docs]
+    monkeypatch.setattr(cluster, "BLOCK_ENTRIES", 2 * len(docs))  # two rows a block
+    dense = cluster.similarity_matrix(feats, published)
+    off = dense.astype(np.float64)
+    np.fill_diagonal(off, -np.inf)
+    for neighbours, keep, name_cosine in ((3, 0.2, 0.02), (3, 0.1, 0.5), (20, 0.3, 0.0)):
+        found = cluster.indexed_similarity(feats, published, neighbours=neighbours, keep=keep, name_cosine=name_cosine)
+        full = found.kept.toarray()
+        assert np.array_equal(full[off >= keep], dense[off >= keep]) and not full[off < keep].any()
+        r = cluster._usual_rows(off, neighbours)
+        assert (found.low <= r).all() and (r <= found.high).all()
+        assert found.computed < len(docs) * (len(docs) - 1) // 2  # the chess club shares no name
+    for cfg in (cluster.StoryConfig(), cluster.StoryConfig(neighbours=3, threshold=-0.1),
+                cluster.StoryConfig(neighbours=2, floor=0.0, threshold=-0.3)):
+        whole = _canonical(cluster.cluster_representatives(feats, published, cfg, method="dense"))
+        for method in ("indexed", "blocks"):
+            assert _canonical(cluster.cluster_representatives(feats, published, cfg, method=method)) == whole
+        with monkeypatch.context() as m:  # every component through the sparse average link
+            m.setattr(cluster, "SPARSE_LINK_MIN", 1)
+            assert _canonical(cluster.cluster_representatives(feats, published, cfg)) == whole
+    assert len(set(whole)) < len(docs)
+    with pytest.raises(ValueError, match="keep must be positive"):
+        cluster.indexed_similarity(feats, published, keep=0.0)
+
+
+def _canonical(labels: list[int]) -> list[int]:
+    first: dict[int, int] = {}
+    return [first.setdefault(x, len(first)) for x in labels]
+
+
+def test_the_usual_similarity_does_not_depend_on_the_order_of_its_values() -> None:
+    """Every path sums a row's highest similarities in one order, so their floats agree."""
+    import numpy as np
+
+    from newstrace.stages.stories.cluster import _usual_rows, usual_similarity
+
+    rng = np.random.default_rng(7)
+    vals = rng.random((5, 30)).astype(np.float32).astype(np.float64)
+    shuffled = np.take_along_axis(vals, rng.permuted(np.tile(np.arange(30), (5, 1)), axis=1), axis=1)
+    assert np.array_equal(_usual_rows(vals, 20), _usual_rows(shuffled, 20))
+    # fewer values than neighbours: the missing ones count as 0
+    assert np.array_equal(_usual_rows(vals[:, :4], 20), _usual_rows(np.hstack([vals[:, :4], np.zeros((5, 9))]), 20))
+    assert usual_similarity(list(vals[0]), 20) == _usual_rows(vals[:1], 20)[0]

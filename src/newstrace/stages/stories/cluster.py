@@ -32,10 +32,16 @@ absolute bar, about the old fixed threshold.  Documents are grouped by average-l
 clustering on the contrast, stopped at ``StoryConfig.threshold``.  Families nest inside
 stories: a family's members always share a story.
 
-**No n × n matrix** (:func:`cluster_representatives`): the similarities are computed a block of
-rows at a time, keeping each representative's usual similarity and the pairs that can pass the
-threshold; the pairs past it form components, each clustered on its own.  Average link never
-merges groups with no pair past the threshold, so these are the stories of the whole matrix.
+**No n × n matrix, and not every pair** (:func:`cluster_representatives`): a pair of
+similarity at least ``threshold + floor`` (the least a pair past the threshold can have) has a
+name cosine of at least its square, since both cosines are at most 1; the name product (an
+inverted index over names) finds those pairs, and only they get a content cosine
+(:func:`indexed_similarity`; exact, not a heuristic).  Each representative's usual similarity is
+bounded by the pairs scored and made exact where the bounds differ above the floor.  The pairs
+past the threshold form components, each clustered on its own — by a sparse average link
+(groups compared only across an edge) when it is large.  Average link never merges groups with
+no pair past the threshold, so these are the stories of the whole matrix (tests pin it against
+the n × n path).
 
 Incremental (``update_stories``): after each add the whole collection is clustered again (the
 similarity matrix is over families and lone documents, so this costs seconds on thousands of
@@ -57,7 +63,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import xxhash
@@ -72,8 +78,9 @@ from newstrace.stages.text import (
 )
 from newstrace.types import Document, Family, Story
 
-__all__ = ["StoryCollection", "StoryConfig", "StoryFeatures", "StoryVector", "cluster_documents",
-           "cluster_representatives", "contrast_matrix", "document_features", "known_features", "similarity_matrix", "sparse_similarity",
+__all__ = ["IndexedPairs", "Method", "StoryCollection", "StoryConfig", "StoryFeatures", "StoryVector",
+           "cluster_documents", "cluster_representatives", "contrast_matrix", "document_features",
+           "indexed_similarity", "known_features", "similarity_matrix", "sparse_similarity",
            "story_similarity", "story_vector", "update_stories", "usual_similarity"]
 
 
@@ -320,7 +327,15 @@ def _views(features: Sequence[tuple[list[str], list[str]]],
     """Row-normalised TF-IDF matrices (content, names) of ``features``, sparse (csr)."""
     cdf = None if collection is None else (collection.content_df, collection.size)
     ndf = None if collection is None else (collection.names_df, collection.size)
-    return _tfidf([f[0] for f in features], df_n=cdf), _tfidf([[w.lower() for w in f[1]] for f in features], df_n=ndf)
+    from scipy.sparse import csr_matrix
+
+    content = csr_matrix(_tfidf([f[0] for f in features], df_n=cdf))
+    names = csr_matrix(_tfidf([[w.lower() for w in f[1]] for f in features], df_n=ndf))
+    # Sorted column indices: a sparse product then sums each entry's terms in column order, as
+    # the pairwise products of :func:`indexed_similarity` do, so both give the same floats.
+    content.sort_indices()
+    names.sort_indices()
+    return content, names
 
 
 def _days(published: Sequence[str | None]) -> np.ndarray:
@@ -408,7 +423,7 @@ def sparse_similarity(features: Sequence[tuple[list[str], list[str]]],
         off = sim.astype(np.float64)
         off[local, local + s] = -np.inf
         if k > 0:
-            r[s:e] = -np.partition(-off, k - 1, axis=1)[:, :k].sum(axis=1) / neighbours
+            r[s:e] = _usual_rows(off, neighbours)
         i, j = np.nonzero(off >= keep)
         rows.append(i + s)
         cols.append(j)
@@ -416,6 +431,199 @@ def sparse_similarity(features: Sequence[tuple[list[str], list[str]]],
     a, b, v = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
     kept = coo_matrix((v, (a, b)), shape=(n, n), dtype=np.float32).tocsr()
     return kept, r
+
+
+def _usual_rows(top: np.ndarray, neighbours: int) -> np.ndarray:
+    """``r_d`` of each row of ``top`` (a row's highest similarities, any order, at most
+    ``neighbours`` of them; those left out count as 0).
+
+    Every path (the n × n matrix, its blocks, the indexed pairs) sums the same ``neighbours``
+    values in the same order (descending, zero-padded), so each gets the same floats.
+    """
+    m = top.shape[0]
+    full = np.zeros((m, neighbours), dtype=np.float64)
+    k = min(neighbours, top.shape[1])
+    if k:
+        part = top if top.shape[1] <= k else -np.partition(-top, k - 1, axis=1)[:, :k]
+        full[:, :k] = np.maximum(part, 0.0)
+    full = -np.sort(-full, axis=1)
+    out: np.ndarray = full.sum(axis=1) / neighbours
+    return out
+
+
+#: The name cosine from which :func:`indexed_similarity` computes a pair's similarity; below it
+#: the pair's similarity is only bounded (by the square root of its name cosine) in the usual
+#: similarity's upper bound.  Any value up to ``keep²`` is exact; a lower one computes more
+#: pairs and leaves fewer usual similarities uncertain.  On BBC News (2,225 articles) 0.02
+#: computes 302,536 of 2.47 M pairs (12 %) and leaves 91 documents whose usual similarity has to
+#: be computed over the whole collection (0.04: 128,326 pairs, 336 documents).
+PAIR_NAME_COSINE = 0.02
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedPairs:
+    """What :func:`indexed_similarity` finds: the pairs that can join a story and bounds on each
+    representative's usual similarity.
+
+    ``kept``: symmetric csr (float32, no diagonal) of every pair of similarity at least
+    ``keep``, each the :func:`similarity_matrix` entry to the bit.  ``low`` and ``high``:
+    bounds on each row's usual similarity ``r_d`` (equal where it is exact).  ``computed``:
+    the number of pairs whose similarity was computed (each pair once).
+    """
+
+    kept: Any
+    low: np.ndarray
+    high: np.ndarray
+    computed: int
+
+
+def indexed_similarity(features: Sequence[tuple[list[str], list[str]]],
+                       published: Sequence[str | None] | None = None,
+                       max_gap_days: int = DEFAULT_MAX_GAP, *, collection: StoryCollection | None = None,
+                       neighbours: int = DEFAULT_CONFIG.neighbours,
+                       keep: float = DEFAULT_CONFIG.threshold + DEFAULT_CONFIG.floor,
+                       name_cosine: float = PAIR_NAME_COSINE) -> IndexedPairs:
+    """The pairs that can join a story, without scoring every pair (an inverted index over names).
+
+    The similarity is the geometric mean of the content and name cosines, both at most 1, so a
+    pair of similarity at least ``keep`` has a name cosine of at least ``keep²`` (0.04 at the
+    defaults).  The name cosines come from the sparse product of the name vectors, which visits
+    only the pairs sharing a name (the product is the inverted index over names: each name's
+    postings paired); the content cosine, the costly part (every two news articles share some
+    word), is computed only for the pairs whose name cosine reaches ``min(keep², name_cosine)``.
+    Every pair at ``keep`` or more is therefore found: the bound is exact, not a heuristic.
+
+    The usual similarity (the mean of a document's ``neighbours`` highest) is bounded: from
+    below by the computed pairs alone (a pair not computed counting as 0), from above by
+    counting each pair not computed at its bound ``√(name cosine)`` (a pair sharing no name has
+    similarity 0 exactly).  :func:`cluster_representatives` joins components on the lower
+    bound (every contrast over-estimated: a superset of the real edges) and computes the usual
+    similarity exactly for the few documents of a component where the bounds differ and the
+    difference can matter (above the floor).
+
+    Raises:
+        ValueError: when ``keep`` is not positive (every pair can then pass).
+
+    Cost: the name product (pairs sharing a name: 43 % of BBC News's pairs, but a name vector
+    holds a few dozen terms, against hundreds of content stems) and the content cosine of the
+    computed pairs, each entry computed from its two rows as the whole product does.
+    """
+    if keep <= 0.0:
+        raise ValueError(f"keep must be positive for the names index, got {keep!r} (score every pair: "
+                         "sparse_similarity)")
+    content, names = _views(features, collection)
+    days = None if published is None else _days(published)
+    return _indexed(content, names, days, max_gap_days, neighbours, keep, name_cosine)
+
+
+def _indexed(content: Any, names: Any, days: np.ndarray | None, max_gap_days: int, neighbours: int,
+             keep: float, name_cosine: float) -> IndexedPairs:
+    from scipy.sparse import coo_matrix
+
+    n = content.shape[0]
+    if n < 2:
+        z = np.zeros(n, dtype=np.float64)
+        return IndexedPairs(coo_matrix((n, n), dtype=np.float32).tocsr(), z, z.copy(), 0)
+    c0 = min(keep * keep, name_cosine) - 1e-9
+    nt = names.T.tocsr()
+    step = max(1, BLOCK_ENTRIES // max(1, n))
+    # Per row, the highest similarities scored and the highest bounds of the pairs not scored
+    # (``neighbours`` of each, zero-padded): memory linear in n, whatever the pairs scored.
+    known_top = np.zeros((n, neighbours), dtype=np.float64)
+    bound_top = np.zeros((n, neighbours), dtype=np.float64)
+    ki: list[np.ndarray] = []
+    kj: list[np.ndarray] = []
+    kv: list[np.ndarray] = []
+    computed = 0
+    for s in range(0, n, step):
+        e = min(n, s + step)
+        block = (names[s:e] @ nt).tocoo()
+        i = block.row.astype(np.int64) + s
+        j = block.col.astype(np.int64)
+        cn = np.clip(block.data, 0.0, 1.0)
+        off = i != j
+        i, j, cn = i[off], j[off], cn[off]
+        hit = cn >= c0
+        miss = ~hit
+        if miss.any():
+            # Each pair not scored counts at its row's largest bound (cheaper than sorting).
+            local = i[miss] - s
+            count = np.minimum(np.bincount(local, minlength=e - s), neighbours)
+            largest = np.zeros(e - s, dtype=np.float64)
+            np.maximum.at(largest, local, np.sqrt(cn[miss]) + 1e-6)
+            bound_top[s:e] = np.where(np.arange(neighbours)[None, :] < count[:, None], largest[:, None], 0.0)
+        # Pairs scored, each once (i < j, in the block of i): the content product of these
+        # rows with only the columns (documents) they are paired with.  Each entry is summed
+        # over the two rows' shared stems in column order, as in the whole product (``_views``).
+        once = hit & (i < j)
+        i, j, cn = i[once], j[once], cn[once]
+        if not len(i):
+            continue
+        computed += len(i)
+        cols, inverse = np.unique(j, return_inverse=True)
+        cc = np.asarray((content[s:e] @ content[cols].T).toarray())[i - s, inverse]
+        sim = np.sqrt(np.clip(cc, 0.0, 1.0) * cn).astype(np.float32)
+        if days is not None:
+            gap = np.abs(days[i] - days[j])
+            sim[np.nan_to_num(gap, nan=0.0) > max_gap_days] = 0.0
+        _merge_top(known_top, np.concatenate([i, j]), np.concatenate([sim, sim]).astype(np.float64))
+        big = sim >= keep
+        ki += [i[big], j[big]]
+        kj += [j[big], i[big]]
+        kv += [sim[big], sim[big]]
+    low = _usual_rows(known_top, neighbours)
+    high = _usual_rows(np.concatenate([known_top, bound_top], axis=1), neighbours)
+    rows = np.concatenate(ki) if ki else np.zeros(0, dtype=np.int64)
+    cols = np.concatenate(kj) if kj else np.zeros(0, dtype=np.int64)
+    vals = np.concatenate(kv) if kv else np.zeros(0, dtype=np.float32)
+    kept = coo_matrix((vals, (rows, cols)), shape=(n, n), dtype=np.float32).tocsr()
+    return IndexedPairs(kept, low, high, computed)
+
+
+def _merge_top(top: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
+    """Fold ``values`` (of ``rows``) into each row's ``k`` highest, ``top`` (n × k), in place."""
+    touched, local = np.unique(rows, return_inverse=True)
+    k = top.shape[1]
+    merged_rows = np.concatenate([np.repeat(np.arange(len(touched)), k), local])
+    merged = np.concatenate([top[touched].ravel(), values])
+    top[touched] = _top_per_row(merged_rows, merged, len(touched), k)
+
+
+def _top_per_row(rows: np.ndarray, values: np.ndarray, n: int, k: int) -> np.ndarray:
+    """An ``n × k`` array holding each row's ``k`` highest ``values`` (zero-padded)."""
+    out = np.zeros((n, k), dtype=np.float64)
+    if len(rows) == 0:
+        return out
+    # One float key (row, then descending value: values lie in [0, 1 + 1e-6]) sorts faster
+    # than a lexsort; float64 keeps every float32 similarity apart up to millions of rows.
+    order = np.argsort(rows + (2.0 - values) / 4.0, kind="stable")
+    r, v = rows[order], values[order]
+    starts = np.searchsorted(r, np.arange(n))
+    rank = np.arange(len(r)) - starts[r]
+    take = rank < k
+    out[r[take], rank[take]] = v[take]
+    return out
+
+
+def _exact_usual(content: Any, names: Any, days: np.ndarray | None, max_gap_days: int,
+                 idx: Sequence[int], neighbours: int) -> np.ndarray:
+    """The usual similarity of the rows ``idx`` over the whole collection (blocks of rows)."""
+    n = content.shape[0]
+    ct, nt = content.T.tocsr(), names.T.tocsr()
+    step = max(1, BLOCK_ENTRIES // max(1, n))
+    out = np.zeros(len(idx), dtype=np.float64)
+    for s in range(0, len(idx), step):
+        rows = list(idx[s:s + step])
+        sc = np.clip((content[rows] @ ct).toarray(), 0.0, 1.0)
+        se = np.clip((names[rows] @ nt).toarray(), 0.0, 1.0)
+        sim = np.sqrt(sc * se).astype(np.float32)
+        if days is not None:
+            gap = np.abs(days[rows, None] - days[None, :])
+            sim[np.nan_to_num(gap, nan=0.0) > max_gap_days] = 0.0
+        off = sim.astype(np.float64)
+        off[np.arange(len(rows)), rows] = -np.inf
+        out[s:s + len(rows)] = _usual_rows(off, neighbours)
+    return out
 
 
 def contrast_matrix(sim: np.ndarray, neighbours: int = DEFAULT_CONFIG.neighbours,
@@ -438,10 +646,9 @@ def contrast_matrix(sim: np.ndarray, neighbours: int = DEFAULT_CONFIG.neighbours
     if n < 2:
         return np.ones_like(s)
     if usual is None:
-        k = min(neighbours, n - 1)
         off = s.copy()
         np.fill_diagonal(off, -np.inf)
-        r = -np.partition(-off, k - 1, axis=1)[:, :k].sum(axis=1) / neighbours
+        r = _usual_rows(off, neighbours)
     else:
         r = np.asarray(usual, dtype=np.float64)
     out: np.ndarray = s - np.maximum(floor, np.sqrt(np.outer(r, r)))
@@ -453,8 +660,8 @@ def usual_similarity(similarities: Sequence[float], neighbours: int = DEFAULT_CO
     """``r_d`` of :func:`contrast_matrix` from a document's similarities to the others (any
     order; those left out are 0)."""
     # rounded to float32 as :func:`similarity_matrix` stores them, so both paths agree
-    top = sorted((float(np.float32(x)) for x in similarities), reverse=True)[:neighbours]
-    return float(np.float64(sum(top)) / neighbours)
+    top = np.asarray([float(np.float32(x)) for x in similarities], dtype=np.float64).reshape(1, -1)
+    return float(_usual_rows(top, neighbours)[0])
 
 
 def _unit(bag: Sequence[str], df: Mapping[str, int], n: int) -> dict[str, float]:
@@ -503,38 +710,63 @@ def _average_link(sim: np.ndarray, threshold: float) -> list[int]:
     return [int(x) for x in fcluster(z, t=1.0 - threshold, criterion="distance")]
 
 
+#: How :func:`cluster_representatives` finds the pairs that can join a story: ``"indexed"``
+#: (the default: pairs sharing names, :func:`indexed_similarity`), ``"blocks"`` (every pair,
+#: a block of rows at a time, :func:`sparse_similarity`) or ``"dense"`` (the n × n matrix).
+#: All three give the same stories.
+Method = Literal["indexed", "blocks", "dense"]
+
+
 def cluster_representatives(features: Sequence[tuple[list[str], list[str]]],
                             published: Sequence[str | None], config: StoryConfig = DEFAULT_CONFIG, *,
                             collection: StoryCollection | None = None, usual: np.ndarray | None = None,
-                            dense: bool = False) -> list[int]:
+                            dense: bool = False, method: Method = "indexed") -> list[int]:
     """Story labels of representatives: average link on the contrast, stopped at the threshold.
 
-    Sparse (default): :func:`sparse_similarity` gives each representative's usual similarity
-    and the pairs whose contrast can reach the threshold, in memory linear in n; the pairs past
-    it join representatives into components, and each component is clustered on its own full
-    similarity matrix.  Average link never merges two groups without one pair past the
-    threshold, so no story crosses a component, and each component's stories are those of the
-    whole matrix: the same stories as ``dense=True`` (the n × n matrix and its linkage, memory
-    O(n²)), pinned on ECB+ and BBC News by tests.  Memory is bounded by the largest
-    component's square (846 of BBC News's 2,225 articles chain into one) and the kept pairs;
-    the time is still that of every pair, vectorised.  ``usual`` gives each row's usual
-    similarity over a larger collection (the Spark engine's parts).
+    Default (``method="indexed"``): :func:`indexed_similarity` finds every pair of similarity
+    at least ``threshold + floor`` (the least a pair past the threshold can have) through the
+    names the two documents share, and bounds each representative's usual similarity.  Pairs
+    whose contrast can reach the threshold (on the lower bound of the usual similarity, so a
+    superset of the real ones) join representatives into components; in each component the
+    usual similarity is made exact where its bounds differ above the floor, and the component
+    is clustered on its own full similarity matrix.  Average link never merges two groups
+    without one pair past the threshold, so no story crosses a component, and each
+    component's stories are those of the whole matrix: the same stories as ``method="dense"``
+    (the n × n matrix and its linkage, memory O(n²)) and ``"blocks"`` (every pair scored a
+    block of rows at a time, memory linear), pinned on ECB+ and BBC News by tests.  ``dense``
+    is the old spelling of ``method="dense"``.  ``usual`` gives each row's usual similarity over
+    a larger collection (the Spark engine's parts).
     """
     n = len(features)
     if n == 0:
         return []
     if dense:
+        method = "dense"
+    if method == "dense":
         rows = similarity_matrix(features, published, config.max_gap_days, collection=collection)
         return _average_link(contrast_matrix(rows, config.neighbours, config.floor, usual=usual), config.threshold)
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     # Every pair past the threshold has a similarity of at least threshold + floor.
-    kept, r_own = sparse_similarity(features, published, config.max_gap_days, collection=collection,
-                                    neighbours=config.neighbours, keep=config.threshold + config.floor - 1e-6)
-    r = r_own if usual is None else np.asarray(usual, dtype=np.float64)
+    keep = config.threshold + config.floor - 1e-6
+    content, names = _views(features, collection)
+    days = _days(published)
+    # A pair sharing no name (similarity 0) can pass only when the threshold is below −floor:
+    # then no index helps, and every pair is scored.
+    if method == "blocks" or keep <= 0.0:
+        kept, r_own = sparse_similarity(features, published, config.max_gap_days, collection=collection,
+                                        neighbours=config.neighbours, keep=keep)
+        low = high = r_own
+    else:
+        found = _indexed(content, names, days, config.max_gap_days, config.neighbours, keep, PAIR_NAME_COSINE)
+        kept, low, high = found.kept, found.low, found.high
+    if usual is not None:
+        low = high = np.asarray(usual, dtype=np.float64)
+    r = low.copy()
     pairs = kept.tocoo()
-    contrast = pairs.data.astype(np.float64) - np.maximum(config.floor, np.sqrt(r[pairs.row] * r[pairs.col]))
+    # On the lower bound of the usual similarity every contrast is at least the real one.
+    contrast = pairs.data.astype(np.float64) - np.maximum(config.floor, np.sqrt(low[pairs.row] * low[pairs.col]))
     # A hair below the threshold: a component too large costs nothing.
     edge = contrast >= config.threshold - 1e-6
     graph = coo_matrix((np.ones(int(edge.sum())), (pairs.row[edge], pairs.col[edge])), shape=(n, n))
@@ -542,17 +774,29 @@ def cluster_representatives(features: Sequence[tuple[list[str], list[str]]],
     members: dict[int, list[int]] = defaultdict(list)
     for i, c in enumerate(comp):
         members[int(c)].append(i)
-    content, names = _views(features, collection)
-    days = _days(published)
+    # Usual similarities that are not exact and can matter: a pair's contrast takes
+    # max(floor, √(r_a · r_b)), which is the floor whatever r_a is once √(high_a · high_b) is.
+    unsure = []
+    for idx in members.values():
+        if len(idx) > 1:
+            top = max(high[i] for i in idx)
+            unsure += [i for i in idx if high[i] > low[i] and math.sqrt(high[i] * top) > config.floor]
+    if unsure:
+        unsure.sort()
+        r[unsure] = _exact_usual(content, names, days, config.max_gap_days, unsure, config.neighbours)
     labels = [0] * n
     next_label = 0
+    edge_rows, edge_cols, edge_sims = pairs.row[edge], pairs.col[edge], pairs.data[edge]
     for c in sorted(members, key=lambda c: members[c][0]):
         idx = members[c]
         if len(idx) == 1:
             local = [0]
+        elif len(idx) > SPARSE_LINK_MIN:
+            inside = comp[edge_rows] == c
+            local = _sparse_average_link(content, names, days, config.max_gap_days, idx, r[idx], config,
+                                         (edge_rows[inside], edge_cols[inside], edge_sims[inside]))
         else:
-            block = _dense_block(content, names, days, config.max_gap_days, idx)
-            local = _average_link(_contrast_with(block, r[idx], config.floor), config.threshold)
+            local = _component_labels(content, names, days, config.max_gap_days, idx, r[idx], config)
         base = next_label
         for i, lab in zip(idx, local, strict=True):
             labels[i] = base + lab
@@ -560,10 +804,123 @@ def cluster_representatives(features: Sequence[tuple[list[str], list[str]]],
     return labels
 
 
-def _contrast_with(sim: np.ndarray, r: np.ndarray, floor: float) -> np.ndarray:
-    out: np.ndarray = sim.astype(np.float64) - np.maximum(floor, np.sqrt(np.outer(r, r)))
-    np.fill_diagonal(out, 1.0)
-    return out
+#: Components with more representatives than this are clustered by :func:`_sparse_average_link`
+#: instead of a linkage over every pair of the component (m² pairs scored, about m² × 8 bytes:
+#: 72 MB at 3,000).  The sparse link scores far fewer pairs but merges in Python: on a component
+#: of 2,156 (three times BBC News, ``benchmarks/bench_stories.py --worlds 3``) it took 11.6 s
+#: where the full linkage of the component takes a few seconds, so it is kept for components
+#: whose square would not fit comfortably.  BBC News's largest component holds 846 articles.
+SPARSE_LINK_MIN = 3000
+
+
+def _sparse_average_link(content: Any, names: Any, days: np.ndarray | None, max_gap_days: int,
+                         idx: Sequence[int], r: np.ndarray, config: StoryConfig,
+                         edges: tuple[np.ndarray, np.ndarray, np.ndarray]) -> list[int]:
+    """Average link over one component without scoring every pair of it: the same flat clusters.
+
+    Two groups can merge only when the mean contrast between them reaches the threshold, which
+    needs one pair that does (an edge).  So only groups joined by an edge are compared, and the
+    sum of the contrasts between two of them is kept exact: when a merge makes a group
+    adjacent to one it had no edge to, the missing block of pairs is scored then (stories are
+    small, so these blocks are).  Groups merge greedily, the highest mean contrast first, until
+    none reaches the threshold: average link is reducible, so this greedy order gives the
+    dendrogram of the full linkage and the same cut (up to float rounding: the full linkage
+    updates means by Lance-Williams, this keeps sums).
+    """
+    import heapq
+
+    pos = {g: k for k, g in enumerate(idx)}
+    c_rows, n_rows = content[list(idx)], names[list(idx)]
+    d = None if days is None else days[list(idx)]
+
+    def block_sums(a: list[int], others: list[int]) -> dict[int, float]:
+        # The contrast sums of group ``a`` with each of ``others``, from one product.
+        if not others:
+            return {}
+        cols = [i for o in others for i in group[o]]
+        sc = np.clip((c_rows[a] @ c_rows[cols].T).toarray(), 0.0, 1.0)
+        se = np.clip((n_rows[a] @ n_rows[cols].T).toarray(), 0.0, 1.0)
+        sim = np.sqrt(sc * se).astype(np.float32)
+        if d is not None:
+            gap = np.abs(d[a][:, None] - d[cols][None, :])
+            sim[np.nan_to_num(gap, nan=0.0) > max_gap_days] = 0.0
+        con = (sim.astype(np.float64) - np.maximum(config.floor, np.sqrt(np.outer(r[a], r[cols])))).sum(axis=0)
+        bounds = np.cumsum([0] + [len(group[o]) for o in others])[:-1]
+        return {o: float(v) for o, v in zip(others, np.add.reduceat(con, bounds), strict=True)}
+
+    group: dict[int, list[int]] = {k: [k] for k in range(len(idx))}
+    sums: dict[int, dict[int, float]] = {k: {} for k in range(len(idx))}
+    heap: list[tuple[float, int, int]] = []
+    for gi, gj, sv in zip(*edges, strict=True):
+        a, b = pos[int(gi)], pos[int(gj)]
+        if a < b:
+            v = float(np.float64(sv) - max(config.floor, math.sqrt(r[a] * r[b])))
+            sums[a][b] = sums[b][a] = v
+            heap.append((-v, a, b))
+    heapq.heapify(heap)
+    next_id = len(idx)
+    while heap:
+        neg, a, b = heapq.heappop(heap)
+        if a not in group or b not in group or b not in sums[a]:
+            continue
+        mean = sums[a][b] / (len(group[a]) * len(group[b]))
+        if mean != -neg:
+            continue
+        if mean < config.threshold:
+            break
+        new = next_id
+        next_id += 1
+        in_a, in_b = group.pop(a), group.pop(b)
+        group[new] = in_a + in_b
+        sums[new] = {}
+        around = sorted((set(sums[a]) | set(sums[b])) - {a, b})
+        fill_a = block_sums(in_a, [o for o in around if o not in sums[a]])
+        fill_b = block_sums(in_b, [o for o in around if o not in sums[b]])
+        for other in around:
+            total = sums[a].get(other, fill_a.get(other, 0.0)) + sums[b].get(other, fill_b.get(other, 0.0))
+            sums[new][other] = sums[other][new] = total
+            sums[other].pop(a, None)
+            sums[other].pop(b, None)
+            heapq.heappush(heap, (-total / (len(group[new]) * len(group[other])), min(new, other), max(new, other)))
+        del sums[a], sums[b]
+    labels = [0] * len(idx)
+    for k, (_, rows) in enumerate(sorted(group.items(), key=lambda x: min(x[1]))):
+        for i in rows:
+            labels[i] = k + 1
+    return labels
+
+
+def _component_labels(content: Any, names: Any, days: np.ndarray | None, max_gap_days: int,
+                      idx: Sequence[int], r: np.ndarray, config: StoryConfig) -> list[int]:
+    """Average link over one component, its distances written a block of rows at a time into
+    the condensed vector the linkage takes: memory about m² × 8 bytes for m representatives
+    (the linkage's copy and the vector), not the several m × m matrices of
+    ``_average_link(contrast_matrix(_dense_block(...), usual=r))``, whose floats these are to the bit
+    (each entry computed from its two rows and ``r`` by the same operations)."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    m = len(idx)
+    c, e = content[list(idx)], names[list(idx)]
+    ct, et = c.T.tocsr(), e.T.tocsr()
+    d = None if days is None else days[list(idx)]
+    cond = np.empty(m * (m - 1) // 2, dtype=np.float64)
+    step = max(1, BLOCK_ENTRIES // m)
+    for a in range(0, m, step):
+        b = min(m, a + step)
+        sc = np.clip((c[a:b] @ ct).toarray(), 0.0, 1.0)
+        se = np.clip((e[a:b] @ et).toarray(), 0.0, 1.0)
+        sim = np.sqrt(sc * se).astype(np.float32)
+        del sc, se
+        if d is not None:
+            gap = np.abs(d[a:b, None] - d[None, :])
+            sim[np.nan_to_num(gap, nan=0.0) > max_gap_days] = 0.0
+        dist = np.clip(1.0 - (sim.astype(np.float64) - np.maximum(config.floor, np.sqrt(np.outer(r[a:b], r)))),
+                       0.0, 2.0)
+        for i in range(a, b):
+            start = m * i - i * (i + 1) // 2
+            cond[start:start + m - i - 1] = dist[i - a, i + 1:]
+    z = linkage(cond, method="average")
+    return [int(x) for x in fcluster(z, t=1.0 - config.threshold, criterion="distance")]
 
 
 def story_id(documents: Sequence[str]) -> str:
@@ -631,7 +988,8 @@ def _assign_ids(clusters: Sequence[Sequence[str]], existing: Sequence[Story]) ->
 def update_stories(documents: Sequence[Document], families: Sequence[Family] = (),
                    existing: Sequence[Story] = (), config: StoryConfig = DEFAULT_CONFIG, *,
                    collection: StoryCollection | None = None,
-                   usual: Mapping[str, float] | None = None, dense: bool = False) -> list[Story]:
+                   usual: Mapping[str, float] | None = None, dense: bool = False,
+                   method: Method = "indexed") -> list[Story]:
     """The stories of ``documents``, keeping the ids of ``existing`` stories that go on.
 
     The whole collection is clustered each time, so stories after several adds are the stories
@@ -653,8 +1011,10 @@ def update_stories(documents: Sequence[Document], families: Sequence[Family] = (
             the threshold, so the part's stories are exactly its stories in the whole run.
         usual: with ``collection``, each representative's usual similarity over the whole
             collection (:func:`usual_similarity`), by document id.
-        dense: cluster on the whole n × n similarity matrix instead of blocks and components
-            (:func:`cluster_representatives`): the same stories in O(n²) memory, for comparison.
+        dense: cluster on the whole n × n similarity matrix (``method="dense"``).
+        method: how the pairs that can join a story are found (:func:`cluster_representatives`):
+            ``"indexed"`` (pairs sharing names), ``"blocks"`` (every pair, in blocks) or
+            ``"dense"``; the same stories, at different costs (for comparison).
 
     Returns:
         Stories sorted by id, each with its label, documents, families and time span.
@@ -676,7 +1036,7 @@ def update_stories(documents: Sequence[Document], families: Sequence[Family] = (
     row = {r: k for k, r in enumerate(reps)}
     r_of = None if usual is None else np.asarray([usual.get(docs[r].id, 0.0) for r in reps])
     labels = cluster_representatives([feats[r] for r in reps], [docs[r].published for r in reps], config,
-                                     collection=collection, usual=r_of, dense=dense)
+                                     collection=collection, usual=r_of, dense=dense, method=method)
     grouped: dict[int, list[int]] = defaultdict(list)
     for i in range(len(docs)):
         grouped[labels[row[rep_of[i]]]].append(i)
