@@ -22,10 +22,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fixtures.shared import DATA, require
-
-import numpy as np
 
 from newstrace.engines.spark import SparkOptions, read_results, scan_spark, spark_missing, spark_session
 from newstrace.evaluation.crosslang import write_scan_collection

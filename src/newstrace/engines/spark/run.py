@@ -199,7 +199,9 @@ def scan_spark(paths: Sequence[str | Path], out: str | Path, *, options: SparkOp
     if semantic:
         embedded, models = spark_embed(prepared)
         embedded = embedded.persist(keep)
-        semantic_stats["embedded"] = embedded.count()
+        counted = embedded.map(lambda x: (1, max(len(v) for v in x[1][1].values()))).fold(
+            (0, 0), lambda a, b: (a[0] + b[0], a[1] + b[1]))
+        semantic_stats.update(embedded=counted[0], sentences=counted[1])
         lap("embed")
         meaning, found = spark_semantic_pairs(embedded, models, partitions=parts)
         semantic_stats.update(found)

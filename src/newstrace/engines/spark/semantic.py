@@ -63,6 +63,9 @@ KMEANS_ROUNDS = 10
 #: Pool sentences per block of the background search (one ``v @ block.T`` per query document).
 BLOCK_SENTENCES = 20_000
 
+#: ``(id, language, document vector as a 1-row matrix)``: the row form ``semantic_pairs`` takes
+#: (its ``document_vector`` of one row is that row).
+DocRow = tuple[str, str | None, np.ndarray]
 #: ``(id, (language, {model: sentence vectors}))``
 Embedded = tuple[str, tuple[str | None, dict[str, np.ndarray]]]
 Pair = tuple[str, str]
@@ -129,7 +132,7 @@ def spherical_kmeans(sample: np.ndarray, cells: int, rounds: int = KMEANS_ROUNDS
     return out
 
 
-def _whole_cell(rows: Iterable[tuple[str, str | None, np.ndarray]], model: str) -> list[Pair]:
+def _whole_cell(rows: Iterable[DocRow], model: str) -> list[Pair]:
     """The local ``semantic_pairs`` over one cell holding the whole collection."""
     from newstrace.stages.vectors import semantic_pairs
 
@@ -138,7 +141,7 @@ def _whole_cell(rows: Iterable[tuple[str, str | None, np.ndarray]], model: str) 
     return sorted(semantic_pairs(languages, {model: {i: v for i, _, v in found}}))
 
 
-def _cell(rows: Iterable[tuple[str, tuple[str, str | None, np.ndarray]]], model: str) -> list[tuple[str, tuple[str, float]]]:
+def _cell(rows: Iterable[tuple[str, DocRow]], model: str) -> list[tuple[str, tuple[str, float]]]:
     """One cell's candidates: its queries against its members with ``semantic_candidates``,
     each found pair given to both of its documents (``(doc, (other, cosine))``)."""
     from newstrace.stages.semantic import CANDIDATE_MIN_COSINE, semantic_candidates
@@ -151,9 +154,9 @@ def _cell(rows: Iterable[tuple[str, tuple[str, str | None, np.ndarray]]], model:
         if members and queries:
             # k + 1: a query that is a member of this cell finds itself first.
             found.update(semantic_candidates(
-                [m[0] for m in members], np.stack([m[2] for m in members]), k=NEIGHBOURS + 1,
+                [m[0] for m in members], np.concatenate([m[2] for m in members]), k=NEIGHBOURS + 1,
                 min_cosine=SEMANTIC_CANDIDATE_COSINE, query_ids=[q[0] for q in queries],
-                query_vecs=np.stack([q[2] for q in queries])))
+                query_vecs=np.concatenate([q[2] for q in queries])))
     else:
         # As the local step: each language's documents against the other languages' documents.
         for lang in sorted({q[1] for q in queries}, key=str):
@@ -161,9 +164,9 @@ def _cell(rows: Iterable[tuple[str, tuple[str, str | None, np.ndarray]]], model:
             asked = [q for q in queries if q[1] == lang]
             if others:
                 found.update(semantic_candidates(
-                    [m[0] for m in others], np.stack([m[2] for m in others]), k=NEIGHBOURS,
+                    [m[0] for m in others], np.concatenate([m[2] for m in others]), k=NEIGHBOURS,
                     min_cosine=CANDIDATE_MIN_COSINE[MULTILINGUAL_MODEL], query_ids=[q[0] for q in asked],
-                    query_vecs=np.stack([q[2] for q in asked])))
+                    query_vecs=np.concatenate([q[2] for q in asked])))
     return [x for (a, b), cos in found.items() for x in ((a, (b, cos)), (b, (a, cos)))]
 
 
@@ -184,9 +187,9 @@ def _nearest_of(item: tuple[str, Iterable[tuple[str, float]]]) -> list[Pair]:
     return [(doc, other) if doc < other else (other, doc) for other, _ in ranked]
 
 
-def _probes(row: tuple[str, str | None, np.ndarray], centroids: np.ndarray,
-            probes: int) -> list[tuple[int, tuple[str, tuple[str, str | None, np.ndarray]]]]:
-    order = np.argsort(-(centroids @ row[2]), kind="stable")[:probes]
+def _probes(row: DocRow, centroids: np.ndarray, probes: int) -> list[tuple[int, tuple[str, DocRow]]]:
+    """A document as the member of its nearest cell and the query of its ``probes`` nearest."""
+    order = np.argsort(-(centroids @ row[2][0]), kind="stable")[:probes]
     return [(int(order[0]), ("m", row))] + [(int(c), ("q", row)) for c in order]
 
 
@@ -220,7 +223,7 @@ def spark_semantic_pairs(embedded: Any, models: tuple[str, ...], *, partitions: 
         if cells == 1:
             found.append(rows.map(lambda r: (0, r)).groupByKey(1).flatMap(lambda kv, m=model: _whole_cell(kv[1], m)))
             continue
-        sample = np.stack([r[2] for r in rows.takeSample(False, min(n, cells * KMEANS_SAMPLE), seed=17)])
+        sample = np.concatenate([r[2] for r in rows.takeSample(False, min(n, cells * KMEANS_SAMPLE), seed=17)])
         centroids = sc.broadcast(spherical_kmeans(sample, cells))
         k = min(probes, cells)
         candidates = (rows.flatMap(lambda r, c=centroids, p=k: _probes(r, c.value, p)).groupByKey(partitions)
