@@ -153,7 +153,7 @@ def test_candidate_cells_find_the_local_pairs(spark: Any) -> None:
     rows = spark.sparkContext.parallelize([(i, ("en", {ENGLISH_MODEL: v})) for i, v in vectors.items()], 2)
     whole, stats = spark_semantic_pairs(rows, (ENGLISH_MODEL,), partitions=2)
     assert stats[f"semantic_cells_{ENGLISH_MODEL}"] == 1 and set(whole.collect()) == local
-    cells, stats = spark_semantic_pairs(rows, (ENGLISH_MODEL,), partitions=2, cell_docs=50)
+    cells, stats = spark_semantic_pairs(rows, (ENGLISH_MODEL,), partitions=2, cell_docs=50, probes=4)
     found = set(cells.collect())
     assert stats[f"semantic_cells_{ENGLISH_MODEL}"] == 8
     # Measured: recall 1.0, jaccard 1.0 (floors leave room for another k-means sample).
