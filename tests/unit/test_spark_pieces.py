@@ -165,3 +165,26 @@ def test_background_candidates_hold_each_sentences_best() -> None:
             picked.update(found)
     assert sum(len(v) for v in picked.values()) < sum(len(v) for v in pool.values())
     assert np.allclose(sentence_backgrounds({"q": query}, picked, k=4)["q"], whole, atol=1e-6)
+
+
+def test_background_requests_are_translation_backgrounds_pairs() -> None:
+    """Per pair (as Spark asks, with the collection's per-language sizes) or for all pairs at once,
+    ``background_requests`` picks the pairs ``translation_backgrounds`` gives backgrounds to."""
+    from newstrace.stages.vectors import background_requests, translation_backgrounds
+
+    rng = np.random.default_rng(5)
+    languages: dict[str, str | None] = {"es1": "es", "es2": "es", "es3": "es", "en1": "en", "en2": "en", "en3": "en",
+                                        "de1": "de", "x": None}
+    counts = {"es1": 3, "es2": 2, "es3": 4, "en1": 4, "en2": 3, "en3": 3, "de1": 2, "x": 2}
+    multi = {i: rng.normal(size=(n, 16)).astype(np.float32) for i, n in counts.items()}
+    pairs = [("en1", "es1"), ("en2", "es2"), ("de1", "en1"), ("en1", "en2"), ("x", "en1"), ("de1", "es1")]
+    sizes: dict[str | None, int] = {}
+    for i, n in counts.items():
+        sizes[languages[i]] = sizes.get(languages[i], 0) + n
+    whole, _ = background_requests(pairs, languages, counts, sizes)
+    one_by_one = [p for a, b in pairs
+                  for p in background_requests([(a, b)], {a: languages[a], b: languages[b]},
+                                               {a: counts[a], b: counts[b]}, sizes)[0]]
+    assert whole == one_by_one == sorted(translation_backgrounds(pairs, languages, multi), key=pairs.index)
+    # Same-language and language-less pairs never; German has too few sentences outside a pair.
+    assert whole == [("en1", "es1"), ("en2", "es2")]
