@@ -17,9 +17,10 @@ families, stories, write) by the article count, relate by the pairs per article 
 (a crawl with more reuse per article costs proportionally more), divided by the cores; plus
 Spark's fixed cost per step, taken as the time of the run on the five sample articles, where
 the work is nil.  Semantic candidates: at 10M articles the collection is cut into cells of
-``CELL_DOCS`` documents, each document querying ``PROBES`` cells, so a document costs about
-``PROBES + 1`` times what it costs in the one cell measured here (an HNSW query and an insert
-into an index of a few thousand: the measured cell is BBC-sized), plus the driver's k-means over
+``CELL_DOCS`` documents, each document querying ``PROBES`` cells, so a document costs at most
+``PROBES + 1`` times what it costs in the one cell measured here (there one HNSW insert and one
+query in an index of a few thousand, at 10M one insert and ``PROBES`` queries, plus shipping its
+vector to each cell: taken as ``PROBES + 1`` whole costs, an upper bound), plus the driver's k-means over
 ``KMEANS_SAMPLE`` vectors per cell (timed here on a random sample of that size).  Translation
 backgrounds cost nothing on a one-language corpus such as BBC; with ``--translated F`` (the share
 of articles with a translation in the collection) each such pair's two documents are compared
