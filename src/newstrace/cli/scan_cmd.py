@@ -54,9 +54,6 @@ def spark_scan_cli(args: argparse.Namespace) -> int:
     problems = []
     if not args.out:
         problems.append("--engine spark writes its results to a folder: give --out DIR")
-    if not args.lexical_only:
-        problems.append("--engine spark runs the lexical layer only (the semantic layer is not distributed yet): "
-                        "add --lexical-only, or use --engine local")
     if args.db or args.report or args.output:
         problems.append("--db, --report and -o/--output are local-engine options; the Spark engine writes --out")
     if problems:
@@ -65,7 +62,8 @@ def spark_scan_cli(args: argparse.Namespace) -> int:
         return 2
     try:
         result = scan_spark(args.paths, args.out, options=SparkOptions(args.master, args.partitions),
-                            fmt=args.out_format, changes=not args.no_changes, limits=limits_from(args))
+                            fmt=args.out_format, changes=not args.no_changes, semantic=not args.lexical_only,
+                            limits=limits_from(args))
     except SparkUnavailable as exc:
         print(f"newstrace: error: {exc}", file=sys.stderr)
         return 2

@@ -40,6 +40,7 @@ __all__ = [
     "SEMANTIC_CANDIDATE_COSINE",
     "MeaningCandidatesConfig",
     "Vectors",
+    "background_requests",
     "embed_documents",
     "embed_texts",
     "indexed_query_pairs",
@@ -375,6 +376,36 @@ def query_pairs(languages: Mapping[str, str | None], vectors: Vectors, queries: 
     return semantic_pairs(languages, vectors, queries=[q.id for q in queries])
 
 
+def background_requests(pairs: Iterable[tuple[str, str]], languages: Mapping[str, str | None],
+                        sentences: Mapping[str, int], sizes: Mapping[str | None, int],
+                        ) -> tuple[list[tuple[str, str]], dict[str, set[str]]]:
+    """Which cross-language pairs get collection backgrounds, and whose sentences need a
+    background in which language (:func:`translation_backgrounds` without the vectors, so that
+    an engine holding the vectors elsewhere decides as it does).
+
+    Args:
+        pairs: candidate pairs.
+        languages: document id -> language.
+        sentences: document id -> its number of multilingual sentence vectors (documents with
+            none are absent).
+        sizes: language -> the number of multilingual sentence vectors of its documents.
+
+    Returns:
+        The pairs that get backgrounds, and ``{language: ids}``: the documents whose sentences
+        need their background against that language's documents.
+    """
+    k = DEFAULT_CONFIG.crosslang_k
+    cross = [(a, b) for a, b in pairs if a in sentences and b in sentences and languages.get(a) and languages.get(b)
+             and languages[a] != languages[b]]
+    usable = [(a, b) for a, b in cross
+              if sizes[languages[b]] - sentences[b] >= k and sizes[languages[a]] - sentences[a] >= k]
+    wanted: dict[str, set[str]] = {}
+    for a, b in usable:
+        wanted.setdefault(str(languages[b]), set()).add(a)
+        wanted.setdefault(str(languages[a]), set()).add(b)
+    return usable, wanted
+
+
 def translation_backgrounds(pairs: Iterable[tuple[str, str]], languages: Mapping[str, str | None],
                             multi: Mapping[str, np.ndarray]) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
     """The collection backgrounds of the sentences of each cross-language pair (for the margin
@@ -383,20 +414,14 @@ def translation_backgrounds(pairs: Iterable[tuple[str, str]], languages: Mapping
     A document's sentences get their background against all the collection's documents in the
     other document's language (``sentence_backgrounds``).  A pair gets backgrounds only when,
     on both sides, that language holds at least ``crosslang_k`` sentences outside the pair:
-    otherwise the background would be the pair itself, and the pair's own criterion applies.
+    otherwise the background would be the pair itself, and the pair's own criterion applies
+    (:func:`background_requests`).
     """
     k = DEFAULT_CONFIG.crosslang_k
-    cross = [(a, b) for a, b in pairs if a in multi and b in multi and languages.get(a) and languages.get(b)
-             and languages[a] != languages[b]]
     size: dict[str | None, int] = {}
     for i, v in multi.items():
         size[languages.get(i)] = size.get(languages.get(i), 0) + len(v)
-    usable = [(a, b) for a, b in cross
-              if size[languages[b]] - len(multi[b]) >= k and size[languages[a]] - len(multi[a]) >= k]
-    wanted: dict[str, set[str]] = {}
-    for a, b in usable:
-        wanted.setdefault(str(languages[b]), set()).add(a)
-        wanted.setdefault(str(languages[a]), set()).add(b)
+    usable, wanted = background_requests(pairs, languages, {i: len(v) for i, v in multi.items()}, size)
     back: dict[tuple[str, str], np.ndarray] = {}
     for lang, ids in wanted.items():
         pool = {i: v for i, v in multi.items() if languages.get(i) == lang}

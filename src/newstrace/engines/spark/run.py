@@ -9,12 +9,20 @@ boilerplate            line carriers grouped by key, sampled sketches    ``clean
 prepare                per document                                      ``prepare.prepare_task``
 candidates             band keys -> ``groupByKey`` -> components ->      ``candidates.*_pairs``
                        pairs per bucket / per large component
-relate                 pairs joined with both documents by id            ``relate_task_limited``
+embed (semantic)       per partition, each model once per worker         ``vectors.embed_texts``
+semantic candidates    k-means cells, one task per cell, best per doc    ``vectors.semantic_pairs``,
+                                                                         ``semantic_candidates``
+backgrounds            per pair, pool blocks per language                ``background_requests``,
+                                                                         ``sentence_backgrounds``
+relate                 pairs joined with both documents (and vectors)    ``relate_task_limited``,
+                                                                         ``vectors.pair_context``
 families               relation components, one task per component       ``families.build_families``
 stories                name-sharing pairs scored, components, per part   ``stories.update_stories``
 =====================  ================================================  =========================
 
-The driver holds only counters, the recurring line keys (a site's chrome) and the file listing;
+The semantic steps (``semantic.py``) run unless ``semantic=False`` (``--lexical-only``), as in
+the local ``scan``.  The driver holds only counters, the recurring line keys (a site's chrome),
+the file listing, the distinct languages and, past one candidate cell, a bounded k-means sample;
 results go to ``out`` as Parquet or JSONL datasets (``documents``, ``relations``, ``families``,
 ``stories``, ``errors``) and ``summary.json``.
 """
@@ -29,11 +37,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from newstrace.limits import DEFAULT_LIMITS, Limits
+from newstrace.stages.relate.context import MULTILINGUAL_MODEL
 from newstrace.types import Document, Family, InputError, Relation, Story
 
 from .graph import narrow
 from .inputs import read_spark_inputs
 from .organise import spark_families, spark_stories
+from .semantic import spark_backgrounds, spark_embed, spark_semantic_pairs
 from .session import SparkOptions, spark_session
 from .steps import plan_spark_pairs, recurring_spark_lines, relate_spark_pairs
 
@@ -129,11 +139,11 @@ def _write(spark: Any, kind: str, rdd: Any, out: str, fmt: str) -> None:
 
 
 def scan_spark(paths: Sequence[str | Path], out: str | Path, *, options: SparkOptions | None = None,
-               fmt: Literal["jsonl", "parquet"] = "jsonl", changes: bool = True,
+               fmt: Literal["jsonl", "parquet"] = "jsonl", changes: bool = True, semantic: bool = True,
                limits: Limits = DEFAULT_LIMITS) -> SparkScanResult:
-    """Scan ``paths`` on Spark (lexical layer) and write documents, relations, families, stories
-    and errors under ``out``; the same relations, families and stories as the local
-    ``pipeline.scan(..., semantic=False)``.
+    """Scan ``paths`` on Spark and write documents, relations, families, stories and errors
+    under ``out``; the same relations, families and stories as the local ``pipeline.scan``
+    with the same ``semantic`` and ``changes``.
 
     Args:
         paths: files or folders, local or on any Hadoop file system (``hdfs://``, ``s3a://``),
@@ -142,6 +152,8 @@ def scan_spark(paths: Sequence[str | Path], out: str | Path, *, options: SparkOp
         options: the master and partitions (``SparkOptions``; ``local[*]`` by default).
         fmt: ``jsonl`` (one JSON object per line, the JSON output's records) or ``parquet``.
         changes: analyse what each rewrite changed (as ``scan``'s ``changes``).
+        semantic: add the semantic layer (sentence embeddings: candidates by meaning, meaning
+            evidence for every pair, translations), as ``scan``'s ``semantic``.
         limits: file, article and per-pair limits.
     """
     options = options or SparkOptions()
@@ -181,13 +193,33 @@ def scan_spark(paths: Sequence[str | Path], out: str | Path, *, options: SparkOp
     fingerprints = prepared.mapValues(_fingerprint).persist(keep)
     pairs, plan = plan_spark_pairs(fingerprints, partitions=parts)
     lap("candidates")
-    related = relate_spark_pairs(pairs, prepared, changes=changes, limits=limits, partitions=parts).persist(keep)
+    embedded = backgrounds = None
+    compared = pairs
+    semantic_stats: dict[str, int] = {}
+    if semantic:
+        embedded, models = spark_embed(prepared)
+        embedded = embedded.persist(keep)
+        counted = embedded.map(lambda x: (1, max(len(v) for v in x[1][1].values()))).fold(
+            (0, 0), lambda a, b: (a[0] + b[0], a[1] + b[1]))
+        semantic_stats.update(embedded=counted[0], sentences=counted[1])
+        lap("embed")
+        meaning, found = spark_semantic_pairs(embedded, models, partitions=parts)
+        semantic_stats.update(found)
+        compared = narrow(pairs.union(meaning), parts).distinct(parts).persist(keep)
+        semantic_stats["alignments"] = compared.count()
+        lap("semantic")
+        if MULTILINGUAL_MODEL in models:
+            backgrounds = spark_backgrounds(compared, embedded, partitions=parts).persist(keep)
+            semantic_stats["backgrounds"] = backgrounds.count()
+        lap("backgrounds")
+    related = relate_spark_pairs(compared, prepared, changes=changes, limits=limits, partitions=parts,
+                                 vectors=embedded, backgrounds=backgrounds).persist(keep)
     relations = related.values().filter(lambda r: isinstance(r, Relation)).persist(keep)
     relate_errors = related.values().filter(lambda r: isinstance(r, InputError))
     n_relations = relations.count()
     lap("relate")
 
-    families, parent_relations, family_errors = spark_families(prepared, relations, pairs, limits=limits,
+    families, parent_relations, family_errors = spark_families(prepared, relations, compared, limits=limits,
                                                                partitions=parts)
     families = families.persist(keep)
     n_families = families.count()
@@ -207,7 +239,7 @@ def scan_spark(paths: Sequence[str | Path], out: str | Path, *, options: SparkOp
     n_errors = errors.count()
     stats: dict[str, float | int] = {
         "documents": n_docs, "skipped": n_errors, "relations": n_relations + n_parents,
-        **{f"plan_{k}": v for k, v in plan.items()}, "alignments": plan["pairs"],
+        **{f"plan_{k}": v for k, v in plan.items()}, "alignments": plan["pairs"], **semantic_stats,
         "alignments_parents": n_parents, "families": n_families, "stories": n_stories,
         **seconds, "seconds": round(clock[-1] - t0, 3), "partitions": parts}
     summary = {"engine": "spark", "master": options.master, "format": fmt, **stats}
@@ -215,8 +247,10 @@ def scan_spark(paths: Sequence[str | Path], out: str | Path, *, options: SparkOp
         Path(out).mkdir(parents=True, exist_ok=True)
         (Path(out) / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     shown = errors.take(SHOWN_ERRORS)
-    for rdd in (read, kept, prepared, fingerprints, related, relations, families, stories, errors):
-        rdd.unpersist()
+    for rdd in (read, kept, prepared, fingerprints, related, relations, families, stories, errors, embedded,
+                backgrounds, compared):
+        if rdd is not None:
+            rdd.unpersist()
     recurring.unpersist()
     return SparkScanResult(out, stats, shown)
 

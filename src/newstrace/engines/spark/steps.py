@@ -10,13 +10,16 @@
   components' buckets (``shingle_bucket_pairs``), nearest members in large ones
   (``nearest_pairs``, one component per task), sentence band keys grouped into buckets
   (``sentence_bucket_pairs``).
-* relate: each pair joined with both documents by id, ``relate.relate_task_limited`` per pair.
+* relate: each pair joined with both documents by id (and, in the semantic layer, with their
+  sentence vectors and its translation backgrounds), ``relate.relate_task_limited`` per pair.
 """
 
 from __future__ import annotations
 
 from operator import add
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from newstrace.limits import DEFAULT_LIMITS, Limits
 from newstrace.stages.candidates import (
@@ -35,6 +38,9 @@ from newstrace.stages.clean import count_unrelated, document_lines, sampled_carr
 from newstrace.types import Document, InputError, Relation
 
 from .graph import connected_components, narrow
+
+if TYPE_CHECKING:
+    from newstrace.stages.vectors import Vectors
 
 __all__ = ["plan_spark_pairs", "recurring_spark_lines", "relate_spark_pairs"]
 
@@ -152,19 +158,54 @@ def plan_spark_pairs(fingerprints: Any, *, partitions: int | None = None) -> tup
 # -- relate ----------------------------------------------------------------------------------------
 
 
-def relate_one(a: Document, b: Document, changes: bool, seconds: float) -> Relation | InputError | None:
-    """The relate step on one lexical pair, with the context the local ``link`` gives it."""
+def relate_one(a: Document, b: Document, changes: bool, seconds: float,
+               vectors: Vectors | None = None,
+               backgrounds: tuple[np.ndarray, np.ndarray] | None = None) -> Relation | InputError | None:
+    """The relate step on one pair, with the context the local ``link`` gives it
+    (``vectors.pair_context``): the pair's sentence vectors per model and, for a
+    cross-language pair, its translation backgrounds (the lexical layer: neither)."""
     from newstrace.stages.relate.pair import relate_task_limited
     from newstrace.stages.vectors import pair_context
 
-    return relate_task_limited((a, b, pair_context(a, b, {}, {}, changes=changes), seconds))
+    backs = {(a.id, b.id): backgrounds} if backgrounds is not None else {}
+    return relate_task_limited((a, b, pair_context(a, b, vectors or {}, backs, changes=changes), seconds))
+
+
+def _pair_vectors(a: Document, b: Document, va: dict[str, np.ndarray] | None,
+                  vb: dict[str, np.ndarray] | None) -> Vectors:
+    """The ``Vectors`` of one pair: each model's sentence vectors of its two documents."""
+    out: Vectors = {}
+    for doc, found in ((a, va), (b, vb)):
+        for model, v in (found or {}).items():
+            out.setdefault(model, {})[doc.id] = v
+    return out
+
+
+def _relate_joined(item: tuple[str, tuple[tuple[str, Any, Any], Any]], changes: bool,
+                   seconds: float) -> tuple[Pair, Relation | InputError | None]:
+    b_id, ((a_id, (a, va), back), (b, vb)) = item
+    return (a_id, b_id), relate_one(a, b, changes, seconds, _pair_vectors(a, b, va, vb), back)
 
 
 def relate_spark_pairs(pairs: Any, documents: Any, *, changes: bool, limits: Limits = DEFAULT_LIMITS,
-                       partitions: int | None = None) -> Any:
+                       partitions: int | None = None, vectors: Any = None, backgrounds: Any = None) -> Any:
     """``((a, b), Relation | InputError | None)`` for every pair of an RDD of pairs, both
-    documents joined in by id from an RDD of ``(id, Document)``."""
+    documents joined in by id from an RDD of ``(id, Document)``.
+
+    Args:
+        vectors: the semantic layer's sentence vectors (``semantic.spark_embed``), joined to
+            each pair's documents; ``None``: the lexical layer.
+        backgrounds: ``((a, b), (background of a, background of b))`` of the cross-language
+            pairs (``semantic.spark_backgrounds``), joined to the pairs.
+    """
     seconds = limits.pair_seconds
-    with_a = pairs.join(documents, partitions).map(lambda x: (x[1][0], (x[0], x[1][1])))
-    both = with_a.join(documents, partitions)
-    return both.map(lambda x: ((x[1][0][0], x[0]), relate_one(x[1][0][1], x[1][1], changes, seconds)))
+    if vectors is None:
+        docs = documents.mapValues(lambda d: (d, None))
+    else:
+        docs = documents.leftOuterJoin(vectors, partitions).mapValues(
+            lambda x: (x[0], x[1][1] if x[1] is not None else None))
+    keyed = (pairs.map(lambda p: (p, None)) if backgrounds is None
+             else pairs.map(lambda p: (p, None)).leftOuterJoin(backgrounds, partitions).mapValues(lambda x: x[1]))
+    with_a = keyed.map(lambda x: (x[0][0], (x[0][1], x[1]))).join(docs, partitions).map(
+        lambda x: (x[1][0][0], (x[0], x[1][1], x[1][0][1])))
+    return with_a.join(docs, partitions).map(lambda x: _relate_joined(x, changes, seconds))
