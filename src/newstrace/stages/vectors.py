@@ -136,6 +136,8 @@ def embed_documents(store: Store, *, threads: int | None = None, progress: bool 
     names = models_of(store)
     versions = {name: get_embedder(name, threads=threads).version for name in names}
     todo = set(store.pending_vectors())
+    if MULTILINGUAL_MODEL in names:
+        pin_openmp_threads(threads)  # e5 on the thread count asked for, even after usearch's import
     if MULTILINGUAL_MODEL in names and store.meta("multilingual_complete") != "1":
         todo.update(r[0] for r in store.conn.execute(
             "SELECT id FROM documents WHERE id NOT IN "
