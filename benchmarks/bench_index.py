@@ -2,6 +2,11 @@
 
     python benchmarks/bench_index.py [--sizes 10000 100000 1000000] [--queries 25] [--add 1000]
                                      [--real 10000] [--workdir /tmp/newstrace-bench-index]
+                                     [--against OLD/src]
+
+With ``--against`` (a source tree, e.g. ``git archive REV src | tar -x -C /tmp/old``), the
+traces of that code are measured too, on the same index in the same run, just before this
+code's (the ``before`` line of each size).
 
 Documents: BBC News and the PAN 2013 source documents (``../shared/data``), plus perturbed
 variants of them (sentences shuffled, capitalised names replaced by others, truncated at a
@@ -34,7 +39,7 @@ the parent's over ``fork``/``exec``).
 * ``index add`` of ``--add`` new articles (held-out originals and variants, real path):
   ``add_documents`` then ``link(only=new ids)`` with the semantic layer, seconds (with stand-in
   vectors, their sentence vectors are written to the cache first, untimed: the model's cost
-  per article does not depend on the index).  The added articles stay in the index; the next size grows from there.
+  per article does not depend on the index), the pairs it aligned and the relations it found.  The added articles stay in the index; the next size grows from there.
 
 Sizes that do not fit the machine in reasonable time are projected from the measured ones
 (a least-squares line in log size) and printed as projections.  Targets (issue 12): lexical
