@@ -2,6 +2,11 @@
 
     python benchmarks/bench_index.py [--sizes 10000 100000 1000000] [--queries 25] [--add 1000]
                                      [--real 10000] [--workdir /tmp/newstrace-bench-index]
+                                     [--against OLD/src]
+
+With ``--against`` (a source tree, e.g. ``git archive REV src | tar -x -C /tmp/old``), the
+traces of that code are measured too, on the same index in the same run, just before this
+code's (the ``before`` line of each size).
 
 Documents: BBC News and the PAN 2013 source documents (``../shared/data``), plus perturbed
 variants of them (sentences shuffled, capitalised names replaced by others, truncated at a
@@ -34,7 +39,7 @@ the parent's over ``fork``/``exec``).
 * ``index add`` of ``--add`` new articles (held-out originals and variants, real path):
   ``add_documents`` then ``link(only=new ids)`` with the semantic layer, seconds (with stand-in
   vectors, their sentence vectors are written to the cache first, untimed: the model's cost
-  per article does not depend on the index).  The added articles stay in the index; the next size grows from there.
+  per article does not depend on the index), the pairs it aligned and the relations it found.  The added articles stay in the index; the next size grows from there.
 
 Sizes that do not fit the machine in reasonable time are projected from the measured ones
 (a least-squares line in log size) and printed as projections.  Targets (issue 12): lexical
@@ -278,6 +283,16 @@ def timed_embed(*args, **kwargs):
         spent[0] += time.perf_counter() - t
         spent_cpu[0] += time.process_time() - c
 vectors_module.embed_texts = timed_embed
+if hasattr(vectors_module, "embed_sentences"):  # the query sketch of the multilingual model
+    embed_sentences = vectors_module.embed_sentences
+    def timed_sentences(*args, **kwargs):
+        t, c = time.perf_counter(), time.process_time()
+        try:
+            return embed_sentences(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - t
+            spent_cpu[0] += time.process_time() - c
+    vectors_module.embed_sentences = timed_sentences
 with Store(db) as store:
     trace_documents(store, [Document(id="warm", raw=queries[0][1])], workers=1, changes=False, semantic=semantic)
     times, embeds, embeds_cpu, lookups, found, candidates = [], [], [], [], 0, 0
@@ -324,16 +339,17 @@ with Store(db) as store:
     if not model_vectors:
         stand_in_vectors(store, stats.added_ids)  # untimed: the model's embedding is not an index cost
     t2 = time.perf_counter()
-    link(store, only=set(stats.added_ids), workers=2, changes=False, semantic=True)
+    plan = {}
+    found = link(store, only=set(stats.added_ids), workers=2, changes=False, semantic=True, stats=plan)
     t3 = time.perf_counter()
 peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
 print(json.dumps({"add_s": t1 - t, "link_s": t3 - t2, "total_s": (t1 - t) + (t3 - t2), "peak_mb": peak,
-                  "added": stats.added}))
+                  "added": stats.added, "alignments": plan.get("alignments", 0), "relations": len(found)}))
 """
 
 
-def run(code: str, *args: str) -> dict:  # type: ignore[type-arg]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")]))}
+def run(code: str, *args: str, src: str = SRC) -> dict:  # type: ignore[type-arg]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False, env=env)
     if out.returncode:
         raise SystemExit(f"measurement failed:\n{out.stderr[-3000:]}")
@@ -369,6 +385,18 @@ def report(rows: list[dict], sizes: list[int]) -> None:  # type: ignore[type-arg
               f"{sm['p50_ms']:>6.0f}ms | {sm['p95_ms']:>6.0f}ms | {sm.get('embed_p50_ms', 0):>6.0f}ms | "
               f"{sm.get('p50_without_embed_ms', 0):>6.0f}ms | {sm['candidates']:>5.1f} | "
               f"{sm['peak_mb']:>7.0f} | {r['add']['total_s']:>8.1f} | {r['add']['link_s']:>8.1f} | {r['add']['peak_mb']:>7.0f}")
+        if "semantic_before" in r:
+            lb, sb = r["lexical_before"], r["semantic_before"]
+            print(f"{'  before':>9} | {'':>8} | {'':>8} | {lb['p50_ms']:>6.0f}ms | {lb['p95_ms']:>6.0f}ms | "
+                  f"{lb['lookup_p50_ms']:>6.0f}ms | {lb['candidates']:>5.1f} | {lb['peak_mb']:>7.0f} | "
+                  f"{sb['p50_ms']:>6.0f}ms | {sb['p95_ms']:>6.0f}ms | {sb.get('embed_p50_ms', 0):>6.0f}ms | "
+                  f"{sb.get('p50_without_embed_ms', 0):>6.0f}ms | {sb['candidates']:>5.1f} | {sb['peak_mb']:>7.0f} | "
+                  f"(relations {lb['relations']} / {sb['relations']} before, {lx['relations']} / {sm['relations']} after)")
+        if "alignments" in r["add"]:
+            print(f"{'':>9} | add: {r['add']['alignments']:,} pairs aligned "
+                  f"({r['add']['alignments'] / max(r['add']['added'], 1):.1f} an article, "
+                  f"{1000 * r['add']['link_s'] / max(r['add']['alignments'], 1):.0f} ms a pair), "
+                  f"{r['add']['relations']:,} relations")
     xs = [float(r["size"]) for r in rows]
     curves = {"lexical p50 ms": [float(r["lexical"]["p50_ms"]) for r in rows],
               "semantic p50 ms": [float(r["semantic"]["p50_ms"]) for r in rows],
@@ -404,6 +432,9 @@ def main() -> int:
     ap.add_argument("--model-vectors", action="store_true",
                     help="embed the originals (and the added articles) with the model instead of stand-in vectors")
     ap.add_argument("--resume", action="store_true", help="grow the index left in --workdir by an interrupted run")
+    ap.add_argument("--against", type=Path, default=None,
+                    help="a src directory of the code before (e.g. `git archive COMMIT src`): its trace is measured "
+                         "on the same index in the same run")
     ap.add_argument("--corpus-limit", type=int, default=0, help="use only this many source documents (a dry run)")
     args = ap.parse_args()
     if args.queries < 20:
@@ -440,6 +471,12 @@ def main() -> int:
         parts = build(db, size, real=args.real, seed=k, base=indexed, names=names, log=log,
                       model_vectors=args.model_vectors)
         t_build += time.perf_counter() - t0
+        before = {}
+        if args.against:  # the code before, on the same index in the same run (trace only: it writes nothing)
+            before = {"lexical_before": run(TRACE, str(db), "lexical", str(args.workdir / "queries.json"),
+                                            src=str(args.against)),
+                      "semantic_before": run(TRACE, str(db), "semantic", str(args.workdir / "queries.json"),
+                                             src=str(args.against))}
         lexical = run(TRACE, str(db), "lexical", str(args.workdir / "queries.json"))
         semantic = run(TRACE, str(db), "semantic", str(args.workdir / "queries.json"))
         half = adds[k * args.add // 2 : (k + 1) * args.add // 2]
@@ -449,7 +486,7 @@ def main() -> int:
         add = run(ADD, str(db), str(args.workdir / "add.json"), "model" if args.model_vectors else "stand-in",
                   str(Path(__file__).resolve().parent))
         rows.append({"size": size, "vectors": "model" if args.model_vectors else "stand-in", "build_s": t_build, **{f"build_{a}": b for a, b in parts.items()}, "disk_mb": disk,
-                     "lexical": lexical, "semantic": semantic, "add": add})
+                     "lexical": lexical, "semantic": semantic, "add": add, **before})
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
 
     report(rows, sizes)

@@ -65,6 +65,7 @@ from newstrace.stages.vectors import (
     load_vectors,
     load_vectors_of,
     pair_context,
+    sampled_translation_backgrounds,
     semantic_pairs,
     translation_backgrounds,
 )
@@ -243,12 +244,18 @@ def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None 
 def relate_stream(docs: Mapping[str, Document], pairs: Sequence[tuple[str, str]], vectors: Vectors,
                   languages: Mapping[str, str | None], *, changes: bool, executor: Executor,
                   label: str | None = None, limits: Limits = DEFAULT_LIMITS,
-                  errors: list[InputError] | None = None) -> Iterator[tuple[tuple[str, str], Relation | None]]:
+                  errors: list[InputError] | None = None,
+                  store: Store | None = None) -> Iterator[tuple[tuple[str, str], Relation | None]]:
     """Relate each pair with its context (vectors, translation backgrounds), yielding
     ``(pair, relation or None)`` in input order as the executor delivers them: the relate step
     of every command.  A pair over ``limits.pair_seconds`` is named in ``errors`` (when given,
-    else logged), yields ``None`` and the run goes on."""
-    backs = translation_backgrounds(pairs, languages, vectors[MULTILINGUAL_MODEL]) if MULTILINGUAL_MODEL in vectors else {}
+    else logged), yields ``None`` and the run goes on.  With ``store``, the translation
+    backgrounds come from its sampled pools (``vectors.sampled_translation_backgrounds``) and
+    ``vectors`` need only hold the pairs' documents; without, from every document in ``vectors``."""
+    backs: dict[tuple[str, str], tuple[Any, Any]] = {}
+    if MULTILINGUAL_MODEL in vectors:
+        backs = (sampled_translation_backgrounds(store, pairs, languages, vectors[MULTILINGUAL_MODEL])
+                 if store is not None else translation_backgrounds(pairs, languages, vectors[MULTILINGUAL_MODEL]))
     tasks = [(docs[a], docs[b], pair_context(docs[a], docs[b], vectors, backs, changes=changes), limits.pair_seconds)
              for a, b in pairs]
     with finishing(executor.map(relate_task_limited, tasks, label=label)) as results:
@@ -266,10 +273,10 @@ def relate_stream(docs: Mapping[str, Document], pairs: Sequence[tuple[str, str]]
 def relate_pairs(docs: Mapping[str, Document], pairs: Sequence[tuple[str, str]], vectors: Vectors,
                  languages: Mapping[str, str | None], *, changes: bool, executor: Executor,
                  label: str | None = None, limits: Limits = DEFAULT_LIMITS,
-                 errors: list[InputError] | None = None) -> list[Relation]:
+                 errors: list[InputError] | None = None, store: Store | None = None) -> list[Relation]:
     """The relations :func:`relate_stream` finds among ``pairs``."""
     return [r for _, r in relate_stream(docs, pairs, vectors, languages, changes=changes, executor=executor,
-                                        label=label, limits=limits, errors=errors) if r is not None]
+                                        label=label, limits=limits, errors=errors, store=store) if r is not None]
 
 
 def link(store: Store, *, only: set[str] | None = None, workers: int | None = None,
@@ -307,6 +314,7 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
     if stats is not None:
         stats.update({f"plan_{k}": v for k, v in plan_stats.items()}, alignments=len(todo))
     whole: Vectors | None = None
+    sampled = only is not None  # translation backgrounds from the store's sampled pools
     for i in range(0, len(todo), BATCH):
         batch = sorted(set(todo[i : i + BATCH]) - store.checked_among(todo[i : i + BATCH]))  # another writer may have compared some meanwhile
         if not batch:
@@ -316,18 +324,21 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
         languages = store.languages(ids)
         vectors: Vectors = {}
         if semantic:
-            if only is None or _crosses_languages(batch, languages):
-                # translation backgrounds read each language's whole pool of sentences
+            if only is None:
+                # the whole collection's vectors are loaded for its semantic pairs anyway
                 whole = whole if whole is not None else load_vectors(store, threads=workers)
                 vectors = whole
                 languages = store.languages()
             else:
+                # a cross-language pair's backgrounds come from each language's sampled pool
+                # (vectors.background_pool): only the batch's documents are read
                 vectors = load_vectors_of(store, ids, threads=workers)
         # Committed every COMMIT_PAIRS pairs as results arrive: a kill loses at most that many.
         checked: list[tuple[str, str]] = []
         found: list[Relation] = []
         stream = relate_stream(docs, batch, vectors, languages, changes=changes, executor=executor,
-                               label=f"aligning {i + len(batch)}/{len(todo)}", limits=limits, errors=errors)
+                               label=f"aligning {i + len(batch)}/{len(todo)}", limits=limits, errors=errors,
+                               store=store if sampled else None)
         with finishing(stream):
             for pair, relation in stream:
                 checked.append(pair)
@@ -357,10 +368,6 @@ def link_pending(store: Store, **options: Any) -> list[Relation]:
     whole = 2 * len(pending) > store.document_count()
     relations = link(store, only=None if whole else pending, **options)
     return [r for r in relations if r.source in pending or r.target in pending] if whole else relations
-
-
-def _crosses_languages(pairs: Sequence[tuple[str, str]], languages: Mapping[str, str | None]) -> bool:
-    return any(languages.get(a) and languages.get(b) and languages[a] != languages[b] for a, b in pairs)
 
 
 def _candidates_of(store: Store, ids: set[str]) -> tuple[set[tuple[str, str]], dict[str, int]]:
@@ -502,17 +509,14 @@ def trace_documents(store: Store, docs: Sequence[Document], *, workers: int | No
         langs: dict[str, str | None] = {**store.languages(ids), q.id: q.language}
         vectors: Vectors = {}
         if query_vectors:
-            if _crosses_languages([(i, q.id) for i in ids], langs):
-                # translation backgrounds read each language's whole pool of sentences
-                vectors = load_vectors(store, threads=workers)
-                langs = {**store.languages(), q.id: q.language}
-            else:
-                vectors = load_vectors_of(store, ids, threads=workers)
+            # only the candidates' vectors: a cross-language pair's backgrounds come from each
+            # language's sampled pool (vectors.background_pool)
+            vectors = load_vectors_of(store, ids, threads=workers)
             for name, by_id in query_vectors.items():
                 if q.id in by_id:
                     vectors.setdefault(name, {})[q.id] = by_id[q.id]
         relations += relate_pairs({**others, q.id: q}, [(i, q.id) for i in ids], vectors, langs,
-                                  changes=changes, executor=executor, errors=errors)
+                                  changes=changes, executor=executor, errors=errors, store=store)
     return ScanResult(queries, relations, errors, {"documents": len(queries), "relations": len(relations)})
 
 

