@@ -64,7 +64,7 @@ from newstrace.stages.vectors import (
     load_vectors,
     load_vectors_of,
     pair_context,
-    semantic_pairs,
+    preselected_pairs,
     translation_backgrounds,
 )
 from newstrace.store import Store, content_hash
@@ -278,8 +278,8 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
         planned, plan_stats = plan_pairs(store.get_fingerprints())
         pairs = set(planned)
         if semantic:
-            embed_documents(store, threads=workers, progress=progress)
-            pairs |= semantic_pairs(store.languages(), load_vectors(store, threads=workers))
+            # Static vectors choose the documents the sentence encoder embeds (stages/static.py).
+            pairs |= preselected_pairs(store, planned, threads=workers, progress=progress, stats=plan_stats)
         done = store.checked()
         todo = sorted(p for p in pairs if p not in done)
     if stats is not None:

@@ -4,6 +4,9 @@
   per sentence and cached in the store under the model's name and version;
 * :func:`semantic_pairs` (whole collection): candidate pairs by meaning, nearest neighbours of
   document vectors (usearch HNSW), and :func:`query_pairs` for documents outside the store;
+* :func:`preselected_pairs` (whole collection, English): the same step with a cheap first stage
+  (``newstrace.stages.static.semantic_preselect``): only the documents of the pairs that can
+  use them are embedded;
 * :func:`translation_backgrounds` (whole collection): the background of each cross-language
   pair's sentences in the collection, for the margin criterion;
 * :func:`pair_context`: the ``RelateContext`` of one pair from all of the above.
@@ -49,6 +52,7 @@ __all__ = [
     "models_for",
     "models_of",
     "pair_context",
+    "preselected_pairs",
     "query_pairs",
     "semantic_pairs",
     "translation_backgrounds",
@@ -111,7 +115,8 @@ def models_of(store: Store) -> list[str]:
     return models_for({str(lang): lang for lang in store.language_counts()})
 
 
-def embed_documents(store: Store, *, threads: int | None = None, progress: bool = False) -> dict[str, int]:
+def embed_documents(store: Store, *, threads: int | None = None, progress: bool = False,
+                    ids: Iterable[str] | None = None) -> dict[str, int]:
     """Compute and cache the sentence vectors the semantic layer needs; return how many
     documents were embedded per model.
 
@@ -121,6 +126,8 @@ def embed_documents(store: Store, *, threads: int | None = None, progress: bool 
     the first time a store holds two languages, every document for the multilingual model):
     each gets its sentence vectors (from the cache when there, else embedded) and its
     document vector, which the vector files beside the store index (:func:`vector_files`).
+    With ``ids``, only those of them are embedded; the others stay pending for a later call
+    (:func:`preselected_pairs` embeds only the documents its pairs need).
     """
     from newstrace.stages.embed import get_embedder
     from newstrace.stages.embed_cache import EmbeddingCache
@@ -133,6 +140,8 @@ def embed_documents(store: Store, *, threads: int | None = None, progress: bool 
         todo.update(r[0] for r in store.conn.execute(
             "SELECT id FROM documents WHERE id NOT IN "
             "(SELECT doc_id FROM doc_vectors WHERE model = ? AND vector IS NOT NULL)", (versions[MULTILINGUAL_MODEL],)))
+    if ids is not None:
+        todo &= set(ids)
     ordered = sorted(todo)
     added = dict.fromkeys(names, 0)
     # A chunk's sentences are embedded in one call and stored in one transaction, keyed by the
@@ -160,8 +169,46 @@ def embed_documents(store: Store, *, threads: int | None = None, progress: bool 
                     rows.append((version, d.id, group, document_vector(v) if v is not None and len(v) else None))
             store.put_doc_vectors(rows, done=[d.id for d in docs])
             bar.advance(len(docs))
-    store.set_meta("multilingual_complete", "1" if MULTILINGUAL_MODEL in names else "0")
+    if ids is None or MULTILINGUAL_MODEL not in names:
+        store.set_meta("multilingual_complete", "1" if MULTILINGUAL_MODEL in names else "0")
     return added
+
+
+def preselected_pairs(store: Store, lexical: Iterable[tuple[str, str]], *, threads: int | None = None,
+                      progress: bool = False, stats: dict[str, int] | None = None) -> set[tuple[str, str]]:
+    """The semantic layer's share of a whole-collection link: embed the documents that need
+    transformer vectors and return the candidate pairs by meaning.
+
+    For an English collection, static vectors choose (``newstrace.stages.static.semantic_preselect``):
+    the lexical pairs whose meaning evidence can change their relation, and candidate pairs by
+    meaning (static neighbours with matching sentences); only their documents are embedded,
+    the others stay pending (:func:`embed_documents` embeds them when a later call needs them).
+    A candidate by meaning is kept when its transformer document cosine reaches the floor of
+    :func:`semantic_pairs` (:data:`SEMANTIC_CANDIDATE_COSINE`).  A lexical pair with a document
+    left unembedded is related on words alone, which on the calibration corpora gave the
+    relation the vectors gave (``newstrace.stages.static.PreselectConfig``).
+
+    A collection in several languages takes the full path (every document embedded by both
+    models, :func:`semantic_pairs`): translation backgrounds read each language's whole pool.
+    ``stats`` (when given) receives the preselection counters.
+    """
+    from newstrace.stages.embed import get_embedder
+    from newstrace.stages.static import semantic_preselect
+
+    if MULTILINGUAL_MODEL in models_of(store):
+        embed_documents(store, threads=threads, progress=progress)
+        return semantic_pairs(store.languages(), load_vectors(store, threads=threads))
+    english = sorted(i for i, lang in store.languages().items() if lang == "en")
+    docs = {d.id: d for d in store.get_documents(english, relate_only=True)}
+    chosen = semantic_preselect(docs, lexical)
+    embed_documents(store, threads=threads, progress=progress, ids=chosen.embed)
+    version = get_embedder(ENGLISH_MODEL, threads=threads).version
+    doc_vecs = store.doc_vectors(version, sorted({x for p in chosen.semantic for x in p}))
+    pairs = {(a, b) for a, b in chosen.semantic if a in doc_vecs and b in doc_vecs
+             and float(doc_vecs[a] @ doc_vecs[b]) >= SEMANTIC_CANDIDATE_COSINE}
+    if stats is not None:
+        stats.update(chosen.stats, preselect_semantic_kept=len(pairs))
+    return pairs
 
 
 def vector_files(store: Store, name: str, *, threads: int | None = None) -> dict[str, IndexFile]:
