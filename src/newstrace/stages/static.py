@@ -153,7 +153,7 @@ class StaticEmbedder:
 
     def sentence_vectors(self, texts: Sequence[str]) -> np.ndarray:
         """One L2-normalised static vector per text (zeros for a text without tokens)."""
-        from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
+        from scipy.sparse import csr_matrix
 
         pieces = [_PIECES.findall(t.lower()) for t in texts]
         flat = [w for p in pieces for w in p]
