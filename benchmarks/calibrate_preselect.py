@@ -79,7 +79,7 @@ def pan(root: Path, per_class: int) -> list[tuple[float, bool, bool]]:
                 print(f"skipped {cls} {susp} {src}: {errors or 'not two English documents'}")
                 continue
             for d in docs:
-                prepare_document(d, set(), forensics=False)
+                prepare_document(d, frozenset(), forensics=False)
             a, b = docs
             if a.language != "en" or b.language != "en":
                 continue

@@ -16,6 +16,7 @@ from newstrace.stages.static import (
     StaticEmbedder,
     get_static_embedder,
     pair_score,
+    pair_scores,
     semantic_preselect,
 )
 from newstrace.types import Document
@@ -114,3 +115,13 @@ def test_scan_embeds_only_the_documents_of_chosen_pairs(tmp_path: Path) -> None:
     assert result.stats["plan_preselect_embed"] == 2
     with Store(db) as store:
         assert store.pending_vectors() == ["other.txt"]  # left for a later call that needs it
+
+
+def test_pair_scores_match_pair_score_pair_by_pair() -> None:
+    rng = np.random.default_rng(3)
+    static = {k: _unit(*rng.normal(size=(n, 8)).tolist()) for k, n in zip("abcde", (1, 2, 3, 5, 4), strict=True)}
+    pairs = [("b", "c"), ("b", "d"), ("c", "d"), ("a", "e"), ("d", "e"), ("c", "e")]
+    scores = pair_scores(static, pairs)
+    assert set(scores) == set(pairs)
+    for a, b in pairs:
+        assert scores[(a, b)] == pytest.approx(pair_score(static[a], static[b]), abs=1e-6)
