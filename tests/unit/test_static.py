@@ -93,13 +93,23 @@ def test_preselect_keeps_the_reworded_copy_and_embeds_only_its_documents() -> No
                 .replace("Construction is due to begin", "Work should start"))
     docs = {"a": _doc("a", ARTICLE), "b": _doc("b", reworded), "c": _doc("c", OTHER),
             "d": _doc("d", OTHER.replace("orchestra", "choir"))}
-    chosen = semantic_preselect(docs, [("a", "b"), ("a", "c")])
+    by_score = PreselectConfig(short=0)
+    chosen = semantic_preselect(docs, [("a", "b"), ("a", "c")], config=by_score)
     assert chosen.pairs == {("a", "b")}
     assert ("c", "d") in chosen.semantic  # found by static neighbours, not by the lexical pairs
     assert chosen.embed == {"a", "b", "c", "d"}
     assert chosen.stats["preselect_scored"] == 2
-    strict = semantic_preselect(docs, [("a", "c")], config=PreselectConfig(pair_min=0.999, doc_min=0.999))
+    unrelated = {k: docs[k] for k in "ac"}
+    strict = semantic_preselect(unrelated, [("a", "c")], config=PreselectConfig(short=0, pair_min=0.999, semantic_min=0.999))
     assert strict.pairs == set() and strict.semantic == set() and strict.embed == set()
+
+
+def test_preselect_gives_vectors_to_every_pair_with_a_short_document() -> None:
+    _embedder()
+    docs = {"a": _doc("a", ARTICLE), "c": _doc("c", OTHER)}  # 7 and 5 sentences, unrelated
+    config = PreselectConfig(pair_min=0.999, semantic_min=0.999)
+    assert semantic_preselect(docs, [("a", "c")], config=PreselectConfig(short=4, pair_min=0.999)).pairs == set()
+    assert semantic_preselect(docs, [("a", "c")], config=config).pairs == {("a", "c")}
 
 
 def test_scan_embeds_only_the_documents_of_chosen_pairs(tmp_path: Path) -> None:
