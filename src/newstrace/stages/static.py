@@ -44,6 +44,7 @@ __all__ = [
     "Preselection",
     "StaticEmbedder",
     "get_static_embedder",
+    "needs_vectors",
     "pair_score",
     "pair_scores",
     "semantic_preselect",
@@ -66,7 +67,7 @@ class PreselectConfig:
             News the 253 lexical pairs the transformer scan related (44 of them only through
             the meaning channels; 53 whose outcome the vectors changed) all score at least
             0.877; of the 1,991 pairs it did not relate, 249 score 0.85 or more.  On a PAN 2013
-            training sample (12 pairs each of classes 01, 03, 04, 05) the least score of a pair
+            training sample (46 pairs: 12 each of classes 01, 03, 04, 05, one unreadable) the least score of a pair
             the vectors changed was 0.870 (a class 03 paraphrase) and unrelated class 01 pairs
             reached 0.836.  So 0.85: a margin under both, at 502 of BBC's 2,244 lexical pairs
             (``benchmarks/calibrate_preselect.py``).
@@ -290,6 +291,13 @@ def pair_scores(static: Mapping[str, np.ndarray], pairs: Iterable[tuple[str, str
     return out
 
 
+def needs_vectors(score: float, shorter: int, config: PreselectConfig = PRESELECT) -> bool:
+    """Whether a lexical pair gets transformer vectors: its :func:`pair_score` reaches
+    ``config.pair_min`` or its shorter document has at most ``config.short`` sentences.  (A
+    candidate by meaning needs ``score >= config.semantic_min``.)"""
+    return score >= config.pair_min or shorter <= config.short
+
+
 @dataclass(slots=True)
 class Preselection:
     """What :func:`semantic_preselect` chose.
@@ -331,10 +339,8 @@ def semantic_preselect(docs: Mapping[str, Document], lexical: Iterable[tuple[str
     out = Preselection()
     lexical_pairs = {(a, b) if a < b else (b, a) for a, b in lexical if a in static and b in static}
     scores = pair_scores(static, lexical_pairs)
-    def wanted(pair: tuple[str, str], score: float) -> bool:
-        return score >= config.pair_min or min(len(static[pair[0]]), len(static[pair[1]])) <= config.short
-
-    out.pairs = {p for p, score in scores.items() if wanted(p, score)}
+    out.pairs = {p for p, score in scores.items()
+                 if needs_vectors(score, min(len(static[p[0]]), len(static[p[1]])), config)}
     pool = [i for i in ids if i in static and len(static[i])]
     if len(pool) > 1:
         vecs = np.stack([static_document_vector(static[i]) for i in pool])
