@@ -67,9 +67,9 @@ class PreselectConfig:
             News the 253 lexical pairs the transformer scan related (44 of them only through
             the meaning channels; 53 whose outcome the vectors changed) all score at least
             0.877; of the 1,991 pairs it did not relate, 249 score 0.85 or more.  On a PAN 2013
-            training sample (46 pairs: 12 each of classes 01, 03, 04, 05, one unreadable) the least score of a pair
-            the vectors changed was 0.870 (a class 03 paraphrase) and unrelated class 01 pairs
-            reached 0.836.  So 0.85: a margin under both, at 502 of BBC's 2,244 lexical pairs
+            training sample (46 pairs: 12 each of classes 01, 03, 04, 05, one unreadable) the
+            least score of a pair the vectors changed was 0.870 (a class 03 paraphrase) and
+            unrelated class 01 pairs reached 0.836.  So 0.85: a margin under both, at 502 of BBC's 2,244 lexical pairs
             (``benchmarks/calibrate_preselect.py``).
         short: a pair whose shorter document has at most this many sentences gets vectors
             whatever its score.  In a short document one shared sentence and one neighbour
@@ -269,7 +269,7 @@ def pair_score(a: np.ndarray, b: np.ndarray) -> float:
 
 def pair_scores(static: Mapping[str, np.ndarray], pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], float]:
     """:func:`pair_score` of many pairs, one matrix product per first document (a product per
-    pair cost 0.3 ms on BBC's 20,000 static-neighbour pairs, mostly call overhead)."""
+    pair took 6.8 s for BBC's 20,000 static-neighbour pairs on the loaded shared machine)."""
     partners: dict[str, list[str]] = {}
     for a, b in pairs:
         partners.setdefault(a, []).append(b)
