@@ -114,17 +114,20 @@ def test_preselect_gives_vectors_to_every_pair_with_a_short_document() -> None:
 
 def test_scan_embeds_only_the_documents_of_chosen_pairs(tmp_path: Path) -> None:
     _embedder()
-    from newstrace.pipeline import scan
+    from newstrace.pipeline import index_add, link, scan
     from newstrace.store import Store
 
     corpus = write_corpus(tmp_path / "articles", repost="Local news\n\n" + ARTICLE + "\nShare this article\n")
-    db = tmp_path / "index.db"
-    result = scan([corpus], db=db, workers=1, changes=False)
+    result = scan([corpus], workers=1, changes=False)  # a scratch store: preselected
     [rel] = result.relations
     assert {rel.source, rel.target} == {"original.txt", "repost.txt"}
     assert result.stats["plan_preselect_embed"] == 2
-    with Store(db) as store:
-        assert store.pending_vectors() == ["other.txt"]  # left for a later call that needs it
+    for preselect, pending in ((True, ["other.txt"]), (False, [])):
+        with Store(tmp_path / f"index-{preselect}.db") as store:
+            index_add(store, [corpus], workers=1, forensics=False)
+            [kept] = link(store, workers=1, changes=False, preselect=preselect)
+            assert (kept.source, kept.target, kept.type) == (rel.source, rel.target, rel.type)
+            assert store.pending_vectors() == pending  # left for a later call that needs it
 
 
 def test_pair_scores_match_pair_score_pair_by_pair() -> None:
