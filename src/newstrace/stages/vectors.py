@@ -142,7 +142,9 @@ def embed_documents(store: Store, *, threads: int | None = None, progress: bool 
     # once: the embedder only merges repeats within one call.  Each text's vector depends on
     # it alone (int8 MiniLM runs one text per call), so the memo changes no vector.  BBC News:
     # 43,473 sentences, 39,793 distinct.  At most 50,000 remembered (77 MB).
-    memos = {name: MemoizedEncoder(get_embedder(name, threads=threads).encode, max_items=50_000) for name in names}
+    # (The multilingual engine batches texts: its vectors are left exactly as they were.)
+    memos = {name: MemoizedEncoder(get_embedder(name, threads=threads).encode, max_items=50_000)
+             for name in names if name == ENGLISH_MODEL}
     todo = set(store.pending_vectors())
     if MULTILINGUAL_MODEL in names and store.meta("multilingual_complete") != "1":
         todo.update(r[0] for r in store.conn.execute(
@@ -166,7 +168,7 @@ def embed_documents(store: Store, *, threads: int | None = None, progress: bool 
                 have = {d.id: cache.get(d.id, version, spans=spans[d.id]) if spans[d.id] else None for d in wanted}
                 need = [d for d in wanted if have[d.id] is None and spans[d.id]]
                 if need:
-                    vecs = embed_texts(name, need, threads=threads, encode=memos[name])
+                    vecs = embed_texts(name, need, threads=threads, encode=memos.get(name))
                     cache.put_many(version, [(d.id, spans[d.id], v) for d, v in zip(need, vecs, strict=True) if len(v)],
                                    text_hashes={d.id: text_hash(d.text) for d in need})
                     have.update((d.id, v if len(v) else None) for d, v in zip(need, vecs, strict=True))
