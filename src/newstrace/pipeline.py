@@ -65,6 +65,7 @@ from newstrace.stages.vectors import (
     load_vectors,
     load_vectors_of,
     pair_context,
+    preselected_pairs,
     sampled_translation_backgrounds,
     semantic_pairs,
     translation_backgrounds,
@@ -282,7 +283,8 @@ def relate_pairs(docs: Mapping[str, Document], pairs: Sequence[tuple[str, str]],
 def link(store: Store, *, only: set[str] | None = None, workers: int | None = None,
          progress: bool = False, changes: bool = True, semantic: bool = True,
          executor: Executor | None = None, stats: dict[str, int] | None = None,
-         limits: Limits = DEFAULT_LIMITS, errors: list[InputError] | None = None) -> list[Relation]:
+         limits: Limits = DEFAULT_LIMITS, errors: list[InputError] | None = None,
+         preselect: bool = False) -> list[Relation]:
     """Find candidates among stored documents, relate the pairs not yet compared, store relations.
 
     With ``only``, just the pairs involving those ids are considered, found through the store's
@@ -292,6 +294,9 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
     every pair.  ``stats`` (when given) receives the candidate plan's counters
     (``newstrace.stages.candidates.plan_pairs``; with ``only``, of the neighbourhood) and
     ``alignments``.  A pair over ``limits.pair_seconds`` is named in ``errors`` and the run goes on.
+    With ``preselect`` (whole collection only), static vectors choose the documents the sentence
+    encoder embeds (``newstrace.stages.vectors.preselected_pairs``); the others stay unembedded,
+    so a store that ``trace`` will query should be linked without it (every document embedded).
     """
     executor = executor or LocalExecutor(workers, progress)
     covered = set(only) if only is not None else store.unlinked()  # linked once this call ends
@@ -306,7 +311,10 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
         # plan_pairs: linear in each family of near-copies; no bucket silently dropped
         planned, plan_stats = plan_pairs(store.get_fingerprints())
         pairs = set(planned)
-        if semantic:
+        if semantic and preselect:
+            # Static vectors choose the documents the sentence encoder embeds (stages/static.py).
+            pairs |= preselected_pairs(store, planned, threads=workers, progress=progress, stats=plan_stats)
+        elif semantic:
             embed_documents(store, threads=workers, progress=progress)
             pairs |= semantic_pairs(store.languages(), load_vectors(store, threads=workers))
         done = store.checked()
@@ -415,8 +423,10 @@ def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: 
                               commit_documents=commits, candidate_index=db is not None, story_features=True)
             t1 = time.perf_counter()
             plan: dict[str, int] = {}
+            # A scratch store is gone when the scan ends: only the documents whose pairs can use
+            # transformer vectors are embedded.  A kept one (``db``) is embedded whole, for trace.
             relations = link(store, workers=workers, progress=progress, changes=changes, semantic=semantic,
-                             stats=plan, limits=limits, errors=stats.errors)
+                             stats=plan, limits=limits, errors=stats.errors, preselect=db is None)
             t2 = time.perf_counter()
             documents = store.get_documents()  # organise changes relations, families and stories, not documents
             families, stories = organise(store, workers=workers, stats=plan, documents=documents,

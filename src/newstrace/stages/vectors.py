@@ -4,6 +4,9 @@
   per sentence and cached in the store under the model's name and version;
 * :func:`semantic_pairs` (whole collection): candidate pairs by meaning, nearest neighbours of
   document vectors (usearch HNSW), and :func:`query_pairs` for documents outside the store;
+* :func:`preselected_pairs` (whole collection, English): the same step with a cheap first stage
+  (``newstrace.stages.static.semantic_preselect``): only the documents of the pairs that can
+  use them are embedded;
 * :func:`translation_backgrounds` (whole collection): the background of each cross-language
   pair's sentences in the collection, for the margin criterion;
 * :func:`pair_context`: the ``RelateContext`` of one pair from all of the above.
@@ -11,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
@@ -54,6 +57,7 @@ __all__ = [
     "pair_context",
     "pin_openmp_threads",
     "pool_backgrounds",
+    "preselected_pairs",
     "query_pairs",
     "sampled_translation_backgrounds",
     "semantic_pairs",
@@ -99,14 +103,16 @@ def models_for(languages: Mapping[str, str | None]) -> list[str]:
     return [ENGLISH_MODEL] + ([MULTILINGUAL_MODEL] if len({x for x in languages.values() if x}) > 1 else [])
 
 
-def embed_texts(name: str, docs: Sequence[Document], *, threads: int | None = None) -> list[np.ndarray]:
-    """The sentence vectors of each document under embedder ``name`` (one call for them all)."""
+def embed_texts(name: str, docs: Sequence[Document], *, threads: int | None = None,
+                encode: Callable[[Sequence[str]], np.ndarray] | None = None) -> list[np.ndarray]:
+    """The sentence vectors of each document under embedder ``name`` (one call for them all);
+    ``encode``: the embedder's ``encode`` wrapped (a memo across calls), else the embedder's own."""
     from newstrace.stages.embed import get_embedder
 
-    embedder = get_embedder(name, threads=threads)
+    encode = encode or get_embedder(name, threads=threads).encode
     spans = [[(x.start, x.end) for x in split_sentences(d.text)] for d in docs]
     texts = [d.text[s:e] for d, sp in zip(docs, spans, strict=True) for s, e in sp]
-    vecs = embedder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+    vecs = encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
     out, at = [], 0
     for sp in spans:
         out.append(vecs[at : at + len(sp)])
@@ -119,7 +125,8 @@ def models_of(store: Store) -> list[str]:
     return models_for({str(lang): lang for lang in store.language_counts()})
 
 
-def embed_documents(store: Store, *, threads: int | None = None, progress: bool = False) -> dict[str, int]:
+def embed_documents(store: Store, *, threads: int | None = None, progress: bool = False,
+                    ids: Iterable[str] | None = None) -> dict[str, int]:
     """Compute and cache the sentence vectors the semantic layer needs; return how many
     documents were embedded per model.
 
@@ -129,13 +136,23 @@ def embed_documents(store: Store, *, threads: int | None = None, progress: bool 
     the first time a store holds two languages, every document for the multilingual model):
     each gets its sentence vectors (from the cache when there, else embedded) and its
     document vector, which the vector files beside the store index (:func:`vector_files`).
+    With ``ids``, only those of them are embedded; the others stay pending for a later call
+    (:func:`preselected_pairs` embeds only the documents its pairs need).
     """
     from newstrace.stages.embed import get_embedder
     from newstrace.stages.embed_cache import EmbeddingCache
+    from newstrace.stages.encoder_memo import MemoizedEncoder
 
     cache = EmbeddingCache(store.conn)
     names = models_of(store)
     versions = {name: get_embedder(name, threads=threads).version for name in names}
+    # Sentences repeated across chunks (a duplicated article, a recurring line) are embedded
+    # once: the embedder only merges repeats within one call.  Each text's vector depends on
+    # it alone (int8 MiniLM runs one text per call), so the memo changes no vector.  BBC News:
+    # 43,473 sentences, 39,793 distinct.  At most 50,000 remembered (77 MB).
+    # (The multilingual engine batches texts: its vectors are left exactly as they were.)
+    memos = {name: MemoizedEncoder(get_embedder(name, threads=threads).encode, max_items=50_000)
+             for name in names if name == ENGLISH_MODEL}
     todo = set(store.pending_vectors())
     if MULTILINGUAL_MODEL in names:
         pin_openmp_threads(threads)  # e5 on the thread count asked for, even after usearch's import
@@ -143,6 +160,8 @@ def embed_documents(store: Store, *, threads: int | None = None, progress: bool 
         todo.update(r[0] for r in store.conn.execute(
             "SELECT id FROM documents WHERE id NOT IN "
             "(SELECT doc_id FROM doc_vectors WHERE model = ? AND vector IS NOT NULL)", (versions[MULTILINGUAL_MODEL],)))
+    if ids is not None:
+        todo &= set(ids)
     ordered = sorted(todo)
     added = dict.fromkeys(names, 0)
     # A chunk's sentences are embedded in one call and stored in one transaction, keyed by the
@@ -159,7 +178,7 @@ def embed_documents(store: Store, *, threads: int | None = None, progress: bool 
                 have = {d.id: cache.get(d.id, version, spans=spans[d.id]) if spans[d.id] else None for d in wanted}
                 need = [d for d in wanted if have[d.id] is None and spans[d.id]]
                 if need:
-                    vecs = embed_texts(name, need, threads=threads)
+                    vecs = embed_texts(name, need, threads=threads, encode=memos.get(name))
                     cache.put_many(version, [(d.id, spans[d.id], v) for d, v in zip(need, vecs, strict=True) if len(v)],
                                    text_hashes={d.id: text_hash(d.text) for d in need})
                     have.update((d.id, v if len(v) else None) for d, v in zip(need, vecs, strict=True))
@@ -170,8 +189,46 @@ def embed_documents(store: Store, *, threads: int | None = None, progress: bool 
                     rows.append((version, d.id, group, document_vector(v) if v is not None and len(v) else None))
             store.put_doc_vectors(rows, done=[d.id for d in docs])
             bar.advance(len(docs))
-    store.set_meta("multilingual_complete", "1" if MULTILINGUAL_MODEL in names else "0")
+    if ids is None or MULTILINGUAL_MODEL not in names:
+        store.set_meta("multilingual_complete", "1" if MULTILINGUAL_MODEL in names else "0")
     return added
+
+
+def preselected_pairs(store: Store, lexical: Iterable[tuple[str, str]], *, threads: int | None = None,
+                      progress: bool = False, stats: dict[str, int] | None = None) -> set[tuple[str, str]]:
+    """The semantic layer's share of a whole-collection link: embed the documents that need
+    transformer vectors and return the candidate pairs by meaning.
+
+    For an English collection, static vectors choose (``newstrace.stages.static.semantic_preselect``):
+    the lexical pairs whose meaning evidence can change their relation, and candidate pairs by
+    meaning (static neighbours with matching sentences); only their documents are embedded,
+    the others stay pending (:func:`embed_documents` embeds them when a later call needs them).
+    A candidate by meaning is kept when its transformer document cosine reaches the floor of
+    :func:`semantic_pairs` (:data:`SEMANTIC_CANDIDATE_COSINE`).  A lexical pair with a document
+    left unembedded is related on words alone, which on the calibration corpora gave the
+    relation the vectors gave (``newstrace.stages.static.PreselectConfig``).
+
+    A collection in several languages takes the full path (every document embedded by both
+    models, :func:`semantic_pairs`): translation backgrounds read each language's whole pool.
+    ``stats`` (when given) receives the preselection counters.
+    """
+    from newstrace.stages.embed import get_embedder
+    from newstrace.stages.static import semantic_preselect
+
+    if MULTILINGUAL_MODEL in models_of(store):
+        embed_documents(store, threads=threads, progress=progress)
+        return semantic_pairs(store.languages(), load_vectors(store, threads=threads))
+    english = sorted(i for i, lang in store.languages().items() if lang == "en")
+    docs = {d.id: d for d in store.get_documents(english, relate_only=True)}
+    chosen = semantic_preselect(docs, lexical)
+    embed_documents(store, threads=threads, progress=progress, ids=chosen.embed)
+    version = get_embedder(ENGLISH_MODEL, threads=threads).version
+    doc_vecs = store.doc_vectors(version, sorted({x for p in chosen.semantic for x in p}))
+    pairs = {(a, b) for a, b in chosen.semantic if a in doc_vecs and b in doc_vecs
+             and float(doc_vecs[a] @ doc_vecs[b]) >= SEMANTIC_CANDIDATE_COSINE}
+    if stats is not None:
+        stats.update(chosen.stats, preselect_semantic_kept=len(pairs))
+    return pairs
 
 
 def vector_files(store: Store, name: str, *, threads: int | None = None) -> dict[str, IndexFile]:
