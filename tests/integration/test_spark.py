@@ -99,9 +99,11 @@ def test_seeds_semantic_same_as_local(spark: Any, seeds_dir: Path, tmp_path: Pat
     result = scan_spark([seeds_dir], tmp_path / "out", options=OPTIONS)
     _, rels, families, stories = read_results(tmp_path / "out")
     _same(local, rels, families, stories)
-    # The five articles are on one topic: the semantic layer pairs all 10 (the lexical plan 1),
-    # and Spark compared the same pairs.
-    assert result.stats["alignments"] == local.stats["alignments"] == 10
+    # The five articles are on one topic: Spark's neighbour search pairs all 10 (the lexical plan
+    # 1), as a kept store's link does; the local scan's static preselection (stages/static.py)
+    # compares only the pairs whose vectors can matter.  The relations above are the same.
+    assert result.stats["alignments"] == 10
+    assert 1 <= local.stats["alignments"] <= result.stats["alignments"]
     assert result.stats["semantic_pairs"] >= 9 and result.stats["embedded"] == 5
     assert len(rels) >= 1
 
