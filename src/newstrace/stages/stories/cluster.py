@@ -348,15 +348,23 @@ def _dense_block(content: Any, names: Any, days: np.ndarray | None, max_gap_days
     the whole matrix to the bit: a sparse product computes each entry from its two rows alone."""
     c = content if idx is None else content[list(idx)]
     e = names if idx is None else names[list(idx)]
-    sc = np.clip((c @ c.T).toarray(), 0.0, 1.0)
-    se = np.clip((e @ e.T).toarray(), 0.0, 1.0)
-    sim = np.sqrt(sc * se).astype(np.float32)
-    if days is not None:
-        d = days if idx is None else days[list(idx)]
-        gap = np.abs(d[:, None] - d[None, :])
+    d = None if days is None else days if idx is None else days[list(idx)]
+    return _similarity_rows(c, e, c.T, e.T, d, d, max_gap_days)
+
+
+def _similarity_rows(content_rows: Any, names_rows: Any, content_t: Any, names_t: Any,
+                     days_rows: np.ndarray | None, days_cols: np.ndarray | None, max_gap_days: int) -> np.ndarray:
+    """The similarities of some rows against the columns of the transposed views (the geometric
+    mean of the content and name cosines, zero past ``max_gap_days``): one definition for the
+    dense matrix, its row blocks and the components' blocks, so all give the same floats."""
+    sc = np.clip((content_rows @ content_t).toarray(), 0.0, 1.0)
+    se = np.clip((names_rows @ names_t).toarray(), 0.0, 1.0)
+    sim: np.ndarray = np.sqrt(sc * se).astype(np.float32)
+    del sc, se
+    if days_rows is not None and days_cols is not None:
+        gap = np.abs(days_rows[:, None] - days_cols[None, :])
         sim[np.nan_to_num(gap, nan=0.0) > max_gap_days] = 0.0
-    out: np.ndarray = sim
-    return out
+    return sim
 
 
 def similarity_matrix(features: Sequence[tuple[list[str], list[str]]],
@@ -412,13 +420,8 @@ def sparse_similarity(features: Sequence[tuple[list[str], list[str]]],
     vals: list[np.ndarray] = []
     for s in range(0, n, step):
         e = min(n, s + step)
-        sc = np.clip((content[s:e] @ ct).toarray(), 0.0, 1.0)
-        se = np.clip((names[s:e] @ nt).toarray(), 0.0, 1.0)
-        sim = np.sqrt(sc * se).astype(np.float32)
-        del sc, se
-        if days is not None:
-            gap = np.abs(days[s:e, None] - days[None, :])
-            sim[np.nan_to_num(gap, nan=0.0) > max_gap_days] = 0.0
+        sim = _similarity_rows(content[s:e], names[s:e], ct, nt, None if days is None else days[s:e], days,
+                               max_gap_days)
         local = np.arange(e - s)
         off = sim.astype(np.float64)
         off[local, local + s] = -np.inf
@@ -614,12 +617,8 @@ def _exact_usual(content: Any, names: Any, days: np.ndarray | None, max_gap_days
     out = np.zeros(len(idx), dtype=np.float64)
     for s in range(0, len(idx), step):
         rows = list(idx[s:s + step])
-        sc = np.clip((content[rows] @ ct).toarray(), 0.0, 1.0)
-        se = np.clip((names[rows] @ nt).toarray(), 0.0, 1.0)
-        sim = np.sqrt(sc * se).astype(np.float32)
-        if days is not None:
-            gap = np.abs(days[rows, None] - days[None, :])
-            sim[np.nan_to_num(gap, nan=0.0) > max_gap_days] = 0.0
+        sim = _similarity_rows(content[rows], names[rows], ct, nt, None if days is None else days[rows], days,
+                               max_gap_days)
         off = sim.astype(np.float64)
         off[np.arange(len(rows)), rows] = -np.inf
         out[s:s + len(rows)] = _usual_rows(off, neighbours)
@@ -838,12 +837,8 @@ def _sparse_average_link(content: Any, names: Any, days: np.ndarray | None, max_
         if not others:
             return {}
         cols = [i for o in others for i in group[o]]
-        sc = np.clip((c_rows[a] @ c_rows[cols].T).toarray(), 0.0, 1.0)
-        se = np.clip((n_rows[a] @ n_rows[cols].T).toarray(), 0.0, 1.0)
-        sim = np.sqrt(sc * se).astype(np.float32)
-        if d is not None:
-            gap = np.abs(d[a][:, None] - d[cols][None, :])
-            sim[np.nan_to_num(gap, nan=0.0) > max_gap_days] = 0.0
+        sim = _similarity_rows(c_rows[a], n_rows[a], c_rows[cols].T, n_rows[cols].T,
+                               None if d is None else d[a], None if d is None else d[cols], max_gap_days)
         con = (sim.astype(np.float64) - np.maximum(config.floor, np.sqrt(np.outer(r[a], r[cols])))).sum(axis=0)
         bounds = np.cumsum([0] + [len(group[o]) for o in others])[:-1]
         return {o: float(v) for o, v in zip(others, np.add.reduceat(con, bounds), strict=True)}
@@ -907,13 +902,7 @@ def _component_labels(content: Any, names: Any, days: np.ndarray | None, max_gap
     step = max(1, BLOCK_ENTRIES // m)
     for a in range(0, m, step):
         b = min(m, a + step)
-        sc = np.clip((c[a:b] @ ct).toarray(), 0.0, 1.0)
-        se = np.clip((e[a:b] @ et).toarray(), 0.0, 1.0)
-        sim = np.sqrt(sc * se).astype(np.float32)
-        del sc, se
-        if d is not None:
-            gap = np.abs(d[a:b, None] - d[None, :])
-            sim[np.nan_to_num(gap, nan=0.0) > max_gap_days] = 0.0
+        sim = _similarity_rows(c[a:b], e[a:b], ct, et, None if d is None else d[a:b], d, max_gap_days)
         dist = np.clip(1.0 - (sim.astype(np.float64) - np.maximum(config.floor, np.sqrt(np.outer(r[a:b], r)))),
                        0.0, 2.0)
         for i in range(a, b):
