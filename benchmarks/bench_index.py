@@ -274,25 +274,19 @@ db, semantic, queries = sys.argv[1], sys.argv[2] == "semantic", json.loads(open(
 # the time each trace spends embedding its query (the models stay loaded across traces, as in
 # the service; the one-time load falls in the untimed warm-up trace)
 # (wall time, and CPU time: on a loaded shared machine the wall time is mostly waiting for a core)
-embed_texts, spent, spent_cpu = vectors_module.embed_texts, [0.0], [0.0]
-def timed_embed(*args, **kwargs):
-    t, c = time.perf_counter(), time.process_time()
-    try:
-        return embed_texts(*args, **kwargs)
-    finally:
-        spent[0] += time.perf_counter() - t
-        spent_cpu[0] += time.process_time() - c
-vectors_module.embed_texts = timed_embed
-if hasattr(vectors_module, "embed_sentences"):  # the query sketch of the multilingual model
-    embed_sentences = vectors_module.embed_sentences
-    def timed_sentences(*args, **kwargs):
+spent, spent_cpu = [0.0], [0.0]
+def timed(embed):
+    def wrapper(*args, **kwargs):
         t, c = time.perf_counter(), time.process_time()
         try:
-            return embed_sentences(*args, **kwargs)
+            return embed(*args, **kwargs)
         finally:
             spent[0] += time.perf_counter() - t
             spent_cpu[0] += time.process_time() - c
-    vectors_module.embed_sentences = timed_sentences
+    return wrapper
+vectors_module.embed_texts = timed(vectors_module.embed_texts)
+if hasattr(vectors_module, "embed_sentences"):  # the query sketch of the multilingual model
+    vectors_module.embed_sentences = timed(vectors_module.embed_sentences)
 with Store(db) as store:
     trace_documents(store, [Document(id="warm", raw=queries[0][1])], workers=1, changes=False, semantic=semantic)
     times, embeds, embeds_cpu, lookups, found, candidates = [], [], [], [], 0, 0
