@@ -1,5 +1,5 @@
 """``python -m newstrace`` is the same as the ``newstrace`` console script."""
 
-from newstrace.cli.app import main
+from newstrace.cli.app import run
 
-raise SystemExit(main())
+raise SystemExit(run())

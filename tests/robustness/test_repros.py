@@ -311,3 +311,26 @@ def test_seeds_scan_in_a_bbcode_named_folder(tmp_path: Path, capsys: pytest.Capt
     shutil.copy(seed, tmp_path / "d" / seed.name)
     assert main(["scan", str(tmp_path / "d"), "--lexical-only", "--no-changes", "--workers", "1"]) == 0
     assert "wire[/b]x.txt" in capsys.readouterr().out
+
+
+def test_ctrl_c_during_exit_after_the_work_is_done_is_ignored(tmp_path: Path) -> None:
+    """Ctrl-C landing in the interpreter's exit, after a command had finished and written its
+    output, printed a KeyboardInterrupt traceback over a run whose status still said success.
+
+    The interrupt is sent from an exit handler registered before the command runs, so it lands
+    exactly where the real one did: after ``main`` returned, while the interpreter shuts down.
+    """
+    script = ("import atexit, os, signal, sys, time\n"
+              "def interrupt():\n"
+              "    os.kill(os.getpid(), signal.SIGINT)\n"
+              "    time.sleep(0.2)\n"
+              "atexit.register(interrupt)\n"
+              "from newstrace.cli.app import run\n"
+              f"sys.exit(run(['scan', {str(SEEDS)!r}, '--lexical-only', '--no-changes', '--workers', '1',"
+              f" '--format', 'json', '--output', {str(tmp_path / 'out.json')!r}]))\n")
+    require(SEEDS)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "KeyboardInterrupt" not in proc.stderr
+    assert (tmp_path / "out.json").stat().st_size > 0

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
 
 from newstrace import __version__
 from newstrace.errors import NewstraceError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "main", "run"]
 
 # Each module defines ``register(subparsers)`` that adds its parser and sets ``func``.
 COMMAND_MODULES = (
@@ -62,5 +63,20 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def run(argv: list[str] | None = None) -> int:
+    """The process entry point (console script and ``python -m newstrace``): :func:`main`, then
+    Ctrl-C ignored while the interpreter shuts down.
+
+    Once a command has returned, its work is done and written; what is left is the interpreter's
+    exit (the worker pool's and the store's clean-up).  An interrupt landing there used to print a
+    traceback over a finished run while the exit status still said success, so from then on the
+    process finishes its exit instead.  ``main`` itself leaves the signal alone, so callers that
+    run commands in-process (tests, notebooks) keep their Ctrl-C.
+    """
+    code = main(argv)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())
