@@ -67,6 +67,7 @@ from newstrace.stages.vectors import (
     pair_context,
     preselected_pairs,
     sampled_translation_backgrounds,
+    screened_meaning_pairs,
     semantic_pairs,
     translation_backgrounds,
 )
@@ -304,7 +305,10 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
         pairs, plan_stats = _candidates_of(store, only)
         if semantic:
             embed_documents(store, threads=workers, progress=progress)
-            pairs |= indexed_semantic_pairs(store, only, threads=workers)
+            meaning = indexed_semantic_pairs(store, only, threads=workers) - pairs
+            kept = screened_meaning_pairs(store, meaning)
+            plan_stats["meaning_screened_out"] = len(meaning) - len(kept)
+            pairs |= kept
         pairs = {p for p in pairs if p[0] in only or p[1] in only}
         todo = sorted(pairs - store.checked_among(pairs))
     else:
@@ -316,7 +320,10 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
             pairs |= preselected_pairs(store, planned, threads=workers, progress=progress, stats=plan_stats)
         elif semantic:
             embed_documents(store, threads=workers, progress=progress)
-            pairs |= semantic_pairs(store.languages(), load_vectors(store, threads=workers))
+            meaning = semantic_pairs(store.languages(), load_vectors(store, threads=workers)) - pairs
+            kept = screened_meaning_pairs(store, meaning)
+            plan_stats["meaning_screened_out"] = len(meaning) - len(kept)
+            pairs |= kept
         done = store.checked()
         todo = sorted(p for p in pairs if p not in done)
     if stats is not None:
@@ -509,6 +516,7 @@ def trace_documents(store: Store, docs: Sequence[Document], *, workers: int | No
     if semantic and queries:
         embed_documents(store, threads=workers)  # documents added without vectors get them now
         semantic_hits, query_vectors = indexed_query_pairs(store, queries, threads=workers)
+        semantic_hits = screened_meaning_pairs(store, semantic_hits, queries=queries)
     relations: list[Relation] = []
     cache: dict[str, StoredSketch] = {}
     for q in queries:

@@ -17,6 +17,7 @@ from newstrace.stages.static import (
     get_static_embedder,
     pair_score,
     pair_scores,
+    screen_meaning_candidates,
     semantic_preselect,
 )
 from newstrace.types import Document
@@ -138,3 +139,19 @@ def test_pair_scores_match_pair_score_pair_by_pair() -> None:
     assert set(scores) == set(pairs)
     for a, b in pairs:
         assert scores[(a, b)] == pytest.approx(pair_score(static[a], static[b]), abs=1e-6)
+
+
+def test_screen_keeps_candidates_by_meaning_that_pass_the_preselection_floor() -> None:
+    _embedder()
+    reworded = (ARTICLE.replace("approved", "gave the go-ahead for").replace("Fishing crews", "Trawler crews")
+                .replace("Construction is due to begin", "Work should start"))
+    docs = {"a": _doc("a", ARTICLE), "b": _doc("b", reworded), "c": _doc("c", OTHER)}
+    # as given, oriented either way; "x" is in another language (not among the English docs)
+    given = {("b", "a"), ("a", "c"), ("c", "x")}
+    assert screen_meaning_candidates(docs, given) == {("b", "a"), ("c", "x")}
+    # the floor is the preselection's own: what the scratch scan's static candidates must reach
+    static = dict(zip("ac", get_static_embedder().documents([docs["a"], docs["c"]]), strict=True))
+    score = pair_score(static["a"], static["c"])
+    assert score < PreselectConfig().semantic_min
+    below = PreselectConfig(semantic_min=score - 1e-3)
+    assert screen_meaning_candidates(docs, given, config=below) == given

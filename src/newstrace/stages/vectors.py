@@ -7,6 +7,8 @@
 * :func:`preselected_pairs` (whole collection, English): the same step with a cheap first stage
   (``newstrace.stages.static.semantic_preselect``): only the documents of the pairs that can
   use them are embedded;
+* :func:`screened_meaning_pairs`: the candidates by meaning of a kept store's neighbour search
+  held to the static test the preselection uses (one rule for every command);
 * :func:`translation_backgrounds` (whole collection): the background of each cross-language
   pair's sentences in the collection, for the margin criterion;
 * :func:`pair_context`: the ``RelateContext`` of one pair from all of the above.
@@ -59,6 +61,7 @@ __all__ = [
     "preselected_pairs",
     "query_pairs",
     "sampled_translation_backgrounds",
+    "screened_meaning_pairs",
     "semantic_pairs",
     "sketch_indices",
     "translation_backgrounds",
@@ -226,6 +229,27 @@ def preselected_pairs(store: Store, lexical: Iterable[tuple[str, str]], *, threa
     if stats is not None:
         stats.update(chosen.stats, preselect_semantic_kept=len(pairs))
     return pairs
+
+
+def screened_meaning_pairs(store: Store, pairs: Iterable[tuple[str, str]], *,
+                           queries: Sequence[Document] = ()) -> set[tuple[str, str]]:
+    """The candidate pairs by meaning (from :func:`semantic_pairs`, :func:`indexed_semantic_pairs`
+    or :func:`indexed_query_pairs`) worth aligning: English pairs whose static pair score reaches
+    the preselection's floor (``newstrace.stages.static.screen_meaning_candidates``); pairs with
+    a document in another language are kept.  ``queries`` are documents outside the store
+    (``trace``).  Only the pairs' documents are read; each pair kept is returned as given."""
+    from newstrace.stages.static import screen_meaning_candidates
+
+    given = set(pairs)
+    if not given:
+        return given
+    outside = {q.id: q for q in queries}
+    stored = sorted({x for p in given for x in p} - set(outside))
+    languages = store.languages(stored)
+    english = [i for i in stored if languages.get(i) == "en"]
+    docs = {d.id: d for d in store.get_documents(english, relate_only=True)}
+    docs.update((q.id, q) for q in queries if q.language == "en")
+    return screen_meaning_candidates(docs, given)
 
 
 def vector_files(store: Store, name: str, *, threads: int | None = None) -> dict[str, IndexFile]:
