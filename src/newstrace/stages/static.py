@@ -358,8 +358,7 @@ def semantic_preselect(docs: Mapping[str, Document], lexical: Iterable[tuple[str
 
 
 def screen_meaning_candidates(docs: Mapping[str, Document], pairs: Iterable[tuple[str, str]], *,
-                              config: PreselectConfig = PRESELECT,
-                              static: Mapping[str, np.ndarray] | None = None) -> set[tuple[str, str]]:
+                              config: PreselectConfig = PRESELECT) -> set[tuple[str, str]]:
     """The candidate pairs by meaning worth aligning: those whose static :func:`pair_score`
     reaches ``config.semantic_min``, the test :func:`semantic_preselect` holds its own
     candidates to.
@@ -378,16 +377,13 @@ def screen_meaning_candidates(docs: Mapping[str, Document], pairs: Iterable[tupl
             another language, or unknown) are kept as given: the multilingual floor decides them.
         pairs: candidate pairs by meaning (the lexical candidates are not screened).
         config: the floor (``semantic_min``).
-        static: the documents' static sentence vectors when already made (by id).
 
     Returns:
         The pairs kept, each as given.
     """
     given = set(pairs)
-    english = {x for p in given for x in p if x in docs}
-    if static is None:
-        ids = sorted(english)
-        static = dict(zip(ids, get_static_embedder().documents([docs[i] for i in ids]), strict=True))
+    ids = sorted({x for p in given for x in p if x in docs})
+    static = dict(zip(ids, get_static_embedder().documents([docs[i] for i in ids]), strict=True))
     scored = {p for p in given if p[0] in static and p[1] in static}
     kept = {p for p, score in pair_scores(static, scored).items() if score >= config.semantic_min}
     return kept | (given - scored)

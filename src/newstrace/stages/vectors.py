@@ -243,8 +243,7 @@ def screened_meaning_pairs(store: Store, pairs: Iterable[tuple[str, str]], *,
     given = set(pairs)
     if not given:
         return given
-    outside = {q.id: q for q in queries}
-    stored = sorted({x for p in given for x in p} - set(outside))
+    stored = sorted({x for p in given for x in p} - {q.id for q in queries})
     languages = store.languages(stored)
     english = [i for i in stored if languages.get(i) == "en"]
     docs = {d.id: d for d in store.get_documents(english, relate_only=True)}
