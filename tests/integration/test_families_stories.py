@@ -103,15 +103,19 @@ def test_ecb_stories_against_the_baseline(data_dir: Path) -> None:
     r = evaluate_ecb(data_dir / "ecbplus-dev")
     assert r["documents"] == 496
     ours, base, held = r["stories"], r["baseline_tfidf_average_link"], r["stories_leave_topics_out"]
-    # Measured: event ARI 0.943, B³ F1 0.955 (leave-topics-out, threshold and neighbours chosen on
-    # the other topics: 0.943 / 0.955; over 10 fold draws event ARI mean 0.925, min 0.881, B³ F1
-    # mean 0.946, min 0.924; neighbours fixed: 0.937 / 0.881, 0.952 / 0.924); the baseline tuned
-    # on the same data 0.804 / 0.862.  Floors about 0.02 below.
-    assert ours["event_ari"] >= 0.92 and ours["event_b3_f1"] >= 0.93
-    assert held["event_ari"] >= 0.92 and held["event_b3_f1"] >= 0.93
-    assert held["draws"] == 10 and held["event_ari_mean"] >= 0.905 and held["event_ari_min"] >= 0.86
-    assert held["event_b3_f1_mean"] >= 0.925 and held["event_b3_f1_min"] >= 0.90
-    assert r["stories_leave_topics_out_fixed_neighbours"]["event_ari_mean"] >= 0.915
+    # Measured: event ARI 0.963, B³ F1 0.966 (leave-topics-out, threshold and neighbours chosen on
+    # the other topics: the same; over 10 fold draws event ARI mean 0.945, min 0.914, B³ F1 mean
+    # 0.958, min 0.944; neighbours fixed: 0.957 / 0.901, 0.962 / 0.934; without the close-date
+    # discount 0.925 / 0.881, 0.946 / 0.924); the baseline tuned on the same data 0.804 / 0.862.
+    # Floors about 0.015 below.
+    assert ours["event_ari"] >= 0.945 and ours["event_b3_f1"] >= 0.95
+    assert held["event_ari"] >= 0.945 and held["event_b3_f1"] >= 0.95
+    assert held["draws"] == 10 and held["event_ari_mean"] >= 0.93 and held["event_ari_min"] >= 0.90
+    assert held["event_b3_f1_mean"] >= 0.945 and held["event_b3_f1_min"] >= 0.93
+    assert r["stories_leave_topics_out_fixed_neighbours"]["event_ari_mean"] >= 0.94
+    # The close-date discount is what lifts recall: without it the held-out mean falls back.
+    plain = r["stories_leave_topics_out_no_close_dates"]
+    assert held["event_b3_recall_mean"] > plain["event_b3_recall_mean"] + 0.01
     assert ours["event_ari"] > base["event_ari"] + 0.1
     json.dumps(r)  # the report is plain JSON
 
@@ -126,10 +130,10 @@ def test_ecb_stories_in_batches_are_the_stories_of_one_scan(data_dir: Path) -> N
     for k in (1, 2, 3):  # every third document in turn: each batch holds part of every event
         stored = update_stories([d for i, d in enumerate(docs) if i % 3 < k], existing=stored)
     assert _partition(stored) == _partition(one)
-    # Measured: 50 stories, event ARI 0.943, whichever order the documents come in.
+    # Measured: 49 stories, event ARI 0.963, whichever order the documents come in.
     gold = {d.id: e for d, _, e in load_ecb(data_dir / "ecbplus-dev")}
     of = {d: s.id for s in stored for d in s.documents}
-    assert adjusted_rand_index([of[d] for d in gold], list(gold.values())) >= 0.92
+    assert adjusted_rand_index([of[d] for d in gold], list(gold.values())) >= 0.945
 
 
 def test_the_sparse_average_link_gives_the_stories_of_the_full_linkage(data_dir: Path,
@@ -149,7 +153,7 @@ def test_the_sparse_average_link_gives_the_stories_of_the_full_linkage(data_dir:
             m.setattr(cluster, "SPARSE_LINK_MIN", 1)
             sparse = cluster.cluster_representatives(feats, published, cfg)
         assert adjusted_rand_index(sparse, whole) == 1.0
-        assert len(set(sparse)) > 40  # measured: 50, 43 and 102 stories
+        assert len(set(sparse)) > 40  # measured: 49, 42 and 97 stories
 
 
 def test_sparse_stories_are_the_dense_matrixs_on_ecb_and_bbc(data_dir: Path) -> None:
@@ -171,7 +175,7 @@ def test_sparse_stories_are_the_dense_matrixs_on_ecb_and_bbc(data_dir: Path) -> 
         for p in sorted(folder.glob("*.txt"))[:120]:  # 600 articles, five classes
             text = p.read_bytes().decode("utf-8", errors="replace")
             bbc.append(Document(id=f"{folder.name}/{p.name}", raw=text, text=text, language="en"))
-    # Measured: ECB+ 50 stories, 15,792 of 122,760 pairs scored (13 %); the BBC sample 381
+    # Measured: ECB+ 49 stories, 15,792 of 122,760 pairs scored (13 %); the BBC sample 381
     # stories, 27,675 of 179,700 (15 %).
     for docs, floor, share in ((ecb, 45, 0.16), (bbc, 340, 0.17)):
         feats = [document_features(d) for d in docs]

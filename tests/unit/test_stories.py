@@ -98,6 +98,45 @@ def test_a_small_collection_falls_back_on_the_floor() -> None:
     assert len(set(_average_link(contrast_matrix(sim, neighbours=2, floor=0.25), -0.05))) == 2
 
 
+def test_reports_dated_close_together_are_held_to_a_lower_usual_similarity() -> None:
+    """One event told from two sides in a dense topic (documents 0-9: two groups of five, 0.6
+    alike inside, 0.42 across, among a like event 10-19): apart when undated, one story when
+    all ten are dated within ``close_days``.  Loosely related articles dated the same day (the
+    floor's regime) are not joined: the discount never goes below the floor."""
+    import numpy as np
+
+    from newstrace.stages.stories.cluster import _average_link, contrast_matrix
+
+    n = 24
+    sim = np.full((n, n), 0.02)
+    sim[:20, :20] = 0.3  # one topic
+    sim[:10, :10] = 0.42  # one event, two sides
+    sim[:5, :5] = sim[5:10, 5:10] = sim[10:20, 10:20] = 0.6
+    sim[20:, 20:] = 0.15  # four loosely related articles (under the floor's bar of 0.20)
+    np.fill_diagonal(sim, 1.0)
+    undated: list[str | None] = [None] * n
+    labels = _average_link(contrast_matrix(sim, 8, 0.25, published=undated), -0.05)
+    assert labels[0] != labels[5]
+    dated = ["2024-03-04"] * 5 + ["2024-03-06"] * 5 + [None] * 10 + ["2024-03-04"] * 4
+    labels = _average_link(contrast_matrix(sim, 8, 0.25, published=dated), -0.05)
+    assert len({labels[i] for i in range(10)}) == 1 and labels[0] != labels[10]
+    assert len({labels[i] for i in range(20, 24)}) == 4, "same day, under the floor: apart"
+    # A week apart is not close (``close_days`` 3); no discount, no join.
+    far = ["2024-03-04"] * 5 + ["2024-03-11"] * 5 + [None] * 14
+    assert len(set(_average_link(contrast_matrix(sim, 8, 0.25, published=far), -0.05)[:10])) == 2
+    assert len(set(_average_link(contrast_matrix(sim, 8, 0.25, published=dated, close_discount=0.0),
+                                 -0.05)[:10])) == 2
+
+
+def test_story_settings_are_checked() -> None:
+    from newstrace.stages.stories import StoryConfig
+
+    with pytest.raises(ValueError, match="close_discount"):
+        StoryConfig(close_discount=1.5)
+    with pytest.raises(ValueError, match="close_days"):
+        StoryConfig(close_days=-1)
+
+
 def test_stored_ids_follow_the_documents_they_hold() -> None:
     from newstrace.stages.stories.cluster import _assign_ids, story_id
 

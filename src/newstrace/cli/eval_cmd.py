@@ -62,11 +62,15 @@ def _ecb_cli(args: argparse.Namespace) -> int:
     console = Console() if sys.stdout.isatty() else Console(width=140)
     console.print(t)
     for label, key in (("leave-topics-out", "stories_leave_topics_out"),
-                       ("  neighbours fixed", "stories_leave_topics_out_fixed_neighbours")):
-        d = result[key]
+                       ("  neighbours fixed", "stories_leave_topics_out_fixed_neighbours"),
+                       ("  no close-date discount", "stories_leave_topics_out_no_close_dates")):
+        d = result.get(key)
+        if d is None:
+            continue
         console.print(f"{label} over {d['draws']} fold draws: event ARI mean {d['event_ari_mean']:.3f} "
                       f"(min {d['event_ari_min']:.3f}), event B³ F1 mean {d['event_b3_f1_mean']:.3f} "
-                      f"(min {d['event_b3_f1_min']:.3f})")
+                      f"(min {d['event_b3_f1_min']:.3f}; P {d.get('event_b3_precision_mean', float('nan')):.3f}, "
+                      f"R {d.get('event_b3_recall_mean', float('nan')):.3f})")
     console.print(f"{result['seconds']:.1f} s; {result['dated_documents']} documents dated from their URL or date line")
     return 0
 

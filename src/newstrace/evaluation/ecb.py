@@ -18,7 +18,8 @@ folds (seeded), and the report gives each draw's event ARI and B³ F1 and their 
 over all draws (the sorted assignment and the shuffled ones): the spread is part of the
 estimate.  The same draws are run again with the neighbours fixed at the default and only the
 threshold chosen on the other topics (``..._fixed_neighbours``): most of the spread comes from
-folds that pick 15 or 25 neighbours.
+folds that pick 15 or 25 neighbours.  And once more without the close-date discount
+(``..._no_close_dates``: ``StoryConfig.close_discount`` 0), for what it brings held out.
 """
 
 from __future__ import annotations
@@ -170,12 +171,22 @@ def _best_threshold(sim: np.ndarray, rows: Sequence[int], events: Sequence[str],
 
 
 def _leave_topics_out(sim: np.ndarray, topics: Sequence[str], events: Sequence[str], folds: int,
-                      order: Sequence[str], neighbours: Sequence[int] = _NEIGHBOURS) -> tuple[list[int], list[str]]:
-    """Held-out labels pooled over ``folds`` of ``order`` (topics), and each fold's choice."""
+                      order: Sequence[str], neighbours: Sequence[int] = _NEIGHBOURS,
+                      published: Sequence[str | None] | None = None,
+                      close_discount: float = DEFAULT_CONFIG.close_discount) -> tuple[list[int], list[str]]:
+    """Held-out labels pooled over ``folds`` of ``order`` (topics), and each fold's choice.
+    ``published`` (a date or None a document) lowers the bar of pairs dated close together by
+    ``close_discount`` (``StoryConfig``)."""
     every = range(len(topics))
     pooled = [0] * len(topics)
     chosen = []
-    contrasts = {k: contrast_matrix(sim, k, DEFAULT_CONFIG.floor) for k in neighbours}
+
+    def contrast(rows: Sequence[int] | None, k: int) -> np.ndarray:
+        part = sim if rows is None else sim[np.ix_(rows, rows)]
+        dates = None if published is None else list(published) if rows is None else [published[i] for i in rows]
+        return contrast_matrix(part, k, DEFAULT_CONFIG.floor, published=dates, close_discount=close_discount)
+
+    contrasts = {k: contrast(None, k) for k in neighbours}
     for f in range(folds):
         held = set(order[f::folds])
         train = [i for i in every if topics[i] not in held]
@@ -189,7 +200,7 @@ def _leave_topics_out(sim: np.ndarray, topics: Sequence[str], events: Sequence[s
         chosen.append(f"k{k}@{t:+.2f}")
         # The held-out topics are clustered on their own: their contrasts come from their own
         # neighbourhoods, as on a collection the settings were never fitted to.
-        held_sim = contrast_matrix(sim[np.ix_(test, test)], k, DEFAULT_CONFIG.floor)
+        held_sim = contrast(test, k)
         for i, lab in zip(test, _average_link(held_sim, t), strict=True):
             pooled[i] = f * 100_000 + lab
     return pooled, chosen
@@ -217,36 +228,46 @@ def evaluate_ecb(path: str | Path, *, folds: int = 3, limit: int | None = None, 
     events = [r[2] for r in rows]
     cfg = DEFAULT_CONFIG
     sim = similarity_matrix([document_features(d) for d in docs], [d.published for d in docs], cfg.max_gap_days)
-    ours = _average_link(contrast_matrix(sim, cfg.neighbours, cfg.floor), cfg.threshold)
+    published = [d.published for d in docs]
+    ours = _average_link(contrast_matrix(sim, cfg.neighbours, cfg.floor, published=published), cfg.threshold)
     base_sim = _baseline_sim(docs)
     every = list(range(len(docs)))
     base_t = _best_threshold(base_sim, every, events)
     base = _average_link(base_sim, base_t)
     topic_list = sorted(set(topics), key=int)
-    pooled, chosen = _leave_topics_out(sim, topics, events, folds, topic_list)
+    pooled, chosen = _leave_topics_out(sim, topics, events, folds, topic_list, published=published)
     orders = [topic_list]
     for seed in range(1, shuffles + 1):
         order = list(topic_list)
         random.Random(seed).shuffle(order)
         orders.append(order)
     spread: dict[str, dict[str, Any]] = {}
-    for key, ks in (("", _NEIGHBOURS), ("_fixed_neighbours", (cfg.neighbours,))):
-        aris, f1s = [], []
+    for key, ks, discount in (("", _NEIGHBOURS, cfg.close_discount),
+                              ("_fixed_neighbours", (cfg.neighbours,), cfg.close_discount),
+                              ("_no_close_dates", _NEIGHBOURS, 0.0)):
+        aris, f1s, precs, recs = [], [], [], []
         for order in orders:
-            labels, _ = _leave_topics_out(sim, topics, events, folds, order, ks)
+            labels, _ = _leave_topics_out(sim, topics, events, folds, order, ks, published, discount)
             aris.append(round(adjusted_rand_index(labels, events), 4))
-            f1s.append(round(b_cubed(labels, events)[2], 4))
+            p, r, f = b_cubed(labels, events)
+            f1s.append(round(f, 4))
+            precs.append(p)
+            recs.append(r)
         spread[key] = {"draws": len(orders), "event_ari_draws": aris, "event_b3_f1_draws": f1s,
                        "event_ari_mean": round(float(np.mean(aris)), 4), "event_ari_min": min(aris),
-                       "event_b3_f1_mean": round(float(np.mean(f1s)), 4), "event_b3_f1_min": min(f1s)}
+                       "event_b3_f1_mean": round(float(np.mean(f1s)), 4), "event_b3_f1_min": min(f1s),
+                       "event_b3_precision_mean": round(float(np.mean(precs)), 4),
+                       "event_b3_recall_mean": round(float(np.mean(recs)), 4)}
     return {
         "corpus": str(path), "documents": len(docs), "topics": len(topic_list), "events": len(set(events)),
         "stories": {"threshold": cfg.threshold, "neighbours": cfg.neighbours, "floor": cfg.floor,
+                    "close_days": cfg.close_days, "close_discount": cfg.close_discount,
                     **_scores(ours, events, topics)},
         "stories_leave_topics_out": {"folds": folds, "thresholds": chosen, **_scores(pooled, events, topics),
                                      "event_ari_other_fold_draws": spread[""]["event_ari_draws"][1:],
                                      **spread[""]},
         "stories_leave_topics_out_fixed_neighbours": spread["_fixed_neighbours"],
+        "stories_leave_topics_out_no_close_dates": spread["_no_close_dates"],
         "baseline_tfidf_average_link": {"threshold": base_t, **_scores(base, events, topics)},
         "dated_documents": sum(1 for d in docs if d.published),
         "seconds": round(time.perf_counter() - t0, 2),

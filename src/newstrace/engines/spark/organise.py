@@ -153,7 +153,9 @@ def spark_stories(documents: Any, families: Any, *, partitions: int | None = Non
     # each name's products (a sparse dot product by reduceByKey) and those pairs are scored in
     # full.  Each representative's usual similarity (the mean of its ``neighbours`` highest) is
     # then known over the whole collection, and a pair is an edge when its contrast may pass the
-    # threshold (``stories.contrast_matrix``).
+    # threshold (``stories.contrast_matrix``; every pair counted as dated close together, whose
+    # bar is lowered by ``close_discount``: a superset of the edges, the components' clustering
+    # then applies the dates exactly).
     candidates = (vectors.flatMap(lambda x: [(name, (x[0], w)) for name, w in x[1][1].items()])
                   .groupByKey(partitions).values().flatMap(_products).reduceByKey(add, partitions)
                   .filter(lambda x: x[1] > 0).keys())
@@ -163,7 +165,7 @@ def spark_stories(documents: Any, families: Any, *, partitions: int | None = Non
              .mapValues(lambda v: usual_similarity(list(v), STORY.neighbours)).cache())
     edges = (scored.map(lambda x: (x[0][0], (x[0][1], x[1]))).join(usual)
              .map(lambda x: (x[1][0][0], (x[0], x[1][0][1], x[1][1]))).join(usual)
-             .filter(lambda x: x[1][0][1] - max(STORY.floor, (x[1][0][2] * x[1][1]) ** 0.5)
+             .filter(lambda x: x[1][0][1] - max(STORY.floor, (x[1][0][2] * x[1][1]) ** 0.5 - STORY.close_discount)
                      >= STORY.threshold - _EDGE_SLACK)
              .map(lambda x: (x[1][0][0], x[0])))
     comp = connected_components(reps.keys(), edges, partitions=partitions).cache()
