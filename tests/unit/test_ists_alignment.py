@@ -52,3 +52,19 @@ def test_wa_file_has_one_block_per_pair_and_nil_scores_for_noali(tmp_path: Path)
     assert text.count('<sentence id="1"') == 1
     assert "1 2 <==> 1 2 // SIMI // 4 // 12 killed <==> 10 killed" in text
     assert "6 7 <==> 0 // NOALI // NIL //" in text
+
+
+def test_parsed_chunk_finds_the_head_in_the_sentence_parse() -> None:
+    """The head of "in bus accident" is the preposition governing the rest (spaCy's parse of
+    the whole sentence); without a model the parse is None."""
+    from newstrace.evaluation.ists import _parser, parsed_chunk
+
+    tokens = "12 killed in bus accident in Pakistan".split()
+    if _parser() is None:
+        assert parsed_chunk(tokens, [3, 4, 5]) is None
+        return
+    chunk = parsed_chunk(tokens, [3, 4, 5])
+    assert chunk is not None and chunk.lemmas == ("in", "bus", "accident")
+    assert chunk.lemmas[chunk.head] == "in" and chunk.head_dep == "prep"
+    place = parsed_chunk(tokens, [6, 7])
+    assert place is not None and place.entities[1] == "GPE"

@@ -13,6 +13,7 @@ from newstrace.evaluation.ists_types import (
     TYPES,
     ChunkPair,
     LinkModel,
+    Parsed,
     TypeEnsemble,
     TypeModel,
     chunk_features,
@@ -121,3 +122,36 @@ def test_shipped_link_models_cover_the_three_domains() -> None:
     m = links["headlines"]
     assert m.prob(link_features(0.9, 0.8, 0.0, True, True, 1, 1, True, True, True, 2, 2)) > m.threshold
     assert m.prob(link_features(0.05, 0.2, 0.9, False, False, 4, 4, False, False, False, 1, 5)) < m.threshold
+
+
+def _parsed(lemmas: str, pos: str, ents: str, head: int, dep: str) -> Parsed:
+    return Parsed(tuple(lemmas.split()), tuple(pos.split()), tuple("" if e == "-" else e for e in ents.split()),
+                  head, dep)
+
+
+def test_syntax_features_read_heads_entities_and_lemma_sets() -> None:
+    """"in Syria" / "in Iraq": same head and role, same entity label with another name;
+    "in northern Syria" holds "in Syria"'s lemmas and more."""
+    syria = _parsed("in syria", "ADP PROPN", "- GPE", 0, "prep")
+    iraq = _parsed("in iraq", "ADP PROPN", "- GPE", 0, "prep")
+    north = _parsed("in northern syria", "ADP ADJ PROPN", "- - GPE", 0, "prep")
+    at = FEATURES.index
+
+    def feats(a: Parsed | None, b: Parsed | None) -> np.ndarray:
+        pair = _pair("x", "x")
+        return chunk_features(ChunkPair(pair.words1, pair.words2, pair.keys1, pair.keys2, pair.shared, Counter(),
+                                        Counter(), "SIMI", 0.8, 0.7, a, b, 0.6, 0.5), STOP)
+
+    other = feats(syria, iraq)
+    assert other[at("head_lemma_equal")] == 1.0 and other[at("head_role_equal")] == 1.0
+    assert other[at("head1_adp")] == 1.0 and other[at("head2_adp")] == 1.0
+    assert other[at("entity_label_shared_text_differs")] == 1.0
+    assert other[at("entities_only1")] == 1.0 and other[at("entities_only2")] == 1.0
+    assert other[at("lemmas_within1")] == 0.0 and other[at("lemmas_within2")] == 0.0
+    more = feats(north, syria)
+    assert more[at("lemmas_within2")] == 1.0 and more[at("lemmas_only1")] == 1.0 and more[at("lemmas_only2")] == 0.0
+    assert more[at("entity_label_shared_text_differs")] == 0.0
+    assert more[at("e5_cosine")] == 0.6 and more[at("e5_sentence_cosine")] == 0.5
+    # without a parse (no spaCy model) the syntax features are zeros, never an error
+    none = feats(None, None)
+    assert none[at("head_lemma_equal"):at("e5_cosine")].sum() == 0.0 and none.shape == (len(FEATURES),)
