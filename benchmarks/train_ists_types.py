@@ -73,7 +73,9 @@ from newstrace.stages.text import STOPWORDS
 #: and concept distance between the unmatched words (-0.004), the encoder's cosine of the
 #: unmatched words (+0.002) and of each sentence with the other's chunk substituted (-0.005),
 #: the other domains' gold rows added (-0.005 to -0.014), the most frequent gold score per type
-#: instead of the ridge (-0.002).  docs/calibration.md has the rest.
+#: instead of the ridge (-0.002), rows weighted up for the rare types (REL x1.5 to x3, SIMI x1.5:
+#: -0.007 to -0.019), the MiniLM encoder's chunk-in-context vectors (its token states averaged
+#: over each chunk; within noise).  docs/calibration.md has the rest.
 GRID = ((3.0, 0, 600), (10.0, 8, 300), (30.0, 8, 300))
 SEEDS = (0, 1, 2, 3, 4)
 #: Fold assignments the type model is cross-validated on (0: the aligner's, ``k % folds``; the
