@@ -22,10 +22,12 @@ run here, between them.  The families/stories step takes the stored relations af
 
 from __future__ import annotations
 
+import gc
 import logging
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -70,7 +72,7 @@ from newstrace.stages.vectors import (
     semantic_pairs,
     translation_backgrounds,
 )
-from newstrace.store import Store, content_hash
+from newstrace.store import Store, content_hash, encode_fingerprint
 from newstrace.types import Document, Family, InputError, Relation, Story
 
 __all__ = [
@@ -105,6 +107,12 @@ COMMIT_PAIRS = 100
 # 7,000 sentence-band rows touch most leaf pages); on BBC the index writes took 14.5 s of wall
 # time in 16-document commits with fsync and 4.6 s in 256-document commits without.
 SCRATCH_COMMIT_DOCUMENTS = 256
+# A scratch store's pairs are related in one batch (one process pool), not BATCH at a time: each
+# batch started a pool whose workers met every document cold (its tokens, sentence splits and
+# term tables made again, ``newstrace.stages.align.aligner``) and ended waiting for its slower
+# worker.  The scan reads every document afterwards anyway, so holding the pairs' documents at
+# once does not raise its peak.  On BBC (2,244 pairs) three pools were one.
+SCRATCH_BATCH = 1 << 30
 
 
 @dataclass(slots=True)
@@ -185,7 +193,7 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     # Committed in small batches as they come: a crash loses at most one batch, and a re-run
     # skips what is stored.  The workers hash each document's bands (prepare_indexed_task) and
     # the recurring-line step made its line profile: this process only writes them.
-    pending: list[tuple[Document, Fingerprint, IndexRows]] = []
+    pending: list[tuple[Document, Fingerprint | None, IndexRows]] = []
 
     def commit() -> None:
         stats.added += store.put_documents(pending, candidate_index=candidate_index)
@@ -199,7 +207,7 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     with finishing(executor.map(partial(_prepare_step, step, story_features), tasks, label="cleaning")) as done:
         for doc, fp, rows, features in done:
             pending.append((doc, fp, IndexRows(rows.shingle_bands, rows.sentence_bands, profile_of[doc.id],
-                                               rows.columns)))
+                                               rows.columns, rows.fingerprint)))
             if features is not None:
                 stats.story_features[doc.id] = features
             if len(pending) >= commit_documents:
@@ -210,20 +218,25 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
 
 
 def _prepare_step(step: Callable[[PrepareTask], tuple[Document, Fingerprint, IndexRows]], story_features: bool,
-                  task: PrepareTask) -> tuple[Document, Fingerprint, IndexRows, tuple[list[str], list[str]] | None]:
-    """``step`` on one task, and with ``story_features`` the prepared document's story features."""
-    doc, fp, rows = step(task)
+                  task: PrepareTask) -> tuple[Document, None, IndexRows, tuple[list[str], list[str]] | None]:
+    """``step`` on one task, and with ``story_features`` the prepared document's story features.
+
+    The fingerprint goes back to the writer in its store form only (``IndexRows.fingerprint``,
+    with its band rows beside it), not as a :class:`Fingerprint`: the writer needs nothing else
+    of it, and unpickling its per-sentence lists of integers and term sets cost the scan's
+    main process about 0.3 CPU s on BBC (the store's reader decodes the bytes when asked)."""
+    doc, _, rows = step(task)
     if not story_features:
-        return doc, fp, rows, None
+        return doc, None, rows, None
     from newstrace.stages.stories.cluster import document_features
 
-    return doc, fp, rows, document_features(doc)
+    return doc, None, rows, document_features(doc)
 
 
 def _prepare_unindexed(task: PrepareTask) -> tuple[Document, Fingerprint, IndexRows]:
     """``prepare_indexed_task`` without the band hashes (no candidate index to write them to)."""
     doc, fp = prepare_task(task)
-    return doc, fp, IndexRows((), (), columns=document_columns(doc))
+    return doc, fp, IndexRows((), (), columns=document_columns(doc), fingerprint=encode_fingerprint(fp))
 
 
 def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None = None,
@@ -284,7 +297,7 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
          progress: bool = False, changes: bool = True, semantic: bool = True,
          executor: Executor | None = None, stats: dict[str, int] | None = None,
          limits: Limits = DEFAULT_LIMITS, errors: list[InputError] | None = None,
-         preselect: bool = False) -> list[Relation]:
+         preselect: bool = False, batch: int = BATCH) -> list[Relation]:
     """Find candidates among stored documents, relate the pairs not yet compared, store relations.
 
     With ``only``, just the pairs involving those ids are considered, found through the store's
@@ -297,6 +310,8 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
     With ``preselect`` (whole collection only), static vectors choose the documents the sentence
     encoder embeds (``newstrace.stages.vectors.preselected_pairs``); the others stay unembedded,
     so a store that ``trace`` will query should be linked without it (every document embedded).
+    ``batch``: pairs related at a time (their documents read from the store together, one
+    executor map each).
     """
     executor = executor or LocalExecutor(workers, progress)
     covered = set(only) if only is not None else store.unlinked()  # linked once this call ends
@@ -323,11 +338,12 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
         stats.update({f"plan_{k}": v for k, v in plan_stats.items()}, alignments=len(todo))
     whole: Vectors | None = None
     sampled = only is not None  # translation backgrounds from the store's sampled pools
-    for i in range(0, len(todo), BATCH):
-        batch = sorted(set(todo[i : i + BATCH]) - store.checked_among(todo[i : i + BATCH]))  # another writer may have compared some meanwhile
-        if not batch:
+    for i in range(0, len(todo), batch_size := max(1, batch)):
+        chunk = todo[i : i + batch_size]
+        pending = sorted(set(chunk) - store.checked_among(chunk))  # another writer may have compared some meanwhile
+        if not pending:
             continue
-        ids = sorted({x for p in batch for x in p})
+        ids = sorted({x for p in pending for x in p})
         docs = {d.id: d for d in store.get_documents(ids, relate_only=True)}
         languages = store.languages(ids)
         vectors: Vectors = {}
@@ -344,8 +360,8 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
         # Committed every COMMIT_PAIRS pairs as results arrive: a kill loses at most that many.
         checked: list[tuple[str, str]] = []
         found: list[Relation] = []
-        stream = relate_stream(docs, batch, vectors, languages, changes=changes, executor=executor,
-                               label=f"aligning {i + len(batch)}/{len(todo)}", limits=limits, errors=errors,
+        stream = relate_stream(docs, pending, vectors, languages, changes=changes, executor=executor,
+                               label=f"aligning {i + len(pending)}/{len(todo)}", limits=limits, errors=errors,
                                store=store if sampled else None)
         with finishing(stream):
             for pair, relation in stream:
@@ -404,10 +420,37 @@ def _candidates_of(store: Store, ids: set[str]) -> tuple[set[tuple[str, str]], d
     return pairs, plan_stats
 
 
+#: The scan's first-generation collection threshold (Python's default is 700 allocations).
+#: A scan allocates millions of small acyclic objects (offsets, tokens, rows) and keeps most of
+#: them alive, so each young collection found almost nothing and each full one walked the
+#: whole heap: on BBC 889 collections took 1.0 s of the main process's 6.8 CPU s; with this
+#: threshold, 10 took 0.1 s.  Cycles are still collected, later.
+SCAN_GC_THRESHOLD = 50_000
+
+
+@contextmanager
+def _fewer_collections(threshold: int = SCAN_GC_THRESHOLD) -> Iterator[None]:
+    """Raise the collector's first-generation threshold to ``threshold`` (never lower it) for
+    the duration, then restore it (the process pools' workers fork with the raised one)."""
+    old = gc.get_threshold()
+    gc.set_threshold(max(old[0], threshold), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
 def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: int | None = None,
          progress: bool = False, changes: bool = True, semantic: bool = True,
          limits: Limits = DEFAULT_LIMITS) -> ScanResult:
     """One-shot: index everything under ``paths`` (into ``db`` or a temporary store) and relate it."""
+    with _fewer_collections():
+        return _scan(paths, db=db, workers=workers, progress=progress, changes=changes, semantic=semantic,
+                     limits=limits)
+
+
+def _scan(paths: Sequence[str | Path], *, db: str | Path | None, workers: int | None, progress: bool,
+          changes: bool, semantic: bool, limits: Limits) -> ScanResult:
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(db or Path(tmp) / "scan.db")
@@ -426,7 +469,8 @@ def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: 
             # A scratch store is gone when the scan ends: only the documents whose pairs can use
             # transformer vectors are embedded.  A kept one (``db``) is embedded whole, for trace.
             relations = link(store, workers=workers, progress=progress, changes=changes, semantic=semantic,
-                             stats=plan, limits=limits, errors=stats.errors, preselect=db is None)
+                             stats=plan, limits=limits, errors=stats.errors, preselect=db is None,
+                             batch=BATCH if db is not None else SCRATCH_BATCH)
             t2 = time.perf_counter()
             documents = store.get_documents()  # organise changes relations, families and stories, not documents
             families, stories = organise(store, workers=workers, stats=plan, documents=documents,
