@@ -26,9 +26,10 @@ import gc
 import logging
 import tempfile
 import time
+from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,7 @@ from newstrace.stages.prepare import (
     prepare_task,
 )
 from newstrace.stages.relate.pair import relate_task_limited
+from newstrace.stages.text import Tokens, known_tokens, tokenize
 from newstrace.stages.vectors import (
     ENGLISH_MODEL,
     MULTILINGUAL_MODEL,
@@ -128,8 +130,10 @@ class IndexStats:
     added_ids: list[str] = field(default_factory=list)  # new or changed documents, as committed
     # with ``story_features``: each added document's ``stories.cluster.document_features``
     story_features: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
-    # with ``keep_documents``: the added documents as prepared (the store's form, not re-read)
+    # with ``keep_documents``: the added documents as prepared (the store's form, not re-read),
+    # and by id the tokens their prepare step made (``stages.text.tokenize`` of text and language)
     prepared: list[Document] = field(default_factory=list)
+    tokens: dict[str, Tokens] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -173,7 +177,8 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     ``story_features``, the workers also read each document's story features
     (``IndexStats.story_features``, for :func:`organise`), while its words are at hand.
     With ``keep_documents``, the added documents are kept in ``IndexStats.prepared`` as they
-    were stored (equal to what ``Store.get_documents`` reads back).
+    were stored (equal to what ``Store.get_documents`` reads back), and their tokens in
+    ``IndexStats.tokens`` (for ``stages.text.known_tokens``).
     """
     executor = executor or LocalExecutor(workers, progress, chunksize=16)
     stats = IndexStats(read=len(docs))
@@ -197,6 +202,7 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     # is a few thousand index lookups): on BBC 1.0 s of serial work before the pool started.
     facts = list(executor.map(line_facts, [d.raw for d in unique], label="reading lines"))
     recurring, profiles = learn_boilerplate_profiled(store, unique, facts=facts)
+    del facts  # their line lookups are done with (tens of MB on BBC)
     profile_of = dict(zip((d.id for d in unique), profiles, strict=True))
     # Committed in small batches as they come: a crash loses at most one batch, and a re-run
     # skips what is stored.  The workers hash each document's bands (prepare_indexed_task) and
@@ -212,14 +218,20 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     if any(not d.language for d in fresh):
         load_language_model()  # before the pool forks: its workers share this copy
     step = prepare_indexed_task if candidate_index else _prepare_unindexed
-    with finishing(executor.map(partial(_prepare_step, step, story_features), tasks, label="cleaning")) as done:
-        for doc, fp, rows, features in done:
+    prepare = partial(_prepare_step, step, story_features, keep_documents)
+    with finishing(executor.map(prepare, tasks, label="cleaning")) as done:
+        for doc, fp, rows, features, tokens in done:
             pending.append((doc, fp, IndexRows(rows.shingle_bands, rows.sentence_bands, profile_of[doc.id],
                                                rows.columns, rows.fingerprint)))
             if features is not None:
                 stats.story_features[doc.id] = features
             if keep_documents:
-                stats.prepared.append(doc)
+                # Its per-character offsets packed meanwhile (8 bytes a character instead of
+                # a list of int objects, about 36): on BBC 200 MB less while the pairs are
+                # planned and related (_unpacked gives the list back).
+                stats.prepared.append(replace(doc, offsets=array("q", doc.offsets)))  # type: ignore[arg-type]
+            if tokens is not None:
+                stats.tokens[doc.id] = tokens
             if len(pending) >= commit_documents:
                 commit()
     if pending:
@@ -227,20 +239,31 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     return stats
 
 
+def _unpacked(doc: Document) -> Document:
+    """``doc`` with the offsets ``add_documents(keep_documents=True)`` packed as a list again."""
+    offsets: Any = doc.offsets
+    if isinstance(offsets, array):
+        doc.offsets = offsets.tolist()
+    return doc
+
+
 def _prepare_step(step: Callable[[PrepareTask], tuple[Document, Fingerprint, IndexRows]], story_features: bool,
-                  task: PrepareTask) -> tuple[Document, None, IndexRows, tuple[list[str], list[str]] | None]:
-    """``step`` on one task, and with ``story_features`` the prepared document's story features.
+                  tokens: bool, task: PrepareTask,
+                  ) -> tuple[Document, None, IndexRows, tuple[list[str], list[str]] | None, Tokens | None]:
+    """``step`` on one task, with ``story_features`` the prepared document's story features,
+    with ``tokens`` its tokens (made for its fingerprint: remembered, not made again).
 
     The fingerprint goes back to the writer in its store form only (``IndexRows.fingerprint``,
     with its band rows beside it), not as a :class:`Fingerprint`: the writer needs nothing else
     of it, and unpickling its per-sentence lists of integers and term sets cost the scan's
     main process about 0.3 CPU s on BBC (the store's reader decodes the bytes when asked)."""
     doc, _, rows = step(task)
+    made = tokenize(doc.text, doc.language or "en") if tokens else None
     if not story_features:
-        return doc, None, rows, None
+        return doc, None, rows, None, made
     from newstrace.stages.stories.cluster import document_features
 
-    return doc, None, rows, document_features(doc)
+    return doc, None, rows, document_features(doc), made
 
 
 def _prepare_unindexed(task: PrepareTask) -> tuple[Document, Fingerprint, IndexRows]:
@@ -479,15 +502,22 @@ def _scan(paths: Sequence[str | Path], *, db: str | Path | None, workers: int | 
             plan: dict[str, int] = {}
             # A scratch store is gone when the scan ends: only the documents whose pairs can use
             # transformer vectors are embedded.  A kept one (``db``) is embedded whole, for trace.
-            relations = link(store, workers=workers, progress=progress, changes=changes, semantic=semantic,
-                             stats=plan, limits=limits, errors=stats.errors, preselect=db is None,
-                             batch=BATCH if db is not None else SCRATCH_BATCH)
+            # The tokens the prepare workers made are not made again by the pair workers (forked
+            # with them known) (``stages.text.known_tokens``).
+            known = known_tokens((d.text, d.language or "en", stats.tokens[d.id])
+                                 for d in stats.prepared if d.id in stats.tokens)
+            with known:
+                relations = link(store, workers=workers, progress=progress, changes=changes, semantic=semantic,
+                                 stats=plan, limits=limits, errors=stats.errors, preselect=db is None,
+                                 batch=BATCH if db is not None else SCRATCH_BATCH)
+            stats.tokens.clear()
             t2 = time.perf_counter()
             # organise changes relations, families and stories, not documents.  A scratch store
             # holds exactly the documents this scan prepared: kept, they need not be read back
             # (on BBC 0.4-0.5 s of serial JSON parsing of the per-character offsets).
-            documents = (sorted(stats.prepared, key=lambda d: d.id)
+            documents = (sorted(map(_unpacked, stats.prepared), key=lambda d: d.id)
                          if db is None and len(stats.prepared) == store.document_count() else store.get_documents())
+            stats.prepared.clear()
             families, stories = organise(store, workers=workers, stats=plan, documents=documents,
                                          features=stats.story_features)
             if plan.get("alignments_parents"):

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, chain
@@ -24,6 +25,7 @@ __all__ = [
     "Tokens",
     "content_terms",
     "find_words",
+    "known_tokens",
     "split_sentences",
     "stem_words",
     "term_table",
@@ -341,12 +343,45 @@ class Tokens:
     terms: tuple[tuple[str, ...], ...]
 
 
+#: Tokens of texts made before they were asked for, by ``(text, language)`` (:func:`known_tokens`).
+_KNOWN: dict[tuple[str, str], Tokens] = {}
+
+
+@contextmanager
+def known_tokens(tokens: Iterable[tuple[str, str, Tokens]]) -> Iterator[None]:
+    """Within the block, :func:`tokenize` of each ``(text, language)`` given returns its
+    ``Tokens`` (made elsewhere by :func:`tokenize` itself: the same value) instead of
+    tokenising again; forgotten after it.
+
+    A scan tokenises every document where it prepares it (its fingerprint), in a worker; the
+    pair workers forked later tokenised each document again, once per worker that met it (on
+    BBC about a quarter of the relate step's CPU time).  Given here, in the process that forks
+    them, the workers inherit them.
+    """
+    _KNOWN.update(((text, language), tok) for text, language, tok in tokens)
+    try:
+        yield
+    finally:
+        _KNOWN.clear()
+
+
 def tokenize(text: str, language: str = "en") -> Tokens:
     """Sentences of ``text`` and their content terms (the aligner's input).
 
     The terms of each sentence are those of :func:`content_terms` on its text, read from the
-    words of the whole text found once (no word crosses a sentence's edge).
+    words of the whole text found once (no word crosses a sentence's edge).  The last few are
+    remembered per process (a document's fingerprint and its prepare step ask in turn), and
+    any given to :func:`known_tokens` are not made again.
     """
+    if _KNOWN:
+        known = _KNOWN.get((text, language))
+        if known is not None:
+            return known
+    return _tokenize(text, language)
+
+
+@lru_cache(maxsize=8)
+def _tokenize(text: str, language: str) -> Tokens:
     sentences = _split_cached(text, 3, 60)
     index = _word_index(text)
     table = term_table(language, index.words)
