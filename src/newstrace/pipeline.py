@@ -59,7 +59,7 @@ from newstrace.stages.prepare import (
     prepare_task,
 )
 from newstrace.stages.relate.pair import relate_task_limited
-from newstrace.stages.text import Tokens, known_tokens, tokenize
+from newstrace.stages.text import PackedTokens, known_tokens, pack_tokens, tokenize
 from newstrace.stages.vectors import (
     ENGLISH_MODEL,
     MULTILINGUAL_MODEL,
@@ -131,9 +131,10 @@ class IndexStats:
     # with ``story_features``: each added document's ``stories.cluster.document_features``
     story_features: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
     # with ``keep_documents``: the added documents as prepared (the store's form, not re-read),
-    # and by id the tokens their prepare step made (``stages.text.tokenize`` of text and language)
+    # and by id the tokens their prepare step made (``stages.text.tokenize`` of text and
+    # language, packed by ``stages.text.pack_tokens``)
     prepared: list[Document] = field(default_factory=list)
-    tokens: dict[str, Tokens] = field(default_factory=dict)
+    tokens: dict[str, PackedTokens] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -249,7 +250,7 @@ def _unpacked(doc: Document) -> Document:
 
 def _prepare_step(step: Callable[[PrepareTask], tuple[Document, Fingerprint, IndexRows]], story_features: bool,
                   tokens: bool, task: PrepareTask,
-                  ) -> tuple[Document, None, IndexRows, tuple[list[str], list[str]] | None, Tokens | None]:
+                  ) -> tuple[Document, None, IndexRows, tuple[list[str], list[str]] | None, PackedTokens | None]:
     """``step`` on one task, with ``story_features`` the prepared document's story features,
     with ``tokens`` its tokens (made for its fingerprint: remembered, not made again).
 
@@ -258,7 +259,7 @@ def _prepare_step(step: Callable[[PrepareTask], tuple[Document, Fingerprint, Ind
     of it, and unpickling its per-sentence lists of integers and term sets cost the scan's
     main process about 0.3 CPU s on BBC (the store's reader decodes the bytes when asked)."""
     doc, _, rows = step(task)
-    made = tokenize(doc.text, doc.language or "en") if tokens else None
+    made = pack_tokens(tokenize(doc.text, doc.language or "en")) if tokens else None
     if not story_features:
         return doc, None, rows, None, made
     from newstrace.stages.stories.cluster import document_features
