@@ -29,7 +29,7 @@ import time
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -227,10 +227,10 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
             if features is not None:
                 stats.story_features[doc.id] = features
             if keep_documents:
-                # Its per-character offsets packed meanwhile (8 bytes a character instead of
-                # a list of int objects, about 36): on BBC 200 MB less while the pairs are
-                # planned and related (_unpacked gives the list back).
-                stats.prepared.append(replace(doc, offsets=array("q", doc.offsets)))  # type: ignore[arg-type]
+                # Its per-character offsets come packed (_prepare_step: 8 bytes a character
+                # instead of a list of int objects, about 36): on BBC 200 MB less while the
+                # pairs are planned and related (_unpacked gives the list back at the end).
+                stats.prepared.append(doc)
             if tokens is not None:
                 stats.tokens[doc.id] = tokens
             if len(pending) >= commit_documents:
@@ -252,14 +252,20 @@ def _prepare_step(step: Callable[[PrepareTask], tuple[Document, Fingerprint, Ind
                   tokens: bool, task: PrepareTask,
                   ) -> tuple[Document, None, IndexRows, tuple[list[str], list[str]] | None, PackedTokens | None]:
     """``step`` on one task, with ``story_features`` the prepared document's story features,
-    with ``tokens`` its tokens (made for its fingerprint: remembered, not made again).
+    with ``tokens`` its tokens (made for its fingerprint: remembered, not made again) and its
+    offsets packed (:func:`_unpacked`).
 
     The fingerprint goes back to the writer in its store form only (``IndexRows.fingerprint``,
     with its band rows beside it), not as a :class:`Fingerprint`: the writer needs nothing else
     of it, and unpickling its per-sentence lists of integers and term sets cost the scan's
     main process about 0.3 CPU s on BBC (the store's reader decodes the bytes when asked)."""
     doc, _, rows = step(task)
-    made = pack_tokens(tokenize(doc.text, doc.language or "en")) if tokens else None
+    made = None
+    if tokens:
+        made = pack_tokens(tokenize(doc.text, doc.language or "en"))
+        # Pickled as one buffer, not 2,500-odd integers a document (the store's form of them,
+        # ``rows.columns``, is made already): unpacked by the scan when it returns them.
+        doc.offsets = array("q", doc.offsets)  # type: ignore[assignment]
     if not story_features:
         return doc, None, rows, None, made
     from newstrace.stages.stories.cluster import document_features
