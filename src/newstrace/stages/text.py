@@ -349,8 +349,9 @@ class Tokens:
 #: start and end offsets, one after the other, and each sentence's terms.
 PackedTokens = tuple[tuple[int, ...], tuple[tuple[str, ...], ...]]
 
-#: Tokens of texts made before they were asked for, by ``(text, language)`` (:func:`known_tokens`).
-_KNOWN: dict[tuple[str, str], PackedTokens] = {}
+#: Tokens of texts made before they were asked for, by ``(text, language)`` (:func:`known_tokens`):
+#: packed as given, unpacked in place when first asked for in a process.
+_KNOWN: dict[tuple[str, str], PackedTokens | Tokens] = {}
 
 
 def pack_tokens(tokens: Tokens) -> PackedTokens:
@@ -396,7 +397,9 @@ def tokenize(text: str, language: str = "en") -> Tokens:
     if _KNOWN:
         known = _KNOWN.get((text, language))
         if known is not None:
-            return unpack_tokens(text, known)
+            if not isinstance(known, Tokens):
+                known = _KNOWN[text, language] = unpack_tokens(text, known)
+            return known
     return _tokenize(text, language)
 
 
