@@ -166,7 +166,8 @@ def _read(paths: Sequence[str | Path], errors: list[InputError], *, limits: Limi
 def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None = None, progress: bool = False,
                   forensics: bool = True, executor: Executor | None = None,
                   commit_documents: int = COMMIT_DOCUMENTS, candidate_index: bool = True,
-                  story_features: bool = False, keep_documents: bool = False) -> IndexStats:
+                  story_features: bool = False, keep_documents: bool = False,
+                  store_offsets: bool = True) -> IndexStats:
     """Prepare already-read documents and add them to ``store``.
 
     Re-adding an unchanged document does nothing; a changed one replaces the old version.
@@ -179,7 +180,10 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     (``IndexStats.story_features``, for :func:`organise`), while its words are at hand.
     With ``keep_documents``, the added documents are kept in ``IndexStats.prepared`` as they
     were stored (equal to what ``Store.get_documents`` reads back), and their tokens in
-    ``IndexStats.tokens`` (for ``stages.text.known_tokens``).
+    ``IndexStats.tokens`` (for ``stages.text.known_tokens``).  Without ``store_offsets`` the
+    documents' per-character offsets are stored as an empty list: only for a scratch store
+    whose reader keeps the prepared documents (``scan``) and never reads them back (on BBC
+    three quarters of the bytes written, and their JSON 0.1 ms a document in the workers).
     """
     executor = executor or LocalExecutor(workers, progress, chunksize=16)
     stats = IndexStats(read=len(docs))
@@ -218,7 +222,7 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     tasks = [(d, recurring, forensics) for d in fresh]
     if any(not d.language for d in fresh):
         load_language_model()  # before the pool forks: its workers share this copy
-    step = prepare_indexed_task if candidate_index else _prepare_unindexed
+    step = prepare_indexed_task if candidate_index else _prepare_unindexed if store_offsets else _prepare_scratch
     prepare = partial(_prepare_step, step, story_features, keep_documents)
     with finishing(executor.map(prepare, tasks, label="cleaning")) as done:
         for doc, fp, rows, features, tokens in done:
@@ -279,17 +283,25 @@ def _prepare_unindexed(task: PrepareTask) -> tuple[Document, Fingerprint, IndexR
     return doc, fp, IndexRows((), (), columns=document_columns(doc), fingerprint=encode_fingerprint(fp))
 
 
+def _prepare_scratch(task: PrepareTask) -> tuple[Document, Fingerprint, IndexRows]:
+    """:func:`_prepare_unindexed` with the offsets column empty (``add_documents(store_offsets=False)``)."""
+    doc, fp = prepare_task(task)
+    return doc, fp, IndexRows((), (), columns=document_columns(doc, offsets=False), fingerprint=encode_fingerprint(fp))
+
+
 def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None = None,
               progress: bool = False, forensics: bool = True, limits: Limits = DEFAULT_LIMITS,
               commit_documents: int = COMMIT_DOCUMENTS, candidate_index: bool = True,
-              story_features: bool = False, keep_documents: bool = False) -> IndexStats:
+              story_features: bool = False, keep_documents: bool = False,
+              store_offsets: bool = True) -> IndexStats:
     """Read the articles under ``paths`` and add them to ``store`` (:func:`add_documents`)."""
     errors: list[InputError] = []
     preload_language_model()  # decompressed on the other core while this one reads the inputs
     docs = _read(paths, errors, limits=limits, progress=progress)
     stats = add_documents(store, docs, workers=workers, progress=progress, forensics=forensics,
                           commit_documents=commit_documents, candidate_index=candidate_index,
-                          story_features=story_features, keep_documents=keep_documents)
+                          story_features=story_features, keep_documents=keep_documents,
+                          store_offsets=store_offsets)
     stats.errors = errors + stats.errors
     stats.skipped = len(stats.errors)
     return stats
@@ -504,7 +516,7 @@ def _scan(paths: Sequence[str | Path], *, db: str | Path | None, workers: int | 
         try:
             stats = index_add(store, paths, workers=workers, progress=progress, forensics=changes, limits=limits,
                               commit_documents=commits, candidate_index=db is not None, story_features=True,
-                              keep_documents=db is None)
+                              keep_documents=db is None, store_offsets=db is not None)
             t1 = time.perf_counter()
             plan: dict[str, int] = {}
             # A scratch store is gone when the scan ends: only the documents whose pairs can use
@@ -520,10 +532,14 @@ def _scan(paths: Sequence[str | Path], *, db: str | Path | None, workers: int | 
             stats.tokens.clear()
             t2 = time.perf_counter()
             # organise changes relations, families and stories, not documents.  A scratch store
-            # holds exactly the documents this scan prepared: kept, they need not be read back
-            # (on BBC 0.4-0.5 s of serial JSON parsing of the per-character offsets).
-            documents = (sorted(map(_unpacked, stats.prepared), key=lambda d: d.id)
-                         if db is None and len(stats.prepared) == store.document_count() else store.get_documents())
+            # holds exactly the documents this scan prepared: kept, they are not read back (on
+            # BBC 0.4-0.5 s of serial JSON parsing of the per-character offsets, which the
+            # scratch store does not even hold: add_documents(store_offsets=False)).
+            if db is None and len(stats.prepared) != store.document_count():
+                raise RuntimeError(f"scan: {len(stats.prepared)} documents prepared, "
+                                   f"{store.document_count()} in its scratch store")
+            documents = (sorted(map(_unpacked, stats.prepared), key=lambda d: d.id) if db is None
+                         else store.get_documents())
             stats.prepared.clear()
             families, stories = organise(store, workers=workers, stats=plan, documents=documents,
                                          features=stats.story_features)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import gc
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from fixtures.articles import ARTICLE, OTHER
 
 from newstrace.executors.local import map_items
-from newstrace.pipeline import scan
+from newstrace.pipeline import add_documents, scan
 from newstrace.stages.candidates import (
     DEFAULT_CONFIG,
     PLAN_SMALL_COMPONENT,
@@ -68,6 +69,18 @@ def test_a_scratch_scan_returns_the_documents_its_store_reads_back(tmp_path: Pat
         [(r.source, r.target, r.type, r.passages) for r in scratch.relations]
     assert scratch.relations and scratch.families == kept.families
     assert not _KNOWN  # the tokens handed to the pair step are forgotten
+
+
+def test_a_store_without_offsets_holds_the_rest_of_each_document(tmp_path: Path) -> None:
+    docs = [Document(id=p.name, raw=p.read_text()) for p in sorted(_corpus(tmp_path / "c").iterdir())]
+    for name, keep in (("with", True), ("without", False)):
+        with Store(tmp_path / f"{name}.db") as store:
+            add_documents(store, [Document(id=d.id, raw=d.raw) for d in docs], workers=1, forensics=False,
+                          candidate_index=False, store_offsets=keep)
+    with Store(tmp_path / "with.db") as full, Store(tmp_path / "without.db") as bare:
+        stored, without = full.get_documents(), bare.get_documents()
+    assert [d.offsets for d in without] == [[]] * 6 and all(d.offsets for d in stored)
+    assert [replace(d, offsets=[]) for d in stored] == without
 
 
 def test_line_facts_made_elsewhere_give_the_same_boilerplate(tmp_path: Path) -> None:

@@ -312,11 +312,12 @@ class IndexRows:
     fingerprint: bytes | None = None
 
 
-def document_columns(doc: Document) -> tuple[str, str, str]:
+def document_columns(doc: Document, *, offsets: bool = True) -> tuple[str, str, str]:
     """A prepared document's ``offsets``, ``removed`` and ``signature`` as the JSON the store
-    keeps them in (``newstrace.store``: its ``documents`` table)."""
-    return (json.dumps(doc.offsets), json.dumps([[r.start, r.end, r.text, r.reason] for r in doc.removed]),
-            json.dumps(doc.signature))
+    keeps them in (``newstrace.store``: its ``documents`` table); without ``offsets``, an empty
+    list in their place (``newstrace.pipeline.add_documents(store_offsets=False)``)."""
+    return (json.dumps(doc.offsets) if offsets else "[]",
+            json.dumps([[r.start, r.end, r.text, r.reason] for r in doc.removed]), json.dumps(doc.signature))
 
 
 def band_rows(fp: Fingerprint) -> tuple[tuple[int, ...], tuple[int, ...]]:
