@@ -31,6 +31,7 @@ from newstrace.stages.prepare import (
     learn_boilerplate,
     learn_boilerplate_profiled,
     line_facts,
+    line_profile,
 )
 from newstrace.stages.text import _KNOWN, known_tokens, pack_tokens, tokenize, unpack_tokens
 from newstrace.store import Store, encode_fingerprint
@@ -92,6 +93,7 @@ def test_line_facts_made_elsewhere_give_the_same_boilerplate(tmp_path: Path) -> 
         with pytest.raises(ValueError, match="line facts of 1 documents for 6"):
             learn_boilerplate_profiled(store, docs, facts=[line_facts(docs[0].raw)])
     assert made == here and here[0] == learn_boilerplate(docs)
+    assert [line_facts(d.raw)[0] for d in docs] == [line_profile(d.raw) for d in docs] == here[1]
     assert len(here[0]) >= 2  # the site line and the footer recur across unrelated articles
 
 

@@ -164,14 +164,31 @@ def line_facts(raw: str, config: CleanConfig = DEFAULT_CONFIG) -> LineFacts:
     as normalised, when short enough to have carriers) with their words.  A pure function of
     the text, so the scan runs it in its workers (``newstrace.pipeline.add_documents``)."""
     lookups: dict[int, list[str]] = {}
+    # line_profile's pass and the lookups' in one: a line's words as ingested serve both.
+    seen: set[int] = set()
+    carried: list[int] = []
+    sketch: set[int] = set()
+    n_words = 0
+    short = config.recurring_max_words
     for s, e in _split_lines(raw):
         line = raw[s:e]
+        words = _WORD_RE.findall(line.casefold())
+        if words:
+            key = xxhash.xxh64_intdigest(" ".join(words))
+            if key not in seen:
+                seen.add(key)
+                sketch |= _line_shingles(words)
+                n_words += len(words)
+                if len(words) <= short:
+                    carried.append(key)
+            if len(words) <= short:  # longer lines have no carriers
+                lookups.setdefault(key, words)
         normalised = _normalise_line(line, s)[0]
-        for text in (line, normalised) if normalised != line else (line,):
-            words = _WORD_RE.findall(text.casefold())
-            if words and len(words) <= config.recurring_max_words:  # longer lines have no carriers
+        if normalised != line:
+            words = _WORD_RE.findall(normalised.casefold())
+            if words and len(words) <= short:
                 lookups.setdefault(xxhash.xxh64_intdigest(" ".join(words)), words)
-    return line_profile(raw, config), lookups
+    return LineProfile(tuple(carried), frozenset(sketch), n_words), lookups
 
 
 def learn_boilerplate_profiled(index: LineIndex, incoming: Sequence[Document], config: CleanConfig = DEFAULT_CONFIG,
