@@ -22,10 +22,13 @@ run here, between them.  The families/stories step takes the stored relations af
 
 from __future__ import annotations
 
+import gc
 import logging
 import tempfile
 import time
+from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -50,11 +53,13 @@ from newstrace.stages.prepare import (
     document_columns,
     learn_boilerplate_indexed,
     learn_boilerplate_profiled,
+    line_facts,
     prepare_document,
     prepare_indexed_task,
     prepare_task,
 )
 from newstrace.stages.relate.pair import relate_task_limited
+from newstrace.stages.text import PackedTokens, known_tokens, pack_tokens, tokenize
 from newstrace.stages.vectors import (
     ENGLISH_MODEL,
     MULTILINGUAL_MODEL,
@@ -71,7 +76,7 @@ from newstrace.stages.vectors import (
     semantic_pairs,
     translation_backgrounds,
 )
-from newstrace.store import Store, content_hash
+from newstrace.store import Store, content_hash, encode_fingerprint
 from newstrace.types import Document, Family, InputError, Relation, Story
 
 __all__ = [
@@ -106,6 +111,12 @@ COMMIT_PAIRS = 100
 # 7,000 sentence-band rows touch most leaf pages); on BBC the index writes took 14.5 s of wall
 # time in 16-document commits with fsync and 4.6 s in 256-document commits without.
 SCRATCH_COMMIT_DOCUMENTS = 256
+# A scratch store's pairs are related in one batch (one process pool), not BATCH at a time: each
+# batch started a pool whose workers met every document cold (its tokens, sentence splits and
+# term tables made again, ``newstrace.stages.align.aligner``) and ended waiting for its slower
+# worker.  The scan reads every document afterwards anyway, so holding the pairs' documents at
+# once does not raise its peak.  On BBC (2,244 pairs) three pools were one.
+SCRATCH_BATCH = 1 << 30
 
 
 @dataclass(slots=True)
@@ -120,6 +131,11 @@ class IndexStats:
     added_ids: list[str] = field(default_factory=list)  # new or changed documents, as committed
     # with ``story_features``: each added document's ``stories.cluster.document_features``
     story_features: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
+    # with ``keep_documents``: the added documents as prepared (the store's form, not re-read),
+    # and by id the tokens their prepare step made (``stages.text.tokenize`` of text and
+    # language, packed by ``stages.text.pack_tokens``)
+    prepared: list[Document] = field(default_factory=list)
+    tokens: dict[str, PackedTokens] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -151,7 +167,8 @@ def _read(paths: Sequence[str | Path], errors: list[InputError], *, limits: Limi
 def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None = None, progress: bool = False,
                   forensics: bool = True, executor: Executor | None = None,
                   commit_documents: int = COMMIT_DOCUMENTS, candidate_index: bool = True,
-                  story_features: bool = False) -> IndexStats:
+                  story_features: bool = False, keep_documents: bool = False,
+                  store_offsets: bool = True) -> IndexStats:
     """Prepare already-read documents and add them to ``store``.
 
     Re-adding an unchanged document does nothing; a changed one replaces the old version.
@@ -162,6 +179,12 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     (``Store.put_documents``): for a store no document will be looked up in.  With
     ``story_features``, the workers also read each document's story features
     (``IndexStats.story_features``, for :func:`organise`), while its words are at hand.
+    With ``keep_documents``, the added documents are kept in ``IndexStats.prepared`` as they
+    were stored (equal to what ``Store.get_documents`` reads back), and their tokens in
+    ``IndexStats.tokens`` (for ``stages.text.known_tokens``).  Without ``store_offsets`` the
+    documents' per-character offsets are stored as an empty list: only for a scratch store
+    whose reader keeps the prepared documents (``scan``) and never reads them back (on BBC
+    three quarters of the bytes written, and their JSON 0.1 ms a document in the workers).
     """
     executor = executor or LocalExecutor(workers, progress, chunksize=16)
     stats = IndexStats(read=len(docs))
@@ -181,12 +204,16 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
         return stats
     # The store's recurring-line index answers for the lines of these documents alone: the
     # stored raw texts are not read again (newstrace.stages.prepare.learn_boilerplate_indexed).
-    recurring, profiles = learn_boilerplate_profiled(store, unique)
+    # Each document's line profile and lookups are made in the workers (the rest of this step
+    # is a few thousand index lookups): on BBC 1.0 s of serial work before the pool started.
+    facts = list(executor.map(line_facts, [d.raw for d in unique], label="reading lines"))
+    recurring, profiles = learn_boilerplate_profiled(store, unique, facts=facts)
+    del facts  # their line lookups are done with (tens of MB on BBC)
     profile_of = dict(zip((d.id for d in unique), profiles, strict=True))
     # Committed in small batches as they come: a crash loses at most one batch, and a re-run
     # skips what is stored.  The workers hash each document's bands (prepare_indexed_task) and
     # the recurring-line step made its line profile: this process only writes them.
-    pending: list[tuple[Document, Fingerprint, IndexRows]] = []
+    pending: list[tuple[Document, Fingerprint | None, IndexRows]] = []
 
     def commit() -> None:
         stats.added += store.put_documents(pending, candidate_index=candidate_index)
@@ -196,13 +223,21 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     tasks = [(d, recurring, forensics) for d in fresh]
     if any(not d.language for d in fresh):
         load_language_model()  # before the pool forks: its workers share this copy
-    step = prepare_indexed_task if candidate_index else _prepare_unindexed
-    with finishing(executor.map(partial(_prepare_step, step, story_features), tasks, label="cleaning")) as done:
-        for doc, fp, rows, features in done:
+    step = prepare_indexed_task if candidate_index else _prepare_unindexed if store_offsets else _prepare_scratch
+    prepare = partial(_prepare_step, step, story_features, keep_documents)
+    with finishing(executor.map(prepare, tasks, label="cleaning")) as done:
+        for doc, fp, rows, features, tokens in done:
             pending.append((doc, fp, IndexRows(rows.shingle_bands, rows.sentence_bands, profile_of[doc.id],
-                                               rows.columns)))
+                                               rows.columns, rows.fingerprint)))
             if features is not None:
                 stats.story_features[doc.id] = features
+            if keep_documents:
+                # Its per-character offsets come packed (_prepare_step: 8 bytes a character
+                # instead of a list of int objects, about 36): on BBC 200 MB less while the
+                # pairs are planned and related (_unpacked gives the list back at the end).
+                stats.prepared.append(doc)
+            if tokens is not None:
+                stats.tokens[doc.id] = tokens
             if len(pending) >= commit_documents:
                 commit()
     if pending:
@@ -210,34 +245,64 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     return stats
 
 
+def _unpacked(doc: Document) -> Document:
+    """``doc`` with the offsets ``add_documents(keep_documents=True)`` packed as a list again."""
+    offsets: Any = doc.offsets
+    if isinstance(offsets, array):
+        doc.offsets = offsets.tolist()
+    return doc
+
+
 def _prepare_step(step: Callable[[PrepareTask], tuple[Document, Fingerprint, IndexRows]], story_features: bool,
-                  task: PrepareTask) -> tuple[Document, Fingerprint, IndexRows, tuple[list[str], list[str]] | None]:
-    """``step`` on one task, and with ``story_features`` the prepared document's story features."""
-    doc, fp, rows = step(task)
+                  tokens: bool, task: PrepareTask,
+                  ) -> tuple[Document, None, IndexRows, tuple[list[str], list[str]] | None, PackedTokens | None]:
+    """``step`` on one task, with ``story_features`` the prepared document's story features,
+    with ``tokens`` its tokens (made for its fingerprint: remembered, not made again) and its
+    offsets packed (:func:`_unpacked`).
+
+    The fingerprint goes back to the writer in its store form only (``IndexRows.fingerprint``,
+    with its band rows beside it), not as a :class:`Fingerprint`: the writer needs nothing else
+    of it, and unpickling its per-sentence lists of integers and term sets cost the scan's
+    main process about 0.3 CPU s on BBC (the store's reader decodes the bytes when asked)."""
+    doc, _, rows = step(task)
+    made = None
+    if tokens:
+        made = pack_tokens(tokenize(doc.text, doc.language or "en"))
+        # Pickled as one buffer, not 2,500-odd integers a document (the store's form of them,
+        # ``rows.columns``, is made already): unpacked by the scan when it returns them.
+        doc.offsets = array("q", doc.offsets)  # type: ignore[assignment]
     if not story_features:
-        return doc, fp, rows, None
+        return doc, None, rows, None, made
     from newstrace.stages.stories.cluster import document_features
 
-    return doc, fp, rows, document_features(doc)
+    return doc, None, rows, document_features(doc), made
 
 
 def _prepare_unindexed(task: PrepareTask) -> tuple[Document, Fingerprint, IndexRows]:
     """``prepare_indexed_task`` without the band hashes (no candidate index to write them to)."""
     doc, fp = prepare_task(task)
-    return doc, fp, IndexRows((), (), columns=document_columns(doc))
+    return doc, fp, IndexRows((), (), columns=document_columns(doc), fingerprint=encode_fingerprint(fp))
+
+
+def _prepare_scratch(task: PrepareTask) -> tuple[Document, Fingerprint, IndexRows]:
+    """:func:`_prepare_unindexed` with the offsets column empty (``add_documents(store_offsets=False)``)."""
+    doc, fp = prepare_task(task)
+    return doc, fp, IndexRows((), (), columns=document_columns(doc, offsets=False), fingerprint=encode_fingerprint(fp))
 
 
 def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None = None,
               progress: bool = False, forensics: bool = True, limits: Limits = DEFAULT_LIMITS,
               commit_documents: int = COMMIT_DOCUMENTS, candidate_index: bool = True,
-              story_features: bool = False) -> IndexStats:
+              story_features: bool = False, keep_documents: bool = False,
+              store_offsets: bool = True) -> IndexStats:
     """Read the articles under ``paths`` and add them to ``store`` (:func:`add_documents`)."""
     errors: list[InputError] = []
     preload_language_model()  # decompressed on the other core while this one reads the inputs
     docs = _read(paths, errors, limits=limits, progress=progress)
     stats = add_documents(store, docs, workers=workers, progress=progress, forensics=forensics,
                           commit_documents=commit_documents, candidate_index=candidate_index,
-                          story_features=story_features)
+                          story_features=story_features, keep_documents=keep_documents,
+                          store_offsets=store_offsets)
     stats.errors = errors + stats.errors
     stats.skipped = len(stats.errors)
     return stats
@@ -285,7 +350,7 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
          progress: bool = False, changes: bool = True, semantic: bool = True,
          executor: Executor | None = None, stats: dict[str, int] | None = None,
          limits: Limits = DEFAULT_LIMITS, errors: list[InputError] | None = None,
-         preselect: bool = False) -> list[Relation]:
+         preselect: bool = False, batch: int = BATCH) -> list[Relation]:
     """Find candidates among stored documents, relate the pairs not yet compared, store relations.
 
     With ``only``, just the pairs involving those ids are considered, found through the store's
@@ -298,6 +363,8 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
     With ``preselect`` (whole collection only), static vectors choose the documents the sentence
     encoder embeds (``newstrace.stages.vectors.preselected_pairs``); the others stay unembedded,
     so a store that ``trace`` will query should be linked without it (every document embedded).
+    ``batch``: pairs related at a time (their documents read from the store together, one
+    executor map each).
     """
     executor = executor or LocalExecutor(workers, progress)
     covered = set(only) if only is not None else store.unlinked()  # linked once this call ends
@@ -324,11 +391,12 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
         stats.update({f"plan_{k}": v for k, v in plan_stats.items()}, alignments=len(todo))
     whole: Vectors | None = None
     sampled = only is not None  # translation backgrounds from the store's sampled pools
-    for i in range(0, len(todo), BATCH):
-        batch = sorted(set(todo[i : i + BATCH]) - store.checked_among(todo[i : i + BATCH]))  # another writer may have compared some meanwhile
-        if not batch:
+    for i in range(0, len(todo), batch_size := max(1, batch)):
+        chunk = todo[i : i + batch_size]
+        pending = sorted(set(chunk) - store.checked_among(chunk))  # another writer may have compared some meanwhile
+        if not pending:
             continue
-        ids = sorted({x for p in batch for x in p})
+        ids = sorted({x for p in pending for x in p})
         docs = {d.id: d for d in store.get_documents(ids, relate_only=True)}
         languages = store.languages(ids)
         vectors: Vectors = {}
@@ -345,8 +413,8 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
         # Committed every COMMIT_PAIRS pairs as results arrive: a kill loses at most that many.
         checked: list[tuple[str, str]] = []
         found: list[Relation] = []
-        stream = relate_stream(docs, batch, vectors, languages, changes=changes, executor=executor,
-                               label=f"aligning {i + len(batch)}/{len(todo)}", limits=limits, errors=errors,
+        stream = relate_stream(docs, pending, vectors, languages, changes=changes, executor=executor,
+                               label=f"aligning {i + len(pending)}/{len(todo)}", limits=limits, errors=errors,
                                store=store if sampled else None)
         with finishing(stream):
             for pair, relation in stream:
@@ -413,10 +481,37 @@ def _candidates_of(store: Store, ids: set[str]) -> tuple[set[tuple[str, str]], d
     return pairs, plan_stats
 
 
+#: The scan's first-generation collection threshold (Python's default is 700 allocations).
+#: A scan allocates millions of small acyclic objects (offsets, tokens, rows) and keeps most of
+#: them alive, so each young collection found almost nothing and each full one walked the
+#: whole heap: on BBC 889 collections took 1.0 s of the main process's 6.8 CPU s; with this
+#: threshold, 10 took 0.1 s.  Cycles are still collected, later.
+SCAN_GC_THRESHOLD = 50_000
+
+
+@contextmanager
+def _fewer_collections(threshold: int = SCAN_GC_THRESHOLD) -> Iterator[None]:
+    """Raise the collector's first-generation threshold to ``threshold`` (never lower it) for
+    the duration, then restore it (the process pools' workers fork with the raised one)."""
+    old = gc.get_threshold()
+    gc.set_threshold(max(old[0], threshold), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
 def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: int | None = None,
          progress: bool = False, changes: bool = True, semantic: bool = True,
          limits: Limits = DEFAULT_LIMITS) -> ScanResult:
     """One-shot: index everything under ``paths`` (into ``db`` or a temporary store) and relate it."""
+    with _fewer_collections():
+        return _scan(paths, db=db, workers=workers, progress=progress, changes=changes, semantic=semantic,
+                     limits=limits)
+
+
+def _scan(paths: Sequence[str | Path], *, db: str | Path | None, workers: int | None, progress: bool,
+          changes: bool, semantic: bool, limits: Limits) -> ScanResult:
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(db or Path(tmp) / "scan.db")
@@ -429,15 +524,32 @@ def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: 
         commits = COMMIT_DOCUMENTS if db is not None else SCRATCH_COMMIT_DOCUMENTS
         try:
             stats = index_add(store, paths, workers=workers, progress=progress, forensics=changes, limits=limits,
-                              commit_documents=commits, candidate_index=db is not None, story_features=True)
+                              commit_documents=commits, candidate_index=db is not None, story_features=True,
+                              keep_documents=db is None, store_offsets=db is not None)
             t1 = time.perf_counter()
             plan: dict[str, int] = {}
             # A scratch store is gone when the scan ends: only the documents whose pairs can use
             # transformer vectors are embedded.  A kept one (``db``) is embedded whole, for trace.
-            relations = link(store, workers=workers, progress=progress, changes=changes, semantic=semantic,
-                             stats=plan, limits=limits, errors=stats.errors, preselect=db is None)
+            # The tokens the prepare workers made are not made again by the pair workers (forked
+            # with them known) (``stages.text.known_tokens``).
+            known = known_tokens((d.text, d.language or "en", stats.tokens[d.id])
+                                 for d in stats.prepared if d.id in stats.tokens)
+            with known:
+                relations = link(store, workers=workers, progress=progress, changes=changes, semantic=semantic,
+                                 stats=plan, limits=limits, errors=stats.errors, preselect=db is None,
+                                 batch=BATCH if db is not None else SCRATCH_BATCH)
+            stats.tokens.clear()
             t2 = time.perf_counter()
-            documents = store.get_documents()  # organise changes relations, families and stories, not documents
+            # organise changes relations, families and stories, not documents.  A scratch store
+            # holds exactly the documents this scan prepared: kept, they are not read back (on
+            # BBC 0.4-0.5 s of serial JSON parsing of the per-character offsets, which the
+            # scratch store does not even hold: add_documents(store_offsets=False)).
+            if db is None and len(stats.prepared) != store.document_count():
+                raise RuntimeError(f"scan: {len(stats.prepared)} documents prepared, "
+                                   f"{store.document_count()} in its scratch store")
+            documents = (sorted(map(_unpacked, stats.prepared), key=lambda d: d.id) if db is None
+                         else store.get_documents())
+            stats.prepared.clear()
             families, stories = organise(store, workers=workers, stats=plan, documents=documents,
                                          features=stats.story_features)
             if plan.get("alignments_parents"):

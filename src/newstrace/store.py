@@ -492,7 +492,8 @@ class Store:
             return dict(self.conn.execute("SELECT id, content_hash FROM documents"))
         return dict(self._rows_in("SELECT id, content_hash FROM documents WHERE id IN ({marks})", ids))
 
-    def put_documents(self, docs: Iterable[tuple[Document, Fingerprint] | tuple[Document, Fingerprint, IndexRows]],
+    def put_documents(self, docs: Iterable[tuple[Document, Fingerprint]
+                                           | tuple[Document, Fingerprint | None, IndexRows]],
                       *, candidate_index: bool = True) -> int:
         """Insert or replace documents with their fingerprints, in one transaction.
 
@@ -502,7 +503,8 @@ class Store:
         them they are computed here.
 
         Args:
-            docs: ``(document, fingerprint)`` or ``(document, fingerprint, rows)`` items.
+            docs: ``(document, fingerprint)`` or ``(document, fingerprint, rows)`` items; the
+                fingerprint may be ``None`` when ``rows`` holds its encoding and band rows.
             candidate_index: also write the band and recurring-line rows that ``trace``,
                 ``index add`` and ``link(only=...)`` look documents up by.  Only a store that
                 is never looked up in goes without: ``scan``'s temporary store, whose
@@ -542,8 +544,13 @@ class Store:
                     (doc.id, content_hash(doc), new_hash, doc.path, doc.title, doc.url, doc.site, doc.published,
                      doc.language, doc.raw, doc.text, *columns),
                 )
+                encoded = rows.fingerprint if rows is not None else None
+                if encoded is None:
+                    if fp is None:
+                        raise ValueError(f"document {doc.id!r}: neither a fingerprint nor its encoding to store")
+                    encoded = encode_fingerprint(fp)
                 c.execute("INSERT OR REPLACE INTO fingerprints VALUES (?, ?, ?, ?)", (
-                    doc.id, new_hash, self.settings.index, encode_fingerprint(fp)))
+                    doc.id, new_hash, self.settings.index, encoded))
                 self._index_document(c, doc.id, doc.raw, doc.language, fp, rows, batch, lookups=candidate_index)
                 c.execute("INSERT OR IGNORE INTO unlinked VALUES (?)", (doc.id,))
                 if old is not None and old[0] == new_hash and old[1] == doc.language:

@@ -7,6 +7,7 @@ same functions over partitions.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import threading
@@ -60,8 +61,18 @@ def map_items(
         # Workers ignore Ctrl-C: the parent alone handles it (one line, not a traceback per
         # worker), and on any exit but the normal one stops them at once instead of waiting.
         pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupt)
+        # The workers are forked at the first submission (all of them: pool.map submits every
+        # chunk at once).  Frozen first, the parent's objects are in the collector's permanent
+        # generation in the children: their collections never walk the inherited heap (a
+        # scan's documents, fingerprints and models), nor write its reference counts' pages
+        # again.  The parent's own objects are unfrozen as soon as the workers exist.
         try:
-            for r in pool.map(func, items, chunksize=chunksize):
+            gc.freeze()
+            try:
+                results = pool.map(func, items, chunksize=chunksize)
+            finally:
+                gc.unfreeze()
+            for r in results:
                 if bar:
                     bar[0].advance(bar[1])
                 yield r

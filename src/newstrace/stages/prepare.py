@@ -52,6 +52,7 @@ __all__ = [
     "learn_boilerplate",
     "learn_boilerplate_indexed",
     "learn_boilerplate_profiled",
+    "line_facts",
     "line_profile",
     "prepare_document",
     "prepare_indexed_task",
@@ -154,7 +155,44 @@ def learn_boilerplate_indexed(index: LineIndex, incoming: Sequence[Document],
     return learn_boilerplate_profiled(index, incoming, config)[0]
 
 
+LineFacts = tuple[LineProfile, dict[int, list[str]]]
+
+
+def line_facts(raw: str, config: CleanConfig = DEFAULT_CONFIG) -> LineFacts:
+    """What :func:`learn_boilerplate_profiled` reads of one incoming document: its
+    :class:`LineProfile`, and the lines cleaning it may look up (each line's key as ingested and
+    as normalised, when short enough to have carriers) with their words.  A pure function of
+    the text, so the scan runs it in its workers (``newstrace.pipeline.add_documents``)."""
+    lookups: dict[int, list[str]] = {}
+    # line_profile's pass and the lookups' in one: a line's words as ingested serve both.
+    seen: set[int] = set()
+    carried: list[int] = []
+    sketch: set[int] = set()
+    n_words = 0
+    short = config.recurring_max_words
+    for s, e in _split_lines(raw):
+        line = raw[s:e]
+        words = _WORD_RE.findall(line.casefold())
+        if words:
+            key = xxhash.xxh64_intdigest(" ".join(words))
+            if key not in seen:
+                seen.add(key)
+                sketch |= _line_shingles(words)
+                n_words += len(words)
+                if len(words) <= short:
+                    carried.append(key)
+            if len(words) <= short:  # longer lines have no carriers
+                lookups.setdefault(key, words)
+        normalised = _normalise_line(line, s)[0]
+        if normalised != line:
+            words = _WORD_RE.findall(normalised.casefold())
+            if words and len(words) <= short:
+                lookups.setdefault(xxhash.xxh64_intdigest(" ".join(words)), words)
+    return LineProfile(tuple(carried), frozenset(sketch), n_words), lookups
+
+
 def learn_boilerplate_profiled(index: LineIndex, incoming: Sequence[Document], config: CleanConfig = DEFAULT_CONFIG,
+                               facts: Sequence[LineFacts] | None = None,
                                ) -> tuple[frozenset[int], list[LineProfile]]:
     """:func:`learn_boilerplate` over a stored collection and ``incoming``, asked of an index,
     and the :class:`LineProfile` of each incoming document (in order), which this step needs
@@ -166,11 +204,17 @@ def learn_boilerplate_profiled(index: LineIndex, incoming: Sequence[Document], c
     lines are counted, and only the sampled ones' profiles read, so the cost is in the size of
     ``incoming``, not of the collection.  Stored documents with an incoming document's id are
     replaced by it, and the carriers come in the order of the whole-collection pass (stored
-    ids in order, then ``incoming`` in order), so the same carriers are sampled.
+    ids in order, then ``incoming`` in order), so the same carriers are sampled.  ``facts``: each
+    incoming document's :func:`line_facts` under ``config``, in order, when made elsewhere (the
+    workers).
     """
     docs = list(incoming)
     ids = [d.id for d in docs]
-    profiles = [line_profile(d.raw, config) for d in docs]
+    if facts is None:
+        facts = [line_facts(d.raw, config) for d in docs]
+    if len(facts) != len(docs):
+        raise ValueError(f"line facts of {len(facts)} documents for {len(docs)} incoming")
+    profiles = [f[0] for f in facts]
     stored_old = index.line_profiles(ids)  # incoming ids already stored: their old carriers step aside
     excluded: dict[int, list[str]] = defaultdict(list)
     for doc_id, old in stored_old.items():
@@ -181,14 +225,9 @@ def learn_boilerplate_profiled(index: LineIndex, incoming: Sequence[Document], c
         for k in p.carried:
             incoming_carriers[k].append(i)
     lookups: dict[int, list[str]] = {}
-    for d in docs:
-        for s, e in _split_lines(d.raw):
-            line = d.raw[s:e]
-            normalised = _normalise_line(line, s)[0]
-            for text in (line, normalised) if normalised != line else (line,):
-                words = _WORD_RE.findall(text.casefold())
-                if words and len(words) <= config.recurring_max_words:  # longer lines have no carriers
-                    lookups.setdefault(xxhash.xxh64_intdigest(" ".join(words)), words)
+    for _, found_lines in facts:
+        for key, words in found_lines.items():
+            lookups.setdefault(key, words)
     cache: dict[str, LineProfile] = {}
     found: set[int] = set()
     for key, words in lookups.items():
@@ -277,19 +316,25 @@ class IndexRows:
         columns: its :func:`document_columns`, serialised where it was prepared (the JSON of
             the per-character offsets was most of the writer's remaining time on BBC), else
             ``None``: the writer serialises them.
+        fingerprint: its fingerprint in the store's binary form
+            (``newstrace.store.encode_fingerprint``), encoded where it was prepared, else
+            ``None``: the writer encodes it.  On BBC the writer's encoding was 1.1 CPU s of the
+            scan's serial main process (the term lists' sort and join, 2,225 documents).
     """
 
     shingle_bands: tuple[int, ...]
     sentence_bands: tuple[int, ...]
     profile: LineProfile | None = None
     columns: tuple[str, str, str] | None = None
+    fingerprint: bytes | None = None
 
 
-def document_columns(doc: Document) -> tuple[str, str, str]:
+def document_columns(doc: Document, *, offsets: bool = True) -> tuple[str, str, str]:
     """A prepared document's ``offsets``, ``removed`` and ``signature`` as the JSON the store
-    keeps them in (``newstrace.store``: its ``documents`` table)."""
-    return (json.dumps(doc.offsets), json.dumps([[r.start, r.end, r.text, r.reason] for r in doc.removed]),
-            json.dumps(doc.signature))
+    keeps them in (``newstrace.store``: its ``documents`` table); without ``offsets``, an empty
+    list in their place (``newstrace.pipeline.add_documents(store_offsets=False)``)."""
+    return (json.dumps(doc.offsets) if offsets else "[]",
+            json.dumps([[r.start, r.end, r.text, r.reason] for r in doc.removed]), json.dumps(doc.signature))
 
 
 def band_rows(fp: Fingerprint) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -305,5 +350,7 @@ def band_rows(fp: Fingerprint) -> tuple[tuple[int, ...], tuple[int, ...]]:
 def prepare_indexed_task(task: PrepareTask) -> tuple[Document, Fingerprint, IndexRows]:
     """:func:`prepare_task` plus the document's band rows (:class:`IndexRows`, no profile):
     the per-document task of ``newstrace.pipeline.add_documents``."""
+    from newstrace.store import encode_fingerprint
+
     doc, fp = prepare_task(task)
-    return doc, fp, IndexRows(*band_rows(fp), columns=document_columns(doc))
+    return doc, fp, IndexRows(*band_rows(fp), columns=document_columns(doc), fingerprint=encode_fingerprint(fp))
