@@ -372,7 +372,8 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
         pairs, plan_stats = _candidates_of(store, only)
         if semantic:
             embed_documents(store, threads=workers, progress=progress)
-            pairs |= _screened(store, indexed_semantic_pairs(store, only, threads=workers) - pairs, plan_stats)
+            pairs |= screened_meaning_pairs(store, indexed_semantic_pairs(store, only, threads=workers) - pairs,
+                                            stats=plan_stats)
         pairs = {p for p in pairs if p[0] in only or p[1] in only}
         todo = sorted(pairs - store.checked_among(pairs))
     else:
@@ -384,7 +385,8 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
             pairs |= preselected_pairs(store, planned, threads=workers, progress=progress, stats=plan_stats)
         elif semantic:
             embed_documents(store, threads=workers, progress=progress)
-            pairs |= _screened(store, semantic_pairs(store.languages(), load_vectors(store, threads=workers)) - pairs, plan_stats)
+            meaning = semantic_pairs(store.languages(), load_vectors(store, threads=workers)) - pairs
+            pairs |= screened_meaning_pairs(store, meaning, stats=plan_stats)
         done = store.checked()
         todo = sorted(p for p in pairs if p not in done)
     if stats is not None:
@@ -428,14 +430,6 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
             store.put_relations(checked, found)
     store.mark_linked(covered)
     return store.get_relations(only)
-
-
-def _screened(store: Store, meaning: set[tuple[str, str]], stats: dict[str, int]) -> set[tuple[str, str]]:
-    """The candidates by meaning worth aligning (``vectors.screened_meaning_pairs``), counting
-    the ones screened out in ``stats``."""
-    kept = screened_meaning_pairs(store, meaning)
-    stats["meaning_screened_out"] = len(meaning) - len(kept)
-    return kept
 
 
 def link_pending(store: Store, **options: Any) -> list[Relation]:

@@ -210,6 +210,8 @@ def preselected_pairs(store: Store, lexical: Iterable[tuple[str, str]], *, threa
 
     A collection in several languages takes the full path (every document embedded by both
     models, :func:`semantic_pairs`): translation backgrounds read each language's whole pool.
+    Its English neighbour pairs are held to the same static floor (:func:`screened_meaning_pairs`),
+    so a pair proposed by meaning is decided by one rule in every collection and engine.
     ``stats`` (when given) receives the preselection counters.
     """
     from newstrace.stages.embed import get_embedder
@@ -217,7 +219,8 @@ def preselected_pairs(store: Store, lexical: Iterable[tuple[str, str]], *, threa
 
     if MULTILINGUAL_MODEL in models_of(store):
         embed_documents(store, threads=threads, progress=progress)
-        return semantic_pairs(store.languages(), load_vectors(store, threads=threads))
+        meaning = semantic_pairs(store.languages(), load_vectors(store, threads=threads)) - set(lexical)
+        return screened_meaning_pairs(store, meaning, stats=stats)
     english = sorted(i for i, lang in store.languages().items() if lang == "en")
     docs = {d.id: d for d in store.get_documents(english, relate_only=True)}
     chosen = semantic_preselect(docs, lexical)
@@ -232,15 +235,19 @@ def preselected_pairs(store: Store, lexical: Iterable[tuple[str, str]], *, threa
 
 
 def screened_meaning_pairs(store: Store, pairs: Iterable[tuple[str, str]], *,
-                           queries: Sequence[Document] = ()) -> set[tuple[str, str]]:
+                           queries: Sequence[Document] = (),
+                           stats: dict[str, int] | None = None) -> set[tuple[str, str]]:
     """The candidate pairs by meaning (from :func:`semantic_pairs`, :func:`indexed_semantic_pairs`
     or :func:`indexed_query_pairs`) worth aligning: English pairs whose static pair score reaches
     the preselection's floor (``newstrace.stages.static.screen_meaning_candidates``); pairs with
     a document in another language are kept.  ``queries`` are documents outside the store
-    (``trace``).  Only the pairs' documents are read; each pair kept is returned as given."""
+    (``trace``).  Only the pairs' documents are read; each pair kept is returned as given.
+    ``stats`` (when given) receives ``meaning_screened_out``, the pairs left out."""
     from newstrace.stages.static import screen_meaning_candidates
 
     given = set(pairs)
+    if stats is not None:
+        stats["meaning_screened_out"] = 0
     if not given:
         return given
     stored = sorted({x for p in given for x in p} - {q.id for q in queries})
@@ -248,7 +255,10 @@ def screened_meaning_pairs(store: Store, pairs: Iterable[tuple[str, str]], *,
     english = [i for i in stored if languages.get(i) == "en"]
     docs = {d.id: d for d in store.get_documents(english, relate_only=True)}
     docs.update((q.id, q) for q in queries if q.language == "en")
-    return screen_meaning_candidates(docs, given)
+    kept = screen_meaning_candidates(docs, given)
+    if stats is not None:
+        stats["meaning_screened_out"] = len(given) - len(kept)
+    return kept
 
 
 def vector_files(store: Store, name: str, *, threads: int | None = None) -> dict[str, IndexFile]:

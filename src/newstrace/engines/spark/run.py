@@ -43,7 +43,7 @@ from newstrace.types import Document, Family, InputError, Relation, Story
 from .graph import narrow
 from .inputs import read_spark_inputs
 from .organise import spark_families, spark_stories
-from .semantic import spark_backgrounds, spark_embed, spark_semantic_pairs
+from .semantic import spark_backgrounds, spark_embed, spark_screen_meaning, spark_semantic_pairs
 from .session import SparkOptions, spark_session
 from .steps import plan_spark_pairs, recurring_spark_lines, relate_spark_pairs
 
@@ -205,6 +205,8 @@ def scan_spark(paths: Sequence[str | Path], out: str | Path, *, options: SparkOp
         lap("embed")
         meaning, found = spark_semantic_pairs(embedded, models, partitions=parts)
         semantic_stats.update(found)
+        meaning, semantic_stats["meaning_screened_out"] = spark_screen_meaning(meaning, pairs, prepared,
+                                                                               partitions=parts)
         compared = narrow(pairs.union(meaning), parts).distinct(parts).persist(keep)
         semantic_stats["alignments"] = compared.count()
         lap("semantic")

@@ -20,6 +20,10 @@
   ``NEIGHBOURS`` best over the cells it probed.  A collection of at most ``CELL_DOCS`` documents
   is one cell, and that task calls ``vectors.semantic_pairs`` itself: the local pairs exactly.
   The driver sees only the counts and the k-means sample.
+* the screen of those candidates: a pair found only by meaning (not a lexical candidate) whose
+  two documents are English is aligned only when its static pair score reaches the floor the
+  local engine holds its own candidates by meaning to (``static.screen_meaning_candidates``):
+  each document's static sentence vectors are made once per partition and joined to its pairs.
 * translation backgrounds: ``vectors.background_requests`` per cross-language pair decides
   which documents need a background in which language (per-language sentence counts are a
   ``reduceByKey``); each language's sentences are cut into blocks of about
@@ -45,7 +49,7 @@ from newstrace.types import Document
 from .graph import narrow
 
 __all__ = ["BLOCK_SENTENCES", "CELL_DOCS", "PROBES", "embed_partition", "spark_backgrounds", "spark_embed",
-           "spark_semantic_pairs", "spherical_kmeans"]
+           "spark_screen_meaning", "spark_semantic_pairs", "spherical_kmeans"]
 
 #: Documents per cell of the candidate search.  A cell is one task: ``semantic_candidates``
 #: builds an HNSW index over its members (a few thousand vectors: well under a second) and
@@ -236,6 +240,51 @@ def spark_semantic_pairs(embedded: Any, models: tuple[str, ...], *, partitions: 
     pairs = narrow(sc.union(found), partitions).distinct(partitions).cache()
     stats["semantic_pairs"] = pairs.count()
     return pairs, stats
+
+
+def _static_rows(rows: Iterable[tuple[str, tuple[Document, None]]]) -> Iterator[tuple[str, np.ndarray | None]]:
+    """Each document's static sentence vectors (``static.StaticEmbedder.documents``), ``None``
+    for a document not in English (its pairs are not screened)."""
+    from newstrace.stages.static import get_static_embedder
+
+    docs = [doc for _, (doc, _) in rows]
+    english = [d for d in docs if d.language == "en"]
+    vectors = dict(zip((d.id for d in english), get_static_embedder().documents(english), strict=True))
+    for d in docs:
+        yield d.id, vectors.get(d.id)
+
+
+def _passes_screen(item: tuple[str, tuple[tuple[str, np.ndarray | None], np.ndarray | None]]) -> list[Pair]:
+    from newstrace.stages.static import PRESELECT, pair_score
+
+    b, ((a, va), vb) = item
+    if va is None or vb is None or pair_score(va, vb) >= PRESELECT.semantic_min:
+        return [(a, b)]
+    return []
+
+
+def spark_screen_meaning(meaning: Any, lexical: Any, documents: Any, *,
+                         partitions: int | None = None) -> tuple[Any, int]:
+    """The local ``vectors.screened_meaning_pairs`` on Spark: of the candidate pairs by meaning
+    (:func:`spark_semantic_pairs`), those that are not lexical candidates and join two English
+    documents are kept only when their static pair score reaches ``PRESELECT.semantic_min``;
+    the others are kept as they are.  Returns the pairs kept (an RDD) and the number left out.
+
+    Args:
+        meaning: candidate pairs by meaning.
+        lexical: the lexical candidate pairs (never screened).
+        documents: the prepared ``(id, Document)`` rows.
+        partitions: partitions of the joins.
+    """
+    fresh = meaning.subtract(lexical, partitions).persist()
+    ids = fresh.flatMap(lambda p: p).distinct(partitions).map(lambda i: (i, None))
+    statics = documents.join(ids, partitions).mapPartitions(_static_rows)
+    kept = (fresh.join(statics, partitions).map(lambda x: (x[1][0], (x[0], x[1][1])))
+            .join(statics, partitions).flatMap(_passes_screen))
+    screened = narrow(meaning.subtract(fresh, partitions).union(kept), partitions).distinct(partitions).persist()
+    dropped = fresh.count() - kept.count()
+    fresh.unpersist()
+    return screened, dropped
 
 
 # -- translation backgrounds -----------------------------------------------------------------------
