@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from newstrace.executors.base import Executor, finishing
-from newstrace.executors.local import LocalExecutor
+from newstrace.executors.local import LocalExecutor, one_blas_thread
 from newstrace.limits import DEFAULT_LIMITS, Limits
 from newstrace.stages.candidates import (
     Fingerprint,
@@ -498,8 +498,11 @@ def _fewer_collections(threshold: int = SCAN_GC_THRESHOLD) -> Iterator[None]:
 def scan(paths: Sequence[str | Path], *, db: str | Path | None = None, workers: int | None = None,
          progress: bool = False, changes: bool = True, semantic: bool = True,
          limits: Limits = DEFAULT_LIMITS) -> ScanResult:
-    """One-shot: index everything under ``paths`` (into ``db`` or a temporary store) and relate it."""
-    with _fewer_collections():
+    """One-shot: index everything under ``paths`` (into ``db`` or a temporary store) and relate it.
+
+    Its processes run their matrix products on one BLAS thread each (``one_blas_thread``):
+    the scan's workers already use every core."""
+    with _fewer_collections(), one_blas_thread():
         return _scan(paths, db=db, workers=workers, progress=progress, changes=changes, semantic=semantic,
                      limits=limits)
 

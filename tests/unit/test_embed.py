@@ -18,6 +18,7 @@ from newstrace.stages.embed import (
     cache_dir,
     get_embedder,
     quantized_model,
+    token_embeddings_model,
 )
 from newstrace.stages.embed_cache import EmbeddingCache
 
@@ -131,6 +132,34 @@ def test_int8_model_made_once_deterministically(tmp_path, monkeypatch) -> None: 
     (tmp_path / "file").write_text("")
     monkeypatch.setenv("NEWSTRACE_CACHE_DIR", str(tmp_path / "file" / "cache"))
     assert quantized_model(emb.model_path, "l3") == first
+
+
+def test_token_embeddings_model_gives_the_same_bits() -> None:
+    """The int8 model cut to its token-embedding output runs fewer nodes and gives the full
+    model's token embeddings to the bit (so the embedder's version, and cached vectors, stay)."""
+    import onnxruntime as ort
+    from tokenizers import Tokenizer  # type: ignore[import-untyped]
+
+    from newstrace.stages.embed import _MINILM, TOKENIZER_PATH, _dist_version
+
+    emb = _embedder("minilm-l3")
+    assert isinstance(emb, MiniLMEmbedder)
+    spec = _MINILM["l3"]
+    full = quantized_model(emb.model_path, f"{spec['model']}-{spec['tag']}-{_dist_version(spec['package'])}")
+    if not isinstance(full, Path):
+        pytest.skip("the int8 model cannot be cached on disk here")
+    cut = token_embeddings_model(full, emb.dim)
+    assert cut != full and cut.is_file() and token_embeddings_model(full, emb.dim) == cut  # made once
+    sessions = [ort.InferenceSession(str(m), providers=["CPUExecutionProvider"]) for m in (full, cut)]
+    assert len(sessions[1].get_outputs()) == 1 < len(sessions[0].get_outputs())
+    name = sessions[1].get_outputs()[0].name
+    tok = Tokenizer.from_file(str(TOKENIZER_PATH))
+    tok.no_padding()
+    for text in [*PARAPHRASE, UNRELATED, ENGLISH, "Short."]:
+        ids = np.array([tok.encode(text).ids], dtype=np.int64)
+        feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+        a, b = (s.run([name], feed)[0] for s in sessions)
+        assert a.shape == (1, ids.shape[1], emb.dim) and np.array_equal(a, b)
 
 
 def test_int8_vectors_close_to_float32() -> None:

@@ -25,3 +25,24 @@ def test_local_executor_keeps_input_order_in_a_pool() -> None:
 def test_small_jobs_run_in_this_process() -> None:
     pids = set(LocalExecutor(workers=2).map(_pid, range(MIN_ITEMS_FOR_POOL - 1)))
     assert pids == {os.getpid()}
+
+
+def _blas_threads(_: int = 0) -> list[int]:
+    from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
+
+    return [int(x["num_threads"]) for x in threadpool_info() if x["user_api"] == "blas"]
+
+
+def test_one_blas_thread_in_the_block_and_in_pool_workers() -> None:
+    import numpy as np  # noqa: F401  (loads the BLAS library threadpoolctl reports)
+
+    from newstrace.executors.local import one_blas_thread
+
+    before = _blas_threads()
+    assert before, "numpy's BLAS library is not visible to threadpoolctl"
+    with one_blas_thread():
+        assert set(_blas_threads()) == {1}
+    assert _blas_threads() == before
+    # A pool worker runs on one BLAS thread whatever its parent's setting.
+    counts = list(LocalExecutor(workers=2).map(_blas_threads, range(MIN_ITEMS_FOR_POOL + 2)))
+    assert {c for row in counts for c in row} == {1}

@@ -33,7 +33,15 @@ from newstrace.stages.prepare import (
     line_facts,
     line_profile,
 )
-from newstrace.stages.text import _KNOWN, known_tokens, pack_tokens, tokenize, unpack_tokens
+from newstrace.stages.text import (
+    _KNOWN,
+    _KNOWN_SPLITS,
+    known_tokens,
+    pack_tokens,
+    split_sentences,
+    tokenize,
+    unpack_tokens,
+)
 from newstrace.store import Store, encode_fingerprint
 from newstrace.types import Document
 
@@ -106,6 +114,21 @@ def test_known_tokens_are_returned_inside_the_block_only() -> None:
         assert tokenize(text, "en") == unpack_tokens(text, fake) != tokens  # the given value, not made again
         assert tokenize(text, "de") != unpack_tokens(text, fake)  # another language is another text
     assert tokenize(text, "en") == tokens and not _KNOWN
+
+
+def test_known_tokens_give_their_sentences_to_split_sentences() -> None:
+    """Within the block a known text's split is its tokens' sentences (the static stage and the
+    embedder of a scan then split nothing again); the offsets are the same as a fresh split."""
+    text = ARTICLE
+    tokens = tokenize(text, "en")
+    assert list(tokens.sentences) == split_sentences(text)
+    other_bounds = split_sentences(text, max_words=20)
+    fake = pack_tokens(tokenize(OTHER[: len(text)], "en"))
+    with known_tokens([(text, "en", fake)]):
+        assert split_sentences(text) == list(unpack_tokens(text, fake).sentences) != list(tokens.sentences)
+        assert split_sentences(text, max_words=20) == other_bounds  # other bounds: split afresh
+        assert split_sentences(OTHER) == split_sentences(OTHER, min_words=3, max_words=60)
+    assert split_sentences(text) == list(tokens.sentences) and not _KNOWN_SPLITS
 
 
 def _reference_sentence_channel(fps: list[Fingerprint], comp_of: list[int], large: set[int],

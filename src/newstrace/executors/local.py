@@ -13,10 +13,11 @@ import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import InvalidStateError, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-__all__ = ["LocalExecutor", "default_workers", "map_items"]
+__all__ = ["LocalExecutor", "default_workers", "map_items", "one_blas_thread"]
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -60,7 +61,7 @@ def map_items(
             return
         # Workers ignore Ctrl-C: the parent alone handles it (one line, not a traceback per
         # worker), and on any exit but the normal one stops them at once instead of waiting.
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupt)
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_start)
         # The workers are forked at the first submission (all of them: pool.map submits every
         # chunk at once).  Frozen first, the parent's objects are in the collector's permanent
         # generation in the children: their collections never walk the inherited heap (a
@@ -118,8 +119,36 @@ class LocalExecutor:
                          chunksize=self.chunksize)
 
 
-def _ignore_interrupt() -> None:
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Run the block with one BLAS thread in this process (and in the workers it forks).
+
+    Every matrix product of a scan is small (a document's sentences against a few others',
+    a chunk of pairs' cosine blocks), and its processes already use every core.  OpenBLAS's own
+    threads on such products mostly wait for each other: on BBC News the static preselection's
+    pair scores (``newstrace.stages.static.pair_scores``, a 20 x 400 product per document) cost
+    17.4 CPU s with the default two threads and 0.85 s with one, for the same pairs chosen
+    (OpenBLAS splits a product's rows and columns among its threads, never the sum over the
+    shared dimension, so the products are the same).  A process pool's workers (one per core)
+    get one BLAS thread each as they start (:func:`_worker_start`).
+    """
+    with _one_blas_thread():
+        yield
+
+
+def _worker_start() -> None:
+    """A pool worker ignores Ctrl-C (the parent handles it) and runs its products on one BLAS
+    thread (:func:`one_blas_thread`): the pool already has a process per core."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _one_blas_thread()
+
+
+def _one_blas_thread() -> Any:
+    """Limit this process's BLAS libraries to one thread; the returned limiter restores the
+    previous counts when used as a context manager."""
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

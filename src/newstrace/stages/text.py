@@ -215,8 +215,14 @@ def split_sentences(text: str, *, min_words: int = 3, max_words: int = 60) -> li
 
     Every stage splits the same texts (fingerprints, signature, each pair's alignment, the
     change analysis, embeddings): the last texts split are remembered per process, so a
-    document is split once however many pairs it is in.
+    document is split once however many pairs it is in.  Within :func:`known_tokens`, a text
+    given there is not split again (its tokens hold its sentences' offsets).
     """
+    if _KNOWN_SPLITS and (min_words, max_words) == _TOKEN_SPLIT:
+        bounds = _KNOWN_SPLITS.get(text)
+        if bounds is not None:
+            it = iter(bounds)
+            return [Sentence(s, e, text[s:e]) for s, e in zip(it, it, strict=True)]
     return list(_split_cached(text, min_words, max_words))
 
 
@@ -352,6 +358,12 @@ PackedTokens = tuple[tuple[int, ...], tuple[tuple[str, ...], ...]]
 #: Tokens of texts made before they were asked for, by ``(text, language)`` (:func:`known_tokens`):
 #: packed as given, unpacked in place when first asked for in a process.
 _KNOWN: dict[tuple[str, str], PackedTokens | Tokens] = {}
+#: The sentence offsets of the same texts, by text alone (:func:`split_sentences`): the static
+#: first stage of the semantic layer and the embedder split every document of a scan again in
+#: its main process (1.1 s of serial work on BBC News before the transformer starts).
+_KNOWN_SPLITS: dict[str, tuple[int, ...]] = {}
+#: ``split_sentences``'s ``(min_words, max_words)`` in :func:`tokenize`.
+_TOKEN_SPLIT = (3, 60)
 
 
 def pack_tokens(tokens: Tokens) -> PackedTokens:
@@ -372,18 +384,22 @@ def unpack_tokens(text: str, packed: PackedTokens) -> Tokens:
 def known_tokens(tokens: Iterable[tuple[str, str, PackedTokens]]) -> Iterator[None]:
     """Within the block, :func:`tokenize` of each ``(text, language)`` given returns its
     tokens (made elsewhere by :func:`tokenize` itself and packed by :func:`pack_tokens`: the
-    same value) instead of tokenising again; forgotten after it.
+    same value) instead of tokenising again, and :func:`split_sentences` of each text its
+    sentences; forgotten after it.
 
     A scan tokenises every document where it prepares it (its fingerprint), in a worker; the
     pair workers forked later tokenised each document again, once per worker that met it (on
     BBC about a quarter of the relate step's CPU time).  Given here, in the process that forks
     them, the workers inherit them.
     """
-    _KNOWN.update(((text, language), tok) for text, language, tok in tokens)
+    for text, language, tok in tokens:
+        _KNOWN[text, language] = tok
+        _KNOWN_SPLITS[text] = tok[0]
     try:
         yield
     finally:
         _KNOWN.clear()
+        _KNOWN_SPLITS.clear()
 
 
 def tokenize(text: str, language: str = "en") -> Tokens:
@@ -405,7 +421,7 @@ def tokenize(text: str, language: str = "en") -> Tokens:
 
 @lru_cache(maxsize=8)
 def _tokenize(text: str, language: str) -> Tokens:
-    sentences = _split_cached(text, 3, 60)
+    sentences = _split_cached(text, *_TOKEN_SPLIT)
     index = _word_index(text)
     table = term_table(language, index.words)
     terms = index.words
