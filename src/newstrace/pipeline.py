@@ -223,7 +223,7 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     tasks = [(d, recurring, forensics) for d in fresh]
     if any(not d.language for d in fresh):
         load_language_model()  # before the pool forks: its workers share this copy
-    step = prepare_indexed_task if candidate_index else _prepare_unindexed if store_offsets else _prepare_scratch
+    step = prepare_indexed_task if candidate_index else partial(_prepare_unindexed, offsets=store_offsets)
     prepare = partial(_prepare_step, step, story_features, keep_documents)
     with finishing(executor.map(prepare, tasks, label="cleaning")) as done:
         for doc, fp, rows, features, tokens in done:
@@ -278,16 +278,11 @@ def _prepare_step(step: Callable[[PrepareTask], tuple[Document, Fingerprint, Ind
     return doc, None, rows, document_features(doc), made
 
 
-def _prepare_unindexed(task: PrepareTask) -> tuple[Document, Fingerprint, IndexRows]:
-    """``prepare_indexed_task`` without the band hashes (no candidate index to write them to)."""
+def _prepare_unindexed(task: PrepareTask, *, offsets: bool = True) -> tuple[Document, Fingerprint, IndexRows]:
+    """``prepare_indexed_task`` without the band hashes (no candidate index to write them to);
+    without ``offsets``, the offsets column empty (``add_documents(store_offsets=False)``)."""
     doc, fp = prepare_task(task)
-    return doc, fp, IndexRows((), (), columns=document_columns(doc), fingerprint=encode_fingerprint(fp))
-
-
-def _prepare_scratch(task: PrepareTask) -> tuple[Document, Fingerprint, IndexRows]:
-    """:func:`_prepare_unindexed` with the offsets column empty (``add_documents(store_offsets=False)``)."""
-    doc, fp = prepare_task(task)
-    return doc, fp, IndexRows((), (), columns=document_columns(doc, offsets=False), fingerprint=encode_fingerprint(fp))
+    return doc, fp, IndexRows((), (), columns=document_columns(doc, offsets=offsets), fingerprint=encode_fingerprint(fp))
 
 
 def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None = None,

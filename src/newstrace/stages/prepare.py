@@ -115,12 +115,16 @@ def _raw_lines(raw: str) -> Iterable[list[str]]:
 def line_profile(raw: str, config: CleanConfig = DEFAULT_CONFIG) -> LineProfile:
     """The :class:`LineProfile` of a document's ingested text, exactly as
     ``newstrace.stages.clean.recurring_lines`` indexes it (its ``_LineIndex``)."""
+    return _profile(((xxhash.xxh64_intdigest(" ".join(line)), line) for line in _raw_lines(raw)), config)
+
+
+def _profile(lines: Iterable[tuple[int, list[str]]], config: CleanConfig) -> LineProfile:
+    """The :class:`LineProfile` of a document's non-empty lines, each as its key and words."""
     seen: set[int] = set()
     carried: list[int] = []
     sketch: set[int] = set()
     words = 0
-    for line in _raw_lines(raw):
-        k = xxhash.xxh64_intdigest(" ".join(line))
+    for k, line in lines:
         if k in seen:
             continue
         seen.add(k)
@@ -165,22 +169,14 @@ def line_facts(raw: str, config: CleanConfig = DEFAULT_CONFIG) -> LineFacts:
     the text, so the scan runs it in its workers (``newstrace.pipeline.add_documents``)."""
     lookups: dict[int, list[str]] = {}
     # line_profile's pass and the lookups' in one: a line's words as ingested serve both.
-    seen: set[int] = set()
-    carried: list[int] = []
-    sketch: set[int] = set()
-    n_words = 0
+    ingested: list[tuple[int, list[str]]] = []
     short = config.recurring_max_words
     for s, e in _split_lines(raw):
         line = raw[s:e]
         words = _WORD_RE.findall(line.casefold())
         if words:
             key = xxhash.xxh64_intdigest(" ".join(words))
-            if key not in seen:
-                seen.add(key)
-                sketch |= _line_shingles(words)
-                n_words += len(words)
-                if len(words) <= short:
-                    carried.append(key)
+            ingested.append((key, words))
             if len(words) <= short:  # longer lines have no carriers
                 lookups.setdefault(key, words)
         normalised = _normalise_line(line, s)[0]
@@ -188,7 +184,7 @@ def line_facts(raw: str, config: CleanConfig = DEFAULT_CONFIG) -> LineFacts:
             words = _WORD_RE.findall(normalised.casefold())
             if words and len(words) <= short:
                 lookups.setdefault(xxhash.xxh64_intdigest(" ".join(words)), words)
-    return LineProfile(tuple(carried), frozenset(sketch), n_words), lookups
+    return _profile(ingested, config), lookups
 
 
 def learn_boilerplate_profiled(index: LineIndex, incoming: Sequence[Document], config: CleanConfig = DEFAULT_CONFIG,

@@ -221,8 +221,7 @@ def split_sentences(text: str, *, min_words: int = 3, max_words: int = 60) -> li
     if _KNOWN_SPLITS and (min_words, max_words) == _TOKEN_SPLIT:
         bounds = _KNOWN_SPLITS.get(text)
         if bounds is not None:
-            it = iter(bounds)
-            return [Sentence(s, e, text[s:e]) for s, e in zip(it, it, strict=True)]
+            return list(_sentences_at(text, bounds))
     return list(_split_cached(text, min_words, max_words))
 
 
@@ -376,8 +375,13 @@ def pack_tokens(tokens: Tokens) -> PackedTokens:
 def unpack_tokens(text: str, packed: PackedTokens) -> Tokens:
     """The :class:`Tokens` of ``text`` that :func:`pack_tokens` packed."""
     bounds, terms = packed
+    return Tokens(_sentences_at(text, bounds), terms)
+
+
+def _sentences_at(text: str, bounds: Sequence[int]) -> tuple[Sentence, ...]:
+    """The sentences of ``text`` at ``bounds`` (each one's start and end, one after the other)."""
     it = iter(bounds)
-    return Tokens(tuple(Sentence(s, e, text[s:e]) for s, e in zip(it, it, strict=True)), terms)
+    return tuple(Sentence(s, e, text[s:e]) for s, e in zip(it, it, strict=True))
 
 
 @contextmanager

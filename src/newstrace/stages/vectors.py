@@ -245,17 +245,14 @@ def screened_meaning_pairs(store: Store, pairs: Iterable[tuple[str, str]], *,
     ``stats`` (when given) receives ``meaning_screened_out``, the pairs left out."""
     from newstrace.stages.static import screen_meaning_candidates
 
-    given = set(pairs)
-    if stats is not None:
-        stats["meaning_screened_out"] = 0
-    if not given:
-        return given
-    stored = sorted({x for p in given for x in p} - {q.id for q in queries})
-    languages = store.languages(stored)
-    english = [i for i in stored if languages.get(i) == "en"]
-    docs = {d.id: d for d in store.get_documents(english, relate_only=True)}
-    docs.update((q.id, q) for q in queries if q.language == "en")
-    kept = screen_meaning_candidates(docs, given)
+    given = kept = set(pairs)
+    if given:
+        stored = sorted({x for p in given for x in p} - {q.id for q in queries})
+        languages = store.languages(stored)
+        english = [i for i in stored if languages.get(i) == "en"]
+        docs = {d.id: d for d in store.get_documents(english, relate_only=True)}
+        docs.update((q.id, q) for q in queries if q.language == "en")
+        kept = screen_meaning_candidates(docs, given)
     if stats is not None:
         stats["meaning_screened_out"] = len(given) - len(kept)
     return kept
