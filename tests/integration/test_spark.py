@@ -197,3 +197,19 @@ def test_connected_components_by_label_propagation(spark: Any) -> None:
     labels = dict(connected_components(sc.parallelize(list("abcdefg"), 2), edges, partitions=2).collect())
     # A chain 3 edges long needs 3 rounds; the label is the smallest id, as union-find's root.
     assert labels == {"a": "a", "b": "a", "c": "a", "d": "a", "e": "e", "f": "e", "g": "g"}
+
+
+
+def test_python_workers_run_one_blas_thread(spark: Any) -> None:
+    """Each Python worker is one core's share, as a local pool worker is (``one_blas_thread``):
+    its matrix products run on one BLAS thread.  Spark gives them that itself: it sets
+    ``OMP_NUM_THREADS`` to ``spark.task.cpus`` (1) for its Python workers, which OpenBLAS reads."""
+
+    def blas_threads(_: Any) -> Iterator[list[int]]:  # defined here: shipped by value to the workers
+        import numpy  # noqa: F401  (its OpenBLAS is what threadpoolctl reports)
+        from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
+
+        yield [int(i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"]
+
+    seen = spark.sparkContext.parallelize(range(2), 2).mapPartitions(blas_threads).collect()
+    assert seen and all(counts and set(counts) == {1} for counts in seen)
