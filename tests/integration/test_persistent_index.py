@@ -172,10 +172,12 @@ def test_semantic_trace_through_the_index_equals_the_whole_load_path(
 
 
 def test_link_only_new_documents_plans_as_the_whole_collection(built: tuple[Path, list[Document]],
-                                                               tmp_path: Path) -> None:
+                                                               tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     db, later = built
     copy = tmp_path / "copy.db"
     copy.write_bytes(db.read_bytes())
+    import newstrace.pipeline as pipeline
     from newstrace.pipeline import _candidates_of
 
     with Store(copy) as store:
@@ -186,6 +188,10 @@ def test_link_only_new_documents_plans_as_the_whole_collection(built: tuple[Path
         got, _ = _candidates_of(store, new)
         assert plan["large_components"] == 1  # the wire family is planned by nearest members
         assert got == expected
+        # the sentence channel's lookups in chunks of 2 documents (a cache each): the same pairs
+        monkeypatch.setattr(pipeline, "CANDIDATE_QUERIES", 2)
+        assert len(new) > 2 and _candidates_of(store, new)[0] == expected
+        monkeypatch.undo()
         embed_documents(store, threads=1)
         everything = semantic_pairs(store.languages(), load_vectors(store, threads=1))
         assert indexed_semantic_pairs(store, new, threads=1) == {p for p in everything if p[0] in new or p[1] in new}

@@ -155,3 +155,32 @@ def test_screen_keeps_candidates_by_meaning_that_pass_the_preselection_floor() -
     assert score < PreselectConfig().semantic_min
     below = PreselectConfig(semantic_min=score - 1e-3)
     assert screen_meaning_candidates(docs, given, config=below) == given
+
+
+def test_screen_over_a_store_gives_the_same_pairs_read_a_few_documents_at_a_time(tmp_path: Path) -> None:
+    """``vectors.screened_meaning_pairs`` reads the pairs' documents in chunks (its memory, not
+    its answer, depends on the chunk): every chunk size keeps the same pairs, and a chunk never
+    touches more documents than asked (a single pair still makes one)."""
+    _embedder()
+    from newstrace.pipeline import add_documents
+    from newstrace.stages.vectors import _pair_chunks, screened_meaning_pairs
+    from newstrace.store import Store
+
+    reworded = (ARTICLE.replace("approved", "gave the go-ahead for").replace("Fishing crews", "Trawler crews")
+                .replace("Construction is due to begin", "Work should start"))
+    texts = {"a": ARTICLE, "b": reworded, "c": OTHER, "d": OTHER.replace("orchestra", "choir"),
+             "e": ARTICLE.replace("ferry", "cargo")}
+    given = {(x, y) for x in texts for y in texts if x < y}
+    with Store(tmp_path / "index.db") as store:
+        add_documents(store, [Document(id=k, raw=v) for k, v in texts.items()], workers=1, forensics=False)
+        whole: dict[str, int] = {}
+        kept = screened_meaning_pairs(store, given, stats=whole)
+        assert ("a", "b") in kept and ("a", "c") not in kept and whole["meaning_screened_out"] == len(given - kept)
+        for at_once in (1, 2, 3):
+            stats: dict[str, int] = {}
+            assert screened_meaning_pairs(store, given, stats=stats, documents_at_once=at_once) == kept
+            assert stats == whole
+    chunks = list(_pair_chunks(sorted(given), 3))
+    assert [p for c in chunks for p in c] == sorted(given)
+    assert all(len({x for p in c for x in p}) <= 3 for c in chunks) and len(chunks) > 1
+    assert list(_pair_chunks([("a", "b"), ("c", "d")], 1)) == [[("a", "b")], [("c", "d")]]
