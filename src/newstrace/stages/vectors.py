@@ -235,8 +235,8 @@ def preselected_pairs(store: Store, lexical: Iterable[tuple[str, str]], *, threa
 
 
 #: Documents :func:`screened_meaning_pairs` reads and embeds with the static model at a time.
-#: Linking 1,000 articles into a 100k index screened ~5,400 neighbour pairs over ~6,000
-#: documents: read and embedded at once they raised the process by 1.2 GB (its peak).
+#: Linking 1,000 articles into a 100k index screened ~5,400 neighbour pairs: their documents,
+#: read and embedded at once, raised the process by 1.2 GB (its peak).
 SCREEN_DOCUMENTS = 1000
 
 
