@@ -278,13 +278,11 @@ def _pair_chunks(pairs: Sequence[tuple[str, str]], documents: int) -> Iterator[l
     run: list[tuple[str, str]] = []
     seen: set[str] = set()
     for pair in pairs:
-        new = {pair[0], pair[1]} - seen
-        if run and len(seen) + len(new) > documents:
+        if run and len(seen.union(pair)) > documents:
             yield run
             run, seen = [], set()
-            new = {pair[0], pair[1]}
         run.append(pair)
-        seen |= new
+        seen.update(pair)
     if run:
         yield run
 
