@@ -40,8 +40,10 @@ from newstrace.limits import DEFAULT_LIMITS, Limits
 from newstrace.stages.candidates import (
     Fingerprint,
     StoredSketch,
+    arrival_key,
     indexed_candidates,
     large_components,
+    nearest_earlier,
     neighbourhood,
     plan_pairs,
 )
@@ -377,7 +379,7 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
         todo = sorted(pairs - store.checked_among(pairs))
     else:
         # plan_pairs: linear in each family of near-copies; no bucket silently dropped
-        planned, plan_stats = plan_pairs(store.get_fingerprints())
+        planned, plan_stats = plan_pairs(store.get_fingerprints(), arrival=store.arrivals())
         pairs = set(planned)
         if semantic and preselect:
             # Static vectors choose the documents the sentence encoder embeds (stages/static.py).
@@ -456,27 +458,61 @@ def _candidates_of(store: Store, ids: set[str]) -> tuple[set[tuple[str, str]], d
     (``candidates.neighbourhood``) and planned alone, exactly as in the whole collection (small
     components pair by pair, large ones by nearest members, so a family of near-copies still
     costs O(n)); the sentence channel looks up each document's sentence bands with the
-    collection-wide bucket sizes (``candidates.indexed_candidates``).
+    collection-wide bucket sizes (``candidates.indexed_candidates``), and each pair is kept
+    or not from its later-arriving document's side (``candidates.nearest_earlier``): usually a
+    document of ``ids``, else (``link(only=...)`` of documents older than some of their
+    partners) that partner's own lookups decide.
     """
     shingles_only = neighbourhood(store, ids)  # shingle digests only
     planned, plan_stats = plan_pairs(shingles_only)
     pairs = {p for p in planned if p[0] in ids or p[1] in ids}
     family = large_components(shingles_only)
     del shingles_only
+    plan_stats["sentence_nearest"] = 0
+    later: set[str] = set()  # partners, not in ids, that arrived after one of ids
     ordered = sorted(ids)
     for k in range(0, len(ordered), CANDIDATE_QUERIES):
         # The sentence sketches read for one chunk of documents, then let go: a query's
         # candidates do not depend on what was read before, only the reads saved do.
-        cache: dict[str, StoredSketch] = {}
-        for fp in store.get_fingerprints(ordered[k : k + CANDIDATE_QUERIES]):
-            mine = family.get(fp.doc_id)
-
-            def same_family(other: str, mine: int | None = mine) -> bool:
-                return mine is not None and family.get(other) == mine
-
-            for other in indexed_candidates(store, fp, stored=True, shingles=False, skip=same_family, cache=cache):
-                pairs.add((fp.doc_id, other) if fp.doc_id < other else (other, fp.doc_id))
+        chunk = store.get_fingerprints(ordered[k : k + CANDIDATE_QUERIES])
+        pairs |= _sentence_pairs_of(store, chunk, family, plan_stats, later)
+    if later - ids:
+        # Their own side decides their pairs with ids; their shingle components may lie beyond
+        # ids' neighbourhood (the family plan pairs within those, not the sentence channel).
+        family = large_components(neighbourhood(store, later - ids))
+        found = _sentence_pairs_of(store, store.get_fingerprints(sorted(later - ids)), family, {}, set())
+        pairs |= {p for p in found if p[0] in ids or p[1] in ids}
     return pairs, plan_stats
+
+
+def _sentence_pairs_of(store: Store, fps: Sequence[Fingerprint], family: Mapping[str, int],
+                       stats: dict[str, int], later: set[str]) -> set[tuple[str, str]]:
+    """The sentence-channel pairs of ``fps`` with the documents that arrived before each, as
+    ``plan_pairs`` keeps them (``candidates.nearest_earlier``); the partners that arrived
+    after are added to ``later`` (their own side decides).  ``stats["sentence_nearest"]``
+    counts the documents that kept only their nearest."""
+    cache: dict[str, StoredSketch] = {}
+    out: set[tuple[str, str]] = set()
+    found: dict[str, list[str]] = {}
+    for fp in fps:
+        mine = family.get(fp.doc_id)
+
+        def same_family(other: str, mine: int | None = mine) -> bool:
+            return mine is not None and family.get(other) == mine
+
+        found[fp.doc_id] = sorted(indexed_candidates(store, fp, stored=True, shingles=False, skip=same_family,
+                                                     cache=cache))
+    arrival = store.arrivals({d for fp in fps for d in (fp.doc_id, *found[fp.doc_id])})
+    for fp in fps:
+        me = arrival_key(fp.doc_id, arrival)
+        earlier = [(d, arrival_key(d, arrival), cache[d].shingles) for d in found[fp.doc_id]
+                   if arrival_key(d, arrival) < me]
+        later.update(d for d in found[fp.doc_id] if arrival_key(d, arrival) > me)
+        kept = nearest_earlier(fp.shingles, earlier)
+        if len(kept) < len(earlier):
+            stats["sentence_nearest"] = stats.get("sentence_nearest", 0) + 1
+        out |= {(fp.doc_id, d) if fp.doc_id < d else (d, fp.doc_id) for d in kept}
+    return out
 
 
 #: The scan's first-generation collection threshold (Python's default is 700 allocations).

@@ -82,6 +82,7 @@ CREATE TABLE IF NOT EXISTS checked_pairs (
     a TEXT NOT NULL, b TEXT NOT NULL, settings TEXT NOT NULL, PRIMARY KEY (a, b)
 );
 CREATE TABLE IF NOT EXISTS doc_numbers (no INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS arrivals (seq INTEGER PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS shingle_bands (
     key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)
 ) WITHOUT ROWID;
@@ -553,6 +554,7 @@ class Store:
                     doc.id, new_hash, self.settings.index, encoded))
                 self._index_document(c, doc.id, doc.raw, doc.language, fp, rows, batch, lookups=candidate_index)
                 c.execute("INSERT OR IGNORE INTO unlinked VALUES (?)", (doc.id,))
+                c.execute("INSERT OR REPLACE INTO arrivals (doc_id) VALUES (?)", (doc.id,))  # a new version arrives last
                 if old is not None and old[0] == new_hash and old[1] == doc.language:
                     c.execute("DELETE FROM pending_vectors WHERE doc_id = ? AND EXISTS (SELECT 1 FROM doc_vectors "
                               "WHERE doc_id = ? AND vector IS NOT NULL)", (doc.id, doc.id))
@@ -643,6 +645,15 @@ class Store:
     def doc_ids_of(self, numbers: Iterable[int]) -> dict[int, str]:
         """Document ids by their numbers (the keys of the vector files beside the store)."""
         return dict(self._rows_in("SELECT no, id FROM doc_numbers WHERE no IN ({marks})", (int(x) for x in numbers)))
+
+    def arrivals(self, ids: Iterable[str] | None = None) -> dict[str, int]:
+        """The order in which documents (or these ones) arrived: a number per id, larger for a
+        later arrival, a replaced document's new version counting as arriving when it was put.
+        Documents stored before arrivals were kept are left out (they count as arriving first,
+        in id order: ``candidates.arrival_key``)."""
+        if ids is None:
+            return {str(d): int(n) for n, d in self.conn.execute("SELECT seq, doc_id FROM arrivals")}
+        return dict(self._rows_in("SELECT doc_id, seq FROM arrivals WHERE doc_id IN ({marks})", ids))
 
     def doc_numbers(self, ids: Iterable[str]) -> dict[str, int]:
         """Document numbers by id (stable across a document's replacement)."""

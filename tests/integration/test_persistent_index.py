@@ -183,7 +183,7 @@ def test_link_only_new_documents_plans_as_the_whole_collection(built: tuple[Path
     with Store(copy) as store:
         stats = add_documents(store, _copy(later), workers=1, forensics=False)
         new = set(stats.added_ids)
-        whole, plan = plan_pairs(store.get_fingerprints())
+        whole, plan = plan_pairs(store.get_fingerprints(), arrival=store.arrivals())
         expected = {p for p in whole if p[0] in new or p[1] in new}
         got, _ = _candidates_of(store, new)
         assert plan["large_components"] == 1  # the wire family is planned by nearest members
@@ -197,6 +197,47 @@ def test_link_only_new_documents_plans_as_the_whole_collection(built: tuple[Path
         assert indexed_semantic_pairs(store, new, threads=1) == {p for p in everything if p[0] in new or p[1] in new}
         link(store, only=new, workers=1, changes=False, semantic=False)
         assert store.checked() == expected  # only the new documents' pairs were compared
+
+
+def test_a_rewritten_family_added_in_batches_plans_as_one_scan(tmp_path: Path) -> None:
+    """A story rewritten by 24 sites (each keeps a different half of its sentences, shuffled,
+    and changes a fifth of its words: they share sentences, no shingle bands), added in three
+    batches: each batch's pairs are
+    those one plan of everything gives, with the later copies aligned only with their nearest
+    earlier ones (``nearest_earlier``), and a document added again arrives anew."""
+    from newstrace.pipeline import _candidates_of
+    from newstrace.stages.candidates import SENTENCE_SMALL_EARLIER
+
+    rng = random.Random(7)
+    (_, text), (_, other) = _articles(2, offset=9)
+    sents = _sentences(text)
+    family = []
+    for k in range(24):
+        kept = " ".join(rng.sample(sents, max(4, len(sents) // 2)))
+        spun = " ".join(w + "s" if w.isalpha() and rng.random() < 0.2 else w for w in kept.split())
+        family.append(Document(id=f"site{(k * 7) % 24:02d}.txt", raw=_dress(spun, k)))
+    batches = [family[:14], family[14:20], [*family[20:], Document(id="other.txt", raw=_dress(other, 0))]]
+    nearest = 0
+    with Store(tmp_path / "family.db") as store:
+        for batch in batches:
+            new = set(add_documents(store, _copy(batch), workers=1, forensics=False).added_ids)
+            whole, plan = plan_pairs(store.get_fingerprints(), arrival=store.arrivals())
+            got, stats = _candidates_of(store, new)
+            assert got == {p for p in whole if p[0] in new or p[1] in new}
+            nearest = plan["sentence_nearest"]
+            link(store, only=new, workers=1, changes=False, semantic=False)
+        assert nearest > 0  # the later copies kept only their nearest earlier ones
+        everything, _ = plan_pairs(store.get_fingerprints(), arrival=store.arrivals(), sentence_small=10**6)
+        assert len(store.checked()) < len(everything)
+        # the first copy, stored again with an edit, now arrives last: its pairs are its own choice
+        first = family[0]
+        again = Document(id=first.id, raw=first.raw.replace(".", ". Updated.", 1))
+        new = set(add_documents(store, [again], workers=1, forensics=False).added_ids)
+        assert max(store.arrivals().values()) == store.arrivals()[first.id]
+        whole, _ = plan_pairs(store.get_fingerprints(), arrival=store.arrivals())
+        got, stats = _candidates_of(store, new)
+        assert got == {p for p in whole if first.id in p}
+        assert stats["sentence_nearest"] == 1 and len(got) <= SENTENCE_SMALL_EARLIER
 
 
 def test_band_and_line_tables_follow_a_replaced_document(tmp_path: Path) -> None:

@@ -189,6 +189,31 @@ def test_bbc_sample_same_as_local(spark: Any, tmp_path: Path) -> None:
     assert len(rels) >= 54 and len(families) >= 54 and len(stories) >= 60
 
 
+def test_a_rewritten_family_is_planned_as_locally(spark: Any) -> None:
+    """30 rewrites of one invented story sharing sentences but no shingle bands, read in an
+    order that is not id order: the Spark plan keeps the pairs the local plan keeps, each from
+    its later-read document's side (``candidates.nearest_earlier``)."""
+    import random
+
+    from newstrace.engines.spark.steps import plan_spark_pairs
+    from newstrace.stages.candidates import fingerprint, plan_pairs
+    from newstrace.types import Document
+
+    rng = random.Random(5)
+    words = [f"w{i}" for i in range(3000)]
+    story = [" ".join(rng.choice(words) for _ in range(12)) + "." for _ in range(60)]
+    docs = [Document(id=f"v{i:02d}", raw=t, text=t) for i, t in
+            enumerate(" ".join(rng.sample(story, 12)) for _ in range(30))]
+    fps = [fingerprint(d) for d in docs]
+    read_as = {d.id: (0, f"{29 - i:02d}.txt", 0) for i, d in enumerate(docs)}  # reading order: reversed ids
+    local, local_stats = plan_pairs(fps, arrival=read_as)
+    sc = spark.sparkContext
+    pairs, stats = plan_spark_pairs(sc.parallelize([(fp.doc_id, fp) for fp in fps], 2),
+                                    arrivals=sc.parallelize(sorted(read_as.items()), 2), partitions=2)
+    assert sorted(pairs.collect()) == sorted(local)
+    assert stats == local_stats and stats["sentence_nearest"] > 0
+
+
 def test_connected_components_by_label_propagation(spark: Any) -> None:
     from newstrace.engines.spark.graph import connected_components
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import random
 
-from newstrace.stages.candidates import PLAN_NEIGHBOURS, fingerprint, plan_pairs
+from newstrace.stages.candidates import (
+    PLAN_NEIGHBOURS,
+    SENTENCE_SMALL_EARLIER,
+    fingerprint,
+    nearest_earlier,
+    plan_pairs,
+)
 from newstrace.types import Document
 
 WORDS = [f"w{i}" for i in range(3000)]
@@ -43,3 +49,63 @@ def test_small_components_keep_every_colliding_pair() -> None:
     pairs, stats = plan_pairs([fingerprint(d) for d in docs])
     assert len(pairs) == 6 and stats["large_components"] == 0
     assert all("shingles" in ch for ch in pairs.values())
+
+
+def _variants(rng: random.Random, n: int, *, sentences: int = 60, taken: int = 12) -> list[Document]:
+    """``n`` rewrites of one story that each keep a different fifth of its sentences, shuffled:
+    they share sentences (the sentence channel pairs them) but few 5-grams (few shingle bands)."""
+    story = [" ".join(rng.choice(WORDS) for _ in range(12)) + "." for _ in range(sentences)]
+    out = []
+    for i in range(n):
+        text = " ".join(rng.sample(story, taken))
+        out.append(Document(id=f"v{i:02d}", raw=text, text=text))
+    return out
+
+
+def _earlier_sentence_partners(pairs: dict[tuple[str, str], set[str]], order: list[str]) -> dict[str, set[str]]:
+    rank = {d: i for i, d in enumerate(order)}
+    out: dict[str, set[str]] = {d: set() for d in order}
+    for (a, b), channels in pairs.items():
+        if "sentences" in channels:
+            later, earlier = (a, b) if rank[a] > rank[b] else (b, a)
+            out[later].add(earlier)
+    return out
+
+
+def test_a_large_sentence_linked_family_is_aligned_with_each_members_nearest_earlier_copies() -> None:
+    docs = _variants(random.Random(3), 30)
+    fps = [fingerprint(d) for d in docs]
+    order = [d.id for d in reversed(docs)]  # arrival order is not id order
+    arrival = {d: i for i, d in enumerate(order)}
+    full, full_stats = plan_pairs(fps, arrival=arrival, sentence_small=10**6)
+    pairs, stats = plan_pairs(fps, arrival=arrival)
+    everyone = _earlier_sentence_partners(full, order)
+    kept = _earlier_sentence_partners(pairs, order)
+    assert full_stats["sentence_nearest"] == 0
+    assert max(len(p) for p in everyone.values()) > SENTENCE_SMALL_EARLIER  # the bound is reached
+    for doc_id in order:
+        if len(everyone[doc_id]) <= SENTENCE_SMALL_EARLIER:
+            assert kept[doc_id] == everyone[doc_id]
+        else:
+            assert kept[doc_id] < everyone[doc_id] and len(kept[doc_id]) == PLAN_NEIGHBOURS
+    assert stats["sentence_nearest"] == sum(len(p) > SENTENCE_SMALL_EARLIER for p in everyone.values())
+    assert set(pairs) < set(full) and stats["pairs"] == len(pairs)
+    # the kept pairs still join the family into one
+    seen = {order[0]}
+    grow = True
+    while grow:
+        grow = False
+        for a, b in pairs:
+            if (a in seen) != (b in seen):
+                seen |= {a, b}
+                grow = True
+    assert seen == set(order)
+
+
+def test_nearest_earlier_keeps_all_of_a_few_and_the_most_agreeing_of_many() -> None:
+    mine = list(range(10))
+    earlier = [(f"e{i}", (i, f"e{i}"), [*range(i), *[99] * (10 - i)]) for i in range(6)]  # e5 agrees most
+    assert nearest_earlier(mine, earlier, small=6) == [e[0] for e in earlier]
+    assert nearest_earlier(mine, earlier, small=5, neighbours=2) == ["e5", "e4"]
+    tied = [(f"t{i}", (5 - i, f"t{i}"), [99] * 10) for i in range(6)]  # no agreement: earliest first
+    assert nearest_earlier(mine, tied, small=2, neighbours=2) == ["t5", "t4"]

@@ -114,7 +114,7 @@ def test_a_pair_over_the_time_limit_is_reported_and_the_run_goes_on(corpus: Path
         return real(a, b, *args, **kwargs)
 
     monkeypatch.setattr(pair, "relate", slow_for_other)
-    monkeypatch.setattr(pipeline, "plan_pairs", lambda fps: (
+    monkeypatch.setattr(pipeline, "plan_pairs", lambda fps, **_: (
         {("original.txt", "repost.txt"), ("original.txt", "other.txt")}, {}))
     errors: list = []  # type: ignore[type-arg]
     with Store(tmp_path / "x.db") as store:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import struct
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, Protocol
@@ -33,6 +33,7 @@ __all__ = [
     "PLAN_NEIGHBOURS",
     "PLAN_SMALL_COMPONENT",
     "SENTENCE_CHANNEL",
+    "SENTENCE_SMALL_EARLIER",
     "SHINGLE_CHANNEL",
     "TERM_SEP",
     "BandLookup",
@@ -46,6 +47,7 @@ __all__ = [
     "fingerprint",
     "indexed_candidates",
     "large_components",
+    "nearest_earlier",
     "nearest_pairs",
     "neighbourhood",
     "plan_pairs",
@@ -233,6 +235,47 @@ PLAN_SMALL_COMPONENT = 12
 #: child); three let a second-generation copy reach its parent even when a sibling copy of the
 #: same parent is as close (wire benchmark: parent accuracy is the same with 3 and 5).
 PLAN_NEIGHBOURS = 3
+
+
+#: A document the sentence channel pairs with more than this many documents that arrived before
+#: it (a story spun or rewritten by dozens of sites: the copies fall out of each other's shingle
+#: buckets but share sentences) keeps only its ``PLAN_NEIGHBOURS`` nearest of them, so such a
+#: family costs O(n) alignments too.  The same bound as a shingle component's, for the same
+#: reason: every pair of an ordinary story is still compared.
+SENTENCE_SMALL_EARLIER = PLAN_SMALL_COMPONENT
+
+
+def arrival_key(doc_id: str, arrival: Mapping[str, Any] | None) -> tuple[Any, str]:
+    """The order documents arrived in, as a sort key: the arrival (``Store.arrivals``, or a
+    Spark reading-order key), then the id.  A document without one (no arrivals given, or
+    stored before they were kept) counts as arriving first, in id order."""
+    return (arrival.get(doc_id, 0) if arrival is not None else 0), doc_id
+
+
+def nearest_earlier(shingles: Sequence[int] | np.ndarray, earlier: Sequence[tuple[str, Any, Sequence[int] | np.ndarray]],
+                    *, small: int = SENTENCE_SMALL_EARLIER, neighbours: int = PLAN_NEIGHBOURS) -> list[str]:
+    """The documents one document is aligned with, of those the sentence channel pairs it with
+    that arrived before it: all of them when there are at most ``small``, else its ``neighbours``
+    nearest by shingle MinHash agreement (ties to the earlier arrival).
+
+    Deciding each pair from the later document's side only is what lets ``index add`` plan a
+    batch exactly as one scan of everything would: a new document's choice depends on what
+    arrived before it, never on what comes after, so no stored document's plan changes.
+
+    Args:
+        shingles: the document's shingle digest.
+        earlier: ``(id, arrival key, shingle digest)`` of each earlier sentence-channel partner.
+    """
+    if len(earlier) <= small:
+        return [doc_id for doc_id, _, _ in earlier]
+    mine = np.asarray(shingles, dtype=np.uint32)
+
+    def agreeing(digest: Sequence[int] | np.ndarray) -> int:
+        theirs = np.asarray(digest, dtype=np.uint32)
+        return int((theirs == mine).sum()) if len(mine) and len(theirs) == len(mine) else 0
+
+    ranked = sorted(earlier, key=lambda e: (-agreeing(e[2]), e[1], e[0]))
+    return [doc_id for doc_id, _, _ in ranked[:neighbours]]
 
 
 class _UnionFind:
@@ -520,6 +563,7 @@ def _sentence_channel(fps: Sequence[Fingerprint], comp_of: Sequence[int], large:
 def plan_pairs(
     fingerprints: Sequence[Fingerprint], config: CandidateConfig = DEFAULT_CONFIG, *,
     small_component: int = PLAN_SMALL_COMPONENT, neighbours: int = PLAN_NEIGHBOURS,
+    arrival: Mapping[str, Any] | None = None, sentence_small: int = SENTENCE_SMALL_EARLIER,
 ) -> tuple[dict[tuple[str, str], set[str]], dict[str, int]]:
     """The pairs to align in a whole collection, at a cost linear in the size of each family.
 
@@ -532,13 +576,17 @@ def plan_pairs(
     from these edges).  The sentence channel (spun copies) proposes pairs across components as
     ``find_candidates`` does; a sentence bucket shared by more than ``max_bucket_docs``
     documents is skipped only for pairs that share nothing else (a stock phrase), and counted.
+    A document the sentence channel pairs with more than ``sentence_small`` documents
+    that ``arrival`` (``Store.arrivals``; ``None``: id order) puts before it keeps its
+    ``neighbours`` nearest of them (:func:`nearest_earlier`), and is counted.
 
     Returns:
         ``(pairs, stats)``: pairs (ids sorted) with the channels that proposed them, and
         counters: ``components``, ``largest_component``, ``large_components``, ``pairs``,
         ``pairs_all_pairs`` (what comparing every pair of each component would cost),
         ``skipped_buckets`` and ``absorbed_buckets`` (large sentence buckets whose documents
-        all lie in one component, so the component plan covers them).
+        all lie in one component, so the component plan covers them), ``sentence_nearest``
+        (documents that kept only their nearest earlier sentence-channel partners).
     """
     fps = list(fingerprints)
     buckets, comps, comp_of = _shingle_components(fps, config)
@@ -560,8 +608,21 @@ def plan_pairs(
             add(a, b, "family")
 
     skipped, absorbed, found = _sentence_channel(fps, comp_of, large, config)
+    earlier_of: dict[int, set[int]] = defaultdict(set)
     for da, db in found:
-        add(da, db, "sentences")
+        if arrival_key(fps[da].doc_id, arrival) < arrival_key(fps[db].doc_id, arrival):
+            da, db = db, da
+        earlier_of[da].add(db)
+    nearest_only = 0
+    for later in sorted(earlier_of):
+        partners = sorted(earlier_of[later])
+        kept = nearest_earlier(fps[later].shingles, [(fps[d].doc_id, arrival_key(fps[d].doc_id, arrival),
+                                                      fps[d].shingles) for d in partners],
+                               small=sentence_small, neighbours=neighbours)
+        nearest_only += len(kept) < len(partners)
+        for doc_id in kept:
+            pairs[(doc_id, fps[later].doc_id) if doc_id < fps[later].doc_id else (fps[later].doc_id, doc_id)].add(
+                "sentences")
     sizes = [len(m) for m in comps.values()]
     stats = {
         "components": sum(1 for s in sizes if s > 1),
@@ -571,6 +632,7 @@ def plan_pairs(
         "pairs_all_pairs": sum(s * (s - 1) // 2 for s in sizes),
         "skipped_buckets": skipped,
         "absorbed_buckets": absorbed,
+        "sentence_nearest": nearest_only,
     }
     return dict(pairs), stats
 

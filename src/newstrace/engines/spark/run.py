@@ -191,7 +191,8 @@ def scan_spark(paths: Sequence[str | Path], out: str | Path, *, options: SparkOp
     n_docs = prepared.count()
     lap("prepare")
     fingerprints = prepared.mapValues(_fingerprint).persist(keep)
-    pairs, plan = plan_spark_pairs(fingerprints, partitions=parts)
+    # Pairs are kept from their later-read document's side, as the local store's arrivals do.
+    pairs, plan = plan_spark_pairs(fingerprints, arrivals=ordered.map(lambda x: (x[1].id, x[0])), partitions=parts)
     lap("candidates")
     embedded = backgrounds = None
     compared = pairs

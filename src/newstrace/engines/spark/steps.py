@@ -9,7 +9,8 @@
   components by label propagation (``graph.connected_components``), all pairs of small
   components' buckets (``shingle_bucket_pairs``), nearest members in large ones
   (``nearest_pairs``, one component per task), sentence band keys grouped into buckets
-  (``sentence_bucket_pairs``).
+  (``sentence_bucket_pairs``), each verified pair kept or not from its later-read document's
+  side (``nearest_earlier``, one document per group).
 * relate: each pair joined with both documents by id (and, in the semantic layer, with their
   sentence vectors and its translation backgrounds), ``relate.relate_task_limited`` per pair.
 """
@@ -28,7 +29,9 @@ from newstrace.stages.candidates import (
     PLAN_SMALL_COMPONENT,
     Fingerprint,
     SentenceMember,
+    arrival_key,
     band_keys,
+    nearest_earlier,
     nearest_pairs,
     sentence_bucket_pairs,
     shingle_bucket_pairs,
@@ -120,9 +123,31 @@ def _sorted_pair(p: tuple[str, str]) -> Pair:
     return (a, b) if a < b else (b, a)
 
 
-def plan_spark_pairs(fingerprints: Any, *, partitions: int | None = None) -> tuple[Any, dict[str, int]]:
+Arrived = tuple[str, Any, Any]  # (id, arrival sort key, shingle digest)
+
+
+def _kept_earlier(item: tuple[str, Any]) -> tuple[list[Pair], int]:
+    """``candidates.nearest_earlier`` for one later-read document and its earlier partners: the
+    pairs kept (ids sorted), and 1 when it kept only its nearest."""
+    _, group = item
+    pairs = sorted(group, key=lambda x: x[1][0])
+    me = pairs[0][0]
+    earlier = [e for _, e in pairs]
+    kept = nearest_earlier(me[2], earlier)
+    return [(d, me[0]) if d < me[0] else (me[0], d) for d in kept], int(len(kept) < len(earlier))
+
+
+def _oriented(item: tuple[str, tuple[tuple[str, Arrived], Arrived]]) -> tuple[str, tuple[Arrived, Arrived]]:
+    """``(b, ((a, arrived a), arrived b))`` as ``(later id, (later, earlier))``."""
+    _, ((_, x), y) = item
+    return (x[0], (x, y)) if x[1] > y[1] else (y[0], (y, x))
+
+
+def plan_spark_pairs(fingerprints: Any, *, arrivals: Any = None,
+                     partitions: int | None = None) -> tuple[Any, dict[str, int]]:
     """``candidates.plan_pairs`` over an RDD of ``(id, Fingerprint)``: an RDD of distinct pairs
-    (ids sorted) and the plan's counters."""
+    (ids sorted) and the plan's counters.  ``arrivals``: an RDD of ``(id, reading-order key)``,
+    the order ``plan_pairs``'s ``arrival`` gives (``None``: id order)."""
     bands = DEFAULT_CONFIG.doc_bands
     buckets = (fingerprints.flatMap(lambda x: [(k, x[0]) for k in band_keys(x[1].shingles, bands)] if x[1].shingles else [])
                .groupByKey(partitions).mapValues(sorted).filter(lambda kv: len(kv[1]) > 1).values().cache())
@@ -138,7 +163,13 @@ def plan_spark_pairs(fingerprints: Any, *, partitions: int | None = None) -> tup
                    .map(lambda x: (x[1][1][0], (x[0], x[1][0].shingles))).groupByKey(partitions).flatMap(_nearest))
     verdicts = (fingerprints.join(info).flatMap(_sentence_members).groupByKey(partitions)
                 .mapValues(_sentence_bucket).values().cache())
-    sentence_pairs = verdicts.flatMap(lambda v: v[0])
+    keyed = arrivals if arrivals is not None else fingerprints.map(lambda x: (x[0], 0))
+    arrived = keyed.join(fingerprints).map(
+        lambda x: (x[0], (x[0], arrival_key(x[0], {x[0]: x[1][0]}), x[1][1].shingles)))
+    chosen = (verdicts.flatMap(lambda v: v[0]).map(_sorted_pair).distinct(partitions)
+              .join(arrived).map(lambda x: (x[1][0], (x[0], x[1][1]))).join(arrived)
+              .map(_oriented).groupByKey(partitions).map(_kept_earlier).cache())
+    sentence_pairs = chosen.flatMap(lambda v: v[0])
     pairs = (narrow(small_pairs.union(large_pairs).union(sentence_pairs), partitions).map(_sorted_pair)
              .distinct(partitions).cache())
 
@@ -147,7 +178,9 @@ def plan_spark_pairs(fingerprints: Any, *, partitions: int | None = None) -> tup
     counted = verdicts.map(lambda v: v[1]).filter(lambda v: v is not None).countByValue()
     stats = {"components": size_stats[0], "largest_component": size_stats[1], "large_components": size_stats[2],
              "pairs": pairs.count(), "pairs_all_pairs": size_stats[3],
-             "skipped_buckets": int(counted.get("skipped", 0)), "absorbed_buckets": int(counted.get("absorbed", 0))}
+             "skipped_buckets": int(counted.get("skipped", 0)), "absorbed_buckets": int(counted.get("absorbed", 0)),
+             "sentence_nearest": int(chosen.map(lambda v: v[1]).sum())}
+    chosen.unpersist()
     buckets.unpersist()
     verdicts.unpersist()
     sizes.unpersist()
