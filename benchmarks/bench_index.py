@@ -6,7 +6,8 @@
 
 With ``--against`` (a source tree, e.g. ``git archive REV src | tar -x -C /tmp/old``), the
 traces of that code are measured too, on the same index in the same run, just before this
-code's (the ``before`` line of each size).
+code's (the ``before`` line of each size), and its ``index add`` of the same articles into a
+copy of the same index (``add before``).
 
 Documents: BBC News and the PAN 2013 source documents (``../shared/data``), plus perturbed
 variants of them (sentences shuffled, capitalised names replaced by others, truncated at a
@@ -386,11 +387,12 @@ def report(rows: list[dict], sizes: list[int]) -> None:  # type: ignore[type-arg
                   f"{sb['p50_ms']:>6.0f}ms | {sb['p95_ms']:>6.0f}ms | {sb.get('embed_p50_ms', 0):>6.0f}ms | "
                   f"{sb.get('p50_without_embed_ms', 0):>6.0f}ms | {sb['candidates']:>5.1f} | {sb['peak_mb']:>7.0f} | "
                   f"(relations {lb['relations']} / {sb['relations']} before, {lx['relations']} / {sm['relations']} after)")
-        if "alignments" in r["add"]:
-            print(f"{'':>9} | add: {r['add']['alignments']:,} pairs aligned "
-                  f"({r['add']['alignments'] / max(r['add']['added'], 1):.1f} an article, "
-                  f"{1000 * r['add']['link_s'] / max(r['add']['alignments'], 1):.0f} ms a pair), "
-                  f"{r['add']['relations']:,} relations")
+        for name, add in (("add", r["add"]), ("add before", r.get("add_before"))):
+            if add and "alignments" in add:
+                print(f"{'':>9} | {name}: {add['total_s']:.1f} s (link {add['link_s']:.1f} s), "
+                      f"{add['alignments']:,} pairs aligned ({add['alignments'] / max(add['added'], 1):.1f} an article, "
+                      f"{1000 * add['link_s'] / max(add['alignments'], 1):.0f} ms a pair), "
+                      f"{add['relations']:,} relations, peak {add['peak_mb']:.0f} MB")
     xs = [float(r["size"]) for r in rows]
     curves = {"lexical p50 ms": [float(r["lexical"]["p50_ms"]) for r in rows],
               "semantic p50 ms": [float(r["semantic"]["p50_ms"]) for r in rows],
@@ -411,6 +413,9 @@ def report(rows: list[dict], sizes: list[int]) -> None:  # type: ignore[type-arg
     print(f"\nmeasured {int(xs[-1]):,} / {int(xs[0]):,}: lexical p50 {last['lexical']['p50_ms'] / first['lexical']['p50_ms']:.2f}x, "
           f"semantic p50 {last['semantic']['p50_ms'] / first['semantic']['p50_ms']:.2f}x, "
           f"add 1k {last['add']['total_s'] / first['add']['total_s']:.2f}x")
+    if "add_before" in first and "add_before" in last:
+        print(f"the code before, same indexes and articles: add 1k "
+              f"{last['add_before']['total_s'] / first['add_before']['total_s']:.2f}x")
 
 
 def main() -> int:
@@ -477,8 +482,16 @@ def main() -> int:
         new = [(f"new{k}/{i}", t) for i, t in half] + [(f"new{k}/{i}~v", perturb(t, rng, names)) for i, t in half]
         (args.workdir / "add.json").write_text(json.dumps(new[: args.add]))
         disk = disk_mb(db)
-        add = run(ADD, str(db), str(args.workdir / "add.json"), "model" if args.model_vectors else "stand-in",
-                  str(Path(__file__).resolve().parent))
+        vectors_kind = "model" if args.model_vectors else "stand-in"
+        if args.against:  # the code before adds the same articles to a copy of the same index
+            copy_dir = args.workdir / "before"
+            copy_dir.mkdir(exist_ok=True)
+            for p in db.parent.glob(db.name + "*"):
+                shutil.copyfile(p, copy_dir / p.name)
+            before["add_before"] = run(ADD, str(copy_dir / db.name), str(args.workdir / "add.json"), vectors_kind,
+                                       str(Path(__file__).resolve().parent), src=str(args.against))
+            shutil.rmtree(copy_dir)
+        add = run(ADD, str(db), str(args.workdir / "add.json"), vectors_kind, str(Path(__file__).resolve().parent))
         rows.append({"size": size, "vectors": "model" if args.model_vectors else "stand-in", "build_s": t_build, **{f"build_{a}": b for a, b in parts.items()}, "disk_mb": disk,
                      "lexical": lexical, "semantic": semantic, "add": add, **before})
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
