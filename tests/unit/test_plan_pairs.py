@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 
 from newstrace.stages.candidates import (
     PLAN_NEIGHBOURS,
@@ -20,6 +21,19 @@ def _text(rng: random.Random, n: int = 300) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(n)) + "."
 
 
+def _reached(start: str, pairs: Iterable[tuple[str, str]]) -> set[str]:
+    """The documents the pairs join to ``start``."""
+    seen = {start}
+    grow = True
+    while grow:
+        grow = False
+        for a, b in pairs:
+            if (a in seen) != (b in seen):
+                seen |= {a, b}
+                grow = True
+    return seen
+
+
 def test_identical_copies_cost_linear_alignments_and_stay_one_component() -> None:
     rng = random.Random(1)
     base = _text(rng)
@@ -30,16 +44,7 @@ def test_identical_copies_cost_linear_alignments_and_stay_one_component() -> Non
     assert stats["largest_component"] == 120 and stats["large_components"] == 1
     assert len(pairs) <= PLAN_NEIGHBOURS * 120 + 1
     assert stats["pairs_all_pairs"] == 120 * 119 // 2
-    # the planned pairs connect every copy
-    seen = {"c000"}
-    grow = True
-    while grow:
-        grow = False
-        for a, b in pairs:
-            if (a in seen) != (b in seen):
-                seen |= {a, b}
-                grow = True
-    assert seen == copies
+    assert _reached("c000", pairs) == copies  # the planned pairs connect every copy
 
 
 def test_small_components_keep_every_colliding_pair() -> None:
@@ -90,16 +95,7 @@ def test_a_large_sentence_linked_family_is_aligned_with_each_members_nearest_ear
             assert kept[doc_id] < everyone[doc_id] and len(kept[doc_id]) == PLAN_NEIGHBOURS
     assert stats["sentence_nearest"] == sum(len(p) > SENTENCE_SMALL_EARLIER for p in everyone.values())
     assert set(pairs) < set(full) and stats["pairs"] == len(pairs)
-    # the kept pairs still join the family into one
-    seen = {order[0]}
-    grow = True
-    while grow:
-        grow = False
-        for a, b in pairs:
-            if (a in seen) != (b in seen):
-                seen |= {a, b}
-                grow = True
-    assert seen == set(order)
+    assert _reached(order[0], pairs) == set(order)  # the kept pairs still join the family into one
 
 
 def test_nearest_earlier_keeps_all_of_a_few_and_the_most_agreeing_of_many() -> None:
