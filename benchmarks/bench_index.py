@@ -87,7 +87,7 @@ def perturb(text: str, rng: random.Random, names: list[str]) -> str:
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
     kinds = rng.sample(["shuffle", "names", "truncate"], rng.choice([1, 1, 2]))
     if "names" in kinds:
-        swap = {n: rng.choice(names) for n in set(_NAME_RE.findall(text)) if rng.random() < 0.5}
+        swap = {n: rng.choice(names) for n in sorted(set(_NAME_RE.findall(text))) if rng.random() < 0.5}
         paragraphs = [_NAME_RE.sub(lambda m: swap.get(m.group(), m.group()), p) for p in paragraphs]
     if "shuffle" in kinds:
         head, rest = paragraphs[:1], paragraphs[1:]
