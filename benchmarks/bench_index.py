@@ -339,7 +339,8 @@ with Store(db) as store:
     t3 = time.perf_counter()
 peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
 print(json.dumps({"add_s": t1 - t, "link_s": t3 - t2, "total_s": (t1 - t) + (t3 - t2), "peak_mb": peak,
-                  "added": stats.added, "alignments": plan.get("alignments", 0), "relations": len(found)}))
+                  "added": stats.added, "alignments": plan.get("alignments", 0), "relations": len(found),
+                  "sentence_nearest": plan.get("plan_sentence_nearest", 0)}))
 """
 
 
@@ -392,7 +393,8 @@ def report(rows: list[dict], sizes: list[int]) -> None:  # type: ignore[type-arg
                 print(f"{'':>9} | {name}: {add['total_s']:.1f} s (link {add['link_s']:.1f} s), "
                       f"{add['alignments']:,} pairs aligned ({add['alignments'] / max(add['added'], 1):.1f} an article, "
                       f"{1000 * add['link_s'] / max(add['alignments'], 1):.0f} ms a pair), "
-                      f"{add['relations']:,} relations, peak {add['peak_mb']:.0f} MB")
+                      f"{add['relations']:,} relations, peak {add['peak_mb']:.0f} MB, "
+                      f"{add.get('sentence_nearest', '-')} aligned with their nearest earlier partners only")
     xs = [float(r["size"]) for r in rows]
     curves = {"lexical p50 ms": [float(r["lexical"]["p50_ms"]) for r in rows],
               "semantic p50 ms": [float(r["semantic"]["p50_ms"]) for r in rows],
