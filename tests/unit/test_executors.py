@@ -46,3 +46,20 @@ def test_one_blas_thread_in_the_block_and_in_pool_workers() -> None:
     # A pool worker runs on one BLAS thread whatever its parent's setting.
     counts = list(LocalExecutor(workers=2).map(_blas_threads, range(MIN_ITEMS_FOR_POOL + 2)))
     assert {c for row in counts for c in row} == {1}
+
+
+def test_a_stopped_pool_is_not_woken_through_a_closed_pipe_at_exit() -> None:
+    """The interpreter's exit wakes each pool's manager thread; after a Ctrl-C the pipe could be
+    closed already, and the write printed a traceback (tests/robustness/test_repros.py)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from newstrace.executors.local import _stop
+
+    pool = ProcessPoolExecutor(1)
+    assert pool.submit(abs, -1).result() == 1
+    wakeup = pool._executor_manager_thread_wakeup  # type: ignore[attr-defined]
+    _stop(pool)
+    # The race: the exit handler saw the pipe open, then the manager thread closed it.
+    wakeup._writer.close()
+    wakeup._closed = False
+    wakeup.wakeup()  # what concurrent.futures' exit handler calls: no error
