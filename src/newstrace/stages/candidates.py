@@ -41,6 +41,8 @@ __all__ = [
     "Fingerprint",
     "SentenceMember",
     "StoredSketch",
+    "arrival_key",
+    "arrived_at",
     "band_hashes",
     "band_keys",
     "find_candidates",
@@ -249,7 +251,13 @@ def arrival_key(doc_id: str, arrival: Mapping[str, Any] | None) -> tuple[Any, st
     """The order documents arrived in, as a sort key: the arrival (``Store.arrivals``, or a
     Spark reading-order key), then the id.  A document without one (no arrivals given, or
     stored before they were kept) counts as arriving first, in id order."""
-    return (arrival.get(doc_id, 0) if arrival is not None else 0), doc_id
+    return arrived_at(doc_id, arrival.get(doc_id, 0) if arrival is not None else 0)
+
+
+def arrived_at(doc_id: str, seq: Any) -> tuple[Any, str]:
+    """:func:`arrival_key` of a document whose arrival ``seq`` is known (Spark: its
+    reading-order key)."""
+    return seq, doc_id
 
 
 def nearest_earlier(shingles: Sequence[int] | np.ndarray, earlier: Sequence[tuple[str, Any, Sequence[int] | np.ndarray]],

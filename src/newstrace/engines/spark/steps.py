@@ -29,7 +29,7 @@ from newstrace.stages.candidates import (
     PLAN_SMALL_COMPONENT,
     Fingerprint,
     SentenceMember,
-    arrival_key,
+    arrived_at,
     band_keys,
     nearest_earlier,
     nearest_pairs,
@@ -165,7 +165,7 @@ def plan_spark_pairs(fingerprints: Any, *, arrivals: Any = None,
                 .mapValues(_sentence_bucket).values().cache())
     keyed = arrivals if arrivals is not None else fingerprints.map(lambda x: (x[0], 0))
     arrived = keyed.join(fingerprints).map(
-        lambda x: (x[0], (x[0], arrival_key(x[0], {x[0]: x[1][0]}), x[1][1].shingles)))
+        lambda x: (x[0], (x[0], arrived_at(x[0], x[1][0]), x[1][1].shingles)))
     chosen = (verdicts.flatMap(lambda v: v[0]).map(_sorted_pair).distinct(partitions)
               .join(arrived).map(lambda x: (x[1][0], (x[0], x[1][1]))).join(arrived)
               .map(_oriented).groupByKey(partitions).map(_kept_earlier).cache())
