@@ -220,8 +220,39 @@ def test_connected_components_by_label_propagation(spark: Any) -> None:
     sc = spark.sparkContext
     edges = sc.parallelize([("d", "c"), ("c", "b"), ("b", "a"), ("f", "e"), ("e", "f")], 2)
     labels = dict(connected_components(sc.parallelize(list("abcdefg"), 2), edges, partitions=2).collect())
-    # A chain 3 edges long needs 3 rounds; the label is the smallest id, as union-find's root.
+    # The label is the smallest id, as union-find's root; "g" has no edge.
     assert labels == {"a": "a", "b": "a", "c": "a", "d": "a", "e": "e", "f": "e", "g": "g"}
+
+
+def test_connected_components_in_one_task_and_by_propagation(spark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both ways of finishing the components (one task over the contracted stars, or label
+    propagation when there are too many for one task) give each vertex its component's
+    smallest vertex, on a graph whose chains cross the partitions."""
+    import numpy as np
+
+    from newstrace.engines.spark import graph
+
+    rng = np.random.default_rng(11)
+    edges = [(int(a), int(b)) for a, b in rng.integers(0, 60, size=(45, 2))]
+    edges += [(i + 1, i) for i in range(60, 90)]  # a chain 30 generations deep, written child to parent
+    vertices = list(range(95))  # 91-94: no edge
+    near: dict[int, set[int]] = {v: set() for v in vertices}
+    for a, b in edges:
+        near[a].add(b)
+        near[b].add(a)
+    expected: dict[int, int] = {}
+    for v in vertices:  # ascending: the first vertex met in a component is its smallest
+        todo = [v]
+        while todo:
+            x = todo.pop()
+            if x not in expected:
+                expected[x] = v
+                todo.extend(near[x])
+    sc = spark.sparkContext
+    for single_task in (graph.SINGLE_TASK_EDGES, 0):
+        monkeypatch.setattr(graph, "SINGLE_TASK_EDGES", single_task)
+        found = graph.connected_components(sc.parallelize(vertices, 2), sc.parallelize(edges, 3), partitions=2)
+        assert dict(found.collect()) == expected, single_task
 
 
 

@@ -1,23 +1,37 @@
-"""Connected components on Spark: iterative minimum-label propagation.
+"""Connected components on Spark: union-find inside partitions, then one task or label propagation.
 
-Every vertex starts with its own id as label; each round, every vertex takes the smallest
-label among itself and its neighbours (the edges joined with the labels, then one
-``reduceByKey`` that keeps the smallest label heard and the vertex's previous one), until no
-label changes.  The rounds needed are the largest component's diameter (Kang, Tsourakakis &
-Faloutsos, *PEGASUS*, ICDM 2009, "HCC"); families of copies and shingle components are shallow
-(a star around the original), so a few rounds suffice.  Labels end as the smallest id in each
-component, the id a union-find rooted at the minimum gives, and the driver never holds the graph.
+1. **Contraction.**  Each partition of the edges runs a union-find over its own edges and emits
+   every vertex it saw with the smallest vertex of its partition-local component: a forest of
+   stars whose components are the graph's (an edge's two ends share a local root), with at
+   most one edge a vertex and a partition, whatever the input's chains and duplicates.
+2. **One task**, when the stars number at most :data:`SINGLE_TASK_EDGES`: a union-find over
+   all of them in one task finishes the components in one pass.
+3. **Label propagation** otherwise: every vertex starts with its own id as label; each round,
+   every vertex takes the smallest label among itself and its neighbours (the edges joined
+   with the labels, then one ``reduceByKey``), until no label changes (Kang, Tsourakakis &
+   Faloutsos, *PEGASUS*, ICDM 2009, "HCC"; the rounds are the stars' diameter, small).
+
+Each Spark round is a few shuffles, a second or more of task overhead on a busy machine; a
+chain of copies of copies needed as many rounds as it is long.  Labels end as the smallest id
+in each component, the id a union-find rooted at the minimum gives; the driver never holds the
+graph, and one task holds at most the contracted one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-__all__ = ["MAX_ROUNDS", "connected_components", "narrow"]
+__all__ = ["MAX_ROUNDS", "SINGLE_TASK_EDGES", "connected_components", "narrow", "union_find_roots"]
 
 #: A safety stop: a component's diameter above this would mean a chain of copies of copies
 #: 200 generations deep.
 MAX_ROUNDS = 200
+
+#: Contracted edges (one a vertex and a partition) a single task takes to a union-find: a
+#: Python dict of two million vertices is a few hundred MB, an executor's share.  Beyond it the
+#: components are finished by label propagation over the contracted graph.
+SINGLE_TASK_EDGES = 2_000_000
 
 #: ``(smallest label heard, the vertex's own label before the round)``
 _Heard = tuple[Any, Any]
@@ -41,6 +55,27 @@ def _merge(x: _Heard, y: _Heard) -> _Heard:
     return (x[0] if x[0] <= y[0] else y[0]), (x[1] if x[1] is not None else y[1])
 
 
+def union_find_roots(edges: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
+    """``(vertex, root)`` for every vertex of ``edges`` but the roots: the root is the smallest
+    vertex of its component in these edges alone (union by the smaller id, paths halved)."""
+    parent: dict[Any, Any] = {}
+
+    def find(x: Any) -> Any:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(parent.setdefault(a, a)), find(parent.setdefault(b, b))
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    for v in parent:
+        root = find(v)
+        if root != v:
+            yield v, root
+
+
 def connected_components(vertices: Any, edges: Any, *, partitions: int | None = None) -> Any:
     """``(vertex, component)`` for every vertex, the component named by its smallest vertex.
 
@@ -49,9 +84,17 @@ def connected_components(vertices: Any, edges: Any, *, partitions: int | None = 
         edges: an RDD of ``(a, b)`` pairs.
         partitions: partitions of the label RDD (``None``: Spark's default).
     """
-    links = narrow(edges, partitions).flatMap(_undirected).distinct(partitions).cache()
-    labels = (narrow(vertices.map(lambda v: (v, v)).union(links.map(lambda e: (e[0], e[0]))), partitions)
-              .reduceByKey(min, partitions).cache())
+    stars = narrow(edges, partitions).mapPartitions(union_find_roots).cache()
+    # Every vertex named once with itself: the given ones, and each local root (every other
+    # vertex of an edge is in ``stars`` with a smaller label).  Self-loops name no vertex.
+    own = vertices.map(lambda v: (v, v)).union(stars.map(lambda e: (e[1], e[1])))
+    if stars.count() <= SINGLE_TASK_EDGES:
+        roots = stars.coalesce(1).mapPartitions(union_find_roots)
+        # ``stars`` stays cached until the RDD is let go (Spark's cleaner unpersists it then): an
+        # action here only to unpersist it now would cost a job.
+        return narrow(own.union(roots), partitions).reduceByKey(min, partitions).cache()
+    links = stars.flatMap(_undirected).distinct(partitions).cache()
+    labels = narrow(own.union(stars), partitions).reduceByKey(min, partitions).cache()
     for _ in range(MAX_ROUNDS):
         heard = links.join(labels, partitions).map(lambda x: (x[1][0], (x[1][1], None)))
         rounds = (narrow(labels.mapValues(lambda label: (label, label)).union(heard), partitions)
@@ -62,4 +105,5 @@ def connected_components(vertices: Any, edges: Any, *, partitions: int | None = 
         if changed == 0:
             break
     links.unpersist()
+    stars.unpersist()
     return labels
