@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from fixtures.graphs import smallest_in_component
 from fixtures.shared import DATA, require
 
 from newstrace.engines.spark import SparkOptions, read_results, scan_spark, spark_missing, spark_session
@@ -236,18 +237,7 @@ def test_connected_components_in_one_task_and_by_propagation(spark: Any, monkeyp
     edges = [(int(a), int(b)) for a, b in rng.integers(0, 60, size=(45, 2))]
     edges += [(i + 1, i) for i in range(60, 90)]  # a chain 30 generations deep, written child to parent
     vertices = list(range(95))  # 91-94: no edge
-    near: dict[int, set[int]] = {v: set() for v in vertices}
-    for a, b in edges:
-        near[a].add(b)
-        near[b].add(a)
-    expected: dict[int, int] = {}
-    for v in vertices:  # ascending: the first vertex met in a component is its smallest
-        todo = [v]
-        while todo:
-            x = todo.pop()
-            if x not in expected:
-                expected[x] = v
-                todo.extend(near[x])
+    expected = smallest_in_component(vertices, edges)
     sc = spark.sparkContext
     for single_task in (graph.SINGLE_TASK_EDGES, 0):
         monkeypatch.setattr(graph, "SINGLE_TASK_EDGES", single_task)

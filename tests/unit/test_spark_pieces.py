@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 import numpy as np
+from fixtures.graphs import smallest_in_component
 
 from newstrace.stages.candidates import SentenceMember, sentence_bucket_pairs
 from newstrace.stages.clean import count_unrelated, document_lines, recurring_lines, sampled_carriers
@@ -190,25 +191,6 @@ def test_background_requests_are_translation_backgrounds_pairs() -> None:
     assert whole == [("en1", "es1"), ("en2", "es2")]
 
 
-def _components(vertices: set[int], edges: list[tuple[int, int]]) -> dict[int, int]:
-    """Each vertex with the smallest vertex of its component, by breadth-first search."""
-    near: dict[int, set[int]] = {v: set() for v in vertices}
-    for a, b in edges:
-        near[a].add(b)
-        near[b].add(a)
-    label: dict[int, int] = {}
-    for v in sorted(vertices):
-        if v in label:
-            continue
-        todo = [v]
-        while todo:
-            x = todo.pop()
-            if x not in label:
-                label[x] = v
-                todo.extend(near[x])
-    return label
-
-
 def test_union_find_roots_name_every_component_by_its_smallest_vertex() -> None:
     """The contraction step of the Spark components: chains (copies of copies), stars, duplicate
     and reversed edges and self-loops, in any order; each vertex but a component's smallest
@@ -221,7 +203,7 @@ def test_union_find_roots_name_every_component_by_its_smallest_vertex() -> None:
         edges = [(int(a), int(b)) for a, b in rng.integers(0, n, size=(int(rng.integers(0, 2 * n)), 2))]
         edges += [(i + 1, i) for i in range(0, n - 1, 3)]  # chains written child to parent
         vertices = {v for e in edges for v in e if e[0] != e[1]}
-        expected = {v: root for v, root in _components(vertices, [e for e in edges if e[0] != e[1]]).items()
+        expected = {v: root for v, root in smallest_in_component(vertices, [e for e in edges if e[0] != e[1]]).items()
                     if v != root}
         found = list(union_find_roots(edges))
         assert dict(found) == expected, trial
