@@ -229,8 +229,6 @@ def test_connected_components_in_one_task_and_by_propagation(spark: Any, monkeyp
     """Both ways of finishing the components (one task over the contracted stars, or label
     propagation when there are too many for one task) give each vertex its component's
     smallest vertex, on a graph whose chains cross the partitions."""
-    import numpy as np
-
     from newstrace.engines.spark import graph
 
     rng = np.random.default_rng(11)

@@ -195,7 +195,7 @@ def test_union_find_roots_name_every_component_by_its_smallest_vertex() -> None:
     """The contraction step of the Spark components: chains (copies of copies), stars, duplicate
     and reversed edges and self-loops, in any order; each vertex but a component's smallest
     comes back once, with that smallest vertex."""
-    from newstrace.engines.spark.graph import union_find_roots
+    from newstrace.stages.components import union_find_roots
 
     rng = np.random.default_rng(7)
     for trial in range(200):

@@ -19,10 +19,11 @@ graph, and one task holds at most the contracted one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from typing import Any
 
-__all__ = ["MAX_ROUNDS", "SINGLE_TASK_EDGES", "connected_components", "narrow", "union_find_roots"]
+from newstrace.stages.components import union_find_roots
+
+__all__ = ["MAX_ROUNDS", "SINGLE_TASK_EDGES", "connected_components", "narrow"]
 
 #: A safety stop: a component's diameter above this would mean a chain of copies of copies
 #: 200 generations deep.
@@ -53,27 +54,6 @@ def _undirected(edge: tuple[Any, Any]) -> list[tuple[Any, Any]]:
 
 def _merge(x: _Heard, y: _Heard) -> _Heard:
     return (x[0] if x[0] <= y[0] else y[0]), (x[1] if x[1] is not None else y[1])
-
-
-def union_find_roots(edges: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
-    """``(vertex, root)`` for every vertex of ``edges`` but the roots: the root is the smallest
-    vertex of its component in these edges alone (union by the smaller id, paths halved)."""
-    parent: dict[Any, Any] = {}
-
-    def find(x: Any) -> Any:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in edges:
-        ra, rb = find(parent.setdefault(a, a)), find(parent.setdefault(b, b))
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    for v in parent:
-        root = find(v)
-        if root != v:
-            yield v, root
 
 
 def connected_components(vertices: Any, edges: Any, *, partitions: int | None = None) -> Any:

@@ -39,6 +39,7 @@ from collections.abc import Container, Iterable, Sequence
 
 import xxhash
 
+from newstrace.stages.components import union_find_roots
 from newstrace.stages.text import WORD_RE
 from newstrace.types import Document, Family, FamilyEdge, Passage, Relation
 
@@ -374,20 +375,13 @@ def build_families(documents: Sequence[Document], relations: Sequence[Relation])
         edges (one primary edge into every member, secondary edges for the other relations).
     """
     docs = {d.id: d for d in documents}
-    parent: dict[str, str] = {}
+    root_of: dict[str, str] = dict(union_find_roots((r.source, r.target) for r in relations))
 
     def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+        return root_of.get(x, x)
 
-    for r in relations:
-        ra, rb = find(r.source), find(r.target)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
     groups: dict[str, list[str]] = defaultdict(list)
-    for x in list(parent):
+    for x in {d for r in relations for d in (r.source, r.target)}:
         groups[find(x)].append(x)
     rels_of: dict[str, list[Relation]] = defaultdict(list)
     for r in relations:
