@@ -77,10 +77,12 @@ def spark_families(documents: Any, relations: Any, compared: Any, *, limits: Lim
     seconds = limits.pair_seconds
     edges = relations.map(lambda r: (r.source, r.target))
     comp = connected_components(edges.flatMap(lambda e: list(e)), edges, partitions=partitions).cache()
-    rows = (documents.join(comp, partitions).map(lambda x: (x[1][1], ("doc", x[1][0])))
-            .union(relations.map(lambda r: (r.source, r)).join(comp).map(lambda x: (x[1][1], ("rel", x[1][0]))))
-            .union(compared.map(lambda p: (p[0], p)).join(comp).map(lambda x: (x[1][1], ("pair", x[1][0])))))
-    built = narrow(rows, partitions).groupByKey(partitions).flatMap(lambda item: _family_task(item, seconds)).cache()
+    # Documents, relations and compared pairs keyed by a document of theirs, so that one join
+    # with the components sends each to its component (a shuffle is seconds of overhead).
+    by_doc = (documents.mapValues(lambda d: ("doc", d)).union(relations.map(lambda r: (r.source, ("rel", r))))
+              .union(compared.map(lambda p: (p[0], ("pair", p)))))
+    rows = narrow(by_doc, partitions).join(comp, partitions).map(lambda x: (x[1][1], x[1][0]))
+    built = rows.groupByKey(partitions).flatMap(lambda item: _family_task(item, seconds)).cache()
     families = built.filter(lambda x: isinstance(x, Family))
     new = built.filter(lambda x: isinstance(x, Relation))
     errors = built.filter(lambda x: isinstance(x, InputError))
@@ -102,11 +104,17 @@ def _collection(size: int, terms: Any) -> Any:
     return StoryCollection(size, content, names)
 
 
-def _vector(item: tuple[str, Any], size: int) -> tuple[str, Any]:
+def _vector(item: tuple[str, Any], size: int) -> list[tuple[str, Any]]:
+    """A representative's story vector from its ``(term, document frequency)`` rows and its
+    features (none when it has no term: it shares a name with nobody)."""
     from newstrace.stages.stories.cluster import story_vector
 
-    rep, (terms, (feats, published)) = item
-    return rep, story_vector(feats, published, _collection(size, terms))
+    rep, (terms, found) = item
+    terms = list(terms)
+    if not terms:
+        return []
+    feats, published = next(iter(found))
+    return [(rep, story_vector(feats, published, _collection(size, terms)))]
 
 
 def _products(members: Any) -> list[tuple[tuple[str, str], float]]:
@@ -122,13 +130,21 @@ def _score(item: tuple[str, Any]) -> tuple[tuple[str, str], float]:
     return (a, b), story_similarity(va, vb, STORY.max_gap_days)
 
 
+def _usual_of(item: tuple[str, Any]) -> tuple[str, tuple[float, list[tuple[tuple[str, str], float]]]]:
+    """A representative's usual similarity over its scored pairs, and those pairs."""
+    rep, pairs = item
+    found = list(pairs)
+    return rep, (usual_similarity([score for _, score in found], STORY.neighbours), found)
+
+
 def _story_task(item: tuple[str, Any], size: int) -> list[Story]:
     from newstrace.stages.stories import update_stories
 
     _, rows = item
     docs: list[Document] = [r[1] for r in rows if r[0] == "doc"]
     families: list[Family] = [r[1] for r in rows if r[0] == "family"]
-    terms = [r[1] for r in rows if r[0] == "term"]
+    # A term is listed by each representative carrying it; the collection counts it once.
+    terms = sorted({r[1] for r in rows if r[0] == "term"})
     usual = dict(r[1] for r in rows if r[0] == "usual")
     return update_stories(docs, families, (), STORY, collection=_collection(size, terms), usual=usual)
 
@@ -139,15 +155,16 @@ def spark_stories(documents: Any, families: Any, *, partitions: int | None = Non
 
     member = families.flatMap(lambda f: [(m, (f.id, min(f.members))) for m in f.members])
     # Each document's representative: its family's earliest-sorting member, or itself.
-    rep_of = documents.leftOuterJoin(member).map(
+    rep_of = documents.leftOuterJoin(member, partitions).map(
         lambda x: (x[0], x[1][1][1] if x[1][1] is not None else x[0], x[1][0])).cache()
     reps = rep_of.filter(lambda x: x[0] == x[1]).map(lambda x: (x[0], (document_features(x[2]), x[2].published))).cache()
     size = reps.count()
-    rep_terms = reps.flatMap(lambda x: [(t, x[0]) for t in _terms(x[1][0])]).cache()
-    df = rep_terms.map(lambda x: (x[0], 1)).reduceByKey(add, partitions).cache()
-    # rep -> its terms with their document frequencies
-    terms_of = rep_terms.join(df).map(lambda x: (x[1][0], (x[0], x[1][1]))).groupByKey(partitions)
-    vectors = terms_of.join(reps).map(lambda x: _vector(x, size)).cache()
+    rep_terms = reps.flatMap(lambda x: [(t, x[0]) for t in _terms(x[1][0])])
+    df = rep_terms.map(lambda x: (x[0], 1)).reduceByKey(add, partitions)
+    # rep -> (term, its document frequency); a representative's terms and features meet in one
+    # cogroup (each shuffle is seconds of overhead on a small run).
+    terms_df = rep_terms.join(df, partitions).map(lambda x: (x[1][0], (x[0], x[1][1]))).cache()
+    vectors = terms_df.cogroup(reps, partitions).flatMap(lambda x: _vector(x, size)).cache()
     # Every pair with a story similarity above 0 shares a name (the score is the geometric mean
     # of the content and the names cosines): the names cosine of every such pair is summed from
     # each name's products (a sparse dot product by reduceByKey) and those pairs are scored in
@@ -159,20 +176,23 @@ def spark_stories(documents: Any, families: Any, *, partitions: int | None = Non
     candidates = (vectors.flatMap(lambda x: [(name, (x[0], w)) for name, w in x[1][1].items()])
                   .groupByKey(partitions).values().flatMap(_products).reduceByKey(add, partitions)
                   .filter(lambda x: x[1] > 0).keys())
-    scored = (candidates.join(vectors).map(lambda x: (x[1][0], (x[0], x[1][1]))).join(vectors).map(_score)
-              .filter(lambda x: x[1] > 0).cache())
-    usual = (scored.flatMap(lambda x: [(x[0][0], x[1]), (x[0][1], x[1])]).groupByKey(partitions)
-             .mapValues(lambda v: usual_similarity(list(v), STORY.neighbours)).cache())
-    edges = (scored.map(lambda x: (x[0][0], (x[0][1], x[1]))).join(usual)
-             .map(lambda x: (x[1][0][0], (x[0], x[1][0][1], x[1][1]))).join(usual)
-             .filter(lambda x: x[1][0][1] - max(STORY.floor, (x[1][0][2] * x[1][1]) ** 0.5 - STORY.close_discount)
+    scored = (candidates.join(vectors, partitions).map(lambda x: (x[1][0], (x[0], x[1][1])))
+              .join(vectors, partitions).map(_score).filter(lambda x: x[1] > 0))
+    # Each representative's scored pairs in one task: its usual similarity, sent with each pair;
+    # the pair then meets both ends' usual similarities in one reduce.
+    ends = scored.flatMap(lambda x: [(x[0][0], x), (x[0][1], x)]).groupByKey(partitions).map(_usual_of).cache()
+    usual = ends.mapValues(lambda u: u[0])
+    edges = (ends.flatMap(lambda x: [(pair, (score, x[1][0])) for pair, score in x[1][1]])
+             .reduceByKey(lambda a, b: (a[0], a[1] * b[1]), partitions)
+             .filter(lambda x: x[1][0] - max(STORY.floor, x[1][1] ** 0.5 - STORY.close_discount)
                      >= STORY.threshold - _EDGE_SLACK)
-             .map(lambda x: (x[1][0][0], x[0])))
-    comp = connected_components(reps.keys(), edges, partitions=partitions).cache()
-    docs_rows = rep_of.map(lambda x: (x[1], x[2])).join(comp).map(lambda x: (x[1][1], ("doc", x[1][0])))
-    fam_rows = families.map(lambda f: (min(f.members), f)).join(comp).map(lambda x: (x[1][1], ("family", x[1][0])))
-    term_rows = (rep_terms.map(lambda x: (x[1], x[0])).join(comp).map(lambda x: (x[1][0], x[1][1])).distinct()
-                 .join(df).map(lambda x: (x[1][0], ("term", (x[0], x[1][1])))))
-    usual_rows = usual.join(comp).map(lambda x: (x[1][1], ("usual", (x[0], x[1][0]))))
-    stories = narrow(docs_rows.union(fam_rows).union(term_rows).union(usual_rows), partitions).groupByKey(partitions).flatMap(lambda i: _story_task(i, size))
+             .keys())
+    comp = connected_components(reps.keys(), edges, partitions=partitions)
+    # Everything a component's clustering needs is keyed by a representative: one join with the
+    # components, one grouping by component.
+    by_rep = (rep_of.map(lambda x: (x[1], ("doc", x[2]))).union(families.map(lambda f: (min(f.members), ("family", f))))
+              .union(terms_df.mapValues(lambda t: ("term", t))).union(usual.mapValues(lambda u: ("usual", u))))
+    rows = narrow(by_rep, partitions).join(comp, partitions).map(
+        lambda x: (x[1][1], (x[1][0][0], (x[0], x[1][0][1]) if x[1][0][0] == "usual" else x[1][0][1])))
+    stories = rows.groupByKey(partitions).flatMap(lambda i: _story_task(i, size))
     return stories

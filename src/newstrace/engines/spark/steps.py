@@ -159,13 +159,15 @@ def plan_spark_pairs(fingerprints: Any, *, arrivals: Any = None,
 
     small_pairs = (buckets.map(lambda m: (m[0], m)).join(info).filter(lambda x: not x[1][1][1])
                    .flatMap(lambda x: shingle_bucket_pairs(x[1][0])))
-    large_pairs = (fingerprints.join(info).filter(lambda x: x[1][1][1])
+    # Joined once and kept: each shuffle is seconds of overhead on a small run.
+    with_info = fingerprints.join(info, partitions).cache()
+    large_pairs = (with_info.filter(lambda x: x[1][1][1])
                    .map(lambda x: (x[1][1][0], (x[0], x[1][0].shingles))).groupByKey(partitions).flatMap(_nearest))
-    verdicts = (fingerprints.join(info).flatMap(_sentence_members).groupByKey(partitions)
+    verdicts = (with_info.flatMap(_sentence_members).groupByKey(partitions)
                 .mapValues(_sentence_bucket).values().cache())
     keyed = arrivals if arrivals is not None else fingerprints.map(lambda x: (x[0], 0))
-    arrived = keyed.join(fingerprints).map(
-        lambda x: (x[0], (x[0], arrived_at(x[0], x[1][0]), x[1][1].shingles)))
+    arrived = keyed.join(fingerprints, partitions).map(
+        lambda x: (x[0], (x[0], arrived_at(x[0], x[1][0]), x[1][1].shingles))).cache()
     chosen = (verdicts.flatMap(lambda v: v[0]).map(_sorted_pair).distinct(partitions)
               .join(arrived).map(lambda x: (x[1][0], (x[0], x[1][1]))).join(arrived)
               .map(_oriented).groupByKey(partitions).map(_kept_earlier).cache())
@@ -181,6 +183,8 @@ def plan_spark_pairs(fingerprints: Any, *, arrivals: Any = None,
              "skipped_buckets": int(counted.get("skipped", 0)), "absorbed_buckets": int(counted.get("absorbed", 0)),
              "sentence_nearest": int(chosen.map(lambda v: v[1]).sum())}
     chosen.unpersist()
+    with_info.unpersist()
+    arrived.unpersist()
     buckets.unpersist()
     verdicts.unpersist()
     sizes.unpersist()
