@@ -49,9 +49,9 @@ class SparkOptions:
         java_options: more options for the driver and executor JVMs.  A short run on few
             documents is mostly Spark's per-stage overhead, and much of that is the JVM's
             optimising compiler warming up: ``-XX:TieredStopAtLevel=1`` (the quick compiler
-            only) cut a 2-core ``local`` scan of the sample articles from 111 to 99 s and a
-            trivial shuffle job from 1.0 to 0.7 s (the test suite uses it); long runs are
-            better served by the default.
+            only) cut a 2-core ``local`` scan of the sample articles from 113 to 104 s (medians
+            of 2 and 4 runs) and a trivial shuffle job from 1.0 to 0.7 s (the test suite uses
+            it); long runs are better served by the default.
     """
 
     master: str = "local[*]"
