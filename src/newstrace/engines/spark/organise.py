@@ -76,7 +76,7 @@ def spark_families(documents: Any, relations: Any, compared: Any, *, limits: Lim
     """
     seconds = limits.pair_seconds
     edges = relations.map(lambda r: (r.source, r.target))
-    comp = connected_components(edges.flatMap(lambda e: list(e)), edges, partitions=partitions).cache()
+    comp = connected_components(edges.flatMap(lambda e: list(e)), edges, partitions=partitions)
     # Documents, relations and compared pairs keyed by a document of theirs, so that one join
     # with the components sends each to its component (a shuffle is seconds of overhead).
     by_doc = (documents.mapValues(lambda d: ("doc", d)).union(relations.map(lambda r: (r.source, ("rel", r))))
@@ -191,8 +191,7 @@ def spark_stories(documents: Any, families: Any, *, partitions: int | None = Non
     # Everything a component's clustering needs is keyed by a representative: one join with the
     # components, one grouping by component.
     by_rep = (rep_of.map(lambda x: (x[1], ("doc", x[2]))).union(families.map(lambda f: (min(f.members), ("family", f))))
-              .union(terms_df.mapValues(lambda t: ("term", t))).union(usual.mapValues(lambda u: ("usual", u))))
-    rows = narrow(by_rep, partitions).join(comp, partitions).map(
-        lambda x: (x[1][1], (x[1][0][0], (x[0], x[1][0][1]) if x[1][0][0] == "usual" else x[1][0][1])))
+              .union(terms_df.mapValues(lambda t: ("term", t))).union(usual.map(lambda x: (x[0], ("usual", x)))))
+    rows = narrow(by_rep, partitions).join(comp, partitions).map(lambda x: (x[1][1], x[1][0]))
     stories = rows.groupByKey(partitions).flatMap(lambda i: _story_task(i, size))
     return stories
