@@ -52,7 +52,7 @@ def by_header(tables: list[list[str]], first: str) -> list[str]:
 
 
 def summary(text: str) -> str:
-    line = next(x for x in text.splitlines() if "inputs skipped" in x)
+    line = next(x for x in text.splitlines() if re.search(r"\d+ inputs? skipped", x))
     return re.sub(r",\s*[\d.]+ s$", "", line.strip())
 
 

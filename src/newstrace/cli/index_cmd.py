@@ -8,6 +8,7 @@ from pathlib import Path
 
 from newstrace.cli._common import add_db, add_limits, limits_from, one_line, positive_int, report_errors
 from newstrace.pipeline import index_add, link_pending, organise
+from newstrace.report.output import counted
 from newstrace.store import Store
 
 __all__ = ["index_add_cli", "register"]
@@ -67,6 +68,6 @@ def index_add_cli(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"read {stats.read}, added {stats.added}, unchanged {stats.unchanged}, skipped {stats.skipped}; "
-          f"index {args.db} holds {total} documents, {relations} relations, {len(families)} families "
-          f"and {len(stories)} stories")
+          f"index {args.db} holds {counted(total, 'document')}, {counted(relations, 'relation')}, "
+          f"{counted(len(families), 'family', 'families')} and {counted(len(stories), 'story', 'stories')}")
     return 0

@@ -20,6 +20,11 @@ __all__ = ["FORMATS", "document_to_dict", "family_tree_lines", "render", "to_dic
 FORMATS = ("table", "json", "csv", "md")
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and ``noun``, plural unless ``n`` is 1: "1 relation", "0 inputs", "2 families"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {plural or noun + 's'}"
+
+
 def document_to_dict(d: Document) -> dict[str, Any]:
     """The JSON form of a document (docs/output.md)."""
     return {
@@ -114,8 +119,8 @@ def _families_markdown(families: list[Family], stories: list[Story]) -> list[str
 
 def _markdown(documents: list[Document], relations: list[Relation], errors: list[InputError],
               stats: dict[str, Any], families: list[Family], stories: list[Story]) -> str:
-    lines = ["# newstrace report", "", f"{len(documents)} documents, {len(relations)} relations, "
-             f"{len(errors)} inputs skipped.", "", "## Relations", ""]
+    lines = ["# newstrace report", "", f"{counted(len(documents), 'document')}, {counted(len(relations), 'relation')}, "
+             f"{counted(len(errors), 'input')} skipped.", "", "## Relations", ""]
     if relations:
         lines += ["| source | target | type | confidence | direction | source cov. | target cov. | passages |",
                   "|---|---|---|---|---|---|---|---|"]
@@ -230,8 +235,8 @@ def _table(documents: list[Document], relations: list[Relation], errors: list[In
             st.add_row(s.id, s.label, ", ".join(s.documents[:8]) + (f" (+{len(s.documents) - 8})" if len(s.documents) > 8 else ""),
                        ", ".join(s.families) or "–", span)
         console.print(st)
-    summary = (f"{stats.get('documents', len(documents))} documents, {len(relations)} relations, "
-               f"{len(errors)} inputs skipped")
+    summary = (f"{counted(stats.get('documents', len(documents)), 'document')}, "
+               f"{counted(len(relations), 'relation')}, {counted(len(errors), 'input')} skipped")
     if "seconds" in stats:
         summary += f", {stats['seconds']:.2f} s"
     console.print(summary)

@@ -9,6 +9,7 @@ looks anything up on it.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import sys
@@ -86,6 +87,9 @@ def spark_session(options: SparkOptions, app: str = "newstrace") -> Any:
     if active is not None:
         return active
     conf_dir = Path(tempfile.mkdtemp(prefix="newstrace-spark-"))
+    # The JVM reads it when it starts; kept until this process ends, then removed (it was
+    # left behind, one folder a session).
+    atexit.register(shutil.rmtree, conf_dir, ignore_errors=True)
     log4j = conf_dir / "log4j2.properties"
     log4j.write_text(_LOG4J, encoding="utf-8")
     # The Python workers must be this interpreter (the one with newstrace and its models).
