@@ -4,18 +4,24 @@ Invariants, whatever the text:
 * sentences are ordered, disjoint, inside the text, trimmed, and their ``text`` is the slice;
 * every alignment span lies inside its text, and ``align`` is deterministic;
 * any bytes read as a ``.txt`` file give a Document or a reason, never an exception, and
-  every cleaned span maps back inside the text as ingested.
+  every cleaned span maps back inside the text as ingested;
+* a passage on natural sentence edges has its document's sentences, and the compiled
+  sequence matcher agrees with difflib.
 """
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+import difflib
+
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from newstrace.stages.align import align
 from newstrace.stages.clean import clean
 from newstrace.stages.ingest.txt import document_from_text_file
-from newstrace.stages.text import split_sentences
+from newstrace.stages.matching import SequenceMatcher
+from newstrace.stages.relate.lexical import passage_terms
+from newstrace.stages.text import split_sentences, tokenize
 from newstrace.types import Document, Rejected
 
 # Latin, accents, CJK, Arabic, Devanagari, sentence marks of several scripts, quotes,
@@ -64,3 +70,39 @@ def test_any_bytes_give_a_document_or_a_reason_and_spans_map_back(data: bytes) -
     for s in split_sentences(item.text):
         start, end = item.to_original((s.start, s.end))
         assert 0 <= start <= end <= len(item.raw)
+
+
+# Text the splitter cuts in every way: sentence ends, abbreviations, short fragments, blank
+# lines, and runs of more than 60 words with and without line breaks (cut into chunks).
+PIECE = st.sampled_from(["Mr. Smith said", "the council voted", "on Tuesday", "Yes.", "\n", "\n\n", ".", "?",
+                         "“Quoted words.”", "tram line budget ferry harbour minister", "a b c", "$50.00 Feeds: 20"])
+LINE = st.lists(WORDS, min_size=1, max_size=90).map(" ".join)
+RUN = st.lists(LINE, min_size=1, max_size=4).map("\n".join)
+RUN_ON = st.lists(PIECE | RUN | SENTENCE, min_size=1, max_size=30).map(" ".join)
+
+
+@FAST
+@given(RUN_ON)
+# a line, then a line of over 60 words cut into chunks: the first two pieces, 60 words or fewer
+# together, are one sentence on their own (a case found on PAN 2013)
+@example("Start here now. " + " ".join(["ferry vote"] * 10) + "\n" + " ".join(["tram line budget"] * 33) + ". The end.")
+def test_a_passage_on_natural_sentence_edges_splits_into_the_texts_sentences(text: str) -> None:
+    """``passage_terms`` reads a passage's sentences from its document's tokens when both its
+    ends are natural sentence edges: they must be the sentences the passage splits into alone.
+    Every passage of up to four sentences is checked."""
+    sentences = split_sentences(text)
+    doc = Document(id="d", raw=text, text=text, language="en")
+    for i in range(len(sentences)):
+        for j in range(i, min(i + 4, len(sentences))):
+            span = (sentences[i].start, sentences[j].end)
+            assert passage_terms(doc, span) == tokenize(text[span[0] : span[1]], "en").terms, span
+
+
+@FAST
+@given(st.lists(WORDS, max_size=60), st.lists(WORDS, max_size=60))
+def test_the_compiled_sequence_matcher_matches_difflib(a: list[str], b: list[str]) -> None:
+    """``stages.matching.SequenceMatcher`` (cydifflib) gives difflib's blocks, opcodes and ratio."""
+    ours, ref = SequenceMatcher(None, a, b, autojunk=False), difflib.SequenceMatcher(None, a, b, autojunk=False)
+    assert ours.get_matching_blocks() == ref.get_matching_blocks()
+    assert ours.get_opcodes() == ref.get_opcodes()
+    assert ours.ratio() == ref.ratio()

@@ -233,9 +233,11 @@ def _word_index(text: str) -> _WordIndex:
     return _WordIndex(text)
 
 
-@lru_cache(maxsize=128)
-def _split_cached(text: str, min_words: int, max_words: int) -> tuple[Sentence, ...]:
-    words = _word_index(text)
+@lru_cache(maxsize=32)
+def _natural_bounds(text: str) -> tuple[tuple[int, int], ...]:
+    """The spans between sentence-ending punctuation (or blank lines), before long runs are cut
+    and short fragments joined; each depends on the text from its start to its end alone.
+    Remembered for the last texts, which :func:`natural_edges` asks about after their split."""
     bounds: list[tuple[int, int]] = []
     start = 0
     for m in _SENT_END_RE.finditer(text):
@@ -246,6 +248,41 @@ def _split_cached(text: str, min_words: int, max_words: int) -> tuple[Sentence, 
         bounds.append((start, m.start() + closers))
         start = m.end()
     bounds.append((start, len(text)))
+    return tuple(bounds)
+
+
+@lru_cache(maxsize=32)
+def _natural_edges(text: str) -> tuple[frozenset[int], frozenset[int]]:
+    starts: set[int] = set()
+    ends: set[int] = set()
+    for s, e in _natural_bounds(text):
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if s < e:
+            starts.add(s)
+            ends.add(e)
+    return frozenset(starts), frozenset(ends)
+
+
+def natural_edges(text: str, start: int, end: int) -> bool:
+    """Whether ``start`` and ``end`` are edges of punctuation-bounded spans of ``text`` (a
+    sentence's own ends, not cuts of a long run, which depend on the run's whole length).
+
+    The splitter reads nothing outside such a span, and a sentence edge is never inside a
+    fragment waiting to be joined: so a stretch of ``text`` from one sentence's start to
+    another's end, both natural edges, split on its own gives those very sentences
+    (``stages.relate.lexical.passage_terms`` reads them from the text's tokens).
+    """
+    starts, ends = _natural_edges(text)
+    return start in starts and end in ends
+
+
+@lru_cache(maxsize=128)
+def _split_cached(text: str, min_words: int, max_words: int) -> tuple[Sentence, ...]:
+    words = _word_index(text)
+    bounds = _natural_bounds(text)
     # words.count and _split_long's first test, inlined (most spans are short sentences)
     starts, ends = words.starts, words.ends
     pieces: list[tuple[int, int]] = []

@@ -31,10 +31,20 @@ def _word_range(words: list[tuple[str, int, int]], span: tuple[int, int]) -> tup
     return bisect.bisect_left(starts, span[0]), bisect.bisect_left(starts, span[1]) - 1
 
 
+def _ngrams(ws: list[tuple[str, int, int]], n: int) -> list[tuple[str, ...]]:
+    """The word ``n``-grams of ``ws`` in order, one per start (none when shorter than ``n``).
+
+    Made by zipping shifted word lists (C speed) rather than a tuple per start from a
+    generator: on two copies of an article the n-grams were most of the bounds' time.
+    """
+    if n <= 0:
+        return [()] * (len(ws) + 1)  # the empty gram at every position, as slicing gives it
+    words = [w[0] for w in ws]
+    return list(zip(*(words[k:] for k in range(n)), strict=False))
+
+
 def _shared(src: Tokens, tgt: Tokens, f: _Fragment, n: int) -> float:
-    sw, tw = _words(src, f.src), _words(tgt, f.tgt)
-    sg = {tuple(w[0] for w in sw[i : i + n]) for i in range(len(sw) - n + 1)}
-    tg = {tuple(w[0] for w in tw[i : i + n]) for i in range(len(tw) - n + 1)}
+    sg, tg = set(_ngrams(_words(src, f.src), n)), set(_ngrams(_words(tgt, f.tgt), n))
     return len(sg & tg) / max(1, min(len(sg), len(tg)))
 
 
@@ -49,11 +59,11 @@ def _copies(sw: list[tuple[str, int, int]], tw: list[tuple[str, int, int]], f_sr
     seeded sentence), and grouped by diagonal.
     """
     index: dict[tuple[str, ...], list[int]] = {}
-    for j in range(f_src[0], f_src[1] - block + 2):
-        index.setdefault(tuple(w[0] for w in sw[j : j + block]), []).append(j)
+    for j, gram in enumerate(_ngrams(sw[f_src[0] : f_src[1] + 1], block), start=f_src[0]):
+        index.setdefault(gram, []).append(j)
     hits: set[tuple[int, int]] = set()
-    for i in range(f_tgt[0], f_tgt[1] - block + 2):
-        for j in index.get(tuple(w[0] for w in tw[i : i + block]), ())[:4]:
+    for i, gram in enumerate(_ngrams(tw[f_tgt[0] : f_tgt[1] + 1], block), start=f_tgt[0]):
+        for j in index.get(gram, ())[:4]:
             hits.add((i, j))
     runs: list[list[int]] = []  # [tgt start, src start, length]
     for i, j in sorted(hits):
@@ -105,10 +115,8 @@ def _trim(src: Tokens, tgt: Tokens, f: _Fragment, n: int, min_shared: float, edg
         return s_chars, t_chars
     sw, tw = _words(src, f.src), _words(tgt, f.tgt)
 
-    def grams(ws: list[tuple[str, int, int]]) -> set[tuple[str, ...]]:
-        return {tuple(w[0] for w in ws[i : i + n]) for i in range(len(ws) - n + 1)}
-
-    sg, tg = grams(sw), grams(tw)
+    s_grams, t_grams = _ngrams(sw, n), _ngrams(tw, n)
+    sg, tg = set(s_grams), set(t_grams)
     if len(sg & tg) < min_shared * max(1, min(len(sg), len(tg))):
         # A rewrite: its edges are not where the word n-grams match, but an edge sentence
         # may still run past the reused words (a unit merging reused and other text).
@@ -121,9 +129,9 @@ def _trim(src: Tokens, tgt: Tokens, f: _Fragment, n: int, min_shared: float, edg
                               _chars(tgt, (f.tgt[0], f.tgt[0]))[1], _chars(tgt, (f.tgt[1], f.tgt[1]))[0])
         return s_new, t_new
 
-    def snap(ws: list[tuple[str, int, int]], other: set[tuple[str, ...]], first: tuple[int, int],
-             last: tuple[int, int], span: tuple[int, int]) -> tuple[int, int]:
-        starts = [i for i in range(len(ws) - n + 1) if tuple(w[0] for w in ws[i : i + n]) in other]
+    def snap(ws: list[tuple[str, int, int]], grams: list[tuple[str, ...]], other: set[tuple[str, ...]],
+             first: tuple[int, int], last: tuple[int, int], span: tuple[int, int]) -> tuple[int, int]:
+        starts = [i for i, gram in enumerate(grams) if gram in other]
         if not starts:
             return span
         start, end = span
@@ -135,8 +143,8 @@ def _trim(src: Tokens, tgt: Tokens, f: _Fragment, n: int, min_shared: float, edg
             end = ws[i1][2]
         return (start, end) if end > start else span
 
-    s_new = snap(sw, tg, _chars(src, (f.src[0], f.src[0])), _chars(src, (f.src[1], f.src[1])), s_chars)
-    t_new = snap(tw, sg, _chars(tgt, (f.tgt[0], f.tgt[0])), _chars(tgt, (f.tgt[1], f.tgt[1])), t_chars)
+    s_new = snap(sw, s_grams, tg, _chars(src, (f.src[0], f.src[0])), _chars(src, (f.src[1], f.src[1])), s_chars)
+    t_new = snap(tw, t_grams, sg, _chars(tgt, (f.tgt[0], f.tgt[0])), _chars(tgt, (f.tgt[1], f.tgt[1])), t_chars)
     return s_new, t_new
 
 

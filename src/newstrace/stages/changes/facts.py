@@ -22,12 +22,12 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from functools import lru_cache
 
 from newstrace.stages.changes.lexicon import _LEX, _MONTHS
 from newstrace.stages.changes.resources import _sense_ids, wordnet
 from newstrace.stages.changes.tokens import _quote_regions
+from newstrace.stages.matching import SequenceMatcher
 from newstrace.stages.text import STOPWORDS
 from newstrace.types import Change
 

@@ -6,7 +6,6 @@ units (a substitution, a dropped or an added stretch).
 from __future__ import annotations
 
 from collections import Counter
-from difflib import SequenceMatcher
 from itertools import pairwise
 
 from newstrace.stages.changes.config import CONFIG
@@ -23,6 +22,7 @@ from newstrace.stages.changes.wordnet_relations import (
     _same_pos,
     _synsets,
 )
+from newstrace.stages.matching import SequenceMatcher
 from newstrace.stages.text import stem_words
 
 

@@ -15,14 +15,16 @@ encoder, by the aligner's meaning channels), typed by how the aligned wording co
 from __future__ import annotations
 
 import logging
-from difflib import SequenceMatcher
+from bisect import bisect_left, bisect_right
+from operator import attrgetter
 
 from newstrace.stages.align import DEFAULT_CONFIG as ALIGN_DEFAULTS
 from newstrace.stages.align import _cached_tokens, align, align_tokens
+from newstrace.stages.matching import SequenceMatcher
 from newstrace.stages.relate.config import RelateConfig
 from newstrace.stages.relate.context import RelateContext
 from newstrace.stages.relate.orient import build_relation, passages_of
-from newstrace.stages.text import WORD_RE, tokenize
+from newstrace.stages.text import find_words, natural_edges, tokenize
 from newstrace.types import Alignment, Document, Passage, Relation
 
 __all__ = ["align_documents", "classify", "lexical_relation", "sentence_share"]
@@ -53,20 +55,39 @@ def align_documents(source: Document, target: Document, context: RelateContext) 
 
 
 def _words(text: str) -> list[str]:
-    return [w.lower() for w in WORD_RE.findall(text)]
+    return [w.lower() for w in find_words(text)]
 
 
 def _copy_fraction(src: list[str], tgt: list[str], n: int = 5) -> float:
     """Share of target words inside a word n-gram the source also has."""
     if len(tgt) < n:
         return 1.0 if tgt and tgt == src else 0.0
-    grams = {tuple(src[i : i + n]) for i in range(len(src) - n + 1)}
+    grams = set(zip(*(src[k:] for k in range(n)), strict=False))
     covered = [False] * len(tgt)
-    for i in range(len(tgt) - n + 1):
-        if tuple(tgt[i : i + n]) in grams:
-            for j in range(i, i + n):
-                covered[j] = True
+    for i, gram in enumerate(zip(*(tgt[k:] for k in range(n)), strict=False)):
+        if gram in grams:
+            covered[i : i + n] = [True] * n
     return sum(covered) / len(tgt)
+
+
+def passage_terms(doc: Document, span: tuple[int, int]) -> tuple[tuple[str, ...], ...]:
+    """The content terms of each sentence of ``doc.text[span[0]:span[1]]``, split on its own.
+
+    A passage from one of the document's sentence starts to a sentence end, both natural edges
+    (``stages.text.natural_edges``), splits into those very sentences, so their terms are read
+    from the document's tokens, which the aligner made for this pair; any other passage is
+    tokenised.  On copies
+    most passages are whole sentences, and tokenising them again was a tenth of a pair's time.
+    """
+    lang = doc.language or "en"
+    if natural_edges(doc.text, *span):
+        tokens = _cached_tokens(doc.text, lang)
+        sentences = tokens.sentences
+        lo = bisect_left(sentences, span[0], key=attrgetter("start"))
+        hi = bisect_right(sentences, span[1], key=attrgetter("end"))
+        if lo < hi and sentences[lo].start == span[0] and sentences[hi - 1].end == span[1]:
+            return tokens.terms[lo:hi]
+    return tokenize(doc.text[span[0] : span[1]], lang).terms
 
 
 def sentence_share(long_doc: Document, short_doc: Document, passages: list[Passage],
@@ -77,9 +98,10 @@ def sentence_share(long_doc: Document, short_doc: Document, passages: list[Passa
     This is what separates a copy (spun or not) from two reports of the same event: reports
     share names and a quote or two, a copy keeps sentence after sentence.
     """
-    def terms(text: str, lang: str | None) -> list[set[str]]:
+    def terms(doc: Document, span: tuple[int, int]) -> list[set[str]]:
         # A passage's own sentences (its edges need not be the document's sentence edges).
-        return [t for t in (set(x) for x in tokenize(text, lang or "en").terms) if len(t) >= config.sentence_min_terms]
+        made = passage_terms(doc, span)
+        return [t for t in (set(x) for x in made) if len(t) >= config.sentence_min_terms]
 
     def counted(doc: Document) -> int:
         # The document's sentences, as the aligner just tokenised them for this pair.
@@ -88,8 +110,8 @@ def sentence_share(long_doc: Document, short_doc: Document, passages: list[Passa
 
     strong = 0
     for p in passages:
-        src_sents = terms(p.source_text, long_doc.language)
-        for t in terms(p.target_text, short_doc.language):
+        src_sents = terms(long_doc, p.source_span)
+        for t in terms(short_doc, p.target_span):
             if any(2 * len(t & s) >= config.sentence_dice * (len(t) + len(s)) for s in src_sents):
                 strong += 1
     smaller = min(counted(long_doc), counted(short_doc))

@@ -6,8 +6,8 @@ import math
 import re
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
-from difflib import SequenceMatcher
 
+from newstrace.stages.matching import SequenceMatcher
 from newstrace.stages.text import STOPWORDS, WORD_RE, content_terms
 
 _NUM_RE = re.compile(r"\d+(?:[.,]\d+)*")
