@@ -455,6 +455,7 @@ def test_space_is_the_sparse_formulation_bit_for_bit() -> None:
     import numpy as np
 
     from newstrace.stages.align import _space
+    from newstrace.stages.align.space import _transposed
     from newstrace.stages.text import tokenize
 
     texts = [
@@ -481,3 +482,9 @@ def test_space_is_the_sparse_formulation_bit_for_bit() -> None:
                 assert m.shape == r.shape
                 for f in ("data", "indices", "indptr"):
                     assert np.array_equal(getattr(m, f), getattr(r, f)), f
+            # the transposes the products read: scipy's arrays, dtypes included
+            for m in (new.src, new.tgt, new.scores._Ab, new.scores._BbT.T.tocsr()):
+                mine, scipys = _transposed(m), m.T.tocsr()
+                for f in ("data", "indices", "indptr"):
+                    got, ref = getattr(mine, f), getattr(scipys, f)
+                    assert got.dtype == ref.dtype and np.array_equal(got, ref), f

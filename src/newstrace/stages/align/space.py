@@ -17,6 +17,18 @@ from newstrace.stages.text import Tokens
 _BLOCK_CELLS = 2_000_000
 
 
+def _transposed(m: sparse.csr_matrix) -> sparse.csr_matrix:
+    """``m.T.tocsr()``, the same arrays (each column's entries in row order, as scipy's
+    conversion leaves them), made by one stable sort instead of two scipy conversions: a pair
+    of texts built a dozen sparse matrices, each about 0.1 ms of scipy's checks."""
+    n, v = m.shape
+    rows = np.repeat(np.arange(n, dtype=m.indices.dtype), np.diff(m.indptr))
+    order = np.argsort(m.indices, kind="stable")
+    indptr = np.zeros(v + 1, dtype=m.indptr.dtype)
+    np.cumsum(np.bincount(m.indices, minlength=v), out=indptr[1:])
+    return sparse.csr_matrix((m.data[order], rows[order], indptr), shape=(v, n))
+
+
 class _Scores:
     """The TF-ISF cosine and Dice overlap of source x target sentence pairs, kept sparse.
 
@@ -31,8 +43,8 @@ class _Scores:
 
     def __init__(self, Aw: sparse.csr_matrix, Bw: sparse.csr_matrix, na: np.ndarray, nb: np.ndarray,
                  Ab: sparse.csr_matrix, Bb: sparse.csr_matrix, floor_cosine: float, floor_dice: float) -> None:
-        self._Aw, self._BwT, self._na, self._nb = Aw, Bw.T.tocsr(), na, nb
-        self._Ab, self._BbT = Ab, Bb.T.tocsr()
+        self._Aw, self._BwT, self._na, self._nb = Aw, _transposed(Bw), na, nb
+        self._Ab, self._BbT = Ab, _transposed(Bb)
         self._la = np.diff(Ab.indptr).astype(np.float64)
         self._lb = np.diff(Bb.indptr).astype(np.float64)
         self.shape = (Aw.shape[0], Bw.shape[0])
