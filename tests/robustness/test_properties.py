@@ -21,7 +21,7 @@ from newstrace.stages.clean import clean
 from newstrace.stages.ingest.txt import document_from_text_file
 from newstrace.stages.matching import SequenceMatcher
 from newstrace.stages.relate.lexical import passage_terms
-from newstrace.stages.text import split_sentences, tokenize
+from newstrace.stages.text import find_words, split_sentences, tokenize, words_between
 from newstrace.types import Document, Rejected
 
 # Latin, accents, CJK, Arabic, Devanagari, sentence marks of several scripts, quotes,
@@ -106,3 +106,15 @@ def test_the_compiled_sequence_matcher_matches_difflib(a: list[str], b: list[str
     assert ours.get_matching_blocks() == ref.get_matching_blocks()
     assert ours.get_opcodes() == ref.get_opcodes()
     assert ours.ratio() == ref.ratio()
+
+
+@FAST
+@given(st.lists(ALPHABET | st.sampled_from(["don't", "rock’n’roll", "'", "’", "x'"]), max_size=200).map("".join),
+       st.data())
+def test_words_between_are_the_words_the_pattern_finds_in_the_slice(text: str, data: st.DataObject) -> None:
+    """``words_between`` reads the text's word index where no word straddles an end; any
+    span, mid-word ends included, must give what the word pattern finds in the slice."""
+    for _ in range(20):
+        start = data.draw(st.integers(0, len(text)))
+        end = data.draw(st.integers(start, len(text)))
+        assert words_between(text, start, end) == find_words(text[start:end]), (start, end)

@@ -34,6 +34,7 @@ __all__ = [
     "unpack_tokens",
     "word_count_before",
     "word_spans",
+    "words_between",
     "words_with_offsets",
 ]
 
@@ -326,6 +327,18 @@ def content_terms(text: str, language: str = "en") -> list[str]:
     words = find_words(text)
     table = term_table(language, words)
     return [t for t in map(table.__getitem__, words) if t]
+
+
+def words_between(text: str, start: int, end: int) -> list[str]:
+    """``find_words(text[start:end])``, read from the text's word index (found once per text)
+    when no word of ``text`` straddles ``start`` or ``end``: the pattern, which looks at no
+    character before a word or after it, then finds the very words of the text there."""
+    index = _word_index(text)
+    lo = bisect_left(index.starts, start)
+    hi = bisect_right(index.ends, end)
+    if (lo == 0 or index.ends[lo - 1] <= start) and (hi == len(index.starts) or index.starts[hi] >= end):
+        return index.words[lo:hi]
+    return find_words(text[start:end])
 
 
 def word_spans(text: str) -> tuple[list[str], list[int], list[int]]:

@@ -24,7 +24,7 @@ from newstrace.stages.matching import SequenceMatcher
 from newstrace.stages.relate.config import RelateConfig
 from newstrace.stages.relate.context import RelateContext
 from newstrace.stages.relate.orient import build_relation, passages_of
-from newstrace.stages.text import find_words, natural_edges, tokenize
+from newstrace.stages.text import natural_edges, tokenize, words_between
 from newstrace.types import Alignment, Document, Passage, Relation
 
 __all__ = ["align_documents", "classify", "lexical_relation", "sentence_share"]
@@ -54,8 +54,8 @@ def align_documents(source: Document, target: Document, context: RelateContext) 
                  encoder=context.encoder)
 
 
-def _words(text: str) -> list[str]:
-    return [w.lower() for w in find_words(text)]
+def _words(text: str, span: tuple[int, int]) -> list[str]:
+    return [w.lower() for w in words_between(text, *span)]
 
 
 def _copy_fraction(src: list[str], tgt: list[str], n: int = 5) -> float:
@@ -118,10 +118,12 @@ def sentence_share(long_doc: Document, short_doc: Document, passages: list[Passa
     return strong, strong / max(1, smaller)
 
 
-def classify(alignments: list[Alignment], passages: list[Passage], config: RelateConfig) -> tuple[str, list[str]]:
-    """The relation type of lexically aligned passages, and the evidence for it."""
-    src_words = [_words(p.source_text) for p in passages]
-    tgt_words = [_words(p.target_text) for p in passages]
+def classify(alignments: list[Alignment], passages: list[Passage], config: RelateConfig,
+             long_doc: Document, short_doc: Document) -> tuple[str, list[str]]:
+    """The relation type of lexically aligned passages (``long_doc``'s on the source side), and
+    the evidence for it."""
+    src_words = [_words(long_doc.text, p.source_span) for p in passages]
+    tgt_words = [_words(short_doc.text, p.target_span) for p in passages]
     n_tgt = sum(len(w) for w in tgt_words) or 1
     copy = sum(_copy_fraction(s, t) * len(t) for s, t in zip(src_words, tgt_words, strict=True)) / n_tgt
     seq = sum(SequenceMatcher(None, s, t, autojunk=False).ratio() * len(t)
@@ -152,6 +154,6 @@ def lexical_relation(long_doc: Document, short_doc: Document, context: RelateCon
     strong, share = sentence_share(long_doc, short_doc, passages, config)
     if share < config.min_sentence_share:
         return None
-    kind, evidence = classify(alignments, passages, config)
+    kind, evidence = classify(alignments, passages, config, long_doc, short_doc)
     evidence.append(f"{strong} sentences closely matched ({share:.0%} of the shorter text's sentences)")
     return build_relation(long_doc, short_doc, alignments, kind, evidence, config)
