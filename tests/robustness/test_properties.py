@@ -102,10 +102,11 @@ def test_a_passage_on_natural_sentence_edges_splits_into_the_texts_sentences(tex
 @given(st.lists(WORDS, max_size=60), st.lists(WORDS, max_size=60))
 def test_the_compiled_sequence_matcher_matches_difflib(a: list[str], b: list[str]) -> None:
     """``stages.matching.SequenceMatcher`` (cydifflib) gives difflib's blocks, opcodes and ratio."""
-    ours, ref = SequenceMatcher(None, a, b, autojunk=False), difflib.SequenceMatcher(None, a, b, autojunk=False)
-    assert ours.get_matching_blocks() == ref.get_matching_blocks()
-    assert ours.get_opcodes() == ref.get_opcodes()
-    assert ours.ratio() == ref.ratio()
+    for x, y, autojunk in ((a, b, False), (" ".join(a), " ".join(b), True)):  # word lists; strings (names)
+        ours, ref = SequenceMatcher(None, x, y, autojunk=autojunk), difflib.SequenceMatcher(None, x, y, autojunk=autojunk)
+        assert ours.get_matching_blocks() == ref.get_matching_blocks()
+        assert ours.get_opcodes() == ref.get_opcodes()
+        assert ours.ratio() == ref.ratio()
 
 
 @FAST

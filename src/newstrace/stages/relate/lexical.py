@@ -27,7 +27,7 @@ from newstrace.stages.relate.orient import build_relation, passages_of
 from newstrace.stages.text import natural_edges, tokenize, words_between
 from newstrace.types import Alignment, Document, Passage, Relation
 
-__all__ = ["align_documents", "classify", "lexical_relation", "sentence_share"]
+__all__ = ["align_documents", "classify", "lexical_relation", "passage_terms", "sentence_share"]
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,8 @@ def passage_terms(doc: Document, span: tuple[int, int]) -> tuple[tuple[str, ...]
     A passage from one of the document's sentence starts to a sentence end, both natural edges
     (``stages.text.natural_edges``), splits into those very sentences, so their terms are read
     from the document's tokens, which the aligner made for this pair; any other passage is
-    tokenised.  On copies
-    most passages are whole sentences, and tokenising them again was a tenth of a pair's time.
+    tokenised.  On copies most passages are whole sentences, and tokenising them again was a
+    tenth of a pair's time.
     """
     lang = doc.language or "en"
     if natural_edges(doc.text, *span):
