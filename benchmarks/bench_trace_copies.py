@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
@@ -31,7 +29,7 @@ SRC = str(ROOT / "src")
 sys.path.insert(0, SRC)
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_index import _NAME_RE, corpus, perturb  # noqa: E402
+from bench_index import _NAME_RE, corpus, perturb, run  # noqa: E402
 
 TRACE = r"""
 import json, statistics, sys, time
@@ -89,15 +87,6 @@ def build(workdir: Path, originals: int, variants: int, seed: int) -> tuple[Path
     return db, queries_file
 
 
-def run(src: str, *args: str) -> dict:  # type: ignore[type-arg]
-    env = {**os.environ, "PYTHONPATH": src}
-    out = subprocess.run([sys.executable, "-c", TRACE, *args], capture_output=True, text=True, check=False, env=env)
-    if out.returncode:
-        raise SystemExit(f"trace run failed ({src}):\n{out.stderr[-3000:]}")
-    result: dict = json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[type-arg]
-    return result
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--originals", type=int, default=20)
@@ -112,7 +101,7 @@ def main() -> int:
     runs: dict[str, list[dict]] = {name: [] for name in trees}  # type: ignore[type-arg]
     for _ in range(args.repeat):
         for name, src in trees.items():
-            runs[name].append(run(src, str(db), str(queries), "time"))
+            runs[name].append(run(TRACE, str(db), str(queries), "time", src=src))
     print(f"index: {db} ({args.originals} originals x {args.variants} variants + BBC News); "
           f"{args.originals} traces a run, median of {args.repeat} runs")
     medians = {}
@@ -123,7 +112,8 @@ def main() -> int:
     if args.against:
         print(f"  this code / against: CPU {medians['against']['cpu_s'] / medians['this']['cpu_s']:.2f}x less, "
               f"p50 {medians['against']['p50_ms'] / medians['this']['p50_ms']:.2f}x lower")
-        same = run(SRC, str(db), str(queries), "relations") == run(str(args.against), str(db), str(queries), "relations")
+        same = (run(TRACE, str(db), str(queries), "relations")
+                == run(TRACE, str(db), str(queries), "relations", src=str(args.against)))
         print(f"  same relations, passages and changes as against: {same}")
     return 0
 

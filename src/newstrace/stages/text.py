@@ -257,14 +257,20 @@ def _natural_edges(text: str) -> tuple[frozenset[int], frozenset[int]]:
     starts: set[int] = set()
     ends: set[int] = set()
     for s, e in _natural_bounds(text):
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
+        s, e = _stripped(text, s, e)
         if s < e:
             starts.add(s)
             ends.add(e)
     return frozenset(starts), frozenset(ends)
+
+
+def _stripped(text: str, s: int, e: int) -> tuple[int, int]:
+    """The span ``s:e`` of ``text`` without its leading and trailing whitespace."""
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
 
 
 def natural_edges(text: str, start: int, end: int) -> bool:
@@ -296,10 +302,7 @@ def _split_cached(text: str, min_words: int, max_words: int) -> tuple[Sentence, 
     merged: list[list[int]] = []
     pending: list[int] | None = None
     for s, e in pieces:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
+        s, e = _stripped(text, s, e)
         if s >= e:
             continue
         if pending is not None:
@@ -334,8 +337,7 @@ def words_between(text: str, start: int, end: int) -> list[str]:
     when no word of ``text`` straddles ``start`` or ``end``: the pattern, which looks at no
     character before a word or after it, then finds the very words of the text there."""
     index = _word_index(text)
-    lo = bisect_left(index.starts, start)
-    hi = bisect_right(index.ends, end)
+    lo, hi = index.between(start, end)
     if (lo == 0 or index.ends[lo - 1] <= start) and (hi == len(index.starts) or index.starts[hi] >= end):
         return index.words[lo:hi]
     return find_words(text[start:end])
