@@ -21,7 +21,15 @@ from newstrace.stages.clean import clean
 from newstrace.stages.ingest.txt import document_from_text_file
 from newstrace.stages.matching import SequenceMatcher
 from newstrace.stages.relate.lexical import passage_terms
-from newstrace.stages.text import find_words, split_sentences, tokenize, words_between
+from newstrace.stages.text import (
+    WORD_RE,
+    find_words,
+    split_sentences,
+    tokenize,
+    word_spans,
+    words_between,
+    words_with_offsets,
+)
 from newstrace.types import Document, Rejected
 
 # Latin, accents, CJK, Arabic, Devanagari, sentence marks of several scripts, quotes,
@@ -119,3 +127,14 @@ def test_words_between_are_the_words_the_pattern_finds_in_the_slice(text: str, d
         start = data.draw(st.integers(0, len(text)))
         end = data.draw(st.integers(start, len(text)))
         assert words_between(text, start, end) == find_words(text[start:end]), (start, end)
+
+
+@FAST
+@given(st.lists(ALPHABET | st.sampled_from(["don't", "rock’n’roll", "'", "’", "x'", "_", "ǅ"]), max_size=200).map("".join))
+def test_word_spans_and_offsets_are_the_patterns_matches(text: str) -> None:
+    """The word index (gaps and words from one split) and ``words_with_offsets`` give the
+    words and offsets WORD_RE's matches give, whatever the text."""
+    reference = [(m.group(), m.start(), m.end()) for m in WORD_RE.finditer(text)]
+    words, starts, ends = word_spans(text)
+    assert list(zip(words, starts, ends, strict=True)) == reference
+    assert words_with_offsets(text, 3, lower=True) == [(w.lower(), s + 3, e + 3) for w, s, e in reference]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newstrace.stages.signature import SIGNATURE_KINDS, TRACES, rewrite_signature
 from newstrace.types import Removed
@@ -145,13 +147,14 @@ _AI_EXAMPLES = [
 def test_signature_literals() -> None:
     """Every AI-phrase pattern matches one of the examples, and wherever it matches, its
     literal is in the folded text: the literal test never skips a pattern that would match."""
-    from newstrace.stages.signature import _AI_LITERALS, _AI_PHRASES, _ascii_fold
+    from newstrace.stages.literals import fold
+    from newstrace.stages.signature import _AI_LITERALS, _AI_PHRASES
 
     assert len(_AI_LITERALS) == len(_AI_PHRASES)
     for (label, rx), literal in zip(_AI_PHRASES, _AI_LITERALS, strict=True):
         hits = [t for t in _AI_EXAMPLES if rx.search(t)]
         assert hits, label
-        assert all(literal in _ascii_fold(t) for t in hits), label
+        assert all(literal in fold(t) for t in hits), label
 
 
 def test_noun_slot_misfits_at_the_edges_and_side_by_side() -> None:
@@ -210,3 +213,27 @@ def test_slot_candidate_pattern_sees_every_follower() -> None:
     assert runs("the unpleasant island") == []  # "is" inside a word is no auxiliary
     assert runs("the unpleasant2, x") == []  # not a whole run of letters
     assert runs("the xunpleasant") == []
+
+
+@st.composite
+def _paragraphs(draw: st.DrawFn) -> str:
+    """Lines of 0-20 words (any whitespace between them), joined by one or two line breaks."""
+    lines = []
+    for _ in range(draw(st.integers(0, 8))):
+        gap = draw(st.sampled_from([" ", "\t", "\u00a0", "  ", " . "]))
+        lines.append(gap.join(["word"] * draw(st.integers(0, 20))))
+    text = "".join(line + draw(st.sampled_from(["\n", "\n\n"])) for line in lines)
+    return text[: len(text) - draw(st.integers(0, 1))]
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(_paragraphs())
+def test_last_of_three_paragraphs_is_the_last_long_line(text: str) -> None:
+    """The closing-paragraph check reads lines from the end: the same line as listing every line
+    of at least 15 words and taking the last, when there are three."""
+    import re
+
+    from newstrace.stages.signature import _last_of_three_paragraphs
+
+    long_lines = [m.span() for m in re.finditer(r"[^\n]+", text) if len(m.group().split()) >= 15]
+    assert _last_of_three_paragraphs(text) == (long_lines[-1] if len(long_lines) >= 3 else None)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import xxhash
 
+from newstrace.stages.literals import ScreenedPattern
 from newstrace.types import Document, Removed
 
 __all__ = ["CleanConfig", "clean", "clean_collection", "count_unrelated", "document_lines", "line_key",
@@ -163,7 +164,10 @@ _DATE_LINE_RE = re.compile(
     rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}})(?:,?\s+\d{{1,2}}:\d{{2}}(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{{2,4}})?)?$",
     re.IGNORECASE,
 )
-_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+# Each rule matches a whole line, except the disclaimer, found anywhere in one: a search over
+# every position of every line, so screened by the literals of its branches (one for each, in
+# order: ``tests/unit/test_literals.py``).
+_RULES: tuple[tuple[str, re.Pattern[str] | ScreenedPattern], ...] = (
     ("ad shortcode", re.compile(r"^\[(?:ad|ads|advert|advertisement|banner|sponsored)[_ -]?\w*\]$", re.I)),
     ("ad label", re.compile(r"^(?:advertisement|sponsored(?: content)?|ad|ads by \w+|story continues below(?: advertisement)?)$", re.I)),
     ("share widget", re.compile(
@@ -175,11 +179,13 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("category crumbs", re.compile(r"^(?:categor(?:y|ies)|tags?|filed under|posted in|topics?|sections?)\s*:.*$", re.I)),
     ("breadcrumb", re.compile(r"^(?:home|news)\s*(?:[>»/|›]\s*[\w .'-]+){1,6}$", re.I)),
     ("date line", _DATE_LINE_RE),
-    ("disclaimer", re.compile(
+    ("disclaimer", ScreenedPattern(re.compile(
         r"(?:denial of responsibility|disclaimer\s*[:!-]|all trademarks belong|all rights reserved|"
         r"automatic aggregator|we will take necessary action|for any complaint|dmca|"
         r"this (?:article|story|content) (?:was|is|has been) (?:automatically )?(?:generated|published) from (?:a|an) "
-        r"(?:syndicated|agency) feed|copyright\s*(?:©|\(c\))|©\s*\d{4})", re.I)),
+        r"(?:syndicated|agency) feed|copyright\s*(?:©|\(c\))|©\s*\d{4})", re.I),
+        ("denial of responsibility", "disclaimer", "all trademarks belong", "all rights reserved", "automatic aggregator",
+         "we will take necessary action", "for any complaint", "dmca", " feed", "copyright", "©"))),
     ("newsletter prompt", re.compile(
         r"^(?:subscribe|sign up)(?: (?:to|for) (?:our|the) [\w ]+)?[.!]?$|^(?:read more|related|more articles?|see also|"
         r"also read|recommended|continue reading)\s*:?.{0,80}$", re.I)),
@@ -196,7 +202,7 @@ def line_key(line: str) -> int:
 
 def _rule_reason(line: str) -> str | None:
     for reason, pattern in _RULES:
-        if reason == "disclaimer":
+        if isinstance(pattern, ScreenedPattern):
             if pattern.search(line):
                 return reason
         elif pattern.match(line):

@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+from newstrace.stages.literals import ScreenedPattern, fold
 from newstrace.stages.text import STOPWORDS, split_sentences
 
 __all__ = ["SIGNATURE_KINDS", "TRACES", "rewrite_signature", "trace_counts"]
@@ -46,12 +47,12 @@ _LOWER_START_RE = re.compile(r"(?<=[a-z]{3}\.) ([a-z][a-z]+)\b")
 _MIDSENTENCE_CAPITAL_RE = re.compile(
     r"(?<=[a-z]), (He|She|It|They|We|The|This|These|Those|His|Her|Its|Their) (?=[a-z])"
 )
-_DISCLAIMER_RE = re.compile(
+_DISCLAIMER_RE = ScreenedPattern(re.compile(
     r"automatic aggregator|denial of responsibility|all (?:trademarks|materials) belong to"
     r"|this (?:article|story|post) (?:was|is|has been) (?:automatically )?(?:generated|aggregated)"
     r"|aggregated from (?:the )?(?:source|original)",
     re.I,
-)
+), ("automatic aggregator", "denial of responsibility", "belong to", "generated", "aggregated"))
 _AD_SHORTCODE_RE = re.compile(r"\[ad_\d+\]")
 _CONCLUSION_RE = re.compile(
     r"^(?:Overall|In conclusion|In summary|To sum up|All in all|Ultimately|In short),\s", re.M
@@ -89,14 +90,6 @@ _AI_LITERALS: tuple[str, ...] = (
     " role", "a testament to", "delv", " light on", "underscor", ", highlighting", "for years to come",
 )
 _MIN_AI_PHRASES = 3
-#: Characters that a case-insensitive pattern matches to an ASCII letter but that ``str.lower``
-#: does not map to it (Python's ``re`` folds these together): folded first, so the literal test
-#: never skips a pattern that would match.
-_FOLD = str.maketrans({"ı": "i", "İ": "i", "ſ": "s", "\u212a": "k"})
-
-
-def _ascii_fold(text: str) -> str:
-    return text.translate(_FOLD).lower()
 _MIN_FOREIGN_WORDS = 6
 _MIN_FOREIGN_CONFIDENCE = 0.95
 _LETTERS_RE = re.compile(r"[^\W\d_]{2,}")
@@ -434,6 +427,20 @@ def _clip(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _last_of_three_paragraphs(text: str, min_words: int = 15) -> tuple[int, int] | None:
+    """The span of the last line of at least ``min_words`` words, when the text has three or
+    more such lines (else None): found from the end, so a news text's last three paragraphs
+    are read, not all of them."""
+    found: list[tuple[int, int]] = []
+    end = len(text)
+    while end > 0 and len(found) < 3:
+        start = text.rfind("\n", 0, end) + 1
+        if start < end and len(text[start:end].split()) >= min_words:
+            found.append((start, end))
+        end = start - 1
+    return found[0] if len(found) == 3 else None
+
+
 def rewrite_signature(
     doc_text: str,
     raw_text: str | None = None,
@@ -624,11 +631,9 @@ def rewrite_signature(
                         "shortcode",
                     )
                 )
-    paragraphs = [
-        (m.start(), m.end()) for m in re.finditer(r"[^\n]+", doc_text) if len(m.group().split()) >= 15
-    ]
-    if len(paragraphs) >= 3:
-        s, e = paragraphs[-1]
+    closing = _last_of_three_paragraphs(doc_text)
+    if closing is not None:
+        s, e = closing
         last = doc_text[s:e]
         concl = _CONCLUSION_RE.match(last)
         if concl:
@@ -644,7 +649,7 @@ def rewrite_signature(
             )
 
     # --- AI rewrite
-    folded = _ascii_fold(doc_text)
+    folded = fold(doc_text)
     ai_hits = [(label, m) for (label, rx), need in zip(_AI_PHRASES, _AI_LITERALS, strict=True)
                if need in folded for m in rx.finditer(doc_text)]
     if len({label for label, _ in ai_hits}) >= _MIN_AI_PHRASES:
