@@ -30,6 +30,7 @@ from newstrace.stages.prepare import (
     IndexRows,
     LineProfile,
     band_rows,
+    decode_offsets,
     document_columns,
     line_profile,
     signed64,
@@ -50,8 +51,8 @@ log = logging.getLogger(__name__)
 # 5: fingerprints in a compact binary form (``encode_fingerprint``) instead of JSON, which the
 # index lookups spent most of their time parsing.  A version-3 or -4 store is migrated in place,
 # in one transaction.
-SCHEMA_VERSION = 5
-_MIGRATABLE = {3, 4}
+SCHEMA_VERSION = 6
+_MIGRATABLE = {3, 4, 5}
 # Values bound in one ``IN (...)`` query (SQLite's limit on bound parameters is 999 in older builds).
 IN_CHUNK = 500
 # Fingerprints re-encoded per statement when a store is migrated to schema 5.
@@ -336,7 +337,10 @@ class Store:
                 elif int(row[0]) in _MIGRATABLE:
                     if int(row[0]) < 4:
                         self._build_index(int(row[0]))
-                    self._encode_fingerprints(int(row[0]))
+                    if int(row[0]) < 5:
+                        self._encode_fingerprints(int(row[0]))
+                    # 5 -> 6: offsets stored as runs (prepare.encode_offsets); rows already
+                    # stored keep their list, which decode_offsets reads as well.
                     self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
                 elif int(row[0]) != SCHEMA_VERSION:
                     raise StoreError(f"store {self.path!r} has schema version {row[0]}, this newstrace "
@@ -739,8 +743,8 @@ class Store:
 
         With ``relate_only``, only what relating a pair reads (``newstrace.stages.relate``: id,
         metadata, language, cleaned text, signature): ``raw``, ``offsets`` and ``removed`` are
-        left empty, and not read.  ``offsets`` is a JSON list of one integer per character, the
-        largest thing ``trace`` and ``link`` parsed per candidate after the fingerprints.
+        left empty, and not read (``offsets``, one integer per character once decoded, was the
+        largest thing ``trace`` and ``link`` parsed per candidate after the fingerprints).
         """
         cols = ("id, path, title, url, site, published, language, '' AS raw, text, '[]', '[]', signature"
                 if relate_only else
@@ -754,7 +758,7 @@ class Store:
             rows.sort(key=lambda r: order[r[0]])
         return [
             Document(id=r[0], path=r[1], title=r[2], url=r[3], site=r[4], published=r[5], language=r[6],
-                     raw=r[7], text=r[8], offsets=json.loads(r[9]),
+                     raw=r[7], text=r[8], offsets=decode_offsets(r[9]),
                      removed=[Removed(*x) for x in json.loads(r[10])], signature=json.loads(r[11]))
             for r in rows
         ]

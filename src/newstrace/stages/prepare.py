@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Protocol
 
+import numpy as np
 import xxhash
 
 from newstrace.stages.candidates import (
@@ -48,7 +49,9 @@ __all__ = [
     "LineProfile",
     "PrepareTask",
     "band_rows",
+    "decode_offsets",
     "document_columns",
+    "encode_offsets",
     "learn_boilerplate",
     "learn_boilerplate_indexed",
     "learn_boilerplate_profiled",
@@ -325,11 +328,54 @@ class IndexRows:
     fingerprint: bytes | None = None
 
 
+def encode_offsets(offsets: Sequence[int]) -> str:
+    """A document's per-character offsets (``Document.offsets``) as the store keeps them: JSON
+    ``{"n": len(offsets), "runs": [i0, o0, i1, o1, ...]}``, where from index ``i_k`` up to the
+    next run's start the offsets count up by one from ``o_k``.
+
+    A cleaned text copies its lines from the raw one, so its offsets are a few dozen runs; as a
+    list of one integer per character (schema 5) they were most of a stored document's bytes
+    (70% of the documents table of an index of news articles) and their JSON a tenth of
+    preparing a document for the store.  :func:`decode_offsets` reads both forms.
+    """
+    n = len(offsets)
+    if n == 0:
+        return '{"n":0,"runs":[]}'
+    values = np.asarray(offsets, dtype=np.int64)
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(values) != 1) + 1))
+    runs = np.column_stack((starts, values[starts])).ravel().tolist()
+    return json.dumps({"n": n, "runs": runs}, separators=(",", ":"))
+
+
+def decode_offsets(column: str) -> list[int]:
+    """The per-character offsets :func:`encode_offsets` encoded, or a list of them (the form
+    of schema 5 and earlier, and of a store kept without offsets: ``[]``).
+
+    Raises:
+        ValueError: ``column`` is neither form.
+    """
+    value = json.loads(column)
+    if isinstance(value, list):
+        return value
+    try:
+        n, runs = int(value["n"]), value["runs"]
+        starts, bases = runs[0::2], runs[1::2]
+        out: list[int] = []
+        for k, (start, base) in enumerate(zip(starts, bases, strict=True)):
+            end = starts[k + 1] if k + 1 < len(starts) else n
+            out.extend(range(base, base + end - start))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"not a newstrace offsets column: {exc}") from exc
+    if len(out) != n:
+        raise ValueError(f"offsets column of {len(out)} values, {n} announced")
+    return out
+
+
 def document_columns(doc: Document, *, offsets: bool = True) -> tuple[str, str, str]:
-    """A prepared document's ``offsets``, ``removed`` and ``signature`` as the JSON the store
-    keeps them in (``newstrace.store``: its ``documents`` table); without ``offsets``, an empty
-    list in their place (``newstrace.pipeline.add_documents(store_offsets=False)``)."""
-    return (json.dumps(doc.offsets) if offsets else "[]",
+    """A prepared document's ``offsets`` (:func:`encode_offsets`), ``removed`` and ``signature``
+    as the JSON the store keeps them in (``newstrace.store``: its ``documents`` table); without
+    ``offsets``, an empty list in their place (``newstrace.pipeline.add_documents(store_offsets=False)``)."""
+    return (encode_offsets(doc.offsets) if offsets else "[]",
             json.dumps([[r.start, r.end, r.text, r.reason] for r in doc.removed]), json.dumps(doc.signature))
 
 
