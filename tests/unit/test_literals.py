@@ -90,3 +90,23 @@ def test_screen_gives_the_patterns_answer(name: str, data: st.DataObject) -> Non
     got = screened.search(text)
     assert (got.span() if got else None) == (expected.span() if expected else None)
     assert [m.span() for m in screened.finditer(text)] == [m.span() for m in screened.pattern.finditer(text)]
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.lists(st.one_of(_texts(_EXAMPLES["clean disclaimer rule"]), st.sampled_from(
+    ["The council voted on Tuesday to extend the tram line to the harbour.", "Share", "&copy; 2021 Example",
+     "Read more: the budget", "", "Home > News > World"])), min_size=1, max_size=8))
+def test_cleaning_screens_the_whole_document_as_each_line_would(lines: list[str]) -> None:
+    """``clean`` screens a document's lines together: what it removes, and why, is what
+    searching every line gives."""
+    from unittest import mock
+
+    from newstrace.stages.clean import clean
+    from newstrace.types import Document
+
+    raw = "\n\n".join(lines)
+    screened = clean(Document(id="a", raw=raw))
+    with mock.patch.object(ScreenedPattern, "possible", lambda self, text: True):
+        searched = clean(Document(id="a", raw=raw))
+    assert [(r.start, r.end, r.reason) for r in screened.removed] == [(r.start, r.end, r.reason) for r in searched.removed]
+    assert screened.text == searched.text

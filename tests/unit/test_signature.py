@@ -141,20 +141,30 @@ _AI_EXAMPLES = [
     "Rain fell, resulting in floods.", "She plays a pivotal role here.", "It is a testament to skill.",
     "We delve into the data.", "This sheds light on it.", "Experts underscored the risk.",
     "Prices rose, highlighting demand.", "It will be felt for years to come.", "ıt ıs ımportant to note ſignificant ſhifts.",
+    # every alternative of every pattern, so that each literal is checked
+    "It is crucial to note this.", "It is worth noting that.", "Costs further intensified.", "It further deepens it.",
+    "Rates further fuel it.", "It further underscores it.", "It further highlights it.", "A significant impact.",
+    "A significant role.", "A significant decline.", "A significant increase.", "Prices significantly declined.",
+    "It significantly shifts.", "It significantly impacts.", "It significantly increases.", "It served as the base.",
+    "It serves as an example.", "It played a key role.", "She plays a vital role.", "Playing a crucial role.",
+    "Delves into it.", "Delved into it.", "Delving into it.", "It sheds light on it.", "Shedding light on it.",
+    "They underscore it.", "It underscores it.", "Underscoring the risk.", "Sales fell. Moreover, costs rose.",
 ]
 
 
 def test_signature_literals() -> None:
-    """Every AI-phrase pattern matches one of the examples, and wherever it matches, its
-    literal is in the folded text: the literal test never skips a pattern that would match."""
+    """Every AI-phrase pattern matches some of the examples (each of its alternatives), and
+    every match holds one of its literals: the literal test never skips a pattern that would
+    match."""
     from newstrace.stages.literals import fold
     from newstrace.stages.signature import _AI_LITERALS, _AI_PHRASES
 
     assert len(_AI_LITERALS) == len(_AI_PHRASES)
-    for (label, rx), literal in zip(_AI_PHRASES, _AI_LITERALS, strict=True):
-        hits = [t for t in _AI_EXAMPLES if rx.search(t)]
+    for (label, rx), literals in zip(_AI_PHRASES, _AI_LITERALS, strict=True):
+        hits = [m.group() for t in _AI_EXAMPLES for m in rx.finditer(t)]
         assert hits, label
-        assert all(literal in fold(t) for t in hits), label
+        for hit in hits:
+            assert any(literal in fold(hit) for literal in literals), (label, hit)
 
 
 def test_noun_slot_misfits_at_the_edges_and_side_by_side() -> None:

@@ -200,10 +200,12 @@ def line_key(line: str) -> int:
     return xxhash.xxh64_intdigest(" ".join(words)) if words else 0
 
 
-def _rule_reason(line: str) -> str | None:
+def _rule_reason(line: str, *, screened: bool = True) -> str | None:
+    """The rule a line is removed by, if any; with ``screened`` false, the screened patterns'
+    literals are known to be absent from the line (see ``clean``), so they are not run."""
     for reason, pattern in _RULES:
         if isinstance(pattern, ScreenedPattern):
-            if pattern.search(line):
+            if screened and pattern.search(line):
                 return reason
         elif pattern.match(line):
             return reason
@@ -382,16 +384,18 @@ def clean(doc: Document, recurring: frozenset[int] = frozenset(), config: CleanC
     raw = doc.raw
     lines = _split_lines(raw)
     reasons: list[str | None] = []
-    norm: list[tuple[str, list[int]]] = []
     seen_in_doc: Counter[int] = Counter()
-    for s, e in lines:
-        text, pos = _normalise_line(raw[s:e], s)
-        norm.append((text, pos))
+    norm: list[tuple[str, list[int]]] = [_normalise_line(raw[s:e], s) for s, e in lines]
+    # Screened once for the whole document: a line holding one of the literals puts it in the
+    # lines joined, so when they hold none, no line can match and none is searched.
+    joined = "\n".join(text for text, _ in norm)
+    screened = any(p.possible(joined) for _, p in _RULES if isinstance(p, ScreenedPattern))
+    for text, _ in norm:
         reason = None
         if not _WORD_RE.search(text):
             reason = "no words" if text.strip() else "blank"
         else:
-            reason = _rule_reason(text.strip())
+            reason = _rule_reason(text.strip(), screened=screened)
         key = line_key(text)
         if reason is None and key in recurring:
             reason = "recurring across documents"
