@@ -418,3 +418,31 @@ def test_the_language_automaton_is_walked_within_its_depth() -> None:
         depth[frontier] = d
     assert (depth >= 0).all()
     assert int(depth.max()) <= _DFA_DEPTH
+
+
+def _same_tables(a: tuple, b: tuple) -> bool:  # type: ignore[type-arg]
+    import numpy as np
+
+    return all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(a, b, strict=True))
+
+
+def test_language_model_tables_come_from_a_cached_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model's uncompressed copy in the cache directory gives py3langid's own tables; a
+    damaged copy is made again, and an unwritable cache directory only means decompressing."""
+    from py3langid import modelio
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    from newstrace.stages.ingest.language import _model_tables
+
+    reference = tuple(modelio.load_model(Path(MODEL_DIR) / MODEL_FILE))
+    monkeypatch.setenv("NEWSTRACE_CACHE_DIR", str(tmp_path / "cache"))
+    assert _same_tables(_model_tables(MODEL_FILE), reference)  # made
+    (copy,) = (tmp_path / "cache" / "models").glob("py3langid-*.npz")
+    assert _same_tables(_model_tables(MODEL_FILE), reference)  # read
+    copy.write_bytes(copy.read_bytes()[:1000])  # damaged
+    assert _same_tables(_model_tables(MODEL_FILE), reference)
+    assert copy.stat().st_size > 1_000_000 and not list(copy.parent.glob("*.part"))
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    monkeypatch.setenv("NEWSTRACE_CACHE_DIR", str(blocked))
+    assert _same_tables(_model_tables(MODEL_FILE), reference)

@@ -81,7 +81,10 @@ def _load_identifier() -> Any:
 
     import numpy as np
 
-    identifier = VectorisedIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    ptc, pc, classes, nextmove, row, output = _model_tables(MODEL_FILE)
+    # what py3langid's from_model_file does with the tables
+    identifier = VectorisedIdentifier(np.asarray(ptc), np.asarray(pc), classes, nextmove, output,
+                                      norm_probs=True, tk_row=row)
     # made here, before a process pool forks, so that its workers share them
     identifier._np_next = np.frombuffer(identifier.tk_nextmove, dtype=np.dtype(identifier.tk_nextmove.typecode))
     identifier._np_rowbase = np.asarray(identifier._rowbase, dtype=np.int64)
@@ -93,6 +96,65 @@ def _load_identifier() -> Any:
     identifier._full_model = (ptc.astype(np.float32), pc, classes)
     identifier.set_languages(None)
     return identifier
+
+
+def _model_tables(model_file: str) -> tuple[Any, ...]:
+    """py3langid's model tables, as its ``load_model`` returns them, read from an uncompressed
+    copy of its model kept in the cache directory (``newstrace.stages.embed.cache_dir``).
+
+    Decompressing the LZMA model file was most of the load: 0.5 s of CPU in every process
+    that identifies a language, which is every command on an article (a ``trace`` from the
+    command line took 1.4-2.3 s, of which 0.1 s tracing).  The copy is the same bytes
+    py3langid decompresses (a 68 MB ``.npz``), named after the package's version and the
+    compressed file's size, and written once (atomically, by whichever process first needs
+    it); an unreadable copy is written again, and an unwritable cache directory only means
+    decompressing each time.
+    """
+    import lzma
+    import shutil
+    import tempfile
+    import zipfile
+    from pathlib import Path
+
+    from py3langid import modelio
+    from py3langid.langid import MODEL_DIR
+
+    from newstrace.stages.embed import _dist_version, cache_dir
+
+    source = Path(model_file) if Path(model_file).is_absolute() else Path(MODEL_DIR) / model_file
+    target = cache_dir() / "models" / f"py3langid-{_dist_version('py3langid')}-{source.stat().st_size}.npz"
+    if target.is_file():
+        try:
+            return _read_tables(target, modelio)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            pass  # a damaged copy: made again below
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(suffix=".npz.part", dir=target.parent)
+    except OSError:
+        return tuple(modelio.load_model(source))  # an unwritable cache: decompress in memory
+    try:
+        with os.fdopen(fd, "wb") as out, lzma.open(source) as compressed:
+            shutil.copyfileobj(compressed, out, length=1 << 20)
+        tables = _read_tables(Path(tmp), modelio)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)  # atomic: a concurrent first use writes the same bytes
+        return tables
+    except OSError:
+        return tuple(modelio.load_model(source))
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _read_tables(path: Any, modelio: Any) -> tuple[Any, ...]:
+    """``modelio.load_model`` on an uncompressed model (py3langid 0.4.0's steps after it
+    decompresses the file)."""
+    import numpy as np
+
+    with np.load(path, allow_pickle=False) as data:
+        return (data["ptc"], data["pc"], data["classes"].tolist(), modelio._to_array(data["nextmove"]),
+                modelio._to_array(data["nextmove_row"]), data["out_feat"].tolist())
 
 
 def load_language_model() -> None:
