@@ -138,3 +138,13 @@ def test_word_spans_and_offsets_are_the_patterns_matches(text: str) -> None:
     words, starts, ends = word_spans(text)
     assert list(zip(words, starts, ends, strict=True)) == reference
     assert words_with_offsets(text, 3, lower=True) == [(w.lower(), s + 3, e + 3) for w, s, e in reference]
+
+
+@FAST
+@given(st.text(alphabet=st.sampled_from([*"ab &;\t\x7f\x1f~ ", "é", "\u00a0"]), max_size=60) | st.text(max_size=60))
+def test_plain_lines_are_those_the_special_pattern_leaves_alone(line: str) -> None:
+    """The cleaner's fast path for a line is taken exactly when its pattern of characters to
+    normalise finds nothing."""
+    from newstrace.stages.clean import _SPECIAL_RE, _plain
+
+    assert _plain(line) == (_SPECIAL_RE.search(line) is None)

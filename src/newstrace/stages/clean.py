@@ -92,6 +92,12 @@ def _normalise_char(ch: str) -> str:
     return mapped
 
 
+def _plain(line: str) -> bool:
+    """Whether ``_SPECIAL_RE`` finds nothing in ``line`` (printable ASCII, no ``&``, no two
+    spaces in a row), by string methods that run in C instead of the pattern's scan."""
+    return line.isascii() and line.isprintable() and "&" not in line and "  " not in line
+
+
 def _normalise_line(raw: str, base: int) -> tuple[str, list[int]]:
     """Normalise one line; return the text and, per output character, its original offset.
 
@@ -99,7 +105,7 @@ def _normalise_line(raw: str, base: int) -> tuple[str, list[int]]:
     spaces are looked at one by one.  A line with none of them (most lines) is only stripped
     of its edge spaces, without going character by character.
     """
-    if _SPECIAL_RE.search(raw) is None:
+    if _plain(raw):
         text = raw.strip(" ")
         lead = len(raw) - len(raw.lstrip(" "))
         return text, list(range(base + lead, base + lead + len(text)))
