@@ -446,3 +446,8 @@ def test_language_model_tables_come_from_a_cached_copy(tmp_path: Path, monkeypat
     blocked.write_text("not a directory")
     monkeypatch.setenv("NEWSTRACE_CACHE_DIR", str(blocked))
     assert _same_tables(_model_tables(MODEL_FILE), reference)
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr("newstrace.stages.embed.cache_dir", no_home)
+    assert _same_tables(_model_tables(MODEL_FILE), reference)

@@ -122,7 +122,10 @@ def _model_tables(model_file: str) -> tuple[Any, ...]:
     from newstrace.stages.embed import _dist_version, cache_dir
 
     source = Path(model_file) if Path(model_file).is_absolute() else Path(MODEL_DIR) / model_file
-    target = cache_dir() / "models" / f"py3langid-{_dist_version('py3langid')}-{source.stat().st_size}.npz"
+    try:
+        target = cache_dir() / "models" / f"py3langid-{_dist_version('py3langid')}-{source.stat().st_size}.npz"
+    except RuntimeError:  # no home directory to find a cache in
+        return tuple(modelio.load_model(source))
     if target.is_file():
         try:
             return _read_tables(target, modelio)
