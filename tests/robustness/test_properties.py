@@ -148,3 +148,16 @@ def test_plain_lines_are_those_the_special_pattern_leaves_alone(line: str) -> No
     from newstrace.stages.clean import _SPECIAL_RE, _plain
 
     assert _plain(line) == (_SPECIAL_RE.search(line) is None)
+
+
+_END_ALPHABET = st.sampled_from([*".!?…。！？｡।॥؟۔։።။」』）》〉\"”’)]['“‘«(¿¡", *"aZ9 \n\t\u00a0\u3000", "Mr.", "\n\n", "日"])
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.lists(_END_ALPHABET, max_size=80).map("".join))
+def test_sentence_ends_are_the_patterns_matches(text: str) -> None:
+    """The splitter tries its sentence-end pattern only where a match can begin: the same
+    matches as scanning every position."""
+    from newstrace.stages.text import _SENT_END_RE, _sentence_ends
+
+    assert [m.span() for m in _sentence_ends(text)] == [m.span() for m in _SENT_END_RE.finditer(text)]

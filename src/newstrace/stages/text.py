@@ -65,6 +65,10 @@ _SENT_END_RE = re.compile(
     re.UNICODE,
 )
 _CLOSERS = "」』）》〉\"”’)]"
+# Where a sentence end can begin (see _sentence_ends): the whitespace one or two characters after
+# . ! ? …, a line break, or the character after a mark of the scripts above.
+_END_ANCHOR_RE = re.compile(r"[.!?…\n。！？｡।॥؟۔։።။]")
+_END_PUNCT = ".!?…"
 # Tokens before a period that do not end a sentence.
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sr jr st mt ft gen col lt sgt capt cmdr adm gov sen rep rev hon pres
@@ -237,6 +241,32 @@ def _word_index(text: str) -> _WordIndex:
     return _WordIndex(text)
 
 
+def _sentence_ends(text: str) -> Iterator[re.Match[str]]:
+    """The matches of ``_SENT_END_RE.finditer(text)``, found by trying the pattern only where
+    one can begin (``_END_ANCHOR_RE``: a scan of one character class, which ``re`` runs in C)
+    instead of at every position (its look-behinds made it a third of splitting a text).
+
+    Leftmost first, each from where the last ended (after an empty match, one further on),
+    as ``finditer`` goes; a property test compares the two on any text."""
+    pos = 0
+    for anchor in _END_ANCHOR_RE.finditer(text):
+        a = anchor.start()
+        if text[a] in _END_PUNCT:
+            starts: tuple[int, ...] = (a + 1, a + 2)  # the whitespace after it, or after one closer
+        elif text[a] == "\n":
+            starts = (a,)
+        else:
+            starts = (a + 1,)
+        for p in starts:
+            if p < pos:
+                continue
+            m = _SENT_END_RE.match(text, p)
+            if m is not None:
+                yield m
+                pos = m.end() if m.end() > p else p + 1
+                break
+
+
 @lru_cache(maxsize=32)
 def _natural_bounds(text: str) -> tuple[tuple[int, int], ...]:
     """The spans between sentence-ending punctuation (or blank lines), before long runs are cut
@@ -244,7 +274,7 @@ def _natural_bounds(text: str) -> tuple[tuple[int, int], ...]:
     Remembered for the last texts, which :func:`natural_edges` asks about after their split."""
     bounds: list[tuple[int, int]] = []
     start = 0
-    for m in _SENT_END_RE.finditer(text):
+    for m in _sentence_ends(text):
         g = m.group()
         if g.strip() == "" and "\n\n" not in g and _is_abbreviation(text, m.start()):
             continue
