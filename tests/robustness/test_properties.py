@@ -161,3 +161,26 @@ def test_sentence_ends_are_the_patterns_matches(text: str) -> None:
     from newstrace.stages.text import _SENT_END_RE, _sentence_ends
 
     assert [m.span() for m in _sentence_ends(text)] == [m.span() for m in _SENT_END_RE.finditer(text)]
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from([*"abxzZ. ,;:!?\n\t5é_", "He", "The", "Their", "bc.", "c.", " ."]), max_size=30).map("".join))
+@example("5bc. ab, 5c. ab, xbc. ab")  # three letters before the full stop, not two
+@example("é ; 5 ; _ . ab .\nx, He y 5, He y Z, He y")
+def test_signature_patterns_match_as_their_look_behind_first_forms(text: str) -> None:
+    """The signature's patterns start with their first character and check what precedes it
+    after: the same matches as the look-behind-first patterns they replace."""
+    import re
+
+    from newstrace.stages import signature
+
+    written_first = {
+        "_SPACE_BEFORE_PUNCT_RE": r"(?<=[^\W\d_]) [.,;:!?](?=\s|$)",
+        "_LOWER_START_RE": r"(?<=[a-z]{3}\.) ([a-z][a-z]+)\b",
+        "_MIDSENTENCE_CAPITAL_RE": r"(?<=[a-z]), (He|She|It|They|We|The|This|These|Those|His|Her|Its|Their) (?=[a-z])",
+        "_CUT_RE": r"(?<=\S) (?=\S)",
+    }
+    for name, pattern in written_first.items():
+        ours = getattr(signature, name)
+        assert [(m.span(), m.groups()) for m in ours.finditer(text)] == \
+            [(m.span(), m.groups()) for m in re.finditer(pattern, text)], name

@@ -42,10 +42,14 @@ _ENTITY_RE = re.compile(
     r"|&(?:nbsp|amp|quot|rsquo|ldquo|rdquo)(?![;\w])",
     re.I,
 )
-_SPACE_BEFORE_PUNCT_RE = re.compile(r"(?<=[^\W\d_]) [.,;:!?](?=\s|$)")
-_LOWER_START_RE = re.compile(r"(?<=[a-z]{3}\.) ([a-z][a-z]+)\b")
+# Each of these starts with the character its match starts with, the look-behind after it: the
+# same matches as the look-behind first, but ``re`` finds that character by a fast scan instead
+# of trying the look-behind at every position (3-15x faster on news text;
+# ``tests/robustness/test_properties.py`` compares both forms).
+_SPACE_BEFORE_PUNCT_RE = re.compile(r" (?<=[^\W\d_] )[.,;:!?](?=\s|$)")
+_LOWER_START_RE = re.compile(r" (?<=[a-z]{3}\. )([a-z][a-z]+)\b")
 _MIDSENTENCE_CAPITAL_RE = re.compile(
-    r"(?<=[a-z]), (He|She|It|They|We|The|This|These|Those|His|Her|Its|Their) (?=[a-z])"
+    r",(?<=[a-z],) (He|She|It|They|We|The|This|These|Those|His|Her|Its|Their) (?=[a-z])"
 )
 _DISCLAIMER_RE = ScreenedPattern(re.compile(
     r"automatic aggregator|denial of responsibility|all (?:trademarks|materials) belong to"
@@ -215,7 +219,7 @@ _SLOT_CANDIDATE_RE = re.compile(
 #: Boundaries where a text can be cut without changing spaCy's tokens on either side: a single
 #: space between two non-space characters (the tokenizer splits on whitespace first, and such a
 #: space only becomes the trailing space of the token before it).
-_CUT_RE = re.compile(r"(?<=\S) (?=\S)")
+_CUT_RE = re.compile(r" (?<=\S )(?=\S)")  # a space between two non-spaces (the space first: see above)
 #: Tokens kept on each side of a candidate when it is tagged.  en_core_web_sm's tok2vec is four
 #: layers of window-1 convolutions over per-token features (its config: ``depth = 4``,
 #: ``window_size = 1``), so a token's vector, hence its tag, depends on the four tokens either
