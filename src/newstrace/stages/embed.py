@@ -33,7 +33,7 @@ from __future__ import annotations
 import os
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -204,6 +204,31 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newstrace"
 
 
+def write_atomically(target: Path, write: Callable[[Path], object]) -> bool:
+    """Make the cache file ``target`` by ``write`` (given a temporary path beside it), then
+    rename it into place, readable by all: atomic, so a concurrent first use, which writes the
+    same bytes, never shows a half-written file.  False when the directory cannot be created or
+    written (the temporary file removed); another error of ``write`` propagates."""
+    import tempfile
+
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(suffix=target.suffix + ".part", dir=target.parent)
+        os.close(fd)
+    except OSError:
+        return False
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+        return True
+    except OSError:
+        return False
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 def quantized_model(source: Path, key: str) -> Path | bytes:
     """The int8 version of the float32 ONNX model ``source``, made once and kept in :func:`cache_dir`.
 
@@ -243,22 +268,11 @@ def quantized_model(source: Path, key: str) -> Path | bytes:
         finally:
             logging.disable(logging.NOTSET)
 
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(suffix=".onnx.part", dir=target.parent)
-        os.close(fd)
-    except OSError:
+    if not write_atomically(target, make):
         with tempfile.TemporaryDirectory() as tmpdir:
             out = Path(tmpdir) / "model.onnx"
             make(out)
             return out.read_bytes()
-    try:
-        make(Path(tmp))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)  # atomic: a concurrent first use writes the same bytes
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return target
 
 
@@ -273,8 +287,6 @@ def token_embeddings_model(source: Path, dim: int) -> Path:
     nodes kept and their kernels are the same, so the token embeddings are the same to the bit
     (``tests/unit/test_embed.py``).
     """
-    import tempfile
-
     target = source.with_name(f"{source.stem}-tokens.onnx")
     if target.is_file():
         return target
@@ -287,15 +299,7 @@ def token_embeddings_model(source: Path, dim: int) -> Path:
     if len(hidden) != 1 or len(model.graph.output) == 1:
         return source
     cut = Extractor(model).extract_model([i.name for i in model.graph.input], hidden)
-    try:
-        fd, tmp = tempfile.mkstemp(suffix=".onnx.part", dir=source.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(cut.SerializeToString())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)  # atomic: a concurrent first use writes the same bytes
-    except OSError:
-        return source
-    return target
+    return target if write_atomically(target, lambda out: out.write_bytes(cut.SerializeToString())) else source
 
 
 class MiniLMEmbedder(Embedder):

@@ -40,13 +40,14 @@ class ScreenedPattern:
     pattern: re.Pattern[str]
     literals: tuple[str, ...]
 
-    def possible(self, text: str) -> bool:
-        """Whether ``text`` holds one of the literals (if not, the pattern cannot match)."""
-        folded = fold(text)
+    def possible(self, text: str, folded: str | None = None) -> bool:
+        """Whether ``text`` holds one of the literals (if not, the pattern cannot match);
+        ``folded``: ``fold(text)``, when the caller has it already."""
+        folded = fold(text) if folded is None else folded
         return any(literal in folded for literal in self.literals)
 
     def search(self, text: str) -> re.Match[str] | None:
         return self.pattern.search(text) if self.possible(text) else None
 
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        return self.pattern.finditer(text) if self.possible(text) else iter(())
+    def finditer(self, text: str, folded: str | None = None) -> Iterator[re.Match[str]]:
+        return self.pattern.finditer(text) if self.possible(text, folded) else iter(())

@@ -605,7 +605,8 @@ def rewrite_signature(
         )
 
     # --- aggregator
-    for m in _DISCLAIMER_RE.finditer(doc_text):
+    folded = fold(doc_text)  # the literal screens' form of the text (disclaimers, AI phrases)
+    for m in _DISCLAIMER_RE.finditer(doc_text, folded):
         items.append(
             _item(
                 "aggregator",
@@ -666,7 +667,6 @@ def rewrite_signature(
             )
 
     # --- AI rewrite
-    folded = fold(doc_text)
     ai_hits = [(label, m) for (label, rx), needs in zip(_AI_PHRASES, _AI_LITERALS, strict=True)
                if any(need in folded for need in needs) for m in rx.finditer(doc_text)]
     if len({label for label, _ in ai_hits}) >= _MIN_AI_PHRASES:

@@ -211,10 +211,7 @@ class StaticEmbedder:
 
 def _token_table(model_path: Path) -> np.ndarray:
     """The model's ``word_embeddings`` initializer, cached as ``.npy`` and memory-mapped."""
-    import os
-    import tempfile
-
-    from newstrace.stages.embed import _import, cache_dir
+    from newstrace.stages.embed import _import, cache_dir, write_atomically
 
     target = cache_dir() / "models" / f"{model_path.stem}-{model_path.stat().st_size}-word-embeddings.npy"
     if target.is_file():
@@ -229,14 +226,11 @@ def _token_table(model_path: Path) -> np.ndarray:
 
         raise NewstraceError(f"cannot find the token-embedding table (word_embeddings.weight) in {model_path}")
     table = np.ascontiguousarray(numpy_helper.to_array(found[0]), dtype=np.float32)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(suffix=".npy.part", dir=target.parent)
-        with os.fdopen(fd, "wb") as fh:
+    def save(out: Path) -> None:
+        with open(out, "wb") as fh:
             np.save(fh, table)
-        os.replace(tmp, target)  # atomic: a concurrent first use writes the same bytes
-    except OSError:
-        pass  # an unwritable cache: the table stays in memory for this process
+
+    write_atomically(target, save)  # an unwritable cache: the table stays in memory for this process
     return table
 
 

@@ -112,14 +112,13 @@ def _model_tables(model_file: str) -> tuple[Any, ...]:
     """
     import lzma
     import shutil
-    import tempfile
     import zipfile
     from pathlib import Path
 
     from py3langid import modelio
     from py3langid.langid import MODEL_DIR
 
-    from newstrace.stages.embed import _dist_version, cache_dir
+    from newstrace.stages.embed import _dist_version, cache_dir, write_atomically
 
     source = Path(model_file) if Path(model_file).is_absolute() else Path(MODEL_DIR) / model_file
     try:
@@ -131,23 +130,14 @@ def _model_tables(model_file: str) -> tuple[Any, ...]:
             return _read_tables(target, modelio)
         except (OSError, ValueError, KeyError, zipfile.BadZipFile):
             pass  # a damaged copy: made again below
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(suffix=".npz.part", dir=target.parent)
-    except OSError:
-        return tuple(modelio.load_model(source))  # an unwritable cache: decompress in memory
-    try:
-        with os.fdopen(fd, "wb") as out, lzma.open(source) as compressed:
-            shutil.copyfileobj(compressed, out, length=1 << 20)
-        tables = _read_tables(Path(tmp), modelio)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)  # atomic: a concurrent first use writes the same bytes
-        return tables
-    except OSError:
-        return tuple(modelio.load_model(source))
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+    def decompress(out: Path) -> None:
+        with open(out, "wb") as fh, lzma.open(source) as compressed:
+            shutil.copyfileobj(compressed, fh, length=1 << 20)
+
+    if write_atomically(target, decompress):
+        return _read_tables(target, modelio)
+    return tuple(modelio.load_model(source))  # an unwritable cache: decompress in memory
 
 
 def _read_tables(path: Any, modelio: Any) -> tuple[Any, ...]:
