@@ -28,6 +28,7 @@ import tempfile
 import time
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -71,8 +72,10 @@ from newstrace.stages.vectors import (
     indexed_semantic_pairs,
     load_vectors,
     load_vectors_of,
+    models_of,
     pair_context,
     preselected_pairs,
+    query_sketches,
     sampled_translation_backgrounds,
     screened_meaning_pairs,
     semantic_pairs,
@@ -662,30 +665,63 @@ def trace_documents(store: Store, docs: Sequence[Document], *, workers: int | No
         q.id = f"query:{q.id}"
     recurring = learn_boilerplate_indexed(store, queries)
     prints: dict[str, Fingerprint] = {q.id: prepare_document(q, recurring, forensics=changes)[1] for q in queries}
-    semantic_hits: set[tuple[str, str]] = set()
-    query_vectors: Vectors = {}
-    if semantic and queries:
-        embed_documents(store, threads=workers)  # documents added without vectors get them now
-        semantic_hits, query_vectors = indexed_query_pairs(store, queries, threads=workers)
-        semantic_hits = screened_meaning_pairs(store, semantic_hits, queries=queries)
-    relations: list[Relation] = []
+    found: dict[tuple[str, str], Relation] = {}
+    asked: dict[str, set[str]] = {q.id: set() for q in queries}
     cache: dict[str, StoredSketch] = {}
-    for q in queries:
-        wanted = set(indexed_candidates(store, prints[q.id], cache=cache))
-        wanted |= {a for a, b in semantic_hits if b == q.id}
-        others = {d.id: d for d in store.get_documents(sorted(wanted), relate_only=True)}
-        ids = sorted(others)
-        langs: dict[str, str | None] = {**store.languages(ids), q.id: q.language}
-        vectors: Vectors = {}
-        if query_vectors:
-            # only the candidates' vectors: a cross-language pair's backgrounds come from each
-            # language's sampled pool (vectors.background_pool)
-            vectors = load_vectors_of(store, ids, threads=workers)
-            for name, by_id in query_vectors.items():
-                if q.id in by_id:
-                    vectors.setdefault(name, {})[q.id] = by_id[q.id]
-        relations += relate_pairs({**others, q.id: q}, [(i, q.id) for i in ids], vectors, langs,
-                                  changes=changes, executor=executor, errors=errors, store=store)
+
+    def relate_candidates(wanted: Mapping[str, set[str]], query_vectors: Vectors,
+                          now: Callable[[Document, str | None], bool] = lambda q, other: True) -> dict[str, set[str]]:
+        # Relate each query with the stored documents ``wanted`` for it that ``now`` accepts
+        # (by the query and the document's language); return the ones left for later.
+        later: dict[str, set[str]] = {}
+        for q in queries:
+            others = {d.id: d for d in store.get_documents(sorted(wanted[q.id] - asked[q.id]), relate_only=True)}
+            langs: dict[str, str | None] = {**store.languages(sorted(others)), q.id: q.language}
+            ids = sorted(i for i in others if now(q, langs[i]))
+            later[q.id] = set(others) - set(ids)
+            asked[q.id] |= set(ids)
+            vectors: Vectors = {}
+            if query_vectors:
+                # only the candidates' vectors: a cross-language pair's backgrounds come from each
+                # language's sampled pool (vectors.background_pool)
+                vectors = load_vectors_of(store, ids, threads=workers)
+                for name, by_id in query_vectors.items():
+                    if q.id in by_id:
+                        vectors.setdefault(name, {})[q.id] = by_id[q.id]
+            for pair, r in relate_stream({**others, q.id: q}, [(i, q.id) for i in ids], vectors, langs,
+                                         changes=changes, executor=executor, errors=errors, store=store):
+                if r is not None:
+                    found[pair] = r
+        return later
+
+    lexical = {q.id: set(indexed_candidates(store, prints[q.id], cache=cache)) for q in queries}
+    if not (semantic and queries):
+        relate_candidates(lexical, {})
+    else:
+        embed_documents(store, threads=workers)  # documents added without vectors get them now
+        multilingual = MULTILINGUAL_MODEL in models_of(store)
+        with ThreadPoolExecutor(1) as ahead:
+            # The multilingual model (the costly one: ~55 ms of CPU a sentence) embeds the
+            # queries' sketches in a thread (it releases the GIL) while the English candidates
+            # are found and every same-language pair is related: those never use multilingual
+            # vectors (vectors.pair_context).  Cross-language pairs wait for the sketches.
+            sketches = ahead.submit(query_sketches, queries, threads=workers) if multilingual else None
+            hits, query_vectors = indexed_query_pairs(store, queries, threads=workers, models=[ENGLISH_MODEL])
+            hits = screened_meaning_pairs(store, hits, queries=queries)
+            wanted = {q.id: lexical[q.id] | {a for a, b in hits if b == q.id} for q in queries}
+            if sketches is None:
+                relate_candidates(wanted, query_vectors)
+            else:
+                later = relate_candidates(wanted, query_vectors,
+                                          lambda q, other: not (q.language and other and q.language != other))
+                hits, more = indexed_query_pairs(store, queries, threads=workers, models=[MULTILINGUAL_MODEL],
+                                                 sketches=sketches.result())
+                hits = screened_meaning_pairs(store, hits, queries=queries)
+                query_vectors.update(more)
+                relate_candidates({q.id: later[q.id] | {a for a, b in hits if b == q.id} for q in queries},
+                                  query_vectors)
+    # In the order of one pass: each query's candidates in id order.
+    relations = [found[i, q.id] for q in queries for i in sorted(asked[q.id]) if (i, q.id) in found]
     return ScanResult(queries, relations, errors, {"documents": len(queries), "relations": len(relations)})
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "REVERSE_NEIGHBOURS",
     "SEMANTIC_CANDIDATE_COSINE",
     "MeaningCandidatesConfig",
+    "QuerySketch",
     "Vectors",
     "background_pool",
     "background_requests",
@@ -60,6 +61,8 @@ __all__ = [
     "pool_backgrounds",
     "preselected_pairs",
     "query_pairs",
+    "query_sketch",
+    "query_sketches",
     "sampled_translation_backgrounds",
     "screened_meaning_pairs",
     "semantic_pairs",
@@ -350,8 +353,37 @@ def embed_sentences(name: str, texts: Sequence[str], *, threads: int | None = No
     return get_embedder(name, threads=threads).encode(list(texts))
 
 
-def indexed_query_pairs(store: Store, queries: Sequence[Document], *,
-                        threads: int | None = None) -> tuple[set[tuple[str, str]], Vectors]:
+@dataclass(frozen=True, slots=True)
+class QuerySketch:
+    """A query's sentences and the multilingual vectors of its sketch (:func:`sketch_indices`).
+
+    Made apart from the decision that uses it (:func:`indexed_query_pairs`) because it is pure
+    computation: ``trace`` makes it in a thread while it relates the query's same-language
+    candidates, which never need multilingual vectors (``pair_context``).
+    """
+
+    texts: list[str]
+    picked: list[int]
+    vectors: np.ndarray
+
+
+def query_sketch(q: Document, *, threads: int | None = None) -> QuerySketch | None:
+    """The sketch of query ``q`` embedded by the multilingual model (``None``: no sentences)."""
+    texts = [q.text[x.start:x.end] for x in split_sentences(q.text)]
+    if not texts:
+        return None
+    picked = sketch_indices(len(texts))
+    return QuerySketch(texts, picked, embed_sentences(MULTILINGUAL_MODEL, [texts[i] for i in picked], threads=threads))
+
+
+def query_sketches(queries: Sequence[Document], *, threads: int | None = None) -> dict[str, QuerySketch]:
+    """:func:`query_sketch` of each query that has sentences, by id."""
+    return {q.id: sk for q in queries if (sk := query_sketch(q, threads=threads)) is not None}
+
+
+def indexed_query_pairs(store: Store, queries: Sequence[Document], *, threads: int | None = None,
+                        models: Sequence[str] | None = None,
+                        sketches: Mapping[str, QuerySketch] | None = None) -> tuple[set[tuple[str, str]], Vectors]:
     """Candidate pairs by meaning between documents outside the store and the stored ones,
     through the vector files beside the store: :func:`query_pairs` without loading the stored
     vectors.  Returns the pairs (stored id, query id) and the queries' sentence vectors.
@@ -363,8 +395,12 @@ def indexed_query_pairs(store: Store, queries: Sequence[Document], *,
     would count in the aligner) are the other sentences embedded, and the candidates are then
     exactly those of the whole query's vector, as without the sketch.  Otherwise the query has no
     candidate in another language and no multilingual vectors (it needs none).
+
+    ``models``: only these of the store's embedders (default: all it needs), so a caller can
+    take the English and the multilingual candidates apart.  ``sketches``: the queries'
+    sketches made already (:func:`query_sketches`; a query missing has no sentences).
     """
-    names = models_of(store)
+    names = [n for n in models_of(store) if models is None or n in models]
     vectors: Vectors = {name: {} for name in names}
     pairs: set[tuple[str, str]] = set()
     for name in names:
@@ -375,7 +411,8 @@ def indexed_query_pairs(store: Store, queries: Sequence[Document], *,
                     vectors[name][q.id] = v
         else:
             for q in wanted:
-                mv = _multilingual_query_vectors(store, q, threads=threads)
+                sketch = sketches.get(q.id) if sketches is not None else query_sketch(q, threads=threads)
+                mv = None if sketch is None else _multilingual_query_vectors(store, q, sketch, threads=threads)
                 if mv is not None and len(mv):
                     vectors[name][q.id] = mv
         if not vectors[name]:
@@ -395,33 +432,30 @@ def indexed_query_pairs(store: Store, queries: Sequence[Document], *,
     return pairs, vectors
 
 
-def _multilingual_query_vectors(store: Store, q: Document, *, threads: int | None = None) -> np.ndarray | None:
+def _multilingual_query_vectors(store: Store, q: Document, sketch: QuerySketch, *,
+                                threads: int | None = None) -> np.ndarray | None:
     """The multilingual sentence vectors of query ``q`` when it may have a candidate in another
     language (all its sentences), else ``None`` (see :func:`indexed_query_pairs`)."""
-    spans = [(x.start, x.end) for x in split_sentences(q.text)]
-    if not spans:
-        return None
-    texts = [q.text[s:e] for s, e in spans]
-    picked = sketch_indices(len(spans))
-    if len(picked) == len(spans):
-        return embed_sentences(MULTILINGUAL_MODEL, texts, threads=threads)
-    sketch = embed_sentences(MULTILINGUAL_MODEL, [texts[i] for i in picked], threads=threads)
+    texts, picked = sketch.texts, sketch.picked
+    if len(picked) == len(texts):
+        return sketch.vectors
     files = vector_files(store, MULTILINGUAL_MODEL, threads=threads)
     own = q.language or ""
     floor = CANDIDATE_MIN_COSINE[MULTILINGUAL_MODEL]
-    near = [key for key, cos in _nearest(files, document_vector(sketch), NEIGHBOURS, own) if cos >= floor]
+    near = [key for key, cos in _nearest(files, document_vector(sketch.vectors), NEIGHBOURS, own) if cos >= floor]
     if not near:
         return None
     ids = store.doc_ids_of(near)
     others = [ids[k] for k in near if k in ids]
     theirs = load_vectors_of(store, others, models=[MULTILINGUAL_MODEL], threads=threads).get(MULTILINGUAL_MODEL, {})
     langs = store.languages(others)
-    if not any(translation_evidence(store, (q.id, sketch), own, (o, theirs[o]), langs.get(o) or "", threads=threads)
+    if not any(translation_evidence(store, (q.id, sketch.vectors), own, (o, theirs[o]), langs.get(o) or "",
+                                    threads=threads)
                for o in others if o in theirs):
         return None
-    rest = [i for i in range(len(spans)) if i not in set(picked)]
-    full = np.zeros((len(spans), sketch.shape[1]), dtype=np.float32)
-    full[picked] = sketch
+    rest = [i for i in range(len(texts)) if i not in set(picked)]
+    full = np.zeros((len(texts), sketch.vectors.shape[1]), dtype=np.float32)
+    full[picked] = sketch.vectors
     full[rest] = embed_sentences(MULTILINGUAL_MODEL, [texts[i] for i in rest], threads=threads)
     return full
 
