@@ -40,7 +40,7 @@ from collections.abc import Container, Iterable, Sequence
 import xxhash
 
 from newstrace.stages.components import union_find_roots
-from newstrace.stages.text import WORD_RE
+from newstrace.stages.text import find_words
 from newstrace.types import Document, Family, FamilyEdge, Passage, Relation
 
 __all__ = ["CONTAINMENT_MIN", "ROOT_MAX_MINORITY", "build_families", "family_id", "unaligned_parents"]
@@ -79,7 +79,6 @@ UNEXPLAINED_SHARE = 0.25
 #: Share of the non-root members above which a shared reading is the copies' common template.
 COMMON_READING_SHARE = 0.5
 UNEXPLAINED_SLACK = 4
-_N = 4
 
 
 def family_id(members: Iterable[str]) -> str:
@@ -87,13 +86,19 @@ def family_id(members: Iterable[str]) -> str:
     return "F" + xxhash.xxh64_hexdigest(min(members))[:10]
 
 
-def _gram_seq(text: str) -> list[str]:
-    words = [w.lower() for w in WORD_RE.findall(text)]
-    return [" ".join(words[i : i + _N]) for i in range(max(0, len(words) - _N + 1))]
+#: A word 4-gram, lower-cased.
+Gram = tuple[str, str, str, str]
 
 
-def _unexplained(p_seq: list[str], p_innov: set[str], m_grams: set[str],
-                 template: set[str] | frozenset[str] = frozenset()) -> tuple[int, int]:
+def _gram_seq(text: str) -> list[Gram]:
+    """The text's word 4-grams in order (tuples: words hold no space, so two are equal exactly
+    when their joined strings are, and zipping the word list makes them without joining)."""
+    words = [w.lower() for w in find_words(text)]
+    return list(zip(words, words[1:], words[2:], words[3:], strict=False))
+
+
+def _unexplained(p_seq: list[Gram], p_innov: set[Gram], m_grams: set[Gram],
+                 template: set[Gram] | frozenset[Gram] = frozenset()) -> tuple[int, int]:
     """Innovations of ``p`` that ``m`` lacks although they stand inside the part of ``p`` that
     ``m`` kept (before the last 4-gram they share): a sibling's own edits, not a truncation.
     Returns ``(unexplained, innovations of p inside m's extent)``."""
@@ -106,7 +111,7 @@ def _unexplained(p_seq: list[str], p_innov: set[str], m_grams: set[str],
 
 
 def _stemmatic_parents(members: list[str], root: str, docs: dict[str, Document],
-                       seqs: dict[str, list[str]], grams: dict[str, set[str]]) -> dict[str, tuple[str, tuple[str, ...]]]:
+                       seqs: dict[str, list[Gram]], grams: dict[str, set[Gram]]) -> dict[str, tuple[str, tuple[str, ...]]]:
     """Each member's most direct parent: the earlier member whose innovations it carries most of.
 
     Candidates come from an inverted index over innovations (4-grams absent from the root), so
@@ -119,7 +124,7 @@ def _stemmatic_parents(members: list[str], root: str, docs: dict[str, Document],
     """
     base = grams[root]
     innov = {m: grams[m] - base for m in members}
-    posting: dict[str, list[str]] = defaultdict(list)
+    posting: dict[Gram, list[str]] = defaultdict(list)
     for m in members:
         if m != root:
             for g in innov[m]:
@@ -210,8 +215,8 @@ def _edge(r: Relation, source: str, target: str, primary: bool, docs: dict[str, 
     return FamilyEdge(source, target, kind, primary, r.confidence, direction, evidence, passages)
 
 
-def _minority_share(x: str, others: list[str], seqs: dict[str, list[str]], grams: dict[str, set[str]],
-                    template: set[str]) -> float:
+def _minority_share(x: str, others: list[str], seqs: dict[str, list[Gram]], grams: dict[str, set[Gram]],
+                    template: set[Gram]) -> float:
     """How much of ``x``'s text the other members lack: the mean, over ``x``'s 4-grams, of the
     share of the members reaching that point of ``x`` that do not carry it.
 
@@ -249,8 +254,8 @@ def _minority_share(x: str, others: list[str], seqs: dict[str, list[str]], grams
 
 
 def _choose_root(members: list[str], rels: list[Relation], docs: dict[str, Document],
-                 seqs: dict[str, list[str]], grams: dict[str, set[str]],
-                 template: set[str]) -> tuple[str | None, tuple[str, ...]]:
+                 seqs: dict[str, list[Gram]], grams: dict[str, set[Gram]],
+                 template: set[Gram]) -> tuple[str | None, tuple[str, ...]]:
     has_in = {r.target for r in rels if _trusted(r)}
     dates: dict[str, str] = {m: str(docs[m].published) for m in members if m in docs and docs[m].published}
     first = min(dates.values(), default=None)
@@ -303,10 +308,6 @@ def _family(members: list[str], rels: list[Relation], docs: dict[str, Document])
     # innovations its copies inherit, and cleaning may drop lines a wire story's copies share.
     seqs = {m: _gram_seq(docs[m].raw or docs[m].text) if m in docs else [] for m in members}
     grams = {m: set(seqs[m]) for m in members}
-    support: dict[str, int] = defaultdict(int)
-    for g in grams.values():
-        for x in g:
-            support[x] += 1
     # Readings most members share but some lack entirely are the copies' template only when
     # the root lacks them too; computed against the root in _stemmatic_parents.  For the root
     # choice, readings in every member but one are the common text, never a template.

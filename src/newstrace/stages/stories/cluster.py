@@ -63,6 +63,7 @@ cannot yet tell them apart, and a frozen merge is never undone.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from bisect import bisect_left
@@ -71,6 +72,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 from typing import Any, Literal
 
 import numpy as np
@@ -312,25 +314,27 @@ _TFIDF_LAST: list[tuple[tuple[int, float, bool], list[list[str]], np.ndarray]] =
 def _tfidf_rows(bags: Sequence[Sequence[str]], *, prior: int, floor: float, sublinear: bool,
                 df_n: tuple[Mapping[str, int], int] | None) -> np.ndarray:
     bag_counts = [Counter(bag) for bag in bags]
-    local: Counter[str] = Counter()
-    for counts in bag_counts:
-        local.update(counts.keys())
-    vocab = {w: i for i, w in enumerate(sorted(local))}
-    df: Mapping[str, int] = local if df_n is None else df_n[0]
-    n = len(bags) if df_n is None else df_n[1]
+    terms = list(chain.from_iterable(bag_counts))  # each bag's distinct terms, in its counter's order
+    counts = np.fromiter(chain.from_iterable(c.values() for c in bag_counts), dtype=np.int64, count=len(terms))
+    words = sorted(set(terms))
+    vocab = {w: i for i, w in enumerate(words)}
+    cols = np.fromiter(map(vocab.__getitem__, terms), dtype=np.int64, count=len(terms))
+    rows = np.repeat(np.arange(len(bags), dtype=np.int64), [len(c) for c in bag_counts])
+    if df_n is None:
+        n = len(bags)
+        df = np.bincount(cols, minlength=len(words)).tolist()
+    else:
+        n = df_n[1]
+        df = [df_n[0][w] for w in words]
     from scipy.sparse import csr_matrix
 
-    idf = {w: math.log((1 + n + prior) / (1 + df[w])) + floor for w in vocab}
-    tf: dict[int, float] = {}
-    rows, cols, vals = [], [], []
-    for d, counts in enumerate(bag_counts):
-        for w, c in counts.items():
-            rows.append(d)
-            cols.append(vocab[w])
-            t = tf.get(c)
-            if t is None:
-                t = tf[c] = (1 + math.log(c)) if sublinear else float(c)
-            vals.append(t * idf[w])
+    # Each factor by math.log, once per term and once per distinct count, then their products
+    # elementwise: the same floats as ``_weight``'s ``tf * idf`` entry by entry.
+    idf = np.asarray([math.log((1 + n + prior) / (1 + d)) + floor for d in df], dtype=np.float64)
+    top = int(counts.max()) if len(counts) else 0
+    tf = np.asarray([0.0] + [(1 + math.log(c)) if sublinear else float(c) for c in range(1, top + 1)],
+                    dtype=np.float64)
+    vals = tf[counts] * idf[cols]
     mat = csr_matrix((vals, (rows, cols)), shape=(len(bags), max(1, len(vocab))), dtype=np.float64)
     norms = np.sqrt(np.asarray(mat.multiply(mat).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
@@ -882,7 +886,6 @@ def _sparse_average_link(content: Any, names: Any, days: np.ndarray | None, max_
     dendrogram of the full linkage and the same cut (up to float rounding: the full linkage
     updates means by Lance-Williams, this keeps sums).
     """
-    import heapq
 
     pos = {g: k for k, g in enumerate(idx)}
     c_rows, n_rows = content[list(idx)], names[list(idx)]
@@ -982,17 +985,25 @@ def _label(members: Sequence[int], feats: Sequence[tuple[list[str], list[str]]],
            n: int, k: int) -> str:
     """The story's most characteristic names, most weighty first (headline-like): names found in
     many of the story's documents and few others (story document frequency squared × idf)."""
-    in_story: Counter[str] = Counter()
-    surface: dict[str, Counter[str]] = defaultdict(Counter)
-    for i in members:
-        for w in feats[i][1]:
-            surface[w.lower()][w] += 1
-        in_story.update({w.lower() for w in feats[i][1]})
+    # Counted by Counter over the members' names together (in C), then summed by lower case;
+    # the surface shown for a name is its most frequent, the first seen among equals (as
+    # ``Counter.most_common(1)`` over the forms in the order they first appear).
+    forms = Counter(chain.from_iterable(feats[i][1] for i in members))
+    total: Counter[str] = Counter()
+    for w, c in forms.items():
+        total[w.lower()] += c
+    in_story = Counter(chain.from_iterable({w.lower() for w in feats[i][1]} for i in members))
+
     def weight(w: str) -> float:
         idf = math.log((1 + n + IDF_PRIOR_DOCS) / (1 + df[w])) + IDF_FLOOR
-        return in_story[w] ** 2 * idf + 0.01 * sum(surface[w].values())
-    scored = sorted(in_story, key=lambda w: (-weight(w), w))
-    picked = [surface[w].most_common(1)[0][0] for w in scored[:k]]
+        return in_story[w] ** 2 * idf + 0.01 * total[w]
+    scored = heapq.nsmallest(k, in_story, key=lambda w: (-weight(w), w))  # sorted(...)[:k]
+    best: dict[str, tuple[str, int]] = {}
+    for w, c in forms.items():
+        low = w.lower()
+        if low in scored and (low not in best or c > best[low][1]):
+            best[low] = (w, c)
+    picked = [best[w][0] for w in scored]
     return " · ".join(picked) if picked else "(no names)"
 
 
