@@ -11,13 +11,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fixtures.translations import traced_and_false
 
 from newstrace.evaluation.crosslang import write_scan_collection
 from newstrace.pipeline import scan, trace
 from newstrace.stages.text import split_sentences
-from newstrace.stages.vectors import MULTILINGUAL_MODEL, SKETCH_SENTENCES, indexed_query_pairs
+from newstrace.stages.vectors import (
+    ENGLISH_MODEL,
+    MULTILINGUAL_MODEL,
+    SKETCH_SENTENCES,
+    indexed_query_pairs,
+    query_sketches,
+)
 from newstrace.store import Store
 from newstrace.types import Document
 
@@ -63,6 +70,22 @@ def test_translations_traced_without_false_relations(data_dir: Path, tmp_path: P
             found = trace(store, docs / name, workers=1, changes=False).relations
             other = [(r.type, r.target if r.source.startswith("query:") else r.source) for r in found]
             assert any(t == "translation" and langs[o] == "es" and group[o] == group[name] for t, o in other), found
+        # Taken apart as trace takes them (the English model first, then the multilingual one
+        # on sketches embedded ahead in a thread): the same pairs and vectors as in one call.
+        queries = []
+        for name in longest:
+            q = Document(id=f"query:{name}", raw=texts[name], language="en")
+            q.text = q.raw
+            queries.append(q)
+        pairs, vectors = indexed_query_pairs(store, queries, threads=1)
+        english, english_vectors = indexed_query_pairs(store, queries, threads=1, models=[ENGLISH_MODEL])
+        crossing, crossing_vectors = indexed_query_pairs(store, queries, threads=1, models=[MULTILINGUAL_MODEL],
+                                                         sketches=query_sketches(queries, threads=1))
+        assert english | crossing == pairs and any(langs.get(a) == "es" for a, _ in crossing)
+        apart = {**english_vectors, **crossing_vectors}
+        assert apart.keys() == vectors.keys() and all(apart[m].keys() == vectors[m].keys() for m in vectors)
+        assert all(np.array_equal(apart[m][i], vectors[m][i]) for m in vectors for i in vectors[m])
+        assert all(q.id in vectors[MULTILINGUAL_MODEL] for q in queries)
         for path in article:
             query = Document(id="query:article", raw=path.read_text(encoding="utf-8"), language="en")
             query.text = query.raw
