@@ -656,7 +656,10 @@ def trace_documents(store: Store, docs: Sequence[Document], *, workers: int | No
     index's recurring lines are its boilerplate), and related to the stored documents that are
     candidates by fingerprint or, with ``semantic``, by meaning (translations too when the
     index holds documents in other languages).  Candidates come from the store's band tables
-    and the vector files beside it; only the candidates' documents and vectors are read.
+    and the vector files beside it; only the candidates' documents and vectors are read.  When
+    the index holds a second language, the multilingual model embeds the queries' sketches in
+    a thread while the same-language candidates are related (on a 2-core machine the trace then
+    takes about the longer of the two, not their sum); the relations are those of one pass.
     """
     executor = executor or LocalExecutor(workers)
     errors: list[InputError] = []
@@ -701,10 +704,11 @@ def trace_documents(store: Store, docs: Sequence[Document], *, workers: int | No
         embed_documents(store, threads=workers)  # documents added without vectors get them now
         multilingual = MULTILINGUAL_MODEL in models_of(store)
         with ThreadPoolExecutor(1) as ahead:
-            # The multilingual model (the costly one: ~55 ms of CPU a sentence) embeds the
-            # queries' sketches in a thread (it releases the GIL) while the English candidates
-            # are found and every same-language pair is related: those never use multilingual
-            # vectors (vectors.pair_context).  Cross-language pairs wait for the sketches.
+            # The multilingual model (the costly one: a 4-sentence sketch takes 0.14-0.22 s of
+            # CPU) embeds the queries' sketches in a thread (its C engine releases the GIL)
+            # while the English candidates are found and every same-language pair is related:
+            # those never use multilingual vectors (vectors.pair_context).  Cross-language
+            # pairs wait for the sketches.
             sketches = ahead.submit(query_sketches, queries, threads=workers) if multilingual else None
             hits, query_vectors = indexed_query_pairs(store, queries, threads=workers, models=[ENGLISH_MODEL])
             hits = screened_meaning_pairs(store, hits, queries=queries)
