@@ -1,4 +1,5 @@
-"""Story features and TF-IDF rows: the fast paths give what the plain definitions give.
+"""Story features, TF-IDF rows, story labels and family 4-grams: the fast paths give what the
+plain definitions give.
 
 ``document_features`` reads the words of a text once (``text.word_spans``) and looks each form's
 term and name up; ``_tfidf`` computes each idf and tf once.  The references below are the plain
@@ -16,14 +17,18 @@ from typing import Any
 import numpy as np
 import pytest
 
+from newstrace.stages.families.build import _gram_seq
 from newstrace.stages.stories.cluster import (
+    IDF_FLOOR,
+    IDF_PRIOR_DOCS,
     LEAD_SENTENCES,
+    _label,
     _names,
     _tfidf,
     document_features,
     known_features,
 )
-from newstrace.stages.text import content_terms, split_sentences
+from newstrace.stages.text import WORD_RE, content_terms, split_sentences
 from newstrace.types import Document
 
 
@@ -110,3 +115,44 @@ def test_tfidf_remembers_rows_only_for_equal_bags() -> None:
     assert (again.data.tolist(), again.indices.tolist(), again.indptr.tolist()) == _reference_tfidf(
         bags, prior=200, floor=0.0, sublinear=True)
     assert _tfidf(bags, prior=0, floor=1.0, sublinear=False) is not again  # other settings: made anew
+
+
+def _reference_label(members: list[int], feats: list[tuple[list[str], list[str]]], df: Counter[str],
+                     n: int, k: int) -> str:
+    # The plain definition: every name of every member counted one by one.
+    in_story: Counter[str] = Counter()
+    surface: dict[str, Counter[str]] = {}
+    for i in members:
+        for w in feats[i][1]:
+            surface.setdefault(w.lower(), Counter())[w] += 1
+        in_story.update({w.lower() for w in feats[i][1]})
+
+    def weight(w: str) -> float:
+        idf = math.log((1 + n + IDF_PRIOR_DOCS) / (1 + df[w])) + IDF_FLOOR
+        return in_story[w] ** 2 * idf + 0.01 * sum(surface[w].values())
+    picked = [surface[w].most_common(1)[0][0] for w in sorted(in_story, key=lambda w: (-weight(w), w))[:k]]
+    return " · ".join(picked) if picked else "(no names)"
+
+
+def test_label_matches_the_name_by_name_count() -> None:
+    # Case variants in either order of first appearance, ties in count and weight, members
+    # without names: the surface shown is the commonest, the first seen among equals.
+    rng = np.random.default_rng(3)
+    forms = ["Lisbon", "LISBON", "lisbon", "Porto", "PORTO", "Costa", "Setubal", "EU", "Eu", "Nato", "NATO"]
+    feats = [([], [str(w) for w in rng.choice(forms, size=int(rng.integers(0, 12)))]) for _ in range(40)]
+    df: Counter[str] = Counter(w.lower() for f in feats for w in set(f[1]))
+    for trial in range(200):
+        members = sorted(rng.choice(len(feats), size=int(rng.integers(1, 8)), replace=False).tolist())
+        for k in (1, 3, 5):
+            assert _label(members, feats, df, 40 + trial, k) == _reference_label(members, feats, df, 40 + trial, k)
+
+
+def _reference_grams(text: str) -> list[str]:
+    words = [w.lower() for w in WORD_RE.findall(text)]
+    return [" ".join(words[i : i + 4]) for i in range(max(0, len(words) - 3))]
+
+
+@pytest.mark.parametrize("text", [BODY, "İstanbul'da İSTANBUL Straße STRASSE büyük", "東京で会議が開かれた。 Tokyo Mayor",
+                                  "one two three", "", "a b c d", "O'Brien’s can't-stop   rock 'n' roll"])
+def test_family_grams_match_the_joined_words(text: str) -> None:
+    assert [" ".join(g) for g in _gram_seq(text)] == _reference_grams(text)
