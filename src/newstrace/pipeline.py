@@ -67,6 +67,7 @@ from newstrace.stages.vectors import (
     ENGLISH_MODEL,
     MULTILINGUAL_MODEL,
     Vectors,
+    crosses_languages,
     embed_documents,
     indexed_query_pairs,
     indexed_semantic_pairs,
@@ -717,7 +718,7 @@ def trace_documents(store: Store, docs: Sequence[Document], *, workers: int | No
                 relate_candidates(wanted, query_vectors)
             else:
                 later = relate_candidates(wanted, query_vectors,
-                                          lambda q, other: not (q.language and other and q.language != other))
+                                          lambda q, other: not crosses_languages(q.language, other))
                 hits, more = indexed_query_pairs(store, queries, threads=workers, models=[MULTILINGUAL_MODEL],
                                                  sketches=sketches.result())
                 hits = screened_meaning_pairs(store, hits, queries=queries)

@@ -48,6 +48,7 @@ __all__ = [
     "Vectors",
     "background_pool",
     "background_requests",
+    "crosses_languages",
     "embed_documents",
     "embed_sentences",
     "embed_texts",
@@ -806,13 +807,20 @@ def translation_backgrounds(pairs: Iterable[tuple[str, str]], languages: Mapping
     return {(a, b): (back[(a, str(languages[b]))], back[(b, str(languages[a]))]) for a, b in usable}
 
 
+def crosses_languages(a: str | None, b: str | None) -> bool:
+    """Whether a pair of documents in languages ``a`` and ``b`` is a cross-language pair: both
+    known and different.  Only such a pair uses multilingual vectors and translation
+    backgrounds (an unknown language counts as the other's)."""
+    return bool(a and b and a != b)
+
+
 def pair_context(a: Document, b: Document, vectors: Vectors,
                  backgrounds: Mapping[tuple[str, str], tuple[np.ndarray, np.ndarray]], *,
                  changes: bool) -> RelateContext:
     """The context of pair ``(a, b)``: the vectors of the model that fits it (English for an
     English pair, multilingual across languages), its backgrounds, and ``changes``."""
     model: str | None = None
-    if a.language and b.language and a.language != b.language:
+    if crosses_languages(a.language, b.language):
         model = MULTILINGUAL_MODEL
     elif a.language == b.language == "en":
         model = ENGLISH_MODEL
