@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from fixtures.shared import DATA, require
 
+import newstrace.stages.vectors as vectors
 from newstrace.pipeline import add_documents, link, trace_documents
 from newstrace.stages.candidates import find_candidates, plan_pairs
 from newstrace.stages.clean import _normalise_line, _split_lines, line_key
@@ -194,7 +195,13 @@ def test_link_only_new_documents_plans_as_the_whole_collection(built: tuple[Path
         monkeypatch.undo()
         embed_documents(store, threads=1)
         everything = semantic_pairs(store.languages(), load_vectors(store, threads=1))
-        assert indexed_semantic_pairs(store, new, threads=1) == {p for p in everything if p[0] in new or p[1] in new}
+        wanted = {p for p in everything if p[0] in new or p[1] in new}
+        assert indexed_semantic_pairs(store, new, threads=1) == wanted
+        # searched on two threads, and one document a search call: the same pairs
+        assert indexed_semantic_pairs(store, new, threads=2) == wanted
+        monkeypatch.setattr(vectors, "SEARCH_DOCUMENTS", 1)
+        assert indexed_semantic_pairs(store, new, threads=1) == wanted
+        monkeypatch.undo()
         link(store, only=new, workers=1, changes=False, semantic=False)
         assert store.checked() == expected  # only the new documents' pairs were compared
 

@@ -106,3 +106,26 @@ def test_an_empty_group_has_no_file_and_finds_nothing(tmp_path: Path) -> None:
     f = open_index(index_path(tmp_path / "x.db", "m@1", "en"), store_id="s", model="m@1", group="en",
                    seq=log.seq, changes=log.changes)
     assert f.size == 0 and f.search(_vec(1)[None, :], 5) == [[]]
+
+
+def test_searched_together_each_row_gets_its_own_answer(tmp_path: Path) -> None:
+    """``vectors._nearest_many`` (index add's batched search: one call per file for many rows,
+    on two threads) answers each row as ``_nearest`` alone does: each row leaves out its own
+    group's file, and hits from several files are merged nearest first."""
+    from newstrace.stages.vectors import _nearest, _nearest_many
+
+    rng = np.random.default_rng(3)
+    files = {}
+    for g, group in enumerate(("en", "es", "fr")):
+        log = Log()
+        for i in range(300):
+            log.put(1000 * g + i, rng.normal(size=16).astype(np.float32), group)
+        files[group] = open_index(index_path(tmp_path / "x.db", "m@1", group), store_id="s1", model="m@1",
+                                  group=group, seq=log.seq, changes=log.changes)
+    queries = rng.normal(size=(40, 16)).astype(np.float32)
+    exclude = [(None, "en", "es", "fr")[k % 4] for k in range(len(queries))]
+    for count in (1, 10, 50):
+        alone = [_nearest(files, q, count, x) for q, x in zip(queries, exclude, strict=True)]
+        assert _nearest_many(files, queries, count, exclude, threads=2) == alone
+        assert all(len(a) == count for a in alone)
+    assert {k // 1000 for k, _ in _nearest(files, queries[1], 50, "en")} == {1, 2}

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -613,46 +614,80 @@ def sampled_translation_backgrounds(store: Store, pairs: Iterable[tuple[str, str
 REVERSE_NEIGHBOURS = 5 * NEIGHBOURS
 
 
+def _nearest_many(files: Mapping[str, IndexFile], vecs: np.ndarray, count: int, exclude: Sequence[str | None],
+                  threads: int) -> list[list[tuple[int, float]]]:
+    """:func:`_nearest` of each row of ``vecs`` (row ``r`` leaving out group ``exclude[r]``),
+    searched in one call per file: the same answers, as each row is searched on its own
+    (``IndexFile.search``)."""
+    hits: list[list[tuple[int, float]]] = [[] for _ in range(len(vecs))]
+    for group, f in sorted(files.items()):
+        rows = [r for r in range(len(vecs)) if exclude[r] != group]
+        if rows:
+            for r, found in zip(rows, f.search(vecs[rows], count, threads=threads), strict=True):
+                hits[r] += found
+    if len(files) > 1:
+        for h in hits:
+            h.sort(key=lambda x: -x[1])
+    return [h[:count] for h in hits]
+
+
+#: Documents whose nearest neighbours :func:`indexed_semantic_pairs` asks for at a time.
+SEARCH_DOCUMENTS = 4096
+
+
 def indexed_semantic_pairs(store: Store, ids: Iterable[str], *, threads: int | None = None) -> set[tuple[str, str]]:
     """Candidate pairs by meaning that involve ``ids`` (stored documents), through the vector
     files beside the store: the pairs :func:`semantic_pairs` over the whole collection gives
     with one of ``ids`` in them, without loading the collection.  A pair is kept when either
     document is among the other's nearest (each neighbour within :data:`REVERSE_NEIGHBOURS`
-    of a new document is asked for its own nearest)."""
+    of a new document is asked for its own nearest).
+
+    The searches are batched: each chunk of documents is searched in one call per vector file,
+    then each neighbour asked about once, however many of the documents asked about it (one
+    search a vector, as before, was most of ``index add``'s time at 100k documents)."""
     from newstrace.stages.embed import get_embedder
 
     wanted = sorted(set(ids))
     pairs: set[tuple[str, str]] = set()
+    parallel = max(1, threads or 1)
     for name in models_of(store):
         version = get_embedder(name, threads=threads).version
-        own = store.doc_vectors(version, wanted)
-        if not own:
-            continue
-        files = vector_files(store, name, threads=threads)
-        languages = store.languages(own)
         english = name == ENGLISH_MODEL
         floor = SEMANTIC_CANDIDATE_COSINE if english else CANDIDATE_MIN_COSINE[MULTILINGUAL_MODEL]
         count = NEIGHBOURS + 1 if english else NEIGHBOURS  # alone in its file, a document finds itself
-        numbers = store.doc_numbers(own)
+        files: Mapping[str, IndexFile] | None = None
         found: set[tuple[int, int]] = set()
-        for doc_id, vec in own.items():
-            me = numbers[doc_id]
-            group = None if english else (languages.get(doc_id) or "")
-            near = _nearest(files, vec, count, group)
-            found.update((me, key) for key, cos in near if key != me and cos >= floor)
-            asked = {key for key, _ in near}
-            for key, cos in _nearest(files, vec, REVERSE_NEIGHBOURS, group):
-                if key == me or key in asked or cos < floor:
-                    continue
-                other = store.doc_ids_of([key]).get(key)
-                if other is None:
-                    continue
-                theirs = store.doc_vectors(version, [other]).get(other)
-                if theirs is None:
-                    continue
-                their_group = None if english else (store.languages([other]).get(other) or "")
-                if any(k == me and c >= floor for k, c in _nearest(files, theirs, count, their_group)):
-                    found.add((me, key))
+        for start in range(0, len(wanted), SEARCH_DOCUMENTS):
+            own = store.doc_vectors(version, wanted[start : start + SEARCH_DOCUMENTS])
+            if not own:
+                continue
+            files = files if files is not None else vector_files(store, name, threads=threads)
+            order = sorted(own)
+            languages = {} if english else store.languages(order)
+            groups = [None if english else (languages.get(i) or "") for i in order]
+            vecs = np.stack([own[i] for i in order])
+            numbers = store.doc_numbers(order)
+            near_all = _nearest_many(files, vecs, count, groups, parallel)
+            wide_all = _nearest_many(files, vecs, REVERSE_NEIGHBOURS, groups, parallel)
+            asking: dict[int, set[int]] = defaultdict(set)  # a neighbour -> the documents asking it
+            for doc_id, near, wide in zip(order, near_all, wide_all, strict=True):
+                me = numbers[doc_id]
+                found.update((me, key) for key, cos in near if key != me and cos >= floor)
+                asked = {key for key, _ in near}
+                for key, cos in wide:
+                    if key != me and key not in asked and cos >= floor:
+                        asking[key].add(me)
+            others = store.doc_ids_of(asking)
+            theirs = store.doc_vectors(version, others.values())
+            keys = [k for k in sorted(others) if others[k] in theirs]
+            if not keys:
+                continue
+            their_languages = {} if english else store.languages(others[k] for k in keys)
+            their_groups = [None if english else (their_languages.get(others[k]) or "") for k in keys]
+            their_near = _nearest_many(files, np.stack([theirs[others[k]] for k in keys]), count, their_groups,
+                                       parallel)
+            for key, near in zip(keys, their_near, strict=True):
+                found.update((me, key) for me in asking[key] if any(k == me and c >= floor for k, c in near))
         names_of = store.doc_ids_of({k for pair in found for k in pair})
         for a, b in found:
             if a in names_of and b in names_of:

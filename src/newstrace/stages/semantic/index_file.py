@@ -66,14 +66,16 @@ class IndexFile:
     index: Any
     size: int
 
-    def search(self, vectors: np.ndarray, count: int) -> list[list[tuple[int, float]]]:
+    def search(self, vectors: np.ndarray, count: int, *, threads: int = 1) -> list[list[tuple[int, float]]]:
         """The ``count`` nearest keys of each row of ``vectors`` (normalised here), with their
-        cosine rounded as ``semantic_candidates`` rounds it; nearest first."""
+        cosine rounded as ``semantic_candidates`` rounds it; nearest first.  Each row is searched
+        on its own (usearch's read-only graph walk), so a row's answer does not depend on the
+        others in the call or on ``threads``, the searches run at once."""
         q = np.asarray(vectors, dtype=np.float32)
         if self.index is None or self.size == 0 or len(q) == 0:
             return [[] for _ in range(len(q))]
         q = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
-        matches = self.index.search(q, min(count, self.size), threads=1)
+        matches = self.index.search(q, min(count, self.size), threads=max(1, threads))
         keys = np.asarray(matches.keys).reshape(len(q), -1)
         dists = np.asarray(matches.distances).reshape(len(q), -1)
         sentinel = np.iinfo(np.uint64).max
