@@ -110,8 +110,9 @@ def test_an_empty_group_has_no_file_and_finds_nothing(tmp_path: Path) -> None:
 
 def test_searched_together_each_row_gets_its_own_answer(tmp_path: Path) -> None:
     """``vectors._nearest_many`` (index add's batched search: one call per file for many rows,
-    on two threads) answers each row as ``_nearest`` alone does: each row leaves out its own
-    group's file, and hits from several files are merged nearest first."""
+    on two threads) answers each row as ``_nearest`` (trace's one-row search) and as the plain
+    definition do: each row leaves out its own group's file, and hits from several files are
+    merged nearest first."""
     from newstrace.stages.vectors import _nearest, _nearest_many
 
     rng = np.random.default_rng(3)
@@ -124,8 +125,14 @@ def test_searched_together_each_row_gets_its_own_answer(tmp_path: Path) -> None:
                                   group=group, seq=log.seq, changes=log.changes)
     queries = rng.normal(size=(40, 16)).astype(np.float32)
     exclude = [(None, "en", "es", "fr")[k % 4] for k in range(len(queries))]
+    def plain(q: np.ndarray, count: int, x: str | None) -> list[tuple[int, float]]:
+        # every other group's file searched for this row alone, merged nearest first
+        hits = [h for g, f in sorted(files.items()) if g != x for h in f.search(q[None, :], count)[0]]
+        return sorted(hits, key=lambda h: -h[1])[:count]
+
     for count in (1, 10, 50):
         alone = [_nearest(files, q, count, x) for q, x in zip(queries, exclude, strict=True)]
+        assert alone == [plain(q, count, x) for q, x in zip(queries, exclude, strict=True)]
         assert _nearest_many(files, queries, count, exclude, threads=2) == alone
         assert all(len(a) == count for a in alone)
     assert {k // 1000 for k, _ in _nearest(files, queries[1], 50, "en")} == {1, 2}

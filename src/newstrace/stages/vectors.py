@@ -317,13 +317,25 @@ def vector_files(store: Store, name: str, *, threads: int | None = None) -> dict
 
 def _nearest(files: Mapping[str, IndexFile], vec: np.ndarray, count: int, exclude: str | None) -> list[tuple[int, float]]:
     """The ``count`` nearest keys to ``vec`` over the files of every group but ``exclude``."""
-    hits: list[tuple[int, float]] = []
+    return _nearest_many(files, vec[None, :], count, [exclude])[0]
+
+
+def _nearest_many(files: Mapping[str, IndexFile], vecs: np.ndarray, count: int, exclude: Sequence[str | None],
+                  threads: int = 1) -> list[list[tuple[int, float]]]:
+    """:func:`_nearest` of each row of ``vecs`` (row ``r`` leaving out group ``exclude[r]``),
+    searched in one call per file: the hits of every file but the excluded one, nearest first
+    (ties in file order), the first ``count``.  A row's answer does not depend on the other rows
+    (``IndexFile.search``)."""
+    hits: list[list[tuple[int, float]]] = [[] for _ in range(len(vecs))]
     for group, f in sorted(files.items()):
-        if group != exclude:
-            hits += f.search(vec[None, :], count)[0]
+        rows = [r for r in range(len(vecs)) if exclude[r] != group]
+        if rows:
+            for r, found in zip(rows, f.search(vecs[rows], count, threads=threads), strict=True):
+                hits[r] += found
     if len(files) > 1:
-        hits.sort(key=lambda h: -h[1])
-    return hits[:count]
+        for h in hits:
+            h.sort(key=lambda x: -x[1])
+    return [h[:count] for h in hits]
 
 
 #: The query sentences the multilingual model embeds before deciding whether a trace needs all
@@ -614,23 +626,6 @@ def sampled_translation_backgrounds(store: Store, pairs: Iterable[tuple[str, str
 REVERSE_NEIGHBOURS = 5 * NEIGHBOURS
 
 
-def _nearest_many(files: Mapping[str, IndexFile], vecs: np.ndarray, count: int, exclude: Sequence[str | None],
-                  threads: int) -> list[list[tuple[int, float]]]:
-    """:func:`_nearest` of each row of ``vecs`` (row ``r`` leaving out group ``exclude[r]``),
-    searched in one call per file: the same answers, as each row is searched on its own
-    (``IndexFile.search``)."""
-    hits: list[list[tuple[int, float]]] = [[] for _ in range(len(vecs))]
-    for group, f in sorted(files.items()):
-        rows = [r for r in range(len(vecs)) if exclude[r] != group]
-        if rows:
-            for r, found in zip(rows, f.search(vecs[rows], count, threads=threads), strict=True):
-                hits[r] += found
-    if len(files) > 1:
-        for h in hits:
-            h.sort(key=lambda x: -x[1])
-    return [h[:count] for h in hits]
-
-
 #: Documents whose nearest neighbours :func:`indexed_semantic_pairs` asks for at a time.
 SEARCH_DOCUMENTS = 4096
 
@@ -649,7 +644,7 @@ def indexed_semantic_pairs(store: Store, ids: Iterable[str], *, threads: int | N
 
     wanted = sorted(set(ids))
     pairs: set[tuple[str, str]] = set()
-    parallel = max(1, threads or 1)
+    parallel = threads or 1
     for name in models_of(store):
         version = get_embedder(name, threads=threads).version
         english = name == ENGLISH_MODEL
