@@ -5,6 +5,10 @@ from __future__ import annotations
 from newstrace.stages.candidates import find_candidates, fingerprint
 from newstrace.stages.prepare import prepare_document
 from newstrace.stages.relate import relate, rewrite_artefacts
+from newstrace.stages.relate.config import DEFAULT_CONFIG as DEFAULT_RELATE
+from newstrace.stages.relate.config import RelateConfig
+from newstrace.stages.relate.context import RelateContext, RelateSettings
+from newstrace.stages.relate.lexical import passes_sentence_screen
 from newstrace.types import Document
 
 ORIGINAL = """Harbour authority approves new ferry terminal
@@ -103,3 +107,45 @@ def test_direction_by_containment_for_a_truncated_copy() -> None:
     assert r is not None
     assert (r.source, r.target) == ("full", "part")
     assert r.direction.decided_by == "containment"
+
+
+# -- the sentence screen before the aligner (lexical.passes_sentence_screen) ----------------------
+
+def _screen(long_doc: Document, short_doc: Document, share: float = DEFAULT_RELATE.screen_sentence_share) -> bool:
+    return passes_sentence_screen(long_doc, short_doc, RelateConfig(screen_sentence_share=share))
+
+
+def test_sentence_screen_turns_away_a_pair_sharing_one_sentence() -> None:
+    """Two articles meeting on one sentence (the sentence channel's chance meetings) fail the
+    screen, and relating them gives no relation with the screen or without it."""
+    stock = ORIGINAL.split("\n")[3]
+    long_doc = doc("a", ORIGINAL)
+    short_doc = doc("b", UNRELATED + "\n" + stock)
+    assert not _screen(long_doc, short_doc)
+    context_off = RelateContext(settings=RelateSettings(relate=RelateConfig(screen_sentence_share=0)))
+    assert relate(long_doc, short_doc) is None
+    assert relate(long_doc, short_doc, context_off) is None
+
+
+def test_sentence_screen_passes_copies_spun_copies_and_truncations() -> None:
+    original = doc("orig", ORIGINAL)
+    assert _screen(original, doc("copy", ORIGINAL))
+    assert _screen(original, doc("spun", SPUN))
+    assert _screen(original, doc("part", "\n".join(ORIGINAL.split("\n")[:4])))
+
+
+def test_sentence_screen_counts_containment_not_dice() -> None:
+    """A sentence holding a third of a long sentence's terms matches it (containment 1), though
+    their Dice is under the copy test's 0.5: a passage edge can cut the long one down to it."""
+    long_doc = doc("long", "Alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november.")
+    short_doc = doc("short", "Alpha bravo charlie delta.")
+    assert _screen(long_doc, short_doc, share=1.0)
+    assert not _screen(doc("other", "Oscar papa quebec romeo sierra tango uniform victor."), short_doc,
+                       share=0.01)
+
+
+def test_sentence_screen_off_or_without_countable_sentences_passes() -> None:
+    long_doc, short_doc = doc("a", ORIGINAL), doc("b", UNRELATED)
+    assert not _screen(long_doc, short_doc)
+    assert _screen(long_doc, short_doc, share=0)
+    assert _screen(long_doc, doc("c", "Short note."))  # no sentence of four terms: the aligner decides
