@@ -30,7 +30,7 @@ class RelateConfig:
             the shorter text's sentences hold half of a sentence of the other text, or are held
             by one (``lexical.passes_sentence_screen``): half of ``min_sentence_share``, so
             that a copy whose matching sentences are partly passage-edge pieces still passes.
-            On BBC News, ECB+ and a PAN sample no relation fails it, and 69%, 25% and 55% of
+            On BBC News, ECB+ and a PAN sample no relation fails it, and 69%, 25% and 60% of
             the pairs that give none do (docs/calibration.md).  0 turns the screen off.
         summary_min_source_coverage: a semantic summary must cover this much of its source
             (BBC News: the one false summary, a headline echoing another story, covered 13%).

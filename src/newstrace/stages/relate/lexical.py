@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import logging
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
+from itertools import chain
 from operator import attrgetter
 
 from newstrace.stages.align import DEFAULT_CONFIG as ALIGN_DEFAULTS
@@ -30,7 +31,7 @@ from newstrace.stages.text import natural_edges, tokenize, words_between
 from newstrace.types import Alignment, Document, Passage, Relation
 
 __all__ = ["align_documents", "classify", "lexical_relation", "passage_terms", "passes_sentence_screen",
-           "sentence_share"]
+           "sentence_screen_share", "sentence_share"]
 
 log = logging.getLogger(__name__)
 
@@ -121,20 +122,22 @@ def sentence_share(long_doc: Document, short_doc: Document, passages: list[Passa
     return strong, strong / max(1, smaller)
 
 
-SentenceIndex = tuple[tuple[frozenset[str], ...], Mapping[str, tuple[int, ...]]]
+@lru_cache(maxsize=256)
+def _sentence_sets(text: str, language: str, min_terms: int) -> tuple[frozenset[str], ...]:
+    """A text's sentences of at least ``min_terms`` distinct terms, as ``sentence_share``
+    counts them.  Cached, like the tokens: a scan's pairs come sorted, so a worker meets a
+    document in many pairs one after another."""
+    return tuple(t for t in map(frozenset, _cached_tokens(text, language).terms) if len(t) >= min_terms)
 
 
 @lru_cache(maxsize=256)
-def _sentence_index(text: str, language: str, min_terms: int) -> SentenceIndex:
-    """A text's sentences of at least ``min_terms`` distinct terms (as ``sentence_share``
-    counts them), and for each term the sentences holding it.  Cached: a scan's pairs come
-    sorted, so a worker meets a document in many pairs one after another."""
-    sets = tuple(t for t in map(frozenset, _cached_tokens(text, language).terms) if len(t) >= min_terms)
+def _term_holders(text: str, language: str, min_terms: int) -> Mapping[str, tuple[int, ...]]:
+    """For each term of :func:`_sentence_sets`, the sentences holding it."""
     holding: dict[str, list[int]] = {}
-    for k, terms in enumerate(sets):
+    for k, terms in enumerate(_sentence_sets(text, language, min_terms)):
         for term in terms:
             holding.setdefault(term, []).append(k)
-    return sets, {term: tuple(ks) for term, ks in holding.items()}
+    return {term: tuple(ks) for term, ks in holding.items()}
 
 
 def passes_sentence_screen(long_doc: Document, short_doc: Document, config: RelateConfig) -> bool:
@@ -153,34 +156,59 @@ def passes_sentence_screen(long_doc: Document, short_doc: Document, config: Rela
 
     Candidates that share one stock sentence (the sentence channel's chance meetings) fail it
     at the cost of a few set intersections instead of the aligner's: on BBC News 69% of the
-    pairs that give no relation, on ECB+ 25%, on a PAN sample 55%, and no pair that gives one
+    pairs that give no relation, on ECB+ 25%, on a PAN sample 60%, and no pair that gives one
     (docs/calibration.md).  ``screen_sentence_share = 0`` turns it off.
     """
     if config.screen_sentence_share <= 0:
         return True
-    long_sets, holding = _sentence_index(long_doc.text, long_doc.language or "en", config.sentence_min_terms)
-    short_sets, _ = _sentence_index(short_doc.text, short_doc.language or "en", config.sentence_min_terms)
-    smaller = min(len(long_sets), len(short_sets))
+    smaller, left, matches = _screen_matches(long_doc, short_doc, config)
     if smaller == 0:
         return True  # the copy test's share is then a count of pieces: leave it to the aligner
     needed = config.screen_sentence_share * smaller
-    floor = config.sentence_dice
     strong = 0
-    left = len(short_sets)
-    for terms in short_sets:
+    for matched in matches:
         left -= 1
-        shared: dict[int, int] = {}
-        for term in terms:
-            for k in holding.get(term, ()):
-                shared[k] = shared.get(k, 0) + 1
-        size = len(terms)
-        if any(n >= floor * min(size, len(long_sets[k])) for k, n in shared.items()):
+        if matched:
             strong += 1
             if strong >= needed:
                 return True
         elif strong + left < needed:
             return False
     return strong >= needed
+
+
+def sentence_screen_share(long_doc: Document, short_doc: Document, config: RelateConfig) -> float | None:
+    """The share :func:`passes_sentence_screen` compares with ``screen_sentence_share``, counted
+    in full (for calibration): ``None`` when a text has no sentence of ``sentence_min_terms``."""
+    smaller, _, matches = _screen_matches(long_doc, short_doc, config)
+    return sum(matches) / smaller if smaller else None
+
+
+def _screen_matches(long_doc: Document, short_doc: Document, config: RelateConfig) -> tuple[int, int, Iterator[bool]]:
+    """The smaller of the two texts' counts of sentences (``sentence_share``'s), the shorter
+    text's count, and for each of its sentences, judged as the iterator reaches it, whether it
+    holds or is held by ``sentence_dice`` of a sentence of the longer.
+
+    The sentences the longer text has word for word (the same terms) come first, found by one
+    set lookup each: a copy passes on them alone, before the longer text's term index is made
+    (on traces of copies that index was the screen's cost)."""
+    lang_long, lang_short = long_doc.language or "en", short_doc.language or "en"
+    long_sets = _sentence_sets(long_doc.text, lang_long, config.sentence_min_terms)
+    short_sets = _sentence_sets(short_doc.text, lang_short, config.sentence_min_terms)
+    same = set(long_sets)
+    floor = config.sentence_dice
+
+    def matched(terms: frozenset[str]) -> bool:
+        holding = _term_holders(long_doc.text, lang_long, config.sentence_min_terms)
+        shared: dict[int, int] = {}
+        for term in terms:
+            for k in holding.get(term, ()):
+                shared[k] = shared.get(k, 0) + 1
+        size = len(terms)
+        return any(n >= floor * min(size, len(long_sets[k])) for k, n in shared.items())
+
+    verdicts = chain((True for t in short_sets if t in same), map(matched, (t for t in short_sets if t not in same)))
+    return min(len(long_sets), len(short_sets)), len(short_sets), verdicts
 
 
 def classify(alignments: list[Alignment], passages: list[Passage], config: RelateConfig,
