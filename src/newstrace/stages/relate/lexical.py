@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import logging
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, repeat
 from operator import attrgetter
 
 from newstrace.stages.align import DEFAULT_CONFIG as ALIGN_DEFAULTS
@@ -131,13 +132,13 @@ def _sentence_sets(text: str, language: str, min_terms: int) -> tuple[frozenset[
 
 
 @lru_cache(maxsize=256)
-def _term_holders(text: str, language: str, min_terms: int) -> Mapping[str, tuple[int, ...]]:
-    """For each term of :func:`_sentence_sets`, the sentences holding it."""
+def _term_holders(text: str, language: str, min_terms: int) -> Mapping[str, list[int]]:
+    """For each term of :func:`_sentence_sets`, the sentences holding it (read only)."""
     holding: dict[str, list[int]] = {}
     for k, terms in enumerate(_sentence_sets(text, language, min_terms)):
         for term in terms:
             holding.setdefault(term, []).append(k)
-    return {term: tuple(ks) for term, ks in holding.items()}
+    return holding
 
 
 def passes_sentence_screen(long_doc: Document, short_doc: Document, config: RelateConfig) -> bool:
@@ -200,10 +201,8 @@ def _screen_matches(long_doc: Document, short_doc: Document, config: RelateConfi
 
     def matched(terms: frozenset[str]) -> bool:
         holding = _term_holders(long_doc.text, lang_long, config.sentence_min_terms)
-        shared: dict[int, int] = {}
-        for term in terms:
-            for k in holding.get(term, ()):
-                shared[k] = shared.get(k, 0) + 1
+        # the terms shared with each sentence of the longer text, counted in C
+        shared = Counter(chain.from_iterable(map(holding.get, terms, repeat(()))))
         size = len(terms)
         return any(n >= floor * min(size, len(long_sets[k])) for k, n in shared.items())
 
