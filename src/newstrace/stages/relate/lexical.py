@@ -237,7 +237,10 @@ def classify(alignments: list[Alignment], passages: list[Passage], config: Relat
 
 
 def lexical_relation(long_doc: Document, short_doc: Document, context: RelateContext) -> Relation | None:
-    """The relation found by the aligner between ``long_doc`` (source side) and ``short_doc``."""
+    """The relation found by the aligner between ``long_doc`` (source side) and ``short_doc``.
+
+    A pair that cannot pass the copy test is turned away before the aligner runs
+    (:func:`passes_sentence_screen`)."""
     config = context.settings.relate
     if not passes_sentence_screen(long_doc, short_doc, config):
         return None
