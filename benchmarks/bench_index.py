@@ -329,12 +329,15 @@ print(json.dumps({"p50_ms": 1000 * statistics.median(times), "p95_ms": 1000 * ti
 """
 
 ADD = r"""
-import json, sys, time
-sys.path.insert(0, sys.argv[4])
-from bench_index import stand_in_vectors
+import json, os, sys, time
+# newstrace first, from the tree on PYTHONPATH: bench_index puts this checkout's src first on
+# sys.path when imported, and the package, once imported, loads every module from its own tree.
+import newstrace
 from newstrace.pipeline import add_documents, link
 from newstrace.store import Store
 from newstrace.types import Document
+sys.path.insert(0, sys.argv[4])
+from bench_index import stand_in_vectors
 db, docs, model_vectors = sys.argv[1], json.loads(open(sys.argv[2]).read()), sys.argv[3] == "model"
 with Store(db) as store:
     t = time.perf_counter()
@@ -349,7 +352,8 @@ with Store(db) as store:
 peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
 print(json.dumps({"add_s": t1 - t, "link_s": t3 - t2, "total_s": (t1 - t) + (t3 - t2), "peak_mb": peak,
                   "added": stats.added, "alignments": plan.get("alignments", 0), "relations": len(found),
-                  "sentence_nearest": plan.get("plan_sentence_nearest", 0)}))
+                  "sentence_nearest": plan.get("plan_sentence_nearest", 0),
+                  "src": os.path.dirname(os.path.dirname(newstrace.__file__))}))
 """
 
 
@@ -527,7 +531,12 @@ def main() -> int:
             before["add_before"] = run(ADD, str(copy_dir / db.name), str(args.workdir / "add.json"), vectors_kind,
                                        str(Path(__file__).resolve().parent), src=str(args.against))
             shutil.rmtree(copy_dir)
+            # which tree each add ran (until stop 22 both ran this checkout's: see ADD)
+            if Path(before["add_before"]["src"]).resolve() != args.against.resolve():
+                raise SystemExit(f"add before ran {before['add_before']['src']}, not {args.against}")
         add = run(ADD, str(db), str(args.workdir / "add.json"), vectors_kind, str(Path(__file__).resolve().parent))
+        if Path(add["src"]).resolve() != Path(SRC).resolve():
+            raise SystemExit(f"add ran {add['src']}, not {SRC}")
         rows.append({"size": size, "vectors": "model" if args.model_vectors else "stand-in", "build_s": t_build, **{f"build_{a}": b for a, b in parts.items()}, "disk_mb": disk,
                      "lexical": lexical, "semantic": semantic, "add": add, **before})
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
