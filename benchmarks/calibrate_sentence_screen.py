@@ -46,18 +46,16 @@ def pan_sample(pan: Path, documents: int, into: Path) -> Path:
 
 def collection(corpus: Path) -> dict[str, object]:
     from newstrace.pipeline import _read
-    from newstrace.stages.align import _cached_tokens
     from newstrace.stages.candidates import plan_pairs
     from newstrace.stages.prepare import learn_boilerplate, prepare_document
     from newstrace.stages.relate import relate
     from newstrace.stages.relate.config import DEFAULT_CONFIG
     from newstrace.stages.relate.context import RelateContext, RelateSettings
-    from newstrace.stages.relate.lexical import passes_sentence_screen, sentence_screen_share
+    from newstrace.stages.relate.lexical import _sentence_sets, passes_sentence_screen, sentence_screen_share
     from newstrace.types import Document, InputError
 
-    def counted(doc: Document) -> int:
-        terms = _cached_tokens(doc.text, doc.language or "en").terms
-        return sum(1 for t in terms if len(set(t)) >= DEFAULT_CONFIG.sentence_min_terms)
+    def counted(doc: Document) -> int:  # as sentence_share counts a text's sentences
+        return len(_sentence_sets(doc.text, doc.language or "en", DEFAULT_CONFIG.sentence_min_terms))
 
     errors: list[InputError] = []
     docs = list(_read([corpus], errors))

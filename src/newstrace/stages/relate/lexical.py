@@ -109,9 +109,8 @@ def sentence_share(long_doc: Document, short_doc: Document, passages: list[Passa
         return [t for t in (set(x) for x in made) if len(t) >= config.sentence_min_terms]
 
     def counted(doc: Document) -> int:
-        # The document's sentences, as the aligner just tokenised them for this pair.
-        return sum(1 for x in _cached_tokens(doc.text, doc.language or "en").terms
-                   if len(set(x)) >= config.sentence_min_terms)
+        # The document's sentences, as the screen (passes_sentence_screen) already counted them.
+        return len(_sentence_sets(doc.text, doc.language or "en", config.sentence_min_terms))
 
     strong = 0
     for p in passages:
