@@ -175,6 +175,10 @@ def _project(mode: str, work: dict[str, float], args: argparse.Namespace, stats:
         cores = executors * args.executor_cores
         hours = (fixed + args.articles * per_article / cores) / 3600
         print(f"  {executors:4d} executors ({cores:5d} cores): {hours:8.2f} h")
+    # Every step above is scaled linearly; the stories step scores every pair of representatives
+    # sharing a name (engines/spark/organise.py), which grows with the square of the collection.
+    print(f"  (a lower bound: the stories step, {work.get('stories', 0.0) * 1000:.1f} core-ms per article here, "
+          "scores every pair of representatives sharing a name and grows with the square of the collection)")
 
 
 def main() -> None:

@@ -67,6 +67,42 @@ def test_stories_of_each_part_with_collection_counts_are_the_whole_runs() -> Non
     assert len(whole) == 2
 
 
+def test_block_scoring_gives_every_pairs_score_once() -> None:
+    """The stories step scores the pairs sharing a name in the task of their block pair
+    (``_score_block``): whatever the number of blocks, each representative's merged highest
+    scores give the usual similarity of all its scores, and every pair that can be an edge comes
+    once, with the score ``story_similarity`` gives it (lower id first)."""
+    from collections import defaultdict
+    from functools import reduce
+
+    from newstrace.engines.spark.organise import STORY, _merge_top, _score_block, _vector_copies
+    from newstrace.stages.stories.cluster import usual_similarity
+
+    docs = _docs()
+    coll = _collection(docs)
+    vecs = {d.id: story_vector(document_features(d), d.published, coll) for d in docs}
+    pairs = [(a, b) for a in sorted(vecs) for b in sorted(vecs) if a < b]
+    direct = {(a, b): story_similarity(vecs[a], vecs[b]) for a, b in pairs}
+    usual = {i: usual_similarity([v for p, v in direct.items() if i in p and v > 0]) for i in vecs}
+    least = STORY.threshold + STORY.floor - 1e-6
+    for blocks in (1, 2, 3, 5, 8):
+        tasks: dict[tuple[int, int], list[Any]] = defaultdict(list)
+        for item in vecs.items():
+            for key, row in _vector_copies(item, blocks):
+                tasks[key].append(row)
+        assert all(0 <= x <= y < blocks for x, y in tasks)
+        out = [row for task in tasks.items() for row in _score_block(task)]
+        edges = [(row[1], row[2]) for row in out if row[0] == "pair"]
+        assert sorted(edges) == sorted((p, v) for p, v in direct.items() if v >= least), blocks
+        tops: dict[str, list[list[float]]] = defaultdict(list)
+        for row in out:
+            if row[0] == "top":
+                tops[row[1]].append(row[2])
+        assert {i: usual_similarity(reduce(_merge_top, t)) for i, t in tops.items()} == \
+            {i: u for i, u in usual.items() if u > 0}, blocks
+    assert 0 < len(edges) < len(pairs)  # the two events' pairs score 0 (dated months apart)
+
+
 def test_sentence_bucket_verdicts() -> None:
     terms = frozenset("police arrested three men after robbery downtown".split())
     near = frozenset("police arrested three suspects after robbery downtown".split())
