@@ -75,7 +75,7 @@ def test_block_scoring_gives_every_pairs_score_once() -> None:
     from collections import defaultdict
     from functools import reduce
 
-    from newstrace.engines.spark.organise import STORY, _merge_top, _score_block, _vector_copies
+    from newstrace.engines.spark.organise import STORY, _score_block, _top_scores, _vector_copies
     from newstrace.stages.stories.cluster import usual_similarity
 
     docs = _docs()
@@ -98,7 +98,7 @@ def test_block_scoring_gives_every_pairs_score_once() -> None:
         for row in out:
             if row[0] == "top":
                 tops[row[1]].append(row[2])
-        assert {i: usual_similarity(reduce(_merge_top, t)) for i, t in tops.items()} == \
+        assert {i: usual_similarity(reduce(_top_scores, t)) for i, t in tops.items()} == \
             {i: u for i, u in usual.items() if u > 0}, blocks
     assert 0 < len(edges) < len(pairs)  # the two events' pairs score 0 (dated months apart)
 

@@ -153,7 +153,7 @@ def _score_block(item: tuple[tuple[int, int], Any]) -> list[BlockOutput]:
     a story similarity above 0: it is the geometric mean of the content and the names cosines)
     with ``story_similarity``, and keep what the next steps need of them: each representative's
     ``neighbours`` highest scores (its usual similarity is the mean of its highest over every
-    task, :func:`_merge_top`), and the pairs that can be edges, whose score reaches the least any
+    task, :func:`_top_scores`), and the pairs that can be edges, whose score reaches the least any
     edge has (``threshold + floor``: a pair's bar is never under the floor)."""
     from newstrace.stages.stories.cluster import story_similarity
 
@@ -168,26 +168,25 @@ def _score_block(item: tuple[tuple[int, int], Any]) -> list[BlockOutput]:
     least = STORY.threshold + STORY.floor - _EDGE_SLACK
     scores: dict[str, list[float]] = {}
     out: list[BlockOutput] = []
+    vectors = {**side[x], **side[y]}
     for a in sorted(side[x]):
-        va = side[x][a]
-        partners = {b for name in va[1] for b in holders.get(name, ()) if x != y or a < b}
+        partners = {b for name in side[x][a][1] for b in holders.get(name, ()) if x != y or a < b}
         for b in sorted(partners):
             # The lower id first, as the whole-collection steps order a pair (the cosines sum
             # over the shorter vector's terms: for two of one length, over the first's).
             pair = (a, b) if a < b else (b, a)
-            first, second = (va, side[y][b]) if a < b else (side[y][b], va)
-            score = story_similarity(first, second, STORY.max_gap_days)
+            score = story_similarity(vectors[pair[0]], vectors[pair[1]], STORY.max_gap_days)
             if score <= 0:
                 continue
             scores.setdefault(a, []).append(score)
             scores.setdefault(b, []).append(score)
             if score >= least:
                 out.append(("pair", pair, score))
-    out.extend(("top", rep, _merge_top(found, [])) for rep, found in scores.items())
+    out.extend(("top", rep, _top_scores(found, [])) for rep, found in scores.items())
     return out
 
 
-def _merge_top(a: list[float], b: list[float]) -> list[float]:
+def _top_scores(a: list[float], b: list[float]) -> list[float]:
     """The ``neighbours`` highest of two lists of scores (``usual_similarity`` of them is that of
     all the scores: it is the mean of the highest, and rounding to float32 keeps their order)."""
     return sorted(a + b, reverse=True)[: STORY.neighbours]
@@ -230,7 +229,7 @@ def spark_stories(documents: Any, families: Any, *, partitions: int | None = Non
     blocks = max(1, math.ceil(size / _BLOCK_REPS))
     scored = (vectors.flatMap(lambda x: _vector_copies(x, blocks))
               .groupByKey(max(partitions or 1, blocks * (blocks + 1) // 2)).flatMap(_score_block).cache())
-    usual = (scored.filter(lambda x: x[0] == "top").map(lambda x: (x[1], x[2])).reduceByKey(_merge_top, partitions)
+    usual = (scored.filter(lambda x: x[0] == "top").map(lambda x: (x[1], x[2])).reduceByKey(_top_scores, partitions)
              .mapValues(lambda top: usual_similarity(top, STORY.neighbours)).cache())
     edges = (scored.filter(lambda x: x[0] == "pair").map(lambda x: (x[1][0], (x[1][1], x[2])))
              .join(usual, partitions).map(lambda x: (x[1][0][0], (x[0], x[1][0][1], x[1][1])))
