@@ -406,7 +406,7 @@ def test_the_language_automaton_is_walked_within_its_depth() -> None:
     from newstrace.stages.ingest.language import _DFA_DEPTH, _identifier
 
     ident = _identifier()
-    moves = np.frombuffer(ident.tk_nextmove, dtype=np.dtype(ident.tk_nextmove.typecode))
+    moves = np.asarray(ident.tk_nextmove)
     rows = np.asarray(ident.tk_row, dtype=np.int64)
     depth = np.full(len(rows), -1, dtype=np.int64)
     depth[0] = 0
@@ -427,8 +427,10 @@ def _same_tables(a: tuple, b: tuple) -> bool:  # type: ignore[type-arg]
 
 
 def test_language_model_tables_come_from_a_cached_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The model's uncompressed copy in the cache directory gives py3langid's own tables; a
-    damaged copy is made again, and an unwritable cache directory only means decompressing."""
+    """The model's uncompressed copies in the cache directory give py3langid's own tables (the
+    large two memory-mapped); a damaged copy is made again, and an unwritable cache directory
+    only means decompressing."""
+    import numpy as np
     from py3langid import modelio
     from py3langid.langid import MODEL_DIR, MODEL_FILE
 
@@ -436,12 +438,18 @@ def test_language_model_tables_come_from_a_cached_copy(tmp_path: Path, monkeypat
 
     reference = tuple(modelio.load_model(Path(MODEL_DIR) / MODEL_FILE))
     monkeypatch.setenv("NEWSTRACE_CACHE_DIR", str(tmp_path / "cache"))
-    assert _same_tables(_model_tables(MODEL_FILE), reference)  # made
-    (copy,) = (tmp_path / "cache" / "models").glob("py3langid-*.npz")
-    assert _same_tables(_model_tables(MODEL_FILE), reference)  # read
-    copy.write_bytes(copy.read_bytes()[:1000])  # damaged
-    assert _same_tables(_model_tables(MODEL_FILE), reference)
-    assert copy.stat().st_size > 1_000_000 and not list(copy.parent.glob("*.part"))
+    made = _model_tables(MODEL_FILE)
+    assert _same_tables(made, reference)
+    assert made[0].dtype == np.float32 and made[0].shape == np.asarray(reference[0]).shape
+    copies = sorted((tmp_path / "cache" / "models").glob("py3langid-*"))
+    assert {c.name.rsplit("-", 1)[-1] for c in copies} == {"float32.npy", "nextmove.npy", "tables.npz"}
+    read = _model_tables(MODEL_FILE)
+    assert _same_tables(read, reference)
+    assert isinstance(read[0].base, np.memmap) or isinstance(read[0], np.memmap)  # mapped, not read
+    for copy in copies:  # each damaged in turn
+        copy.write_bytes(copy.read_bytes()[:1000])
+        assert _same_tables(_model_tables(MODEL_FILE), reference)
+        assert copy.stat().st_size > 1_000 and not list(copy.parent.glob("*.part"))
     blocked = tmp_path / "file"
     blocked.write_text("not a directory")
     monkeypatch.setenv("NEWSTRACE_CACHE_DIR", str(blocked))

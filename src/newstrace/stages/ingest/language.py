@@ -86,35 +86,37 @@ def _load_identifier() -> Any:
     identifier = VectorisedIdentifier(np.asarray(ptc), np.asarray(pc), classes, nextmove, output,
                                       norm_probs=True, tk_row=row)
     # made here, before a process pool forks, so that its workers share them
-    identifier._np_next = np.frombuffer(identifier.tk_nextmove, dtype=np.dtype(identifier.tk_nextmove.typecode))
+    identifier._np_next = np.asarray(identifier.tk_nextmove)
     identifier._np_rowbase = np.asarray(identifier._rowbase, dtype=np.int64)
     identifier._np_out = np.asarray(identifier.tk_output, dtype=np.int64)
     # The model's feature table is float16, and numpy's product of float32 counts with it casts
-    # the gathered rows first (0.6 ms a document, more than all the rest); cast once here (57 MB
-    # shared by the forked workers), the same float32 product follows, to the bit.
-    ptc, pc, classes = identifier._full_model
-    identifier._full_model = (ptc.astype(np.float32), pc, classes)
+    # the gathered rows first (0.6 ms a document, more than all the rest): _model_tables gives
+    # it cast once, as float32 (57 MB, mapped from the cache and shared by every process), and
+    # the same float32 product follows, to the bit.
     identifier.set_languages(None)
     return identifier
 
 
 def _model_tables(model_file: str) -> tuple[Any, ...]:
-    """py3langid's model tables, as its ``load_model`` returns them, read from an uncompressed
-    copy of its model kept in the cache directory (``newstrace.stages.embed.cache_dir``).
+    """py3langid's model tables, as its ``load_model`` returns them but for two: the feature
+    table as float32 (the form the identifier computes with) and the automaton's moves as a
+    numpy array, both memory-mapped from uncompressed copies kept in the cache directory
+    (``newstrace.stages.embed.cache_dir``).
 
     Decompressing the LZMA model file was most of the load: 0.5 s of CPU in every process
     that identifies a language, which is every command on an article (a ``trace`` from the
-    command line took 1.4-2.3 s, of which 0.1 s tracing).  The copy is the same bytes
-    py3langid decompresses (a 68 MB ``.npz``), named after the package's version and the
-    compressed file's size, and written once (atomically, by whichever process first needs
-    it); an unreadable copy is written again, and an unwritable cache directory only means
-    decompressing each time.
+    command line took 1.4-2.3 s, of which 0.1 s tracing).  Reading an uncompressed ``.npz``
+    copy then still cost about 0.35 s a process (its CRC checks, and casting the float16 feature
+    table to float32); the two large tables are now ``.npy`` files mapped into memory, read by
+    the page cache on first touch and shared by every process that maps them.  The copies are
+    named after the package's version and the compressed file's size and written once
+    (atomically, by whichever process first needs them); a damaged copy is written again, and an
+    unwritable cache directory only means decompressing each time.
     """
-    import lzma
-    import shutil
     import zipfile
     from pathlib import Path
 
+    import numpy as np
     from py3langid import modelio
     from py3langid.langid import MODEL_DIR
 
@@ -122,32 +124,60 @@ def _model_tables(model_file: str) -> tuple[Any, ...]:
 
     source = Path(model_file) if Path(model_file).is_absolute() else Path(MODEL_DIR) / model_file
     try:
-        target = cache_dir() / "models" / f"py3langid-{_dist_version('py3langid')}-{source.stat().st_size}.npz"
+        stem = cache_dir() / "models" / f"py3langid-{_dist_version('py3langid')}-{source.stat().st_size}"
     except RuntimeError:  # no home directory to find a cache in
-        return tuple(modelio.load_model(source))
-    if target.is_file():
+        return _in_memory(modelio.load_model(source))
+    files = {"ptc": stem.with_name(stem.name + "-ptc-float32.npy"),
+             "nextmove": stem.with_name(stem.name + "-nextmove.npy"),
+             "tables": stem.with_name(stem.name + "-tables.npz")}
+    try:
+        return _read_tables(files)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        pass  # not made yet, or damaged: made again below
+    ptc, pc, classes, nextmove, row, output = modelio.load_model(source)
+    arrays = {"ptc": np.asarray(ptc, dtype=np.float32),
+              "nextmove": np.frombuffer(nextmove, dtype=np.dtype(nextmove.typecode))}
+    small = {"pc": np.asarray(pc), "classes": np.asarray(classes),
+             "nextmove_row": np.frombuffer(row, dtype=np.dtype(row.typecode)), "out_feat": np.asarray(output)}
+
+    def saver(name: str) -> Any:
+        def write(out: Path) -> None:
+            with open(out, "wb") as fh:
+                if name == "tables":
+                    np.savez(fh, **small)  # type: ignore[arg-type]
+                else:
+                    np.save(fh, arrays[name], allow_pickle=False)
+        return write
+
+    if all(write_atomically(files[name], saver(name)) for name in ("ptc", "nextmove", "tables")):
         try:
-            return _read_tables(target, modelio)
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
-            pass  # a damaged copy: made again below
-
-    def decompress(out: Path) -> None:
-        with open(out, "wb") as fh, lzma.open(source) as compressed:
-            shutil.copyfileobj(compressed, fh, length=1 << 20)
-
-    if write_atomically(target, decompress):
-        return _read_tables(target, modelio)
-    return tuple(modelio.load_model(source))  # an unwritable cache: decompress in memory
+            return _read_tables(files)
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            pass  # replaced meanwhile by a damaged copy: use what was decompressed
+    return (arrays["ptc"], pc, classes, arrays["nextmove"], row, output)
 
 
-def _read_tables(path: Any, modelio: Any) -> tuple[Any, ...]:
-    """``modelio.load_model`` on an uncompressed model (py3langid 0.4.0's steps after it
-    decompresses the file)."""
+def _in_memory(tables: Any) -> tuple[Any, ...]:
+    """``modelio.load_model``'s tables in :func:`_model_tables`' form, without a cache."""
     import numpy as np
 
-    with np.load(path, allow_pickle=False) as data:
-        return (data["ptc"], data["pc"], data["classes"].tolist(), modelio._to_array(data["nextmove"]),
-                modelio._to_array(data["nextmove_row"]), data["out_feat"].tolist())
+    ptc, pc, classes, nextmove, row, output = tables
+    return (np.asarray(ptc, dtype=np.float32), pc, classes, np.frombuffer(nextmove, dtype=np.dtype(nextmove.typecode)),
+            row, output)
+
+
+def _read_tables(files: dict[str, Any]) -> tuple[Any, ...]:
+    """The tables of :func:`_model_tables` from its cached copies (the large two mapped)."""
+    import numpy as np
+    from py3langid import modelio
+
+    ptc = np.load(files["ptc"], mmap_mode="r", allow_pickle=False)
+    nextmove = np.load(files["nextmove"], mmap_mode="r", allow_pickle=False)
+    with np.load(files["tables"], allow_pickle=False) as data:
+        pc, classes, row, output = data["pc"], data["classes"].tolist(), data["nextmove_row"], data["out_feat"].tolist()
+    if ptc.dtype != np.float32 or ptc.ndim != 2 or ptc.shape[1] != len(pc) or nextmove.ndim != 1:
+        raise ValueError(f"{files['ptc']}: not the tables of this model")
+    return (ptc, pc, classes, nextmove, modelio._to_array(row), output)
 
 
 def load_language_model() -> None:
@@ -162,10 +192,11 @@ def load_language_model() -> None:
 def preload_language_model() -> None:
     """Start loading the model in a background thread, if not loaded or loading.
 
-    Most of the load is LZMA decompression, which runs without the GIL: the scan starts it
-    before reading its inputs, and the second core decompresses while the first reads (0.9 s
-    of serial time on BBC News).  Call :func:`load_language_model` before forking a pool, so
-    that no worker starts with the load half done.
+    The first load on a machine decompresses the model (LZMA, which runs without the GIL) into
+    the cache: the scan starts it before reading its inputs, and the second core decompresses
+    while the first reads.  Later loads map the cached tables (about 0.1 s).  Call
+    :func:`load_language_model` before forking a pool, so that no worker starts with the load
+    half done.
     """
     if _MODEL or _PRELOAD:
         return
