@@ -86,6 +86,20 @@ def test_repeated_texts_embedded_once_in_order(name: str) -> None:
     assert np.allclose(v[[5, 1, 0]], alone, atol=1e-5)
 
 
+@pytest.mark.parametrize("name", ["minilm-l3", "e5-small"])
+def test_a_text_s_vector_is_the_same_to_the_bit_in_any_batch(name: str) -> None:
+    # What lets embed_documents remember vectors across its calls (MemoizedEncoder) without
+    # changing any: the models the store's vectors come from give a text the same bits alone,
+    # in any batch and in any order.
+    emb = _embedder(name)
+    texts = [UNRELATED, *PARAPHRASE, ENGLISH, *TRANSLATIONS.values(), "word " * 300, "Yes."]
+    together = emb.encode(texts)
+    for i, text in enumerate(texts):
+        assert np.array_equal(emb.encode([text])[0], together[i]), text[:30]
+    backwards = emb.encode(texts[::-1])
+    assert np.array_equal(backwards[::-1], together)
+
+
 @pytest.mark.parametrize("name", EMBEDDERS)
 def test_paraphrase_closer_than_unrelated(name: str) -> None:
     v = _embedder(name).encode([*PARAPHRASE, UNRELATED])

