@@ -21,6 +21,7 @@ from fixtures.service_support import AUTH, TOKEN, seed
 
 from newstrace.service.auth import resolve_token
 from newstrace.service.jobs import JobStore
+from newstrace.store import Store
 
 pytestmark = pytest.mark.integration
 
@@ -285,6 +286,28 @@ def test_trace_in_a_worker_process(make_client: Callable[..., TestClient], seeds
     r = client.post("/api/trace", json={"text": seed(seeds_dir, "000").read_text(encoding="utf-8")})
     assert r.status_code == 200, r.text
     assert [x["source"] for x in r.json()["relations"]] == ["001"]
+
+
+def test_a_process_pool_starts_its_workers_warm(make_client: Callable[..., TestClient]) -> None:
+    # Every worker starts with the service, not at its first request, and loads what a trace
+    # needs as it starts (engine.start_worker): a start-up task ends only after a warm-up.
+    client = make_client(pool="process", workers=2, changes=False)
+    svc = client.app.state.service  # type: ignore[attr-defined]
+    pids = [f.result(timeout=120) for f in svc.warming]
+    assert len(svc.warming) == 2 and os.getpid() not in pids
+    workers = svc.pool._processes  # CPython's live workers (Service.stop reads them too)
+    assert len(workers) == 2 and all(p.is_alive() for p in workers.values())
+
+
+def test_warm_up_loads_what_a_trace_needs(tmp_path: Path) -> None:
+    from newstrace.service.engine import warm_up
+    from newstrace.stages.embed import get_embedder
+    from newstrace.stages.ingest import language
+
+    Store(tmp_path / "empty.db").close()
+    warm_up(str(tmp_path / "empty.db"), changes=False, semantic=True)
+    assert language._MODEL  # the language model is loaded
+    assert get_embedder("minilm-l3", threads=1)._session is not None  # and the encoder's session made
 
 
 def test_compare_two_indexed_documents(indexed: TestClient) -> None:

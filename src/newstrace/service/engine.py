@@ -41,7 +41,10 @@ __all__ = [
     "die_with_parent",
     "reader_store",
     "run_add_job",
+    "start_worker",
     "trace_request",
+    "warm_up",
+    "worker_pid",
     "writer_store",
 ]
 
@@ -207,6 +210,55 @@ def die_with_parent(parent: int) -> None:
         pass
     if os.getppid() != parent:
         os._exit(1)
+
+
+def start_worker(parent: int, db: str, changes: bool, semantic: bool) -> None:
+    """Initializer of the read pool's worker processes: :func:`die_with_parent`, then
+    :func:`warm_up`, so the first trace a worker serves does not wait for the models."""
+    die_with_parent(parent)
+    warm_up(db, changes=changes, semantic=semantic)
+
+
+def warm_up(db: str, *, changes: bool, semantic: bool) -> None:
+    """Load in this process what a trace or compare will need: the language model, with
+    ``changes`` the analysis's resources (WordNet, spaCy, the context-sense encoder) and with
+    ``semantic`` the sentence encoders the store's languages call for.
+
+    Each is loaded once per process on first use anyway; a worker that loads them as it starts
+    answers its first trace in the time of any other (the sample articles' index: 3.3 s for a
+    cold worker's first trace, 0.06 s after).  A resource that fails to load is left for the
+    request itself to report, as without the warm-up.
+    """
+    from newstrace.stages.embed import get_embedder
+    from newstrace.stages.ingest.language import load_language_model
+    from newstrace.stages.vectors import models_of
+
+    try:
+        load_language_model()
+        if changes:
+            from newstrace.stages.changes import checks_off
+            from newstrace.stages.changes.diff import diff_passage
+            from newstrace.stages.signature import rewrite_signature
+
+            checks_off()
+            # The analysis's first use also reads WordNet's index and warms spaCy's pipeline.
+            diff_passage(*_WARM_UP_PAIR)
+            rewrite_signature(_WARM_UP_PAIR[0], _WARM_UP_PAIR[0], [], language="en", deep=True)
+        if semantic:
+            for name in models_of(reader_store(db)):
+                get_embedder(name, threads=1).encode(["warm-up"])  # trace_documents' workers=1
+    except Exception as exc:  # the request that needs it reports it
+        log.warning("warm-up of a worker stopped: %s", exc)
+
+
+#: Two made-up sentences the warm-up analyses (a rewording, a changed date, a dropped hedge).
+_WARM_UP_PAIR = ("The council reportedly approved the new tram line on Tuesday, officials said.",
+                 "The city council endorsed the new tram line on Monday, officials said.")
+
+
+def worker_pid() -> int:
+    """This process's id (a task the service submits to start each worker of its pool)."""
+    return os.getpid()
 
 
 # -- reading: trace and compare in the worker pool -----------------------------------------------

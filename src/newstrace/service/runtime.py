@@ -15,7 +15,7 @@ import os
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from threading import Lock
@@ -72,6 +72,7 @@ class Service:
     def __init__(self, config: ServiceConfig) -> None:
         self.config = config
         self.db = str(config.db)
+        self.warming: list[Future[int]] = []  # the read pool's start-up tasks (_new_pool)
         self.metrics = Metrics()
         self.traces = TraceCache()
         self.writer: Executor | None = None
@@ -89,9 +90,18 @@ class Service:
         self.pool = self._new_pool()
 
     def _new_pool(self) -> Executor:
+        """The read pool.  Its worker processes start at once (not at the first request, as a
+        process pool otherwise does), each loading the models a trace needs as it starts
+        (``engine.start_worker``); requests arriving meanwhile queue for them as usual.
+        ``warming`` holds one start-up task per worker.  A thread pool (``--threads``, the API
+        tests) shares this process's models and loads them on first use."""
         if self.config.pool == "process":
-            return ProcessPoolExecutor(max_workers=self.config.workers, mp_context=get_context("spawn"),
-                                       initializer=engine.die_with_parent, initargs=(os.getpid(),))
+            pool = ProcessPoolExecutor(max_workers=self.config.workers, mp_context=get_context("spawn"),
+                                       initializer=engine.start_worker,
+                                       initargs=(os.getpid(), self.db, self.config.changes, self.config.semantic))
+            # A spawning pool starts a worker for each task no idle one can take.
+            self.warming = [pool.submit(engine.worker_pid) for _ in range(self.config.workers)]
+            return pool
         return ThreadPoolExecutor(max_workers=self.config.workers, thread_name_prefix="newstrace-worker")
 
     def _new_writer(self) -> Executor:
