@@ -95,3 +95,35 @@ def test_kill_9_during_upload_then_restart(tmp_path: Path, data_dir: Path) -> No
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == N_ARTICLES
     conn.close()
+
+
+STOP_WHILE_STARTING = r"""
+import sys
+from pathlib import Path
+from fastapi.testclient import TestClient
+from newstrace.service.app import create_app
+from newstrace.service.config import ServiceConfig
+
+if __name__ == "__main__":
+    for trial in range(8):
+        config = ServiceConfig(db=Path(sys.argv[1]) / f"{trial}.db", token="t" * 20, pool="process", workers=2,
+                               semantic=False, changes=False)
+        client = TestClient(create_app(config))
+        client.__enter__()
+        client.app.state.service.warming[0].result(timeout=60)  # one worker up, the other maybe still starting
+        client.__exit__(None, None, None)
+    print("stopped")
+"""
+
+
+def test_stopping_while_a_worker_starts_leaves_no_process_behind(tmp_path: Path) -> None:
+    # Stopping kills every worker of the pool.  A worker killed while it held the task queue's
+    # lock once left a sibling, still starting, blocked on that lock for ever, and the
+    # interpreter's exit waiting on it: the process hung (seen in CI).  The run is bounded.
+    import subprocess
+    import sys
+
+    script = tmp_path / "stop_while_starting.py"
+    script.write_text(STOP_WHILE_STARTING, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "stopped" in done.stdout, done.stderr[-2000:]

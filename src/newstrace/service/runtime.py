@@ -118,9 +118,14 @@ class Service:
         for executor in (self.pool, self.writer):
             if executor is None:
                 continue
+            # CPython keeps a process pool's workers in ``_processes`` (3.14 adds kill_workers()),
+            # and ``shutdown`` drops it: read first, killed after.  Every worker must go: one
+            # killed while it held the task queue's lock (an idle worker waits on the queue
+            # holding it) would leave a live sibling blocked on that lock for ever, and the
+            # interpreter's exit waiting for the sibling.
+            workers = list((getattr(executor, "_processes", None) or {}).values())
             executor.shutdown(wait=False, cancel_futures=True)
-            # CPython keeps a process pool's workers in ``_processes`` (3.14 adds kill_workers()).
-            for proc in list((getattr(executor, "_processes", None) or {}).values()):
+            for proc in workers:
                 proc.kill()
 
     def _startup(self) -> None:
