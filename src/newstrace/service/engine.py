@@ -198,7 +198,10 @@ def die_with_parent(parent: int) -> None:
     (even by kill -9), so no orphan goes on writing to the store after a restart.
 
     ``parent`` is the server's pid: a server killed while the worker was still starting (before
-    the request to the kernel) is noticed by the worker itself, which then exits.
+    the request to the kernel) is noticed by the worker itself, which then exits.  Linux sends
+    the signal when the *thread* that started the worker ends: under uvicorn that is the main
+    thread; under a test client it is a thread of its own, and ``Service.stop`` kills the
+    workers itself.
     """
     import ctypes
     import signal as _signal

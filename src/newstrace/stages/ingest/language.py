@@ -134,27 +134,26 @@ def _model_tables(model_file: str) -> tuple[Any, ...]:
         return _read_tables(files)
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         pass  # not made yet, or damaged: made again below
-    ptc, pc, classes, nextmove, row, output = modelio.load_model(source)
-    arrays = {"ptc": np.asarray(ptc, dtype=np.float32),
-              "nextmove": np.frombuffer(nextmove, dtype=np.dtype(nextmove.typecode))}
+    tables = _in_memory(modelio.load_model(source))
+    ptc, pc, classes, nextmove, row, output = tables
     small = {"pc": np.asarray(pc), "classes": np.asarray(classes),
              "nextmove_row": np.frombuffer(row, dtype=np.dtype(row.typecode)), "out_feat": np.asarray(output)}
+    writers = {"ptc": lambda fh: np.save(fh, ptc, allow_pickle=False),
+               "nextmove": lambda fh: np.save(fh, nextmove, allow_pickle=False),
+               "tables": lambda fh: np.savez(fh, **small)}  # type: ignore[arg-type]
 
     def saver(name: str) -> Any:
         def write(out: Path) -> None:
             with open(out, "wb") as fh:
-                if name == "tables":
-                    np.savez(fh, **small)  # type: ignore[arg-type]
-                else:
-                    np.save(fh, arrays[name], allow_pickle=False)
+                writers[name](fh)
         return write
 
-    if all(write_atomically(files[name], saver(name)) for name in ("ptc", "nextmove", "tables")):
+    if all(write_atomically(files[name], saver(name)) for name in writers):
         try:
             return _read_tables(files)
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             pass  # replaced meanwhile by a damaged copy: use what was decompressed
-    return (arrays["ptc"], pc, classes, arrays["nextmove"], row, output)
+    return tables
 
 
 def _in_memory(tables: Any) -> tuple[Any, ...]:
