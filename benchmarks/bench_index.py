@@ -186,14 +186,21 @@ def _derived_vectors(store: object, pairs: list[tuple[str, str]], seed: int) -> 
     stand_in_vectors(store, [v for v, _ in pairs if v in by_id], missing_only=True)
 
 
-def _fast_variant(task: tuple[str, str, str | None, int, list[str]]) -> tuple[object, object]:
+def _fast_variant(task: tuple[str, str, str | None, int, list[str]]) -> tuple[object, object, object]:
     from newstrace.stages.candidates import fingerprint
+    from newstrace.stages.prepare import IndexRows, band_rows
+    from newstrace.stages.static import get_static_embedder
     from newstrace.types import Document
 
     doc_id, text, language, seed, names = task
     var = perturb(text, random.Random(seed), names)
     doc = Document(id=doc_id, raw=var, text=var, offsets=list(range(len(var))), language=language)
-    return doc, fingerprint(doc)
+    fp = fingerprint(doc)
+    # the static sentence vectors a semantic `index add` keeps with each English document
+    # (add_documents(static_vectors=True)), as the real path's documents get them
+    embedder = get_static_embedder()
+    static = (embedder.version, embedder.documents([doc])[0]) if language == "en" and var else None
+    return doc, fp, IndexRows(*band_rows(fp), static_vectors=static)
 
 
 def build(db: Path, size: int, *, real: int, seed: int, base: list[tuple[str, str]], names: list[str],
@@ -220,7 +227,8 @@ def build(db: Path, size: int, *, real: int, seed: int, base: list[tuple[str, st
         if originals and have < size:
             todo = originals[: size - have]
             for k in range(0, len(todo), 2000):
-                add_documents(store, [Document(id=i, raw=t) for i, t in todo[k : k + 2000]], workers=2, forensics=False)
+                add_documents(store, [Document(id=i, raw=t) for i, t in todo[k : k + 2000]], workers=2, forensics=False,
+                              static_vectors=True)
             t1 = time.perf_counter()
             if not model_vectors:
                 stand_in_vectors(store, [i for i, _ in todo])
@@ -238,7 +246,7 @@ def build(db: Path, size: int, *, real: int, seed: int, base: list[tuple[str, st
             if have < real:
                 bases = {d.id: d for d in store.get_documents(sorted({b for _, b in pairs}))}
                 add_documents(store, [Document(id=v, raw=perturb(bases[b].raw, rng, names)) for v, b in pairs],
-                              workers=2, forensics=False)
+                              workers=2, forensics=False, static_vectors=True)
                 out["real_s"] += time.perf_counter() - t0
             else:
                 bases = {d.id: d for d in store.get_documents(sorted({b for _, b in pairs}))}
@@ -329,7 +337,7 @@ print(json.dumps({"p50_ms": 1000 * statistics.median(times), "p95_ms": 1000 * ti
 """
 
 ADD = r"""
-import json, os, sys, time
+import inspect, json, os, sys, time
 # newstrace first, from the tree on PYTHONPATH: bench_index puts this checkout's src first on
 # sys.path when imported, and the package, once imported, loads every module from its own tree.
 import newstrace
@@ -341,7 +349,9 @@ from bench_index import stand_in_vectors
 db, docs, model_vectors = sys.argv[1], json.loads(open(sys.argv[2]).read()), sys.argv[3] == "model"
 with Store(db) as store:
     t = time.perf_counter()
-    stats = add_documents(store, [Document(id=i, raw=x) for i, x in docs], workers=2, forensics=False)
+    # a semantic `index add` keeps the documents' static vectors (code before stop 25: no such option)
+    keep = {"static_vectors": True} if "static_vectors" in inspect.signature(add_documents).parameters else {}
+    stats = add_documents(store, [Document(id=i, raw=x) for i, x in docs], workers=2, forensics=False, **keep)
     t1 = time.perf_counter()
     if not model_vectors:
         stand_in_vectors(store, stats.added_ids)  # untimed: the model's embedding is not an index cost

@@ -30,7 +30,7 @@ from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -178,7 +178,7 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
                   forensics: bool = True, executor: Executor | None = None,
                   commit_documents: int = COMMIT_DOCUMENTS, candidate_index: bool = True,
                   story_features: bool = False, keep_documents: bool = False,
-                  store_offsets: bool = True) -> IndexStats:
+                  store_offsets: bool = True, static_vectors: bool = False) -> IndexStats:
     """Prepare already-read documents and add them to ``store``.
 
     Re-adding an unchanged document does nothing; a changed one replaces the old version.
@@ -195,6 +195,12 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     documents' per-character offsets are stored as an empty list: only for a scratch store
     whose reader keeps the prepared documents (``scan``) and never reads them back (on BBC
     three quarters of the bytes written, and their JSON 0.1 ms a document in the workers).
+    With ``static_vectors`` (a store linked with the semantic layer), the workers also make
+    each English document's static sentence vectors and the store keeps them
+    (``Store.static_vectors``): the screen of candidates by meaning reads them instead of
+    splitting and embedding every neighbour document again on every add (at 40k documents a
+    third of ``index add``'s link: docs/benchmarks.md).  Without the static embedder's
+    dependencies, none are made and the screen makes them as before.
     """
     executor = executor or LocalExecutor(workers, progress, chunksize=16)
     stats = IndexStats(read=len(docs))
@@ -234,11 +240,12 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     if any(not d.language for d in fresh):
         load_language_model()  # before the pool forks: its workers share this copy
     step = prepare_indexed_task if candidate_index else partial(_prepare_unindexed, offsets=store_offsets)
-    prepare = partial(_prepare_step, step, story_features, keep_documents)
+    static = static_vectors and _static_embedder_ready()
+    prepare = partial(_prepare_step, step, story_features, keep_documents, static)
     with finishing(executor.map(prepare, tasks, label="cleaning")) as done:
         for doc, fp, rows, features, tokens in done:
             pending.append((doc, fp, IndexRows(rows.shingle_bands, rows.sentence_bands, profile_of[doc.id],
-                                               rows.columns, rows.fingerprint)))
+                                               rows.columns, rows.fingerprint, rows.static_vectors)))
             if features is not None:
                 stats.story_features[doc.id] = features
             if keep_documents:
@@ -263,18 +270,38 @@ def _unpacked(doc: Document) -> Document:
     return doc
 
 
+def _static_embedder_ready() -> bool:
+    """Whether the static embedder loads (its table read or made once here, before the workers
+    fork, so that they share it); a missing dependency is left for the semantic layer to report."""
+    from newstrace.stages.embed import MissingDependencyError
+    from newstrace.stages.static import get_static_embedder
+
+    try:
+        get_static_embedder().load()
+    except MissingDependencyError:
+        return False
+    return True
+
+
 def _prepare_step(step: Callable[[PrepareTask], tuple[Document, Fingerprint, IndexRows]], story_features: bool,
-                  tokens: bool, task: PrepareTask,
+                  tokens: bool, static: bool, task: PrepareTask,
                   ) -> tuple[Document, None, IndexRows, tuple[list[str], list[str]] | None, PackedTokens | None]:
     """``step`` on one task, with ``story_features`` the prepared document's story features,
     with ``tokens`` its tokens (made for its fingerprint: remembered, not made again) and its
-    offsets packed (:func:`_unpacked`).
+    offsets packed (:func:`_unpacked`), with ``static`` an English document's static sentence
+    vectors in its rows (``IndexRows.static_vectors``; a document's are the same made alone as
+    among others, to the bit).
 
     The fingerprint goes back to the writer in its store form only (``IndexRows.fingerprint``,
     with its band rows beside it), not as a :class:`Fingerprint`: the writer needs nothing else
     of it, and unpickling its per-sentence lists of integers and term sets cost the scan's
     main process about 0.3 CPU s on BBC (the store's reader decodes the bytes when asked)."""
     doc, _, rows = step(task)
+    if static and doc.language == "en" and doc.text:
+        from newstrace.stages.static import get_static_embedder
+
+        embedder = get_static_embedder()
+        rows = replace(rows, static_vectors=(embedder.version, embedder.documents([doc])[0]))
     made = None
     if tokens:
         made = pack_tokens(tokenize(doc.text, doc.language or "en"))
@@ -299,7 +326,7 @@ def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None 
               progress: bool = False, forensics: bool = True, limits: Limits = DEFAULT_LIMITS,
               commit_documents: int = COMMIT_DOCUMENTS, candidate_index: bool = True,
               story_features: bool = False, keep_documents: bool = False,
-              store_offsets: bool = True) -> IndexStats:
+              store_offsets: bool = True, static_vectors: bool = False) -> IndexStats:
     """Read the articles under ``paths`` and add them to ``store`` (:func:`add_documents`)."""
     errors: list[InputError] = []
     preload_language_model()  # decompressed on the other core while this one reads the inputs
@@ -307,7 +334,7 @@ def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None 
     stats = add_documents(store, docs, workers=workers, progress=progress, forensics=forensics,
                           commit_documents=commit_documents, candidate_index=candidate_index,
                           story_features=story_features, keep_documents=keep_documents,
-                          store_offsets=store_offsets)
+                          store_offsets=store_offsets, static_vectors=static_vectors)
     stats.errors = errors + stats.errors
     stats.skipped = len(stats.errors)
     return stats
@@ -566,6 +593,7 @@ def _scan(paths: Sequence[str | Path], *, db: str | Path | None, workers: int | 
         try:
             stats = index_add(store, paths, workers=workers, progress=progress, forensics=changes, limits=limits,
                               commit_documents=commits, candidate_index=db is not None, story_features=True,
+                              static_vectors=semantic and db is not None,
                               keep_documents=db is None, store_offsets=db is not None)
             t1 = time.perf_counter()
             plan: dict[str, int] = {}

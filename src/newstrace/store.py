@@ -104,6 +104,10 @@ CREATE TABLE IF NOT EXISTS doc_vectors (
     PRIMARY KEY (model, doc_id)
 );
 CREATE INDEX IF NOT EXISTS doc_vectors_seq ON doc_vectors (model, seq);
+CREATE TABLE IF NOT EXISTS static_vectors (
+    doc_id TEXT PRIMARY KEY, model TEXT NOT NULL, text_hash TEXT NOT NULL, sentences INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
 CREATE INDEX IF NOT EXISTS relations_target ON relations (target);
 CREATE INDEX IF NOT EXISTS checked_pairs_b ON checked_pairs (b);
 """
@@ -543,6 +547,12 @@ class Store:
                 c.execute("DELETE FROM checked_pairs WHERE a = ? OR b = ?", (doc.id, doc.id))
                 if embeddings:
                     c.execute("DELETE FROM embeddings WHERE doc_id = ? AND text_hash IS NOT ?", (doc.id, new_hash))
+                static = rows.static_vectors if rows is not None else None
+                if static is not None and len(static[1]):
+                    c.execute("INSERT OR REPLACE INTO static_vectors VALUES (?, ?, ?, ?, ?)",
+                              (doc.id, static[0], new_hash, len(static[1]), static[1].astype("<f4").tobytes()))
+                else:
+                    c.execute("DELETE FROM static_vectors WHERE doc_id = ? AND text_hash IS NOT ?", (doc.id, new_hash))
                 columns = rows.columns if rows is not None and rows.columns is not None else document_columns(doc)
                 c.execute(
                     "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -565,6 +575,16 @@ class Store:
                 n += 1
             batch.flush(c)
         return n
+
+    def static_vectors(self, ids: Iterable[str], model: str) -> dict[str, np.ndarray]:
+        """The static sentence vectors (``newstrace.stages.static``) stored for these documents
+        under ``model`` (the static embedder's version) and made from their current text; the
+        others are left out (made before the table existed, without the semantic layer, or by
+        another model).  See ``add_documents(static_vectors=True)``."""
+        rows = self._rows_in("SELECT s.doc_id, s.sentences, s.data FROM static_vectors s JOIN documents d "
+                             "ON d.id = s.doc_id WHERE s.text_hash = d.text_hash AND s.model = ? "
+                             "AND s.doc_id IN ({marks})", set(ids), before=(model,))
+        return {doc_id: np.frombuffer(data, dtype="<f4").reshape(int(n), -1) for doc_id, n, data in rows}
 
     # -- the candidate index (issue 12): lookups that never load the whole store ---------------
 

@@ -344,3 +344,46 @@ def test_sentence_band_lookups_in_one_statement_equal_one_query_per_key(built: t
             if limit == 50:
                 assert {k: sorted(v) for k, v in many.items()} == {k: sorted(v) for k, v in one.items() if v}
         assert any(len(v) > 2 for v in store.sentence_docs_many(keys, 50).values())  # the limits did cut
+
+
+def test_static_vectors_kept_with_the_documents_screen_as_those_made_again(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """``add_documents(static_vectors=True)`` keeps each English document's static sentence
+    vectors, made in the workers, equal to the bit to those the screen of candidates by meaning
+    makes from the texts; so the screen, which reads them instead, keeps the same pairs.  A
+    replaced document's are not read."""
+    import numpy as np
+
+    from newstrace.stages.static import StaticEmbedder, get_static_embedder
+    from newstrace.stages.vectors import screened_meaning_pairs
+
+    stored, later = _collection()
+    docs = _copy(stored + later)
+    with Store(tmp_path / "x.db") as store:
+        add_documents(store, docs, workers=2, forensics=False, static_vectors=True)
+        version = get_static_embedder().version
+        kept = store.static_vectors([d.id for d in docs], version)
+        prepared = {d.id: d for d in store.get_documents(relate_only=True)}
+        english = sorted(i for i, d in prepared.items() if d.language == "en" and d.text)
+        assert sorted(kept) == english and len(english) == len(docs)
+        made = StaticEmbedder().documents([prepared[i] for i in english])
+        assert all(kept[i].dtype == np.float32 and np.array_equal(kept[i], m) for i, m in zip(english, made, strict=True))
+        assert store.static_vectors(english, "static:another-model") == {}
+
+        pairs = {(a, b) for a in english for b in english if a < b}
+        with monkeypatch.context() as m:  # read, not made again: no document is embedded
+            m.setattr(StaticEmbedder, "documents", lambda self, docs: pytest.fail("embedded again"))
+            screened = screened_meaning_pairs(store, pairs)
+        assert 0 < len(screened) < len(pairs) // 4  # the copies kept, most pairs turned away
+        with store.conn:
+            store.conn.execute("DELETE FROM static_vectors")
+        assert screened_meaning_pairs(store, pairs) == screened  # made again from the texts
+
+        a = english[0]
+        add_documents(store, [Document(id=a, raw=prepared[english[1]].text + "\nA new closing line.\n")],
+                      workers=1, forensics=False, static_vectors=True)
+        [replaced] = store.get_documents([a], relate_only=True)
+        assert np.array_equal(store.static_vectors([a], version)[a], StaticEmbedder().documents([replaced])[0])
+        add_documents(store, [Document(id=a, raw=_copy(stored[:1])[0].raw + "\nAnother version.\n")],
+                      workers=1, forensics=False)  # replaced again, without the semantic layer
+        assert store.static_vectors([a], version) == {}

@@ -40,7 +40,7 @@ def index_add_cli(args: argparse.Namespace) -> int:
         before = len(store.document_ids())
         limits = limits_from(args)
         stats = index_add(store, args.paths, workers=args.workers, progress=progress,
-                          forensics=not args.no_changes, limits=limits)
+                          forensics=not args.no_changes, limits=limits, static_vectors=not args.lexical_only)
         report_errors(stats.errors)
         if stats.read == 0 and before == 0:
             store.close()

@@ -136,7 +136,7 @@ def add_in_chunks(store: Store, items: Iterable[Document | InputError], *, chang
     chunks = 0
     for docs, consumed in _chunks(items, out, chunk_size):
         chunks += 1
-        stats = add_documents(store, docs, workers=1, forensics=changes)
+        stats = add_documents(store, docs, workers=1, forensics=changes, static_vectors=semantic)
         out.read += stats.read
         out.added += stats.added
         out.unchanged += stats.unchanged

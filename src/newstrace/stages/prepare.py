@@ -319,6 +319,10 @@ class IndexRows:
             (``newstrace.store.encode_fingerprint``), encoded where it was prepared, else
             ``None``: the writer encodes it.  On BBC the writer's encoding was 1.1 CPU s of the
             scan's serial main process (the term lists' sort and join, 2,225 documents).
+        static_vectors: the static embedder's version and the document's static sentence
+            vectors (``newstrace.stages.static``), when made where it was prepared, for the
+            screen of candidates by meaning (``newstrace.stages.vectors.screened_meaning_pairs``);
+            else ``None``: the screen makes them when it meets the document.
     """
 
     shingle_bands: tuple[int, ...]
@@ -326,6 +330,7 @@ class IndexRows:
     profile: LineProfile | None = None
     columns: tuple[str, str, str] | None = None
     fingerprint: bytes | None = None
+    static_vectors: tuple[str, np.ndarray] | None = None
 
 
 def encode_offsets(offsets: Sequence[int]) -> str:

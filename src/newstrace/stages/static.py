@@ -146,6 +146,15 @@ class StaticEmbedder:
         self._lock = threading.Lock()
         self._table, self._tokenizer, self._rows, self._matrix = None, None, {}, None
 
+    def load(self) -> None:
+        """Read the token table and the tokenizer now (they are otherwise read at first use).
+
+        Raises:
+            MissingDependencyError: onnx (to make the table the first time) or tokenizers is missing.
+        """
+        if self._table is None:
+            self._load()
+
     def _load(self) -> None:
         from tokenizers import Tokenizer  # type: ignore[import-untyped]
 
@@ -169,12 +178,17 @@ class StaticEmbedder:
         new = [w for w in dict.fromkeys(words) if w not in self._rows]
         if new:
             encoded = self._tokenizer.encode_batch(new, add_special_tokens=False)
-            add = np.zeros((len(new), self.dim), dtype=np.float32)
+            base = len(self._rows)
+            # The remembered rows grow by doubling: a document at a time (``index add``'s
+            # workers) the matrix would otherwise be copied whole for every document.
+            if self._matrix is None or len(self._matrix) < base + len(new):
+                grown = np.zeros((max(1024, 2 * (base + len(new))), self.dim), dtype=np.float32)
+                if self._matrix is not None:
+                    grown[:base] = self._matrix[:base]
+                self._matrix = grown
             for k, e in enumerate(encoded):
                 if e.ids:
-                    add[k] = self._table[e.ids].sum(axis=0)
-            self._matrix = add if self._matrix is None else np.concatenate([self._matrix, add])
-            base = len(self._rows)
+                    self._matrix[base + k] = self._table[e.ids].sum(axis=0)
             self._rows.update((w, base + k) for k, w in enumerate(new))
         rows = self._rows
         return np.fromiter((rows[w] for w in words), dtype=np.intp, count=len(words))
@@ -192,8 +206,9 @@ class StaticEmbedder:
         # texts x words counts times the word matrix: the sums without a row per token.
         indptr = np.zeros(len(texts) + 1, dtype=np.intp)
         np.cumsum(np.fromiter((len(p) for p in pieces), dtype=np.intp, count=len(pieces)), out=indptr[1:])
-        counts = csr_matrix((np.ones(len(rows), dtype=np.float32), rows, indptr), shape=(len(texts), len(self._matrix)))
-        out = np.asarray(counts @ self._matrix, dtype=np.float32)
+        known = self._matrix[: len(self._rows)]
+        counts = csr_matrix((np.ones(len(rows), dtype=np.float32), rows, indptr), shape=(len(texts), len(known)))
+        out = np.asarray(counts @ known, dtype=np.float32)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         normalised: np.ndarray = out / np.maximum(norms, 1e-12)
         return normalised
@@ -352,7 +367,8 @@ def semantic_preselect(docs: Mapping[str, Document], lexical: Iterable[tuple[str
 
 
 def screen_meaning_candidates(docs: Mapping[str, Document], pairs: Iterable[tuple[str, str]], *,
-                              config: PreselectConfig = PRESELECT) -> set[tuple[str, str]]:
+                              config: PreselectConfig = PRESELECT,
+                              static: Mapping[str, np.ndarray] | None = None) -> set[tuple[str, str]]:
     """The candidate pairs by meaning worth aligning: those whose static :func:`pair_score`
     reaches ``config.semantic_min``, the test :func:`semantic_preselect` holds its own
     candidates to.
@@ -367,17 +383,22 @@ def screen_meaning_candidates(docs: Mapping[str, Document], pairs: Iterable[tupl
     proposed by meaning under one rule.
 
     Args:
-        docs: the documents of the pairs, by id; pairs with a document outside ``docs`` (in
-            another language, or unknown) are kept as given: the multilingual floor decides them.
+        docs: the documents of the pairs, by id; pairs with a document outside ``docs`` and
+            ``static`` (in another language, or unknown) are kept as given: the multilingual
+            floor decides them.
         pairs: candidate pairs by meaning (the lexical candidates are not screened).
         config: the floor (``semantic_min``).
+        static: English documents' static sentence vectors already made (stored with them),
+            by id; those of ``docs`` not among them are made here.
 
     Returns:
         The pairs kept, each as given.
     """
     given = set(pairs)
-    ids = sorted({x for p in given for x in p if x in docs})
-    static = dict(zip(ids, get_static_embedder().documents([docs[i] for i in ids]), strict=True))
-    scored = {p for p in given if p[0] in static and p[1] in static}
-    kept = {p for p, score in pair_scores(static, scored).items() if score >= config.semantic_min}
+    known = dict(static or {})
+    ids = sorted({x for p in given for x in p if x in docs and x not in known})
+    if ids:
+        known.update(zip(ids, get_static_embedder().documents([docs[i] for i in ids]), strict=True))
+    scored = {p for p in given if p[0] in known and p[1] in known}
+    kept = {p for p, score in pair_scores(known, scored).items() if score >= config.semantic_min}
     return kept | (given - scored)

@@ -253,25 +253,32 @@ def screened_meaning_pairs(store: Store, pairs: Iterable[tuple[str, str]], *,
     or :func:`indexed_query_pairs`) worth aligning: English pairs whose static pair score reaches
     the preselection's floor (``newstrace.stages.static.screen_meaning_candidates``); pairs with
     a document in another language are kept.  ``queries`` are documents outside the store
-    (``trace``).  Only the pairs' documents are read, about ``documents_at_once`` at a time (the
-    pairs in id order, so a document's pairs mostly fall in one chunk); each pair's verdict is
-    its own, so the chunks change nothing but the memory held.  Each pair kept is returned as
-    given.  ``stats`` (when given) receives ``meaning_screened_out``, the pairs left out."""
-    from newstrace.stages.static import screen_meaning_candidates
+    (``trace``).  The documents' static sentence vectors are read from the store where it keeps
+    them (``Store.static_vectors``, made when they were added); only the other documents of the
+    pairs are read, split and embedded, about ``documents_at_once`` at a time (the pairs in id
+    order, so a document's pairs mostly fall in one chunk).  Each pair's verdict is its own, so
+    the chunks change nothing but the memory held.  Each pair kept is returned as given.
+    ``stats`` (when given) receives ``meaning_screened_out``, the pairs left out."""
+    from newstrace.stages.static import get_static_embedder, screen_meaning_candidates
 
     given = set(pairs)
     kept: set[tuple[str, str]] = set()
     if given:
+
         outside = {q.id: q for q in queries}
         stored = sorted({x for p in given for x in p} - set(outside))
         languages = store.languages(stored)
         english = {i for i in stored if languages.get(i) == "en"}
         english_queries = {i: q for i, q in outside.items() if q.language == "en"}
+        version = get_static_embedder().version
         for chunk in _pair_chunks(sorted(given), max(1, documents_at_once)):
-            docs = {d.id: d for d in store.get_documents(sorted({x for p in chunk for x in p} & english),
-                                                         relate_only=True)}
+            # The static vectors stored with the documents (add_documents(static_vectors=True));
+            # only the documents without them are read and embedded here.
+            wanted = {x for p in chunk for x in p} & english
+            static = store.static_vectors(sorted(wanted), version)
+            docs = {d.id: d for d in store.get_documents(sorted(wanted - set(static)), relate_only=True)}
             docs.update((x, english_queries[x]) for p in chunk for x in p if x in english_queries)
-            kept |= screen_meaning_candidates(docs, chunk)
+            kept |= screen_meaning_candidates(docs, chunk, static=static)
     if stats is not None:
         stats["meaning_screened_out"] = len(given) - len(kept)
     return kept
