@@ -25,7 +25,8 @@ Build paths:
   document vectors as for any document.
 * **fast** (beyond ``--real``): a variant is made from its original's *cleaned* text and
   fingerprinted directly (``candidates.fingerprint``) in a process pool, then stored with
-  ``Store.put_documents`` (band and line tables included); vectors as above.  Cleaning and
+  ``Store.put_documents`` (band and line tables included, and the static sentence vectors a
+  semantic ``index add`` keeps with each English document); vectors as above.  Cleaning and
   signatures are skipped: they cost the same per document at every size and do not touch the
   index.
 

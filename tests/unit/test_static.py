@@ -184,3 +184,28 @@ def test_screen_over_a_store_gives_the_same_pairs_read_a_few_documents_at_a_time
     assert [p for c in chunks for p in c] == sorted(given)
     assert all(len({x for p in c for x in p}) <= 3 for c in chunks) and len(chunks) > 1
     assert list(_pair_chunks([("a", "b"), ("c", "d")], 1)) == [[("a", "b")], [("c", "d")]]
+
+
+def test_threads_sharing_the_embedder_get_each_text_s_own_vectors() -> None:
+    """The word memo is shared by a service's threads: words numbered and rows written by one
+    thread at a time, so each text gets the vectors it gets alone."""
+    import threading
+
+    _embedder()  # skips without the static stage's dependencies
+    words = sorted({w.strip(".,").lower() for w in (ARTICLE + " " + OTHER).split() if w.strip(".,").isalpha()})
+    rng = np.random.default_rng(7)
+    texts = [[" ".join(rng.choice(words, 12)) + f" word{t}x{k}" for k in range(60)] for t in range(6)]
+    alone = [StaticEmbedder().sentence_vectors(batch) for batch in texts]
+    for _ in range(5):
+        shared = StaticEmbedder()
+        got: list[np.ndarray | None] = [None] * len(texts)
+
+        def run(t: int, shared: StaticEmbedder = shared, got: list[np.ndarray | None] = got) -> None:
+            got[t] = np.concatenate([shared.sentence_vectors([x]) for x in texts[t]])
+
+        threads = [threading.Thread(target=run, args=(t,)) for t in range(len(texts))]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert all(g is not None and np.array_equal(g, a) for g, a in zip(got, alone, strict=True))

@@ -133,6 +133,7 @@ class StaticEmbedder:
         self.model_path: Path = model.model_path
         self.version = f"static:{model.version}"
         self._lock = threading.Lock()
+        self._memo_lock = threading.Lock()  # the word memo below, shared by a service's threads
         self._table: np.ndarray | None = None
         self._tokenizer: Any = None
         self._rows: dict[str, int] = {}
@@ -143,7 +144,7 @@ class StaticEmbedder:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._lock = threading.Lock()
+        self._lock, self._memo_lock = threading.Lock(), threading.Lock()
         self._table, self._tokenizer, self._rows, self._matrix = None, None, {}, None
 
     def load(self) -> None:
@@ -171,9 +172,7 @@ class StaticEmbedder:
 
     def _word_rows(self, words: Sequence[str]) -> np.ndarray:
         """Row numbers of ``words`` in the remembered word matrix, adding the new ones (each the
-        sum of its WordPiece tokens' table rows)."""
-        if self._table is None:
-            self._load()
+        sum of its WordPiece tokens' table rows).  The caller holds ``_memo_lock``."""
         assert self._table is not None
         new = [w for w in dict.fromkeys(words) if w not in self._rows]
         if new:
@@ -201,12 +200,14 @@ class StaticEmbedder:
         flat = [w for p in pieces for w in p]
         if not flat:
             return np.zeros((len(texts), self.dim), dtype=np.float32)
-        rows = self._word_rows(flat)
-        assert self._matrix is not None
+        self.load()
+        with self._memo_lock:  # rows numbered and the matrix grown by one thread at a time
+            rows = self._word_rows(flat)
+            assert self._matrix is not None
+            known = self._matrix[: len(self._rows)]  # a later growth makes a new array: this view stays
         # texts x words counts times the word matrix: the sums without a row per token.
         indptr = np.zeros(len(texts) + 1, dtype=np.intp)
         np.cumsum(np.fromiter((len(p) for p in pieces), dtype=np.intp, count=len(pieces)), out=indptr[1:])
-        known = self._matrix[: len(self._rows)]
         counts = csr_matrix((np.ones(len(rows), dtype=np.float32), rows, indptr), shape=(len(texts), len(known)))
         out = np.asarray(counts @ known, dtype=np.float32)
         norms = np.linalg.norm(out, axis=1, keepdims=True)

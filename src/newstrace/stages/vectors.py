@@ -264,7 +264,6 @@ def screened_meaning_pairs(store: Store, pairs: Iterable[tuple[str, str]], *,
     given = set(pairs)
     kept: set[tuple[str, str]] = set()
     if given:
-
         outside = {q.id: q for q in queries}
         stored = sorted({x for p in given for x in p} - set(outside))
         languages = store.languages(stored)
