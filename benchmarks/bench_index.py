@@ -190,7 +190,7 @@ def _derived_vectors(store: object, pairs: list[tuple[str, str]], seed: int) -> 
 def _fast_variant(task: tuple[str, str, str | None, int, list[str]]) -> tuple[object, object, object]:
     from newstrace.stages.candidates import fingerprint
     from newstrace.stages.prepare import IndexRows, band_rows
-    from newstrace.stages.static import get_static_embedder
+    from newstrace.stages.static import kept_static_vectors
     from newstrace.types import Document
 
     doc_id, text, language, seed, names = task
@@ -199,9 +199,7 @@ def _fast_variant(task: tuple[str, str, str | None, int, list[str]]) -> tuple[ob
     fp = fingerprint(doc)
     # the static sentence vectors a semantic `index add` keeps with each English document
     # (add_documents(static_vectors=True)), as the real path's documents get them
-    embedder = get_static_embedder()
-    static = (embedder.version, embedder.documents([doc])[0]) if language == "en" and var else None
-    return doc, fp, IndexRows(*band_rows(fp), static_vectors=static)
+    return doc, fp, IndexRows(*band_rows(fp), static_vectors=kept_static_vectors(doc))
 
 
 def build(db: Path, size: int, *, real: int, seed: int, base: list[tuple[str, str]], names: list[str],

@@ -297,11 +297,10 @@ def _prepare_step(step: Callable[[PrepareTask], tuple[Document, Fingerprint, Ind
     of it, and unpickling its per-sentence lists of integers and term sets cost the scan's
     main process about 0.3 CPU s on BBC (the store's reader decodes the bytes when asked)."""
     doc, _, rows = step(task)
-    if static and doc.language == "en" and doc.text:
-        from newstrace.stages.static import get_static_embedder
+    if static:
+        from newstrace.stages.static import kept_static_vectors
 
-        embedder = get_static_embedder()
-        rows = replace(rows, static_vectors=(embedder.version, embedder.documents([doc])[0]))
+        rows = replace(rows, static_vectors=kept_static_vectors(doc))
     made = None
     if tokens:
         made = pack_tokens(tokenize(doc.text, doc.language or "en"))

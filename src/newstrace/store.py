@@ -550,8 +550,9 @@ class Store:
                 static = rows.static_vectors if rows is not None else None
                 if static is not None and len(static[1]):
                     c.execute("INSERT OR REPLACE INTO static_vectors VALUES (?, ?, ?, ?, ?)",
-                              (doc.id, static[0], new_hash, len(static[1]), static[1].astype("<f4").tobytes()))
-                else:
+                              (doc.id, static[0], new_hash, len(static[1]),
+                               np.asarray(static[1], dtype="<f4").tobytes()))
+                elif old is not None:  # a replaced document's vectors of its old text
                     c.execute("DELETE FROM static_vectors WHERE doc_id = ? AND text_hash IS NOT ?", (doc.id, new_hash))
                 columns = rows.columns if rows is not None and rows.columns is not None else document_columns(doc)
                 c.execute(

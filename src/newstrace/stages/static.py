@@ -47,6 +47,7 @@ __all__ = [
     "Preselection",
     "StaticEmbedder",
     "get_static_embedder",
+    "kept_static_vectors",
     "needs_vectors",
     "pair_score",
     "pair_scores",
@@ -254,6 +255,17 @@ def _token_table(model_path: Path) -> np.ndarray:
 def get_static_embedder(variant: str = "l3") -> StaticEmbedder:
     """The static embedder of MiniLM ``variant``, built once per process."""
     return StaticEmbedder(variant)
+
+
+def kept_static_vectors(doc: Document) -> tuple[str, np.ndarray] | None:
+    """What a store keeps of ``doc`` for the screen of candidates by meaning
+    (``newstrace.stages.prepare.IndexRows.static_vectors``): the static embedder's version and
+    the document's static sentence vectors, for an English document with text; else ``None``.
+    A document's vectors are the same made alone as among others, to the bit."""
+    if doc.language != "en" or not doc.text:
+        return None
+    embedder = get_static_embedder()
+    return embedder.version, embedder.documents([doc])[0]
 
 
 def static_document_vector(sentence_vecs: np.ndarray) -> np.ndarray:
