@@ -95,7 +95,11 @@ def generate(root: Path, articles: list[str], *, seed: int, huge_chars: int) -> 
         put(f"htmlcut/{k:02d}.html", html[: rng.randrange(1, len(html))], "HTML cut at a byte", PROCESSED,
             "no main text found in HTML", "empty file")
         nul_at = rng.randrange(len(raw))
-        put(f"nul/{k:02d}.txt", raw[:nul_at] + b"\x00" + raw[nul_at:], "a NUL byte", "binary file")
+        while nul_at < len(raw) and raw[nul_at] & 0xC0 == 0x80:  # not inside a character
+            nul_at += 1
+        put(f"nul/{k:02d}.txt", raw[:nul_at] + b"\x00" + raw[nul_at:], "a stray NUL byte", PROCESSED)
+        put(f"nuls/{k:02d}.txt", b"\x00".join(raw[i : i + 50] for i in range(0, len(raw), 50)), "NULs throughout",
+            "binary file")
         put(f"huge/{k:02d}.txt", (text + "\n\n") .encode() * (huge_chars // max(1, len(text)) + 2), "huge",
             "article too long")
     put("empty.txt", b"", "empty", "empty file")
