@@ -47,6 +47,7 @@ from newstrace.stages.candidates import (
     nearest_earlier,
     neighbourhood,
     plan_pairs,
+    sentence_buckets,
 )
 from newstrace.stages.ingest import read_inputs
 from newstrace.stages.ingest.language import load_language_model, preload_language_model
@@ -522,6 +523,7 @@ def _sentence_pairs_of(store: Store, fps: Sequence[Fingerprint], family: Mapping
     after are added to ``later`` (their own side decides).  ``stats["sentence_nearest"]``
     counts the documents that kept only their nearest."""
     cache: dict[str, StoredSketch] = {}
+    buckets = sentence_buckets(store, fps, stored=True)
     out: set[tuple[str, str]] = set()
     found: dict[str, list[str]] = {}
     for fp in fps:
@@ -531,7 +533,7 @@ def _sentence_pairs_of(store: Store, fps: Sequence[Fingerprint], family: Mapping
             return mine is not None and family.get(other) == mine
 
         found[fp.doc_id] = sorted(indexed_candidates(store, fp, stored=True, shingles=False, skip=same_family,
-                                                     cache=cache))
+                                                     cache=cache, buckets=buckets))
     arrival = store.arrivals({d for fp in fps for d in (fp.doc_id, *found[fp.doc_id])})
     for fp in fps:
         me = arrival_key(fp.doc_id, arrival)

@@ -21,7 +21,15 @@ from fixtures.shared import DATA, require
 
 import newstrace.stages.vectors as vectors
 from newstrace.pipeline import add_documents, link, trace_documents
-from newstrace.stages.candidates import find_candidates, plan_pairs
+from newstrace.stages.candidates import (
+    DEFAULT_CONFIG,
+    SENTENCE_CHANNEL,
+    band_hashes,
+    find_candidates,
+    indexed_candidates,
+    plan_pairs,
+    sentence_buckets,
+)
 from newstrace.stages.clean import _normalise_line, _split_lines, line_key
 from newstrace.stages.prepare import learn_boilerplate, learn_boilerplate_indexed, prepare_document
 from newstrace.stages.vectors import (
@@ -344,6 +352,19 @@ def test_sentence_band_lookups_in_one_statement_equal_one_query_per_key(built: t
             if limit == 50:
                 assert {k: sorted(v) for k, v in many.items()} == {k: sorted(v) for k, v in one.items() if v}
         assert any(len(v) > 2 for v in store.sentence_docs_many(keys, 50).values())  # the limits did cut
+        # the buckets of a batch of stored documents looked up at once: each one's candidates as alone
+        fps = store.get_fingerprints()[:40]
+        shared = sentence_buckets(store, fps, stored=True)
+        found = 0
+        for fp in fps:
+            mine = {h for digest in fp.sentences for h in band_hashes(digest, DEFAULT_CONFIG.sentence_bands,
+                                                                       SENTENCE_CHANNEL)}
+            assert {h: shared[h] for h in mine if h in shared} == store.sentence_docs_many(
+                sorted(mine), DEFAULT_CONFIG.max_bucket_docs + 1)
+            alone = indexed_candidates(store, fp, stored=True)
+            assert indexed_candidates(store, fp, stored=True, buckets=shared) == alone
+            found += bool(alone)
+        assert found > 5
 
 
 def test_static_vectors_kept_with_the_documents_screen_as_those_made_again(tmp_path: Path,
