@@ -69,37 +69,32 @@ def read_collection(pan: Path, bbc: Path, workers: int) -> tuple[list[str], list
 
 def cut(sketches: Sequence[tuple[np.ndarray, list[frozenset[str]]]], bands: int, *, max_bucket_docs: int,
         jaccard: float) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
-    """The colliding and the proposed document pairs when the digests are cut into ``bands``."""
-    digests = np.concatenate([s for s, _ in sketches])
+    """The colliding and the proposed document pairs when the digests are cut into ``bands``
+    (the buckets as the whole-collection plan finds them: ``candidates._colliding_arrays``)."""
+    from newstrace.stages.candidates import _colliding_arrays
+
     doc_of = np.concatenate([np.full(len(s), i) for i, (s, _) in enumerate(sketches)])
     sent_of = np.concatenate([np.arange(len(s)) for s, _ in sketches])
-    rows = digests.shape[1] // bands
+    members, sizes = _colliding_arrays(np.concatenate([s for s, _ in sketches]), bands)
     colliding: set[tuple[int, int]] = set()
     proposed: set[tuple[int, int]] = set()
-    for b in range(bands):
-        block = np.ascontiguousarray(digests[:, b * rows : (b + 1) * rows])
-        keys = block.view(np.dtype((np.void, 4 * rows))).ravel()
-        order = np.argsort(keys, kind="stable")
-        ranked = keys[order]
-        starts = np.flatnonzero(np.concatenate(([True], ranked[1:] != ranked[:-1])))
-        ends = np.append(starts[1:], len(ranked))
-        for lo, hi in zip(starts[ends - starts >= 2].tolist(), ends[ends - starts >= 2].tolist(), strict=True):
-            members = order[lo:hi].tolist()
-            docs = {int(doc_of[m]) for m in members}
-            if not 2 <= len(docs) <= max_bucket_docs:
-                continue
-            for i, a in enumerate(members):
-                for c in members[i + 1 :]:
-                    da, dc = int(doc_of[a]), int(doc_of[c])
-                    if da == dc:
-                        continue
-                    pair = (min(da, dc), max(da, dc))
-                    colliding.add(pair)
-                    if pair in proposed:
-                        continue
-                    ta, tc = sketches[da][1][int(sent_of[a])], sketches[dc][1][int(sent_of[c])]
-                    if len(ta & tc) >= jaccard * len(ta | tc):
-                        proposed.add(pair)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    for lo, size in zip(starts.tolist(), sizes.tolist(), strict=True):
+        bucket = members[lo : lo + size].tolist()
+        if not 2 <= len({int(doc_of[m]) for m in bucket}) <= max_bucket_docs:
+            continue
+        for i, a in enumerate(bucket):
+            for c in bucket[i + 1 :]:
+                da, dc = int(doc_of[a]), int(doc_of[c])
+                if da == dc:
+                    continue
+                pair = (min(da, dc), max(da, dc))
+                colliding.add(pair)
+                if pair in proposed:
+                    continue
+                ta, tc = sketches[da][1][int(sent_of[a])], sketches[dc][1][int(sent_of[c])]
+                if len(ta & tc) >= jaccard * len(ta | tc):
+                    proposed.add(pair)
     return colliding, proposed
 
 
