@@ -44,6 +44,9 @@ the parent's over ``fork``/``exec``).
   ``add_documents`` then ``link(only=new ids)`` with the semantic layer, seconds (with stand-in
   vectors, their sentence vectors are written to the cache first, untimed: the model's cost
   per article does not depend on the index), the pairs it aligned and the relations it found.  The added articles stay in the index; the next size grows from there.
+  Then ``organise`` (the families and stories of the whole index, which ``newstrace index
+  add`` runs after its link), timed and with its peak memory apart: the ``add 1k`` ratio is
+  the add and link alone, as measured before stop 27, and ``with organise`` what the command costs.
 
 Sizes that do not fit the machine in reasonable time are projected from the measured ones
 (a least-squares line in log size) and printed as projections.  Targets (issue 12): lexical
@@ -64,6 +67,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -198,8 +202,17 @@ def _fast_variant(task: tuple[str, str, str | None, int, list[str]]) -> tuple[ob
     doc = Document(id=doc_id, raw=var, text=var, offsets=list(range(len(var))), language=language)
     fp = fingerprint(doc)
     # the static sentence vectors a semantic `index add` keeps with each English document
-    # (add_documents(static_vectors=True)), as the real path's documents get them
-    return doc, fp, IndexRows(*band_rows(fp), static_vectors=kept_static_vectors(doc))
+    # (add_documents(static_vectors=True)), and the story features every `index add` keeps, as
+    # the real path's documents get them (code before either: none)
+    rows = IndexRows(*band_rows(fp), static_vectors=kept_static_vectors(doc))
+    if "story_features" in IndexRows.__dataclass_fields__:
+        from newstrace.stages.stories.cluster import document_features
+        from newstrace.stages.stories.store import encode_features, features_key
+        from newstrace.store import text_hash
+
+        rows = replace(rows, story_features=(features_key(doc.title, doc.language, text_hash(doc.text)),
+                                             encode_features(document_features(doc))))
+    return doc, fp, rows
 
 
 def build(db: Path, size: int, *, real: int, seed: int, base: list[tuple[str, str]], names: list[str],
@@ -340,7 +353,7 @@ import inspect, json, os, sys, time
 # newstrace first, from the tree on PYTHONPATH: bench_index puts this checkout's src first on
 # sys.path when imported, and the package, once imported, loads every module from its own tree.
 import newstrace
-from newstrace.pipeline import add_documents, link
+from newstrace.pipeline import add_documents, link, organise
 from newstrace.store import Store
 from newstrace.types import Document
 sys.path.insert(0, sys.argv[4])
@@ -358,8 +371,16 @@ with Store(db) as store:
     plan = {}
     found = link(store, only=set(stats.added_ids), workers=2, changes=False, semantic=True, stats=plan)
     t3 = time.perf_counter()
-peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
+    peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
+    # what `newstrace index add` does next: the families and stories of the whole index, timed
+    # and its peak measured apart (writing 5 to clear_refs resets the high-water mark)
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    families, stories = organise(store, workers=2)
+    t4 = time.perf_counter()
+    organise_peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
 print(json.dumps({"add_s": t1 - t, "link_s": t3 - t2, "total_s": (t1 - t) + (t3 - t2), "peak_mb": peak,
+                  "organise_s": t4 - t3, "organise_peak_mb": organise_peak, "stories": len(stories),
                   "added": stats.added, "alignments": plan.get("alignments", 0), "relations": len(found),
                   "sentence_nearest": plan.get("plan_sentence_nearest", 0),
                   "src": os.path.dirname(os.path.dirname(newstrace.__file__))}))
@@ -415,14 +436,15 @@ def report(rows: list[dict], sizes: list[int]) -> None:  # type: ignore[type-arg
     issue's targets are stated in (largest / 10k latency, add-1,000 cost)."""
     print(f"\n{'size':>9} | {'build s':>8} | {'disk MB':>8} | {'lex p50':>8} | {'lex p95':>8} | {'lookup':>8} | "
           f"{'cands':>5} | {'lex MB':>7} | {'sem p50':>8} | {'sem p95':>8} | {'embed':>8} | {'sem-emb':>8} | {'ahead':>8} | "
-          f"{'cands':>5} | {'sem MB':>7} | {'add 1k s':>8} | {'(link s)':>8} | {'add MB':>7}")
+          f"{'cands':>5} | {'sem MB':>7} | {'add 1k s':>8} | {'(link s)':>8} | {'add MB':>7} | {'organise':>8} | {'org MB':>7}")
     for r in rows:
         lx, sm = r["lexical"], r["semantic"]
         print(f"{r['size']:>9,} | {r['build_s']:>8.0f} | {r['disk_mb']:>8.0f} | {lx['p50_ms']:>6.0f}ms | "
               f"{lx['p95_ms']:>6.0f}ms | {lx['lookup_p50_ms']:>6.0f}ms | {lx['candidates']:>5.1f} | {lx['peak_mb']:>7.0f} | "
               f"{sm['p50_ms']:>6.0f}ms | {sm['p95_ms']:>6.0f}ms | {sm.get('embed_p50_ms', 0):>6.0f}ms | "
               f"{sm.get('p50_without_embed_ms', 0):>6.0f}ms | {sm.get('ahead_p50_ms', 0):>6.0f}ms | {sm['candidates']:>5.1f} | "
-              f"{sm['peak_mb']:>7.0f} | {r['add']['total_s']:>8.1f} | {r['add']['link_s']:>8.1f} | {r['add']['peak_mb']:>7.0f}")
+              f"{sm['peak_mb']:>7.0f} | {r['add']['total_s']:>8.1f} | {r['add']['link_s']:>8.1f} | {r['add']['peak_mb']:>7.0f} | "
+              f"{r['add'].get('organise_s', 0):>7.1f}s | {r['add'].get('organise_peak_mb', 0):>7.0f}")
         if "semantic_before" in r:
             lb, sb = r["lexical_before"], r["semantic_before"]
             print(f"{'  before':>9} | {'':>8} | {'':>8} | {lb['p50_ms']:>6.0f}ms | {lb['p95_ms']:>6.0f}ms | "
@@ -437,13 +459,17 @@ def report(rows: list[dict], sizes: list[int]) -> None:  # type: ignore[type-arg
                       f"{add['alignments']:,} pairs aligned ({add['alignments'] / max(add['added'], 1):.1f} an article, "
                       f"{1000 * add['link_s'] / max(add['alignments'], 1):.0f} ms a pair), "
                       f"{add['relations']:,} relations, peak {add['peak_mb']:.0f} MB, "
-                      f"{add.get('sentence_nearest', '-')} aligned with their nearest earlier partners only")
+                      f"{add.get('sentence_nearest', '-')} aligned with their nearest earlier partners only; "
+                      f"then families and stories of the whole index (organise, as `newstrace index add` runs it) "
+                      f"{add.get('organise_s', 0):.1f} s, peak {add.get('organise_peak_mb', 0):.0f} MB, "
+                      f"{add.get('stories', 0):,} stories")
     xs = [float(r["size"]) for r in rows]
     curves = {"lexical p50 ms": [float(r["lexical"]["p50_ms"]) for r in rows],
               "semantic p50 ms": [float(r["semantic"]["p50_ms"]) for r in rows],
               "semantic p50 without the query embedding ms": [float(r["semantic"].get("p50_without_embed_ms", 0))
                                                                 for r in rows],
-              "add 1k s": [float(r["add"]["total_s"]) for r in rows]}
+              "add 1k s": [float(r["add"]["total_s"]) for r in rows],
+              "add 1k with organise s": [float(r["add"]["total_s"] + r["add"].get("organise_s", 0)) for r in rows]}
     first = rows[0]
     for size in sizes:
         if size in xs:
@@ -457,7 +483,8 @@ def report(rows: list[dict], sizes: list[int]) -> None:  # type: ignore[type-arg
     last = rows[-1]
     print(f"\nmeasured {int(xs[-1]):,} / {int(xs[0]):,}: lexical p50 {last['lexical']['p50_ms'] / first['lexical']['p50_ms']:.2f}x, "
           f"semantic p50 {last['semantic']['p50_ms'] / first['semantic']['p50_ms']:.2f}x, "
-          f"add 1k {last['add']['total_s'] / first['add']['total_s']:.2f}x")
+          f"add 1k {last['add']['total_s'] / first['add']['total_s']:.2f}x, with organise "
+          f"{(last['add']['total_s'] + last['add'].get('organise_s', 0)) / (first['add']['total_s'] + first['add'].get('organise_s', 0)):.2f}x")
     if "add_before" in first and "add_before" in last:
         print(f"the code before, same indexes and articles: add 1k "
               f"{last['add_before']['total_s'] / first['add_before']['total_s']:.2f}x")

@@ -83,7 +83,7 @@ from newstrace.stages.vectors import (
     semantic_pairs,
     translation_backgrounds,
 )
-from newstrace.store import Store, content_hash, encode_fingerprint
+from newstrace.store import Store, content_hash, encode_fingerprint, text_hash
 from newstrace.types import Document, Family, InputError, Relation, Story
 
 __all__ = [
@@ -242,11 +242,10 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
         load_language_model()  # before the pool forks: its workers share this copy
     step = prepare_indexed_task if candidate_index else partial(_prepare_unindexed, offsets=store_offsets)
     static = static_vectors and _static_embedder_ready()
-    prepare = partial(_prepare_step, step, story_features, keep_documents, static)
+    prepare = partial(_prepare_step, step, story_features, keep_documents, static, candidate_index)
     with finishing(executor.map(prepare, tasks, label="cleaning")) as done:
         for doc, fp, rows, features, tokens in done:
-            pending.append((doc, fp, IndexRows(rows.shingle_bands, rows.sentence_bands, profile_of[doc.id],
-                                               rows.columns, rows.fingerprint, rows.static_vectors)))
+            pending.append((doc, fp, replace(rows, profile=profile_of[doc.id])))
             if features is not None:
                 stats.story_features[doc.id] = features
             if keep_documents:
@@ -285,13 +284,14 @@ def _static_embedder_ready() -> bool:
 
 
 def _prepare_step(step: Callable[[PrepareTask], tuple[Document, Fingerprint, IndexRows]], story_features: bool,
-                  tokens: bool, static: bool, task: PrepareTask,
+                  tokens: bool, static: bool, kept_features: bool, task: PrepareTask,
                   ) -> tuple[Document, None, IndexRows, tuple[list[str], list[str]] | None, PackedTokens | None]:
     """``step`` on one task, with ``story_features`` the prepared document's story features,
     with ``tokens`` its tokens (made for its fingerprint: remembered, not made again) and its
     offsets packed (:func:`_unpacked`), with ``static`` an English document's static sentence
     vectors in its rows (``IndexRows.static_vectors``; a document's are the same made alone as
-    among others, to the bit).
+    among others, to the bit), with ``kept_features`` its story features in the form the store
+    keeps them (``IndexRows.story_features``: ``organise`` then reads them instead of the text).
 
     The fingerprint goes back to the writer in its store form only (``IndexRows.fingerprint``,
     with its band rows beside it), not as a :class:`Fingerprint`: the writer needs nothing else
@@ -302,17 +302,22 @@ def _prepare_step(step: Callable[[PrepareTask], tuple[Document, Fingerprint, Ind
         from newstrace.stages.static import kept_static_vectors
 
         rows = replace(rows, static_vectors=kept_static_vectors(doc))
+    features = None
+    if story_features or kept_features:
+        from newstrace.stages.stories.cluster import document_features
+        from newstrace.stages.stories.store import encode_features, features_key
+
+        features = document_features(doc)
+        if kept_features:
+            key = features_key(doc.title, doc.language, text_hash(doc.text))
+            rows = replace(rows, story_features=(key, encode_features(features)))
     made = None
     if tokens:
         made = pack_tokens(tokenize(doc.text, doc.language or "en"))
         # Pickled as one buffer, not 2,500-odd integers a document (the store's form of them,
         # ``rows.columns``, is made already): unpacked by the scan when it returns them.
         doc.offsets = array("q", doc.offsets)  # type: ignore[assignment]
-    if not story_features:
-        return doc, None, rows, None, made
-    from newstrace.stages.stories.cluster import document_features
-
-    return doc, None, rows, document_features(doc), made
+    return doc, None, rows, features if story_features else None, made
 
 
 def _prepare_unindexed(task: PrepareTask, *, offsets: bool = True) -> tuple[Document, Fingerprint, IndexRows]:
@@ -654,25 +659,43 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
     them, in id order), when the caller has them already.  ``features``: story features of
     documents by id, made where they were prepared (``IndexStats.story_features``); any
     document missing or changed since is read here.
+
+    Without ``documents`` (``index add``, the service), only the family members' documents are
+    read (a family's evidence is in its members' texts), and the stories are clustered from the
+    story features the store keeps with each document
+    (``newstrace.stages.stories.store.stored_story_inputs``): at 11,000 documents, reading
+    every document and making its features again was 16 of the 24 seconds this step took.
     """
     from newstrace.stages.families import build_families, save_families, unaligned_parents
-    from newstrace.stages.stories import load_stories, save_stories, update_stories
-    from newstrace.stages.stories.cluster import known_features
+    from newstrace.stages.stories import load_stories, save_stories
+    from newstrace.stages.stories.cluster import document_features, known_features, stories_of_features
+    from newstrace.stages.stories.store import stored_story_inputs
 
-    documents = store.get_documents() if documents is None else documents
-    families = build_families(documents, store.get_relations())
-    by_id = {d.id: d for d in documents}
+    relations = store.get_relations()
+    if documents is None:
+        members = sorted({d for r in relations for d in (r.source, r.target)})
+        by_id = {d.id: d for d in store.get_documents(members)}
+    else:
+        by_id = {d.id: d for d in documents}
+    family_documents = list(by_id.values())
+    families = build_families(family_documents, relations)
     done = store.checked()
     missing = sorted(unaligned_parents(families, by_id) - done)
     if missing:
         found = relate_pairs(by_id, missing, {}, store.languages(), changes=False,
                              executor=LocalExecutor(workers))
         store.put_relations(missing, found)
-        families = build_families(documents, store.get_relations())
+        families = build_families(family_documents, store.get_relations())
     if stats is not None:
         stats["alignments_parents"] = len(missing)
-    with known_features(documents, features or {}):
-        stories = update_stories(documents, families, [] if fresh else load_stories(store.conn))
+    if documents is None:
+        ids, published, feats = stored_story_inputs(store)
+    else:
+        ordered = sorted(documents, key=lambda d: d.id)
+        ids, published = [d.id for d in ordered], [d.published for d in ordered]
+        with known_features(ordered, features or {}):
+            feats = [document_features(d) for d in ordered]
+    stories = stories_of_features(ids, published, feats, families, [] if fresh else load_stories(store.conn))
     save_families(store.conn, families)
     save_stories(store.conn, stories)
     return families, stories

@@ -108,6 +108,7 @@ CREATE TABLE IF NOT EXISTS static_vectors (
     doc_id TEXT PRIMARY KEY, model TEXT NOT NULL, text_hash TEXT NOT NULL, sentences INTEGER NOT NULL,
     data BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS story_features (doc_id TEXT PRIMARY KEY, key TEXT NOT NULL, data BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS relations_target ON relations (target);
 CREATE INDEX IF NOT EXISTS checked_pairs_b ON checked_pairs (b);
 """
@@ -554,6 +555,11 @@ class Store:
                                np.asarray(static[1], dtype="<f4").tobytes()))
                 elif old is not None:  # a replaced document's vectors of its old text
                     c.execute("DELETE FROM static_vectors WHERE doc_id = ? AND text_hash IS NOT ?", (doc.id, new_hash))
+                story = rows.story_features if rows is not None else None
+                if story is not None:
+                    c.execute("INSERT OR REPLACE INTO story_features VALUES (?, ?, ?)", (doc.id, *story))
+                elif old is not None:  # made from its old version: stories_store.stored_story_inputs makes them again
+                    c.execute("DELETE FROM story_features WHERE doc_id = ?", (doc.id,))
                 columns = rows.columns if rows is not None and rows.columns is not None else document_columns(doc)
                 c.execute(
                     "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -783,6 +789,20 @@ class Store:
                      removed=[Removed(*x) for x in json.loads(r[10])], signature=json.loads(r[11]))
             for r in rows
         ]
+
+    def story_feature_rows(self) -> list[tuple[str, str | None, str | None, str | None, str, str | None,
+                                               bytes | None]]:
+        """Every stored document's ``(id, published, title, language, text_hash, key, data)``, by
+        id, with its kept story features (``key`` and ``data`` ``None`` when none are kept):
+        what ``newstrace.stages.stories.store.stored_story_inputs`` reads instead of every text."""
+        return self.conn.execute(
+            "SELECT d.id, d.published, d.title, d.language, d.text_hash, s.key, s.data FROM documents d "
+            "LEFT JOIN story_features s ON s.doc_id = d.id ORDER BY d.id").fetchall()
+
+    def put_story_features(self, rows: Sequence[tuple[str, str, bytes]]) -> None:
+        """Keep ``(doc id, key, data)`` story features made for stored documents (one transaction)."""
+        with self.transaction() as c:
+            c.executemany("INSERT OR REPLACE INTO story_features VALUES (?, ?, ?)", rows)
 
     def languages(self, ids: Iterable[str] | None = None) -> dict[str, str | None]:
         """Every stored document's language, by id (or only those of ``ids`` that are stored)."""

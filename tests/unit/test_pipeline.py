@@ -12,7 +12,7 @@ from fixtures.articles import ARTICLE, OTHER, write_corpus
 
 from newstrace.cli.app import build_parser, main
 from newstrace.errors import StoreError
-from newstrace.pipeline import add_documents, index_add, link, scan, trace, trace_documents
+from newstrace.pipeline import add_documents, index_add, link, organise, scan, trace, trace_documents
 from newstrace.store import SCHEMA_VERSION, Store
 from newstrace.types import Document
 
@@ -240,3 +240,60 @@ def test_scan_stories_are_those_of_the_stored_documents(corpus: Path, tmp_path: 
         stored = store.get_documents()
     assert features == {d.id: document_features(d) for d in stored}
     assert len(features) == len(result.documents) == 3
+
+
+def test_organise_clusters_from_the_story_features_kept_with_the_documents(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `index add` keeps each document's story features, so organise reads no text but the
+    # family members' and makes no features again; documents added without them (older code)
+    # get theirs made once, and a replaced document's old features are never used.
+    import newstrace.stages.stories.store as stories_store
+    from newstrace.stages.stories.cluster import document_features
+    from newstrace.stages.stories.store import decode_features
+
+    with Store(tmp_path / "s.db") as store:
+        index_add(store, [corpus], workers=1, forensics=False)
+        link(store, changes=False, semantic=False)
+        families, stories = organise(store)
+        kept = {i: decode_features(data) for i, data in store.conn.execute("SELECT doc_id, data FROM story_features")}
+        assert kept == {d.id: document_features(d) for d in store.get_documents()}
+        [family] = families
+        assert set(family.members) == {"original.txt", "repost.txt"}
+
+        asked: list[str] = []
+        read = Store.get_documents
+
+        def recording(self: Store, ids: object = None, **kw: object) -> list[Document]:
+            wanted = list(ids) if ids is not None else self.document_ids()  # type: ignore[call-overload]
+            asked.extend(wanted)
+            return read(self, wanted, **kw)  # type: ignore[arg-type]
+
+        def refuse(doc: Document) -> tuple[list[str], list[str]]:
+            raise AssertionError(f"features of {doc.id} made again")
+
+        monkeypatch.setattr(Store, "get_documents", recording)
+        monkeypatch.setattr(stories_store, "document_features", refuse)
+        assert organise(store) == (families, stories)
+        assert sorted(asked) == ["original.txt", "repost.txt"]  # not other.txt: it is in no family
+        monkeypatch.undo()
+
+        made: list[str] = []
+
+        def counting(doc: Document) -> tuple[list[str], list[str]]:
+            made.append(doc.id)
+            return document_features(doc)
+
+        monkeypatch.setattr(stories_store, "document_features", counting)
+        with store.transaction() as c:  # as a store indexed by older code, and one stale row
+            c.execute("DELETE FROM story_features WHERE doc_id != 'other.txt'")
+            c.execute("UPDATE story_features SET key = 'stale' WHERE doc_id = 'other.txt'")
+        assert organise(store) == (families, stories)
+        assert sorted(made) == ["original.txt", "other.txt", "repost.txt"]
+        assert organise(store) == (families, stories) and len(made) == 3  # kept: made once
+
+        changed = Document(id="other.txt", raw="Harbour Board\n\nThe Harbour Board in Westport approved new "
+                           "moorings for the fishing fleet on Monday after a long dispute.\n")
+        add_documents(store, [changed], workers=1, forensics=False)
+        [now] = store.get_documents(["other.txt"])
+        [(data,)] = store.conn.execute("SELECT data FROM story_features WHERE doc_id = 'other.txt'").fetchall()
+        assert decode_features(data) == document_features(now) != kept["other.txt"]

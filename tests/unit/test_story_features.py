@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newstrace.stages.families.build import _gram_seq
 from newstrace.stages.stories.cluster import (
@@ -28,6 +30,7 @@ from newstrace.stages.stories.cluster import (
     document_features,
     known_features,
 )
+from newstrace.stages.stories.store import decode_features, encode_features
 from newstrace.stages.text import WORD_RE, content_terms, split_sentences
 from newstrace.types import Document
 
@@ -156,3 +159,12 @@ def _reference_grams(text: str) -> list[str]:
                                   "one two three", "", "a b c d", "O'Brien’s can't-stop   rock 'n' roll"])
 def test_family_grams_match_the_joined_words(text: str) -> None:
     assert [" ".join(g) for g in _gram_seq(text)] == _reference_grams(text)
+
+
+@given(st.lists(st.text(alphabet="abcéß'’-0123456789ABÇ", max_size=12), max_size=30),
+       st.lists(st.text(alphabet="abcéß'’-0123456789ABÇ", min_size=1, max_size=12), max_size=30))
+def test_kept_story_features_decode_to_what_was_encoded(content: list[str], names: list[str]) -> None:
+    # The store keeps them compressed and joined; order and repeats matter (the weights are
+    # summed over the lists as made).  Empty strings never occur among names (``_names``).
+    content = [w for w in content if w]
+    assert decode_features(encode_features((content, names))) == (content, names)

@@ -323,6 +323,9 @@ class IndexRows:
             vectors (``newstrace.stages.static``), when made where it was prepared, for the
             screen of candidates by meaning (``newstrace.stages.vectors.screened_meaning_pairs``);
             else ``None``: the screen makes them when it meets the document.
+        story_features: the document's story features as the store keeps them
+            (``newstrace.stages.stories.store``: ``features_key`` and ``encode_features``), made
+            where it was prepared; else ``None``: they are made when the stories next need them.
     """
 
     shingle_bands: tuple[int, ...]
@@ -331,6 +334,7 @@ class IndexRows:
     columns: tuple[str, str, str] | None = None
     fingerprint: bytes | None = None
     static_vectors: tuple[str, np.ndarray] | None = None
+    story_features: tuple[str, bytes] | None = None
 
 
 def encode_offsets(offsets: Sequence[int]) -> str:

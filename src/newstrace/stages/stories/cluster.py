@@ -91,7 +91,7 @@ from newstrace.types import Document, Family, Story
 __all__ = ["IndexedPairs", "Method", "StoryCollection", "StoryConfig", "StoryFeatures", "StoryVector",
            "cluster_documents", "cluster_representatives", "contrast_matrix", "document_features",
            "indexed_similarity", "known_features", "similarity_matrix", "sparse_similarity",
-           "story_similarity", "story_vector", "update_stories", "usual_similarity"]
+           "stories_of_features", "story_similarity", "story_vector", "update_stories", "usual_similarity"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -1007,8 +1007,8 @@ def _label(members: Sequence[int], feats: Sequence[tuple[list[str], list[str]]],
     return " · ".join(picked) if picked else "(no names)"
 
 
-def _span(docs: Sequence[Document]) -> tuple[str | None, str | None]:
-    dates = sorted(d.published for d in docs if d.published)
+def _span(published: Iterable[str | None]) -> tuple[str | None, str | None]:
+    dates = sorted(p for p in published if p)
     return (dates[0], dates[-1]) if dates else (None, None)
 
 
@@ -1081,28 +1081,44 @@ def update_stories(documents: Sequence[Document], families: Sequence[Family] = (
         Stories sorted by id, each with its label, documents, families and time span.
     """
     docs = sorted(documents, key=lambda d: d.id)
-    if not docs:
+    return stories_of_features([d.id for d in docs], [d.published for d in docs],
+                               [document_features(d) for d in docs], families, existing, config,
+                               collection=collection, usual=usual, dense=dense, method=method)
+
+
+def stories_of_features(ids: Sequence[str], published: Sequence[str | None], features: Sequence[StoryFeatures],
+                        families: Sequence[Family] = (), existing: Sequence[Story] = (),
+                        config: StoryConfig = DEFAULT_CONFIG, *, collection: StoryCollection | None = None,
+                        usual: Mapping[str, float] | None = None, dense: bool = False,
+                        method: Method = "indexed") -> list[Story]:
+    """:func:`update_stories` of the documents ``ids`` (sorted, unique), given their dates and
+    story features (:func:`document_features`) instead of the documents themselves: a store
+    keeps each document's features (``newstrace.stages.stories.store``), so ``index add``
+    clusters the whole collection without reading every text again."""
+    if not ids:
         return []
-    feats = [document_features(d) for d in docs]
+    if list(ids) != sorted(set(ids)):
+        raise ValueError("stories_of_features: ids must be sorted and unique")
+    feats = list(features)
     fam_of = {m: f.id for f in families for m in f.members}
     # A family enters the clustering as one representative (its earliest-sorting member): its
     # members are copies of one text, so they weigh as one, and the similarity matrix is over
     # families and lone documents — 500 × 500 for a wire story copied 5,000 times among 500.
     rep_of: dict[int, int] = {}
     first_member: dict[str, int] = {}
-    for i, d in enumerate(docs):
-        fid = fam_of.get(d.id)
+    for i, doc_id in enumerate(ids):
+        fid = fam_of.get(doc_id)
         rep_of[i] = i if fid is None else first_member.setdefault(fid, i)
     reps = sorted(set(rep_of.values()))
     row = {r: k for k, r in enumerate(reps)}
-    r_of = None if usual is None else np.asarray([usual.get(docs[r].id, 0.0) for r in reps])
-    labels = cluster_representatives([feats[r] for r in reps], [docs[r].published for r in reps], config,
+    r_of = None if usual is None else np.asarray([usual.get(ids[r], 0.0) for r in reps])
+    labels = cluster_representatives([feats[r] for r in reps], [published[r] for r in reps], config,
                                      collection=collection, usual=r_of, dense=dense, method=method)
     grouped: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(docs)):
+    for i in range(len(ids)):
         grouped[labels[row[rep_of[i]]]].append(i)
     clusters = [grouped[k] for k in sorted(grouped, key=lambda k: grouped[k][0])]
-    sids = _assign_ids([[docs[i].id for i in idx] for idx in clusters], existing)
+    sids = _assign_ids([[ids[i] for i in idx] for idx in clusters], existing)
     df: Counter[str] = Counter()
     for r in reps:
         df.update({w.lower() for w in feats[r][1]})
@@ -1111,11 +1127,11 @@ def update_stories(documents: Sequence[Document], families: Sequence[Family] = (
     n_reps = len(reps) if collection is None else collection.size
     out = []
     for sid, idx in zip(sids, clusters, strict=True):
-        ids = tuple(docs[i].id for i in idx)
-        first, last = _span([docs[i] for i in idx])
-        fams = tuple(sorted({fam_of[d] for d in ids if d in fam_of}))
+        members = tuple(ids[i] for i in idx)
+        first, last = _span(published[i] for i in idx)
+        fams = tuple(sorted({fam_of[d] for d in members if d in fam_of}))
         out.append(Story(sid, _label(sorted({rep_of[i] for i in idx}), feats, df, n_reps, config.label_terms),
-                         ids, fams, first, last))
+                         members, fams, first, last))
     return sorted(out, key=lambda s: s.id)
 
 
