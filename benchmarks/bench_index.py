@@ -47,6 +47,9 @@ the parent's over ``fork``/``exec``).
   Then ``organise`` (the families and stories of the whole index, which ``newstrace index
   add`` runs after its link), timed and with its peak memory apart: the ``add 1k`` ratio is
   the add and link alone, as measured before stop 27, and ``with organise`` what the command costs.
+  The built index has its families and stories stored first (untimed), as an index grown by
+  ``index add`` has: from ``stories.cluster.WHOLE_BELOW`` documents the add's organise then
+  clusters again only the stories the new articles reach.
 
 Sizes that do not fit the machine in reasonable time are projected from the measured ones
 (a least-squares line in log size) and printed as projections.  Targets (issue 12): lexical
@@ -387,6 +390,17 @@ print(json.dumps({"add_s": t1 - t, "link_s": t3 - t2, "total_s": (t1 - t) + (t3 
 """
 
 
+ORGANISE = r"""
+import json, sys, time
+from newstrace.pipeline import organise
+from newstrace.store import Store
+with Store(sys.argv[1]) as store:
+    t = time.perf_counter()
+    families, stories = organise(store, workers=2)
+print(json.dumps({"organise_s": time.perf_counter() - t, "stories": len(stories), "families": len(families)}))
+"""
+
+
 def run(code: str, *args: str, src: str = SRC) -> dict:  # type: ignore[type-arg]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False, env=env)
@@ -546,6 +560,12 @@ def main() -> int:
         parts = build(db, size, real=args.real, seed=k, base=indexed, names=names, log=log,
                       model_vectors=args.model_vectors)
         t_build += time.perf_counter() - t0
+        # An index grown by `index add` has its families and stories stored; so does this one
+        # before the add is measured (untimed, this code: the copy for --against gets them too).
+        built_stories = run(ORGANISE, str(db))
+        log.append(f"{size:,}: families and stories of the built index {built_stories['organise_s']:.1f} s, "
+                   f"{built_stories['stories']:,} stories")
+        print(log[-1], file=sys.stderr, flush=True)
         before = {}
         if args.against:  # the code before, on the same index in the same run (trace only: it writes nothing)
             before = {"lexical_before": run(TRACE, str(db), "lexical", str(args.workdir / "queries.json"),
@@ -574,7 +594,7 @@ def main() -> int:
         if Path(add["src"]).resolve() != Path(SRC).resolve():
             raise SystemExit(f"add ran {add['src']}, not {SRC}")
         rows.append({"size": size, "vectors": "model" if args.model_vectors else "stand-in", "build_s": t_build, **{f"build_{a}": b for a, b in parts.items()}, "disk_mb": disk,
-                     "lexical": lexical, "semantic": semantic, "add": add, **before})
+                     "built_organise": built_stories, "lexical": lexical, "semantic": semantic, "add": add, **before})
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
 
     report(rows, sizes)

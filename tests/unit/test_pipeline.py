@@ -297,3 +297,22 @@ def test_organise_clusters_from_the_story_features_kept_with_the_documents(
         [now] = store.get_documents(["other.txt"])
         [(data,)] = store.conn.execute("SELECT data FROM story_features WHERE doc_id = 'other.txt'").fetchall()
         assert decode_features(data) == document_features(now) != kept["other.txt"]
+
+
+def test_organise_of_a_large_index_clusters_again_only_the_stories_new_documents_reach(
+        corpus: Path, tmp_path: Path) -> None:
+    # ``whole_below=0`` takes the large index's path on the small corpus: the stored stories no
+    # new document reaches are kept, and the stories are those of clustering everything.
+    files = sorted(corpus.iterdir())
+    with Store(tmp_path / "s.db") as store:
+        index_add(store, files[:-1], workers=1, forensics=False)
+        link(store, changes=False, semantic=False)
+        _, before = organise(store, whole_below=0)  # no stories stored yet: everything
+        index_add(store, files[-1:], workers=1, forensics=False)
+        link(store, changes=False, semantic=False)
+        stats: dict[str, int] = {}
+        _, stories = organise(store, whole_below=0, stats=stats)
+        assert stats["stories_new"] == 1 and stats["stories_kept"] + stats["stories_reached"] == len(before)
+        assert {s.id for s in before} <= {s.id for s in stories}
+        _, whole = organise(store, fresh=True)
+        assert sorted(s.documents for s in stories) == sorted(s.documents for s in whole)

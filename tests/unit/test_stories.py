@@ -246,3 +246,56 @@ def test_the_usual_similarity_does_not_depend_on_the_order_of_its_values() -> No
     # fewer values than neighbours: the missing ones count as 0
     assert np.array_equal(_usual_rows(vals[:, :4], 20), _usual_rows(np.hstack([vals[:, :4], np.zeros((5, 9))]), 20))
     assert usual_similarity(list(vals[0]), 20) == _usual_rows(vals[:1], 20)[0]
+
+
+FIRE = ("A fire destroyed a warehouse in Bergen on {d}, Norwegian police said. Firefighters from Oslo "
+        "and Stavanger fought the blaze through the night, and the Bergen harbour was closed.")
+
+
+def test_an_add_clusters_again_only_the_stories_its_documents_reach() -> None:
+    """``extend_stories``: a new report of a stored event joins its story (same id), a report of
+    a new event opens one, and a story no new document reaches is kept as stored; the stories
+    are those of clustering everything again."""
+    from newstrace.stages.stories.cluster import document_features, extend_stories
+
+    docs = _docs() + [Document(id=f"fire{i}", raw="", text=FIRE.format(d=f"Friday {i}"), published=f"2024-08-0{i + 1}")
+                      for i in range(3)]
+    by_id = {d.id: d for d in docs}
+    stored = update_stories([by_id[i] for i in ("quake0", "quake1", "vote0", "vote1", "vote2")])
+
+    def extend(ids: list[str], existing: list[Story]) -> tuple[list[Story], dict[str, int]]:
+        ids = sorted(ids)
+        return extend_stories(ids, [by_id[i].published for i in ids], [document_features(by_id[i]) for i in ids],
+                              [], existing)
+
+    later, counts = extend(["quake0", "quake1", "quake2", "vote0", "vote1", "vote2"], stored)
+    [quake] = [s for s in stored if "quake0" in s.documents]
+    [vote] = [s for s in stored if "vote0" in s.documents]
+    assert counts == {"new": 1, "reached": 1, "kept": 1, "clustered": 3}
+    assert vote in later  # not reached: kept as stored, label and all
+    assert next(s for s in later if s.id == quake.id).documents == ("quake0", "quake1", "quake2")
+    final, counts = extend(list(by_id), later)
+    assert counts == {"new": 3, "reached": 0, "kept": 2, "clustered": 3}
+    assert {s.id for s in later} < {s.id for s in final}
+    assert sorted(sorted(s.documents) for s in final) == sorted(sorted(s.documents) for s in update_stories(docs))
+    again, counts = extend(list(by_id), final)  # nothing new: nothing clustered
+    assert again == final and counts["clustered"] == 0
+    with pytest.raises(ValueError, match="sorted and unique"):
+        extend_stories(["b", "a"], [None, None], [([], []), ([], [])], [], [])
+
+
+def test_a_family_reaching_into_a_kept_story_brings_it_into_the_add() -> None:
+    """A new document whose family holds a stored document re-clusters that document's story,
+    so a family still never straddles two stories."""
+    from newstrace.stages.stories.cluster import document_features, extend_stories
+
+    docs = _docs()
+    stored = update_stories(docs[:5])
+    ids = sorted(d.id for d in docs)
+    by_id = {d.id: d for d in docs}
+    fam = Family("F1", "quake0", ("quake0", "vote2"), ())  # vote2 (new) copies quake0
+    out, counts = extend_stories(ids, [by_id[i].published for i in ids], [document_features(by_id[i]) for i in ids],
+                                 [fam], stored)
+    assert counts["reached"] >= 1
+    [holder] = [s for s in out if "quake0" in s.documents]
+    assert "vote2" in holder.documents and holder.families == ("F1",)
