@@ -316,3 +316,23 @@ def test_organise_of_a_large_index_clusters_again_only_the_stories_new_documents
         assert {s.id for s in before} <= {s.id for s in stories}
         _, whole = organise(store, fresh=True)
         assert sorted(s.documents for s in stories) == sorted(s.documents for s in whole)
+
+
+def test_index_add_says_how_many_stories_it_clustered_again(corpus: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    import newstrace.stages.stories.cluster as cluster
+
+    monkeypatch.setattr(cluster, "WHOLE_BELOW", 0)  # the large index's path on three articles
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    for name in ("original.txt", "other.txt"):
+        (first / name).write_text((corpus / name).read_text())
+    (second / "repost.txt").write_text((corpus / "repost.txt").read_text())
+    db = str(tmp_path / "index.db")
+    assert main(["index", "add", str(first), "--db", db, "--lexical-only", "--workers", "1"]) == 0
+    assert "reached by the new articles" not in capsys.readouterr().out  # no stories yet: all clustered
+    assert main(["index", "add", str(second), "--db", db, "--lexical-only", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "and 2 stories (1 story reached by the new articles clustered again, 1 kept)" in out

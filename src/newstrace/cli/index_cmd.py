@@ -56,7 +56,9 @@ def index_add_cli(args: argparse.Namespace) -> int:
                          semantic=not args.lexical_only, limits=limits, errors=stats.errors)
         report_errors(stats.errors[stats.skipped:])  # pairs over the time limit
         # families and stories: rebuilt / extended after each add
-        families, stories = ([], []) if args.no_link else organise(store, workers=args.workers)
+        story_counts: dict[str, int] = {}
+        families, stories = ([], []) if args.no_link else organise(store, workers=args.workers,
+                                                                   stats=story_counts)
         total, relations = store.document_count(), store.relation_count()
     except KeyboardInterrupt:
         # One line and what is safe: every commit before the interrupt is kept.
@@ -69,5 +71,7 @@ def index_add_cli(args: argparse.Namespace) -> int:
         store.close()
     print(f"read {stats.read}, added {stats.added}, unchanged {stats.unchanged}, skipped {stats.skipped}; "
           f"index {args.db} holds {counted(total, 'document')}, {counted(relations, 'relation')}, "
-          f"{counted(len(families), 'family', 'families')} and {counted(len(stories), 'story', 'stories')}")
+          f"{counted(len(families), 'family', 'families')} and {counted(len(stories), 'story', 'stories')}"
+          + (f" ({counted(story_counts['stories_reached'], 'story', 'stories')} reached by the new articles "
+             f"clustered again, {story_counts['stories_kept']:,} kept)" if "stories_reached" in story_counts else ""))
     return 0
