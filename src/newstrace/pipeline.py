@@ -707,14 +707,21 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
         with known_features(ordered, features or {}):
             feats = [document_features(d) for d in ordered]
     stored = [] if fresh else load_stories(store.conn)
+    # The last arrival the stored stories saw: a document replaced since (a new version of a
+    # stored one) is clustered again with the new ones.  Unknown for stores made before it
+    # was kept, where only documents in no story count as new.
+    seen = store.meta("stories_arrival")
+    arrived, last = store.arrived_after(int(seen) if seen is not None else 0)
     if documents is None and stored and len(ids) >= (WHOLE_BELOW if whole_below is None else whole_below):
-        stories, counts = extend_stories(ids, published, feats, families, stored)
+        stories, counts = extend_stories(ids, published, feats, families, stored,
+                                         changed=arrived if seen is not None else ())
         if stats is not None:
             stats.update({f"stories_{k}": v for k, v in counts.items()})
     else:
         stories = stories_of_features(ids, published, feats, families, stored)
     save_families(store.conn, families)
     save_stories(store.conn, stories)
+    store.set_meta("stories_arrival", str(last))  # after the stories: a crash between re-clusters more, never less
     return families, stories
 
 

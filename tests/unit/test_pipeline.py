@@ -316,6 +316,18 @@ def test_organise_of_a_large_index_clusters_again_only_the_stories_new_documents
         assert {s.id for s in before} <= {s.id for s in stories}
         _, whole = organise(store, fresh=True)
         assert sorted(s.documents for s in stories) == sorted(s.documents for s in whole)
+        stats.clear()
+        organise(store, whole_below=0, stats=stats)  # nothing arrived: nothing clustered again
+        assert stats["stories_new"] == stats["stories_reached"] == 0
+        # A new version of a stored article is clustered again, its story reached.
+        changed = tmp_path / "changed"
+        changed.mkdir()
+        (changed / "other.txt").write_text((corpus / "other.txt").read_text() + "\nA late paragraph was added.\n")
+        index_add(store, [changed / "other.txt"], workers=1, forensics=False)
+        link(store, changes=False, semantic=False)
+        stats.clear()
+        organise(store, whole_below=0, stats=stats)
+        assert stats["stories_new"] == stats["stories_reached"] == 1
 
 
 def test_index_add_says_how_many_stories_it_clustered_again(corpus: Path, tmp_path: Path,

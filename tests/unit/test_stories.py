@@ -280,6 +280,10 @@ def test_an_add_clusters_again_only_the_stories_its_documents_reach() -> None:
     assert sorted(sorted(s.documents) for s in final) == sorted(sorted(s.documents) for s in update_stories(docs))
     again, counts = extend(list(by_id), final)  # nothing new: nothing clustered
     assert again == final and counts["clustered"] == 0
+    ids = sorted(by_id)  # a new version of vote1: its story is clustered again
+    _, counts = extend_stories(ids, [by_id[i].published for i in ids], [document_features(by_id[i]) for i in ids],
+                               [], final, changed={"vote1"})
+    assert counts["new"] == counts["reached"] == 1 and counts["clustered"] == 3
     with pytest.raises(ValueError, match="sorted and unique"):
         extend_stories(["b", "a"], [None, None], [([], []), ([], [])], [], [])
 

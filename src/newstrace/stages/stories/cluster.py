@@ -73,7 +73,7 @@ import math
 import re
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -1174,11 +1174,12 @@ WHOLE_BELOW = 20_000
 
 def extend_stories(ids: Sequence[str], published: Sequence[str | None], features: Sequence[StoryFeatures],
                    families: Sequence[Family], existing: Sequence[Story], config: StoryConfig = DEFAULT_CONFIG,
-                   ) -> tuple[list[Story], dict[str, int]]:
+                   *, changed: Collection[str] = ()) -> tuple[list[Story], dict[str, int]]:
     """The stories after an add, clustering again only the stored stories the new documents reach.
 
     ``ids`` (sorted, unique) are the whole collection's documents; those in no ``existing``
-    story are the new ones.  A stored story is *reached* when one of its documents can form a
+    story are the new ones, and so are those of ``changed`` (a new version of a stored
+    document: its story is reached).  A stored story is *reached* when one of its documents can form a
     pair past the threshold with a new document (a similarity of at least ``threshold +
     floor``, found through the names they share as :func:`indexed_similarity` does), or shares
     a family with one.  The reached stories and the new documents are clustered together, with
@@ -1213,6 +1214,9 @@ def extend_stories(ids: Sequence[str], published: Sequence[str | None], features
                 story_of[index[d]] = k
             else:
                 reached.add(k)  # a document gone: the story is made again from what is left
+    for d in changed:
+        if d in index and index[d] in story_of:
+            reached.add(story_of.pop(index[d]))
     new_rows = sorted({row[rep_of[i]] for i in range(len(ids)) if i not in story_of})
     keep = config.threshold + config.floor - 1e-6
     if keep <= 0.0:  # no names index bounds the pairs: cluster everything again
