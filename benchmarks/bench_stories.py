@@ -28,6 +28,14 @@ Prints JSON lines:
 * ``bbc_dates``: BBC News undated, every article dated one day, and dated over 30 days:
   stories, single articles and the largest sizes (what the close-date discount does to a
   general collection; ``--only bbc_dates``).
+* ``ecb_extend``: ECB+ dev, a first part (20%, 50%, 80%) clustered whole, then batches (25, 50,
+  100) added as a large index adds them (``extend_stories``: only the stories a batch reaches
+  are clustered again), ``--seeds`` orders: event ARI and B³ F1, agreement with one scan, the
+  stored stories each batch kept.
+* ``index_extend`` (``--only index_extend --index DB``, not in the default run): on an index
+  kept by ``bench_index.py --keep``, its last add's articles taken out of the stories, then
+  added back by ``extend_stories`` and by clustering everything: seconds of each, the
+  agreement (ARI), identical stories.
 * ``ecb_batches``: ECB+ dev added in 2 and 5 random batches (``--seeds`` orders each) with
   ``update_stories``, the stories after the last add against one scan (ARI between the two
   partitions, event ARI of each), and how ids fared across the adds: stored stories whose id
@@ -46,15 +54,21 @@ import tracemalloc
 from collections import Counter
 from pathlib import Path
 
-from newstrace.evaluation.ecb import adjusted_rand_index, load_ecb
+from newstrace.evaluation.ecb import adjusted_rand_index, b_cubed, load_ecb
+from newstrace.stages.families.store import load_families
 from newstrace.stages.stories import update_stories
 from newstrace.stages.stories.cluster import (
     DEFAULT_CONFIG,
     Method,
+    StoryFeatures,
     cluster_representatives,
     document_features,
+    extend_stories,
     indexed_similarity,
+    stories_of_features,
 )
+from newstrace.stages.stories.store import stored_story_inputs
+from newstrace.store import Store
 from newstrace.types import Document, Story
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -191,12 +205,78 @@ def bench_ecb_batches(folder: Path, seeds: int) -> list[dict[str, object]]:
     return out
 
 
+def _features(docs: list[Document]) -> tuple[dict[str, StoryFeatures], dict[str, str | None]]:
+    return {d.id: document_features(d) for d in docs}, {d.id: d.published for d in docs}
+
+
+def bench_ecb_extend(folder: Path, seeds: int) -> list[dict[str, object]]:
+    """ECB+ with later batches added as a large index adds them (``extend_stories``: only the
+    stories a batch reaches are clustered again), against one scan and the gold events."""
+    rows = load_ecb(folder)
+    gold = {r[0].id: r[2] for r in rows}
+    feats, published = _features([r[0] for r in rows])
+    ids = sorted(gold)
+
+    def cluster(part: list[str], stored: list[Story], extend: bool) -> tuple[list[Story], dict[str, int]]:
+        part = sorted(part)
+        args = (part, [published[i] for i in part], [feats[i] for i in part])
+        return extend_stories(*args, [], stored) if extend else (stories_of_features(*args, [], stored), {})
+
+    one = _labels(cluster(ids, [], False)[0], ids)
+    truth = [gold[i] for i in ids]
+    out: list[dict[str, object]] = []
+    for seed in range(seeds):
+        for first, batch in ((0.5, 50), (0.2, 25), (0.8, 100)):
+            order = ids[:]
+            random.Random(seed).shuffle(order)
+            k = int(first * len(order))
+            stored, _ = cluster(order[:k], [], False)
+            kept = []
+            while k < len(order):
+                stored, counts = cluster(order[:k + batch], stored, True)
+                kept.append(counts["kept"])
+                k += batch
+            got = _labels(stored, ids)
+            out.append({"bench": "ecb_extend", "seed": seed, "first": first, "batch": batch,
+                        "event_ari": round(adjusted_rand_index(got, truth), 4),
+                        "event_b3_f1": round(b_cubed(got, truth)[2], 4),
+                        "event_ari_one_scan": round(adjusted_rand_index(one, truth), 4),
+                        "agreement_ari": round(adjusted_rand_index(got, one), 4), "kept_per_batch": kept})
+    return out
+
+
+def bench_index_extend(db: Path, added: Path) -> dict[str, object]:
+    """On an index kept by ``bench_index.py --keep`` (its last add in ``add.json``): the stories
+    with that add's articles taken out, then the add clustered as a large index does
+    (``extend_stories``) and by clustering everything again: seconds and agreement."""
+    new = {i for i, _ in json.loads(added.read_text())}
+    with Store(db) as store:
+        ids, published, feats = stored_story_inputs(store)
+        families = load_families(store.conn)
+    old = [k for k, d in enumerate(ids) if d not in new]
+    t0 = time.perf_counter()
+    base = stories_of_features([ids[k] for k in old], [published[k] for k in old], [feats[k] for k in old], families)
+    t1 = time.perf_counter()
+    whole = stories_of_features(ids, published, feats, families, base)
+    t2 = time.perf_counter()
+    part, counts = extend_stories(ids, published, feats, families, base)
+    t3 = time.perf_counter()
+    same = {frozenset(s.documents) for s in whole} & {frozenset(s.documents) for s in part}
+    return {"bench": "index_extend", "documents": len(ids), "new": len(new), "before_add_s": round(t1 - t0, 1),
+            "everything_s": round(t2 - t1, 1), "extend_s": round(t3 - t2, 1), **counts,
+            "agreement_ari": round(adjusted_rand_index(_labels(part, ids), _labels(whole, ids)), 5),
+            "stories_everything": len(whole), "stories_extend": len(part), "identical_stories": len(same),
+            "documents_in_identical": sum(len(x) for x in same)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bbc", type=Path, default=DATA / "bbc-news")
     ap.add_argument("--ecb", type=Path, default=DATA / "ecbplus-dev")
     ap.add_argument("--seeds", type=int, default=3)
-    ap.add_argument("--only", choices=("bbc", "bbc_dates", "ecb", "synthetic"))
+    ap.add_argument("--only", choices=("bbc", "bbc_dates", "ecb", "ecb_extend", "synthetic", "index_extend"))
+    ap.add_argument("--index", type=Path, default=Path("/tmp/newstrace-bench-index/index.db"),
+                    help="index_extend: an index kept by bench_index.py --keep (add.json beside it)")
     ap.add_argument("--method", choices=("indexed", "blocks", "dense"), default="indexed",
                     help="how pairs are found: names index (now), every pair in blocks (before), n x n")
     ap.add_argument("--dense", action="store_true", help="the same as --method dense")
@@ -206,6 +286,11 @@ def main() -> None:
     if args.only in (None, "ecb"):
         for line in bench_ecb_batches(args.ecb, args.seeds):
             print(json.dumps(line), flush=True)
+    if args.only in (None, "ecb_extend"):
+        for line in bench_ecb_extend(args.ecb, args.seeds):
+            print(json.dumps(line), flush=True)
+    if args.only == "index_extend":
+        print(json.dumps(bench_index_extend(args.index, args.index.parent / "add.json")), flush=True)
     if args.only in (None, "bbc"):
         print(json.dumps(bench_collection("bbc", _bbc_docs(args.bbc), method)), flush=True)
     if args.only in (None, "bbc_dates"):
