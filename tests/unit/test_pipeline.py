@@ -177,17 +177,23 @@ def _pairs(relations: list) -> set[tuple[str, str, str]]:  # type: ignore[type-a
     return {(r.source, r.target, r.type) for r in relations}
 
 
-def test_index_add_links_what_a_killed_run_left_unlinked(corpus: Path, tmp_path: Path) -> None:
-    """Each ``index add`` links only the documents not yet linked, through the candidate index;
-    documents an earlier run stored but never linked (killed, or ``--no-link``) are linked by
-    the next add, so the store ends as one scan."""
-    whole = scan([corpus], workers=1, semantic=False, changes=False)
+def _two_batches(corpus: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """The corpus as two folders: the original and the other article, then the repost."""
     first, second = tmp_path / "first", tmp_path / "second"
     first.mkdir()
     second.mkdir()
     for name in ("original.txt", "other.txt"):
         (first / name).write_text((corpus / name).read_text())
     (second / "repost.txt").write_text((corpus / "repost.txt").read_text())
+    return first, second
+
+
+def test_index_add_links_what_a_killed_run_left_unlinked(corpus: Path, tmp_path: Path) -> None:
+    """Each ``index add`` links only the documents not yet linked, through the candidate index;
+    documents an earlier run stored but never linked (killed, or ``--no-link``) are linked by
+    the next add, so the store ends as one scan."""
+    whole = scan([corpus], workers=1, semantic=False, changes=False)
+    first, second = _two_batches(corpus, tmp_path)
     db = tmp_path / "index.db"
     assert main(["index", "add", str(first), "--db", str(db), "--no-link", "--workers", "1"]) == 0
     with Store(db) as store:
@@ -336,12 +342,7 @@ def test_index_add_says_how_many_stories_it_clustered_again(corpus: Path, tmp_pa
     import newstrace.stages.stories.cluster as cluster
 
     monkeypatch.setattr(cluster, "WHOLE_BELOW", 0)  # the large index's path on three articles
-    first, second = tmp_path / "first", tmp_path / "second"
-    first.mkdir()
-    second.mkdir()
-    for name in ("original.txt", "other.txt"):
-        (first / name).write_text((corpus / name).read_text())
-    (second / "repost.txt").write_text((corpus / "repost.txt").read_text())
+    first, second = _two_batches(corpus, tmp_path)
     db = str(tmp_path / "index.db")
     assert main(["index", "add", str(first), "--db", db, "--lexical-only", "--workers", "1"]) == 0
     assert "reached by the new articles" not in capsys.readouterr().out  # no stories yet: all clustered
