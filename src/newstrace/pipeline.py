@@ -711,10 +711,10 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
     # stored one) is clustered again with the new ones.  Unknown for stores made before it
     # was kept, where only documents in no story count as new.
     seen = store.meta("stories_arrival")
-    arrived, last = store.arrived_after(int(seen) if seen is not None else 0)
+    last = store.last_arrival()
     if documents is None and stored and len(ids) >= (WHOLE_BELOW if whole_below is None else whole_below):
         stories, counts = extend_stories(ids, published, feats, families, stored,
-                                         changed=arrived if seen is not None else ())
+                                         changed=store.arrived_after(int(seen)) if seen is not None else ())
         if stats is not None:
             stats.update({f"stories_{k}": v for k, v in counts.items()})
     else:

@@ -686,12 +686,14 @@ class Store:
             return {str(d): int(n) for n, d in self.conn.execute("SELECT seq, doc_id FROM arrivals")}
         return dict(self._rows_in("SELECT doc_id, seq FROM arrivals WHERE doc_id IN ({marks})", ids))
 
-    def arrived_after(self, seq: int) -> tuple[dict[str, int], int]:
-        """The documents (or new versions) that arrived after arrival number ``seq``, and the
-        last arrival number (``seq`` when none): read from the arrivals index, not the table."""
-        after = {str(d): int(n) for n, d in self.conn.execute("SELECT seq, doc_id FROM arrivals WHERE seq > ?",
-                                                               (seq,))}
-        return after, max(after.values(), default=seq)
+    def arrived_after(self, seq: int) -> set[str]:
+        """The documents (or new versions) that arrived after arrival number ``seq`` (a range
+        of the table's key: only those rows are read)."""
+        return {str(d) for (d,) in self.conn.execute("SELECT doc_id FROM arrivals WHERE seq > ?", (seq,))}
+
+    def last_arrival(self) -> int:
+        """The number of the last arrival (0 when none)."""
+        return int(self.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM arrivals").fetchone()[0])
 
     def doc_numbers(self, ids: Iterable[str]) -> dict[str, int]:
         """Document numbers by id (stable across a document's replacement)."""

@@ -855,13 +855,10 @@ def cluster_representatives(features: Sequence[tuple[list[str], list[str]]],
     members: dict[int, list[int]] = defaultdict(list)
     for i, c in enumerate(comp):
         members[int(c)].append(i)
-    # Usual similarities that are not exact and can matter: a pair's contrast takes
-    # max(floor, √(r_a · r_b)), which is the floor whatever r_a is once √(high_a · high_b) is.
     unsure = []
     for idx in members.values():
         if len(idx) > 1:
-            top = max(high[i] for i in idx)
-            unsure += [i for i in idx if high[i] > low[i] and math.sqrt(high[i] * top) > config.floor]
+            unsure += _unsure(idx, low, high, max(high[i] for i in idx), config.floor)
     if unsure:
         unsure.sort()
         r[unsure] = _exact_usual(content, names, days, config.max_gap_days, unsure, config.neighbours)
@@ -883,6 +880,13 @@ def cluster_representatives(features: Sequence[tuple[list[str], list[str]]],
             labels[i] = base + lab
             next_label = max(next_label, base + lab + 1)
     return labels
+
+
+def _unsure(idx: Iterable[int], low: np.ndarray, high: np.ndarray, top: float, floor: float) -> list[int]:
+    """The rows of ``idx`` whose usual similarity is not exact and can matter, among rows whose
+    highest upper bound is ``top``: a pair's contrast takes max(floor, √(r_a · r_b)), which is
+    the floor whatever r_a is once √(high_a · top) is."""
+    return [i for i in idx if high[i] > low[i] and math.sqrt(high[i] * top) > floor]
 
 
 #: Components with more representatives than this are clustered by :func:`_sparse_average_link`
@@ -1249,9 +1253,7 @@ def extend_stories(ids: Sequence[str], published: Sequence[str | None], features
     bounds = _indexed(content, names, days, config.max_gap_days, config.neighbours, keep, PAIR_NAME_COSINE,
                       rows=part_rows)
     r = bounds.low.copy()
-    top = float(bounds.high.max())
-    unsure = [k for k in range(len(part_rows))
-              if bounds.high[k] > bounds.low[k] and math.sqrt(bounds.high[k] * top) > config.floor]
+    unsure = _unsure(range(len(part_rows)), bounds.low, bounds.high, float(bounds.high.max()), config.floor)
     if unsure:
         r[unsure] = _exact_usual(content, names, days, config.max_gap_days, [part_rows[k] for k in unsure],
                                  config.neighbours)
