@@ -296,6 +296,9 @@ def test_organise_clusters_from_the_story_features_kept_with_the_documents(
         assert organise(store) == (families, stories)
         assert sorted(made) == ["original.txt", "other.txt", "repost.txt"]
         assert organise(store) == (families, stories) and len(made) == 3  # kept: made once
+        with store.transaction() as c:  # a damaged row is made again, not a crash
+            c.execute("UPDATE story_features SET data = x'00ff' WHERE doc_id = 'repost.txt'")
+        assert organise(store) == (families, stories) and made[3:] == ["repost.txt"]
 
         changed = Document(id="other.txt", raw="Harbour Board\n\nThe Harbour Board in Westport approved new "
                            "moorings for the fishing fleet on Monday after a long dispute.\n")

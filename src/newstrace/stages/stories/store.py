@@ -87,8 +87,9 @@ def stored_story_inputs(store: Store) -> tuple[list[str], list[str | None], list
     """Every stored document's id (sorted), date and story features, for
     ``stories_of_features``: the features kept with each document, without reading its text.
 
-    A document whose features were not kept, or were made from another title, language or text
-    (added by older code, or with ``add_documents`` writing no candidate index), is read and
+    A document whose features were not kept, were made from another title, language or text
+    (added by older code, or with ``add_documents`` writing no candidate index), or whose row
+    does not decode (damaged), is read and
     its features are made here, :data:`FEATURES_BATCH` at a time, and kept for the next call.
     """
     ids: list[str] = []
@@ -99,9 +100,12 @@ def stored_story_inputs(store: Store) -> tuple[list[str], list[str | None], list
         ids.append(doc_id)
         published.append(date)
         if data is not None and key == features_key(title, language, hashed):
-            found[doc_id] = decode_features(data)
-        else:
-            missing.append(doc_id)
+            try:
+                found[doc_id] = decode_features(data)
+                continue
+            except (zlib.error, UnicodeDecodeError, ValueError):
+                pass  # a damaged row: made again from the text, like a missing one
+        missing.append(doc_id)
     from newstrace.store import text_hash
 
     for k in range(0, len(missing), FEATURES_BATCH):
