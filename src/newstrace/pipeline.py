@@ -32,11 +32,12 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
+from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from newstrace.executors.base import Executor, finishing
-from newstrace.executors.local import LocalExecutor, one_blas_thread
+from newstrace.executors.local import MIN_ITEMS_FOR_POOL, LocalExecutor, one_blas_thread
 from newstrace.limits import DEFAULT_LIMITS, Limits
 from newstrace.stages.candidates import (
     Fingerprint,
@@ -105,6 +106,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+U = TypeVar("U")
 
 BATCH = 1000  # documents read from the store at a time
 #: Documents whose sentence-channel candidates ``link(only=...)`` looks up with one cache of
@@ -405,6 +407,37 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
     """
     executor = executor or LocalExecutor(workers, progress)
     covered = set(only) if only is not None else store.unlinked()  # linked once this call ends
+    whole: Vectors | None = None
+    sampled = only is not None  # translation backgrounds from the store's sampled pools
+    early: list[tuple[str, str]] = []  # pairs aligned while the rest were planned
+
+    def batch_streams(todo: list[tuple[str, str]], before: int) -> Iterator[Iterator[tuple[tuple[str, str], Relation | None]]]:
+        """The relate stream of each ``batch`` of ``todo`` not compared yet, its documents read
+        from the store as it is reached (``before``: pairs counted before ``todo``, for the label)."""
+        nonlocal whole
+        for i in range(0, len(todo), batch_size := max(1, batch)):
+            chunk = todo[i : i + batch_size]
+            pending = sorted(set(chunk) - store.checked_among(chunk))  # another writer may have compared some meanwhile
+            if not pending:
+                continue
+            ids = sorted({x for p in pending for x in p})
+            docs = {d.id: d for d in store.get_documents(ids, relate_only=True)}
+            languages = store.languages(ids)
+            vectors: Vectors = {}
+            if semantic:
+                if only is None:
+                    # the whole collection's vectors are loaded for its semantic pairs anyway
+                    whole = whole if whole is not None else load_vectors(store, threads=workers)
+                    vectors = whole
+                    languages = store.languages()
+                else:
+                    # a cross-language pair's backgrounds come from each language's sampled pool
+                    # (vectors.background_pool): only the batch's documents are read
+                    vectors = load_vectors_of(store, ids, threads=workers)
+            yield relate_stream(docs, pending, vectors, languages, changes=changes, executor=executor,
+                                label=f"aligning {before + i + len(pending)}/{before + len(todo)}",
+                                limits=limits, errors=errors, store=store if sampled else None)
+
     if only is not None:
         pairs, plan_stats = _candidates_of(store, only)
         if semantic:
@@ -414,8 +447,23 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
         pairs = {p for p in pairs if p[0] in only or p[1] in only}
         todo = sorted(pairs - store.checked_among(pairs))
     else:
+        done = store.checked()
+        early_stream = None
+
+        def shingles_planned(shingle_pairs: list[tuple[str, str]]) -> None:
+            # The shingle channel's pairs (the copies: most of the aligning) start in the
+            # workers while this process plans the sentence channel, which leaves them idle.
+            # Fewer than a pool's worth are aligned with the rest (executors.local.MIN_ITEMS_FOR_POOL).
+            nonlocal early, early_stream
+            early = [p for p in shingle_pairs if p not in done]
+            if len(early) < MIN_ITEMS_FOR_POOL:
+                early = []
+                return
+            early_stream = _started(batch_streams(early, 0))
+
         # plan_pairs: linear in each family of near-copies; no bucket silently dropped
-        planned, plan_stats = plan_pairs(store.get_fingerprints(), arrival=store.arrivals())
+        planned, plan_stats = plan_pairs(store.all_sketches(), arrival=store.arrivals(),
+                                         shingles_planned=None if semantic else shingles_planned)
         pairs = set(planned)
         if semantic and preselect:
             # Static vectors choose the documents the sentence encoder embeds (stages/static.py).
@@ -424,49 +472,55 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
             embed_documents(store, threads=workers, progress=progress)
             meaning = semantic_pairs(store.languages(), load_vectors(store, threads=workers)) - pairs
             pairs |= screened_meaning_pairs(store, meaning, stats=plan_stats)
-        done = store.checked()
-        todo = sorted(p for p in pairs if p not in done)
+        if early_stream is not None:
+            for stream in early_stream:
+                _write_relations(store, stream)
+        started = set(early)
+        todo = sorted(p for p in pairs if p not in done and p not in started)
     if stats is not None:
-        stats.update({f"plan_{k}": v for k, v in plan_stats.items()}, alignments=len(todo))
-    whole: Vectors | None = None
-    sampled = only is not None  # translation backgrounds from the store's sampled pools
-    for i in range(0, len(todo), batch_size := max(1, batch)):
-        chunk = todo[i : i + batch_size]
-        pending = sorted(set(chunk) - store.checked_among(chunk))  # another writer may have compared some meanwhile
-        if not pending:
-            continue
-        ids = sorted({x for p in pending for x in p})
-        docs = {d.id: d for d in store.get_documents(ids, relate_only=True)}
-        languages = store.languages(ids)
-        vectors: Vectors = {}
-        if semantic:
-            if only is None:
-                # the whole collection's vectors are loaded for its semantic pairs anyway
-                whole = whole if whole is not None else load_vectors(store, threads=workers)
-                vectors = whole
-                languages = store.languages()
-            else:
-                # a cross-language pair's backgrounds come from each language's sampled pool
-                # (vectors.background_pool): only the batch's documents are read
-                vectors = load_vectors_of(store, ids, threads=workers)
-        # Committed every COMMIT_PAIRS pairs as results arrive: a kill loses at most that many.
-        checked: list[tuple[str, str]] = []
-        found: list[Relation] = []
-        stream = relate_stream(docs, pending, vectors, languages, changes=changes, executor=executor,
-                               label=f"aligning {i + len(pending)}/{len(todo)}", limits=limits, errors=errors,
-                               store=store if sampled else None)
-        with finishing(stream):
-            for pair, relation in stream:
-                checked.append(pair)
-                if relation is not None:
-                    found.append(relation)
-                if len(checked) >= COMMIT_PAIRS:
-                    store.put_relations(checked, found)
-                    checked, found = [], []
-        if checked:
-            store.put_relations(checked, found)
+        stats.update({f"plan_{k}": v for k, v in plan_stats.items()}, alignments=len(early) + len(todo))
+    for stream in batch_streams(todo, len(early)):
+        _write_relations(store, stream)
     store.mark_linked(covered)
     return store.get_relations(only)
+
+
+def _write_relations(store: Store, stream: Iterator[tuple[tuple[str, str], Relation | None]]) -> None:
+    """Store the pairs of a relate stream as compared and the relations found, committed every
+    ``COMMIT_PAIRS`` pairs as results arrive: a kill loses at most that many."""
+    checked: list[tuple[str, str]] = []
+    found: list[Relation] = []
+    with finishing(stream):
+        for pair, relation in stream:
+            checked.append(pair)
+            if relation is not None:
+                found.append(relation)
+            if len(checked) >= COMMIT_PAIRS:
+                store.put_relations(checked, found)
+                checked, found = [], []
+    if checked:
+        store.put_relations(checked, found)
+
+
+def _started(streams: Iterator[Iterator[U]]) -> Iterator[Iterator[U]]:
+    """``streams`` with the first one started: its first result taken (which hands its work to
+    the executor's workers, ``executors.local.map_items``) and put back in front.  The rest
+    start when reached."""
+    first = next(streams, None)
+    if first is None:
+        return iter(())
+    return chain([_put_back(next(first), first)], streams)
+
+
+def _put_back(head: U, rest: Iterator[U]) -> Iterator[U]:
+    """``head``, then ``rest``; closing it closes ``rest`` (``executors.base.finishing``)."""
+    try:
+        yield head
+        yield from rest
+    finally:
+        close = getattr(rest, "close", None)
+        if close is not None:
+            close()
 
 
 def link_pending(store: Store, **options: Any) -> list[Relation]:

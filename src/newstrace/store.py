@@ -628,6 +628,19 @@ class Store:
         """The current fingerprints of these stored documents (:meth:`get_fingerprints` for some)."""
         return self.get_fingerprints(ids)
 
+    def all_sketches(self) -> list[StoredSketch | Fingerprint]:
+        """Every stored document's current sketch (:meth:`get_fingerprints` of all of them), in id
+        order, as the index lookups read them (:func:`decode_sketch`): the whole-collection
+        plan (``candidates.plan_pairs``) takes them so, its digests as arrays straight from the
+        stored bytes and a sentence's terms made only when it is checked (on BBC, 0.03 s
+        against 0.28 s for decoding every fingerprint into lists and term sets)."""
+        rows = self.conn.execute("SELECT f.doc_id, f.data FROM fingerprints f JOIN documents d ON d.id = f.doc_id "
+                                 "WHERE f.text_hash = d.text_hash AND f.settings = ? ORDER BY f.doc_id",
+                                 (self.settings.index,)).fetchall()
+        # (a fingerprint still in its schema-4 JSON form is decoded whole)
+        return [decode_fingerprint(doc_id, data) if isinstance(data, str) else decode_sketch(doc_id, data)
+                for doc_id, data in rows]
+
     def sketches(self, ids: Iterable[str], *, sentences: bool = True) -> dict[str, StoredSketch]:
         """The current fingerprints of these stored documents as the index lookups read them
         (:func:`decode_sketch`); with ``sentences`` false only the head of each stored

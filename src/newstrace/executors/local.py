@@ -17,7 +17,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-__all__ = ["LocalExecutor", "default_workers", "map_items", "one_blas_thread"]
+__all__ = ["MIN_ITEMS_FOR_POOL", "LocalExecutor", "default_workers", "map_items", "one_blas_thread"]
 
 T = TypeVar("T")
 U = TypeVar("U")

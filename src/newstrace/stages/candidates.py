@@ -358,27 +358,61 @@ def _nearest(ids: list[int], digests: list[list[int]], k: int) -> list[tuple[int
     return [(ids[a], ids[b]) for a, b in out]
 
 
-def _shingle_components(fps: Sequence[Fingerprint], config: CandidateConfig) -> tuple[
-        dict[tuple[int, ...], list[int]], dict[int, list[int]], list[int]]:
-    """Shingle buckets, the components their collisions join (union-find) and each document's
-    component root, over ``fps`` by index."""
-    n = len(fps)
-    uf = _UnionFind(n)
-    buckets: dict[tuple[int, ...], list[int]] = defaultdict(list)
+#: What :func:`plan_pairs` reads of a document: a decoded :class:`Fingerprint` or, straight from a
+#: store, a :class:`StoredSketch` (its digests as ``uint32`` arrays, each sentence's terms made
+#: only when that sentence is checked).
+Sketch = Any  # Fingerprint | StoredSketch (StoredSketch is defined below)
+
+
+def _shingle_matrix(fps: Sequence[Sketch]) -> tuple[np.ndarray, np.ndarray]:
+    """The documents' shingle digests as one ``(n, doc_perm)`` ``uint32`` matrix (a document
+    without shingles has a row of zeros) and which rows have them."""
+    width = next((len(fp.shingles) for fp in fps if len(fp.shingles)), 0)
+    mat = np.zeros((len(fps), width), dtype=np.uint32)
+    has = np.zeros(len(fps), dtype=bool)
     for d, fp in enumerate(fps):
-        if fp.shingles:
-            for key in _band_keys(fp.shingles, config.doc_bands):
-                buckets[key].append(d)
-    for members in buckets.values():
-        for d in members[1:]:
-            uf.union(members[0], d)
+        if len(fp.shingles):
+            if len(fp.shingles) != width:
+                raise ValueError(f"{fp.doc_id}: a shingle digest of {len(fp.shingles)} values among ones of {width}")
+            mat[d] = fp.shingles
+            has[d] = True
+    return mat, has
+
+
+def _shingle_components(fps: Sequence[Sketch], config: CandidateConfig) -> tuple[
+        list[list[int]], dict[int, list[int]], list[int]]:
+    """The shingle buckets holding two or more documents (each its members ascending), the
+    components their collisions join and each document's component, over ``fps`` by index.
+
+    A component is named by its first member (its smallest index).  The buckets are found in
+    numpy (:func:`_colliding_arrays`, as for sentences) and joined by connected components of
+    the graph linking each bucket's first member to the others: the same components as a
+    union-find over a dict of every band key, without one Python tuple per (document, band).
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(fps)
+    mat, has = _shingle_matrix(fps)
+    rows = np.flatnonzero(has)
+    members, sizes = _colliding_arrays(mat[rows], config.doc_bands) if len(rows) else (np.zeros(0, np.int64),) * 2
+    members = rows[members]
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    heads = np.repeat(members[starts], sizes) if len(sizes) else members
+    graph = coo_matrix((np.ones(len(members), dtype=np.int8), (heads, members)), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    first_of = np.full(n, n, dtype=np.int64)
+    np.minimum.at(first_of, label, np.arange(n, dtype=np.int64))
+    comp_of = first_of[label].tolist()
     comps: dict[int, list[int]] = defaultdict(list)
-    for d in range(n):
-        comps[uf.find(d)].append(d)
-    return buckets, comps, [uf.find(d) for d in range(n)]
+    for d, root in enumerate(comp_of):
+        comps[root].append(d)
+    flat = members.tolist()
+    cuts = [0, *np.cumsum(sizes).tolist()]
+    return [flat[a:b] for a, b in pairwise(cuts)], comps, comp_of
 
 
-def large_components(fingerprints: Sequence[Fingerprint], config: CandidateConfig = DEFAULT_CONFIG, *,
+def large_components(fingerprints: Sequence[Sketch], config: CandidateConfig = DEFAULT_CONFIG, *,
                      small_component: int = PLAN_SMALL_COMPONENT) -> dict[str, int]:
     """The documents of ``fingerprints`` that lie in a large shingle component (more than
     ``small_component`` members), with a number per component: the components
@@ -465,7 +499,7 @@ def _colliding_sentences(digests: Sequence[Sequence[int]], bands: int) -> list[l
     return [sentence[a:b] for a, b in pairwise(cuts)]
 
 
-def _colliding_arrays(digests: Sequence[Sequence[int]], bands: int) -> tuple[np.ndarray, np.ndarray]:
+def _colliding_arrays(digests: Sequence[Sequence[int]] | np.ndarray, bands: int) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_colliding_sentences` as arrays: the buckets' sentences one after another, and
     each bucket's size."""
     empty = np.zeros(0, dtype=np.int64)
@@ -501,7 +535,7 @@ def _colliding_arrays(digests: Sequence[Sequence[int]], bands: int) -> tuple[np.
     return (order // bands).astype(np.int64), counts.astype(np.int64)
 
 
-def _sentence_channel(fps: Sequence[Fingerprint], comp_of: Sequence[int], large: set[int],
+def _sentence_channel(fps: Sequence[Sketch], comp_of: Sequence[int], large: set[int],
                       config: CandidateConfig) -> tuple[int, int, list[tuple[int, int]]]:
     """The sentence channel of :func:`plan_pairs`: the skipped and absorbed bucket counts and
     the document pairs (by index) of the verified sentence pairs, in the order the buckets
@@ -512,8 +546,9 @@ def _sentence_channel(fps: Sequence[Fingerprint], comp_of: Sequence[int], large:
     de-duplicated in numpy: only the distinct pairs left have their term sets compared in
     Python.  On BBC the 83,000 buckets took 0.35 s bucket by bucket.
     """
-    counts = [len(fp.sentences) for fp in fps]
-    members, sizes = _colliding_arrays([digest for fp in fps for digest in fp.sentences], config.sentence_bands)
+    counts = [0 if fp.sentences is None else len(fp.sentences) for fp in fps]
+    parts = [np.asarray(fp.sentences, dtype=np.uint32) for fp, c in zip(fps, counts, strict=True) if c]
+    members, sizes = _colliding_arrays(np.concatenate(parts) if parts else [], config.sentence_bands)
     if not len(sizes):
         return 0, 0, []
     doc_of = np.repeat(np.arange(len(fps), dtype=np.int64), counts)
@@ -564,19 +599,34 @@ def _sentence_channel(fps: Sequence[Fingerprint], comp_of: Sequence[int], large:
     first_seen.sort()
     out: list[tuple[int, int]] = []
     threshold = config.sentence_jaccard
-    terms_of = [fp.sentence_terms for fp in fps]
+    made: dict[int, frozenset[str]] = {}  # a sentence's terms, made once however many pairs it is in
+
+    def terms(g: int, d: int) -> frozenset[str]:
+        found = made.get(g)
+        if found is None:
+            found = made[g] = _terms(fps[d], g - starts_of[d])
+        return found
+
+    starts_of = first.tolist()
+    doc_list = doc_of.tolist()
     for a, b in zip(ga[first_seen].tolist(), gb[first_seen].tolist(), strict=True):
-        x, y = int(doc_of[a]), int(doc_of[b])
-        ta, tb = terms_of[x][a - int(first[x])], terms_of[y][b - int(first[y])]
+        x, y = doc_list[a], doc_list[b]
+        ta, tb = terms(a, x), terms(b, y)
         if len(ta & tb) >= threshold * len(ta | tb):
             out.append((x, y))
     return skipped, absorbed, out
 
 
+def _terms(fp: Sketch, s: int) -> frozenset[str]:
+    """The term set of sentence ``s`` of a :class:`Fingerprint` or a :class:`StoredSketch`."""
+    return fp.terms(s) if isinstance(fp, StoredSketch) else fp.sentence_terms[s]
+
+
 def plan_pairs(
-    fingerprints: Sequence[Fingerprint], config: CandidateConfig = DEFAULT_CONFIG, *,
+    fingerprints: Sequence[Sketch], config: CandidateConfig = DEFAULT_CONFIG, *,
     small_component: int = PLAN_SMALL_COMPONENT, neighbours: int = PLAN_NEIGHBOURS,
     arrival: Mapping[str, Any] | None = None, sentence_small: int = SENTENCE_SMALL_EARLIER,
+    shingles_planned: Callable[[list[tuple[str, str]]], None] | None = None,
 ) -> tuple[dict[tuple[str, str], set[str]], dict[str, int]]:
     """The pairs to align in a whole collection, at a cost linear in the size of each family.
 
@@ -592,6 +642,12 @@ def plan_pairs(
     A document the sentence channel pairs with more than ``sentence_small`` documents
     that ``arrival`` (``Store.arrivals``; ``None``: id order) puts before it keeps its
     ``neighbours`` nearest of them (:func:`nearest_earlier`), and is counted.
+
+    ``fingerprints`` may be :class:`Fingerprint` or :class:`StoredSketch` (``Store.all_sketches``:
+    the stored digests as arrays, undecoded further).  ``shingles_planned``, when given, is
+    called with the shingle and family pairs (ids sorted, in sorted order) as soon as they are
+    known, before the sentence channel (most of the plan's time) runs: ``link`` starts aligning
+    them meanwhile.
 
     Returns:
         ``(pairs, stats)``: pairs (ids sorted) with the channels that proposed them, and
@@ -612,13 +668,16 @@ def plan_pairs(
         if a != b:
             pairs[(a, b) if a < b else (b, a)].add(channel)
 
-    for members in buckets.values():
-        if len(members) > 1 and comp_of[members[0]] not in large:
+    for members in buckets:
+        if comp_of[members[0]] not in large:
             for a, b in shingle_bucket_pairs(members):
                 add(a, b, "shingles")
+    digests = [fp.shingles for fp in fps]
     for root in sorted(large):
-        for a, b in _nearest(comps[root], [fp.shingles for fp in fps], neighbours):
+        for a, b in _nearest(comps[root], digests, neighbours):
             add(a, b, "family")
+    if shingles_planned is not None:
+        shingles_planned(sorted(pairs))
 
     skipped, absorbed, found = _sentence_channel(fps, comp_of, large, config)
     earlier_of: dict[int, set[int]] = defaultdict(set)
