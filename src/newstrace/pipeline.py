@@ -411,7 +411,8 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
     sampled = only is not None  # translation backgrounds from the store's sampled pools
     early: list[tuple[str, str]] = []  # pairs aligned while the rest were planned
 
-    def batch_streams(todo: list[tuple[str, str]], before: int) -> Iterator[Iterator[tuple[tuple[str, str], Relation | None]]]:
+    def batch_streams(todo: list[tuple[str, str]], before: int, *, executor: Executor = executor,
+                      ) -> Iterator[Iterator[tuple[tuple[str, str], Relation | None]]]:
         """The relate stream of each ``batch`` of ``todo`` not compared yet, its documents read
         from the store as it is reached (``before``: pairs counted before ``todo``, for the label)."""
         nonlocal whole
@@ -459,7 +460,9 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
             if len(early) < MIN_ITEMS_FOR_POOL:
                 early = []
                 return
-            early_stream = _started(batch_streams(early, 0))
+            # One pair a message: the first result, which starts the stream, comes after one pair.
+            early_stream = _started(batch_streams(early, 0, executor=replace(executor, chunksize=1)
+                                                  if isinstance(executor, LocalExecutor) else executor))
 
         # plan_pairs: linear in each family of near-copies; no bucket silently dropped
         planned, plan_stats = plan_pairs(store.all_sketches(), arrival=store.arrivals(),

@@ -100,7 +100,7 @@ class Fingerprint:
     sentence_terms: list[frozenset[str]] = field(default_factory=list)
 
 
-def _minhash(tokens: Sequence[str], num_perm: int, seed: int):  # type: ignore[no-untyped-def]
+def _minhash(tokens: Iterable[str], num_perm: int, seed: int):  # type: ignore[no-untyped-def]
     from rensa import RMinHash
 
     m = RMinHash(num_perm=num_perm, seed=seed)
@@ -123,13 +123,14 @@ def fingerprint(doc: Document, config: CandidateConfig = DEFAULT_CONFIG) -> Fing
         shingles = {" ".join(words)} if words else set()
     fp = Fingerprint(doc.id)
     if shingles:
-        fp.shingles = list(_minhash(sorted(shingles), config.doc_perm, config.seed).digest())
+        # unsorted: a MinHash is a minimum over its tokens, the same in any order
+        fp.shingles = list(_minhash(shingles, config.doc_perm, config.seed).digest())
     lang = doc.language or "en"
     for sentence_terms in tokenize(doc.text, lang).terms:
         terms = frozenset(sentence_terms)
         if len(terms) < config.sentence_min_terms:
             continue
-        fp.sentences.append(list(_minhash(sorted(terms), config.sentence_perm, config.seed).digest()))
+        fp.sentences.append(list(_minhash(terms, config.sentence_perm, config.seed).digest()))
         fp.sentence_terms.append(terms)
     return fp
 
