@@ -732,6 +732,7 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
     from newstrace.stages.stories import load_stories, save_stories
     from newstrace.stages.stories.cluster import (
         WHOLE_BELOW,
+        cluster_threads,
         document_features,
         extend_stories,
         known_features,
@@ -769,13 +770,15 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
     # was kept, where only documents in no story count as new.
     seen = store.meta("stories_arrival")
     last = store.last_arrival()
-    if documents is None and stored and len(ids) >= (WHOLE_BELOW if whole_below is None else whole_below):
-        stories, counts = extend_stories(ids, published, feats, families, stored,
-                                         changed=store.arrived_after(int(seen)) if seen is not None else ())
-        if stats is not None:
-            stats.update({f"stories_{k}": v for k, v in counts.items()})
-    else:
-        stories = stories_of_features(ids, published, feats, families, stored)
+    # its block products on the workers' cores, in threads (the same stories)
+    with cluster_threads(workers):
+        if documents is None and stored and len(ids) >= (WHOLE_BELOW if whole_below is None else whole_below):
+            stories, counts = extend_stories(ids, published, feats, families, stored,
+                                             changed=store.arrived_after(int(seen)) if seen is not None else ())
+            if stats is not None:
+                stats.update({f"stories_{k}": v for k, v in counts.items()})
+        else:
+            stories = stories_of_features(ids, published, feats, families, stored)
     save_families(store.conn, families)
     save_stories(store.conn, stories)
     store.set_meta("stories_arrival", str(last))  # after the stories: a crash between re-clusters more, never less

@@ -303,3 +303,43 @@ def test_a_family_reaching_into_a_kept_story_brings_it_into_the_add() -> None:
     assert counts["reached"] >= 1
     [holder] = [s for s in out if "quake0" in s.documents]
     assert "vote2" in holder.documents and holder.families == ("F1",)
+
+
+def test_threads_give_the_one_thread_pairs_and_usual_similarities_to_the_bit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``cluster_threads`` computes the names index's and the exact usual similarities' blocks
+    in threads, folded in block order: the same kept pairs (entries in the same order), bounds
+    and usual similarities as one thread, and the same stories."""
+    import numpy as np
+
+    import newstrace.stages.stories.cluster as cluster
+
+    docs = [*_docs(), Document(id="chess", raw="", text="A chess club in Oslo opened a new hall for Magnus juniors."),
+            Document(id="tide", raw="", text="The tide tables for Setubal harbour were printed again, a clerk said.")]
+    feats = [cluster.document_features(d) for d in docs]
+    published = [d.published for d in docs]
+    monkeypatch.setattr(cluster, "BLOCK_ENTRIES", 2 * len(docs))  # two rows a block
+    content, names = cluster._views(feats, None)
+    days = cluster._days(published)
+
+    def run() -> tuple[object, ...]:
+        found = cluster.indexed_similarity(feats, published, neighbours=3, keep=0.1, name_cosine=0.02)
+        usual = cluster._exact_usual(content, names, days, cluster.DEFAULT_MAX_GAP, list(range(len(docs))), 3)
+        return (found.kept.indptr.tolist(), found.kept.indices.tolist(), found.kept.data.tolist(),
+                found.low.tolist(), found.high.tolist(), found.computed, usual.tolist(),
+                cluster.cluster_representatives(feats, published))
+
+    one = run()
+    seen: list[str] = []
+    real = cluster._similarity_rows
+
+    def noting(*args: object, **kwargs: object) -> object:
+        import threading
+
+        seen.append(threading.current_thread().name)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cluster, "_similarity_rows", noting)
+    with cluster.cluster_threads(2):
+        assert run() == one
+    assert any(name.startswith("newstrace-stories") for name in seen)  # the blocks ran in threads
+    assert np.asarray(one[6]).size == len(docs)

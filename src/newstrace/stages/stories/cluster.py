@@ -70,15 +70,17 @@ from __future__ import annotations
 
 import heapq
 import math
+import os
 import re
 from bisect import bisect_left
-from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import chain
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import xxhash
@@ -94,9 +96,11 @@ from newstrace.stages.text import (
 from newstrace.types import Document, Family, Story
 
 __all__ = ["WHOLE_BELOW", "IndexedPairs", "Method", "StoryCollection", "StoryConfig", "StoryFeatures", "StoryVector",
-           "cluster_documents", "cluster_representatives", "contrast_matrix", "document_features", "extend_stories",
+           "cluster_documents", "cluster_representatives", "cluster_threads", "contrast_matrix", "document_features", "extend_stories",
            "indexed_similarity", "known_features", "similarity_matrix", "sparse_similarity",
            "stories_of_features", "story_similarity", "story_vector", "update_stories", "usual_similarity"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -598,48 +602,61 @@ def _indexed(content: Any, names: Any, days: np.ndarray | None, max_gap_days: in
     kj: list[np.ndarray] = []
     kv: list[np.ndarray] = []
     computed = 0
-    for s in range(0, m, step):
+
+    def block(s: int) -> tuple[int, int, np.ndarray | None, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Block ``s``'s unscored bounds (its rows' ``bound_top``), and its scored pairs: their
+        rows, columns, similarities and which are kept."""
         e = min(m, s + step)
         block_rows = slice(s, e) if rows is None else order[s:e]
         c_rows = content[block_rows]
-        block = (names[block_rows] @ nt).tocoo()
-        local = block.row.astype(np.int64)
+        product = (names[block_rows] @ nt).tocoo()
+        local = product.row.astype(np.int64)
         i = order[s:e][local]
-        j = block.col.astype(np.int64)
-        cn = np.clip(block.data, 0.0, 1.0)
+        j = product.col.astype(np.int64)
+        cn = np.clip(product.data, 0.0, 1.0)
         off = i != j
         local, i, j, cn = local[off], i[off], j[off], cn[off]
         hit = cn >= c0
         miss = ~hit
+        bounds = None
         if miss.any():
             # Each pair not scored counts at its row's largest bound (cheaper than sorting).
             count = np.minimum(np.bincount(local[miss], minlength=e - s), neighbours)
             largest = np.zeros(e - s, dtype=np.float64)
             np.maximum.at(largest, local[miss], np.sqrt(cn[miss]) + 1e-6)
-            bound_top[s:e] = np.where(np.arange(neighbours)[None, :] < count[:, None], largest[:, None], 0.0)
+            bounds = np.where(np.arange(neighbours)[None, :] < count[:, None], largest[:, None], 0.0)
         # Pairs scored, each once (i < j when both are rows, in the block of i): the content
         # product of these rows with only the columns (documents) they are paired with.  Each
         # entry is summed over the two rows' shared stems in column order, as in the whole
         # product (``_views``).
         once = hit & ((i < j) | (pos[j] < 0))
         local, i, j, cn = local[once], i[once], j[once], cn[once]
+        sim = np.zeros(0, dtype=np.float32)
+        if len(i):
+            cols, inverse = np.unique(j, return_inverse=True)
+            # The paired documents' rows times this block's few rows transposed: only the block
+            # is converted for the product (not the paired rows: a third of the time at 40,000
+            # documents), and each entry sums the same shared stems in the same (column) order
+            # as ``c_rows @ content[cols].T``, so the same floats.
+            cc = np.asarray((content[cols] @ c_rows.T).toarray())[inverse, local]
+            sim = np.sqrt(np.clip(cc, 0.0, 1.0) * cn).astype(np.float32)
+            if days is not None:
+                gap = np.abs(days[i] - days[j])
+                sim[np.nan_to_num(gap, nan=0.0) > max_gap_days] = 0.0
+        return s, e, bounds, i, j, sim, local, sim >= keep
+
+    # The blocks' products release the GIL (scipy's sparse kernels, numpy): ``_threads()``
+    # threads compute blocks ahead while this one folds them in, in block order, so the
+    # result is the one-thread result to the bit.
+    for s, e, bounds, i, j, sim, _, big in _in_threads(block, range(0, m, step)):
+        if bounds is not None:
+            bound_top[s:e] = bounds
         if not len(i):
             continue
         computed += len(i)
-        cols, inverse = np.unique(j, return_inverse=True)
-        # The paired documents' rows times this block's few rows transposed: only the block is
-        # converted for the product (not the paired rows: a third of the time at 40,000
-        # documents), and each entry sums the same shared stems in the same (column) order as
-        # ``c_rows @ content[cols].T``, so the same floats.
-        cc = np.asarray((content[cols] @ c_rows.T).toarray())[inverse, local]
-        sim = np.sqrt(np.clip(cc, 0.0, 1.0) * cn).astype(np.float32)
-        if days is not None:
-            gap = np.abs(days[i] - days[j])
-            sim[np.nan_to_num(gap, nan=0.0) > max_gap_days] = 0.0
         both = np.concatenate([pos[i], pos[j]])
         inside = both >= 0
         _merge_top(known_top, both[inside], np.concatenate([sim, sim]).astype(np.float64)[inside])
-        big = sim >= keep
         ki += [i[big], j[big]]
         kj += [j[big], i[big]]
         kv += [sim[big], sim[big]]
@@ -684,14 +701,62 @@ def _exact_usual(content: Any, names: Any, days: np.ndarray | None, max_gap_days
     ct, nt = content.T.tocsr(), names.T.tocsr()
     step = max(1, BLOCK_ENTRIES // max(1, n))
     out = np.zeros(len(idx), dtype=np.float64)
-    for s in range(0, len(idx), step):
+
+    def block(s: int) -> tuple[int, np.ndarray]:
         rows = list(idx[s:s + step])
         sim = _similarity_rows(content[rows], names[rows], ct, nt, None if days is None else days[rows], days,
                                max_gap_days)
         off = sim.astype(np.float64)
         off[np.arange(len(rows)), rows] = -np.inf
-        out[s:s + len(rows)] = _usual_rows(off, neighbours)
+        return s, _usual_rows(off, neighbours)
+
+    for s, usual in _in_threads(block, range(0, len(idx), step)):
+        out[s:s + len(usual)] = usual
     return out
+
+
+#: Threads the story clustering's block products use (:func:`cluster_threads`); one unless set.
+_THREADS: ContextVar[int] = ContextVar("newstrace_story_threads", default=1)
+
+
+@contextmanager
+def cluster_threads(threads: int | None) -> Iterator[None]:
+    """Run the story clustering in the block with ``threads`` threads (``None``: all cores).
+
+    Its names index (:func:`indexed_similarity`) and exact usual similarities are products of
+    blocks of rows, whose sparse kernels release the GIL: at 41,000 documents they are most
+    of ``organise``.  ``organise`` sets it from its ``workers``; elsewhere (a Spark task, which
+    has one core) it stays at one.  The results are the same whatever the count."""
+    token = _THREADS.set(max(1, threads if threads is not None else (os.cpu_count() or 1)))
+    try:
+        yield
+    finally:
+        _THREADS.reset(token)
+
+
+def _in_threads(work: Callable[[int], T], starts: Iterable[int]) -> Iterator[T]:
+    """``work`` of each block start, in order, computed by :func:`cluster_threads` threads (at
+    most two blocks ahead of the consumer per thread, so memory stays that of a few blocks)."""
+    threads = _THREADS.get()
+    todo = list(starts)
+    if threads <= 1 or len(todo) <= 1:
+        yield from map(work, todo)
+        return
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    ahead = 2 * threads
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="newstrace-stories") as pool:
+        pending: deque[Future[T]] = deque()
+        try:
+            for start in todo:
+                pending.append(pool.submit(work, start))
+                if len(pending) >= ahead:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 def contrast_matrix(sim: np.ndarray, neighbours: int = DEFAULT_CONFIG.neighbours,
