@@ -62,6 +62,7 @@ from newstrace.stages.stories.cluster import (
     Method,
     StoryFeatures,
     cluster_representatives,
+    cluster_threads,
     document_features,
     extend_stories,
     indexed_similarity,
@@ -248,7 +249,8 @@ def bench_ecb_extend(folder: Path, seeds: int) -> list[dict[str, object]]:
 def bench_index_extend(db: Path, added: Path) -> dict[str, object]:
     """On an index kept by ``bench_index.py --keep`` (its last add in ``add.json``): the stories
     with that add's articles taken out, then the add clustered as a large index does
-    (``extend_stories``) and by clustering everything again: seconds and agreement."""
+    (``extend_stories``, on one thread and on two: ``cluster_threads``) and by clustering
+    everything again: seconds and agreement."""
     new = {i for i, _ in json.loads(added.read_text())}
     with Store(db) as store:
         ids, published, feats = stored_story_inputs(store)
@@ -259,11 +261,16 @@ def bench_index_extend(db: Path, added: Path) -> dict[str, object]:
     t1 = time.perf_counter()
     whole = stories_of_features(ids, published, feats, families, base)
     t2 = time.perf_counter()
-    part, counts = extend_stories(ids, published, feats, families, base)
+    with cluster_threads(1):
+        part, counts = extend_stories(ids, published, feats, families, base)
     t3 = time.perf_counter()
+    with cluster_threads(2):  # as organise runs it on two workers: the same stories
+        threaded, _ = extend_stories(ids, published, feats, families, base)
+    t4 = time.perf_counter()
     same = {frozenset(s.documents) for s in whole} & {frozenset(s.documents) for s in part}
     return {"bench": "index_extend", "documents": len(ids), "new": len(new), "before_add_s": round(t1 - t0, 1),
-            "everything_s": round(t2 - t1, 1), "extend_s": round(t3 - t2, 1), **counts,
+            "everything_s": round(t2 - t1, 1), "extend_s": round(t3 - t2, 1), "extend_2_threads_s": round(t4 - t3, 1),
+            "threads_same_stories": threaded == part, **counts,
             "agreement_ari": round(adjusted_rand_index(_labels(part, ids), _labels(whole, ids)), 5),
             "stories_everything": len(whole), "stories_extend": len(part), "identical_stories": len(same),
             "documents_in_identical": sum(len(x) for x in same)}
