@@ -603,7 +603,7 @@ def _indexed(content: Any, names: Any, days: np.ndarray | None, max_gap_days: in
     kv: list[np.ndarray] = []
     computed = 0
 
-    def block(s: int) -> tuple[int, int, np.ndarray | None, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def block(s: int) -> tuple[int, int, np.ndarray | None, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Block ``s``'s unscored bounds (its rows' ``bound_top``), and its scored pairs: their
         rows, columns, similarities and which are kept."""
         e = min(m, s + step)
@@ -643,12 +643,12 @@ def _indexed(content: Any, names: Any, days: np.ndarray | None, max_gap_days: in
             if days is not None:
                 gap = np.abs(days[i] - days[j])
                 sim[np.nan_to_num(gap, nan=0.0) > max_gap_days] = 0.0
-        return s, e, bounds, i, j, sim, local, sim >= keep
+        return s, e, bounds, i, j, sim, sim >= keep
 
-    # The blocks' products release the GIL (scipy's sparse kernels, numpy): ``_threads()``
+    # The blocks' products release the GIL (scipy's sparse kernels, numpy): ``cluster_threads``
     # threads compute blocks ahead while this one folds them in, in block order, so the
     # result is the one-thread result to the bit.
-    for s, e, bounds, i, j, sim, _, big in _in_threads(block, range(0, m, step)):
+    for s, e, bounds, i, j, sim, big in _in_threads(block, range(0, m, step)):
         if bounds is not None:
             bound_top[s:e] = bounds
         if not len(i):
