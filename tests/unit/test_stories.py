@@ -343,3 +343,42 @@ def test_threads_give_the_one_thread_pairs_and_usual_similarities_to_the_bit(mon
         assert run() == one
     assert any(name.startswith("newstrace-stories") for name in seen)  # the blocks ran in threads
     assert np.asarray(one[6]).size == len(docs)
+
+
+def test_merging_into_the_highest_values_skips_only_what_cannot_enter() -> None:
+    """``_merge_top`` folds values into each row's ``k`` highest, skipping values no higher than
+    the row's ``k``-th: the rows end as sorting everything at once leaves them, ties included."""
+    import numpy as np
+
+    from newstrace.stages.stories.cluster import _merge_top, _top_per_row
+
+    rng = np.random.default_rng(11)
+    n, k = 40, 5
+    top = np.zeros((n, k), dtype=np.float64)
+    every_row: list[np.ndarray] = []
+    every_value: list[np.ndarray] = []
+    for _ in range(30):  # blocks, coarse values so that many tie with a row's k-th
+        rows = rng.integers(0, n, size=60)
+        values = rng.integers(0, 8, size=60) / 8.0
+        _merge_top(top, rows, values)
+        every_row.append(rows)
+        every_value.append(values)
+    assert np.array_equal(top, _top_per_row(np.concatenate(every_row), np.concatenate(every_value), n, k))
+    assert (np.diff(top, axis=1) <= 0).all()  # each row descending, as the filter needs
+
+
+def test_a_collection_s_views_count_its_terms_as_the_collection_does() -> None:
+    """``_collection_views``: the views of ``_views`` and each term's document frequency among
+    the representatives (content stems, lower-cased names)."""
+    from collections import Counter
+    from itertools import chain
+
+    import newstrace.stages.stories.cluster as cluster
+
+    feats = [cluster.document_features(d) for d in _docs()]
+    content, names, counts = cluster._collection_views(feats)
+    want_content, want_names = cluster._views(feats, None)
+    assert (content != want_content).nnz == 0 and (names != want_names).nnz == 0
+    assert counts.size == len(feats)
+    assert dict(counts.content_df) == Counter(chain.from_iterable(set(f[0]) for f in feats))
+    assert dict(counts.names_df) == Counter(chain.from_iterable({w.lower() for w in f[1]} for f in feats))

@@ -308,7 +308,7 @@ def _tfidf(bags: Sequence[Sequence[str]], *, prior: int = IDF_PRIOR_DOCS, floor:
             if kept_settings == settings and len(kept_bags) == len(bags) and all(
                     a == b for a, b in zip(kept_bags, bags, strict=True)):
                 return kept
-    out = _tfidf_rows(bags, prior=prior, floor=floor, sublinear=sublinear, df_n=df_n)
+    out, _ = _tfidf_rows(bags, prior=prior, floor=floor, sublinear=sublinear, df_n=df_n)
     if df_n is None:
         _TFIDF_LAST.insert(0, (settings, [list(b) for b in bags], out))
         del _TFIDF_LAST[_TFIDF_KEEP:]
@@ -321,7 +321,9 @@ _TFIDF_LAST: list[tuple[tuple[int, float, bool], list[list[str]], np.ndarray]] =
 
 
 def _tfidf_rows(bags: Sequence[Sequence[str]], *, prior: int, floor: float, sublinear: bool,
-                df_n: tuple[Mapping[str, int], int] | None) -> np.ndarray:
+                df_n: tuple[Mapping[str, int], int] | None) -> tuple[np.ndarray, dict[str, int]]:
+    """:func:`_tfidf`'s rows, and the document frequency of each term among ``bags`` (empty
+    with ``df_n``: the frequencies given are used instead), counted for the idf anyway."""
     bag_counts = [Counter(bag) for bag in bags]
     terms = list(chain.from_iterable(bag_counts))  # each bag's distinct terms, in its counter's order
     counts = np.fromiter(chain.from_iterable(c.values() for c in bag_counts), dtype=np.int64, count=len(terms))
@@ -329,9 +331,11 @@ def _tfidf_rows(bags: Sequence[Sequence[str]], *, prior: int, floor: float, subl
     vocab = {w: i for i, w in enumerate(words)}
     cols = np.fromiter(map(vocab.__getitem__, terms), dtype=np.int64, count=len(terms))
     rows = np.repeat(np.arange(len(bags), dtype=np.int64), [len(c) for c in bag_counts])
+    own: dict[str, int] = {}
     if df_n is None:
         n = len(bags)
         df = np.bincount(cols, minlength=len(words)).tolist()
+        own = dict(zip(words, df, strict=True))
     else:
         n = df_n[1]
         df = [df_n[0][w] for w in words]
@@ -350,7 +354,7 @@ def _tfidf_rows(bags: Sequence[Sequence[str]], *, prior: int, floor: float, subl
     from scipy.sparse import diags
 
     out: np.ndarray = diags(1.0 / norms) @ mat
-    return out
+    return out, own
 
 
 def _day(published: str | None) -> int | None:
@@ -367,15 +371,31 @@ def _views(features: Sequence[tuple[list[str], list[str]]],
     """Row-normalised TF-IDF matrices (content, names) of ``features``, sparse (csr)."""
     cdf = None if collection is None else (collection.content_df, collection.size)
     ndf = None if collection is None else (collection.names_df, collection.size)
+    return (_sorted_csr(_tfidf([f[0] for f in features], df_n=cdf)),
+            _sorted_csr(_tfidf([[w.lower() for w in f[1]] for f in features], df_n=ndf)))
+
+
+def _collection_views(features: Sequence[tuple[list[str], list[str]]]) -> tuple[Any, Any, StoryCollection]:
+    """:func:`_views` of a whole collection (its own counts), and those counts as a
+    :class:`StoryCollection`: the idf counted them already (at 41,000 documents, counting
+    them again took a second of each ``index add``).  Not remembered by :func:`_tfidf`: its copy
+    of a large collection's bags cost more than it saved."""
+    content, content_df = _tfidf_rows([f[0] for f in features], prior=IDF_PRIOR_DOCS, floor=IDF_FLOOR,
+                                      sublinear=True, df_n=None)
+    names, names_df = _tfidf_rows([[w.lower() for w in f[1]] for f in features], prior=IDF_PRIOR_DOCS,
+                                  floor=IDF_FLOOR, sublinear=True, df_n=None)
+    return _sorted_csr(content), _sorted_csr(names), StoryCollection(len(features), content_df, names_df)
+
+
+def _sorted_csr(rows: Any) -> Any:
+    """``rows`` as csr with sorted column indices: a sparse product then sums each entry's
+    terms in column order, as the pairwise products of :func:`indexed_similarity` do, so both
+    give the same floats."""
     from scipy.sparse import csr_matrix
 
-    content = csr_matrix(_tfidf([f[0] for f in features], df_n=cdf))
-    names = csr_matrix(_tfidf([[w.lower() for w in f[1]] for f in features], df_n=ndf))
-    # Sorted column indices: a sparse product then sums each entry's terms in column order, as
-    # the pairwise products of :func:`indexed_similarity` do, so both give the same floats.
-    content.sort_indices()
-    names.sort_indices()
-    return content, names
+    out = csr_matrix(rows)
+    out.sort_indices()
+    return out
 
 
 def _days(published: Sequence[str | None]) -> np.ndarray:
@@ -670,7 +690,18 @@ def _indexed(content: Any, names: Any, days: np.ndarray | None, max_gap_days: in
 
 
 def _merge_top(top: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
-    """Fold ``values`` (of ``rows``) into each row's ``k`` highest, ``top`` (n × k), in place."""
+    """Fold ``values`` (of ``rows``) into each row's ``k`` highest, ``top`` (n × k, each row
+    in descending order, as :func:`_top_per_row` leaves it), in place.
+
+    A value no higher than its row's ``k``-th cannot change the row's ``k`` highest (as a
+    multiset: an equal value only replaces its equal), so only the higher ones are merged, and
+    only their rows sorted again.  Without that filter every block of the names index sorted
+    again the rows of nearly every document it paired with: at 41,000 documents 6 of the 22
+    seconds of ``extend_stories``, on one thread."""
+    higher = values > top[rows, -1]
+    rows, values = rows[higher], values[higher]
+    if not len(rows):
+        return
     touched, local = np.unique(rows, return_inverse=True)
     k = top.shape[1]
     merged_rows = np.concatenate([np.repeat(np.arange(len(touched)), k), local])
@@ -1291,7 +1322,7 @@ def extend_stories(ids: Sequence[str], published: Sequence[str | None], features
     if keep <= 0.0:  # no names index bounds the pairs: cluster everything again
         stories = stories_of_features(ids, published, feats, families, existing, config)
         return stories, {"new": len(ids) - len(story_of), "reached": len(existing), "kept": 0, "clustered": len(reps)}
-    content, names = _views([feats[r] for r in reps], None)
+    content, names, collection = _collection_views([feats[r] for r in reps])
     days = _days([published[r] for r in reps])
     if new_rows:
         found = _indexed(content, names, days, config.max_gap_days, config.neighbours, keep, PAIR_NAME_COSINE,
@@ -1322,9 +1353,6 @@ def extend_stories(ids: Sequence[str], published: Sequence[str | None], features
     if unsure:
         r[unsure] = _exact_usual(content, names, days, config.max_gap_days, [part_rows[k] for k in unsure],
                                  config.neighbours)
-    collection = StoryCollection(
-        len(reps), Counter(chain.from_iterable(set(feats[x][0]) for x in reps)),
-        Counter(chain.from_iterable({w.lower() for w in feats[x][1]} for x in reps)))
     usual = {ids[reps[p]]: float(r[k]) for k, p in enumerate(part_rows)}
     members = sorted(i for p in part_rows for i in docs_of_row[p])
     made = stories_of_features([ids[i] for i in members], [published[i] for i in members],
