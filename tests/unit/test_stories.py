@@ -382,3 +382,32 @@ def test_a_collection_s_views_count_its_terms_as_the_collection_does() -> None:
     assert counts.size == len(feats)
     assert dict(counts.content_df) == Counter(chain.from_iterable(set(f[0]) for f in feats))
     assert dict(counts.names_df) == Counter(chain.from_iterable({w.lower() for w in f[1]} for f in feats))
+
+
+def test_a_part_scored_within_its_collection_clusters_as_scored_on_its_own() -> None:
+    """``cluster_representatives(scored=...)``: the part's rows of the collection's views and
+    its pairs found by the collection's names index give the labels of scoring the part again
+    with the collection's counts; ``scored`` without ``usual`` is refused."""
+    import numpy as np
+
+    import newstrace.stages.stories.cluster as cluster
+
+    docs = _docs() + [Document(id=f"fire{i}", raw="", text=FIRE.format(d=f"Friday {i}"), published=f"2024-08-0{i + 1}")
+                      for i in range(3)]
+    feats = [cluster.document_features(d) for d in docs]
+    published = [d.published for d in docs]
+    content, names, collection = cluster._collection_views(feats)
+    cfg = cluster.StoryConfig(neighbours=3, threshold=-0.1)
+    keep = cfg.threshold + cfg.floor - 1e-6
+    part = [0, 1, 2, 4, 6, 8]  # three quakes, a vote, two fires
+    found = cluster._indexed(content, names, cluster._days(published), cfg.max_gap_days, cfg.neighbours, keep,
+                             cluster.PAIR_NAME_COSINE, rows=part)
+    take = np.asarray(part)
+    scored = cluster.ScoredPart(content[take], names[take], found.kept[take][:, take])
+    usual = found.low
+    args = ([feats[i] for i in part], [published[i] for i in part], cfg)
+    own = cluster.cluster_representatives(*args, collection=collection, usual=usual)
+    assert cluster.cluster_representatives(*args, collection=collection, usual=usual, scored=scored) == own
+    assert len(set(own)) == 3
+    with pytest.raises(ValueError, match="scored needs usual"):
+        cluster.cluster_representatives(*args, collection=collection, scored=scored)

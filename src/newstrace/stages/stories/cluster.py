@@ -95,7 +95,7 @@ from newstrace.stages.text import (
 )
 from newstrace.types import Document, Family, Story
 
-__all__ = ["WHOLE_BELOW", "IndexedPairs", "Method", "StoryCollection", "StoryConfig", "StoryFeatures", "StoryVector",
+__all__ = ["WHOLE_BELOW", "IndexedPairs", "Method", "ScoredPart", "StoryCollection", "StoryConfig", "StoryFeatures", "StoryVector",
            "cluster_documents", "cluster_representatives", "cluster_threads", "contrast_matrix", "document_features", "extend_stories",
            "indexed_similarity", "known_features", "similarity_matrix", "sparse_similarity",
            "stories_of_features", "story_similarity", "story_vector", "update_stories", "usual_similarity"]
@@ -556,6 +556,18 @@ class IndexedPairs:
     computed: int
 
 
+@dataclass(frozen=True, slots=True)
+class ScoredPart:
+    """A part of a collection scored within the whole (:func:`extend_stories`), for
+    :func:`cluster_representatives` to cluster without scoring it again: the part's rows of the
+    collection's views (``content``, ``names``) and its pairs that can join a story among
+    themselves (``kept``: symmetric csr, as :attr:`IndexedPairs.kept`)."""
+
+    content: Any
+    names: Any
+    kept: Any
+
+
 def indexed_similarity(features: Sequence[tuple[list[str], list[str]]],
                        published: Sequence[str | None] | None = None,
                        max_gap_days: int = DEFAULT_MAX_GAP, *, collection: StoryCollection | None = None,
@@ -893,7 +905,8 @@ Method = Literal["indexed", "blocks", "dense"]
 def cluster_representatives(features: Sequence[tuple[list[str], list[str]]],
                             published: Sequence[str | None], config: StoryConfig = DEFAULT_CONFIG, *,
                             collection: StoryCollection | None = None, usual: np.ndarray | None = None,
-                            dense: bool = False, method: Method = "indexed") -> list[int]:
+                            dense: bool = False, method: Method = "indexed",
+                            scored: ScoredPart | None = None) -> list[int]:
     """Story labels of representatives: average link on the contrast, stopped at the threshold.
 
     Default (``method="indexed"``): :func:`indexed_similarity` finds every pair of similarity
@@ -908,7 +921,8 @@ def cluster_representatives(features: Sequence[tuple[list[str], list[str]]],
     (the n × n matrix and its linkage, memory O(n²)) and ``"blocks"`` (every pair scored a
     block of rows at a time, memory linear), pinned on ECB+ and BBC News by tests.  ``dense``
     is the old spelling of ``method="dense"``.  ``usual`` gives each row's usual similarity over
-    a larger collection (the Spark engine's parts).
+    a larger collection (the Spark engine's parts).  ``scored`` (with ``usual``): the part's
+    views and pairs, scored already within the larger collection (:func:`extend_stories`).
     """
     n = len(features)
     if n == 0:
@@ -925,15 +939,21 @@ def cluster_representatives(features: Sequence[tuple[list[str], list[str]]],
 
     # Every pair past the threshold has a similarity of at least threshold + floor.
     keep = config.threshold + config.floor - 1e-6
-    content, names = _views(features, collection)
     days = _days(published)
-    # A pair sharing no name (similarity 0) can pass only when the threshold is below −floor:
-    # then no index helps, and every pair is scored.
-    if method == "blocks" or keep <= 0.0:
+    if scored is not None:
+        if usual is None or scored.kept.shape[0] != n:
+            raise ValueError("cluster_representatives: scored needs usual, and one row a representative")
+        content, names, kept = scored.content, scored.names, scored.kept
+        low = high = np.asarray(usual, dtype=np.float64)
+    elif method == "blocks" or keep <= 0.0:
+        # A pair sharing no name (similarity 0) can pass only when the threshold is below
+        # −floor: then no index helps, and every pair is scored.
+        content, names = _views(features, collection)
         kept, r_own = sparse_similarity(features, published, config.max_gap_days, collection=collection,
                                         neighbours=config.neighbours, keep=keep)
         low = high = r_own
     else:
+        content, names = _views(features, collection)
         found = _indexed(content, names, days, config.max_gap_days, config.neighbours, keep, PAIR_NAME_COSINE)
         kept, low, high = found.kept, found.low, found.high
     if usual is not None:
@@ -1212,11 +1232,12 @@ def stories_of_features(ids: Sequence[str], published: Sequence[str | None], fea
                         families: Sequence[Family] = (), existing: Sequence[Story] = (),
                         config: StoryConfig = DEFAULT_CONFIG, *, collection: StoryCollection | None = None,
                         usual: Mapping[str, float] | None = None, dense: bool = False,
-                        method: Method = "indexed") -> list[Story]:
+                        method: Method = "indexed", scored: ScoredPart | None = None) -> list[Story]:
     """:func:`update_stories` of the documents ``ids`` (sorted, unique), given their dates and
     story features (:func:`document_features`) instead of the documents themselves: a store
     keeps each document's features (``newstrace.stages.stories.store``), so ``index add``
-    clusters the whole collection without reading every text again."""
+    clusters the whole collection without reading every text again.  ``scored``: the
+    representatives' views and pairs, scored already (:func:`extend_stories`)."""
     if not ids:
         return []
     if list(ids) != sorted(set(ids)):
@@ -1226,7 +1247,7 @@ def stories_of_features(ids: Sequence[str], published: Sequence[str | None], fea
     row = {r: k for k, r in enumerate(reps)}
     r_of = None if usual is None else np.asarray([usual.get(ids[r], 0.0) for r in reps])
     labels = cluster_representatives([feats[r] for r in reps], [published[r] for r in reps], config,
-                                     collection=collection, usual=r_of, dense=dense, method=method)
+                                     collection=collection, usual=r_of, dense=dense, method=method, scored=scored)
     grouped: dict[int, list[int]] = defaultdict(list)
     for i in range(len(ids)):
         grouped[labels[row[rep_of[i]]]].append(i)
@@ -1285,7 +1306,8 @@ def extend_stories(ids: Sequence[str], published: Sequence[str | None], features
     a family with one.  The reached stories and the new documents are clustered together, with
     the whole collection's idf and each representative's usual similarity over the whole
     collection (``stories_of_features(..., collection=, usual=)``, so every similarity and
-    contrast is the whole run's); the other stories are kept as stored (their families
+    contrast is the whole run's; its pairs are those scored to find the part, not scored
+    again: :class:`ScoredPart`); the other stories are kept as stored (their families
     refreshed).  Their ids carry over as in :func:`update_stories`.
 
     What it gives up against clustering everything again (:func:`stories_of_features`): a story
@@ -1355,9 +1377,15 @@ def extend_stories(ids: Sequence[str], published: Sequence[str | None], features
                                  config.neighbours)
     usual = {ids[reps[p]]: float(r[k]) for k, p in enumerate(part_rows)}
     members = sorted(i for p in part_rows for i in docs_of_row[p])
+    # The part's representatives are ``part_rows`` in order (families are whole in the part, so
+    # each keeps its earliest member), and their views and pairs are those scored above: rows
+    # of the collection's views weigh and sum as the part's own views would (the idf is the
+    # collection's either way, and the part's terms keep their order among the columns).
+    take = np.asarray(part_rows, dtype=np.int64)
+    scored = ScoredPart(_sorted_csr(content[take]), _sorted_csr(names[take]), bounds.kept[take][:, take])
     made = stories_of_features([ids[i] for i in members], [published[i] for i in members],
                                [feats[i] for i in members], families, existing, config,
-                               collection=collection, usual=usual)
+                               collection=collection, usual=usual, scored=scored)
     return sorted(kept + made, key=lambda s: s.id), counts
 
 
