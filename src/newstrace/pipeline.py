@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from newstrace.executors.base import Executor, finishing
-from newstrace.executors.local import MIN_ITEMS_FOR_POOL, LocalExecutor, one_blas_thread
+from newstrace.executors.local import MIN_ITEMS_FOR_POOL, LocalExecutor, map_items, one_blas_thread
 from newstrace.limits import DEFAULT_LIMITS, Limits
 from newstrace.stages.candidates import (
     Fingerprint,
@@ -440,7 +440,7 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
                                 limits=limits, errors=errors, store=store if sampled else None)
 
     if only is not None:
-        pairs, plan_stats = _candidates_of(store, only)
+        pairs, plan_stats = _candidates_of(store, only, executor=executor)
         if semantic:
             embed_documents(store, threads=workers, progress=progress)
             pairs |= screened_meaning_pairs(store, indexed_semantic_pairs(store, only, threads=workers) - pairs,
@@ -543,7 +543,8 @@ def link_pending(store: Store, **options: Any) -> list[Relation]:
     return [r for r in relations if r.source in pending or r.target in pending] if whole else relations
 
 
-def _candidates_of(store: Store, ids: set[str]) -> tuple[set[tuple[str, str]], dict[str, int]]:
+def _candidates_of(store: Store, ids: set[str], *, executor: Executor | None = None,
+                   ) -> tuple[set[tuple[str, str]], dict[str, int]]:
     """The lexical candidate pairs the whole-collection plan (``plan_pairs``) gives that involve
     ``ids``, from the store's band tables.
 
@@ -555,6 +556,11 @@ def _candidates_of(store: Store, ids: set[str]) -> tuple[set[tuple[str, str]], d
     or not from its later-arriving document's side (``candidates.nearest_earlier``): usually a
     document of ``ids``, else (``link(only=...)`` of documents older than some of their
     partners) that partner's own lookups decide.
+
+    The sentence lookups of each chunk of ``CANDIDATE_QUERIES`` documents depend on nothing but
+    the store, so ``executor``'s workers make them (without one, this process does), each chunk on its own connection to the
+    store (:func:`_sentence_pairs_task`), while nothing else runs: linking 1,000 articles into
+    a 41,000-document index, they were 16 of the 39 seconds, on one core.
     """
     shingles_only = neighbourhood(store, ids)  # shingle digests only
     planned, plan_stats = plan_pairs(shingles_only)
@@ -564,11 +570,23 @@ def _candidates_of(store: Store, ids: set[str]) -> tuple[set[tuple[str, str]], d
     plan_stats["sentence_nearest"] = 0
     later: set[str] = set()  # partners, not in ids, that arrived after one of ids
     ordered = sorted(ids)
-    for k in range(0, len(ordered), CANDIDATE_QUERIES):
-        # The sentence sketches read for one chunk of documents, then let go: a query's
-        # candidates do not depend on what was read before, only the reads saved do.
-        chunk = store.get_fingerprints(ordered[k : k + CANDIDATE_QUERIES])
-        pairs |= _sentence_pairs_of(store, chunk, family, plan_stats, later)
+    # The sentence sketches read for one chunk of documents, then let go: a query's candidates
+    # do not depend on what was read before, only the reads saved do.
+    chunks = [ordered[k : k + CANDIDATE_QUERIES] for k in range(0, len(ordered), CANDIDATE_QUERIES)]
+    if executor is not None and len(chunks) > 1 and Path(store.path).is_file():
+        tasks = [(store.path, chunk, family) for chunk in chunks]
+        # Each chunk is seconds of work: a pool for two chunks already pays, where the
+        # executor's own rule (a pool from MIN_ITEMS_FOR_POOL items) is made for small ones.
+        done = (map_items(_sentence_pairs_task, tasks, workers=executor.workers, chunksize=1)
+                if isinstance(executor, LocalExecutor) else executor.map(_sentence_pairs_task, tasks))
+        with finishing(done) as results:
+            for found, nearest, partners in results:
+                pairs |= found
+                plan_stats["sentence_nearest"] += nearest
+                later |= partners
+    else:
+        for chunk_ids in chunks:
+            pairs |= _sentence_pairs_of(store, store.get_fingerprints(chunk_ids), family, plan_stats, later)
     if later - ids:
         # Their own side decides their pairs with ids; their shingle components may lie beyond
         # ids' neighbourhood (the family plan pairs within those, not the sentence channel).
@@ -576,6 +594,18 @@ def _candidates_of(store: Store, ids: set[str]) -> tuple[set[tuple[str, str]], d
         found = _sentence_pairs_of(store, store.get_fingerprints(sorted(later - ids)), family, {}, set())
         pairs |= {p for p in found if p[0] in ids or p[1] in ids}
     return pairs, plan_stats
+
+
+def _sentence_pairs_task(task: tuple[str, list[str], Mapping[str, int]]) -> tuple[set[tuple[str, str]], int, set[str]]:
+    """:func:`_sentence_pairs_of` of one chunk of stored documents, on a connection of its own
+    to the store at ``task[0]`` (a worker of ``_candidates_of``): the chunk's pairs, how many
+    of its documents kept only their nearest partners, and its partners that arrived later."""
+    path, ids, family = task
+    stats: dict[str, int] = {}
+    later: set[str] = set()
+    with Store(path) as store:
+        found = _sentence_pairs_of(store, store.get_fingerprints(ids), family, stats, later)
+    return found, stats.get("sentence_nearest", 0), later
 
 
 def _sentence_pairs_of(store: Store, fps: Sequence[Fingerprint], family: Mapping[str, int],

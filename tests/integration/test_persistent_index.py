@@ -20,6 +20,7 @@ import pytest
 from fixtures.shared import DATA, require
 
 import newstrace.stages.vectors as vectors
+from newstrace.executors.local import LocalExecutor
 from newstrace.pipeline import add_documents, link, trace_documents
 from newstrace.stages.candidates import (
     DEFAULT_CONFIG,
@@ -200,6 +201,10 @@ def test_link_only_new_documents_plans_as_the_whole_collection(built: tuple[Path
         # the sentence channel's lookups in chunks of 2 documents (a cache each): the same pairs
         monkeypatch.setattr(pipeline, "CANDIDATE_QUERIES", 2)
         assert len(new) > 2 and _candidates_of(store, new)[0] == expected
+        # and those chunks looked up by two workers, each on its own connection: the same
+        # pairs and counts as this process's lookups
+        pooled = _candidates_of(store, new, executor=LocalExecutor(2))
+        assert pooled == _candidates_of(store, new)
         monkeypatch.undo()
         embed_documents(store, threads=1)
         everything = semantic_pairs(store.languages(), load_vectors(store, threads=1))
@@ -214,12 +219,13 @@ def test_link_only_new_documents_plans_as_the_whole_collection(built: tuple[Path
         assert store.checked() == expected  # only the new documents' pairs were compared
 
 
-def test_a_rewritten_family_added_in_batches_plans_as_one_scan(tmp_path: Path) -> None:
+def test_a_rewritten_family_added_in_batches_plans_as_one_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A story rewritten by 24 sites (each keeps a different half of its sentences, shuffled,
     and changes a fifth of its words: they share sentences, no shingle bands), added in three
     batches: each batch's pairs are
     those one plan of everything gives, with the later copies aligned only with their nearest
     earlier ones (``nearest_earlier``), and a document added again arrives anew."""
+    import newstrace.pipeline as pipeline
     from newstrace.pipeline import _candidates_of
     from newstrace.stages.candidates import SENTENCE_SMALL_EARLIER
 
@@ -239,6 +245,9 @@ def test_a_rewritten_family_added_in_batches_plans_as_one_scan(tmp_path: Path) -
             whole, plan = plan_pairs(store.get_fingerprints(), arrival=store.arrivals())
             got, stats = _candidates_of(store, new)
             assert got == {p for p in whole if p[0] in new or p[1] in new}
+            with monkeypatch.context() as m:  # chunks of 3 looked up by two workers: the same
+                m.setattr(pipeline, "CANDIDATE_QUERIES", 3)
+                assert _candidates_of(store, new, executor=LocalExecutor(2)) == (got, stats)
             nearest = plan["sentence_nearest"]
             link(store, only=new, workers=1, changes=False, semantic=False)
         assert nearest > 0  # the later copies kept only their nearest earlier ones
