@@ -787,6 +787,7 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
         families = build_families(family_documents, store.get_relations())
     if stats is not None:
         stats["alignments_parents"] = len(missing)
+    feats: Sequence[tuple[list[str], list[str]]]
     if documents is None:
         ids, published, feats = stored_story_inputs(store)
     else:

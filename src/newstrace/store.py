@@ -109,6 +109,8 @@ CREATE TABLE IF NOT EXISTS static_vectors (
     data BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS story_features (doc_id TEXT PRIMARY KEY, key TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS story_terms (doc_id TEXT PRIMARY KEY, key TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS story_vocabulary (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
 CREATE INDEX IF NOT EXISTS relations_target ON relations (target);
 CREATE INDEX IF NOT EXISTS checked_pairs_b ON checked_pairs (b);
 """
@@ -813,18 +815,42 @@ class Store:
         ]
 
     def story_feature_rows(self) -> list[tuple[str, str | None, str | None, str | None, str, str | None,
-                                               bytes | None]]:
-        """Every stored document's ``(id, published, title, language, text_hash, key, data)``, by
-        id, with its kept story features (``key`` and ``data`` ``None`` when none are kept):
-        what ``newstrace.stages.stories.store.stored_story_inputs`` reads instead of every text."""
+                                               bytes | None, str | None, bytes | None]]:
+        """Every stored document's ``(id, published, title, language, text_hash, key, data,
+        terms_key, terms)``, by id, with its kept story features (``key`` and ``data`` ``None``
+        when none are kept) and their counted terms (``terms_key``, the key of the features they
+        were counted from, and ``terms``; ``None`` when none are kept): what
+        ``newstrace.stages.stories.store.stored_story_inputs`` reads instead of every text."""
         return self.conn.execute(
-            "SELECT d.id, d.published, d.title, d.language, d.text_hash, s.key, s.data FROM documents d "
-            "LEFT JOIN story_features s ON s.doc_id = d.id ORDER BY d.id").fetchall()
+            "SELECT d.id, d.published, d.title, d.language, d.text_hash, s.key, s.data, t.key, t.data "
+            "FROM documents d LEFT JOIN story_features s ON s.doc_id = d.id "
+            "LEFT JOIN story_terms t ON t.doc_id = d.id ORDER BY d.id").fetchall()
 
     def put_story_features(self, rows: Sequence[tuple[str, str, bytes]]) -> None:
         """Keep ``(doc id, key, data)`` story features made for stored documents (one transaction)."""
         with self.transaction() as c:
             c.executemany("INSERT OR REPLACE INTO story_features VALUES (?, ?, ?)", rows)
+
+    def story_vocabulary(self) -> list[str | None]:
+        """The terms of the kept counted story terms, by id (``None`` for an id not in use)."""
+        rows = self.conn.execute("SELECT id, term FROM story_vocabulary").fetchall()
+        out: list[str | None] = [None] * (max((r[0] for r in rows), default=-1) + 1)
+        for i, term in rows:
+            out[i] = term
+        return out
+
+    def story_term_ids(self, terms: Sequence[str]) -> dict[str, int]:
+        """The id of each of ``terms`` in the story vocabulary, the new ones added (one
+        transaction; an id, once given, never changes, so writers in other processes agree)."""
+        with self.transaction() as c:
+            c.executemany("INSERT OR IGNORE INTO story_vocabulary (term) VALUES (?)", ((t,) for t in terms))
+            return {t: i for i, t in self._rows_in("SELECT id, term FROM story_vocabulary WHERE term IN ({marks})",
+                                                     terms)}
+
+    def put_story_terms(self, rows: Sequence[tuple[str, str, bytes]]) -> None:
+        """Keep ``(doc id, features key, data)`` counted story terms (one transaction)."""
+        with self.transaction() as c:
+            c.executemany("INSERT OR REPLACE INTO story_terms VALUES (?, ?, ?)", rows)
 
     def languages(self, ids: Iterable[str] | None = None) -> dict[str, str | None]:
         """Every stored document's language, by id (or only those of ``ids`` that are stored)."""

@@ -6,6 +6,7 @@ import gzip
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fixtures.articles import ARTICLE, OTHER, write_corpus
@@ -352,3 +353,44 @@ def test_index_add_says_how_many_stories_it_clustered_again(corpus: Path, tmp_pa
     assert main(["index", "add", str(second), "--db", db, "--lexical-only", "--workers", "1"]) == 0
     out = capsys.readouterr().out
     assert "and 2 stories (1 story reached by the new articles clustered again, 1 kept)" in out
+
+
+def test_kept_story_terms_count_the_kept_features_once(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # stored_story_inputs keeps every document's features counted (story_terms): the views of
+    # any set of documents made from them are those of counting the features again, to the
+    # bit; a document is counted once, again when its row is damaged or its features change.
+    import newstrace.stages.stories.store as stories_store
+    from newstrace.stages.stories.cluster import _collection_views, counted_views
+    from newstrace.stages.stories.store import stored_story_inputs
+
+    with Store(tmp_path / "t.db") as store:
+        index_add(store, [corpus], workers=1, forensics=False)
+        counted: list[str] = []
+        real = stories_store.encode_counted
+
+        def counting(features: tuple[list[str], list[str]], term_ids: Any) -> bytes:
+            counted.append(features[0][0])
+            return real(features, term_ids)
+
+        monkeypatch.setattr(stories_store, "encode_counted", counting)
+        ids, _, feats = stored_story_inputs(store)
+        assert len(counted) == len(ids) == 3
+        for rows in ([0, 1, 2], [2, 0], [1]):
+            content, names, collection = counted_views(feats.counted, rows)
+            want_content, want_names, want = _collection_views([feats[i] for i in rows])
+            assert (content != want_content).nnz == 0 and (names != want_names).nnz == 0
+            assert collection == want
+        again = stored_story_inputs(store)
+        assert len(counted) == 3 and list(again[2]) == list(feats)  # kept: not counted again
+        with store.transaction() as c:  # a damaged row is counted again, not a crash
+            c.execute("UPDATE story_terms SET data = x'0100' WHERE doc_id = 'repost.txt'")
+        assert list(stored_story_inputs(store)[2]) == list(feats) and len(counted) == 4
+        changed = Document(id="other.txt", raw="Harbour Board\n\nThe Harbour Board in Westport approved new "
+                           "moorings for the fishing fleet on Monday after a long dispute.\n")
+        add_documents(store, [changed], workers=1, forensics=False)
+        ids, _, now = stored_story_inputs(store)
+        assert len(counted) == 5 and now[ids.index("other.txt")] != feats[ids.index("other.txt")]
+        content, names, _ = counted_views(now.counted, [0, 1, 2])
+        want_content, want_names, _ = _collection_views(list(now))
+        assert (content != want_content).nnz == 0 and (names != want_names).nnz == 0

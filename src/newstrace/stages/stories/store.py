@@ -6,18 +6,21 @@ import json
 import sqlite3
 import sys
 import zlib
-from typing import TYPE_CHECKING, Any
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, overload
 
+import numpy as np
 import xxhash
 
-from newstrace.stages.stories.cluster import StoryFeatures, document_features
+from newstrace.stages.stories.cluster import CountedTerms, StoryFeatures, document_features
 from newstrace.types import Story
 
 if TYPE_CHECKING:
     from newstrace.store import Store
 
-__all__ = ["FEATURES_VERSION", "decode_features", "encode_features", "features_key",
-           "load_stories", "save_stories", "stored_story_inputs", "story_to_dict"]
+__all__ = ["FEATURES_VERSION", "StoredFeatures", "decode_features", "encode_counted", "encode_features",
+           "features_key", "load_stories", "save_stories", "stored_story_inputs", "story_to_dict"]
 
 #: The version of ``document_features`` whose output a store keeps: raise it when that
 #: function's output changes, and every kept row is made again when next needed.
@@ -78,12 +81,83 @@ def decode_features(data: bytes) -> StoryFeatures:
     features repeat a vocabulary of a few hundred thousand words millions of times, and one
     string object a word (its hash computed once) holds 41,000 documents' features in 279 MB
     instead of 1,263 MB."""
-    content, names = zlib.decompress(data).decode().split(_VIEWS)
+    return _features_of_text(zlib.decompress(data).decode())
+
+
+def _features_of_text(text: str) -> StoryFeatures:
+    """:func:`decode_features` after the decompression: ``text`` as :func:`encode_features`
+    joined it, each token interned."""
+    content, names = text.split(_VIEWS)
     return ([*map(sys.intern, content.split(_SEP))] if content else [],
             [*map(sys.intern, names.split(_SEP))] if names else [])
 
 
-def stored_story_inputs(store: Store) -> tuple[list[str], list[str | None], list[StoryFeatures]]:
+def _decompressed(data: bytes) -> str:
+    """The joined features of a kept row; raises ``zlib.error``, ``UnicodeDecodeError`` or
+    ``ValueError`` when the row is damaged."""
+    text = zlib.decompress(data).decode()
+    if text.count(_VIEWS) != 1:
+        raise ValueError("story features: not two views")
+    return text
+
+
+def encode_counted(features: StoryFeatures, term_ids: Mapping[str, int]) -> bytes:
+    """A document's counted terms as the store keeps them (:class:`CountedTerms`): the numbers
+    of distinct content stems and lower-cased names, then each view's term ids and counts, in
+    the order ``Counter`` meets them (``uint32``, little-endian)."""
+    content = Counter(features[0])
+    names = Counter(w.lower() for w in features[1])
+    out = np.empty(2 + 2 * len(content) + 2 * len(names), dtype="<u4")
+    out[0], out[1] = len(content), len(names)
+    k = 2
+    for counted in (content, names):
+        out[k : k + len(counted)] = [term_ids[t] for t in counted]
+        out[k + len(counted) : k + 2 * len(counted)] = list(counted.values())
+        k += 2 * len(counted)
+    return out.tobytes()
+
+
+def _split_counted(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The four arrays of :func:`encode_counted` (views of ``data``), or None when damaged."""
+    if len(data) % 4:
+        return None
+    a = np.frombuffer(data, dtype="<u4")
+    if len(a) < 2:
+        return None
+    nc, nn = int(a[0]), int(a[1])
+    if len(a) != 2 + 2 * nc + 2 * nn:
+        return None
+    return a[2 : 2 + nc], a[2 + nc : 2 + 2 * nc], a[2 + 2 * nc : 2 + 2 * nc + nn], a[2 + 2 * nc + nn :]
+
+
+class StoredFeatures(Sequence[StoryFeatures]):
+    """Every stored document's story features, as :func:`stored_story_inputs` reads them: each
+    decoded when asked for (``extend_stories`` asks for those of the stories it clusters again),
+    and all of them counted, as arrays (:attr:`counted`), for the views of the whole
+    collection (``newstrace.stages.stories.cluster.counted_views``).  At 41,000 documents,
+    decoding every document's tokens took 3-5 s of each ``index add``, and counting them again 6 s."""
+
+    def __init__(self, kept: list[str | StoryFeatures], counted: CountedTerms) -> None:
+        self._kept = kept
+        self.counted = counted
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    @overload
+    def __getitem__(self, i: int) -> StoryFeatures: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[StoryFeatures]: ...
+
+    def __getitem__(self, i: int | slice) -> StoryFeatures | list[StoryFeatures]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        kept = self._kept[i]
+        return _features_of_text(kept) if isinstance(kept, str) else kept
+
+
+def stored_story_inputs(store: Store) -> tuple[list[str], list[str | None], StoredFeatures]:
     """Every stored document's id (sorted), date and story features, for
     ``stories_of_features``: the features kept with each document, without reading its text.
 
@@ -91,26 +165,71 @@ def stored_story_inputs(store: Store) -> tuple[list[str], list[str | None], list
     (added by older code, or with ``add_documents`` writing no candidate index), or whose row
     does not decode (damaged), is read and
     its features are made here, :data:`FEATURES_BATCH` at a time, and kept for the next call.
+    Each document's features are also kept counted (``story_terms``, their terms numbered in
+    ``story_vocabulary``): those not counted yet (the documents added since the last call) are
+    counted here and kept, so a call decodes and counts only the new documents' tokens.
     """
     ids: list[str] = []
     published: list[str | None] = []
-    found: dict[str, StoryFeatures] = {}
-    missing: list[str] = []
-    for doc_id, date, title, language, hashed, key, data in store.story_feature_rows():
+    kept: list[str | StoryFeatures] = []
+    keys: list[str] = []
+    terms: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None] = []
+    missing: list[int] = []
+    for doc_id, date, title, language, hashed, key, data, terms_key, counted in store.story_feature_rows():
         ids.append(doc_id)
         published.append(date)
-        if data is not None and key == features_key(title, language, hashed):
+        expected = features_key(title, language, hashed)
+        keys.append(expected)
+        terms.append(_split_counted(counted) if counted is not None and terms_key == expected else None)
+        if data is not None and key == expected:
             try:
-                found[doc_id] = decode_features(data)
+                kept.append(_decompressed(data))
                 continue
             except (zlib.error, UnicodeDecodeError, ValueError):
                 pass  # a damaged row: made again from the text, like a missing one
-        missing.append(doc_id)
+        kept.append(([], []))
+        terms[-1] = None
+        missing.append(len(ids) - 1)
     from newstrace.store import text_hash
 
     for k in range(0, len(missing), FEATURES_BATCH):
+        chunk = missing[k : k + FEATURES_BATCH]
         made = [(d, features_key(d.title, d.language, text_hash(d.text)), document_features(d))
-                for d in store.get_documents(missing[k : k + FEATURES_BATCH], relate_only=True)]
+                for d in store.get_documents([ids[i] for i in chunk], relate_only=True)]
         store.put_story_features([(d.id, key, encode_features(f)) for d, key, f in made])
-        found.update((d.id, f) for d, _, f in made)
-    return ids, published, [found[i] for i in ids]
+        position = {ids[i]: i for i in chunk}
+        for d, key, f in made:
+            kept[position[d.id]] = f
+            keys[position[d.id]] = key
+    uncounted = [i for i, t in enumerate(terms) if t is None]
+    for k in range(0, len(uncounted), FEATURES_BATCH):
+        chunk = uncounted[k : k + FEATURES_BATCH]
+        feats = [_features_of_text(x) if isinstance(x, str) else x for x in (kept[i] for i in chunk)]
+        words = sorted({t for f in feats for t in f[0]} | {w.lower() for f in feats for w in f[1]})
+        term_ids = store.story_term_ids(words)
+        rows = [(ids[i], keys[i], encode_counted(f, term_ids)) for i, f in zip(chunk, feats, strict=True)]
+        store.put_story_terms(rows)
+        for i, (_, _, data) in zip(chunk, rows, strict=True):
+            terms[i] = _split_counted(data)
+    return ids, published, StoredFeatures(kept, _counted_terms(terms, store.story_vocabulary()))
+
+
+def _counted_terms(terms: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None],
+                   vocabulary: Sequence[str | None]) -> CountedTerms:
+    """The :class:`CountedTerms` of every document, from each one's arrays (none missing)."""
+    parts = [t for t in terms if t is not None]
+    if len(parts) != len(terms):
+        raise RuntimeError("stored_story_inputs: a document's terms were not counted")
+
+    def joined(k: int) -> tuple[np.ndarray, np.ndarray]:
+        lengths = np.fromiter((len(p[k]) for p in parts), dtype=np.int64, count=len(parts))
+        offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        values = np.concatenate([p[k] for p in parts]) if parts else np.zeros(0, dtype="<u4")
+        return offsets, values.astype(np.uint32, copy=False)  # half the memory of int64 (50 MB at 41k)
+
+    content_offsets, content_ids = joined(0)
+    _, content_counts = joined(1)
+    names_offsets, names_ids = joined(2)
+    _, names_counts = joined(3)
+    return CountedTerms(content_offsets, content_ids, content_counts, names_offsets, names_ids, names_counts,
+                        vocabulary)
