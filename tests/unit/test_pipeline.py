@@ -386,11 +386,17 @@ def test_kept_story_terms_count_the_kept_features_once(
         with store.transaction() as c:  # a damaged row is counted again, not a crash
             c.execute("UPDATE story_terms SET data = x'0100' WHERE doc_id = 'repost.txt'")
         assert list(stored_story_inputs(store)[2]) == list(feats) and len(counted) == 4
+        import numpy as np
+
+        unknown = np.asarray([1, 0, 10**6, 1], dtype="<u4").tobytes()  # well formed, a term never numbered
+        with store.transaction() as c:
+            c.execute("UPDATE story_terms SET data = ? WHERE doc_id = 'repost.txt'", (unknown,))
+        assert list(stored_story_inputs(store)[2]) == list(feats) and len(counted) == 5
         changed = Document(id="other.txt", raw="Harbour Board\n\nThe Harbour Board in Westport approved new "
                            "moorings for the fishing fleet on Monday after a long dispute.\n")
         add_documents(store, [changed], workers=1, forensics=False)
         ids, _, now = stored_story_inputs(store)
-        assert len(counted) == 5 and now[ids.index("other.txt")] != feats[ids.index("other.txt")]
+        assert len(counted) == 6 and now[ids.index("other.txt")] != feats[ids.index("other.txt")]
         content, names, _ = counted_views(now.counted, [0, 1, 2])
         want_content, want_names, _ = _collection_views(list(now))
         assert (content != want_content).nnz == 0 and (names != want_names).nnz == 0

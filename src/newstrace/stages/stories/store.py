@@ -201,6 +201,10 @@ def stored_story_inputs(store: Store) -> tuple[list[str], list[str | None], Stor
         for d, key, f in made:
             kept[position[d.id]] = f
             keys[position[d.id]] = key
+    vocabulary = store.story_vocabulary()
+    for i, t in enumerate(terms):  # a row numbering terms the vocabulary lacks is counted again
+        if t is not None and any(len(a) and int(a.max()) >= len(vocabulary) for a in (t[0], t[2])):
+            terms[i] = None
     uncounted = [i for i, t in enumerate(terms) if t is None]
     for k in range(0, len(uncounted), FEATURES_BATCH):
         chunk = uncounted[k : k + FEATURES_BATCH]
@@ -211,7 +215,9 @@ def stored_story_inputs(store: Store) -> tuple[list[str], list[str | None], Stor
         store.put_story_terms(rows)
         for i, (_, _, data) in zip(chunk, rows, strict=True):
             terms[i] = _split_counted(data)
-    return ids, published, StoredFeatures(kept, _counted_terms(terms, store.story_vocabulary()))
+    if uncounted:
+        vocabulary = store.story_vocabulary()
+    return ids, published, StoredFeatures(kept, _counted_terms(terms, vocabulary))
 
 
 def _counted_terms(terms: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None],
