@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from newstrace.executors.base import Executor, finishing
-from newstrace.executors.local import MIN_ITEMS_FOR_POOL, LocalExecutor, map_items, one_blas_thread
+from newstrace.executors.local import MIN_ITEMS_FOR_POOL, LocalExecutor, one_blas_thread
 from newstrace.limits import DEFAULT_LIMITS, Limits
 from newstrace.stages.candidates import (
     Fingerprint,
@@ -350,21 +350,23 @@ def index_add(store: Store, paths: Sequence[str | Path], *, workers: int | None 
 def relate_stream(docs: Mapping[str, Document], pairs: Sequence[tuple[str, str]], vectors: Vectors,
                   languages: Mapping[str, str | None], *, changes: bool, executor: Executor,
                   label: str | None = None, limits: Limits = DEFAULT_LIMITS,
-                  errors: list[InputError] | None = None,
-                  store: Store | None = None) -> Iterator[tuple[tuple[str, str], Relation | None]]:
+                  errors: list[InputError] | None = None, store: Store | None = None,
+                  one_at_a_time: bool = False) -> Iterator[tuple[tuple[str, str], Relation | None]]:
     """Relate each pair with its context (vectors, translation backgrounds), yielding
     ``(pair, relation or None)`` in input order as the executor delivers them: the relate step
     of every command.  A pair over ``limits.pair_seconds`` is named in ``errors`` (when given,
     else logged), yields ``None`` and the run goes on.  With ``store``, the translation
     backgrounds come from its sampled pools (``vectors.sampled_translation_backgrounds``) and
-    ``vectors`` need only hold the pairs' documents; without, from every document in ``vectors``."""
+    ``vectors`` need only hold the pairs' documents; without, from every document in ``vectors``.
+    ``one_at_a_time``: one pair a message to the executor's workers (the first result then
+    comes after one alignment)."""
     backs: dict[tuple[str, str], tuple[Any, Any]] = {}
     if MULTILINGUAL_MODEL in vectors:
         backs = (sampled_translation_backgrounds(store, pairs, languages, vectors[MULTILINGUAL_MODEL])
                  if store is not None else translation_backgrounds(pairs, languages, vectors[MULTILINGUAL_MODEL]))
     tasks = [(docs[a], docs[b], pair_context(docs[a], docs[b], vectors, backs, changes=changes), limits.pair_seconds)
              for a, b in pairs]
-    with finishing(executor.map(relate_task_limited, tasks, label=label)) as results:
+    with finishing(executor.map(relate_task_limited, tasks, label=label, one_at_a_time=one_at_a_time)) as results:
         for pair, r in zip(pairs, results, strict=True):
             if isinstance(r, InputError):
                 if errors is not None:
@@ -411,10 +413,11 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
     sampled = only is not None  # translation backgrounds from the store's sampled pools
     early: list[tuple[str, str]] = []  # pairs aligned while the rest were planned
 
-    def batch_streams(todo: list[tuple[str, str]], before: int, *, executor: Executor = executor,
+    def batch_streams(todo: list[tuple[str, str]], before: int, *, one_at_a_time: bool = False,
                       ) -> Iterator[Iterator[tuple[tuple[str, str], Relation | None]]]:
         """The relate stream of each ``batch`` of ``todo`` not compared yet, its documents read
-        from the store as it is reached (``before``: pairs counted before ``todo``, for the label)."""
+        from the store as it is reached (``before``: pairs counted before ``todo``, for the label;
+        ``one_at_a_time``: :func:`relate_stream`'s)."""
         nonlocal whole
         for i in range(0, len(todo), batch_size := max(1, batch)):
             chunk = todo[i : i + batch_size]
@@ -437,7 +440,8 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
                     vectors = load_vectors_of(store, ids, threads=workers)
             yield relate_stream(docs, pending, vectors, languages, changes=changes, executor=executor,
                                 label=f"aligning {before + i + len(pending)}/{before + len(todo)}",
-                                limits=limits, errors=errors, store=store if sampled else None)
+                                limits=limits, errors=errors, store=store if sampled else None,
+                                one_at_a_time=one_at_a_time)
 
     if only is not None:
         pairs, plan_stats = _candidates_of(store, only, executor=executor)
@@ -461,8 +465,7 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
                 early = []
                 return
             # One pair a message: the first result, which starts the stream, comes after one pair.
-            early_stream = _started(batch_streams(early, 0, executor=replace(executor, chunksize=1)
-                                                  if isinstance(executor, LocalExecutor) else executor))
+            early_stream = _started(batch_streams(early, 0, one_at_a_time=True))
 
         # plan_pairs: linear in each family of near-copies; no bucket silently dropped
         planned, plan_stats = plan_pairs(store.all_sketches(), arrival=store.arrivals(),
@@ -575,11 +578,8 @@ def _candidates_of(store: Store, ids: set[str], *, executor: Executor | None = N
     chunks = [ordered[k : k + CANDIDATE_QUERIES] for k in range(0, len(ordered), CANDIDATE_QUERIES)]
     if executor is not None and len(chunks) > 1 and Path(store.path).is_file():
         tasks = [(store.path, chunk, family) for chunk in chunks]
-        # Each chunk is seconds of work: a pool for two chunks already pays, where the
-        # executor's own rule (a pool from MIN_ITEMS_FOR_POOL items) is made for small ones.
-        done = (map_items(_sentence_pairs_task, tasks, workers=executor.workers, chunksize=1)
-                if isinstance(executor, LocalExecutor) else executor.map(_sentence_pairs_task, tasks))
-        with finishing(done) as results:
+        # Each chunk is seconds of work: a pool for two chunks already pays.
+        with finishing(executor.map(_sentence_pairs_task, tasks, one_at_a_time=True)) as results:
             for found, nearest, partners in results:
                 pairs |= found
                 plan_stats["sentence_nearest"] += nearest

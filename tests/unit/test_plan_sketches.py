@@ -65,9 +65,10 @@ class _Counting:
     def __init__(self) -> None:
         self.maps = 0
 
-    def map(self, step: Callable[[T], U], items: Iterable[T], *, label: str | None = None) -> Iterator[U]:
+    def map(self, step: Callable[[T], U], items: Iterable[T], *, label: str | None = None,
+            one_at_a_time: bool = False) -> Iterator[U]:
         self.maps += 1
-        return LocalExecutor(1).map(step, items, label=label)
+        return LocalExecutor(1).map(step, items, label=label, one_at_a_time=one_at_a_time)
 
 
 def test_link_aligns_the_copies_while_the_sentence_channel_is_planned(tmp_path: Path,

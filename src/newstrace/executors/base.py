@@ -24,9 +24,12 @@ U = TypeVar("U")
 class Executor(Protocol):
     """Maps a picklable per-item step over items."""
 
-    def map(self, step: Callable[[T], U], items: Iterable[T], *, label: str | None = None) -> Iterator[U]:
+    def map(self, step: Callable[[T], U], items: Iterable[T], *, label: str | None = None,
+            one_at_a_time: bool = False) -> Iterator[U]:
         """Yield ``step(item)`` for every item, in input order; ``label`` names the work for
-        progress reporting (``None``: no progress shown)."""
+        progress reporting (``None``: no progress shown).  ``one_at_a_time``: hand the items to
+        the workers one by one, however few they are: for items of seconds of work each, or a
+        stream whose first result should come after one item, not after a batch."""
         ...
 
 

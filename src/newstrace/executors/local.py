@@ -111,12 +111,16 @@ class LocalExecutor:
     progress: bool = False
     chunksize: int = 32
 
-    def map(self, step: Callable[[T], U], items: Iterable[T], *, label: str | None = None) -> Iterator[U]:
-        """Yield ``step(item)`` for every item, in input order."""
+    def map(self, step: Callable[[T], U], items: Iterable[T], *, label: str | None = None,
+            one_at_a_time: bool = False) -> Iterator[U]:
+        """Yield ``step(item)`` for every item, in input order.  Fewer than
+        :data:`MIN_ITEMS_FOR_POOL` items run in this process, unless ``one_at_a_time`` (the
+        ``Executor`` contract): then each item is one message to the pool, which two items
+        already pay for."""
         todo = list(items)
-        workers = 1 if len(todo) < MIN_ITEMS_FOR_POOL else self.workers
+        workers = 1 if len(todo) < MIN_ITEMS_FOR_POOL and not one_at_a_time else self.workers
         return map_items(step, todo, workers=workers, progress=label if self.progress else None,
-                         chunksize=self.chunksize)
+                         chunksize=1 if one_at_a_time else self.chunksize)
 
 
 @contextmanager

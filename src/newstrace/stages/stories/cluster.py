@@ -1004,7 +1004,7 @@ def cluster_representatives(features: Sequence[tuple[list[str], list[str]]],
         if usual is None or scored.kept.shape[0] != n:
             raise ValueError("cluster_representatives: scored needs usual, and one row a representative")
         content, names, kept = scored.content, scored.names, scored.kept
-        low = high = np.asarray(usual, dtype=np.float64)
+        low = high = usual  # as for any part with usual (below)
     elif method == "blocks" or keep <= 0.0:
         # A pair sharing no name (similarity 0) can pass only when the threshold is below
         # −floor: then no index helps, and every pair is scored.
@@ -1307,21 +1307,22 @@ def stories_of_features(ids: Sequence[str], published: Sequence[str | None], fea
     row = {r: k for k, r in enumerate(reps)}
     r_of = None if usual is None else np.asarray([usual.get(ids[r], 0.0) for r in reps])
     counted = getattr(features, "counted", None)  # a store's counted terms: no token counted again
-    views = (counted_views(counted, reps)[:2] if isinstance(counted, CountedTerms) and collection is None
-             and scored is None and method == "indexed" and not dense else None)
+    made = (counted_views(counted, reps) if isinstance(counted, CountedTerms) and collection is None
+            and scored is None and method == "indexed" and not dense else None)
     labels = cluster_representatives([feats[r] for r in reps], [published[r] for r in reps], config,
                                      collection=collection, usual=r_of, dense=dense, method=method, scored=scored,
-                                     views=views)
+                                     views=None if made is None else made[:2])
     grouped: dict[int, list[int]] = defaultdict(list)
     for i in range(len(ids)):
         grouped[labels[row[rep_of[i]]]].append(i)
     clusters = [grouped[k] for k in sorted(grouped, key=lambda k: grouped[k][0])]
     sids = _assign_ids([[ids[i] for i in idx] for idx in clusters], existing)
-    df: Counter[str] = Counter()
-    for r in reps:
-        df.update({w.lower() for w in feats[r][1]})
-    if collection is not None:
-        df = Counter(collection.names_df)
+    # the labels' name counts: the collection's, or those the counted views made, or counted here
+    counts = collection if collection is not None else None if made is None else made[2]
+    df: Counter[str] = Counter() if counts is None else Counter(counts.names_df)
+    if counts is None:
+        for r in reps:
+            df.update({w.lower() for w in feats[r][1]})
     n_reps = len(reps) if collection is None else collection.size
     out = []
     for sid, idx in zip(sids, clusters, strict=True):

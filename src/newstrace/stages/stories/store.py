@@ -215,8 +215,10 @@ def stored_story_inputs(store: Store) -> tuple[list[str], list[str | None], Stor
         store.put_story_terms(rows)
         for i, (_, _, data) in zip(chunk, rows, strict=True):
             terms[i] = _split_counted(data)
-    if uncounted:
-        vocabulary = store.story_vocabulary()
+        # the numbers just given, added to the vocabulary read above (every term these rows use)
+        vocabulary.extend([None] * (max(term_ids.values(), default=-1) + 1 - len(vocabulary)))
+        for term, number in term_ids.items():
+            vocabulary[number] = term
     return ids, published, StoredFeatures(kept, _counted_terms(terms, vocabulary))
 
 
