@@ -31,11 +31,14 @@ Prints JSON lines:
 * ``ecb_extend``: ECB+ dev, a first part (20%, 50%, 80%) clustered whole, then batches (25, 50,
   100) added as a large index adds them (``extend_stories``: only the stories a batch reaches
   are clustered again), ``--seeds`` orders: event ARI and B³ F1, agreement with one scan, the
-  stored stories each batch kept.
+  stored stories each batch kept and the representatives it clustered, with the usual
+  similarities kept from each clustering (``kept_usual``) and without (``floor``).
 * ``index_extend`` (``--only index_extend --index DB``, not in the default run): on an index
   kept by ``bench_index.py --keep``, its last add's articles taken out of the stories, then
   added back by ``extend_stories`` and by clustering everything: seconds of each, the
-  agreement (ARI), identical stories.
+  agreement (ARI), identical stories; ``extend_stories`` with the usual similarities the
+  clustering before kept and without them (``floor_*``), and how far the kept values fell
+  (``drift_*``).
 * ``ecb_batches``: ECB+ dev added in 2 and 5 random batches (``--seeds`` orders each) with
   ``update_stories``, the stories after the last add against one scan (ARI between the two
   partitions, event ARI of each), and how ids fared across the adds: stored stories whose id
@@ -212,37 +215,52 @@ def _features(docs: list[Document]) -> tuple[dict[str, StoryFeatures], dict[str,
 
 def bench_ecb_extend(folder: Path, seeds: int) -> list[dict[str, object]]:
     """ECB+ with later batches added as a large index adds them (``extend_stories``: only the
-    stories a batch reaches are clustered again), against one scan and the gold events."""
+    stories a batch reaches are clustered again), against one scan and the gold events: with
+    the usual similarities kept from each clustering (``known_usual``, as ``organise`` keeps
+    them) and without (every pair of similarity ``threshold + floor`` reaches its story)."""
     rows = load_ecb(folder)
     gold = {r[0].id: r[2] for r in rows}
     feats, published = _features([r[0] for r in rows])
     ids = sorted(gold)
 
-    def cluster(part: list[str], stored: list[Story], extend: bool) -> tuple[list[Story], dict[str, int]]:
+    def cluster(part: list[str], stored: list[Story], extend: bool, held: dict[str, float] | None,
+                ) -> tuple[list[Story], dict[str, int]]:
         part = sorted(part)
         args = (part, [published[i] for i in part], [feats[i] for i in part])
-        return extend_stories(*args, [], stored) if extend else (stories_of_features(*args, [], stored), {})
+        out: dict[str, float] = {}
+        if extend:
+            made = extend_stories(*args, [], stored, known_usual=held, usual_out=out)
+        else:
+            made = (stories_of_features(*args, [], stored, usual_out=out), {})
+        if held is not None:
+            held.update(out)
+        return made
 
-    one = _labels(cluster(ids, [], False)[0], ids)
+    one = _labels(cluster(ids, [], False, None)[0], ids)
     truth = [gold[i] for i in ids]
     out: list[dict[str, object]] = []
     for seed in range(seeds):
         for first, batch in ((0.5, 50), (0.2, 25), (0.8, 100)):
             order = ids[:]
             random.Random(seed).shuffle(order)
-            k = int(first * len(order))
-            stored, _ = cluster(order[:k], [], False)
-            kept = []
-            while k < len(order):
-                stored, counts = cluster(order[:k + batch], stored, True)
-                kept.append(counts["kept"])
-                k += batch
-            got = _labels(stored, ids)
-            out.append({"bench": "ecb_extend", "seed": seed, "first": first, "batch": batch,
-                        "event_ari": round(adjusted_rand_index(got, truth), 4),
-                        "event_b3_f1": round(b_cubed(got, truth)[2], 4),
-                        "event_ari_one_scan": round(adjusted_rand_index(one, truth), 4),
-                        "agreement_ari": round(adjusted_rand_index(got, one), 4), "kept_per_batch": kept})
+            line: dict[str, object] = {"bench": "ecb_extend", "seed": seed, "first": first, "batch": batch,
+                                       "event_ari_one_scan": round(adjusted_rand_index(one, truth), 4)}
+            for mode in ("floor", "kept_usual"):
+                k = int(first * len(order))
+                held: dict[str, float] | None = {} if mode == "kept_usual" else None
+                stored, _ = cluster(order[:k], [], False, held)
+                kept, clustered = [], []
+                while k < len(order):
+                    stored, counts = cluster(order[:k + batch], stored, True, held)
+                    kept.append(counts["kept"])
+                    clustered.append(counts["clustered"])
+                    k += batch
+                got = _labels(stored, ids)
+                line[mode] = {"event_ari": round(adjusted_rand_index(got, truth), 4),
+                              "event_b3_f1": round(b_cubed(got, truth)[2], 4),
+                              "agreement_ari": round(adjusted_rand_index(got, one), 4),
+                              "kept_per_batch": kept, "clustered_per_batch": clustered}
+            out.append(line)
     return out
 
 
@@ -250,30 +268,50 @@ def bench_index_extend(db: Path, added: Path) -> dict[str, object]:
     """On an index kept by ``bench_index.py --keep`` (its last add in ``add.json``): the stories
     with that add's articles taken out, then the add clustered as a large index does
     (``extend_stories``, on one thread and on two: ``cluster_threads``) and by clustering
-    everything again: seconds and agreement."""
+    everything again: seconds and agreement.  The large index's add is run twice: with the
+    usual similarities the clustering before the add kept (``known_usual``, as ``organise``
+    passes them) and without (``floor_*``: every pair of similarity ``threshold + floor``
+    reaches its story); ``drift_*``: how the kept values compare with those the add computes
+    for the same representatives (kept less new: positive when the value fell)."""
     new = {i for i, _ in json.loads(added.read_text())}
     with Store(db) as store:
         ids, published, feats = stored_story_inputs(store)
         families = load_families(store.conn)
     old = [k for k, d in enumerate(ids) if d not in new]
     t0 = time.perf_counter()
-    base = stories_of_features([ids[k] for k in old], [published[k] for k in old], [feats[k] for k in old], families)
+    held: dict[str, float] = {}
+    base = stories_of_features([ids[k] for k in old], [published[k] for k in old], [feats[k] for k in old], families,
+                               usual_out=held)
     t1 = time.perf_counter()
     whole = stories_of_features(ids, published, feats, families, base)
     t2 = time.perf_counter()
     with cluster_threads(1):
-        part, counts = extend_stories(ids, published, feats, families, base)
+        floor, floor_counts = extend_stories(ids, published, feats, families, base)
     t3 = time.perf_counter()
-    with cluster_threads(2):  # as organise runs it on two workers: the same stories
-        threaded, _ = extend_stories(ids, published, feats, families, base)
+    with cluster_threads(1):
+        now: dict[str, float] = {}
+        part, counts = extend_stories(ids, published, feats, families, base, known_usual=held, usual_out=now)
     t4 = time.perf_counter()
+    with cluster_threads(2):  # as organise runs it on two workers: the same stories
+        threaded, _ = extend_stories(ids, published, feats, families, base, known_usual=held)
+    t5 = time.perf_counter()
+    drift = sorted(held[d] - v for d, v in now.items() if d in held)
     same = {frozenset(s.documents) for s in whole} & {frozenset(s.documents) for s in part}
+    same_floor = {frozenset(s.documents) for s in whole} & {frozenset(s.documents) for s in floor}
+
+    def quantile(q: float) -> float:
+        return round(drift[min(len(drift) - 1, int(q * len(drift)))], 4) if drift else 0.0
+
     return {"bench": "index_extend", "documents": len(ids), "new": len(new), "before_add_s": round(t1 - t0, 1),
-            "everything_s": round(t2 - t1, 1), "extend_s": round(t3 - t2, 1), "extend_2_threads_s": round(t4 - t3, 1),
-            "threads_same_stories": threaded == part, **counts,
+            "everything_s": round(t2 - t1, 1), "floor_extend_s": round(t3 - t2, 1), "extend_s": round(t4 - t3, 1),
+            "extend_2_threads_s": round(t5 - t4, 1), "threads_same_stories": threaded == part, **counts,
+            "floor_clustered": floor_counts["clustered"], "floor_reached": floor_counts["reached"],
             "agreement_ari": round(adjusted_rand_index(_labels(part, ids), _labels(whole, ids)), 5),
+            "floor_agreement_ari": round(adjusted_rand_index(_labels(floor, ids), _labels(whole, ids)), 5),
             "stories_everything": len(whole), "stories_extend": len(part), "identical_stories": len(same),
-            "documents_in_identical": sum(len(x) for x in same)}
+            "floor_identical_stories": len(same_floor), "documents_in_identical": sum(len(x) for x in same),
+            "drift_n": len(drift), "drift_median": quantile(0.5), "drift_p99": quantile(0.99),
+            "drift_p999": quantile(0.999), "drift_max": round(drift[-1], 4) if drift else 0.0}
 
 
 def main() -> None:

@@ -768,7 +768,7 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
         known_features,
         stories_of_features,
     )
-    from newstrace.stages.stories.store import stored_story_inputs
+    from newstrace.stages.stories.store import load_usual, save_usual, stored_story_inputs, usual_settings
 
     relations = store.get_relations()
     if documents is None:
@@ -802,16 +802,23 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
     seen = store.meta("stories_arrival")
     last = store.last_arrival()
     # its block products on the workers' cores, in threads (the same stories)
+    # The usual similarity each representative was held to, kept for the next add's
+    # extend_stories: it clusters again only the stored stories a new pair can pass the threshold in.
+    settings = usual_settings()
+    usual: dict[str, float] = {}
     with cluster_threads(workers):
-        if documents is None and stored and len(ids) >= (WHOLE_BELOW if whole_below is None else whole_below):
+        extend = documents is None and bool(stored) and len(ids) >= (WHOLE_BELOW if whole_below is None else whole_below)
+        if extend:
             stories, counts = extend_stories(ids, published, feats, families, stored,
-                                             changed=store.arrived_after(int(seen)) if seen is not None else ())
+                                             changed=store.arrived_after(int(seen)) if seen is not None else (),
+                                             known_usual=load_usual(store.conn, settings), usual_out=usual)
             if stats is not None:
                 stats.update({f"stories_{k}": v for k, v in counts.items()})
         else:
-            stories = stories_of_features(ids, published, feats, families, stored)
+            stories = stories_of_features(ids, published, feats, families, stored, usual_out=usual)
     save_families(store.conn, families)
     save_stories(store.conn, stories)
+    save_usual(store.conn, usual, settings, replace=not extend)
     store.set_meta("stories_arrival", str(last))  # after the stories: a crash between re-clusters more, never less
     return families, stories
 

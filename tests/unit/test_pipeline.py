@@ -318,11 +318,22 @@ def test_organise_of_a_large_index_clusters_again_only_the_stories_new_documents
         index_add(store, files[:-1], workers=1, forensics=False)
         link(store, changes=False, semantic=False)
         _, before = organise(store, whole_below=0)  # no stories stored yet: everything
+        # Each representative's usual similarity is kept, under the settings that made it, for the
+        # next add's extend_stories (which stored stories a new pair can reach).
+        from newstrace.stages.stories.store import load_usual, usual_settings
+
+        kept = load_usual(store.conn, usual_settings())
+        assert sorted(kept) == sorted(d for s in before for d in s.documents)  # no families: all represent
+        assert load_usual(store.conn, "other settings") == {}
         index_add(store, files[-1:], workers=1, forensics=False)
         link(store, changes=False, semantic=False)
         stats: dict[str, int] = {}
         _, stories = organise(store, whole_below=0, stats=stats)
         assert stats["stories_new"] == 1 and stats["stories_kept"] + stats["stories_reached"] == len(before)
+        # the part's values replaced, the rest kept (the new article is a family member here,
+        # represented by its family's earliest member)
+        now = load_usual(store.conn, usual_settings())
+        assert set(kept) <= set(now) <= {f.name for f in files}
         assert {s.id for s in before} <= {s.id for s in stories}
         _, whole = organise(store, fresh=True)
         assert sorted(s.documents for s in stories) == sorted(s.documents for s in whole)

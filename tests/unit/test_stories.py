@@ -288,6 +288,53 @@ def test_an_add_clusters_again_only_the_stories_its_documents_reach() -> None:
         extend_stories(["b", "a"], [None, None], [([], []), ([], [])], [], [])
 
 
+def test_kept_usual_similarities_narrow_the_stories_an_add_reaches() -> None:
+    """``extend_stories(known_usual=)``: a stored story is reached only by a pair whose contrast
+    can pass the threshold on the kept usual similarities (less the drift allowance), not by
+    every pair of similarity ``threshold + floor``.  A clustering hands out the usual
+    similarity each representative was held to (``usual_out``)."""
+    import math
+
+    from newstrace.stages.stories.cluster import (
+        DEFAULT_CONFIG,
+        USUAL_DRIFT,
+        document_features,
+        extend_stories,
+        indexed_similarity,
+        stories_of_features,
+    )
+
+    by_id = {d.id: d for d in _docs()}
+    ids = sorted(by_id)
+    first = [i for i in ids if i != "quake2"]
+    held: dict[str, float] = {}
+    stored = stories_of_features(first, [by_id[i].published for i in first],
+                                 [document_features(by_id[i]) for i in first], usual_out=held)
+    assert sorted(held) == first and all(0.0 <= v <= 1.0 for v in held.values())
+    feats = [document_features(by_id[i]) for i in ids]
+    published = [by_id[i].published for i in ids]
+
+    def extend(known: dict[str, float] | None) -> dict[str, int]:
+        out: dict[str, float] = {}
+        _, counts = extend_stories(ids, published, feats, [], stored, known_usual=known, usual_out=out)
+        assert sorted(out) == (["quake0", "quake1", "quake2"] if counts["reached"] else ["quake2"])
+        return counts
+
+    assert extend(None)["reached"] == 1  # quake2 reaches the quake story on the floor
+    assert extend(held)["reached"] == 1  # and on the values the clustering kept (a true report of it)
+    # Kept values so high that quake2's strongest pair cannot pass the threshold, even with the
+    # close-dates discount (the three reports are dated a day apart): not reached.
+    found = indexed_similarity(feats, published)
+    q2 = ids.index("quake2")
+    best = float(found.kept[q2].max())
+    low_q2 = float(found.low[q2])
+    needed = ((best - DEFAULT_CONFIG.threshold + DEFAULT_CONFIG.close_discount + 0.01) ** 2 / max(low_q2, 1e-9)
+              + USUAL_DRIFT)
+    assert math.isfinite(needed)
+    counts = extend({**held, "quake0": needed, "quake1": needed})
+    assert counts["reached"] == 0 and counts["kept"] == len(stored)
+
+
 def test_a_family_reaching_into_a_kept_story_brings_it_into_the_add() -> None:
     """A new document whose family holds a stored document re-clusters that document's story,
     so a family still never straddles two stories."""

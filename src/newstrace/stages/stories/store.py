@@ -13,14 +13,24 @@ from typing import TYPE_CHECKING, Any, overload
 import numpy as np
 import xxhash
 
-from newstrace.stages.stories.cluster import CountedTerms, StoryFeatures, document_features
+from newstrace.stages.stories.cluster import (
+    DEFAULT_CONFIG,
+    IDF_FLOOR,
+    IDF_PRIOR_DOCS,
+    PAIR_NAME_COSINE,
+    CountedTerms,
+    StoryConfig,
+    StoryFeatures,
+    document_features,
+)
 from newstrace.types import Story
 
 if TYPE_CHECKING:
     from newstrace.store import Store
 
 __all__ = ["FEATURES_VERSION", "StoredFeatures", "decode_features", "encode_counted", "encode_features",
-           "features_key", "load_stories", "save_stories", "stored_story_inputs", "story_to_dict"]
+           "features_key", "load_stories", "load_usual", "save_stories", "save_usual", "stored_story_inputs",
+           "story_to_dict", "usual_settings"]
 
 #: The version of ``document_features`` whose output a store keeps: raise it when that
 #: function's output changes, and every kept row is made again when next needed.
@@ -32,6 +42,7 @@ _SEP, _VIEWS = "\x1f", "\x1e"  # never in a stem or a name (``WORD_RE`` words)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS stories (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS story_members (doc_id TEXT PRIMARY KEY, story TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS story_usual (doc_id TEXT PRIMARY KEY, value REAL NOT NULL, settings TEXT NOT NULL);
 """
 
 
@@ -61,6 +72,36 @@ def load_stories(conn: sqlite3.Connection) -> list[Story]:
         out.append(Story(d["id"], d["label"], tuple(d["documents"]), tuple(d["families"]),
                          d["first_published"], d["last_published"]))
     return out
+
+
+def usual_settings(config: StoryConfig = DEFAULT_CONFIG) -> str:
+    """What a representative's kept usual similarity (:func:`save_usual`) was computed with:
+    the features' version, the idf's prior and floor and the settings that weigh a document's
+    neighbours.  A value kept under other settings is not used."""
+    return (f"{FEATURES_VERSION}:{IDF_PRIOR_DOCS}:{IDF_FLOOR}:{PAIR_NAME_COSINE}:{config.neighbours}:"
+            f"{config.max_gap_days}")
+
+
+def save_usual(conn: sqlite3.Connection, values: Mapping[str, float], settings: str, *, replace: bool) -> None:
+    """Keep the usual similarity each story representative was held to (by document id), for
+    the next add's ``extend_stories(known_usual=)``; with ``replace``, the kept values of every
+    other document are dropped (the whole collection was clustered).  One transaction.  The
+    values only narrow which stored stories an add clusters again, so they are written after
+    the stories: a crash between leaves the previous values, which are never wrong by more
+    than the collection's growth since."""
+    with conn:
+        conn.executescript(_SCHEMA)
+        if replace:
+            conn.execute("DELETE FROM story_usual")
+        conn.executemany("INSERT OR REPLACE INTO story_usual VALUES (?, ?, ?)",
+                         [(d, float(v), settings) for d, v in values.items()])
+
+
+def load_usual(conn: sqlite3.Connection, settings: str) -> dict[str, float]:
+    """The kept usual similarities made with ``settings`` (:func:`save_usual`), by document id."""
+    conn.executescript(_SCHEMA)
+    return {d: float(v) for d, v in conn.execute("SELECT doc_id, value FROM story_usual WHERE settings = ?",
+                                                   (settings,))}
 
 
 def features_key(title: str | None, language: str | None, text_hash: str) -> str:
