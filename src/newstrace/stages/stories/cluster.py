@@ -1453,6 +1453,7 @@ def extend_stories(ids: Sequence[str], published: Sequence[str | None], features
     content, names, collection = (counted_views(counted, reps) if isinstance(counted, CountedTerms)
                                   else _collection_views([feats[r] for r in reps]))
     days = _days([published[r] for r in reps])
+    near: IndexedPairs | None = None
     if new_rows:
         near = _indexed(content, names, days, config.max_gap_days, config.neighbours, keep, PAIR_NAME_COSINE,
                         rows=new_rows)
@@ -1488,8 +1489,7 @@ def extend_stories(ids: Sequence[str], published: Sequence[str | None], features
             for k, s in enumerate(existing) if k not in reached]
     if not part_rows:
         return sorted(kept, key=lambda s: s.id), counts
-    bounds = _indexed(content, names, days, config.max_gap_days, config.neighbours, keep, PAIR_NAME_COSINE,
-                      rows=part_rows)
+    bounds = _part_pairs(content, names, days, config, keep, part_rows, new_rows, near)
     r = bounds.low.copy()
     unsure = _unsure(range(len(part_rows)), bounds.low, bounds.high, float(bounds.high.max()), config.floor)
     if unsure:
@@ -1507,6 +1507,30 @@ def extend_stories(ids: Sequence[str], published: Sequence[str | None], features
                                [feats[i] for i in members], families, existing, config,
                                collection=collection, usual=usual, scored=scored, usual_out=usual_out)
     return sorted(kept + made, key=lambda s: s.id), counts
+
+
+def _part_pairs(content: Any, names: Any, days: np.ndarray, config: StoryConfig, keep: float,
+                part_rows: Sequence[int], new_rows: Sequence[int], near: IndexedPairs | None) -> IndexedPairs:
+    """``_indexed(rows=part_rows)``, its new rows' part taken from ``near`` (``_indexed`` of
+    ``new_rows``, sorted, all in ``part_rows``) instead of scored again: a row's pairs and
+    bounds do not depend on the other rows scored with it, and a pair of a new and an old row,
+    scored from both sides, has the same similarity either way (each entry sums the two rows'
+    shared terms in column order), so the largest of the two is that value."""
+    part = np.asarray(part_rows, dtype=np.int64)
+    if near is None or not len(new_rows):
+        return _indexed(content, names, days, config.max_gap_days, config.neighbours, keep, PAIR_NAME_COSINE,
+                        rows=part_rows)
+    fresh = np.isin(part, np.asarray(new_rows, dtype=np.int64))
+    low = np.empty(len(part), dtype=np.float64)
+    high = np.empty(len(part), dtype=np.float64)
+    where = np.searchsorted(np.asarray(new_rows, dtype=np.int64), part[fresh])
+    low[fresh], high[fresh] = near.low[where], near.high[where]
+    rest = part[~fresh].tolist()
+    if not rest:
+        return IndexedPairs(near.kept, low, high, near.computed)
+    old = _indexed(content, names, days, config.max_gap_days, config.neighbours, keep, PAIR_NAME_COSINE, rows=rest)
+    low[~fresh], high[~fresh] = old.low, old.high
+    return IndexedPairs(near.kept.maximum(old.kept).tocsr(), low, high, near.computed + old.computed)
 
 
 def cluster_documents(documents: Sequence[Document], config: StoryConfig = DEFAULT_CONFIG) -> list[Story]:
