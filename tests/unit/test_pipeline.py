@@ -411,3 +411,21 @@ def test_kept_story_terms_count_the_kept_features_once(
         content, names, _ = counted_views(now.counted, [0, 1, 2])
         want_content, want_names, _ = _collection_views(list(now))
         assert (content != want_content).nnz == 0 and (names != want_names).nnz == 0
+        # A counted document's kept row stays compressed until its words are asked for: damaged,
+        # it is made again then (once, and kept), not when the inputs are read.
+        remade: list[str] = []
+        real_features = stories_store.document_features
+
+        def remaking(doc: Document) -> tuple[list[str], list[str]]:
+            remade.append(doc.id)
+            return real_features(doc)
+
+        monkeypatch.setattr(stories_store, "document_features", remaking)
+        with store.transaction() as c:
+            c.execute("UPDATE story_features SET data = x'00ff' WHERE doc_id = 'original.txt'")
+        ids, _, lazy = stored_story_inputs(store)
+        assert remade == [] and len(counted) == 6
+        k = ids.index("original.txt")
+        assert lazy[k] == now[k] and remade == ["original.txt"]
+        assert lazy[k] == now[k] and remade == ["original.txt"]  # made once
+        assert list(stored_story_inputs(store)[2]) == list(now) and remade == ["original.txt"]  # kept

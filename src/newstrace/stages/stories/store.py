@@ -7,7 +7,7 @@ import sqlite3
 import sys
 import zlib
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
@@ -173,14 +173,20 @@ def _split_counted(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
 
 class StoredFeatures(Sequence[StoryFeatures]):
     """Every stored document's story features, as :func:`stored_story_inputs` reads them: each
-    decoded when asked for (``extend_stories`` asks for those of the stories it clusters again),
-    and all of them counted, as arrays (:attr:`counted`), for the views of the whole
-    collection (``newstrace.stages.stories.cluster.counted_views``).  At 41,000 documents,
-    decoding every document's tokens took 3-5 s of each ``index add``, and counting them again 6 s."""
+    decompressed and decoded when asked for (``extend_stories`` asks for those of the stories it
+    clusters again), and all of them counted, as arrays (:attr:`counted`), for the views of the
+    whole collection (``newstrace.stages.stories.cluster.counted_views``).  At 41,000 documents,
+    decoding every document's tokens took 3-5 s of each ``index add``, counting them again 6 s,
+    and decompressing every kept row 0.8 s (and 4x the memory of the compressed rows).
 
-    def __init__(self, kept: list[str | StoryFeatures], counted: CountedTerms) -> None:
+    ``remake(i)``: document ``i``'s features made again from its text (and kept), for a kept row
+    found damaged only when asked for."""
+
+    def __init__(self, kept: list[bytes | str | StoryFeatures], counted: CountedTerms,
+                 remake: Callable[[int], StoryFeatures] | None = None) -> None:
         self._kept = kept
         self.counted = counted
+        self._remake = remake
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -195,6 +201,15 @@ class StoredFeatures(Sequence[StoryFeatures]):
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
         kept = self._kept[i]
+        if isinstance(kept, bytes):
+            try:
+                kept = _decompressed(kept)
+            except (zlib.error, UnicodeDecodeError, ValueError):
+                if self._remake is None:
+                    raise
+                made = self._remake(i)
+                self._kept[i] = made
+                return made
         return _features_of_text(kept) if isinstance(kept, str) else kept
 
 
@@ -208,11 +223,13 @@ def stored_story_inputs(store: Store) -> tuple[list[str], list[str | None], Stor
     its features are made here, :data:`FEATURES_BATCH` at a time, and kept for the next call.
     Each document's features are also kept counted (``story_terms``, their terms numbered in
     ``story_vocabulary``): those not counted yet (the documents added since the last call) are
-    counted here and kept, so a call decodes and counts only the new documents' tokens.
+    counted here and kept, so a call decodes and counts only the new documents' tokens.  A
+    counted document's kept row stays compressed until its words are asked for; found damaged
+    then, it is made again from the text and kept (:class:`StoredFeatures`).
     """
     ids: list[str] = []
     published: list[str | None] = []
-    kept: list[str | StoryFeatures] = []
+    kept: list[bytes | str | StoryFeatures] = []
     keys: list[str] = []
     terms: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None] = []
     missing: list[int] = []
@@ -222,6 +239,9 @@ def stored_story_inputs(store: Store) -> tuple[list[str], list[str | None], Stor
         expected = features_key(title, language, hashed)
         keys.append(expected)
         terms.append(_split_counted(counted) if counted is not None and terms_key == expected else None)
+        if data is not None and key == expected and terms[-1] is not None:
+            kept.append(data)  # counted already: decompressed only if its words are asked for
+            continue
         if data is not None and key == expected:
             try:
                 kept.append(_decompressed(data))
@@ -233,8 +253,7 @@ def stored_story_inputs(store: Store) -> tuple[list[str], list[str | None], Stor
         missing.append(len(ids) - 1)
     from newstrace.store import text_hash
 
-    for k in range(0, len(missing), FEATURES_BATCH):
-        chunk = missing[k : k + FEATURES_BATCH]
+    def remade(chunk: list[int]) -> None:
         made = [(d, features_key(d.title, d.language, text_hash(d.text)), document_features(d))
                 for d in store.get_documents([ids[i] for i in chunk], relate_only=True)]
         store.put_story_features([(d.id, key, encode_features(f)) for d, key, f in made])
@@ -242,14 +261,32 @@ def stored_story_inputs(store: Store) -> tuple[list[str], list[str | None], Stor
         for d, key, f in made:
             kept[position[d.id]] = f
             keys[position[d.id]] = key
+
+    for k in range(0, len(missing), FEATURES_BATCH):
+        remade(missing[k : k + FEATURES_BATCH])
     vocabulary = store.story_vocabulary()
     for i, t in enumerate(terms):  # a row numbering terms the vocabulary lacks is counted again
         if t is not None and any(len(a) and int(a.max()) >= len(vocabulary) for a in (t[0], t[2])):
             terms[i] = None
     uncounted = [i for i, t in enumerate(terms) if t is None]
+
+    def opened(i: int) -> StoryFeatures:
+        """Row ``i``'s features, decompressed (a row left compressed, whose counted terms turned
+        out stale, is counted again too); made again from the text if damaged."""
+        x = kept[i]
+        if isinstance(x, bytes):
+            try:
+                x = kept[i] = _decompressed(x)
+            except (zlib.error, UnicodeDecodeError, ValueError):
+                remade([i])
+                x = kept[i]
+        if isinstance(x, bytes):
+            raise RuntimeError(f"story features of {ids[i]}: not made again")
+        return _features_of_text(x) if isinstance(x, str) else x
+
     for k in range(0, len(uncounted), FEATURES_BATCH):
         chunk = uncounted[k : k + FEATURES_BATCH]
-        feats = [_features_of_text(x) if isinstance(x, str) else x for x in (kept[i] for i in chunk)]
+        feats = [opened(i) for i in chunk]
         words = sorted({t for f in feats for t in f[0]} | {w.lower() for f in feats for w in f[1]})
         term_ids = store.story_term_ids(words)
         rows = [(ids[i], keys[i], encode_counted(f, term_ids)) for i, f in zip(chunk, feats, strict=True)]
@@ -260,7 +297,15 @@ def stored_story_inputs(store: Store) -> tuple[list[str], list[str | None], Stor
         vocabulary.extend([None] * (max(term_ids.values(), default=-1) + 1 - len(vocabulary)))
         for term, number in term_ids.items():
             vocabulary[number] = term
-    return ids, published, StoredFeatures(kept, _counted_terms(terms, vocabulary))
+
+    def remake(i: int) -> StoryFeatures:
+        remade([i])
+        found = kept[i]
+        if isinstance(found, bytes | str):
+            raise RuntimeError(f"story features of {ids[i]}: the document is no longer stored")
+        return found
+
+    return ids, published, StoredFeatures(kept, _counted_terms(terms, vocabulary), remake)
 
 
 def _counted_terms(terms: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None],
