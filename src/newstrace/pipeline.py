@@ -801,11 +801,11 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
     # was kept, where only documents in no story count as new.
     seen = store.meta("stories_arrival")
     last = store.last_arrival()
-    # its block products on the workers' cores, in threads (the same stories)
     # The usual similarity each representative was held to, kept for the next add's
     # extend_stories: it clusters again only the stored stories a new pair can pass the threshold in.
     settings = usual_settings()
     usual: dict[str, float] = {}
+    # its block products on the workers' cores, in threads (the same stories)
     with cluster_threads(workers):
         extend = documents is None and bool(stored) and len(ids) >= (WHOLE_BELOW if whole_below is None else whole_below)
         if extend:
