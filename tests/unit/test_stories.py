@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newstrace.evaluation.ecb import adjusted_rand_index, b_cubed
 from newstrace.stages.stories import update_stories
@@ -458,3 +460,35 @@ def test_a_part_scored_within_its_collection_clusters_as_scored_on_its_own() -> 
     assert len(set(own)) == 3
     with pytest.raises(ValueError, match="scored needs usual"):
         cluster.cluster_representatives(*args, collection=collection, scored=scored)
+
+
+_WORDS = ["harbour", "vote", "quake", "fire", "strike", "court", "budget", "storm", "match", "rescue", "bridge", "tariff"]
+_NAMES = ["Lisbon", "Oslo", "Bergen", "Porto", "Ana", "Silva", "Hansen", "Tejo"]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=12),
+                          st.lists(st.sampled_from(_NAMES), min_size=1, max_size=6)), min_size=3, max_size=24),
+       st.data())
+def test_the_part_scored_with_the_new_rows_reused_equals_scoring_it_whole(
+        features: list[tuple[list[str], list[str]]], data: st.DataObject) -> None:
+    """``extend_stories`` takes the new rows' pairs and bounds from the search for the reached
+    stories instead of scoring them again (``_part_pairs``): the same kept pairs (values and
+    places) and the same bounds on the usual similarity as scoring the whole part at once."""
+    import numpy as np
+
+    from newstrace.stages.stories import cluster
+
+    n = len(features)
+    part = sorted(data.draw(st.sets(st.integers(0, n - 1), min_size=1)))
+    new = sorted(data.draw(st.sets(st.sampled_from(part), min_size=1)))
+    content, names, _ = cluster._collection_views(features)
+    days = cluster._days([None] * n)
+    cfg = cluster.DEFAULT_CONFIG
+    keep = cfg.threshold + cfg.floor - 1e-6
+    args = (content, names, days, cfg.max_gap_days, cfg.neighbours, keep, cluster.PAIR_NAME_COSINE)
+    near = cluster._indexed(*args, rows=new)
+    reused = cluster._part_pairs(content, names, days, cfg, keep, part, new, near)
+    whole = cluster._indexed(*args, rows=part)
+    assert np.array_equal(reused.kept.toarray(), whole.kept.toarray())
+    assert np.array_equal(reused.low, whole.low) and np.array_equal(reused.high, whole.high)
