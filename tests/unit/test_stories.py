@@ -492,3 +492,32 @@ def test_the_part_scored_with_the_new_rows_reused_equals_scoring_it_whole(
     whole = cluster._indexed(*args, rows=part)
     assert np.array_equal(reused.kept.toarray(), whole.kept.toarray())
     assert np.array_equal(reused.low, whole.low) and np.array_equal(reused.high, whole.high)
+
+
+def test_saving_stories_writes_only_the_stories_that_changed() -> None:
+    """``save_stories`` leaves the stored rows of unchanged stories alone: the store then holds
+    exactly the given stories, their members pointing at them, as a full rewrite would."""
+    import sqlite3
+
+    from newstrace.stages.stories import load_stories, save_stories
+
+    conn = sqlite3.connect(":memory:")
+    first = update_stories(_docs())
+    save_stories(conn, first)
+    assert load_stories(conn) == first
+    before = conn.total_changes
+    save_stories(conn, first)
+    assert conn.total_changes == before  # nothing changed: nothing written
+    quake = next(s for s in first if "quake0" in s.documents)
+    vote = next(s for s in first if "vote0" in s.documents)
+    moved = [Story(quake.id, quake.label, ("quake0", "quake1"), (), None, None),
+             Story(vote.id, vote.label, (*vote.documents, "quake2"), (), None, None),
+             Story("S-new", "new", ("lone",), (), None, None)]
+    save_stories(conn, moved)
+    assert load_stories(conn) == sorted(moved, key=lambda s: s.id)
+    members = dict(conn.execute("SELECT doc_id, story FROM story_members"))
+    assert members == {d: s.id for s in moved for d in s.documents}
+    before = conn.total_changes
+    save_stories(conn, [moved[0], moved[1]])  # one story gone, the others as stored
+    assert conn.total_changes - before == 2  # its row and its member's
+    assert load_stories(conn) == sorted(moved[:2], key=lambda s: s.id)
