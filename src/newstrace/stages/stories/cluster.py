@@ -1460,11 +1460,9 @@ def extend_stories(ids: Sequence[str], published: Sequence[str | None], features
         found = near.kept.tocoo()
         pair_rows, pair_cols = found.row, found.col
         if known_usual is not None and len(pair_rows):
-            low = np.zeros(len(reps), dtype=np.float64)  # 0: held to the floor
-            for k, rep in enumerate(reps):
-                held = known_usual.get(ids[rep])
-                if held is not None:
-                    low[k] = max(0.0, held - USUAL_DRIFT)
+            # 0 (held to the floor) for a representative with no kept value
+            low = np.maximum(np.fromiter((known_usual.get(ids[r], 0.0) for r in reps), dtype=np.float64,
+                                         count=len(reps)) - USUAL_DRIFT, 0.0)
             low[new_rows] = near.low
             contrast = found.data.astype(np.float64) - _bar(low[pair_rows], low[pair_cols], days[pair_rows],
                                                             days[pair_cols], config)

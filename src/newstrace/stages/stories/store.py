@@ -38,8 +38,6 @@ FEATURES_VERSION = 1
 #: Documents whose missing features :func:`stored_story_inputs` reads and makes at a time.
 FEATURES_BATCH = 1000
 _SEP, _VIEWS = "\x1f", "\x1e"  # never in a stem or a name (``WORD_RE`` words)
-#: Ids bound in one ``IN (...)`` statement (SQLite's limit on bound parameters is 999 in older builds).
-_IN_CHUNK = 500
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS stories (id TEXT PRIMARY KEY, data TEXT NOT NULL);
@@ -62,14 +60,16 @@ def save_stories(conn: sqlite3.Connection, stories: list[Story]) -> None:
     documents changes a few hundred of 6,000 stories: rewriting all of them and their 41,000
     member rows wrote 9 MB (0.29 s, besides the checkpoint every 4 MB of writes brings), the
     10% of them that changed 0.08 s."""
+    from newstrace.store import IN_CHUNK  # the store's chunk of bound ids (imported late, as text_hash below)
+
     conn.executescript(_SCHEMA)
     rows = {s.id: json.dumps(story_to_dict(s)) for s in stories}
     with conn:
         conn.execute("BEGIN IMMEDIATE")
         stored = dict(conn.execute("SELECT id, data FROM stories"))
         gone = sorted(sid for sid, data in stored.items() if rows.get(sid) != data)
-        for k in range(0, len(gone), _IN_CHUNK):
-            chunk = gone[k : k + _IN_CHUNK]
+        for k in range(0, len(gone), IN_CHUNK):
+            chunk = gone[k : k + IN_CHUNK]
             marks = ",".join("?" * len(chunk))
             conn.execute(f"DELETE FROM story_members WHERE story IN ({marks})", chunk)
             conn.execute(f"DELETE FROM stories WHERE id IN ({marks})", chunk)
