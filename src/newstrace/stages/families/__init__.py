@@ -3,7 +3,17 @@
 See ``newstrace.stages.families.build`` for the method.
 """
 
-from newstrace.stages.families.build import build_families, family_id, unaligned_parents
-from newstrace.stages.families.store import load_families, save_families
+from newstrace.stages.families.build import (
+    FamilyGroup,
+    build_families,
+    build_family,
+    family_digest,
+    family_groups,
+    family_id,
+    unaligned_parents,
+    with_passages,
+)
+from newstrace.stages.families.store import load_families, load_family_digests, save_families
 
-__all__ = ["build_families", "family_id", "load_families", "save_families", "unaligned_parents"]
+__all__ = ["FamilyGroup", "build_families", "build_family", "family_digest", "family_groups", "family_id",
+           "load_families", "load_family_digests", "save_families", "unaligned_parents", "with_passages"]

@@ -35,7 +35,8 @@ word-sense substitution among the passage changes): an editor's rewrite is not a
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import xxhash
 
@@ -43,7 +44,13 @@ from newstrace.stages.components import union_find_roots
 from newstrace.stages.text import find_words
 from newstrace.types import Document, Family, FamilyEdge, Passage, Relation
 
-__all__ = ["CONTAINMENT_MIN", "ROOT_MAX_MINORITY", "build_families", "family_id", "unaligned_parents"]
+__all__ = ["CONTAINMENT_MIN", "FAMILIES_TAG", "ROOT_MAX_MINORITY", "FamilyGroup", "build_families", "build_family",
+           "family_digest", "family_groups", "family_id", "unaligned_parents", "with_passages"]
+
+#: Bumped by hand when a code change (not one of the settings below) alters the families built
+#: from the same documents and relations: a stored family is reused only while the digest of
+#: its inputs (:func:`family_digest`, which starts from this tag and those settings) is unchanged.
+FAMILIES_TAG = "families.v1"
 
 #: A containment decides direction only when the copy is at least this much covered by the
 #: source.  relate's own rule (a coverage gap of 0.25) also fires between two rewrites of one
@@ -110,7 +117,7 @@ def _unexplained(p_seq: list[Gram], p_innov: set[Gram], m_grams: set[Gram],
     return len(inside - m_grams), len(inside)
 
 
-def _stemmatic_parents(members: list[str], root: str, docs: dict[str, Document],
+def _stemmatic_parents(members: list[str], root: str, docs: Mapping[str, Document],
                        seqs: dict[str, list[Gram]], grams: dict[str, set[Gram]]) -> dict[str, tuple[str, tuple[str, ...]]]:
     """Each member's most direct parent: the earlier member whose innovations it carries most of.
 
@@ -186,14 +193,14 @@ def _trusted(r: Relation) -> bool:
     return False
 
 
-def _spinner_evidence(r: Relation, docs: dict[str, Document]) -> bool:
+def _spinner_evidence(r: Relation, docs: Mapping[str, Document]) -> bool:
     target = docs.get(r.target)
     if target is not None and any(x.get("kind") == "spinning" for x in target.signature):
         return True
     return any(c.kind == "word-sense" for p in r.passages for c in p.changes)
 
 
-def _edge_type(r: Relation, docs: dict[str, Document]) -> tuple[str, tuple[str, ...]]:
+def _edge_type(r: Relation, docs: Mapping[str, Document]) -> tuple[str, tuple[str, ...]]:
     if r.type == "spun" and not _spinner_evidence(r, docs):
         return "paraphrase", ("no spinner evidence (no spinning traces, no word-sense substitutions): "
                               "shown as a paraphrase, not as spun",)
@@ -205,7 +212,7 @@ def _flip(p: Passage) -> Passage:
     return Passage(p.target_span, p.source_span, p.target_text, p.source_text, p.similarity)
 
 
-def _edge(r: Relation, source: str, target: str, primary: bool, docs: dict[str, Document],
+def _edge(r: Relation, source: str, target: str, primary: bool, docs: Mapping[str, Document],
           extra: tuple[str, ...] = ()) -> FamilyEdge:
     kind, note = _edge_type(r, docs)
     same = r.source == source
@@ -253,7 +260,7 @@ def _minority_share(x: str, others: list[str], seqs: dict[str, list[Gram]], gram
     return lacking / counted if counted else 1.0
 
 
-def _choose_root(members: list[str], rels: list[Relation], docs: dict[str, Document],
+def _choose_root(members: list[str], rels: list[Relation], docs: Mapping[str, Document],
                  seqs: dict[str, list[Gram]], grams: dict[str, set[Gram]],
                  template: set[Gram]) -> tuple[str | None, tuple[str, ...]]:
     has_in = {r.target for r in rels if _trusted(r)}
@@ -302,7 +309,7 @@ def _choose_root(members: list[str], rels: list[Relation], docs: dict[str, Docum
                   f"(the others lack {best}'s: {minority[best]:.0%}{runner}): an unseen common source",)
 
 
-def _family(members: list[str], rels: list[Relation], docs: dict[str, Document]) -> Family:
+def _family(members: list[str], rels: list[Relation], docs: Mapping[str, Document]) -> Family:
     fid = family_id(members)
     # The text as ingested: the site lines cleaning removes (a repost's boilerplate) are
     # innovations its copies inherit, and cleaning may drop lines a wire story's copies share.
@@ -364,6 +371,75 @@ def _family(members: list[str], rels: list[Relation], docs: dict[str, Document])
                   root_evidence=root_evidence)
 
 
+@dataclass(frozen=True, slots=True)
+class FamilyGroup:
+    """One family's inputs: a connected group of two or more related documents (sorted ids)
+    and the relations among them, in the order given."""
+
+    members: tuple[str, ...]
+    relations: tuple[Relation, ...]
+
+    @property
+    def id(self) -> str:
+        return family_id(self.members)
+
+
+def family_groups(relations: Sequence[Relation]) -> list[FamilyGroup]:
+    """The connected groups of the relation graph (each a family's inputs), sorted by family id."""
+    root_of: dict[str, str] = dict(union_find_roots((r.source, r.target) for r in relations))
+
+    def find(x: str) -> str:
+        return root_of.get(x, x)
+
+    groups: dict[str, list[str]] = defaultdict(list)
+    for x in {d for r in relations for d in (r.source, r.target)}:
+        groups[find(x)].append(x)
+    rels_of: dict[str, list[Relation]] = defaultdict(list)
+    for r in relations:
+        rels_of[find(r.source)].append(r)
+    out = [FamilyGroup(tuple(sorted(m)), tuple(rels_of[k])) for k, m in groups.items() if len(m) > 1]
+    return sorted(out, key=lambda g: g.id)
+
+
+_SETTINGS = repr((FAMILIES_TAG, CONTAINMENT_MIN, ROOT_MAX_MINORITY, ROOT_MARGIN, ROOT_SHORTLIST, ROOT_SAMPLE,
+                  ROOT_PRESCREEN_SAMPLE, MIN_SHARED_INNOVATIONS, PARENT_CONTAINED, UNEXPLAINED_SHARE,
+                  COMMON_READING_SHARE, UNEXPLAINED_SLACK)).encode()
+
+
+def family_digest(group: FamilyGroup, hashes: Mapping[str, str]) -> str:
+    """A digest of everything :func:`build_family` reads: the members with their content hashes
+    (``hashes``, by id: a member's text, date and rewrite signature all come from the text it
+    was ingested with), every relation among them in full, and the family settings.  A stored
+    family whose digest is unchanged is the family a rebuild would give (``pipeline.organise``
+    reuses it instead of reading its members' texts again)."""
+    h = xxhash.xxh64(_SETTINGS)
+    for m in group.members:
+        h.update(f"{m}\x00{hashes.get(m, '')}\x00".encode())
+    for r in sorted(group.relations, key=lambda r: (r.source, r.target)):
+        h.update(repr(r).encode())
+    return h.hexdigest()
+
+
+def build_family(group: FamilyGroup, docs: Mapping[str, Document]) -> Family:
+    """The family of one group (:func:`family_groups`): its root, provenance tree and edges.
+    ``docs`` holds (at least) the members' documents."""
+    return _family(list(group.members), list(group.relations), docs)
+
+
+def with_passages(family: Family, group: FamilyGroup) -> Family:
+    """A stored ``family`` of ``group`` (its inputs' digest unchanged) as :func:`build_family`
+    gives it: the store keeps each edge's passage spans, not their texts and changes, and these
+    come back from the relation each edge was made from."""
+    by_pair = {frozenset((r.source, r.target)): r for r in group.relations}
+    edges = []
+    for e in family.edges:
+        r = by_pair.get(frozenset((e.source, e.target)))
+        if r is not None and e.passages:
+            e = replace(e, passages=r.passages if r.source == e.source else tuple(_flip(p) for p in r.passages))
+        edges.append(e)
+    return replace(family, edges=tuple(edges))
+
+
 def build_families(documents: Sequence[Document], relations: Sequence[Relation]) -> list[Family]:
     """The families of a collection: one per connected group of two or more related documents.
 
@@ -376,19 +452,7 @@ def build_families(documents: Sequence[Document], relations: Sequence[Relation])
         edges (one primary edge into every member, secondary edges for the other relations).
     """
     docs = {d.id: d for d in documents}
-    root_of: dict[str, str] = dict(union_find_roots((r.source, r.target) for r in relations))
-
-    def find(x: str) -> str:
-        return root_of.get(x, x)
-
-    groups: dict[str, list[str]] = defaultdict(list)
-    for x in {d for r in relations for d in (r.source, r.target)}:
-        groups[find(x)].append(x)
-    rels_of: dict[str, list[Relation]] = defaultdict(list)
-    for r in relations:
-        rels_of[find(r.source)].append(r)
-    families = [_family(sorted(m), rels_of[k], docs) for k, m in groups.items() if len(m) > 1]
-    return sorted(families, key=lambda f: f.id)
+    return [build_family(g, docs) for g in family_groups(relations)]
 
 
 def unaligned_parents(families: Iterable[Family], ids: Container[str]) -> set[tuple[str, str]]:
