@@ -783,7 +783,7 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
     missing = sorted(unaligned - store.checked_among(unaligned))
     if missing:
         ends = sorted({d for pair in missing for d in pair})
-        pair_docs = given if given is not None else {d.id: d for d in store.get_documents(ends)}
+        pair_docs = given if given is not None else {d.id: d for d in store.get_documents(ends, relate_only=True)}
         found = relate_pairs(pair_docs, missing, {}, store.languages(), changes=False,
                              executor=LocalExecutor(workers))
         store.put_relations(missing, found)
@@ -859,7 +859,7 @@ def _families_of(store: Store, relations: Sequence[Relation], given: Mapping[str
     digests = {g.id: family_digest(g, hashes) for g in groups}
     todo = [g for g in groups if known.get(g.id, ("", None))[0] != digests[g.id]]
     by_id = given if given is not None else {
-        d.id: d for d in store.get_documents(sorted({m for g in todo for m in g.members}))}
+        d.id: d for d in store.get_documents(sorted({m for g in todo for m in g.members}), offsets=False)}
     made = {g.id: build_family(g, by_id) for g in todo}
     families = [made[g.id] if g.id in made else with_passages(known[g.id][1], g) for g in groups]
     return families, digests, set(made)

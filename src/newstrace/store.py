@@ -789,17 +789,22 @@ class Store:
     def document_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM documents ORDER BY id")]
 
-    def get_documents(self, ids: Iterable[str] | None = None, *, relate_only: bool = False) -> list[Document]:
+    def get_documents(self, ids: Iterable[str] | None = None, *, relate_only: bool = False,
+                      offsets: bool = True) -> list[Document]:
         """The stored documents (or those of ``ids`` that are stored, in that order).
 
         With ``relate_only``, only what relating a pair reads (``newstrace.stages.relate``: id,
         metadata, language, cleaned text, signature): ``raw``, ``offsets`` and ``removed`` are
         left empty, and not read (``offsets``, one integer per character once decoded, was the
         largest thing ``trace`` and ``link`` parsed per candidate after the fingerprints).
+        Without ``offsets``, only ``offsets`` and ``removed`` are left empty and not read (what
+        building families reads: the raw text too; decoding the offsets of the members was most
+        of reading them).
         """
+        spans = "offsets, removed" if offsets else "'[]', '[]'"
         cols = ("id, path, title, url, site, published, language, '' AS raw, text, '[]', '[]', signature"
                 if relate_only else
-                "id, path, title, url, site, published, language, raw, text, offsets, removed, signature")
+                f"id, path, title, url, site, published, language, raw, text, {spans}, signature")
         if ids is None:
             rows = self.conn.execute(f"SELECT {cols} FROM documents ORDER BY id").fetchall()
         else:

@@ -125,3 +125,16 @@ def test_a_pair_over_the_time_limit_is_reported_and_the_run_goes_on(corpus: Path
                                                          [("repost.txt", "original.txt")])
     assert [e.path for e in errors] == ["original.txt <-> other.txt"]
     assert "Limits.pair_seconds" in errors[0].reason
+
+
+def test_documents_read_without_offsets_or_for_relating_keep_the_rest(corpus: Path, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    with Store(tmp_path / "s.db") as store:
+        index_add(store, [corpus], workers=1, forensics=False)
+        whole = store.get_documents()
+        assert all(d.offsets and d.raw for d in whole)
+        # offsets and removed spans left out (what families read), everything else as stored
+        assert store.get_documents(offsets=False) == [replace(d, offsets=[], removed=[]) for d in whole]
+        # for relating a pair: the raw text left out too
+        assert store.get_documents(relate_only=True) == [replace(d, offsets=[], removed=[], raw="") for d in whole]
