@@ -63,6 +63,7 @@ from newstrace.stages.stories import update_stories
 from newstrace.stages.stories.cluster import (
     DEFAULT_CONFIG,
     Method,
+    Neighbourhood,
     StoryFeatures,
     cluster_representatives,
     cluster_threads,
@@ -217,23 +218,29 @@ def bench_ecb_extend(folder: Path, seeds: int) -> list[dict[str, object]]:
     """ECB+ with later batches added as a large index adds them (``extend_stories``: only the
     stories a batch reaches are clustered again), against one scan and the gold events: with
     the usual similarities kept from each clustering (``known_usual``, as ``organise`` keeps
-    them) and without (every pair of similarity ``threshold + floor`` reaches its story)."""
+    them) and without (every pair of similarity ``threshold + floor`` reaches its story), and
+    with each representative's neighbourhood kept too (``known_neighbourhood``, as ``organise``
+    keeps it since stop 32: a reached story's representatives scored against the part)."""
     rows = load_ecb(folder)
     gold = {r[0].id: r[2] for r in rows}
     feats, published = _features([r[0] for r in rows])
     ids = sorted(gold)
 
     def cluster(part: list[str], stored: list[Story], extend: bool, held: dict[str, float] | None,
-                ) -> tuple[list[Story], dict[str, int]]:
+                around: dict[str, Neighbourhood] | None = None) -> tuple[list[Story], dict[str, int]]:
         part = sorted(part)
         args = (part, [published[i] for i in part], [feats[i] for i in part])
         out: dict[str, float] = {}
+        near: dict[str, Neighbourhood] = {}
         if extend:
-            made = extend_stories(*args, [], stored, known_usual=held, usual_out=out)
+            made = extend_stories(*args, [], stored, known_usual=held, usual_out=out, known_neighbourhood=around,
+                                  neighbourhood_out=near)
         else:
-            made = (stories_of_features(*args, [], stored, usual_out=out), {})
+            made = (stories_of_features(*args, [], stored, usual_out=out, neighbourhood_out=near), {})
         if held is not None:
             held.update(out)
+        if around is not None:
+            around.update(near)
         return made
 
     one = _labels(cluster(ids, [], False, None)[0], ids)
@@ -245,21 +252,24 @@ def bench_ecb_extend(folder: Path, seeds: int) -> list[dict[str, object]]:
             random.Random(seed).shuffle(order)
             line: dict[str, object] = {"bench": "ecb_extend", "seed": seed, "first": first, "batch": batch,
                                        "event_ari_one_scan": round(adjusted_rand_index(one, truth), 4)}
-            for mode in ("floor", "kept_usual"):
+            for mode in ("floor", "kept_usual", "kept_neighbourhood"):
                 k = int(first * len(order))
-                held: dict[str, float] | None = {} if mode == "kept_usual" else None
-                stored, _ = cluster(order[:k], [], False, held)
-                kept, clustered = [], []
+                held: dict[str, float] | None = None if mode == "floor" else {}
+                around: dict[str, Neighbourhood] | None = {} if mode == "kept_neighbourhood" else None
+                stored, _ = cluster(order[:k], [], False, held, around)
+                kept, clustered, scored_in_part = [], [], []
                 while k < len(order):
-                    stored, counts = cluster(order[:k + batch], stored, True, held)
+                    stored, counts = cluster(order[:k + batch], stored, True, held, around)
                     kept.append(counts["kept"])
                     clustered.append(counts["clustered"])
+                    scored_in_part.append(counts["neighbourhoods_kept"])
                     k += batch
                 got = _labels(stored, ids)
                 line[mode] = {"event_ari": round(adjusted_rand_index(got, truth), 4),
                               "event_b3_f1": round(b_cubed(got, truth)[2], 4),
                               "agreement_ari": round(adjusted_rand_index(got, one), 4),
-                              "kept_per_batch": kept, "clustered_per_batch": clustered}
+                              "kept_per_batch": kept, "clustered_per_batch": clustered,
+                              "neighbourhoods_kept_per_batch": scored_in_part}
             out.append(line)
     return out
 
@@ -272,7 +282,10 @@ def bench_index_extend(db: Path, added: Path) -> dict[str, object]:
     usual similarities the clustering before the add kept (``known_usual``, as ``organise``
     passes them) and without (``floor_*``: every pair of similarity ``threshold + floor``
     reaches its story); ``drift_*``: how the kept values compare with those the add computes
-    for the same representatives (kept less new: positive when the value fell)."""
+    for the same representatives (kept less new: positive when the value fell).  ``around_*``:
+    the add with the kept neighbourhoods too (``known_neighbourhood``, as ``organise`` passes
+    them since stop 32: a reached story's representatives scored against the part alone); the
+    two-thread run is that one."""
     new = {i for i, _ in json.loads(added.read_text())}
     with Store(db) as store:
         ids, published, feats = stored_story_inputs(store)
@@ -280,8 +293,9 @@ def bench_index_extend(db: Path, added: Path) -> dict[str, object]:
     old = [k for k, d in enumerate(ids) if d not in new]
     t0 = time.perf_counter()
     held: dict[str, float] = {}
+    around: dict[str, Neighbourhood] = {}
     base = stories_of_features([ids[k] for k in old], [published[k] for k in old], [feats[k] for k in old], families,
-                               usual_out=held)
+                               usual_out=held, neighbourhood_out=around)
     t1 = time.perf_counter()
     whole = stories_of_features(ids, published, feats, families, base)
     t2 = time.perf_counter()
@@ -292,9 +306,15 @@ def bench_index_extend(db: Path, added: Path) -> dict[str, object]:
         now: dict[str, float] = {}
         part, counts = extend_stories(ids, published, feats, families, base, known_usual=held, usual_out=now)
     t4 = time.perf_counter()
-    with cluster_threads(2):  # as organise runs it on two workers: the same stories
-        threaded, _ = extend_stories(ids, published, feats, families, base, known_usual=held)
+    with cluster_threads(1):
+        near, near_counts = extend_stories(ids, published, feats, families, base, known_usual=held,
+                                           known_neighbourhood=around)
     t5 = time.perf_counter()
+    with cluster_threads(2):  # as organise runs it on two workers: the same stories
+        threaded, _ = extend_stories(ids, published, feats, families, base, known_usual=held,
+                                     known_neighbourhood=around)
+    t6 = time.perf_counter()
+    same_near = {frozenset(s.documents) for s in whole} & {frozenset(s.documents) for s in near}
     drift = sorted(held[d] - v for d, v in now.items() if d in held)
     same = {frozenset(s.documents) for s in whole} & {frozenset(s.documents) for s in part}
     same_floor = {frozenset(s.documents) for s in whole} & {frozenset(s.documents) for s in floor}
@@ -304,7 +324,11 @@ def bench_index_extend(db: Path, added: Path) -> dict[str, object]:
 
     return {"bench": "index_extend", "documents": len(ids), "new": len(new), "before_add_s": round(t1 - t0, 1),
             "everything_s": round(t2 - t1, 1), "floor_extend_s": round(t3 - t2, 1), "extend_s": round(t4 - t3, 1),
-            "extend_2_threads_s": round(t5 - t4, 1), "threads_same_stories": threaded == part, **counts,
+            "around_extend_s": round(t5 - t4, 1), "around_extend_2_threads_s": round(t6 - t5, 1),
+            "threads_same_stories": threaded == near, **counts,
+            "around_agreement_ari": round(adjusted_rand_index(_labels(near, ids), _labels(whole, ids)), 5),
+            "around_stories": len(near), "around_identical_stories": len(same_near),
+            "around_neighbourhoods_kept": near_counts["neighbourhoods_kept"],
             "floor_clustered": floor_counts["clustered"], "floor_reached": floor_counts["reached"],
             "agreement_ari": round(adjusted_rand_index(_labels(part, ids), _labels(whole, ids)), 5),
             "floor_agreement_ari": round(adjusted_rand_index(_labels(floor, ids), _labels(whole, ids)), 5),

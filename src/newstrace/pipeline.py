@@ -764,13 +764,21 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
     from newstrace.stages.stories import load_stories, save_stories
     from newstrace.stages.stories.cluster import (
         WHOLE_BELOW,
+        Neighbourhood,
         cluster_threads,
         document_features,
         extend_stories,
         known_features,
         stories_of_features,
     )
-    from newstrace.stages.stories.store import load_usual, save_usual, stored_story_inputs, usual_settings
+    from newstrace.stages.stories.store import (
+        StoredNeighbourhoods,
+        load_usual,
+        save_neighbourhoods,
+        save_usual,
+        stored_story_inputs,
+        usual_settings,
+    )
 
     given = None if documents is None else {d.id: d for d in documents}
     # An add (no documents given) reuses each stored family whose inputs are unchanged: the
@@ -813,20 +821,27 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
     # extend_stories: it clusters again only the stored stories a new pair can pass the threshold in.
     settings = usual_settings()
     usual: dict[str, float] = {}
+    # and each one's neighbourhood: the next add scores a reached story's representatives
+    # against the part it clusters again instead of every document.
+    around: dict[str, Neighbourhood] = {}
     # its block products on the workers' cores, in threads (the same stories)
     with cluster_threads(workers):
         extend = documents is None and bool(stored) and len(ids) >= (WHOLE_BELOW if whole_below is None else whole_below)
         if extend:
             stories, counts = extend_stories(ids, published, feats, families, stored,
                                              changed=store.arrived_after(int(seen)) if seen is not None else (),
-                                             known_usual=load_usual(store.conn, settings), usual_out=usual)
+                                             known_usual=load_usual(store.conn, settings), usual_out=usual,
+                                             known_neighbourhood=StoredNeighbourhoods(store.conn, settings),
+                                             neighbourhood_out=around)
             if stats is not None:
                 stats.update({f"stories_{k}": v for k, v in counts.items()})
         else:
-            stories = stories_of_features(ids, published, feats, families, stored, usual_out=usual)
+            stories = stories_of_features(ids, published, feats, families, stored, usual_out=usual,
+                                          neighbourhood_out=around)
     save_families(store.conn, families, digests)
     save_stories(store.conn, stories)
     save_usual(store.conn, usual, settings, replace=not extend)
+    save_neighbourhoods(store.conn, around, settings, replace=not extend)
     store.set_meta("stories_arrival", str(last))  # after the stories: a crash between re-clusters more, never less
     return families, stories
 

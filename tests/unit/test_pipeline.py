@@ -327,6 +327,18 @@ def test_organise_of_a_large_index_clusters_again_only_the_stories_new_documents
         kept = load_usual(store.conn, usual_settings())
         assert sorted(kept) == sorted(d for s in before for d in s.documents)  # no families: all represent
         assert load_usual(store.conn, "other settings") == {}
+        # and each one's neighbourhood: its highest similarities and the documents they are with
+        from newstrace.stages.stories.cluster import DEFAULT_CONFIG
+        from newstrace.stages.stories.store import StoredNeighbourhoods
+
+        around = StoredNeighbourhoods(store.conn, usual_settings())
+        assert sorted(around) == sorted(kept) and len(around) == len(kept)
+        for d in kept:
+            assert len(around[d].top) == DEFAULT_CONFIG.neighbours and set(around[d].documents) <= set(kept) - {d}
+        assert len(StoredNeighbourhoods(store.conn, "other settings")) == 0
+        with store.transaction() as c:  # a damaged row counts as none (scored against everything)
+            c.execute("UPDATE story_neighbourhood SET top = x'00ff00' WHERE doc_id = ?", (min(kept),))
+        assert around.get(min(kept)) is None and around.get(max(kept)) is not None
         index_add(store, files[-1:], workers=1, forensics=False)
         link(store, changes=False, semantic=False)
         stats: dict[str, int] = {}

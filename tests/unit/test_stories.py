@@ -273,11 +273,11 @@ def test_an_add_clusters_again_only_the_stories_its_documents_reach() -> None:
     later, counts = extend(["quake0", "quake1", "quake2", "vote0", "vote1", "vote2"], stored)
     [quake] = [s for s in stored if "quake0" in s.documents]
     [vote] = [s for s in stored if "vote0" in s.documents]
-    assert counts == {"new": 1, "reached": 1, "kept": 1, "clustered": 3}
+    assert counts == {"new": 1, "reached": 1, "kept": 1, "clustered": 3, "neighbourhoods_kept": 0}
     assert vote in later  # not reached: kept as stored, label and all
     assert next(s for s in later if s.id == quake.id).documents == ("quake0", "quake1", "quake2")
     final, counts = extend(list(by_id), later)
-    assert counts == {"new": 3, "reached": 0, "kept": 2, "clustered": 3}
+    assert counts == {"new": 3, "reached": 0, "kept": 2, "clustered": 3, "neighbourhoods_kept": 0}
     assert {s.id for s in later} < {s.id for s in final}
     assert sorted(sorted(s.documents) for s in final) == sorted(sorted(s.documents) for s in update_stories(docs))
     again, counts = extend(list(by_id), final)  # nothing new: nothing clustered
@@ -492,6 +492,48 @@ def test_the_part_scored_with_the_new_rows_reused_equals_scoring_it_whole(
     whole = cluster._indexed(*args, rows=part)
     assert np.array_equal(reused.kept.toarray(), whole.kept.toarray())
     assert np.array_equal(reused.low, whole.low) and np.array_equal(reused.high, whole.high)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=12),
+                          st.lists(st.sampled_from(_NAMES), min_size=1, max_size=6)), min_size=3, max_size=24),
+       st.data())
+def test_a_part_row_with_its_kept_neighbourhood_is_bounded_as_when_scored_against_everything(
+        features: list[tuple[list[str], list[str]]], data: st.DataObject) -> None:
+    """``extend_stories(known_neighbourhood=)``: an old row of the part, with the neighbourhood
+    kept when the collection lacked the new rows, is scored against the part alone
+    (``_part_pairs(known=)``).  Its pairs within the part are those of scoring it against every
+    row, its lower bound on the usual similarity is the same (its kept neighbours' similarities
+    computed again and those to the new rows: the same pairs), and its upper bound still holds
+    the exact value."""
+    import numpy as np
+
+    from newstrace.stages.stories import cluster
+
+    n = len(features)
+    part = sorted(data.draw(st.sets(st.integers(0, n - 1), min_size=2)))
+    new = sorted(data.draw(st.sets(st.sampled_from(part), min_size=1, max_size=len(part) - 1)))
+    old = [i for i in range(n) if i not in new]
+    content, names, _ = cluster._collection_views(features)
+    days = cluster._days([None] * n)
+    cfg = cluster.DEFAULT_CONFIG
+    keep = cfg.threshold + cfg.floor - 1e-6
+    args = (cfg.max_gap_days, cfg.neighbours, keep, cluster.PAIR_NAME_COSINE)
+    # what the clustering before the new rows kept (the same idf here, so the same floats)
+    before = cluster._indexed(content[old], names[old], days[old], *args)
+    assert before.top is not None and before.top_ids is not None
+    known = {o: cluster.Neighbourhood(before.top[k].astype(np.float32), float(before.high[k]), len(old))
+             for k, o in enumerate(old) if o in part}
+    neighbour_rows = {o: [old[j] for j in before.top_ids[k].tolist() if j >= 0] for k, o in enumerate(old) if o in part}
+    near = cluster._indexed(content, names, days, *args, rows=new)
+    merged = cluster._part_pairs(content, names, days, cfg, keep, part, new, near, known, neighbour_rows)
+    whole = cluster._indexed(content, names, days, *args, rows=part)
+    take = np.asarray(part)
+    assert np.array_equal(merged.kept[take][:, take].toarray(), whole.kept[take][:, take].toarray())
+    # the same similarities, each pair computed on its own (the float of a lone dot product)
+    assert np.allclose(merged.low, whole.low, rtol=0.0, atol=1e-6)
+    exact = cluster._exact_usual(content, names, days, cfg.max_gap_days, part, cfg.neighbours)
+    assert np.all(merged.low <= exact + 1e-12) and np.all(exact <= merged.high + 1e-9)
 
 
 def test_saving_stories_writes_only_the_stories_that_changed() -> None:

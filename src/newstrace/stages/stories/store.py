@@ -7,7 +7,7 @@ import sqlite3
 import sys
 import zlib
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
@@ -19,6 +19,7 @@ from newstrace.stages.stories.cluster import (
     IDF_PRIOR_DOCS,
     PAIR_NAME_COSINE,
     CountedTerms,
+    Neighbourhood,
     StoryConfig,
     StoryFeatures,
     document_features,
@@ -28,9 +29,9 @@ from newstrace.types import Story
 if TYPE_CHECKING:
     from newstrace.store import Store
 
-__all__ = ["FEATURES_VERSION", "StoredFeatures", "decode_features", "encode_counted", "encode_features",
-           "features_key", "load_stories", "load_usual", "save_stories", "save_usual", "stored_story_inputs",
-           "story_to_dict", "usual_settings"]
+__all__ = ["FEATURES_VERSION", "StoredFeatures", "StoredNeighbourhoods", "decode_features", "encode_counted",
+           "encode_features", "features_key", "load_stories", "load_usual", "save_neighbourhoods", "save_stories",
+           "save_usual", "stored_story_inputs", "story_to_dict", "usual_settings"]
 
 #: The version of ``document_features`` whose output a store keeps: raise it when that
 #: function's output changes, and every kept row is made again when next needed.
@@ -43,6 +44,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS stories (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS story_members (doc_id TEXT PRIMARY KEY, story TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS story_usual (doc_id TEXT PRIMARY KEY, value REAL NOT NULL, settings TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS story_neighbourhood (doc_id TEXT PRIMARY KEY, top BLOB NOT NULL, neighbours TEXT NOT NULL,
+                                                high REAL NOT NULL, size INTEGER NOT NULL, settings TEXT NOT NULL);
 """
 
 
@@ -118,6 +121,46 @@ def load_usual(conn: sqlite3.Connection, settings: str) -> dict[str, float]:
     conn.executescript(_SCHEMA)
     return {d: float(v) for d, v in conn.execute("SELECT doc_id, value FROM story_usual WHERE settings = ?",
                                                    (settings,))}
+
+
+def save_neighbourhoods(conn: sqlite3.Connection, values: Mapping[str, Neighbourhood], settings: str, *,
+                        replace: bool) -> None:
+    """Keep each story representative's neighbourhood (by document id) for the next add's
+    ``extend_stories(known_neighbourhood=)``, as :func:`save_usual` keeps its usual similarity
+    (with ``replace``, those of every other document are dropped; one transaction)."""
+    with conn:
+        conn.executescript(_SCHEMA)
+        if replace:
+            conn.execute("DELETE FROM story_neighbourhood")
+        conn.executemany("INSERT OR REPLACE INTO story_neighbourhood VALUES (?, ?, ?, ?, ?, ?)",
+                         [(d, np.asarray(v.top, dtype="<f4").tobytes(), _SEP.join(v.documents), float(v.high),
+                           int(v.size), settings) for d, v in values.items()])
+
+
+class StoredNeighbourhoods(Mapping[str, Neighbourhood]):
+    """The neighbourhoods kept with ``settings`` (:func:`save_neighbourhoods`), read one document
+    at a time as asked: an add asks for those of the stored stories it reaches, a few thousand of
+    a collection's representatives.  A damaged row counts as none."""
+
+    def __init__(self, conn: sqlite3.Connection, settings: str) -> None:
+        conn.executescript(_SCHEMA)
+        self._conn, self._settings = conn, settings
+
+    def __getitem__(self, doc_id: str) -> Neighbourhood:
+        row = self._conn.execute("SELECT top, neighbours, high, size FROM story_neighbourhood "
+                                 "WHERE doc_id = ? AND settings = ?", (doc_id, self._settings)).fetchone()
+        if row is None or not isinstance(row[0], bytes) or len(row[0]) % 4 or not isinstance(row[1], str):
+            raise KeyError(doc_id)
+        return Neighbourhood(np.frombuffer(row[0], dtype="<f4").astype(np.float32), float(row[2]), int(row[3]),
+                             tuple(row[1].split(_SEP)) if row[1] else ())
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (str(d) for (d,) in self._conn.execute(
+            "SELECT doc_id FROM story_neighbourhood WHERE settings = ? ORDER BY doc_id", (self._settings,)))
+
+    def __len__(self) -> int:
+        return int(self._conn.execute("SELECT COUNT(*) FROM story_neighbourhood WHERE settings = ?",
+                                      (self._settings,)).fetchone()[0])
 
 
 def features_key(title: str | None, language: str | None, text_hash: str) -> str:
