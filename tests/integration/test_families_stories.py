@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -136,15 +137,14 @@ def test_ecb_stories_in_batches_are_the_stories_of_one_scan(data_dir: Path) -> N
     assert adjusted_rand_index([of[d] for d in gold], list(gold.values())) >= 0.945
 
 
-def test_ecb_stories_when_adds_cluster_again_only_the_stories_they_reach(data_dir: Path) -> None:
-    """The large index's add (``extend_stories``): half of ECB+ clustered whole, then batches
-    of 50 in random order, each clustering again only the stories it reaches.  Measured over
-    five orders (and first batches of 20% and 80%): event ARI 0.958-0.963 against 0.963 for one
-    scan, and 0.995-1.0 against one scan's stories; a third of the stored stories kept."""
+def _ecb_in_random_order(data_dir: Path) -> tuple[dict[str, str], dict[str, Any], dict[str, str | None],
+                                                   list[Story], list[str]]:
+    """ECB+ dev's gold events, story features and dates by id, one scan's stories, and its ids
+    in a fixed random order (the order the batch tests add them in)."""
     import random
 
-    from newstrace.evaluation.ecb import adjusted_rand_index, load_ecb
-    from newstrace.stages.stories.cluster import document_features, extend_stories, stories_of_features
+    from newstrace.evaluation.ecb import load_ecb
+    from newstrace.stages.stories.cluster import document_features, stories_of_features
 
     rows = load_ecb(data_dir / "ecbplus-dev")
     gold = {d.id: e for d, _, e in rows}
@@ -154,6 +154,19 @@ def test_ecb_stories_when_adds_cluster_again_only_the_stories_they_reach(data_di
     one = stories_of_features(ids, [published[i] for i in ids], [feats[i] for i in ids])
     order = ids[:]
     random.Random(0).shuffle(order)
+    return gold, feats, published, one, order
+
+
+def test_ecb_stories_when_adds_cluster_again_only_the_stories_they_reach(data_dir: Path) -> None:
+    """The large index's add (``extend_stories``): half of ECB+ clustered whole, then batches
+    of 50 in random order, each clustering again only the stories it reaches.  Measured over
+    five orders (and first batches of 20% and 80%): event ARI 0.958-0.963 against 0.963 for one
+    scan, and 0.995-1.0 against one scan's stories; a third of the stored stories kept."""
+    from newstrace.evaluation.ecb import adjusted_rand_index
+    from newstrace.stages.stories.cluster import extend_stories, stories_of_features
+
+    gold, feats, published, one, order = _ecb_in_random_order(data_dir)
+    ids = sorted(gold)
     first = sorted(order[:248])
     stored = stories_of_features(first, [published[i] for i in first], [feats[i] for i in first])
     kept = 0
@@ -175,24 +188,11 @@ def test_ecb_stories_when_adds_score_reached_stories_against_their_kept_neighbou
     clustered whole, then batches of 25 in random order.  Measured: event ARI 0.959 (one scan
     0.963), 0.996 against one scan's stories, the same as without the kept values; 2,509 of the
     3,042 representatives clustered again were scored so."""
-    import random
+    from newstrace.evaluation.ecb import adjusted_rand_index
+    from newstrace.stages.stories.cluster import Neighbourhood, extend_stories, stories_of_features
 
-    from newstrace.evaluation.ecb import adjusted_rand_index, load_ecb
-    from newstrace.stages.stories.cluster import (
-        Neighbourhood,
-        document_features,
-        extend_stories,
-        stories_of_features,
-    )
-
-    rows = load_ecb(data_dir / "ecbplus-dev")
-    gold = {d.id: e for d, _, e in rows}
-    feats = {d.id: document_features(d) for d, _, _ in rows}
-    published = {d.id: d.published for d, _, _ in rows}
+    gold, feats, published, one, order = _ecb_in_random_order(data_dir)
     ids = sorted(gold)
-    one = stories_of_features(ids, [published[i] for i in ids], [feats[i] for i in ids])
-    order = ids[:]
-    random.Random(0).shuffle(order)
     usual: dict[str, float] = {}
     around: dict[str, Neighbourhood] = {}
     first = sorted(order[:99])

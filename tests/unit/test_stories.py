@@ -464,12 +464,13 @@ def test_a_part_scored_within_its_collection_clusters_as_scored_on_its_own() -> 
 
 _WORDS = ["harbour", "vote", "quake", "fire", "strike", "court", "budget", "storm", "match", "rescue", "bridge", "tariff"]
 _NAMES = ["Lisbon", "Oslo", "Bergen", "Porto", "Ana", "Silva", "Hansen", "Tejo"]
+#: Small collections of story features (content words, names) over a few shared terms.
+_COLLECTIONS = st.lists(st.tuples(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=12),
+                                  st.lists(st.sampled_from(_NAMES), min_size=1, max_size=6)), min_size=3, max_size=24)
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
-@given(st.lists(st.tuples(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=12),
-                          st.lists(st.sampled_from(_NAMES), min_size=1, max_size=6)), min_size=3, max_size=24),
-       st.data())
+@given(_COLLECTIONS, st.data())
 def test_the_part_scored_with_the_new_rows_reused_equals_scoring_it_whole(
         features: list[tuple[list[str], list[str]]], data: st.DataObject) -> None:
     """``extend_stories`` takes the new rows' pairs and bounds from the search for the reached
@@ -495,9 +496,7 @@ def test_the_part_scored_with_the_new_rows_reused_equals_scoring_it_whole(
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
-@given(st.lists(st.tuples(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=12),
-                          st.lists(st.sampled_from(_NAMES), min_size=1, max_size=6)), min_size=3, max_size=24),
-       st.data())
+@given(_COLLECTIONS, st.data())
 def test_a_part_row_with_its_kept_neighbourhood_is_bounded_as_when_scored_against_everything(
         features: list[tuple[list[str], list[str]]], data: st.DataObject) -> None:
     """``extend_stories(known_neighbourhood=)``: an old row of the part, with the neighbourhood

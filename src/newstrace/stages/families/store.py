@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
+from newstrace.stages.tables import write_changed
 from newstrace.types import Family, FamilyEdge, Passage
 
 __all__ = ["family_from_dict", "family_to_dict", "load_families", "load_family_digests", "save_families"]
@@ -49,23 +50,17 @@ def save_families(conn: sqlite3.Connection, families: list[Family], digests: Map
     Only the rows that differ are written: a family stored with other content, or no longer
     given, is deleted with its member rows, then the given families not stored as they are
     now are inserted (an add at 41,000 documents changes a few of 935 families)."""
-    from newstrace.store import IN_CHUNK  # imported late: the store imports the stages
-
     conn.executescript(_SCHEMA)
     rows = {f.id: json.dumps(family_to_dict(f)) for f in families}
+    by_id = {f.id: f for f in families}
+
+    def insert(fid: str) -> None:
+        conn.execute("INSERT INTO families VALUES (?, ?, ?)", (fid, by_id[fid].root, rows[fid]))
+        conn.executemany("INSERT INTO family_members VALUES (?, ?)", [(m, fid) for m in by_id[fid].members])
+
     with conn:
         conn.execute("BEGIN IMMEDIATE")
-        stored = dict(conn.execute("SELECT id, data FROM families"))
-        gone = sorted(fid for fid, data in stored.items() if rows.get(fid) != data)
-        for k in range(0, len(gone), IN_CHUNK):
-            chunk = gone[k : k + IN_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            conn.execute(f"DELETE FROM family_members WHERE family IN ({marks})", chunk)
-            conn.execute(f"DELETE FROM families WHERE id IN ({marks})", chunk)
-        for f in families:
-            if stored.get(f.id) != rows[f.id]:
-                conn.execute("INSERT INTO families VALUES (?, ?, ?)", (f.id, f.root, rows[f.id]))
-                conn.executemany("INSERT INTO family_members VALUES (?, ?)", [(m, f.id) for m in f.members])
+        write_changed(conn, "families", "family_members", "family", rows, insert)
         conn.execute("DELETE FROM family_inputs")
         if digests is not None:
             conn.executemany("INSERT INTO family_inputs VALUES (?, ?)",

@@ -24,6 +24,7 @@ from newstrace.stages.stories.cluster import (
     StoryFeatures,
     document_features,
 )
+from newstrace.stages.tables import write_changed
 from newstrace.types import Story
 
 if TYPE_CHECKING:
@@ -63,23 +64,17 @@ def save_stories(conn: sqlite3.Connection, stories: list[Story]) -> None:
     documents changes a few hundred of 6,000 stories: rewriting all of them and their 41,000
     member rows wrote 9 MB (0.29 s, besides the checkpoint every 4 MB of writes brings), the
     10% of them that changed 0.08 s."""
-    from newstrace.store import IN_CHUNK  # the store's chunk of bound ids (imported late, as text_hash below)
-
     conn.executescript(_SCHEMA)
     rows = {s.id: json.dumps(story_to_dict(s)) for s in stories}
+    by_id = {s.id: s for s in stories}
+
+    def insert(sid: str) -> None:
+        conn.execute("INSERT INTO stories VALUES (?, ?)", (sid, rows[sid]))
+        conn.executemany("INSERT INTO story_members VALUES (?, ?)", [(d, sid) for d in by_id[sid].documents])
+
     with conn:
         conn.execute("BEGIN IMMEDIATE")
-        stored = dict(conn.execute("SELECT id, data FROM stories"))
-        gone = sorted(sid for sid, data in stored.items() if rows.get(sid) != data)
-        for k in range(0, len(gone), IN_CHUNK):
-            chunk = gone[k : k + IN_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            conn.execute(f"DELETE FROM story_members WHERE story IN ({marks})", chunk)
-            conn.execute(f"DELETE FROM stories WHERE id IN ({marks})", chunk)
-        for s in stories:
-            if stored.get(s.id) != rows[s.id]:
-                conn.execute("INSERT INTO stories VALUES (?, ?)", (s.id, rows[s.id]))
-                conn.executemany("INSERT INTO story_members VALUES (?, ?)", [(d, s.id) for d in s.documents])
+        write_changed(conn, "stories", "story_members", "story", rows, insert)
 
 
 def load_stories(conn: sqlite3.Connection) -> list[Story]:
