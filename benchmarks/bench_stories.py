@@ -55,6 +55,8 @@ import resource
 import time
 import tracemalloc
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from newstrace.evaluation.ecb import adjusted_rand_index, b_cubed, load_ecb
@@ -227,20 +229,24 @@ def bench_ecb_extend(folder: Path, seeds: int) -> list[dict[str, object]]:
     ids = sorted(gold)
 
     def cluster(part: list[str], stored: list[Story], extend: bool, held: dict[str, float] | None,
-                around: dict[str, Neighbourhood] | None = None) -> tuple[list[Story], dict[str, int]]:
+                around: dict[str, Neighbourhood] | None = None, order: Sequence[str] = ()
+                ) -> tuple[list[Story], dict[str, int]]:
+        """Cluster ``part`` (the first of ``order``, whose positions from 1 are the arrival numbers)."""
+        arrived = len(part)
         part = sorted(part)
         args = (part, [published[i] for i in part], [feats[i] for i in part])
         out: dict[str, float] = {}
         near: dict[str, Neighbourhood] = {}
         if extend:
             made = extend_stories(*args, [], stored, known_usual=held, usual_out=out, known_neighbourhood=around,
-                                  neighbourhood_out=near)
+                                  neighbourhood_out=near, arrived_after=lambda mark: order[mark:])
         else:
             made = (stories_of_features(*args, [], stored, usual_out=out, neighbourhood_out=near), {})
         if held is not None:
             held.update(out)
         if around is not None:
-            around.update(near)
+            # stamped with the last arrival, as organise stamps them (save_neighbourhoods)
+            around.update({d: replace(v, arrival=arrived) for d, v in near.items()})
         return made
 
     one = _labels(cluster(ids, [], False, None)[0], ids)
@@ -256,20 +262,22 @@ def bench_ecb_extend(folder: Path, seeds: int) -> list[dict[str, object]]:
                 k = int(first * len(order))
                 held: dict[str, float] | None = None if mode == "floor" else {}
                 around: dict[str, Neighbourhood] | None = {} if mode == "kept_neighbourhood" else None
-                stored, _ = cluster(order[:k], [], False, held, around)
-                kept, clustered, scored_in_part = [], [], []
+                stored, _ = cluster(order[:k], [], False, held, around, order)
+                kept, clustered, scored_in_part, unseen = [], [], [], []
                 while k < len(order):
-                    stored, counts = cluster(order[:k + batch], stored, True, held, around)
+                    stored, counts = cluster(order[:k + batch], stored, True, held, around, order)
                     kept.append(counts["kept"])
                     clustered.append(counts["clustered"])
                     scored_in_part.append(counts["neighbourhoods_kept"])
+                    unseen.append(counts["neighbourhoods_unseen"])
                     k += batch
                 got = _labels(stored, ids)
                 line[mode] = {"event_ari": round(adjusted_rand_index(got, truth), 4),
                               "event_b3_f1": round(b_cubed(got, truth)[2], 4),
                               "agreement_ari": round(adjusted_rand_index(got, one), 4),
                               "kept_per_batch": kept, "clustered_per_batch": clustered,
-                              "neighbourhoods_kept_per_batch": scored_in_part}
+                              "neighbourhoods_kept_per_batch": scored_in_part,
+                              "neighbourhoods_unseen_per_batch": unseen}
             out.append(line)
     return out
 

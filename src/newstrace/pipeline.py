@@ -832,7 +832,7 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
                                              changed=store.arrived_after(int(seen)) if seen is not None else (),
                                              known_usual=load_usual(store.conn, settings), usual_out=usual,
                                              known_neighbourhood=StoredNeighbourhoods(store.conn, settings),
-                                             neighbourhood_out=around)
+                                             neighbourhood_out=around, arrived_after=store.arrived_after)
             if stats is not None:
                 stats.update({f"stories_{k}": v for k, v in counts.items()})
         else:
@@ -841,19 +841,17 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
     save_families(store.conn, families, digests)
     save_stories(store.conn, stories)
     save_usual(store.conn, usual, settings, replace=not extend)
-    save_neighbourhoods(store.conn, around, settings, replace=not extend)
+    save_neighbourhoods(store.conn, around, settings, replace=not extend, arrival=last)
     store.set_meta("stories_arrival", str(last))  # after the stories: a crash between re-clusters more, never less
     return families, stories
 
 
 def _stored_families(store: Store) -> dict[str, tuple[str, Family]]:
-    """The stored families kept with the digest of their inputs, by id (``save_families``)."""
-    from newstrace.stages.families import load_families, load_family_digests
+    """The stored families kept with the digest of their inputs, by id (``save_families``); a
+    damaged one is left out, and built again."""
+    from newstrace.stages.families.store import load_reusable_families
 
-    digests = load_family_digests(store.conn)
-    if not digests:
-        return {}
-    return {f.id: (digests[f.id], f) for f in load_families(store.conn) if f.id in digests}
+    return load_reusable_families(store.conn)
 
 
 def _families_of(store: Store, relations: Sequence[Relation], given: Mapping[str, Document] | None,

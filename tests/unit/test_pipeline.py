@@ -335,10 +335,14 @@ def test_organise_of_a_large_index_clusters_again_only_the_stories_new_documents
         assert sorted(around) == sorted(kept) and len(around) == len(kept)
         for d in kept:
             assert len(around[d].top) == DEFAULT_CONFIG.neighbours and set(around[d].documents) <= set(kept) - {d}
+            assert around[d].arrival == store.last_arrival()  # every stored document seen
         assert len(StoredNeighbourhoods(store.conn, "other settings")) == 0
         with store.transaction() as c:  # a damaged row counts as none (scored against everything)
             c.execute("UPDATE story_neighbourhood SET top = x'00ff00' WHERE doc_id = ?", (min(kept),))
         assert around.get(min(kept)) is None and around.get(max(kept)) is not None
+        with store.transaction() as c:
+            c.execute("UPDATE story_neighbourhood SET high = 'x' WHERE doc_id = ?", (max(kept),))
+        assert around.get(max(kept)) is None
         index_add(store, files[-1:], workers=1, forensics=False)
         link(store, changes=False, semantic=False)
         stats: dict[str, int] = {}
@@ -400,6 +404,14 @@ def test_an_add_builds_again_only_the_families_whose_inputs_changed(corpus: Path
         # a new version of a member changes its family's inputs: built again, the other reused
         stats = add(("repost2.txt", "Regional digest, updated\n\n" + ARTICLE + "\nMore from the region\n"))
         assert (stats["families_rebuilt"], stats["families_reused"]) == (1, 1)
+        # a damaged stored family is built again, and a member row left by a family no longer
+        # stored gives way: neither stops the add
+        damaged = store.conn.execute("SELECT id FROM families ORDER BY id").fetchone()[0]
+        with store.conn:
+            store.conn.execute("UPDATE families SET data = '{\"id\": ' WHERE id = ?", (damaged,))
+            store.conn.execute("DELETE FROM families WHERE id <> ?", (damaged,))
+        stats = add(("fourth.txt", ARTICLE[::-1]))
+        assert (stats["families_rebuilt"], stats["families_reused"]) == (2, 0)
 
 
 def test_index_add_says_how_many_stories_it_clustered_again(corpus: Path, tmp_path: Path,

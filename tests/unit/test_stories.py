@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -273,11 +275,13 @@ def test_an_add_clusters_again_only_the_stories_its_documents_reach() -> None:
     later, counts = extend(["quake0", "quake1", "quake2", "vote0", "vote1", "vote2"], stored)
     [quake] = [s for s in stored if "quake0" in s.documents]
     [vote] = [s for s in stored if "vote0" in s.documents]
-    assert counts == {"new": 1, "reached": 1, "kept": 1, "clustered": 3, "neighbourhoods_kept": 0}
+    assert counts == {"new": 1, "reached": 1, "kept": 1, "clustered": 3, "neighbourhoods_kept": 0,
+                      "neighbourhoods_unseen": 0}
     assert vote in later  # not reached: kept as stored, label and all
     assert next(s for s in later if s.id == quake.id).documents == ("quake0", "quake1", "quake2")
     final, counts = extend(list(by_id), later)
-    assert counts == {"new": 3, "reached": 0, "kept": 2, "clustered": 3, "neighbourhoods_kept": 0}
+    assert counts == {"new": 3, "reached": 0, "kept": 2, "clustered": 3, "neighbourhoods_kept": 0,
+                      "neighbourhoods_unseen": 0}
     assert {s.id for s in later} < {s.id for s in final}
     assert sorted(sorted(s.documents) for s in final) == sorted(sorted(s.documents) for s in update_stories(docs))
     again, counts = extend(list(by_id), final)  # nothing new: nothing clustered
@@ -500,11 +504,13 @@ def test_the_part_scored_with_the_new_rows_reused_equals_scoring_it_whole(
 def test_a_part_row_with_its_kept_neighbourhood_is_bounded_as_when_scored_against_everything(
         features: list[tuple[list[str], list[str]]], data: st.DataObject) -> None:
     """``extend_stories(known_neighbourhood=)``: an old row of the part, with the neighbourhood
-    kept when the collection lacked the new rows, is scored against the part alone
-    (``_part_pairs(known=)``).  Its pairs within the part are those of scoring it against every
-    row, its lower bound on the usual similarity is the same (its kept neighbours' similarities
-    computed again and those to the new rows: the same pairs), and its upper bound still holds
-    the exact value."""
+    kept when the collection lacked the new rows and the ``unseen`` ones (those of earlier adds
+    that did not reach its story), is scored against the part and the unseen rows alone
+    (``_part_pairs(known=, since_rows=)``).  Its pairs within the part are those of scoring it
+    against every row, its lower bound on the usual similarity is the same (its kept neighbours'
+    similarities computed again and those to the new and unseen rows: the same pairs), and its
+    upper bound still holds the exact value.  Some kept neighbourhoods lose a neighbour (gone
+    from the collection, as a document joining a family leaves the representatives)."""
     import numpy as np
 
     from newstrace.stages.stories import cluster
@@ -513,25 +519,43 @@ def test_a_part_row_with_its_kept_neighbourhood_is_bounded_as_when_scored_agains
     part = sorted(data.draw(st.sets(st.integers(0, n - 1), min_size=2)))
     new = sorted(data.draw(st.sets(st.sampled_from(part), min_size=1, max_size=len(part) - 1)))
     old = [i for i in range(n) if i not in new]
+    unseen = sorted(data.draw(st.sets(st.sampled_from(old), max_size=len(old) - 1)))
+    before_rows = [i for i in old if i not in unseen]
     content, names, _ = cluster._collection_views(features)
     days = cluster._days([None] * n)
-    cfg = cluster.DEFAULT_CONFIG
+    # few neighbours too, so that a kept neighbourhood is full and a lost neighbour's slot can be taken
+    cfg = replace(cluster.DEFAULT_CONFIG, neighbours=data.draw(st.sampled_from([2, 3, cluster.DEFAULT_CONFIG.neighbours])))
     keep = cfg.threshold + cfg.floor - 1e-6
     args = (cfg.max_gap_days, cfg.neighbours, keep, cluster.PAIR_NAME_COSINE)
-    # what the clustering before the new rows kept (the same idf here, so the same floats)
-    before = cluster._indexed(content[old], names[old], days[old], *args)
+    # what the clustering before the unseen and new rows kept (the same idf here, so the same floats)
+    before = cluster._indexed(content[before_rows], names[before_rows], days[before_rows], *args)
     assert before.top is not None and before.top_ids is not None
-    known = {o: cluster.Neighbourhood(before.top[k].astype(np.float32), float(before.high[k]), len(old))
-             for k, o in enumerate(old) if o in part}
-    neighbour_rows = {o: [old[j] for j in before.top_ids[k].tolist() if j >= 0] for k, o in enumerate(old) if o in part}
+    known = {o: cluster.Neighbourhood(before.top[k].astype(np.float32), float(before.high[k]), len(before_rows))
+             for k, o in enumerate(before_rows) if o in part}
+    neighbour_rows = {o: [before_rows[j] for j in before.top_ids[k].tolist() if j >= 0]
+                      for k, o in enumerate(before_rows) if o in part}
+    # Rows that have left the representatives since (joined a family): no similarity to any row
+    # now, and no longer anyone's neighbour (a lost neighbour's slot is bounded by the lowest kept value).
+    outside = [i for i in before_rows if i not in part]
+    gone = sorted(data.draw(st.sets(st.sampled_from(outside)))) if outside else []
+    if gone:
+        keep_rows = np.ones(n)
+        keep_rows[gone] = 0.0
+        content = content.multiply(keep_rows[:, None]).tocsr()
+        names = names.multiply(keep_rows[:, None]).tocsr()
+        neighbour_rows = {o: [q for q in rows if q not in gone] for o, rows in neighbour_rows.items()}
     near = cluster._indexed(content, names, days, *args, rows=new)
-    merged = cluster._part_pairs(content, names, days, cfg, keep, part, new, near, known, neighbour_rows)
+    merged = cluster._part_pairs(content, names, days, cfg, keep, part, new, near, known, neighbour_rows,
+                                 unseen)
     whole = cluster._indexed(content, names, days, *args, rows=part)
     take = np.asarray(part)
     assert np.array_equal(merged.kept[take][:, take].toarray(), whole.kept[take][:, take].toarray())
-    # the same similarities, each pair computed on its own (the float of a lone dot product)
-    assert np.allclose(merged.low, whole.low, rtol=0.0, atol=1e-6)
     exact = cluster._exact_usual(content, names, days, cfg.max_gap_days, part, cfg.neighbours)
+    # the same similarities, each pair computed on its own (the float of a lone dot product),
+    # but where a lost neighbour was one of them
+    intact = np.asarray([p not in neighbour_rows or len(neighbour_rows[p]) == np.count_nonzero(known[p].top)
+                         for p in part])
+    assert np.allclose(merged.low[intact], whole.low[intact], rtol=0.0, atol=1e-6)
     assert np.all(merged.low <= exact + 1e-12) and np.all(exact <= merged.high + 1e-9)
 
 

@@ -13,7 +13,7 @@ from newstrace.stages.families.build import (
     unaligned_parents,
     with_passages,
 )
-from newstrace.stages.families.store import load_families, load_family_digests, save_families
+from newstrace.stages.families.store import load_families, load_reusable_families, save_families
 
 __all__ = ["FamilyGroup", "build_families", "build_family", "family_digest", "family_groups", "family_id",
-           "load_families", "load_family_digests", "save_families", "unaligned_parents", "with_passages"]
+           "load_families", "load_reusable_families", "save_families", "unaligned_parents", "with_passages"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Mapping
 from typing import Any
@@ -10,7 +11,9 @@ from typing import Any
 from newstrace.stages.tables import write_changed
 from newstrace.types import Family, FamilyEdge, Passage
 
-__all__ = ["family_from_dict", "family_to_dict", "load_families", "load_family_digests", "save_families"]
+__all__ = ["family_from_dict", "family_to_dict", "load_families", "load_reusable_families", "save_families"]
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS families (id TEXT PRIMARY KEY, root TEXT NOT NULL, data TEXT NOT NULL);
@@ -56,7 +59,8 @@ def save_families(conn: sqlite3.Connection, families: list[Family], digests: Map
 
     def insert(fid: str) -> None:
         conn.execute("INSERT INTO families VALUES (?, ?, ?)", (fid, by_id[fid].root, rows[fid]))
-        conn.executemany("INSERT INTO family_members VALUES (?, ?)", [(m, fid) for m in by_id[fid].members])
+        # OR REPLACE: a member row left by a family no longer stored (a damaged store) gives way
+        conn.executemany("INSERT OR REPLACE INTO family_members VALUES (?, ?)", [(m, fid) for m in by_id[fid].members])
 
     with conn:
         conn.execute("BEGIN IMMEDIATE")
@@ -67,10 +71,22 @@ def save_families(conn: sqlite3.Connection, families: list[Family], digests: Map
                              [(f.id, digests[f.id]) for f in families if f.id in digests])
 
 
-def load_family_digests(conn: sqlite3.Connection) -> dict[str, str]:
-    """The digest of each stored family's inputs, by family id (:func:`save_families`)."""
+def load_reusable_families(conn: sqlite3.Connection) -> dict[str, tuple[str, Family]]:
+    """The stored families kept with the digest of their inputs (:func:`save_families`), by id,
+    as ``(digest, family)``.  A damaged row is left out (its family is then built again), so
+    that it never stops an add."""
     conn.executescript(_SCHEMA)
-    return dict(conn.execute("SELECT family, digest FROM family_inputs"))
+    out: dict[str, tuple[str, Family]] = {}
+    for fid, digest, data in conn.execute("SELECT f.id, i.digest, f.data FROM families f "
+                                          "JOIN family_inputs i ON i.family = f.id"):
+        try:
+            family = family_from_dict(json.loads(data))
+        except (TypeError, ValueError, KeyError, IndexError):
+            log.warning("stored family %s is damaged: built again", fid)
+            continue
+        if family.id == fid and isinstance(digest, str):
+            out[fid] = (digest, family)
+    return out
 
 
 def load_families(conn: sqlite3.Connection, doc_id: str | None = None) -> list[Family]:

@@ -644,12 +644,17 @@ class Neighbourhood:
     computed (``top``, float32, descending, zero-padded), an upper bound on its usual similarity
     (``high``: the mean of ``top`` where that is exact), the number of representatives of the
     collection they were computed in (``size``) and the representatives they are with
-    (``documents``, by id, in the order of ``top``; the padding has none)."""
+    (``documents``, by id, in the order of ``top``; the padding has none), and the ``arrival``
+    it was complete to."""
 
     top: np.ndarray
     high: float
     size: int
     documents: tuple[str, ...] = ()
+    #: The last arrival (``Store.last_arrival``) of the collection it was made in: every document
+    #: that had arrived by then was scored against it or bounded.  Those arrived since are scored
+    #: against it when it is used (``extend_stories(arrived_after=)``); 0 where unknown.
+    arrival: int = 0
 
 
 def indexed_similarity(features: Sequence[tuple[list[str], list[str]]],
@@ -1482,7 +1487,9 @@ def extend_stories(ids: Sequence[str], published: Sequence[str | None], features
                    *, changed: Collection[str] = (), known_usual: Mapping[str, float] | None = None,
                    usual_out: dict[str, float] | None = None,
                    known_neighbourhood: Mapping[str, Neighbourhood] | None = None,
-                   neighbourhood_out: dict[str, Neighbourhood] | None = None) -> tuple[list[Story], dict[str, int]]:
+                   neighbourhood_out: dict[str, Neighbourhood] | None = None,
+                   arrived_after: Callable[[int], Collection[str]] | None = None,
+                   ) -> tuple[list[Story], dict[str, int]]:
     """The stories after an add, clustering again only the stored stories the new documents reach.
 
     ``ids`` (sorted, unique) are the whole collection's documents; those in no ``existing``
@@ -1514,7 +1521,12 @@ def extend_stories(ids: Sequence[str], published: Sequence[str | None], features
     merged with those to the new documents (the others did not change but for the idf's drift),
     made exact over the whole collection only where its bounds differ and it can matter
     (:func:`_unsure`).  Without one it is scored against every document, as the new ones are.
-    ``neighbourhood_out`` receives the part's neighbourhoods.
+    ``neighbourhood_out`` receives the part's neighbourhoods.  ``arrived_after`` (the documents
+    that arrived after an arrival number: ``Store.arrived_after``) gives the documents each kept
+    neighbourhood has not seen (:attr:`Neighbourhood.arrival`): those of adds whose new documents
+    did not reach its story, so that it was not made again then.  They are scored against it
+    with the new ones.  Without ``arrived_after`` every kept neighbourhood is taken to be made by
+    the clustering just before, which saw every document but the new ones.
 
     What it gives up against clustering everything again (:func:`stories_of_features`): a story
     no new document reaches keeps its members even where the new documents moved the idf or the
@@ -1583,7 +1595,7 @@ def extend_stories(ids: Sequence[str], published: Sequence[str | None], features
         reached |= more
     part_rows = sorted(part)
     counts = {"new": len(ids) - len(story_of), "reached": len(reached), "kept": len(existing) - len(reached),
-              "clustered": len(part_rows), "neighbourhoods_kept": 0}
+              "clustered": len(part_rows), "neighbourhoods_kept": 0, "neighbourhoods_unseen": 0}
     kept = [replace(s, families=tuple(sorted({fam_of[d] for d in s.documents if d in fam_of})))
             for k, s in enumerate(existing) if k not in reached]
     if not part_rows:
@@ -1598,7 +1610,16 @@ def extend_stories(ids: Sequence[str], published: Sequence[str | None], features
                 known[p] = got
     counts["neighbourhoods_kept"] = len(known)
     kept_rows = {p: [row[rep_of[index[d]]] for d in known[p].documents if d in index] for p in known}
-    bounds = _part_pairs(content, names, days, config, keep, part_rows, new_rows, near, known, kept_rows)
+    # The representatives of the documents a kept neighbourhood has not seen (arrived since it
+    # was made; the new ones among them are scored against it anyway).
+    since_rows: set[int] = set()
+    if known and arrived_after is not None:
+        for mark in sorted({known[p].arrival for p in known}):
+            since_rows |= {row[rep_of[index[d]]] for d in arrived_after(mark) if d in index}
+        since_rows -= fresh_rows
+    counts["neighbourhoods_unseen"] = len(since_rows)
+    bounds = _part_pairs(content, names, days, config, keep, part_rows, new_rows, near, known, kept_rows,
+                         sorted(since_rows))
     r = bounds.low.copy()
     assert bounds.top is not None and bounds.top_ids is not None
     top, top_ids, high = bounds.top, bounds.top_ids, bounds.high.copy()
@@ -1634,7 +1655,8 @@ def extend_stories(ids: Sequence[str], published: Sequence[str | None], features
 def _part_pairs(content: Any, names: Any, days: np.ndarray, config: StoryConfig, keep: float,
                 part_rows: Sequence[int], new_rows: Sequence[int], near: IndexedPairs | None,
                 known: Mapping[int, Neighbourhood] | None = None,
-                neighbour_rows: Mapping[int, Sequence[int]] | None = None) -> IndexedPairs:
+                neighbour_rows: Mapping[int, Sequence[int]] | None = None,
+                since_rows: Sequence[int] = ()) -> IndexedPairs:
     """``_indexed(rows=part_rows)``, its new rows' part taken from ``near`` (``_indexed`` of
     ``new_rows``, sorted, all in ``part_rows``) instead of scored again: a row's pairs and
     bounds do not depend on the other rows scored with it, and a pair of a new and an old row,
@@ -1644,7 +1666,8 @@ def _part_pairs(content: Any, names: Any, days: np.ndarray, config: StoryConfig,
     A row of ``known`` (an old row with its kept :class:`Neighbourhood`; ``neighbour_rows``: the
     rows its kept neighbours are now) is scored against the part alone (its pairs past ``keep``
     outside the part are not used), and its bounds come from its similarities to its kept
-    neighbours, computed again, and to the new rows (:func:`_merged_bounds`).  ``top`` and
+    neighbours, computed again, and to the new rows and ``since_rows`` (sorted: the rows a kept
+    neighbourhood has not seen, in the part or not) (:func:`_merged_bounds`).  ``top`` and
     ``top_ids`` of the result: each part row's highest similarities computed and their rows.
     """
     part = np.asarray(part_rows, dtype=np.int64)
@@ -1678,27 +1701,38 @@ def _part_pairs(content: Any, names: Any, days: np.ndarray, config: StoryConfig,
     if is_known.any():
         from scipy.sparse import coo_matrix
 
-        # Scored within the part, each row's bounds from its pairs with the new rows only.
-        sub = _indexed(_sorted_csr(content[part]), _sorted_csr(names[part]), days[part], *args,
-                       rows=np.flatnonzero(is_known).tolist(), top_columns=fresh)
+        # Scored within the part and the rows it has not seen, each row's bounds from its pairs
+        # with the new rows and those only.
+        unseen = np.asarray(since_rows, dtype=np.int64)
+        scope = np.union1d(part, unseen)
+        at = np.searchsorted(scope, part)
+        columns = np.isin(scope, unseen)
+        columns[at[fresh]] = True
+        sub = _indexed(_sorted_csr(content[scope]), _sorted_csr(names[scope]), days[scope], *args,
+                       rows=at[is_known].tolist(), top_columns=columns)
         pairs = sub.kept.tocoo()
         n = content.shape[0]
-        inner = coo_matrix((pairs.data, (part[pairs.row], part[pairs.col])), shape=(n, n), dtype=np.float32).tocsr()
+        a, b = scope[pairs.row], scope[pairs.col]
+        inside = np.isin(a, part) & np.isin(b, part)  # a pair with an unseen row outside the part is not the part's
+        inner = coo_matrix((pairs.data[inside], (a[inside], b[inside])), shape=(n, n), dtype=np.float32).tocsr()
         kept = inner if kept is None else kept.maximum(inner)
         computed += sub.computed
         assert sub.top is not None and sub.bound_top is not None and sub.top_ids is not None
         rows = part[is_known].tolist()
         # each row's kept neighbours (their rows now: a family's representative may have
-        # changed), but the new rows, whose similarities the names index gave
-        skip = set(new_rows)
-        wanted = [sorted({q for q in (neighbour_rows or {}).get(p, ()) if q != p and q not in skip})[:k] for p in rows]
+        # changed), but the new and unseen rows, whose similarities the names index gave
+        skip = set(new_rows) | set(unseen.tolist())
+        present = [{q for q in (neighbour_rows or {}).get(p, ()) if q != p} for p in rows]
+        wanted = [sorted(q for q in mine if q not in skip)[:k] for mine in present]
         again, again_ids = _neighbour_similarities(content, names, days, config.max_gap_days, rows, wanted, k)
         computed += sum(len(w) for w in wanted)
-        sub_ids = np.where(sub.top_ids >= 0, part[np.maximum(sub.top_ids, 0)], -1)
+        sub_ids = np.where(sub.top_ids >= 0, scope[np.maximum(sub.top_ids, 0)], -1)
         kept_top = np.stack([known[p].top for p in rows]).astype(np.float64)
         kept_high = np.asarray([known[p].high for p in rows], dtype=np.float64)
+        # kept neighbours that are gone, or now one row with another or with the row itself
+        lost = np.maximum(np.count_nonzero(kept_top > 0.0, axis=1) - np.asarray([len(m) for m in present]), 0)
         low[is_known], high[is_known], top[is_known], top_ids[is_known] = _merged_bounds(
-            again, again_ids, sub.top, sub_ids, sub.bound_top, kept_top, kept_high, k)
+            again, again_ids, sub.top, sub_ids, sub.bound_top, kept_top, kept_high, k, lost)
     assert kept is not None
     return IndexedPairs(kept.tocsr(), low, high, computed, top, None, top_ids)
 
@@ -1734,16 +1768,20 @@ NEIGHBOUR_CHUNK = 20_000
 
 
 def _merged_bounds(again: np.ndarray, again_ids: np.ndarray, new_top: np.ndarray, new_ids: np.ndarray,
-                   new_bounds: np.ndarray, kept_top: np.ndarray, kept_high: np.ndarray, k: int
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                   new_bounds: np.ndarray, kept_top: np.ndarray, kept_high: np.ndarray, k: int,
+                   lost: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Bounds on the usual similarity of rows whose kept neighbours' similarities were computed
     again (``again``, with their rows ``again_ids``) and that meet new rows (``new_top``: the
     similarities computed to them, with their rows; ``new_bounds``: bounds of those not
-    computed).  ``kept_top`` and ``kept_high``: the kept values and upper bound.
+    computed).  ``kept_top`` and ``kept_high``: the kept values and upper bound; ``lost``: how
+    many of each row's kept neighbours are not in ``again`` nor among the new rows (gone, or
+    now one row with another).
 
     Low: the mean of the ``k`` highest of the kept neighbours' and the new rows' (every one a
-    similarity now).  High: the same with the new bounds, plus what the kept values may have
-    lacked (``kept_high`` less their mean: a kept value is the highest *computed*).  A document
+    similarity now).  High: the same with the new bounds and, for each lost neighbour, the
+    lowest kept value (a document that was not among the kept neighbours may take its place, and
+    it was at most that), plus what the kept values may have lacked (``kept_high`` less their
+    mean: a kept value is the highest *computed*).  A document
     outside the kept neighbours that the moving idf lifted above them is not counted: the
     kept neighbourhood is made again against every document once the collection has grown by
     :data:`NEIGHBOURHOOD_GROWTH`.  Returns ``(low, high, top, top_ids)``."""
@@ -1754,7 +1792,11 @@ def _merged_bounds(again: np.ndarray, again_ids: np.ndarray, new_top: np.ndarray
     top = np.maximum(np.take_along_axis(both, order, axis=1), 0.0)
     top_ids = np.where(top > 0.0, np.take_along_axis(both_ids, order, axis=1), -1)
     slack = np.maximum(kept_high - _usual_rows(kept_top, k), 0.0)
-    high = np.maximum(_usual_rows(np.concatenate([both, new_bounds], axis=1), k) + slack, low)
+    bounds = [both, new_bounds]
+    if lost is not None and lost.any():
+        lowest = kept_top[:, k - 1 : k] if kept_top.shape[1] >= k else np.zeros((len(kept_top), 1))
+        bounds.append(np.where(np.arange(k)[None, :] < lost[:, None], lowest, 0.0))
+    high = np.maximum(_usual_rows(np.concatenate(bounds, axis=1), k) + slack, low)
     return low, high, top, top_ids
 
 

@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS stories (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS story_members (doc_id TEXT PRIMARY KEY, story TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS story_usual (doc_id TEXT PRIMARY KEY, value REAL NOT NULL, settings TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS story_neighbourhood (doc_id TEXT PRIMARY KEY, top BLOB NOT NULL, neighbours TEXT NOT NULL,
-                                                high REAL NOT NULL, size INTEGER NOT NULL, settings TEXT NOT NULL);
+                                                high REAL NOT NULL, size INTEGER NOT NULL, settings TEXT NOT NULL,
+                                                arrival INTEGER NOT NULL);
 """
 
 
@@ -70,7 +71,8 @@ def save_stories(conn: sqlite3.Connection, stories: list[Story]) -> None:
 
     def insert(sid: str) -> None:
         conn.execute("INSERT INTO stories VALUES (?, ?)", (sid, rows[sid]))
-        conn.executemany("INSERT INTO story_members VALUES (?, ?)", [(d, sid) for d in by_id[sid].documents])
+        # OR REPLACE: a member row left by a story no longer stored (a damaged store) gives way
+        conn.executemany("INSERT OR REPLACE INTO story_members VALUES (?, ?)", [(d, sid) for d in by_id[sid].documents])
 
     with conn:
         conn.execute("BEGIN IMMEDIATE")
@@ -119,17 +121,18 @@ def load_usual(conn: sqlite3.Connection, settings: str) -> dict[str, float]:
 
 
 def save_neighbourhoods(conn: sqlite3.Connection, values: Mapping[str, Neighbourhood], settings: str, *,
-                        replace: bool) -> None:
+                        replace: bool, arrival: int) -> None:
     """Keep each story representative's neighbourhood (by document id) for the next add's
     ``extend_stories(known_neighbourhood=)``, as :func:`save_usual` keeps its usual similarity
-    (with ``replace``, those of every other document are dropped; one transaction)."""
+    (with ``replace``, those of every other document are dropped; one transaction).  ``arrival``:
+    the store's last arrival when they were made (:attr:`Neighbourhood.arrival`)."""
     with conn:
         conn.executescript(_SCHEMA)
         if replace:
             conn.execute("DELETE FROM story_neighbourhood")
-        conn.executemany("INSERT OR REPLACE INTO story_neighbourhood VALUES (?, ?, ?, ?, ?, ?)",
+        conn.executemany("INSERT OR REPLACE INTO story_neighbourhood VALUES (?, ?, ?, ?, ?, ?, ?)",
                          [(d, np.asarray(v.top, dtype="<f4").tobytes(), _SEP.join(v.documents), float(v.high),
-                           int(v.size), settings) for d, v in values.items()])
+                           int(v.size), settings, int(arrival)) for d, v in values.items()])
 
 
 class StoredNeighbourhoods(Mapping[str, Neighbourhood]):
@@ -142,12 +145,16 @@ class StoredNeighbourhoods(Mapping[str, Neighbourhood]):
         self._conn, self._settings = conn, settings
 
     def __getitem__(self, doc_id: str) -> Neighbourhood:
-        row = self._conn.execute("SELECT top, neighbours, high, size FROM story_neighbourhood "
+        row = self._conn.execute("SELECT top, neighbours, high, size, arrival FROM story_neighbourhood "
                                  "WHERE doc_id = ? AND settings = ?", (doc_id, self._settings)).fetchone()
         if row is None or not isinstance(row[0], bytes) or len(row[0]) % 4 or not isinstance(row[1], str):
             raise KeyError(doc_id)
-        return Neighbourhood(np.frombuffer(row[0], dtype="<f4").astype(np.float32), float(row[2]), int(row[3]),
-                             tuple(row[1].split(_SEP)) if row[1] else ())
+        try:
+            high, size, arrival = float(row[2]), int(row[3]), int(row[4])
+        except (TypeError, ValueError):
+            raise KeyError(doc_id) from None
+        return Neighbourhood(np.frombuffer(row[0], dtype="<f4").astype(np.float32), high, size,
+                             tuple(row[1].split(_SEP)) if row[1] else (), arrival)
 
     def __iter__(self) -> Iterator[str]:
         yield from (str(d) for (d,) in self._conn.execute(
