@@ -769,12 +769,15 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
         document_features,
         extend_stories,
         known_features,
+        representative_ids,
         stories_of_features,
     )
     from newstrace.stages.stories.store import (
         StoredNeighbourhoods,
+        load_representatives,
         load_usual,
         save_neighbourhoods,
+        save_representatives,
         save_usual,
         stored_story_inputs,
         usual_settings,
@@ -822,8 +825,16 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
     settings = usual_settings()
     usual: dict[str, float] = {}
     # and each one's neighbourhood: the next add scores a reached story's representatives
-    # against the part it clusters again instead of every document.
+    # against the part it clusters again instead of every document.  A document that became a
+    # representative since a neighbourhood was made (its family split) is new to it, as a
+    # document that arrived since is: each representative is kept with the arrival it became one at.
     around: dict[str, Neighbourhood] = {}
+    was = load_representatives(store.conn)
+    since = {d: was.get(d, last) for d in representative_ids(ids, families)}
+
+    def unseen_after(mark: int) -> set[str]:
+        return store.arrived_after(mark) | {d for d, at in since.items() if at > mark}
+
     # its block products on the workers' cores, in threads (the same stories)
     with cluster_threads(workers):
         extend = documents is None and bool(stored) and len(ids) >= (WHOLE_BELOW if whole_below is None else whole_below)
@@ -832,7 +843,7 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
                                              changed=store.arrived_after(int(seen)) if seen is not None else (),
                                              known_usual=load_usual(store.conn, settings), usual_out=usual,
                                              known_neighbourhood=StoredNeighbourhoods(store.conn, settings),
-                                             neighbourhood_out=around, arrived_after=store.arrived_after)
+                                             neighbourhood_out=around, arrived_after=unseen_after)
             if stats is not None:
                 stats.update({f"stories_{k}": v for k, v in counts.items()})
         else:
@@ -842,6 +853,7 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
     save_stories(store.conn, stories)
     save_usual(store.conn, usual, settings, replace=not extend)
     save_neighbourhoods(store.conn, around, settings, replace=not extend, arrival=last)
+    save_representatives(store.conn, since)
     store.set_meta("stories_arrival", str(last))  # after the stories: a crash between re-clusters more, never less
     return families, stories
 

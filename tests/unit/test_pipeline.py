@@ -414,6 +414,33 @@ def test_an_add_builds_again_only_the_families_whose_inputs_changed(corpus: Path
         assert (stats["families_rebuilt"], stats["families_reused"]) == (2, 0)
 
 
+def test_a_document_that_becomes_a_story_representative_is_new_to_the_kept_neighbourhoods(
+        corpus: Path, tmp_path: Path) -> None:
+    # A family stands in the stories as its earliest member.  When the family splits (a new
+    # version of that member copies nothing any more), the other member becomes a representative
+    # without arriving: the neighbourhoods kept before it did have not seen it, so organise
+    # counts it as arriving then (``story_representatives``), as ``extend_stories(arrived_after=)``
+    # asks.
+    from newstrace.stages.stories.store import StoredNeighbourhoods, load_representatives, usual_settings
+
+    with Store(tmp_path / "s.db") as store:
+        index_add(store, [corpus], workers=1, forensics=False)
+        link(store, changes=False, semantic=False)
+        organise(store, whole_below=0)
+        first = store.last_arrival()
+        assert load_representatives(store.conn) == {"original.txt": first, "other.txt": first}
+        assert StoredNeighbourhoods(store.conn, usual_settings())["other.txt"].arrival == first
+        split = tmp_path / "split"
+        split.mkdir()
+        (split / "original.txt").write_text(OTHER.replace("ninety", "seventy")[::-1])
+        index_add(store, [split], workers=1, forensics=False)
+        link(store, changes=False, semantic=False)
+        organise(store, whole_below=0)
+        later = store.last_arrival()
+        assert later > first
+        assert load_representatives(store.conn) == {"original.txt": first, "other.txt": first, "repost.txt": later}
+
+
 def test_index_add_says_how_many_stories_it_clustered_again(corpus: Path, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch,
                                                            capsys: pytest.CaptureFixture[str]) -> None:

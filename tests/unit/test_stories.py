@@ -559,6 +559,63 @@ def test_a_part_row_with_its_kept_neighbourhood_is_bounded_as_when_scored_agains
     assert np.all(merged.low <= exact + 1e-12) and np.all(exact <= merged.high + 1e-9)
 
 
+def test_a_row_that_became_a_representative_since_is_counted_like_one_that_arrived() -> None:
+    """A family split by a new version of its representative (row 1 now) leaves its other member
+    (row 2, a copy of the old text) a representative of its own: it did not arrive, but the kept
+    neighbourhood of row 0, made when row 2 was hidden in the family, has not seen it.  Counted
+    among the rows arrived since (``since_rows``), it bounds row 0's usual similarity; left out,
+    both bounds miss it and agree, and the wrong value would be trusted."""
+    import numpy as np
+
+    from newstrace.stages.stories import cluster
+
+    quake = (["quake", "city", "rescue", "dead", "rubble"], ["Ankara", "Turkey", "AFAD"])
+    features = [(["quake", "city", "rescue", "dead", "toll"], ["Ankara", "Turkey", "AFAD"]),
+                (["vote", "parliament", "budget"], ["Berlin", "Scholz"]), quake,
+                (["quake", "aid"], ["Turkey", "UN"]), (["rescue", "team"], ["AFAD", "Istanbul"]),
+                (["football", "match"], ["Madrid"]), (["weather", "rain"], ["London"])]
+    content, names, _ = cluster._collection_views(features)
+    days = cluster._days([None] * len(features))
+    cfg = replace(cluster.DEFAULT_CONFIG, neighbours=2)
+    keep = cfg.threshold + cfg.floor - 1e-6
+    args = (cfg.max_gap_days, cfg.neighbours, keep, cluster.PAIR_NAME_COSINE)
+    # before: the family's representative had the quake text (modelled by row 2's), row 1's id
+    before_rows = [0, 2, 3, 4, 5, 6]
+    before = cluster._indexed(content[before_rows], names[before_rows], days[before_rows], *args)
+    assert before.top is not None and before.top_ids is not None
+    known = {0: cluster.Neighbourhood(before.top[0].astype(np.float32), float(before.high[0]), len(before_rows))}
+    neighbours = [{2: 1}.get(before_rows[j], before_rows[j]) for j in before.top_ids[0].tolist() if j >= 0]
+    near = cluster._indexed(content, names, days, *args, rows=[1])
+    exact = cluster._exact_usual(content, names, days, cfg.max_gap_days, [0], cfg.neighbours)[0]
+    counted = cluster._part_pairs(content, names, days, cfg, keep, [0, 1, 2], [1], near, known, {0: neighbours}, [2])
+    assert counted.low[0] <= exact + 1e-12 and exact <= counted.high[0] + 1e-9
+    missed = cluster._part_pairs(content, names, days, cfg, keep, [0, 1, 2], [1], near, known, {0: neighbours}, [])
+    assert missed.high[0] < exact  # what the kept neighbourhood alone would say
+
+
+def test_a_neighbourhood_table_without_arrivals_gains_the_column() -> None:
+    """A store whose neighbourhood table was made before neighbourhoods kept their arrival reads
+    its rows as having seen nothing (arrival 0) and keeps new ones with theirs."""
+    import sqlite3
+
+    import numpy as np
+
+    from newstrace.stages.stories.cluster import Neighbourhood
+    from newstrace.stages.stories.store import StoredNeighbourhoods, save_neighbourhoods
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE story_neighbourhood (doc_id TEXT PRIMARY KEY, top BLOB NOT NULL, "
+                 "neighbours TEXT NOT NULL, high REAL NOT NULL, size INTEGER NOT NULL, settings TEXT NOT NULL)")
+    conn.execute("INSERT INTO story_neighbourhood VALUES ('a', ?, 'b', 0.5, 10, 's')",
+                 (np.zeros(2, dtype="<f4").tobytes(),))
+    conn.commit()
+    kept = StoredNeighbourhoods(conn, "s")
+    assert kept["a"].arrival == 0 and kept["a"].documents == ("b",)
+    save_neighbourhoods(conn, {"c": Neighbourhood(np.ones(2, dtype=np.float32), 1.0, 12, ("a",))}, "s",
+                        replace=False, arrival=7)
+    assert kept["c"].arrival == 7 and kept["a"].arrival == 0
+
+
 def test_saving_stories_writes_only_the_stories_that_changed() -> None:
     """``save_stories`` leaves the stored rows of unchanged stories alone: the store then holds
     exactly the given stories, their members pointing at them, as a full rewrite would."""

@@ -100,7 +100,7 @@ from newstrace.types import Document, Family, Story
 
 __all__ = ["WHOLE_BELOW", "CountedTerms", "IndexedPairs", "Method", "Neighbourhood", "ScoredPart", "StoryCollection", "StoryConfig", "StoryFeatures", "StoryVector",
            "cluster_documents", "cluster_representatives", "cluster_threads", "contrast_matrix", "counted_views", "document_features", "extend_stories",
-           "indexed_similarity", "known_features", "similarity_matrix", "sparse_similarity",
+           "indexed_similarity", "known_features", "representative_ids", "similarity_matrix", "sparse_similarity",
            "stories_of_features", "story_similarity", "story_vector", "update_stories", "usual_similarity"]
 
 T = TypeVar("T")
@@ -1458,6 +1458,12 @@ def stories_of_features(ids: Sequence[str], published: Sequence[str | None], fea
     return sorted(out, key=lambda s: s.id)
 
 
+def representative_ids(ids: Sequence[str], families: Sequence[Family]) -> list[str]:
+    """The documents of ``ids`` (sorted) that stand for their family, or for themselves, in the
+    clustering (:func:`_representatives`), in order."""
+    return [ids[r] for r in _representatives(ids, families)[2]]
+
+
 def _representatives(ids: Sequence[str], families: Sequence[Family]) -> tuple[dict[str, str], dict[int, int], list[int]]:
     """``(family of each member, representative of each position, representatives sorted)``.
 
@@ -1524,8 +1530,9 @@ def extend_stories(ids: Sequence[str], published: Sequence[str | None], features
     ``neighbourhood_out`` receives the part's neighbourhoods.  ``arrived_after`` (the documents
     that arrived after an arrival number: ``Store.arrived_after``) gives the documents each kept
     neighbourhood has not seen (:attr:`Neighbourhood.arrival`): those of adds whose new documents
-    did not reach its story, so that it was not made again then.  They are scored against it
-    with the new ones.  Without ``arrived_after`` every kept neighbourhood is taken to be made by
+    did not reach its story, so that it was not made again then, and those that became
+    representatives since (a family split: ``pipeline.organise`` counts them as arriving then).
+    They are scored against it with the new ones.  Without ``arrived_after`` every kept neighbourhood is taken to be made by
     the clustering just before, which saw every document but the new ones.
 
     What it gives up against clustering everything again (:func:`stories_of_features`): a story
@@ -1614,9 +1621,10 @@ def extend_stories(ids: Sequence[str], published: Sequence[str | None], features
     # was made; the new ones among them are scored against it anyway).
     since_rows: set[int] = set()
     if known and arrived_after is not None:
-        for mark in sorted({known[p].arrival for p in known}):
-            since_rows |= {row[rep_of[index[d]]] for d in arrived_after(mark) if d in index}
-        since_rows -= fresh_rows
+        # those the oldest kept neighbourhood has not seen: every other one has seen a part of
+        # them, which it then counts exactly instead of from its kept values
+        since_rows = {row[rep_of[index[d]]] for d in arrived_after(min(known[p].arrival for p in known))
+                      if d in index} - fresh_rows
     counts["neighbourhoods_unseen"] = len(since_rows)
     bounds = _part_pairs(content, names, days, config, keep, part_rows, new_rows, near, known, kept_rows,
                          sorted(since_rows))

@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from newstrace.store import Store
 
 __all__ = ["FEATURES_VERSION", "StoredFeatures", "StoredNeighbourhoods", "decode_features", "encode_counted",
-           "encode_features", "features_key", "load_stories", "load_usual", "save_neighbourhoods", "save_stories",
-           "save_usual", "stored_story_inputs", "story_to_dict", "usual_settings"]
+           "encode_features", "features_key", "load_representatives", "load_stories", "load_usual", "save_neighbourhoods",
+           "save_representatives", "save_stories", "save_usual", "stored_story_inputs", "story_to_dict", "usual_settings"]
 
 #: The version of ``document_features`` whose output a store keeps: raise it when that
 #: function's output changes, and every kept row is made again when next needed.
@@ -47,8 +47,19 @@ CREATE TABLE IF NOT EXISTS story_members (doc_id TEXT PRIMARY KEY, story TEXT NO
 CREATE TABLE IF NOT EXISTS story_usual (doc_id TEXT PRIMARY KEY, value REAL NOT NULL, settings TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS story_neighbourhood (doc_id TEXT PRIMARY KEY, top BLOB NOT NULL, neighbours TEXT NOT NULL,
                                                 high REAL NOT NULL, size INTEGER NOT NULL, settings TEXT NOT NULL,
-                                                arrival INTEGER NOT NULL);
+                                                arrival INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS story_representatives (doc_id TEXT PRIMARY KEY, since INTEGER NOT NULL);
 """
+
+
+def _schema(conn: sqlite3.Connection) -> None:
+    """Create the stories' tables; a neighbourhood table made before neighbourhoods kept their
+    arrival gains the column (0: each such row has seen nothing, so an add scores it against
+    every document that has an arrival number)."""
+    conn.executescript(_SCHEMA)
+    if "arrival" not in {r[1] for r in conn.execute("PRAGMA table_info(story_neighbourhood)")}:
+        with conn:
+            conn.execute("ALTER TABLE story_neighbourhood ADD COLUMN arrival INTEGER NOT NULL DEFAULT 0")
 
 
 def story_to_dict(s: Story) -> dict[str, Any]:
@@ -65,7 +76,7 @@ def save_stories(conn: sqlite3.Connection, stories: list[Story]) -> None:
     documents changes a few hundred of 6,000 stories: rewriting all of them and their 41,000
     member rows wrote 9 MB (0.29 s, besides the checkpoint every 4 MB of writes brings), the
     10% of them that changed 0.08 s."""
-    conn.executescript(_SCHEMA)
+    _schema(conn)
     rows = {s.id: json.dumps(story_to_dict(s)) for s in stories}
     by_id = {s.id: s for s in stories}
 
@@ -81,7 +92,7 @@ def save_stories(conn: sqlite3.Connection, stories: list[Story]) -> None:
 
 def load_stories(conn: sqlite3.Connection) -> list[Story]:
     """The stored stories, sorted by id."""
-    conn.executescript(_SCHEMA)
+    _schema(conn)
     out = []
     for (data,) in conn.execute("SELECT data FROM stories ORDER BY id"):
         d = json.loads(data)
@@ -106,7 +117,7 @@ def save_usual(conn: sqlite3.Connection, values: Mapping[str, float], settings: 
     the stories: a crash between leaves the previous values, which are never wrong by more
     than the collection's growth since."""
     with conn:
-        conn.executescript(_SCHEMA)
+        _schema(conn)
         if replace:
             conn.execute("DELETE FROM story_usual")
         conn.executemany("INSERT OR REPLACE INTO story_usual VALUES (?, ?, ?)",
@@ -115,7 +126,7 @@ def save_usual(conn: sqlite3.Connection, values: Mapping[str, float], settings: 
 
 def load_usual(conn: sqlite3.Connection, settings: str) -> dict[str, float]:
     """The kept usual similarities made with ``settings`` (:func:`save_usual`), by document id."""
-    conn.executescript(_SCHEMA)
+    _schema(conn)
     return {d: float(v) for d, v in conn.execute("SELECT doc_id, value FROM story_usual WHERE settings = ?",
                                                    (settings,))}
 
@@ -127,12 +138,37 @@ def save_neighbourhoods(conn: sqlite3.Connection, values: Mapping[str, Neighbour
     (with ``replace``, those of every other document are dropped; one transaction).  ``arrival``:
     the store's last arrival when they were made (:attr:`Neighbourhood.arrival`)."""
     with conn:
-        conn.executescript(_SCHEMA)
+        _schema(conn)
         if replace:
             conn.execute("DELETE FROM story_neighbourhood")
         conn.executemany("INSERT OR REPLACE INTO story_neighbourhood VALUES (?, ?, ?, ?, ?, ?, ?)",
                          [(d, np.asarray(v.top, dtype="<f4").tobytes(), _SEP.join(v.documents), float(v.high),
                            int(v.size), settings, int(arrival)) for d, v in values.items()])
+
+
+def load_representatives(conn: sqlite3.Connection) -> dict[str, int]:
+    """The story representatives of the last clustering, each with the arrival number of the
+    organise it became one in (:func:`save_representatives`)."""
+    _schema(conn)
+    return {str(d): int(s) for d, s in conn.execute("SELECT doc_id, since FROM story_representatives")}
+
+
+def save_representatives(conn: sqlite3.Connection, since: Mapping[str, int]) -> None:
+    """Keep the story representatives ``since`` names, each with the arrival number it became
+    one at (rows of any other document are dropped; one transaction).  A document that becomes a
+    representative (its family split, or it left one) is new to the kept neighbourhoods made
+    before, as a document that arrived since is (``extend_stories(arrived_after=)``)."""
+    from newstrace.store import IN_CHUNK
+
+    _schema(conn)
+    with conn:
+        stored = dict(conn.execute("SELECT doc_id, since FROM story_representatives"))
+        gone = sorted(d for d in stored if since.get(d) != stored[d])
+        for k in range(0, len(gone), IN_CHUNK):
+            chunk = gone[k : k + IN_CHUNK]
+            conn.execute(f"DELETE FROM story_representatives WHERE doc_id IN ({','.join('?' * len(chunk))})", chunk)
+        conn.executemany("INSERT INTO story_representatives VALUES (?, ?)",
+                         [(d, int(s)) for d, s in since.items() if stored.get(d) != s])
 
 
 class StoredNeighbourhoods(Mapping[str, Neighbourhood]):
@@ -141,7 +177,7 @@ class StoredNeighbourhoods(Mapping[str, Neighbourhood]):
     a collection's representatives.  A damaged row counts as none."""
 
     def __init__(self, conn: sqlite3.Connection, settings: str) -> None:
-        conn.executescript(_SCHEMA)
+        _schema(conn)
         self._conn, self._settings = conn, settings
 
     def __getitem__(self, doc_id: str) -> Neighbourhood:
