@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from newstrace.stages.families import build_families
 from newstrace.stages.families.store import family_from_dict, family_to_dict
 from newstrace.types import Change, Direction, Document, Passage, Relation
@@ -92,3 +97,64 @@ def test_family_json_round_trip() -> None:
 
 def test_unrelated_documents_form_no_family() -> None:
     assert build_families([_doc("a", BODY), _doc("b", BODY)], []) == []
+
+
+def _minority_by_gram(x: str, others: list[str], seqs: dict[str, list[Any]], grams: dict[str, set[Any]],
+                      template: set[Any]) -> float:
+    """The minority share as its definition reads, 4-gram by 4-gram (what build._minority_share
+    computed before it went to numpy)."""
+    seq = [g for g in seqs[x] if g not in template]
+    if not seq or not others:
+        return 1.0
+    reach, support = [0] * (len(seq) + 1), [0] * len(seq)
+    for m in others:
+        hits = [i for i, g in enumerate(seq) if g in grams[m]]
+        if not hits:
+            continue
+        hit = set(hits)
+        reach[next((i for i in reversed(hits) if i - 1 in hit and i - 2 in hit), hits[-1])] += 1
+        for i in hits:
+            support[i] += 1
+    lacking, counted, running = 0.0, 0, 0
+    for i in range(len(seq) - 1, -1, -1):
+        running += reach[i]
+        if running:
+            counted += 1
+            lacking += 1.0 - min(1.0, support[i] / running)
+    return lacking / counted if counted else 1.0
+
+
+_WORDS = [f"w{i}" for i in range(30)]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(_WORDS), min_size=4, max_size=80), st.data())
+def test_the_minority_share_is_its_definition_to_the_bit(base: list[str], data: st.DataObject) -> None:
+    """``_minority_share`` (numpy, the 4-grams numbered once a family) gives the float of
+    reading it gram by gram: copies of one text truncated and edited, an unrelated or empty
+    member, templates."""
+    from newstrace.stages.families.build import _gram_seq, _GramCodes, _minority_share
+
+    texts = []
+    for _ in range(data.draw(st.integers(2, 8))):
+        kind = data.draw(st.sampled_from(["copy", "copy", "fragments", "other", "empty"]))
+        if kind == "fragments":  # short runs of the text among other words: a member's hits scattered
+            starts = data.draw(st.lists(st.integers(0, len(base) - 1), min_size=1, max_size=4))
+            texts.append([w for a in sorted(starts) for w in [*base[a : a + data.draw(st.integers(4, 6))], "x1"]])
+        elif kind == "copy":
+            words = base[: data.draw(st.integers(1, len(base)))]
+            edits = data.draw(st.lists(st.integers(0, len(words) - 1), max_size=4))
+            texts.append([w if i not in edits else "edit" for i, w in enumerate(words)])
+        else:
+            texts.append(data.draw(st.lists(st.sampled_from(_WORDS), max_size=30)) if kind == "other" else [])
+    members = {f"m{k}": " ".join(t) for k, t in enumerate(texts)}
+    seqs = {m: _gram_seq(t) for m, t in members.items()}
+    grams = {m: set(v) for m, v in seqs.items()}
+    every = sorted(set().union(*grams.values()))
+    template = set(data.draw(st.lists(st.sampled_from(every), max_size=3))) if every else set()
+    codes = _GramCodes(grams)  # shared by the calls of one family, as the root choice shares it
+    for x in members:
+        others = data.draw(st.lists(st.sampled_from([o for o in members if o != x]), unique=True))
+        want = _minority_by_gram(x, others, seqs, grams, template)
+        assert _minority_share(x, others, seqs, grams, template, codes) == want
+        assert _minority_share(x, others, seqs, grams, template) == want
