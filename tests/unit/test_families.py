@@ -133,6 +133,7 @@ def test_the_minority_share_is_its_definition_to_the_bit(base: list[str], data: 
     """``_minority_share`` (numpy, the 4-grams numbered once a family) gives the float of
     reading it gram by gram: copies of one text truncated and edited, an unrelated or empty
     member, templates."""
+    from newstrace.stages.families import build
     from newstrace.stages.families.build import _gram_seq, _GramCodes, _minority_share
 
     texts = []
@@ -158,3 +159,8 @@ def test_the_minority_share_is_its_definition_to_the_bit(base: list[str], data: 
         want = _minority_by_gram(x, others, seqs, grams, template)
         assert _minority_share(x, others, seqs, grams, template, codes) == want
         assert _minority_share(x, others, seqs, grams, template) == want
+        block, build._MINORITY_BLOCK = build._MINORITY_BLOCK, 5  # members a few at a time
+        try:
+            assert _minority_share(x, others, seqs, grams, template, codes) == want
+        finally:
+            build._MINORITY_BLOCK = block

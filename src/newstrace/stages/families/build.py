@@ -224,6 +224,10 @@ def _edge(r: Relation, source: str, target: str, primary: bool, docs: Mapping[st
     return FamilyEdge(source, target, kind, primary, r.confidence, direction, evidence, passages)
 
 
+#: Lookups (members × 4-grams of the candidate) :func:`_minority_share` makes at a time.
+_MINORITY_BLOCK = 1 << 20
+
+
 class _GramCodes:
     """A family's 4-grams numbered once, and each member's distinct ones as a sorted array of
     their numbers, made when first asked: the root choice compares each of its candidates with
@@ -268,14 +272,20 @@ def _minority_share(x: str, others: list[str], seqs: dict[str, list[Gram]], gram
     codes = codes if codes is not None else _GramCodes(grams)
     mine = codes.numbers(seq)
     theirs = [codes.member(m) for m in others]
-    # every member's numbers in one sorted array, each member's shifted past the one before
     shift = max([int(mine.max()), *(int(t[-1]) for t in theirs if len(t))]) + 1
-    offsets = np.arange(len(others), dtype=np.int64) * shift
-    pooled = np.concatenate([t + o for t, o in zip(theirs, offsets.tolist(), strict=True)])
-    wanted = (offsets[:, None] + mine[None, :]).ravel()
-    at = np.minimum(np.searchsorted(pooled, wanted), max(len(pooled) - 1, 0))
-    carried = (pooled[at] == wanted).reshape(len(others), length) if len(pooled) else np.zeros(
-        (len(others), length), dtype=bool)
+    carried = np.zeros((len(others), length), dtype=bool)
+    # members a block at a time (memory: a block's lookups, whatever the text's length): each
+    # block's numbers in one sorted array, each member's shifted past the one before
+    block = max(1, _MINORITY_BLOCK // length)
+    for b in range(0, len(others), block):
+        part = theirs[b : b + block]
+        offsets = np.arange(len(part), dtype=np.int64) * shift
+        pooled = np.concatenate([t + o for t, o in zip(part, offsets.tolist(), strict=True)])
+        if not len(pooled):
+            continue
+        wanted = (offsets[:, None] + mine[None, :]).ravel()
+        at = np.minimum(np.searchsorted(pooled, wanted), len(pooled) - 1)
+        carried[b : b + len(part)] = (pooled[at] == wanted).reshape(len(part), length)
     carried = carried[carried.any(axis=1)]
     if not len(carried):
         return 1.0  # no member shares any of it
