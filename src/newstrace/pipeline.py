@@ -760,7 +760,7 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
     only the stories its new documents reach (``extend_stories``); a smaller one, a scan and
     ``fresh`` cluster everything.
     """
-    from newstrace.stages.families import save_families, unaligned_parents
+    from newstrace.stages.families import load_reusable_families, save_families, unaligned_parents
     from newstrace.stages.stories import load_stories, save_stories
     from newstrace.stages.stories.cluster import (
         WHOLE_BELOW,
@@ -787,7 +787,7 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
     # An add (no documents given) reuses each stored family whose inputs are unchanged: the
     # rest read their members' texts and are built again.
     reuse = given is None and not fresh
-    known = _stored_families(store) if reuse else {}
+    known = load_reusable_families(store.conn) if reuse else {}
     families, digests, rebuilt = _families_of(store, store.get_relations(), given, known)
     member_ids = {m for f in families for m in f.members}
     unaligned = unaligned_parents(families, member_ids)
@@ -856,14 +856,6 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
     save_representatives(store.conn, since)
     store.set_meta("stories_arrival", str(last))  # after the stories: a crash between re-clusters more, never less
     return families, stories
-
-
-def _stored_families(store: Store) -> dict[str, tuple[str, Family]]:
-    """The stored families kept with the digest of their inputs, by id (``save_families``); a
-    damaged one is left out, and built again."""
-    from newstrace.stages.families.store import load_reusable_families
-
-    return load_reusable_families(store.conn)
 
 
 def _families_of(store: Store, relations: Sequence[Relation], given: Mapping[str, Document] | None,

@@ -657,6 +657,13 @@ class Neighbourhood:
     arrival: int = 0
 
 
+def _neighbourhood(top: np.ndarray, high: float, size: int, rows: np.ndarray, ids: Sequence[str],
+                   reps: Sequence[int]) -> Neighbourhood:
+    """The :class:`Neighbourhood` a clustering keeps of one representative: ``top`` and the
+    ``rows`` (among ``reps``, -1 where padded) they are with, named by document id."""
+    return Neighbourhood(top.astype(np.float32), float(high), size, tuple(ids[reps[j]] for j in rows.tolist() if j >= 0))
+
+
 def indexed_similarity(features: Sequence[tuple[list[str], list[str]]],
                        published: Sequence[str | None] | None = None,
                        max_gap_days: int = DEFAULT_MAX_GAP, *, collection: StoryCollection | None = None,
@@ -1434,8 +1441,7 @@ def stories_of_features(ids: Sequence[str], published: Sequence[str | None], fea
     if neighbourhood_out is not None and around is not None:
         size = len(reps) if collection is None else collection.size
         for k, r in enumerate(reps):
-            neighbourhood_out[ids[r]] = Neighbourhood(around[0][k].astype(np.float32), float(around[1][k]), size,
-                                                      tuple(ids[reps[j]] for j in around[2][k].tolist() if j >= 0))
+            neighbourhood_out[ids[r]] = _neighbourhood(around[0][k], around[1][k], size, around[2][k], ids, reps)
     grouped: dict[int, list[int]] = defaultdict(list)
     for i in range(len(ids)):
         grouped[labels[row[rep_of[i]]]].append(i)
@@ -1643,9 +1649,7 @@ def extend_stories(ids: Sequence[str], published: Sequence[str | None], features
             # A row scored against its kept neighbours keeps the age of their choice: they were
             # the highest against every document when it was last scored so.
             size = known[p].size if p in known and p not in exact_rows else len(reps)
-            neighbourhood_out[ids[reps[p]]] = Neighbourhood(
-                top[k].astype(np.float32), float(high[k]), size,
-                tuple(ids[reps[j]] for j in top_ids[k].tolist() if j >= 0))
+            neighbourhood_out[ids[reps[p]]] = _neighbourhood(top[k], high[k], size, top_ids[k], ids, reps)
     usual = {ids[reps[p]]: float(r[k]) for k, p in enumerate(part_rows)}
     members = sorted(i for p in part_rows for i in docs_of_row[p])
     # The part's representatives are ``part_rows`` in order (families are whole in the part, so
@@ -1802,8 +1806,7 @@ def _merged_bounds(again: np.ndarray, again_ids: np.ndarray, new_top: np.ndarray
     slack = np.maximum(kept_high - _usual_rows(kept_top, k), 0.0)
     bounds = [both, new_bounds]
     if lost is not None and lost.any():
-        lowest = kept_top[:, k - 1 : k] if kept_top.shape[1] >= k else np.zeros((len(kept_top), 1))
-        bounds.append(np.where(np.arange(k)[None, :] < lost[:, None], lowest, 0.0))
+        bounds.append(np.where(np.arange(k)[None, :] < lost[:, None], kept_top[:, k - 1 : k], 0.0))
     high = np.maximum(_usual_rows(np.concatenate(bounds, axis=1), k) + slack, low)
     return low, high, top, top_ids
 
