@@ -2,9 +2,12 @@
 
     python benchmarks/bench_scan.py [../shared/data/bbc-news] [--repeat 3] [--lexical-only]
     python benchmarks/bench_scan.py --against /tmp/old/src   # before/after, in the same run
+    python benchmarks/bench_scan.py --changes                # as `newstrace scan` runs by default
 
 Each run happens in a fresh subprocess so its peak RSS is its own.  Prints seconds and articles/s
-(median of ``--repeat`` runs) of the lexical-only and the semantic scan.  ``--against`` also
+(median of ``--repeat`` runs) of the lexical-only and the semantic scan, without the analysis of
+changes (``--no-changes``, the figure issue 12 set its targets on), or with it (``--changes``:
+what ``newstrace scan`` does by default; the relations then compared include every change).  ``--against`` also
 times the newstrace package found in another source tree (an older revision, e.g. from
 ``git archive REV src | tar -x -C /tmp/old``), run for run alternating with this checkout so
 that both see the same machine load, and prints this checkout's speed-up over it.  The
@@ -32,12 +35,14 @@ NEWSTRACE = r"""
 import json, resource, sys, time
 from newstrace.pipeline import scan
 t = time.perf_counter()
-r = scan([sys.argv[1]], workers=int(sys.argv[2]), semantic=sys.argv[3] == "semantic", changes=False)
+r = scan([sys.argv[1]], workers=int(sys.argv[2]), semantic=sys.argv[3] == "semantic", changes=sys.argv[4] == "changes")
 dt = time.perf_counter() - t
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 peak = max(me.ru_maxrss, kids.ru_maxrss)
 rel = [{"source": x.source, "target": x.target, "type": x.type, "direction": x.direction.decided_by,
-        "spans": [[list(p.source_span), list(p.target_span)] for p in x.passages]} for x in r.relations]
+        "spans": [[list(p.source_span), list(p.target_span)] for p in x.passages],
+        "changes": [[c.kind, c.severity, list(c.source_span), list(c.target_span), c.explanation]
+                    for p in x.passages for c in p.changes]} for x in r.relations]
 fam = sorted([f.id, f.root, sorted(f.members), sorted([e.source, e.target, e.type, e.primary] for e in f.edges)]
              for f in r.families)
 sto = sorted([s.id, s.label, sorted(s.documents), sorted(s.families)] for s in r.stories)
@@ -91,6 +96,8 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--lexical-only", action="store_true", help="skip the semantic-mode runs")
     ap.add_argument("--against", metavar="SRC", help="also time the newstrace package in this source tree")
+    ap.add_argument("--changes", action="store_true",
+                    help="scan with the analysis of changes, as `newstrace scan` does by default")
     args = ap.parse_args()
     if not Path(args.corpus).is_dir():
         print(f"skipped: corpus not found at {args.corpus} (place ../shared beside the repository)")
@@ -109,12 +116,14 @@ def main() -> int:
         order = list(trees.items()) if i % 2 == 0 else list(reversed(trees.items()))
         for m in modes:
             for t, src in order:
-                ours[t, m].append(run(NEWSTRACE, args.corpus, str(args.workers), m, src=src))
+                ours[t, m].append(run(NEWSTRACE, args.corpus, str(args.workers), m,
+                                      "changes" if args.changes else "no-changes", src=src))
     b_s = statistics.median(r["seconds"] for r in base)
     b_m = statistics.median(r["peak_mb"] for r in base)
     n = base[0]["docs"]
     seconds = {k: statistics.median(r["seconds"] for r in v) for k, v in ours.items()}
-    print(f"corpus: {args.corpus} ({n} documents), median of {args.repeat} runs, {args.workers} workers")
+    print(f"corpus: {args.corpus} ({n} documents), median of {args.repeat} runs, {args.workers} workers, "
+          f"{'with' if args.changes else 'without'} the analysis of changes")
     if args.against:
         print(f"against: {trees['against']}")
     print(f"{'':34s}{'seconds':>10s}{'articles/s':>12s}{'peak MB':>10s}{'x baseline time':>17s}"
@@ -154,7 +163,7 @@ def main() -> int:
             same = {k: json.dumps(sorted(map(json.dumps, a.get(k, []))) if k == "relations" else a.get(k))
                     == json.dumps(sorted(map(json.dumps, b.get(k, []))) if k == "relations" else b.get(k))
                     for k in ("relations", "families", "stories")}
-            print(f"identical to against ({m}): relations with directions and spans {same['relations']}, "
+            print(f"identical to against ({m}): relations with directions, spans and changes {same['relations']}, "
                   f"families {same['families']} ({len(a.get('families', []))}), "
                   f"stories {same['stories']} ({len(a.get('stories', []))})")
             mine = {(r["source"], r["target"], r["type"]) for r in ours["newstrace", m][0]["relations"]}

@@ -63,6 +63,7 @@ from newstrace.stages.prepare import (
     prepare_indexed_task,
     prepare_task,
 )
+from newstrace.stages.relate.changes_step import load_changes_resources
 from newstrace.stages.relate.pair import relate_task_limited
 from newstrace.stages.text import PackedTokens, known_tokens, pack_tokens, tokenize
 from newstrace.stages.vectors import (
@@ -225,7 +226,16 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     # stored raw texts are not read again (newstrace.stages.prepare.learn_boilerplate_indexed).
     # Each document's line profile and lookups are made in the workers (the rest of this step
     # is a few thousand index lookups): on BBC 1.0 s of serial work before the pool started.
-    facts = list(executor.map(line_facts, [d.raw for d in unique], label="reading lines"))
+    # With the analysis of changes, its models are loaded here while the line workers run,
+    # before the preparing and relating pools fork: they share this copy instead of each
+    # worker loading its own (load_changes_resources).
+    preload = forensics and isinstance(executor, LocalExecutor) and executor.forks(len(fresh))
+    facts = []
+    with finishing(executor.map(line_facts, [d.raw for d in unique], label="reading lines")) as lines:
+        for fact in lines:
+            facts.append(fact)
+            if preload and len(facts) == 1:  # the line workers are forked and busy by now
+                load_changes_resources()
     recurring, profiles = learn_boilerplate_profiled(store, unique, facts=facts)
     del facts  # their line lookups are done with (tens of MB on BBC)
     profile_of = dict(zip((d.id for d in unique), profiles, strict=True))
@@ -366,6 +376,8 @@ def relate_stream(docs: Mapping[str, Document], pairs: Sequence[tuple[str, str]]
                  if store is not None else translation_backgrounds(pairs, languages, vectors[MULTILINGUAL_MODEL]))
     tasks = [(docs[a], docs[b], pair_context(docs[a], docs[b], vectors, backs, changes=changes), limits.pair_seconds)
              for a, b in pairs]
+    if changes and isinstance(executor, LocalExecutor) and executor.forks(len(tasks), one_at_a_time=one_at_a_time):
+        load_changes_resources()  # before the pool forks: its workers share this copy
     with finishing(executor.map(relate_task_limited, tasks, label=label, one_at_a_time=one_at_a_time)) as results:
         for pair, r in zip(pairs, results, strict=True):
             if isinstance(r, InputError):

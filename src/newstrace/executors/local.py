@@ -111,6 +111,12 @@ class LocalExecutor:
     progress: bool = False
     chunksize: int = 32
 
+    def forks(self, items: int, *, one_at_a_time: bool = False) -> bool:
+        """Whether :meth:`map` of ``items`` items runs in a pool of processes forked from this
+        one (which then share what this process has loaded), rather than in this process."""
+        workers = default_workers() if self.workers is None else max(1, self.workers)
+        return workers > 1 and items > 1 and (one_at_a_time or items >= MIN_ITEMS_FOR_POOL)
+
     def map(self, step: Callable[[T], U], items: Iterable[T], *, label: str | None = None,
             one_at_a_time: bool = False) -> Iterator[U]:
         """Yield ``step(item)`` for every item, in input order.  Fewer than
@@ -118,7 +124,7 @@ class LocalExecutor:
         ``Executor`` contract): then each item is one message to the pool, which two items
         already pay for."""
         todo = list(items)
-        workers = 1 if len(todo) < MIN_ITEMS_FOR_POOL and not one_at_a_time else self.workers
+        workers = self.workers if self.forks(len(todo), one_at_a_time=one_at_a_time) else 1
         return map_items(step, todo, workers=workers, progress=label if self.progress else None,
                          chunksize=1 if one_at_a_time else self.chunksize)
 

@@ -29,27 +29,37 @@ def _key_senses(key: str) -> frozenset[tuple[str, int]]:
     return _sense_ids(key)
 
 
-def _matched(a: Counter[str], b: Counter[str]) -> tuple[float, float, float]:
-    """(matched weight, content weight of a, of b) of two bags of content keys.
+def _weight(bag: Counter[str]) -> float:
+    """The content weight of a bag: its words, names counting half (:func:`_key_weight`).
+
+    Every weight is a multiple of one half, so sums of them are exact in any order."""
+    return sum(_key_weight(k) * n for k, n in bag.items())
+
+
+def _matched(a: Counter[str], b: Counter[str], na: float | None = None,
+             nb: float | None = None) -> tuple[float, float, float]:
+    """(matched weight, content weight of a, of b) of two bags of content keys; ``na`` and
+    ``nb``, when given, are the bags' weights (:func:`_weight`), known already.
 
     A word matches the same key on the other side (names are already one key per entity), or
     a word sharing a WordNet sense with it.
     """
-    na = sum(_key_weight(k) * n for k, n in a.items())
-    nb = sum(_key_weight(k) * n for k, n in b.items())
+    na = _weight(a) if na is None else na
+    nb = _weight(b) if nb is None else nb
     if not a or not b:
         return 0.0, na, nb
     common = a & b
-    matched = sum(_key_weight(k) * n for k, n in common.items())
+    matched = _weight(common)
     rest_a, rest_b = a - common, b - common
     if rest_a and rest_b:
-        pool = [k for k, n in rest_b.items() for _ in range(n) if _key_senses(k)]
+        # the senses of the other side's words, one entry a word (a word matches once)
+        pool = [senses for k, n in rest_b.items() if (senses := _key_senses(k)) for _ in range(n)]
         for k, n in rest_a.items():
             senses = _key_senses(k)
             if not senses:
                 continue
             for _ in range(n):
-                hit = next((x for x, other in enumerate(pool) if _key_senses(other) & senses), -1)
+                hit = next((x for x, other in enumerate(pool) if not senses.isdisjoint(other)), -1)
                 if hit < 0:
                     break
                 pool.pop(hit)
@@ -75,13 +85,19 @@ def _align_sentences(src: list[list[_Tok]], tgt: list[list[_Tok]],
 
     bags_s = [_bag(x) for x in src]
     bags_t = [_bag(x) for x in tgt]
+    weights_s = [_weight(b) for b in bags_s]
+    weights_t = [_weight(b) for b in bags_t]
+
+    def bag(bags: list[Counter[str]], idx: tuple[int, ...]) -> Counter[str]:
+        return bags[idx[0]] if len(idx) == 1 else sum((bags[i] for i in idx), Counter())
 
     def stats(i_s: tuple[int, ...], j_s: tuple[int, ...]) -> tuple[float, float, float]:
         key = (i_s, j_s)
-        if key not in cache:
-            cache[key] = _matched(sum((bags_s[i] for i in i_s), Counter()),
-                                  sum((bags_t[j] for j in j_s), Counter()))
-        return cache[key]
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = _matched(bag(bags_s, i_s), bag(bags_t, j_s), sum((weights_s[i] for i in i_s), 0.0),
+                                          sum((weights_t[j] for j in j_s), 0.0))
+        return found
 
     def gain(i_s: tuple[int, ...], j_s: tuple[int, ...]) -> float | None:
         mt, na, nb = stats(i_s, j_s)

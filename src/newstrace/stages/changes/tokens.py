@@ -118,12 +118,19 @@ def _merge(toks: list[_Tok], i: int, j: int, text: str) -> _Tok:
 
 
 def _connective_tokens(words: list[str]) -> set[int]:
+    """The positions of ``words`` inside a connective phrase ("as well as", "in addition to")."""
     out: set[int] = set()
-    for i in range(len(words)):
-        for phrase in _CONNECTIVES:
+    for i, word in enumerate(words):
+        for phrase in _CONNECTIVES_BY_FIRST.get(word, ()):
             if tuple(words[i:i + len(phrase)]) == phrase:
                 out.update(range(i, i + len(phrase)))
     return out
+
+
+#: The connective phrases by their first word (a text's words are looked up, not each phrase tried).
+_CONNECTIVES_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in _CONNECTIVES:
+    _CONNECTIVES_BY_FIRST.setdefault(_phrase[0], []).append(_phrase)
 
 
 def _tokens(text: str, language: str) -> list[_Tok]:

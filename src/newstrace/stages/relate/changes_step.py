@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from newstrace.types import Document, Relation
 
-__all__ = ["add_changes", "load_annotator"]
+__all__ = ["add_changes", "load_annotator", "load_changes_resources"]
 
 log = logging.getLogger(__name__)
 
@@ -50,3 +50,13 @@ def add_changes(source: Document, target: Document, relation: Relation) -> Relat
     if annotate is None:
         return relation
     return annotate(source, target, relation)
+
+
+def load_changes_resources() -> None:
+    """Load the meaning-change stage and its language resources in this process now
+    (``newstrace.stages.changes.resources.load_resources``), so that a process pool forked
+    afterwards shares them; nothing when the stage is absent (:func:`load_annotator`)."""
+    if load_annotator() is None:
+        return
+    resources = importlib.import_module(_MODULE + ".resources")
+    resources.load_resources()
