@@ -15,7 +15,7 @@ import pytest
 from fixtures.shared import DATA, SEEDS, require
 
 from newstrace.stages.changes import _FUNCTION, _known, nlp, wordnet
-from newstrace.stages.signature import _noun_slot_misfits
+from newstrace.stages.signature import _noun_slot_misfits, known_slot_tags
 
 PAN = ("00030", "00042", "00058", "00066", "00001", "00002", "00003", "00004")
 
@@ -59,6 +59,8 @@ def test_noun_slot_check_finds_what_the_full_pipeline_found() -> None:
     reference = [_reference(t) for t in texts]
     assert sum(map(len, reference)) >= 5  # the sample holds traces: the comparison means something
     assert [_noun_slot_misfits(t) for t in texts] == reference
+    with known_slot_tags(texts):  # tagged all together, as the scan's prepare shards do
+        assert [_noun_slot_misfits(t) for t in texts] == reference
 
 
 def test_wordnet_lemma_map_is_nltks() -> None:

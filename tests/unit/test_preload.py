@@ -55,9 +55,9 @@ def test_models_are_loaded_before_the_preparing_pool_forks(tmp_path: Path, loads
     with Store(tmp_path / "s.db") as store:
         pipeline.add_documents(store, _docs(MIN_ITEMS_FOR_POOL + 2), executor=executor, forensics=True)
     maps = [e[1] for e in loads if e[0] == "map"]
-    assert maps == ["line_facts", "_prepare_step"]
+    assert maps == ["line_facts", "_prepare_shard"]
     # loaded once, after the line workers started (they run meanwhile), before the preparing pool
-    assert loads == [("map", "line_facts", "True"), ("load",), ("map", "_prepare_step", "True")]
+    assert loads == [("map", "line_facts", "True"), ("load",), ("map", "_prepare_shard", "True")]
 
 
 @pytest.mark.parametrize(("workers", "forensics", "n"), [(2, False, MIN_ITEMS_FOR_POOL + 2),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import Protocol
@@ -40,7 +40,7 @@ from newstrace.stages.clean import (
     recurring_lines,
 )
 from newstrace.stages.ingest import detect_language
-from newstrace.stages.signature import rewrite_signature
+from newstrace.stages.signature import known_slot_tags, rewrite_signature
 from newstrace.types import Document
 
 __all__ = [
@@ -280,9 +280,17 @@ def prepare_document(doc: Document, recurring: frozenset[int] = frozenset(), *,
         forensics: also run the signature checks that need models (WordNet, per-sentence
             language identification); the pattern checks always run, as direction needs them.
     """
+    _clean_and_identify(doc, recurring)
+    return _sign_and_fingerprint(doc, forensics)
+
+
+def _clean_and_identify(doc: Document, recurring: frozenset[int]) -> None:
     clean(doc, recurring)
     if not doc.language:
         doc.language = detect_language(doc.raw) or detect_language(doc.text)
+
+
+def _sign_and_fingerprint(doc: Document, forensics: bool) -> tuple[Document, Fingerprint]:
     doc.signature = rewrite_signature(doc.text, doc.raw, doc.removed, language=doc.language or "en", deep=forensics)
     return doc, fingerprint(doc)
 
@@ -294,6 +302,23 @@ def prepare_task(task: PrepareTask) -> tuple[Document, Fingerprint]:
     """:func:`prepare_document` on one picklable task ``(doc, recurring, forensics)`` (for executors)."""
     doc, recurring, forensics = task
     return prepare_document(doc, recurring, forensics=forensics)
+
+
+def prepare_tasks(tasks: Sequence[PrepareTask]) -> Iterator[tuple[Document, Fingerprint]]:
+    """:func:`prepare_task` of each task, in order, with the same results, the documents
+    cleaned first and the deep signature's tagger run on all of them at once
+    (``signature.known_slot_tags``): on BBC News 2.9 ms of CPU a document alone, 1.5 ms in
+    shards of 16 (the scan's prepare step, ``newstrace.pipeline.add_documents``).
+
+    Each document is signed and fingerprinted as it is asked for, so whatever its consumer
+    does with it next finds its tokens still in the per-process caches
+    (``newstrace.stages.text.tokenize`` remembers the last 8 texts)."""
+    for doc, recurring, _ in tasks:
+        _clean_and_identify(doc, recurring)
+    deep = [doc.text for doc, _, forensics in tasks if forensics and (doc.language or "en") == "en"]
+    with known_slot_tags(deep):
+        for doc, _, forensics in tasks:
+            yield _sign_and_fingerprint(doc, forensics)
 
 
 # -- the rows a document adds to the store's candidate index, computed where it is prepared ------
@@ -400,8 +425,14 @@ def band_rows(fp: Fingerprint) -> tuple[tuple[int, ...], tuple[int, ...]]:
 
 def prepare_indexed_task(task: PrepareTask) -> tuple[Document, Fingerprint, IndexRows]:
     """:func:`prepare_task` plus the document's band rows (:class:`IndexRows`, no profile):
-    the per-document task of ``newstrace.pipeline.add_documents``."""
+    the per-document task of ``newstrace.pipeline.add_documents`` (which runs it a shard at a
+    time: :func:`prepare_tasks`, then :func:`indexed_rows`)."""
+    return indexed_rows(*prepare_task(task))
+
+
+def indexed_rows(doc: Document, fp: Fingerprint) -> tuple[Document, Fingerprint, IndexRows]:
+    """A prepared document with its band rows (:class:`IndexRows`, no profile), as
+    :func:`prepare_indexed_task` gives it."""
     from newstrace.store import encode_fingerprint
 
-    doc, fp = prepare_task(task)
     return doc, fp, IndexRows(*band_rows(fp), columns=document_columns(doc), fingerprint=encode_fingerprint(fp))
