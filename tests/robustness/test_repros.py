@@ -185,16 +185,16 @@ def test_the_first_commit_comes_after_a_small_batch(tmp_path: Path, monkeypatch:
     import newstrace.pipeline as pipeline
 
     corpus = _articles(tmp_path / "c", 150)
-    real = pipeline.prepare_indexed_task
+    real = pipeline.indexed_rows
     done = [0]
 
-    def killed_after_120(args: tuple) -> object:  # type: ignore[type-arg]
+    def killed_after_120(*args: object) -> object:
         done[0] += 1
         if done[0] > 120:
             raise KeyboardInterrupt
-        return real(args)
+        return real(*args)
 
-    monkeypatch.setattr(pipeline, "prepare_indexed_task", killed_after_120)
+    monkeypatch.setattr(pipeline, "indexed_rows", killed_after_120)
     db = tmp_path / "x.db"
     with Store(db) as store, pytest.raises(KeyboardInterrupt):
         index_add(store, [corpus], workers=1, forensics=False)
