@@ -230,13 +230,13 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     # before the preparing and relating pools fork: they share this copy instead of each
     # worker loading its own (load_changes_resources).
     preload = (forensics and isinstance(executor, LocalExecutor)
-               and executor.forks(-(-len(fresh) // PREPARE_SHARD), one_at_a_time=len(fresh) >= MIN_ITEMS_FOR_POOL))
+               and executor.forks(len(_shards(fresh, lambda d: d)), one_at_a_time=len(fresh) >= MIN_ITEMS_FOR_POOL))
     facts = []
     with finishing(executor.map(line_facts, [d.raw for d in unique], label="reading lines")) as lines:
         for fact in lines:
             facts.append(fact)
             if preload and len(facts) == 1:  # the line workers are forked and busy by now
-                load_changes_resources()
+                _load_ahead()
     recurring, profiles = learn_boilerplate_profiled(store, unique, facts=facts)
     del facts  # their line lookups are done with (tens of MB on BBC)
     profile_of = dict(zip((d.id for d in unique), profiles, strict=True))
@@ -257,7 +257,7 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     static = static_vectors and _static_embedder_ready()
     prepare = partial(_prepare_shard, rows_of, story_features, keep_documents, static, candidate_index)
     # A shard of documents a step (prepare_tasks: the deep signature tags their words together)
-    shards = [tasks[i : i + PREPARE_SHARD] for i in range(0, len(tasks), PREPARE_SHARD)]
+    shards = _shards(tasks, lambda task: task[0])
     pooled = len(tasks) >= MIN_ITEMS_FOR_POOL  # as many documents as a pool's worth: shards one a message
     label = f"cleaning ({PREPARE_SHARD} articles a step)" if len(shards) > 1 else "cleaning"
     with finishing(executor.map(prepare, shards, label=label, one_at_a_time=pooled)) as done:
@@ -303,6 +303,33 @@ def _static_embedder_ready() -> bool:
 #: Documents a prepare step takes at a time (:func:`_prepare_shard`): the deep signature's
 #: tagger costs 2.9 ms of CPU a BBC article alone, 1.5 ms in shards of 16 (1.3 ms in 64).
 PREPARE_SHARD = 16
+#: Characters a shard holds at most, beyond its first document: a shard's documents are all
+#: cleaned before the first is packed (each character's offset about 36 bytes until then), so
+#: sixteen articles of spaCy's 1,000,000-character limit would hold half a gigabyte.
+PREPARE_SHARD_CHARS = 500_000
+
+
+def _shards(docs: Sequence[U], raw: Callable[[U], Document]) -> list[list[U]]:
+    """``docs`` in order, cut into shards of :data:`PREPARE_SHARD` documents (``raw`` of each)
+    and at most :data:`PREPARE_SHARD_CHARS` characters (a longer document is a shard of its own)."""
+    shards: list[list[U]] = []
+    size = 0
+    for item in docs:
+        chars = len(raw(item).raw or "")
+        if not shards or len(shards[-1]) >= PREPARE_SHARD or size + chars > PREPARE_SHARD_CHARS:
+            shards.append([])
+            size = 0
+        shards[-1].append(item)
+        size += chars
+    return shards
+
+
+def _load_ahead() -> None:
+    """``load_changes_resources``, a failure left for the workers' own load to report."""
+    try:
+        load_changes_resources()
+    except Exception as exc:  # each worker loads them itself as before, and says what fails
+        log.warning("could not load the analysis of changes ahead of its workers: %s", exc)
 
 _Prepared = tuple[Document, None, IndexRows, tuple[list[str], list[str]] | None, PackedTokens | None]
 
@@ -396,7 +423,7 @@ def relate_stream(docs: Mapping[str, Document], pairs: Sequence[tuple[str, str]]
     tasks = [(docs[a], docs[b], pair_context(docs[a], docs[b], vectors, backs, changes=changes), limits.pair_seconds)
              for a, b in pairs]
     if changes and isinstance(executor, LocalExecutor) and executor.forks(len(tasks), one_at_a_time=one_at_a_time):
-        load_changes_resources()  # before the pool forks: its workers share this copy
+        _load_ahead()  # before the pool forks: its workers share this copy
     with finishing(executor.map(relate_task_limited, tasks, label=label, one_at_a_time=one_at_a_time)) as results:
         for pair, r in zip(pairs, results, strict=True):
             if isinstance(r, InputError):

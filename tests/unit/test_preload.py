@@ -35,7 +35,11 @@ class _Recording(LocalExecutor):
         todo = list(items)
         name = getattr(step, "__name__", None) or getattr(getattr(step, "func", None), "__name__", "?")
         self.events.append(("map", name, str(self.forks(len(todo), one_at_a_time=one_at_a_time))))
-        return LocalExecutor.map(self, step, todo, label=label, one_at_a_time=one_at_a_time)
+        results = LocalExecutor.map(self, step, todo, label=label, one_at_a_time=one_at_a_time)
+        for k, result in enumerate(results):
+            if k == 0:  # the pool has forked and every item is submitted
+                self.events.append(("first result", name))
+            yield result
 
 
 def _docs(n: int) -> list[Document]:
@@ -57,7 +61,8 @@ def test_models_are_loaded_before_the_preparing_pool_forks(tmp_path: Path, loads
     maps = [e[1] for e in loads if e[0] == "map"]
     assert maps == ["line_facts", "_prepare_shard"]
     # loaded once, after the line workers started (they run meanwhile), before the preparing pool
-    assert loads == [("map", "line_facts", "True"), ("load",), ("map", "_prepare_shard", "True")]
+    assert loads == [("map", "line_facts", "True"), ("first result", "line_facts"), ("load",),
+                     ("map", "_prepare_shard", "True"), ("first result", "_prepare_shard")]
 
 
 @pytest.mark.parametrize(("workers", "forensics", "n"), [(2, False, MIN_ITEMS_FOR_POOL + 2),
@@ -79,8 +84,7 @@ def test_models_are_loaded_before_the_relating_pool_forks(loads: list[tuple[str,
         loads.clear()
         executor = _Recording(workers=2, events=loads)
         list(pipeline.relate_stream(docs, pairs, {}, {}, changes=changes, executor=executor))
-        assert [e for e in loads if e[0] == "load"] == expected
-        assert loads[-1] == ("map", "relate_task_limited", "True")
+        assert loads == [*expected, ("map", "relate_task_limited", "True"), ("first result", "relate_task_limited")]
     loads.clear()  # a few pairs are related in this process: nothing is loaded ahead
     list(pipeline.relate_stream(docs, pairs[:3], {}, {}, changes=True, executor=_Recording(workers=2, events=loads)))
     assert ("load",) not in loads
@@ -92,11 +96,26 @@ def _models_loaded(_: Any) -> tuple[int, int, int]:
     return nlp.cache_info().currsize, wordnet.cache_info().currsize, _index.cache_info().currsize
 
 
-def test_forked_workers_find_the_models_loaded() -> None:
-    from newstrace.stages.relate.changes_step import load_changes_resources
+_REAL_PREPARE_SHARD = pipeline._prepare_shard
 
-    load_changes_resources()
-    assert set(LocalExecutor(workers=2).map(_models_loaded, range(MIN_ITEMS_FOR_POOL))) == {(1, 1, 1)}
+
+def _prepare_shard_with_the_models_loaded(*args: Any) -> Any:
+    """The prepare step, in a worker, refusing to start on models it would have to load itself."""
+    assert _models_loaded(None) == (1, 1, 1), "a preparing worker had to load the models itself"
+    return _REAL_PREPARE_SHARD(*args)
+
+
+def test_the_preparing_workers_find_the_models_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through ``add_documents``: each preparing worker finds spaCy, WordNet and its index loaded
+    when it starts (forked from the driver, which loaded them while the line workers ran)."""
+    from newstrace.stages.changes.resources import _index, nlp, wordnet
+
+    for loaded in (nlp, wordnet, _index):  # loaded by earlier tests in this process: not by the driver's step
+        loaded.cache_clear()
+    monkeypatch.setattr(pipeline, "_prepare_shard", _prepare_shard_with_the_models_loaded)
+    with Store(tmp_path / "s.db") as store:
+        stats = pipeline.add_documents(store, _docs(MIN_ITEMS_FOR_POOL + 2), workers=2, forensics=True)
+    assert stats.added == MIN_ITEMS_FOR_POOL + 2
 
 
 def test_forks_says_where_a_map_runs() -> None:

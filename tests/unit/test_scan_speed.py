@@ -152,3 +152,19 @@ def test_scan_with_and_without_a_store_file_finds_the_same(tmp_path: Path) -> No
         [(r.source, r.target, r.type, r.passages) for r in scratch.relations]
     assert kept.relations and [d.language for d in kept.documents] == [d.language for d in scratch.documents]
     assert _rows(tmp_path / "kept.db", "sentence_bands")
+
+
+def test_prepare_shards_are_bounded_in_documents_and_characters() -> None:
+    """The prepare step takes up to 16 documents at a time, and a shard stops short of
+    ``PREPARE_SHARD_CHARS`` (a shard's documents are all cleaned before any is packed)."""
+    from newstrace.pipeline import PREPARE_SHARD, PREPARE_SHARD_CHARS, _shards
+
+    small = [Document(id=f"s{i}", raw="x" * 100) for i in range(2 * PREPARE_SHARD + 3)]
+    assert [len(s) for s in _shards(small, lambda d: d)] == [PREPARE_SHARD, PREPARE_SHARD, 3]
+    big = Document(id="big", raw="y" * (PREPARE_SHARD_CHARS + 1))
+    half = Document(id="half", raw="z" * (PREPARE_SHARD_CHARS // 2))
+    docs = [small[0], big, half, half, small[1], small[2]]
+    shards = _shards(docs, lambda d: d)
+    assert [[d.id for d in s] for s in shards] == [["s0"], ["big"], ["half", "half"], ["s1", "s2"]]
+    assert [d for s in shards for d in s] == docs  # every document, in order
+    assert _shards([], lambda d: d) == []

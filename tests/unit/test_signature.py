@@ -184,11 +184,12 @@ def test_noun_slot_misfits_at_the_edges_and_side_by_side() -> None:
         assert token.idx + len(token.text) == e and token.pos_ in ("NOUN", "ADJ")
 
 
-def test_texts_tagged_together_give_the_findings_of_each_alone() -> None:
+def test_texts_tagged_together_give_the_findings_of_each_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     """``known_slot_tags`` tags many texts' contexts in one batch (the scan's prepare shards):
     every text's noun-slot findings and whole signature are those it gets alone."""
     from fixtures.articles import ARTICLE, OTHER
 
+    from newstrace.stages import signature
     from newstrace.stages.changes import nlp, wordnet
     from newstrace.stages.prepare import prepare_document, prepare_tasks
     from newstrace.stages.signature import _KNOWN_SLOTS, _noun_slot_misfits, known_slot_tags
@@ -201,12 +202,18 @@ def test_texts_tagged_together_give_the_findings_of_each_alone() -> None:
              "The crews cheered the harbour master's unpleasant. The army's insulting, said the mayor."]
     alone = [_noun_slot_misfits(t) for t in texts]
     assert sum(map(len, alone)) >= 5
+    tagged = []
+    real = signature._tagged_slots
+    monkeypatch.setattr(signature, "_tagged_slots", lambda ts: tagged.append(list(ts)) or real(ts))
     with known_slot_tags([*texts, texts[0]]):
         assert set(_KNOWN_SLOTS) == set(texts)
         assert [_noun_slot_misfits(t) for t in texts] == alone
+    assert tagged == [texts]  # tagged once, all together; each text's check read what was tagged
     assert not _KNOWN_SLOTS  # forgotten after the block
     singles = [prepare_document(Document(id=str(k), raw=t)) for k, t in enumerate(texts)]
+    tagged.clear()
     together = list(prepare_tasks([(Document(id=str(k), raw=t), frozenset(), True) for k, t in enumerate(texts)]))
+    assert len(tagged) == 1 and len(tagged[0]) == len(texts)  # the shard's cleaned texts, tagged together
     assert [(d.text, d.language, d.signature, fp) for d, fp in together] == \
         [(d.text, d.language, d.signature, fp) for d, fp in singles]
     assert any(item["kind"] == "spinning" for d, _ in together for item in d.signature)

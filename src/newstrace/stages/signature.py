@@ -338,6 +338,7 @@ def _slot_docs(model: Any, text: str, spans: list[tuple[int, int]]) -> list[tupl
 #: Tagged candidate contexts of texts tagged together before they were asked for, by text
 #: (:func:`known_slot_tags`).
 _KNOWN_SLOTS: dict[str, _Tagged | None] = {}
+_UNKNOWN: Any = object()
 
 
 def _skipped_pipes(model: Any) -> list[str]:
@@ -413,7 +414,8 @@ def _noun_slot_misfits(text: str) -> list[tuple[int, int, str]]:
     """
     from newstrace.stages.changes import _FUNCTION, _known, nlp
 
-    tagged = _KNOWN_SLOTS[text] if text in _KNOWN_SLOTS else _tagged_slots([text])[0]
+    known = _KNOWN_SLOTS.get(text, _UNKNOWN)  # one lookup: another thread's block may end meanwhile
+    tagged = _tagged_slots([text])[0] if known is _UNKNOWN else known
     if tagged is None:
         return []
     model = nlp()
