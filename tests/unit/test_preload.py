@@ -1,8 +1,9 @@
 """The analysis of changes loads its models once, in the process that forks the workers.
 
-A scan with the analysis (``newstrace scan``'s default) used to load spaCy and WordNet in each
-of its six workers (two preparing, four relating): about 1.2 CPU seconds each.  The models are
-now loaded where the pools fork from, while the line workers run, and the workers share them.
+A scan with the analysis through the Python API, or an ``index add``, used to load spaCy and
+WordNet in each of its six workers (two preparing, four relating): about 1.2 CPU seconds each.
+The models are now loaded where the pools fork from, while the line workers run, and the
+workers share them.
 """
 
 from __future__ import annotations

@@ -249,9 +249,10 @@ def load_resources() -> None:
 
     Each is loaded once per process on first use anyway (about 1.2 s of CPU together).  Loaded
     before a process pool forks (the local executor's, on Linux), they are shared by its
-    workers instead of loaded by each: a lexical scan of BBC News with the analysis of changes
-    loaded them six times, in its two preparing and four relating workers.  The context-sense
-    encoder is not loaded here: an ONNX Runtime session is not made to cross a fork.
+    workers instead of loaded by each: a lexical scan of BBC News with the analysis of changes,
+    through the Python API or ``index add``, loaded them six times, in its two preparing and
+    four relating workers.  The context-sense encoder is not loaded here: an ONNX Runtime
+    session is not made to cross a fork.
     """
     nlp()
     wordnet()
