@@ -229,8 +229,9 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     # With the analysis of changes, its models are loaded here while the line workers run,
     # before the preparing and relating pools fork: they share this copy instead of each
     # worker loading its own (load_changes_resources).
-    preload = (forensics and isinstance(executor, LocalExecutor)
-               and executor.forks(len(_shards(fresh, lambda d: d)), one_at_a_time=len(fresh) >= MIN_ITEMS_FOR_POOL))
+    doc_shards = _shards(fresh)  # a shard of documents a prepare step: the deep signature tags their words together
+    pooled = len(fresh) >= MIN_ITEMS_FOR_POOL  # as many documents as a pool's worth: shards one a message
+    preload = forensics and _forks(executor, len(doc_shards), one_at_a_time=pooled)
     facts = []
     with finishing(executor.map(line_facts, [d.raw for d in unique], label="reading lines")) as lines:
         for fact in lines:
@@ -250,15 +251,12 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
         stats.added_ids.extend(p[0].id for p in pending)
         pending.clear()
 
-    tasks = [(d, recurring, forensics) for d in fresh]
     if any(not d.language for d in fresh):
         load_language_model()  # before the pool forks: its workers share this copy
     rows_of = indexed_rows if candidate_index else partial(_unindexed_rows, offsets=store_offsets)
     static = static_vectors and _static_embedder_ready()
     prepare = partial(_prepare_shard, rows_of, story_features, keep_documents, static, candidate_index)
-    # A shard of documents a step (prepare_tasks: the deep signature tags their words together)
-    shards = _shards(tasks, lambda task: task[0])
-    pooled = len(tasks) >= MIN_ITEMS_FOR_POOL  # as many documents as a pool's worth: shards one a message
+    shards = [[(d, recurring, forensics) for d in shard] for shard in doc_shards]
     label = f"cleaning ({PREPARE_SHARD} articles a step)" if len(shards) > 1 else "cleaning"
     with finishing(executor.map(prepare, shards, label=label, one_at_a_time=pooled)) as done:
         for doc, fp, rows, features, tokens in (r for shard in done for r in shard):
@@ -309,19 +307,24 @@ PREPARE_SHARD = 16
 PREPARE_SHARD_CHARS = 500_000
 
 
-def _shards(docs: Sequence[U], raw: Callable[[U], Document]) -> list[list[U]]:
-    """``docs`` in order, cut into shards of :data:`PREPARE_SHARD` documents (``raw`` of each)
-    and at most :data:`PREPARE_SHARD_CHARS` characters (a longer document is a shard of its own)."""
-    shards: list[list[U]] = []
+def _shards(docs: Sequence[Document]) -> list[list[Document]]:
+    """``docs`` in order, cut into shards of :data:`PREPARE_SHARD` documents and at most
+    :data:`PREPARE_SHARD_CHARS` raw characters (a longer document is a shard of its own)."""
+    shards: list[list[Document]] = []
     size = 0
-    for item in docs:
-        chars = len(raw(item).raw or "")
+    for doc in docs:
+        chars = len(doc.raw or "")
         if not shards or len(shards[-1]) >= PREPARE_SHARD or size + chars > PREPARE_SHARD_CHARS:
             shards.append([])
             size = 0
-        shards[-1].append(item)
+        shards[-1].append(doc)
         size += chars
     return shards
+
+
+def _forks(executor: Executor, items: int, *, one_at_a_time: bool = False) -> bool:
+    """Whether ``executor.map`` of ``items`` items forks a local pool from this process."""
+    return isinstance(executor, LocalExecutor) and executor.forks(items, one_at_a_time=one_at_a_time)
 
 
 def _load_ahead() -> None:
@@ -330,6 +333,7 @@ def _load_ahead() -> None:
         load_changes_resources()
     except Exception as exc:  # each worker loads them itself as before, and says what fails
         log.warning("could not load the analysis of changes ahead of its workers: %s", exc)
+
 
 _Prepared = tuple[Document, None, IndexRows, tuple[list[str], list[str]] | None, PackedTokens | None]
 
@@ -422,7 +426,7 @@ def relate_stream(docs: Mapping[str, Document], pairs: Sequence[tuple[str, str]]
                  if store is not None else translation_backgrounds(pairs, languages, vectors[MULTILINGUAL_MODEL]))
     tasks = [(docs[a], docs[b], pair_context(docs[a], docs[b], vectors, backs, changes=changes), limits.pair_seconds)
              for a, b in pairs]
-    if changes and isinstance(executor, LocalExecutor) and executor.forks(len(tasks), one_at_a_time=one_at_a_time):
+    if changes and _forks(executor, len(tasks), one_at_a_time=one_at_a_time):
         _load_ahead()  # before the pool forks: its workers share this copy
     with finishing(executor.map(relate_task_limited, tasks, label=label, one_at_a_time=one_at_a_time)) as results:
         for pair, r in zip(pairs, results, strict=True):

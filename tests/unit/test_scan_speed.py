@@ -18,10 +18,11 @@ from newstrace.stages.candidates import _band_keys, _colliding_sentences, band_h
 from newstrace.stages.ingest import document_from_text, read_inputs
 from newstrace.stages.prepare import (
     document_columns,
+    indexed_rows,
     learn_boilerplate,
     line_profile,
     prepare_document,
-    prepare_indexed_task,
+    prepare_task,
 )
 from newstrace.store import Store, _blob, _sorted_blob
 from newstrace.types import Document
@@ -115,7 +116,7 @@ def test_read_inputs_can_leave_the_language_to_the_prepare_step(tmp_path: Path) 
 def test_rows_made_in_the_workers_are_the_rows_the_store_makes(tmp_path: Path) -> None:
     docs = [Document(id=i, raw=t) for i, t in (("a", ARTICLE), ("b", ARTICLE + "\n\nUpdate: more."), ("c", OTHER))]
     recurring = learn_boilerplate(docs)
-    prepared = [prepare_indexed_task((d, recurring, False)) for d in docs]
+    prepared = [indexed_rows(*prepare_task((d, recurring, False))) for d in docs]
     with Store(tmp_path / "here.db") as here, Store(tmp_path / "there.db") as there:
         here.put_documents([(d, fp) for d, fp, _ in prepared])
         rows = [(d, fp, type(r)(r.shingle_bands, r.sentence_bands, line_profile(d.raw), r.columns))
@@ -160,11 +161,11 @@ def test_prepare_shards_are_bounded_in_documents_and_characters() -> None:
     from newstrace.pipeline import PREPARE_SHARD, PREPARE_SHARD_CHARS, _shards
 
     small = [Document(id=f"s{i}", raw="x" * 100) for i in range(2 * PREPARE_SHARD + 3)]
-    assert [len(s) for s in _shards(small, lambda d: d)] == [PREPARE_SHARD, PREPARE_SHARD, 3]
+    assert [len(s) for s in _shards(small)] == [PREPARE_SHARD, PREPARE_SHARD, 3]
     big = Document(id="big", raw="y" * (PREPARE_SHARD_CHARS + 1))
     half = Document(id="half", raw="z" * (PREPARE_SHARD_CHARS // 2))
     docs = [small[0], big, half, half, small[1], small[2]]
-    shards = _shards(docs, lambda d: d)
+    shards = _shards(docs)
     assert [[d.id for d in s] for s in shards] == [["s0"], ["big"], ["half", "half"], ["s1", "s2"]]
     assert [d for s in shards for d in s] == docs  # every document, in order
-    assert _shards([], lambda d: d) == []
+    assert _shards([]) == []

@@ -52,14 +52,15 @@ __all__ = [
     "decode_offsets",
     "document_columns",
     "encode_offsets",
+    "indexed_rows",
     "learn_boilerplate",
     "learn_boilerplate_indexed",
     "learn_boilerplate_profiled",
     "line_facts",
     "line_profile",
     "prepare_document",
-    "prepare_indexed_task",
     "prepare_task",
+    "prepare_tasks",
     "signed64",
 ]
 
@@ -328,7 +329,7 @@ def prepare_tasks(tasks: Sequence[PrepareTask]) -> Iterator[tuple[Document, Fing
 class IndexRows:
     """A prepared document's rows in the store's candidate-index tables (``newstrace.store``).
 
-    Computed in the worker that prepared the document (:func:`prepare_indexed_task`), so the
+    Computed in the worker that prepared the document (:func:`indexed_rows`), so the
     process that owns the store only writes them: hashing the bands in the writer cost about
     1.5 ms a document of serial time on BBC.
 
@@ -423,16 +424,10 @@ def band_rows(fp: Fingerprint) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return tuple(sorted(shingles)), tuple(sorted(sentences))
 
 
-def prepare_indexed_task(task: PrepareTask) -> tuple[Document, Fingerprint, IndexRows]:
-    """:func:`prepare_task` plus the document's band rows (:class:`IndexRows`, no profile):
-    the per-document task of ``newstrace.pipeline.add_documents`` (which runs it a shard at a
-    time: :func:`prepare_tasks`, then :func:`indexed_rows`)."""
-    return indexed_rows(*prepare_task(task))
-
-
 def indexed_rows(doc: Document, fp: Fingerprint) -> tuple[Document, Fingerprint, IndexRows]:
-    """A prepared document with its band rows (:class:`IndexRows`, no profile), as
-    :func:`prepare_indexed_task` gives it."""
+    """A prepared document with its band rows (:class:`IndexRows`, no profile): what the
+    workers of ``newstrace.pipeline.add_documents`` return for each document of a shard
+    (:func:`prepare_tasks`)."""
     from newstrace.store import encode_fingerprint
 
     return doc, fp, IndexRows(*band_rows(fp), columns=document_columns(doc), fingerprint=encode_fingerprint(fp))
