@@ -863,6 +863,10 @@ class Store:
             return dict(self.conn.execute("SELECT id, language FROM documents"))
         return dict(self._rows_in("SELECT id, language FROM documents WHERE id IN ({marks})", ids))
 
+    def titles(self, ids: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
+        """``(title, published)`` of the stored documents of ``ids``, by id (for story headlines)."""
+        return {d: (t, p) for d, t, p in self._rows_in("SELECT id, title, published FROM documents WHERE id IN ({marks})", ids)}
+
     def raw_documents(self) -> Iterator[Document]:
         """Every stored document's id and ingested text only (for collection steps such as
         learning recurring boilerplate lines)."""

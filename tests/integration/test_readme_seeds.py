@@ -77,7 +77,7 @@ def test_readme_sample_output_matches_a_live_run(seeds_dir: Path) -> None:
                          capture_output=True, text=True, env=env, timeout=600, check=False)
     assert run.returncode == 0, run.stderr[-500:]
     live, doc = parse_tables(run.stdout), parse_tables(readme_block())
-    for header, what in (("source → target", "relations"), ("id", "documents")):
+    for header, what in (("source → target", "relations"), ("id", "documents"), ("story", "stories")):
         assert by_header(live, header) == by_header(doc, header), (
             f"the {what} table differs from the README: update its seeds-output block")
     assert summary(run.stdout) == summary(readme_block())

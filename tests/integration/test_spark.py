@@ -34,7 +34,7 @@ from newstrace.engines.spark import SparkOptions, read_results, scan_spark, spar
 from newstrace.evaluation.crosslang import write_scan_collection
 from newstrace.pipeline import ScanResult, scan
 from newstrace.stages.families.store import family_from_dict, family_to_dict
-from newstrace.stages.stories.store import story_to_dict
+from newstrace.stages.stories.store import story_from_dict, story_to_dict
 from newstrace.store import relation_from_dict, relation_to_dict
 from newstrace.types import Family, Relation, Story
 
@@ -87,8 +87,7 @@ def test_seeds_and_parquet_same_as_local(spark: Any, seeds_dir: Path, tmp_path: 
     assert [(e.path, e.reason) for e in result.errors] == [(str(tmp_path / "missing"), "no such file or directory")]
     rels = [relation_from_dict(d) for d in _parquet_records(spark, out, "relations")]
     families = [family_from_dict(d) for d in _parquet_records(spark, out, "families")]
-    stories = [Story(d["id"], d["label"], tuple(d["documents"]), tuple(d["families"]), d["first_published"],
-                     d["last_published"]) for d in _parquet_records(spark, out, "stories")]
+    stories = [story_from_dict(d) for d in _parquet_records(spark, out, "stories")]
     _same(local, rels, families, stories)
     # The spun pair (001 rewrites 000) with its changes, and each Parquet copy with its text file.
     assert len(rels) >= 3 and any(p.changes for r in rels for p in r.passages)

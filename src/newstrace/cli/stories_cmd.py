@@ -51,11 +51,11 @@ def stories_cli(args: argparse.Namespace) -> int:
     if not console.is_terminal:
         console = Console(width=140)
     t = Table(title=f"Stories in {args.db} ({len(found)})")
-    for col in ("story", "label", "docs", "families", "published", "documents"):
+    for col in ("story", "headline", "label", "docs", "families", "published", "documents"):
         t.add_column(col, overflow="fold")
     for s in found:
         span = f"{s.first_published} – {s.last_published}" if s.first_published else "–"
-        t.add_row(s.id, s.label, str(len(s.documents)), str(len(s.families)), span,
-                  ", ".join(s.documents[:6]) + (f" (+{len(s.documents) - 6})" if len(s.documents) > 6 else ""))
+        t.add_row(s.id, s.headline or "–", s.label, str(len(s.documents)), str(len(s.families)), span,
+                  "\n".join(s.documents[:6]) + (f"\n(+{len(s.documents) - 6})" if len(s.documents) > 6 else ""))
     console.print(t)
     return 0

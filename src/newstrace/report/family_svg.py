@@ -113,14 +113,15 @@ def families_section(families: Sequence[Family], stories: Sequence[Story], relat
                    + "</article>")
     if stories:
         out.append('<h2 id="stories">Stories</h2><div class="scroll"><table class="summary" data-testid="stories-table">'
-                   "<thead><tr><th>story</th><th>label</th><th>documents</th><th>families</th><th>published</th>"
+                   "<thead><tr><th>story</th><th>headline</th><th>label</th><th>documents</th><th>families</th><th>published</th>"
                    "</tr></thead><tbody>")
         for s in stories:
             docs = ", ".join(f'<a href="#doc{doc_index[d]}">{escape(d)}</a>' if d in doc_index else escape(d)
                              for d in s.documents[:20]) + (f" (+{len(s.documents) - 20})" if len(s.documents) > 20 else "")
             fams = ", ".join(f'<a href="#family-{escape(x)}">{escape(x)}</a>' for x in s.families) or "–"
             span = f"{s.first_published} – {s.last_published}" if s.first_published else "–"
-            out.append(f'<tr data-testid="story-row"><td>{escape(s.id)}</td><td>{escape(s.label)}</td>'
+            out.append(f'<tr data-testid="story-row"><td>{escape(s.id)}</td><td>{escape(s.headline or "–")}</td>'
+                       f'<td>{escape(s.label)}</td>'
                        f"<td>{docs}</td><td>{fams}</td><td>{escape(span)}</td></tr>")
         out.append("</tbody></table></div>")
     out.append("</section>")

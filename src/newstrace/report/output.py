@@ -109,10 +109,12 @@ def _families_markdown(families: list[Family], stories: list[Story]) -> list[str
             lines += family_tree_lines(f)
             lines += ["```"]
     if stories:
-        lines += ["", "## Stories", "", "| id | label | documents | families | first published | last published |",
-                  "|---|---|---|---|---|---|"]
+        lines += ["", "## Stories", "",
+                  "| id | headline | label | documents | families | first published | last published |",
+                  "|---|---|---|---|---|---|---|"]
         for s in stories:
-            lines.append(f"| {s.id} | {s.label} | {', '.join(s.documents)} | {', '.join(s.families) or '–'} | "
+            headline = (s.headline or "–").replace("|", "\\|")
+            lines.append(f"| {s.id} | {headline} | {s.label} | {', '.join(s.documents)} | {', '.join(s.families) or '–'} | "
                          f"{s.first_published or ''} | {s.last_published or ''} |")
     return lines
 
@@ -228,11 +230,11 @@ def _table(documents: list[Document], relations: list[Relation], errors: list[In
         console.print(ft)
     if stories:
         st = Table(title=f"Stories ({len(stories)})")
-        for col in ("story", "label", "documents", "families", "published"):
+        for col in ("story", "headline", "label", "documents", "families", "published"):
             st.add_column(col, overflow="fold")
         for s in stories:
             span = f"{s.first_published or '?'} – {s.last_published or '?'}" if s.first_published else "–"
-            st.add_row(s.id, s.label, ", ".join(s.documents[:8]) + (f" (+{len(s.documents) - 8})" if len(s.documents) > 8 else ""),
+            st.add_row(s.id, s.headline or "–", s.label, ", ".join(s.documents[:8]) + (f" (+{len(s.documents) - 8})" if len(s.documents) > 8 else ""),
                        ", ".join(s.families) or "–", span)
         console.print(st)
     summary = (f"{counted(stats.get('documents', len(documents)), 'document')}, "

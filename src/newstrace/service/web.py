@@ -325,7 +325,10 @@ def register(app: FastAPI, svc: Service) -> None:
         groups = Groups(svc.read_store().conn)
         if not groups.available("stories"):
             return layout("Stories", f'<h1>Stories</h1><p class="muted">{e(no_groups_message("stories"))}</p>')
-        items = "".join(f'<li><a href="/stories/{u(str(s.get("id")))}">{e(s.get("title") or s.get("label") or s.get("id"))}</a></li>'
+        items = "".join(f'<li data-testid="story-item"><a href="/stories/{u(str(s.get("id")))}">'
+                        f'{e(s.get("headline") or s.get("label") or s.get("id"))}</a>'
+                        + (f' <span class="muted">{e(s.get("label"))}</span>' if s.get("headline") and s.get("label") else "")
+                        + "</li>"
                         for s in groups.list_groups("stories", 200))
         return layout("Stories", f"<h1>Stories</h1><ul>{items}</ul>")
 

@@ -147,7 +147,7 @@ def split_pair(rest: str, exists: Any) -> tuple[str, str] | None:
 
 
 def group_view(kind: str, group: dict[str, Any]) -> str:
-    label = group.get("title") or group.get("label") or group.get("name") or group.get("id")
+    label = group.get("headline") or group.get("title") or group.get("label") or group.get("name") or group.get("id")
     members = group.get("members") or group.get("documents") or []
     rows = []
     for m in members if isinstance(members, list) else []:

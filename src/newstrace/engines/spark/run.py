@@ -262,6 +262,7 @@ def read_results(out: str | Path) -> tuple[list[Document] | None, list[Relation]
     """The relations, families and stories a JSONL Spark scan wrote under ``out`` (for tests and
     small runs; documents are not rebuilt)."""
     from newstrace.stages.families.store import family_from_dict
+    from newstrace.stages.stories.store import story_from_dict
     from newstrace.store import relation_from_dict
 
     def lines(kind: str) -> list[dict[str, Any]]:
@@ -270,6 +271,5 @@ def read_results(out: str | Path) -> tuple[list[Document] | None, list[Relation]
 
     relations = [relation_from_dict(d) for d in lines("relations")]
     families = [family_from_dict(d) for d in lines("families")]
-    stories = [Story(d["id"], d["label"], tuple(d["documents"]), tuple(d.get("families", ())),
-                     d.get("first_published"), d.get("last_published")) for d in lines("stories")]
+    stories = [story_from_dict(d) for d in lines("stories")]
     return None, relations, families, stories

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FEATURES_VERSION", "StoredFeatures", "StoredNeighbourhoods", "decode_features", "encode_counted",
            "encode_features", "features_key", "load_representatives", "load_stories", "load_usual", "save_neighbourhoods",
-           "save_representatives", "save_stories", "save_usual", "stored_story_inputs", "story_to_dict", "usual_settings"]
+           "save_representatives", "save_stories", "save_usual", "stored_story_inputs", "story_from_dict", "story_to_dict",
+           "usual_settings"]
 
 #: The version of ``document_features`` whose output a store keeps: raise it when that
 #: function's output changes, and every kept row is made again when next needed.
@@ -64,8 +65,15 @@ def _schema(conn: sqlite3.Connection) -> None:
 
 def story_to_dict(s: Story) -> dict[str, Any]:
     """The JSON form of a story (docs/output.md)."""
-    return {"id": s.id, "label": s.label, "documents": list(s.documents), "families": list(s.families),
-            "first_published": s.first_published, "last_published": s.last_published}
+    return {"id": s.id, "label": s.label, "headline": s.headline, "documents": list(s.documents),
+            "families": list(s.families), "first_published": s.first_published, "last_published": s.last_published}
+
+
+def story_from_dict(d: Mapping[str, Any]) -> Story:
+    """A story from its JSON form (:func:`story_to_dict`).  One written before stories had
+    headlines (by an older version, stored or exported) has none."""
+    return Story(d["id"], d["label"], tuple(d["documents"]), tuple(d.get("families", ())),
+                 d.get("first_published"), d.get("last_published"), d.get("headline"))
 
 
 def save_stories(conn: sqlite3.Connection, stories: list[Story]) -> None:
@@ -93,12 +101,7 @@ def save_stories(conn: sqlite3.Connection, stories: list[Story]) -> None:
 def load_stories(conn: sqlite3.Connection) -> list[Story]:
     """The stored stories, sorted by id."""
     _schema(conn)
-    out = []
-    for (data,) in conn.execute("SELECT data FROM stories ORDER BY id"):
-        d = json.loads(data)
-        out.append(Story(d["id"], d["label"], tuple(d["documents"]), tuple(d["families"]),
-                         d["first_published"], d["last_published"]))
-    return out
+    return [story_from_dict(json.loads(data)) for (data,) in conn.execute("SELECT data FROM stories ORDER BY id")]
 
 
 def usual_settings(config: StoryConfig = DEFAULT_CONFIG) -> str:

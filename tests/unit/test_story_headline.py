@@ -1,0 +1,120 @@
+"""A story's headline: the member title that best says what the story is about."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+
+import pytest
+
+from newstrace.stages.stories.headline import headline_like, story_headline, with_headlines
+from newstrace.stages.stories.store import load_stories, save_stories
+from newstrace.types import Story
+
+
+@pytest.mark.parametrize("title", [
+    "Kilroy launches 'Veritas' party",
+    "UK heading wrong way - Howard",
+    "Profile: David Blunkett",
+    "Tara Reid Finally Checks Into Rehab For Undisclosed Reasons",
+])
+def test_headlines_read_as_headlines(title: str) -> None:
+    assert headline_like(title)
+
+
+@pytest.mark.parametrize("title", [
+    None, "", "   ", "Breaking",
+    "http : / / www . extremetech . com / computing / 120601 - amd - buys - seamicro",
+    "www.example.org/news/quake",
+    "February 29 , 2012 , 7 : 32 p . m . ET",
+    "3 July 2013 Last updated at 13 : 38 GMT",
+    "Posted September 26 , 2013 - 3 : 47pm Updated September 27 , 2013 - 6 : 56am",
+    " ".join(["word"] * 21),
+])
+def test_urls_date_lines_and_whole_paragraphs_are_not_headlines(title: str | None) -> None:
+    assert not headline_like(title)
+
+
+def test_the_title_naming_most_of_the_label_wins_the_first_name_weighing_most() -> None:
+    members = [("a", "Party leader resigns", "2005-01-01"),
+               ("b", "UKIP candidate suspended", "2005-01-02"),
+               ("c", "Kilroy quits party", "2005-01-03")]
+    # Kilroy (first, weight 2) beats UKIP (second, weight 1); the first member names neither
+    assert story_headline("Kilroy · UKIP", members) == "Kilroy quits party"
+    assert story_headline("UKIP · Kilroy", members) == "UKIP candidate suspended"
+    # both names in one title beat either alone
+    both = [*members, ("d", "Kilroy-Silk quits 'shameful' UKIP", "2005-01-09")]
+    assert story_headline("Kilroy · UKIP", both) == "Kilroy-Silk quits 'shameful' UKIP"
+
+
+def test_names_match_whole_words_in_any_case() -> None:
+    members = [("a", "Ukipper weekend", None), ("b", "ukip chooses new chief", None)]
+    assert story_headline("UKIP", members) == "ukip chooses new chief"
+
+
+def test_among_equals_the_title_the_other_reports_agree_on_then_the_earliest() -> None:
+    members = [("a", "Tsunami hits coastal towns", "2004-12-27"),
+               ("b", "Aid flights reach coastal towns", "2004-12-28"),
+               ("c", "Aid pledges grow", "2004-12-26"),
+               ("d", "Charities ask for more aid", "2004-12-29")]
+    # no title names the label's name; "Aid flights reach coastal towns" shares words with three others
+    assert story_headline("Indonesia", members) == "Aid flights reach coastal towns"
+    twins = [("b", "Quake strikes Sumatra", "2004-12-27"), ("a", "Quake strikes Aceh", "2004-12-26"),
+             ("c", "Quake strikes Banda", None)]
+    assert story_headline("(no names)", twins) == "Quake strikes Aceh"  # earliest; undated last
+
+
+def test_a_sentence_taken_for_a_title_only_when_no_headline_is_left() -> None:
+    sentence = ("a", "Reid checked into Promises , her rep told People .", "2008-01-01")
+    plain = ("b", "Actress enters rehab", "2008-01-02")
+    assert story_headline("Reid · Promises", [sentence, plain]) == "Actress enters rehab"
+    assert story_headline("Reid · Promises", [sentence]) == "Reid checked into Promises , her rep told People ."
+    assert story_headline("Reid", [("a", "http : / / www . x . com / a", None), ("b", None, None)]) is None
+
+
+def test_whitespace_in_a_title_is_collapsed() -> None:
+    assert story_headline("Lisbon", [("a", "  Quake   strikes\nLisbon ", None)]) == "Quake strikes Lisbon"
+
+
+def _titles(asked: list[Sequence[str]], table: Mapping[str, tuple[str | None, str | None]]):  # type: ignore[no-untyped-def]
+    def titles(ids: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+        asked.append(list(ids))
+        return {d: table[d] for d in ids if d in table}
+    return titles
+
+
+def test_stories_kept_as_made_are_not_asked_about_again() -> None:
+    table = {"a": ("Quake strikes Lisbon", "2024-02-01"), "b": ("Lisbon counts the damage", "2024-02-02"),
+             "c": ("Danes reject bridge toll", "2024-05-01")}
+    kept = Story("S1", "Lisbon", ("a", "b"), headline="Quake strikes Lisbon")
+    fresh = Story("S2", "Denmark", ("c",))
+    asked: list[Sequence[str]] = []
+    out = with_headlines([kept, fresh], _titles(asked, table), keep=[kept])
+    assert [s.headline for s in out] == ["Quake strikes Lisbon", "Danes reject bridge toll"]
+    assert asked == [["c"]]
+    # a story clustered again (no headline yet) is made afresh, even with the members of a kept one
+    again: list[Sequence[str]] = []
+    out = with_headlines([Story("S1", "Lisbon", ("a", "b"))], _titles(again, table), keep=[kept])
+    assert out[0].headline == "Quake strikes Lisbon" and again == [["a", "b"]]
+    # nothing to make: the titles are not read at all
+    none: list[Sequence[str]] = []
+    assert with_headlines([kept], _titles(none, table), keep=[kept]) == [kept] and none == []
+
+
+def test_headlines_are_stored_and_stories_stored_before_them_load_without_one() -> None:
+    conn = sqlite3.connect(":memory:")
+    stories = [Story("S1", "Lisbon", ("a", "b"), (), "2024-02-01", "2024-02-02", "Quake strikes Lisbon"),
+               Story("S2", "(no names)", ("c",))]
+    save_stories(conn, stories)
+    assert load_stories(conn) == stories
+    with conn:  # a row as an older version wrote it: no headline key
+        conn.execute("""UPDATE stories SET data = '{"id": "S2", "label": "(no names)", "documents": ["c"],
+                        "families": [], "first_published": null, "last_published": null}' WHERE id = 'S2'""")
+    assert load_stories(conn)[1] == Story("S2", "(no names)", ("c",))
+
+
+def test_copies_under_one_title_count_as_reports_agreeing_on_it() -> None:
+    copies = [(f"copy{i}", "Ferry terminal approved", "2024-03-02") for i in range(3)]
+    members = [("a", "Harbour vote due", "2024-03-01"), *copies, ("b", "Terminal plan divides harbour", "2024-03-01")]
+    # "Ferry terminal approved" is carried by three reports; its word "terminal" by a fourth
+    assert story_headline("(no names)", members) == "Ferry terminal approved"
