@@ -834,7 +834,7 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
         representative_ids,
         stories_of_features,
     )
-    from newstrace.stages.stories.headline import with_headlines
+    from newstrace.stages.stories.naming import OPENING_CHARS, member_texts, name_stories
     from newstrace.stages.stories.store import (
         StoredNeighbourhoods,
         load_representatives,
@@ -912,12 +912,12 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
         else:
             stories = stories_of_features(ids, published, feats, families, stored, usual_out=usual,
                                           neighbourhood_out=around)
-    # Headlines from the members' titles: a story an add kept as stored keeps its own.
+    # Headlines and name phrases from the members' titles and openings: a story an add kept as
+    # stored keeps its own.
     if documents is not None:
-        at_hand = {d.id: (d.title, d.published) for d in documents}
-        stories = with_headlines(stories, lambda wanted: {d: at_hand[d] for d in wanted if d in at_hand})
+        stories = name_stories(stories, member_texts(documents))
     else:
-        stories = with_headlines(stories, store.titles, keep=stored if extend else ())
+        stories = name_stories(stories, lambda ids: store.story_openings(ids, OPENING_CHARS), keep=stored if extend else ())
     save_families(store.conn, families, digests)
     save_stories(store.conn, stories)
     save_usual(store.conn, usual, settings, replace=not extend)

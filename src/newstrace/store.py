@@ -863,9 +863,13 @@ class Store:
             return dict(self.conn.execute("SELECT id, language FROM documents"))
         return dict(self._rows_in("SELECT id, language FROM documents WHERE id IN ({marks})", ids))
 
-    def titles(self, ids: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
-        """``(title, published)`` of the stored documents of ``ids``, by id (for story headlines)."""
-        return {d: (t, p) for d, t, p in self._rows_in("SELECT id, title, published FROM documents WHERE id IN ({marks})", ids)}
+    def story_openings(self, ids: Iterable[str], chars: int) -> dict[str, tuple[str | None, str | None, str]]:
+        """``(title, published, the first chars characters of the text)`` of the stored documents
+        of ``ids``, by id: what naming a story reads of its members
+        (``newstrace.stages.stories.naming.name_stories``)."""
+        return {d: (t, p, o) for d, t, p, o in self._rows_in(
+            "SELECT id, title, published, substr(text, 1, ?) FROM documents WHERE id IN ({marks})", ids,
+            before=(chars,))}
 
     def raw_documents(self) -> Iterator[Document]:
         """Every stored document's id and ingested text only (for collection steps such as

@@ -225,5 +225,5 @@ class Story:
     first_published: str | None = None
     last_published: str | None = None
     #: The title of the member article that best says what the story is about
-    #: (``newstrace.stages.stories.headline``); None when no member has a title that reads as one.
+    #: (``newstrace.stages.stories.naming``); None when no member has a title that reads as one.
     headline: str | None = None

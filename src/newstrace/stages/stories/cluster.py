@@ -88,7 +88,7 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 import xxhash
 
-from newstrace.stages.stories.headline import with_headlines
+from newstrace.stages.stories.naming import member_texts, name_stories
 from newstrace.stages.text import (
     STOPWORDS,
     WORD_RE,
@@ -1398,15 +1398,14 @@ def update_stories(documents: Sequence[Document], families: Sequence[Family] = (
             ``"dense"``; the same stories, at different costs (for comparison).
 
     Returns:
-        Stories sorted by id, each with its label, documents, families, time span and headline
-        (``newstrace.stages.stories.headline``).
+        Stories sorted by id, each with its label (its names, put together into phrases),
+        documents, families, time span and headline (``newstrace.stages.stories.naming``).
     """
     docs = sorted(documents, key=lambda d: d.id)
     stories = stories_of_features([d.id for d in docs], [d.published for d in docs],
                                   [document_features(d) for d in docs], families, existing, config,
                                   collection=collection, usual=usual, dense=dense, method=method)
-    at_hand = {d.id: (d.title, d.published) for d in docs}
-    return with_headlines(stories, lambda wanted: {d: at_hand[d] for d in wanted})
+    return name_stories(stories, member_texts(docs))
 
 
 def stories_of_features(ids: Sequence[str], published: Sequence[str | None], features: Sequence[StoryFeatures],

@@ -1,4 +1,4 @@
-"""A story's headline: the member title that best says what the story is about."""
+"""Naming stories: the member title that best says what happened, and the label's names as whole names."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 
-from newstrace.stages.stories.headline import headline_like, story_headline, with_headlines
+from newstrace.stages.stories.naming import headline_like, name_stories, phrased_label, story_headline
 from newstrace.stages.stories.store import load_stories, save_stories
 from newstrace.types import Story
 
@@ -76,29 +76,60 @@ def test_whitespace_in_a_title_is_collapsed() -> None:
     assert story_headline("Lisbon", [("a", "  Quake   strikes\nLisbon ", None)]) == "Quake strikes Lisbon"
 
 
-def _titles(asked: list[Sequence[str]], table: Mapping[str, tuple[str | None, str | None]]):  # type: ignore[no-untyped-def]
-    def titles(ids: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+def _members(asked: list[Sequence[str]], table: Mapping[str, tuple[str | None, str | None, str]]):  # type: ignore[no-untyped-def]
+    def members(ids: Sequence[str]) -> dict[str, tuple[str | None, str | None, str]]:
         asked.append(list(ids))
         return {d: table[d] for d in ids if d in table}
-    return titles
+    return members
 
 
-def test_stories_kept_as_made_are_not_asked_about_again() -> None:
-    table = {"a": ("Quake strikes Lisbon", "2024-02-01"), "b": ("Lisbon counts the damage", "2024-02-02"),
-             "c": ("Danes reject bridge toll", "2024-05-01")}
+def test_stories_kept_as_named_are_not_asked_about_again() -> None:
+    table = {"a": ("Quake strikes Lisbon", "2024-02-01", "Rescuers searched Lisbon."),
+             "b": ("Lisbon counts the damage", "2024-02-02", ""),
+             "c": ("Danes reject bridge toll", "2024-05-01", "Voters in Copenhagen said no.")}
     kept = Story("S1", "Lisbon", ("a", "b"), headline="Quake strikes Lisbon")
     fresh = Story("S2", "Denmark", ("c",))
     asked: list[Sequence[str]] = []
-    out = with_headlines([kept, fresh], _titles(asked, table), keep=[kept])
+    out = name_stories([kept, fresh], _members(asked, table), keep=[kept])
     assert [s.headline for s in out] == ["Quake strikes Lisbon", "Danes reject bridge toll"]
     assert asked == [["c"]]
-    # a story clustered again (no headline yet) is made afresh, even with the members of a kept one
+    # a story clustered again (no headline yet) is named afresh, even with the members of a kept one
     again: list[Sequence[str]] = []
-    out = with_headlines([Story("S1", "Lisbon", ("a", "b"))], _titles(again, table), keep=[kept])
+    out = name_stories([Story("S1", "Lisbon", ("a", "b"))], _members(again, table), keep=[kept])
     assert out[0].headline == "Quake strikes Lisbon" and again == [["a", "b"]]
-    # nothing to make: the titles are not read at all
+    # nothing to name: the members are not read at all
     none: list[Sequence[str]] = []
-    assert with_headlines([kept], _titles(none, table), keep=[kept]) == [kept] and none == []
+    assert name_stories([kept], _members(none, table), keep=[kept]) == [kept] and none == []
+
+
+def test_naming_puts_the_label_s_names_together_and_heads_with_the_raw_names() -> None:
+    table = {"a": ("Tsunami to hit Sri Lanka banks", None, "Sri Lanka's central bank said..."),
+             "b": ("Aid reaches Indonesia", None, "Sri Lanka and Indonesia count the cost.")}
+    [story] = name_stories([Story("S1", "Lanka · Sri · Indonesia", ("a", "b"))], _members([], table))
+    assert story.label == "Sri Lanka · Indonesia"
+    assert story.headline == "Tsunami to hit Sri Lanka banks"
+
+
+@pytest.mark.parametrize(("label", "openings", "phrased"), [
+    # a chain of names is one phrase, placed where its best-ranked word was
+    ("Species · Endangered · Act · Bush", ["Bush weakened the Endangered Species Act.",
+                                           "The Endangered Species Act protects wolves."], "Endangered Species Act · Bush"),
+    # a hyphen joins as a space does, and is kept
+    ("Silk · Kilroy · UKIP · Robert", ["Robert Kilroy-Silk quit UKIP.", "Kilroy-Silk said UKIP had failed."],
+     "Robert Kilroy-Silk · UKIP"),
+    # a name ending two phrases is in both
+    ("Laci · Peterson · Scott", ["Scott Peterson was convicted of killing Laci Peterson."],
+     "Laci Peterson · Scott Peterson"),
+    # seen apart as often as together: kept apart ("Bush Endangered" once, "Bush" alone twice)
+    ("Bush · Endangered", ["Bush said. Bush Endangered. Bush left."], "Bush · Endangered"),
+    # a possessive ends a name, an apostrophe inside one does not
+    ("Russia · Putin · Brien · O'Brien", ["Russia's Putin met O'Brien."], "Russia · Putin · Brien · O'Brien"),
+    # another case is another word; nothing found leaves the label as it is
+    ("Lanka · Sri", ["SRI LANKA"], "Lanka · Sri"),
+    ("(no names)", ["Anything at all"], "(no names)"),
+])
+def test_names_written_as_one_name_are_put_together(label: str, openings: list[str], phrased: str) -> None:
+    assert phrased_label(label, openings) == phrased
 
 
 def test_headlines_are_stored_and_stories_stored_before_them_load_without_one() -> None:
