@@ -120,8 +120,9 @@ def test_naming_puts_the_label_s_names_together_and_heads_with_the_raw_names() -
     # a name ending two phrases is in both
     ("Laci · Peterson · Scott", ["Scott Peterson was convicted of killing Laci Peterson."],
      "Laci Peterson · Scott Peterson"),
-    # seen apart as often as together: kept apart ("Bush Endangered" once, "Bush" alone twice)
-    ("Bush · Endangered", ["Bush said. Bush Endangered. Bush left."], "Bush · Endangered"),
+    # seen apart as often as together: kept apart ("Bush Endangered" once, each alone twice)
+    ("Bush · Endangered", ["Bush said. Bush Endangered. Bush left. The Endangered list. Endangered animals."],
+     "Bush · Endangered"),
     # a possessive ends a name, an apostrophe inside one does not
     ("Russia · Putin · Brien · O'Brien", ["Russia's Putin met O'Brien."], "Russia · Putin · Brien · O'Brien"),
     # another case is another word; nothing found leaves the label as it is
@@ -149,3 +150,25 @@ def test_copies_under_one_title_count_as_reports_agreeing_on_it() -> None:
     members = [("a", "Harbour vote due", "2024-03-01"), *copies, ("b", "Terminal plan divides harbour", "2024-03-01")]
     # "Ferry terminal approved" is carried by three reports; its word "terminal" by a fourth
     assert story_headline("(no names)", members) == "Ferry terminal approved"
+
+
+@pytest.mark.parametrize(("label", "openings", "phrased"), [
+    # the capitalised words beside a name in most of its occurrences join it, on either side
+    ("Orleans · Saints", ["The New Orleans Saints lost.", "New Orleans Saints coach Sean Payton said."],
+     "New Orleans Saints"),
+    ("Chargers · Diego", ["San Diego Chargers won.", "The San Diego Chargers waived him."], "San Diego Chargers"),
+    ("Betty · Ford", ["She entered the Betty Ford Center.", "Betty Ford Center staff said."], "Betty Ford Center"),
+    # not in a minority of occurrences, nor an honorific, a possessive or a word of a title in headline case
+    ("Reid", ["Tara Reid said. Reid left. Reid is fine."], "Reid"),
+    ("Brown", ["Mr Brown said. Mr Brown left."], "Brown"),
+    ("Jewish", ["Britain's Jewish leaders met. Britain's Jewish community."], "Jewish"),
+    ("Death", ["Protests Erupt Following Death Of Teen\nThe death sparked protests after the Death."], "Death"),
+])
+def test_names_take_the_capitalised_words_that_stand_beside_them(label: str, openings: list[str],
+                                                                 phrased: str) -> None:
+    assert phrased_label(label, openings) == phrased
+
+
+def test_a_hyphen_joins_a_word_to_a_name_and_is_kept() -> None:
+    openings = ["Armenians left Nagorno-Karabakh.", "The Nagorno-Karabakh region was emptied."]
+    assert phrased_label("Armenia · Karabakh", openings) == "Armenia · Nagorno-Karabakh"

@@ -187,18 +187,21 @@ def phrased_label(label: str, openings: Iterable[str]) -> str:
     "Sri Lanka", "Kilroy-Silk", "Endangered Species Act".  A chain of such names is one phrase,
     placed where its best-ranked word was; a name may end two phrases ("Laci Peterson · Scott
     Peterson").  Names seen apart as often as together (Bush in "Bush administration" and "Bush
-    Endangered Species Act") stay apart.
+    Endangered Species Act") stay apart.  Each item then takes the capitalised words that stand
+    beside it in most of its occurrences outside headline-case lines (:func:`_widened`: "New
+    Orleans Saints", "Tara Reid", "Nagorno-Karabakh"), and an item inside another is dropped.
 
     >>> phrased_label("Lanka · Sri · Indonesia · Bank", ["Tsunami to hit Sri Lanka banks",
     ...               "Sri Lanka and Indonesia count the cost; the World Bank offers loans"])
-    'Sri Lanka · Indonesia · Bank'
+    'Sri Lanka · Indonesia · World Bank'
     """
     if label == _NO_NAMES:
         return label
     names = [n for n in label.split(_LABEL_SEP) if n]
+    texts = list(openings)
     seen: Counter[str] = Counter()
     follows: Counter[tuple[str, str, str]] = Counter()
-    for text in openings:
+    for text in texts:
         for a in names:
             for end in _word_ends(text, a):
                 seen[a] += 1
@@ -212,8 +215,6 @@ def phrased_label(label: str, openings: Iterable[str]) -> str:
     for (a, b, gap), together in sorted(follows.items(), key=lambda x: (-x[1], x[0])):
         if a != b and a not in after and 2 * together > seen[a]:
             after[a] = (b, gap)
-    if not after:
-        return label
     followed = {b for b, _ in after.values()}
     rank = {n: i for i, n in enumerate(names)}
     phrases: dict[str, int] = {}
@@ -232,7 +233,95 @@ def phrased_label(label: str, openings: Iterable[str]) -> str:
     for name in names:
         if name not in placed:
             phrases.setdefault(name, rank[name])
-    return _LABEL_SEP.join(sorted(phrases, key=lambda p: (phrases[p], p)))
+    widened: dict[str, int] = {}
+    cased: dict[tuple[int, int], bool] = {}
+    for phrase, place in phrases.items():
+        wide = _widened(phrase, texts, cased)
+        widened[wide] = min(place, widened.get(wide, place))
+    # an item inside another ("Diego" in "San Diego Chargers") is that one
+    items = {p: min([place] + [widened[q] for q in widened if q != p and _word_ends(p, q)])
+             for p, place in widened.items() if not any(q != p and _word_ends(q, p) for q in widened)}
+    return _LABEL_SEP.join(sorted(items, key=lambda p: (items[p], p)))
+
+
+#: How many words :func:`_widened` may add on each side of a name.
+WIDEN_WORDS = 2
+
+
+def _widened(phrase: str, texts: Sequence[str], cased: dict[tuple[int, int], bool]) -> str:
+    """``phrase`` with the capitalised words that stand beside it, after a space or a hyphen, in
+    most of its occurrences ("New" before "Orleans Saints", "Nagorno-" before "Karabakh"), up to
+    :data:`WIDEN_WORDS` a side.  ``cased``: whether the line of ``texts[k]`` starting at ``i`` is
+    in headline case, by ``(k, i)``, filled in as lines are met."""
+    for _ in range(WIDEN_WORDS):
+        before: Counter[tuple[str, str]] = Counter()
+        after: Counter[tuple[str, str]] = Counter()
+        total = 0
+        for k, text in enumerate(texts):
+            for end in _word_ends(text, phrase):
+                start = end - len(phrase)
+                line = text.rfind("\n", 0, start) + 1
+                if (k, line) not in cased:
+                    cased[k, line] = _headline_case(text, line)
+                if cased[k, line]:
+                    continue  # "Protests Erupt Following Death Of Teen": capitals mark no names
+                total += 1
+                gap = text[start - 1 : start] if start >= 2 else ""
+                if gap in (" ", "-"):
+                    word = _word_before(text, start - 1)
+                    if not word.endswith(("'s", "’s")):  # "Britain's Jewish" is not one name
+                        before[word, gap] += 1
+                gap = text[end : end + 1]
+                if gap in (" ", "-"):
+                    m = _NAME_TOKEN.match(text, end + 1)
+                    if m is not None:
+                        after[m.group(0).removesuffix("'s").removesuffix("’s"), gap] += 1
+        grown = phrase
+        for counts, left in ((before, True), (after, False)):
+            (best, gap) = max(sorted(counts), key=lambda w: counts[w], default=("", ""))
+            if _name_like(best) and 2 * counts[best, gap] > total and best not in _NAME_TOKEN.findall(grown):
+                grown = f"{best}{gap}{grown}" if left else f"{grown}{gap}{best}"
+        if grown == phrase:
+            break
+        phrase = grown
+    return phrase
+
+
+def _headline_case(text: str, start: int) -> bool:
+    """Whether the line of ``text`` starting at ``start`` is a title in headline case (where
+    capitals do not mark names): at most :data:`HEADLINE_MAX_CHARS` characters, with a stop word
+    capitalised past its first word, or four fifths of at least four words of four letters or
+    more capitalised."""
+    end = text.find("\n", start)
+    end = end if end >= 0 else len(text)
+    if end - start > HEADLINE_MAX_CHARS:
+        return False  # a paragraph, not a title
+    words = _NAME_TOKEN.findall(text, start, end)
+    if any(w[:1].isupper() and w.lower() in STOPWORDS for w in words[1:]):
+        return True  # "Death Of Teen", "Checks Into Rehab"
+    long = [w for w in words if len(w) >= 4]
+    return len(long) >= 4 and 5 * sum(1 for w in long if w[:1].isupper()) >= 4 * len(long)
+
+
+def _word_before(text: str, end: int) -> str:
+    """The word of ``text`` that ends at ``end`` ("" when none does)."""
+    start = end
+    while start > 0 and (_is_word_char(text[start - 1]) or (
+            text[start - 1] in "'’" and start > 1 and _is_word_char(text[start - 2]))):
+        start -= 1
+    return text[start:end]
+
+
+def _name_like(word: str) -> bool:
+    """Whether ``word`` counts as a name, as the story features count one: capitalised, not a
+    number, a stop word, or a day or month."""
+    low = word.lower()
+    return (word[:1].isupper() and len(word) > 1 and not word.isdigit() and low not in STOPWORDS
+            and low not in _DATELINE_WORDS and low not in _HONORIFICS)
+
+
+#: Words before a name that are not part of it ("Mr Brown" is Brown).
+_HONORIFICS = frozenset("mr mrs ms miss dr mr. mrs. ms. dr.".split())
 
 
 #: What :func:`name_stories` asks for each member: ``(title, published, opening)``, the opening
