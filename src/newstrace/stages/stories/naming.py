@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
-from newstrace.stages.text import STOPWORDS
+from newstrace.stages.text import STOPWORDS, WORD_RE
 from newstrace.types import Document, Story
 
 __all__ = ["HEADLINE_MAX_CHARS", "HEADLINE_MAX_WORDS", "OPENING_CHARS", "MemberText", "headline_like", "member_texts",
@@ -37,8 +37,6 @@ HEADLINE_MAX_WORDS = 20
 HEADLINE_MAX_CHARS = 160
 
 _WORD = re.compile(r"\w+")
-#: A word as the story features read names (``stages.text.WORD_RE`` outside CJK text).
-_NAME_TOKEN = re.compile(r"\w+(?:['’]\w+)*")
 _SPACE = re.compile(r"\s+")
 _LINKISH = re.compile(r"https?\b|\bwww\b|://|\.(?:com|org|net|html?)\b", re.IGNORECASE)
 #: Words of a date or time line ("Posted September 26, 2013 - 3:47pm", "3 July 2013 Last updated
@@ -80,22 +78,10 @@ def _content_words(title: str) -> frozenset[str]:
 
 
 def _names_in(title: str, names: Sequence[str]) -> int:
-    """The weight of the label's names found in ``title`` as whole words (any case): the first
-    of ``k`` names weighs ``k``, the last 1."""
+    """The weight of the label's names found in ``title`` as whole words (any case,
+    :func:`_word_ends`): the first of ``k`` names weighs ``k``, the last 1."""
     k, text = len(names), title.lower()
-    return sum(k - i for i, name in enumerate(names) if _has_word(text, name.lower()))
-
-
-def _has_word(text: str, word: str) -> bool:
-    """Whether ``word`` occurs in ``text`` with no word character on either side (what a regex
-    ``(?<!\\w)word(?!\\w)`` finds, without compiling one pattern per name)."""
-    at = text.find(word)
-    while at >= 0:
-        end = at + len(word)
-        if (at == 0 or not _is_word_char(text[at - 1])) and (end == len(text) or not _is_word_char(text[end])):
-            return True
-        at = text.find(word, at + 1)
-    return False
+    return sum(k - i for i, name in enumerate(names) if _word_ends(text, name.lower()))
 
 
 def _is_word_char(ch: str) -> bool:
@@ -152,12 +138,15 @@ def story_headline(label: str, members: Iterable[tuple[str, str | None, str | No
     names = [] if label == _NO_NAMES else [n for n in label.split(_LABEL_SEP) if n]
     # each distinct title once: (its earliest date, undated last; its earliest-sorting member)
     first: dict[str, tuple[bool, str, str]] = {}
+    words: dict[str, frozenset[str]] = {}
     carried: Counter[str] = Counter()
     for doc_id, title, published in members:
         if title is None or not headline_like(title):
             continue
         text = _SPACE.sub(" ", title).strip()
-        carried.update(_content_words(text))
+        if text not in words:
+            words[text] = _content_words(text)
+        carried.update(words[text])
         when = (published is None, published or "", doc_id)
         if text not in first or when < first[text]:
             first[text] = when
@@ -165,7 +154,7 @@ def story_headline(label: str, members: Iterable[tuple[str, str | None, str | No
         return None
 
     def rank(text: str) -> tuple[bool, int, int, bool, str, int, str]:
-        agreed = sum(carried[w] - 1 for w in _content_words(text))
+        agreed = sum(carried[w] - 1 for w in words[text])
         undated, published, doc_id = first[text]
         # a headline before a sentence taken for one; earliest published first, undated last
         return (_sentence(text), -_names_in(text, names), -agreed, undated, published, len(text), doc_id)
@@ -229,7 +218,7 @@ def phrased_label(label: str, openings: Iterable[str]) -> str:
             at = nxt
         phrases.setdefault(text, min(rank[w] for w in words))
     # a cycle (no head): its names stay as they were
-    placed = {w for p in phrases for w in _NAME_TOKEN.findall(p)}
+    placed = {w for p in phrases for w in WORD_RE.findall(p)}
     for name in names:
         if name not in placed:
             phrases.setdefault(name, rank[name])
@@ -273,13 +262,13 @@ def _widened(phrase: str, texts: Sequence[str], cased: dict[tuple[int, int], boo
                         before[word, gap] += 1
                 gap = text[end : end + 1]
                 if gap in (" ", "-"):
-                    m = _NAME_TOKEN.match(text, end + 1)
+                    m = WORD_RE.match(text, end + 1)
                     if m is not None:
                         after[m.group(0).removesuffix("'s").removesuffix("’s"), gap] += 1
         grown = phrase
         for counts, left in ((before, True), (after, False)):
             (best, gap) = max(sorted(counts), key=lambda w: counts[w], default=("", ""))
-            if _name_like(best) and 2 * counts[best, gap] > total and best not in _NAME_TOKEN.findall(grown):
+            if _name_like(best) and 2 * counts[best, gap] > total and best not in WORD_RE.findall(grown):
                 grown = f"{best}{gap}{grown}" if left else f"{grown}{gap}{best}"
         if grown == phrase:
             break
@@ -296,7 +285,7 @@ def _headline_case(text: str, start: int) -> bool:
     end = end if end >= 0 else len(text)
     if end - start > HEADLINE_MAX_CHARS:
         return False  # a paragraph, not a title
-    words = _NAME_TOKEN.findall(text, start, end)
+    words = WORD_RE.findall(text, start, end)
     if any(w[:1].isupper() and w.lower() in STOPWORDS for w in words[1:]):
         return True  # "Death Of Teen", "Checks Into Rehab"
     long = [w for w in words if len(w) >= 4]
