@@ -51,6 +51,7 @@ from newstrace.stages.candidates import (
     sentence_buckets,
 )
 from newstrace.stages.ingest import read_inputs
+from newstrace.stages.ingest.ids import settle_ids, sources_of
 from newstrace.stages.ingest.language import load_language_model, preload_language_model
 from newstrace.stages.prepare import (
     IndexRows,
@@ -141,6 +142,12 @@ class IndexStats:
     added: int = 0
     unchanged: int = 0
     skipped: int = 0
+    #: of the added: new versions of stored documents (the same file changed, or an id its
+    #: input gives met again with another text)
+    replaced: int = 0
+    #: ``(path, id as read, id given)`` of each document whose id another file holds
+    #: (``newstrace.stages.ingest.ids``)
+    renamed: list[tuple[str, str, str]] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     added_ids: list[str] = field(default_factory=list)  # new or changed documents, as committed
     # with ``story_features``: each added document's ``stories.cluster.document_features``
@@ -162,6 +169,8 @@ class ScanResult:
     stats: dict[str, float | int] = field(default_factory=dict)
     families: list[Family] = field(default_factory=list)
     stories: list[Story] = field(default_factory=list)
+    #: ``(path, id as read, id given)`` of each document whose id another file held
+    renamed: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def _read(paths: Sequence[str | Path], errors: list[InputError], *, limits: Limits = DEFAULT_LIMITS,
@@ -208,18 +217,17 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     """
     executor = executor or LocalExecutor(workers, progress, chunksize=16)
     stats = IndexStats(read=len(docs))
-    unique: list[Document] = []
-    seen: set[str] = set()
-    for doc in docs:
-        if doc.id in seen:
-            stats.errors.append(InputError(doc.path or doc.id, f"duplicate document id {doc.id!r}: kept the first"))
-            continue
-        seen.add(doc.id)
-        unique.append(doc)
+    # An id two files were given (one name in two folders) stays with the file that holds it,
+    # in this run or in the index; the other takes its folder's name (stages.ingest.ids).
+    settled = settle_ids(docs, stored=lambda ids: sources_of(store.stored_paths(ids)))
+    unique = settled.documents
+    stats.errors.extend(settled.duplicates)
+    stats.renamed = settled.renamed
     stats.skipped = len(stats.errors)
     stored = store.stored_hashes(d.id for d in unique)
     fresh = [d for d in unique if stored.get(d.id) != content_hash(d)]
     stats.unchanged = len(unique) - len(fresh)
+    stats.replaced = sum(1 for d in fresh if d.id in stored)
     if not fresh:
         return stats
     # The store's recurring-line index answers for the lines of these documents alone: the
@@ -783,10 +791,10 @@ def _scan(paths: Sequence[str | Path], *, db: str | Path | None, workers: int | 
     t3 = time.perf_counter()
     return ScanResult(documents, relations, stats.errors, {
         "documents": len(documents), "read": stats.read, "added": stats.added, "unchanged": stats.unchanged,
-        "skipped": stats.skipped, "relations": len(relations), **plan,
+        "skipped": stats.skipped, "renamed": len(stats.renamed), "relations": len(relations), **plan,
         "families": len(families), "stories": len(stories),
         "seconds_ingest": round(t1 - t0, 3), "seconds_relate": round(t2 - t1, 3),
-        "seconds_families": round(t3 - t2, 3), "seconds": round(t3 - t0, 3)}, families, stories)
+        "seconds_families": round(t3 - t2, 3), "seconds": round(t3 - t0, 3)}, families, stories, stats.renamed)
 
 
 # -- families and stories (newstrace.stages.families, newstrace.stages.stories) --------------------

@@ -172,10 +172,21 @@ def _bbc_sample(root: Path, into: Path) -> Path:
 
 
 def test_bbc_sample_same_as_local(spark: Any, tmp_path: Path) -> None:
-    sample = _bbc_sample(require(DATA / "bbc-news"), tmp_path / "bbc")
-    local = scan([sample], semantic=False, changes=False)
-    assert len(local.documents) == BBC_SAMPLE
-    scan_spark([sample], tmp_path / "out", options=OPTIONS, changes=False)
+    """With a second folder holding another article under the name of one in the sample: both
+    engines keep it, under its folder's name (newstrace.stages.ingest.ids)."""
+    root = require(DATA / "bbc-news")
+    sample = _bbc_sample(root, tmp_path / "bbc")
+    name = sorted((sample / "tech").iterdir())[0].name
+    (tmp_path / "elsewhere" / "tech").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "tech" / name).symlink_to(sorted((root / "business").glob("*.txt"))[0])
+    local = scan([sample, tmp_path / "elsewhere"], semantic=False, changes=False)
+    assert len(local.documents) == BBC_SAMPLE + 1 and local.stats["renamed"] == 1
+    result = scan_spark([sample, tmp_path / "elsewhere"], tmp_path / "out", options=OPTIONS, changes=False)
+    assert result.stats["renamed"] == 1 and result.stats["documents"] == BBC_SAMPLE + 1
+    documents = [json.loads(line)["id"] for f in sorted((tmp_path / "out" / "documents").glob("part-*"))
+                 for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert sorted(documents) == sorted(d.id for d in local.documents)
+    assert f"elsewhere/tech/{name}" in documents
     _, rels, families, stories = read_results(tmp_path / "out")
     _same(local, rels, families, stories)
     # Measured: 55 relations (54 exact-duplicate pairs and one more), 55 families, 76 stories.

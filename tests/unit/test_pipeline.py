@@ -430,10 +430,8 @@ def test_a_document_that_becomes_a_story_representative_is_new_to_the_kept_neigh
         first = store.last_arrival()
         assert load_representatives(store.conn) == {"original.txt": first, "other.txt": first}
         assert StoredNeighbourhoods(store.conn, usual_settings())["other.txt"].arrival == first
-        split = tmp_path / "split"
-        split.mkdir()
-        (split / "original.txt").write_text(OTHER.replace("ninety", "seventy")[::-1])
-        index_add(store, [split], workers=1, forensics=False)
+        (corpus / "original.txt").write_text(OTHER.replace("ninety", "seventy")[::-1])
+        index_add(store, [corpus / "original.txt"], workers=1, forensics=False)
         link(store, changes=False, semantic=False)
         organise(store, whole_below=0)
         later = store.last_arrival()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from newstrace.limits import DEFAULT_LIMITS, Limits
-from newstrace.report.output import FORMATS, render
+from newstrace.report.output import FORMATS, counted, render
 from newstrace.types import Document, Family, InputError, Relation, Story
 
 __all__ = ["add_db", "add_limits", "add_output", "check_writable", "emit", "limits_from", "one_line", "positive_int", "report_errors"]
@@ -97,6 +98,17 @@ def report_errors(errors: list[InputError]) -> None:
     """One line per skipped input on stderr: the input and the reason."""
     for e in errors:
         print(f"newstrace: skipped {one_line(e.path)}: {one_line(e.reason)}", file=sys.stderr)
+
+
+def report_renamed(renamed: Sequence[tuple[str, str, str]], *, shown: int = 3) -> None:
+    """One line on stderr for the documents whose id another file held, with the first few
+    (``newstrace.stages.ingest.ids``): nothing is renamed without a word."""
+    if not renamed:
+        return
+    examples = ", ".join(f"{one_line(old)} → {one_line(new)}" for _, old, new in renamed[:shown])
+    more = ", …" if len(renamed) > shown else ""
+    print(f"newstrace: {counted(len(renamed), 'document')} took a longer id, another file holding theirs "
+          f"({examples}{more})", file=sys.stderr)
 
 
 def emit(args: argparse.Namespace, documents: list[Document], relations: list[Relation],

@@ -6,7 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from newstrace.cli._common import add_db, add_limits, limits_from, one_line, positive_int, report_errors
+from newstrace.cli._common import (
+    add_db,
+    add_limits,
+    limits_from,
+    one_line,
+    positive_int,
+    report_errors,
+    report_renamed,
+)
 from newstrace.pipeline import index_add, link_pending, organise
 from newstrace.report.output import counted
 from newstrace.store import Store
@@ -42,6 +50,7 @@ def index_add_cli(args: argparse.Namespace) -> int:
         stats = index_add(store, args.paths, workers=args.workers, progress=progress,
                           forensics=not args.no_changes, limits=limits, static_vectors=not args.lexical_only)
         report_errors(stats.errors)
+        report_renamed(stats.renamed)
         if stats.read == 0 and before == 0:
             store.close()
             if new_store:  # nothing readable: no empty store left behind
@@ -69,7 +78,9 @@ def index_add_cli(args: argparse.Namespace) -> int:
         return 130
     finally:
         store.close()
-    print(f"read {stats.read}, added {stats.added}, unchanged {stats.unchanged}, skipped {stats.skipped}; "
+    replaced = f" ({stats.replaced:,} new {'version' if stats.replaced == 1 else 'versions'} of stored ones)" \
+        if stats.replaced else ""
+    print(f"read {stats.read}, added {stats.added}{replaced}, unchanged {stats.unchanged}, skipped {stats.skipped}; "
           f"index {args.db} holds {counted(total, 'document')}, {counted(relations, 'relation')}, "
           f"{counted(len(families), 'family', 'families')} and {counted(len(stories), 'story', 'stories')}"
           + (f" ({counted(story_counts['stories_reached'], 'story', 'stories')} reached by the new articles "

@@ -16,6 +16,7 @@ from newstrace.cli._common import (
     one_line,
     positive_int,
     report_errors,
+    report_renamed,
 )
 from newstrace.pipeline import ScanResult, scan
 
@@ -105,6 +106,7 @@ def scan_cli(args: argparse.Namespace) -> int:
     result = scan(args.paths, db=args.db, workers=args.workers, progress=progress, changes=not args.no_changes,
                   semantic=not args.lexical_only, limits=limits_from(args))
     report_errors(result.errors)
+    report_renamed(result.renamed)
     stats = {**result.stats, "checks_off": list(off)} if off else result.stats
     emit(args, result.documents, result.relations, result.errors, stats,
          families=result.families, stories=result.stories)

@@ -16,6 +16,7 @@ with one id) decide as the local engine does.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -38,15 +39,22 @@ def _display(given: str, rel: str, is_dir: bool) -> str:
     return str(Path(given) / rel)
 
 
-def _read_one(task: tuple[int, str, str, bool, str, bytes, Limits]) -> list[Keyed]:
+def _absolute(given: str) -> str:
+    """A local argument made absolute on the driver (a document's path is its file's absolute
+    path, as the local engine's); a Hadoop URI as it is."""
+    return given if "://" in given else os.path.abspath(given)
+
+
+def _read_one(task: tuple[int, str, str, str, bool, str, bytes, Limits]) -> list[Keyed]:
     """Read one file's bytes with the local engine's ``read_file`` (an executor task)."""
     from newstrace.stages.ingest import read_file
 
-    arg, given, root, is_dir, uri, data, limits = task
+    arg, given, absolute, root, is_dir, uri, data, limits = task
     rel = uri[len(root) + 1 :] if is_dir and uri.startswith(root + "/") else PurePosixPath(uri).name
     if any(part.startswith(".") for part in PurePosixPath(rel).parts):
         return []  # hidden names are skipped, as the local walk does
     shown = _display(given, rel, is_dir)
+    located = _display(absolute, rel, is_dir)
     out: list[Keyed] = []
     with tempfile.TemporaryDirectory(prefix="newstrace-read-") as tmp:
         spilled = Path(tmp) / rel
@@ -57,7 +65,7 @@ def _read_one(task: tuple[int, str, str, bool, str, bytes, Limits]) -> list[Keye
             if isinstance(item, InputError):
                 item = InputError(item.path.replace(where, shown), item.reason)
             elif item.path and item.path.startswith(where):
-                item.path = shown + item.path[len(where) :]
+                item.path = located + item.path[len(where) :]
             out.append(((arg, rel, i), item))
     return out
 
@@ -89,6 +97,7 @@ def read_spark_inputs(spark: Any, paths: list[str], *, limits: Limits = DEFAULT_
         is_dir = bool(fs.getFileStatus(hpath).isDirectory())
         root = str(fs.makeQualified(hpath).toString()).rstrip("/")
         name = PurePosixPath(given.rstrip("/")).name
+        absolute = _absolute(given)
         if given.rstrip("/").lower().endswith(".parquet"):
             rows = spark.read.parquet(given).rdd.zipWithIndex()
             parts.append(rows.map(lambda r, a=arg, n=name, g=given: _parquet_row((r, a, n, g))))
@@ -97,8 +106,8 @@ def read_spark_inputs(spark: Any, paths: list[str], *, limits: Limits = DEFAULT_
         if is_dir:
             frame = frame.option("recursiveFileLookup", "true")
         files = frame.load(given).select("path", "content").rdd
-        parts.append(files.flatMap(lambda row, a=arg, g=given, r=root, d=is_dir: _read_one(
-            (a, g, r, d, row[0], bytes(row[1]), limits))))
+        parts.append(files.flatMap(lambda row, a=arg, g=given, b=absolute, r=root, d=is_dir: _read_one(
+            (a, g, b, r, d, row[0], bytes(row[1]), limits))))
     if missing:
         parts.append(sc.parallelize(missing, 1))
     return sc.union(parts) if parts else sc.parallelize([], 1)

@@ -32,11 +32,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from newstrace.limits import DEFAULT_LIMITS, Limits
+from newstrace.stages.ingest.ids import document_source, duplicate_error, id_candidates, settle_group
 from newstrace.stages.relate.context import MULTILINGUAL_MODEL
 from newstrace.types import Document, Family, InputError, Relation, Story
 
@@ -64,13 +65,37 @@ class SparkScanResult:
 SHOWN_ERRORS = 50
 
 
-def _first_wins(item: tuple[str, Any]) -> list[tuple[Any, Document | InputError]]:
-    """The first of documents sharing an id, in reading order, with its reading-order key; the
-    others named as the local engine names them."""
-    _, found = item
-    ranked = sorted(found, key=lambda x: x[0])
-    return [ranked[0]] + [(k, InputError(d.path or d.id, f"duplicate document id {d.id!r}: kept the first"))
-                          for k, d in ranked[1:]]
+def _settled_ids(read: Any, parts: int, keep: Any) -> tuple[Any, int]:
+    """The documents of ``read`` under the ids ``stages.ingest.ids.settle_ids`` gives them in
+    the local engine, and how many were renamed.
+
+    Only a light entry a document (its reading-order key, source and candidate ids) is grouped
+    by the id it holds, in rounds of ``settle_group`` until no document moves (one round when no
+    two files share an id); then each document joins its settled id, or its duplicate error.
+    """
+    docs = read.filter(lambda x: isinstance(x[1], Document))
+    entries = docs.map(lambda x: (x[0], document_source(x[1]), tuple(id_candidates(x[1])), 0))
+    duplicates = docs.context.parallelize([], 1)
+    while True:
+        rounds = (entries.map(lambda e: (e[2][e[3]], e)).groupByKey(parts)
+                  .map(lambda kv: settle_group(list(kv[1]))).persist(keep))
+        moved = rounds.flatMap(lambda r: r[1]).count()
+        duplicates = duplicates.union(rounds.flatMap(lambda r: r[2]))
+        entries = rounds.flatMap(lambda r: r[0] + r[1]).persist(keep)
+        entries.count()
+        rounds.unpersist()
+        if not moved:
+            break
+    verdicts = entries.map(lambda e: (e[0], e[2][e[3]])).union(duplicates.map(lambda e: (e[0], None)))
+    renamed = int(entries.filter(lambda e: e[3] > 0).count())
+
+    def settled(item: tuple[Any, tuple[Document, str | None]]) -> tuple[Any, Document | InputError]:
+        key, (doc, doc_id) = item
+        if doc_id is None:
+            return key, duplicate_error(doc)
+        return key, doc if doc_id == doc.id else replace(doc, id=doc_id)
+
+    return docs.join(verdicts, parts).map(settled), renamed
 
 
 def _prepare(doc: Document, recurring: frozenset[int], forensics: bool) -> tuple[str, Document]:
@@ -176,9 +201,10 @@ def scan_spark(paths: Sequence[str | Path], out: str | Path, *, options: SparkOp
     # are that step's (benchmarks/bench_spark.py projects cluster time from them).
     read = read_spark_inputs(spark, [str(p) for p in paths], limits=limits).coalesce(parts).persist(keep)
     read_errors = read.values().filter(lambda x: isinstance(x, InputError))
-    # The first document of each id; its reading-order key orders the boilerplate step's sampling.
-    kept = (read.filter(lambda x: isinstance(x[1], Document)).map(lambda x: (x[1].id, x))
-            .groupByKey(parts).flatMap(_first_wins).persist(keep))
+    # Each document under the id it settles on (the first of an id its input gives); its
+    # reading-order key orders the boilerplate step's sampling.
+    kept, n_renamed = _settled_ids(read, parts, keep)
+    kept = kept.persist(keep)
     kept.count()
     lap("read")
     dup_errors = kept.values().filter(lambda x: isinstance(x, InputError))
@@ -241,7 +267,7 @@ def scan_spark(paths: Sequence[str | Path], out: str | Path, *, options: SparkOp
     n_parents = parent_relations.count()
     n_errors = errors.count()
     stats: dict[str, float | int] = {
-        "documents": n_docs, "skipped": n_errors, "relations": n_relations + n_parents,
+        "documents": n_docs, "skipped": n_errors, "renamed": n_renamed, "relations": n_relations + n_parents,
         **{f"plan_{k}": v for k, v in plan.items()}, "alignments": plan["pairs"], **semantic_stats,
         "alignments_parents": n_parents, "families": n_families, "stories": n_stories,
         **seconds, "seconds": round(clock[-1] - t0, 3), "partitions": parts}

@@ -32,7 +32,10 @@ def read_inputs(paths: Sequence[str | Path], *, limits: Limits = DEFAULT_LIMITS,
 
     Each path is a file or a directory; directories are walked recursively in sorted
     order, skipping hidden files and folders (names starting with ``.``).  Documents in
-    a directory get their path relative to it as id; a file given directly gets its name.
+    a directory get their path relative to it as id; a file given directly gets its name.  A
+    document's ``path`` is its file's absolute path (an error names the input as given).  Two
+    folders may give one id to different files: the pipeline settles that
+    (``newstrace.stages.ingest.ids``).
 
     Args:
         paths: files and directories to read.
@@ -179,7 +182,10 @@ def read_file(path: Path, root: Path, *, limits: Limits = DEFAULT_LIMITS,
                 rel, data, str(path), identify_language=identify_language)
             items = iter([InputError(str(path), item.reason) if isinstance(item, Rejected) else item])
         many = suffix in (".jsonl", ".warc", ".warc.gz")
+        given, absolute = str(path), os.path.abspath(path)
         for found in items:
+            if isinstance(found, Document) and found.path == given:
+                found.path = absolute  # errors name the input as given; a document keeps where it is
             yield _within_limits(found, limits, f"{path}:{found.id}" if many else str(path)) \
                 if isinstance(found, Document) else found
     except OSError as exc:

@@ -1,0 +1,211 @@
+"""Document ids that name one document each, whichever folders they come from.
+
+A file's id is its path inside the folder it was found in (``001.txt`` for
+``bbc-news/politics/001.txt`` read from ``bbc-news/politics``), so ids stay short and the same
+on every machine.  Two folders can then hand out one id: ``business/001.txt`` and
+``politics/001.txt`` read from their own folders are both ``001.txt``.  Taking the second for
+a new version of the first would replace one article with another without a word (an index of a
+daily crawl, one folder a day, would keep only the last day of each file name), and dropping it
+as a duplicate loses it.
+
+So an id made from a path stays with its file: a document whose id another file already holds
+(earlier in the same run, or in the index) takes the same id with the folders above it
+prefixed one at a time (``politics/001.txt``, then ``bbc-news/politics/001.txt``, ...), the
+first that no other file holds; its whole path is the last resort, which no other file can
+hold.  Adding the folder again finds each file under the id it was given, so a changed file is
+a new version of itself and an unchanged one is left alone.  An id the input gives (a JSONL
+record's ``id``, a WARC record's URL, an upload to the service) names its document as given:
+one id from two places is one document, its later text a new version.
+
+The same file read twice in one run (a folder and a folder inside it, say) is one document:
+the second is reported as a duplicate, as before.  Both engines settle ids the same way:
+:func:`settle_ids` goes through the documents in reading order, each taking the first of its
+:func:`id_candidates` that no earlier document of another file holds; Spark settles them in
+rounds of :func:`settle_group` over documents grouped by id (the earliest keeps the id, each
+later one of another file moves to its next candidate), which ends where the serial pass does
+(tests/unit/test_ids.py).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
+
+from newstrace.types import Document, InputError
+
+__all__ = ["GroupEntry", "IdSettlement", "document_source", "duplicate_error", "id_candidates", "path_named", "settle_group",
+           "settle_ids", "sources_of"]
+
+
+def _split_record(doc_id: str) -> tuple[str, str]:
+    """``("a/b.jsonl", "#3")`` of ``"a/b.jsonl#3"`` (a record of a file with no id of its own),
+    ``(doc_id, "")`` otherwise."""
+    base, sep, number = doc_id.rpartition("#")
+    if sep and base and number.isdigit():
+        return base, f"#{number}"
+    return doc_id, ""
+
+
+def _ends_with(path: str, rel: str) -> bool:
+    return path == rel or path.endswith("/" + rel)
+
+
+def path_named(doc: Document) -> bool:
+    """Whether ``doc``'s id was made from its file's path: the path inside the folder given
+    (or the file's name, for a file given directly), with ``#n`` for the n-th record of a JSONL
+    or WARC file that gives none.  Not an id its input gives (a JSONL record's ``id``, a WARC
+    record's URL) nor a service upload's name (its path is ``upload:…``)."""
+    if not doc.path or doc.path.startswith("upload:"):
+        return False
+    path = doc.path.replace(os.sep, "/")
+    if _ends_with(path, doc.id):
+        return True
+    base, record = _split_record(doc.id)
+    return bool(record) and _ends_with(path, base)
+
+
+def document_source(doc: Document) -> str | None:
+    """The file a path-named document is (its absolute path; a Hadoop URI as it is), or None for
+    a document its input names.  Two documents of one source and one id are one document."""
+    if not path_named(doc) or doc.path is None:
+        return None
+    return doc.path if "://" in doc.path else os.path.abspath(doc.path)
+
+
+def id_candidates(doc: Document) -> list[str]:
+    """The ids ``doc`` may take, in order: its own, then with each folder above it prefixed in
+    turn, the last its whole path (``001.txt``, ``politics/001.txt``, …,
+    ``/data/bbc-news/politics/001.txt``).  Only its own for a document its input names."""
+    source = document_source(doc)
+    if source is None:
+        return [doc.id]
+    base, record = _split_record(doc.id) if not _ends_with(source.replace(os.sep, "/"), doc.id) else (doc.id, "")
+    parts = PurePosixPath(source.replace(os.sep, "/")).parts
+    own = PurePosixPath(base).parts
+    above = parts[: len(parts) - len(own)]
+    out = [doc.id]
+    for k in range(1, len(above) + 1):
+        out.append(PurePosixPath(*above[len(above) - k:], *own).as_posix() + record)
+    return list(dict.fromkeys(out))
+
+
+@dataclass(slots=True)
+class IdSettlement:
+    """The documents of a run under the ids they keep, and what that changed.
+
+    Attributes:
+        documents: every document kept, in reading order, under its settled id.
+        renamed: ``(path, id as read, id given)`` of each document whose id another file held
+            (not one found under the id an earlier add gave it).
+        duplicates: an error for each document that repeats an earlier one (the same file read
+            twice, or an id its input gives met twice in one run).
+    """
+
+    documents: list[Document] = field(default_factory=list)
+    renamed: list[tuple[str, str, str]] = field(default_factory=list)
+    duplicates: list[InputError] = field(default_factory=list)
+
+
+def duplicate_error(doc: Document) -> InputError:
+    """The error that names a document dropped as a repeat of an earlier one."""
+    return InputError(doc.path or doc.id, f"duplicate document id {doc.id!r}: kept the first")
+
+
+_FREE = object()
+
+
+def settle_ids(docs: Iterable[Document],
+               stored: Callable[[Sequence[str]], Mapping[str, str | None]] | None = None) -> IdSettlement:
+    """Each document of ``docs`` (in reading order) under an id no other file holds.
+
+    Args:
+        docs: the documents of one run, in reading order.
+        stored: for an index, the source (:func:`document_source` of the stored document, or
+            None for one its input named) of each of the ids asked that the index holds; an id
+            held by this source is the document's own (a new version, or unchanged).
+
+    A document its input names keeps its id (an index's document of that id is an earlier
+    version of it); if an earlier document of the run has that id, it is a duplicate.
+    """
+    settled = IdSettlement()
+    docs = list(docs)
+    held: dict[str, str | None] = {}  # id -> source, of the documents kept so far
+    known: dict[str, object] = {}  # id -> stored source, or _FREE
+    if stored is not None:
+        own = [d.id for d in docs]
+        found = stored(own)
+        known.update({i: found.get(i, _FREE) for i in own})
+
+    def stored_source(doc_id: str) -> object:
+        if stored is None:
+            return _FREE
+        if doc_id not in known:
+            found = stored([doc_id])
+            known[doc_id] = found.get(doc_id, _FREE)
+        return known[doc_id]
+
+    for doc in docs:
+        source = document_source(doc)
+        if source is None:
+            if doc.id in held:
+                settled.duplicates.append(duplicate_error(doc))
+                continue
+            held[doc.id] = None
+            settled.documents.append(doc)
+            continue
+        for candidate in id_candidates(doc):
+            if candidate in held:
+                if held[candidate] == source:  # this very file, read twice
+                    settled.duplicates.append(duplicate_error(doc))
+                    break
+                continue
+            holder = stored_source(candidate)
+            if holder is not _FREE and holder != source:
+                continue
+            held[candidate] = source
+            if candidate != doc.id:
+                if holder is _FREE:  # not the id an earlier add gave this file
+                    settled.renamed.append((doc.path or "", doc.id, candidate))
+                doc = replace(doc, id=candidate)
+            settled.documents.append(doc)
+            break
+        else:  # every candidate held by another input (an id given as this file's whole path)
+            settled.duplicates.append(duplicate_error(doc))
+    return settled
+
+
+def sources_of(paths: Mapping[str, str | None]) -> dict[str, str | None]:
+    """:func:`document_source` of each stored document, from its id and the path it was read
+    from (``Store.stored_paths``; an older index kept paths as given, which are taken relative
+    to the folder this runs in)."""
+    return {i: document_source(Document(id=i, raw="", path=p)) for i, p in paths.items()}
+
+
+#: One entry of :func:`settle_group`: ``(reading-order key, source or None, candidates, index
+#: of the candidate it holds now)``.
+GroupEntry = tuple[object, str | None, tuple[str, ...], int]
+
+
+def settle_group(entries: Sequence[GroupEntry]) -> tuple[list[GroupEntry], list[GroupEntry], list[GroupEntry]]:
+    """One round of settling the documents that hold one id now: ``(kept, moved, duplicates)``.
+
+    The earliest in reading order keeps the id; a later one of the same source (or named by its
+    input) is a duplicate; a later one of another source moves to its next candidate.  Repeated
+    over the documents grouped by the ids they hold until none moves, this gives the ids of
+    :func:`settle_ids` (without an index): each id goes to the earliest document that wants it
+    of those not kept by an earlier id.
+    """
+    ranked = sorted(entries, key=lambda e: e[0])  # type: ignore[arg-type,return-value]
+    first = ranked[0]
+    kept: list[GroupEntry] = [first]
+    moved: list[GroupEntry] = []
+    dups: list[GroupEntry] = []
+    for entry in ranked[1:]:
+        _, source, candidates, at = entry
+        if source is None or source == first[1] or at + 1 >= len(candidates):
+            dups.append(entry)
+        else:
+            moved.append((entry[0], source, candidates, at + 1))
+    return kept, moved, dups
