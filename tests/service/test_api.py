@@ -123,8 +123,14 @@ def test_add_json_batch_then_read_it_back(make_client: Callable[..., TestClient]
     again = client.post("/api/documents", json={"documents": docs}, headers=AUTH).json()["job"]
     assert again["added"] == 0 and again["unchanged"] == 2 and again["committed"] == []
     assert client.get("/api/documents").json()["total"] == 2
+    # An id sent again with another text is a new version of its article, and the job says so.
+    update = client.post("/api/documents", json={"documents": [dict(docs[0], text=HOSTILE + " Updated at noon.")]},
+                         headers=AUTH).json()["job"]
+    assert (update["added"], update["replaced"], update["committed"]) == (1, 1, ["hostile"])
+    assert "1 replacing an earlier version" in update["message"]
+    assert client.get("/api/documents").json()["total"] == 2
     jobs = client.get("/api/jobs").json()["jobs"]
-    assert [j["id"] for j in jobs][:2] == [again["id"], job["id"]]
+    assert [j["id"] for j in jobs][:3] == [update["id"], again["id"], job["id"]]
     assert client.get(f"/api/jobs/{job['id']}").json()["job"]["committed"] == job["committed"]
 
 

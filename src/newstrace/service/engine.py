@@ -86,6 +86,7 @@ class AddOutcome:
 
     read: int = 0
     added: int = 0
+    replaced: int = 0  # of the added: new versions of stored documents (an id sent again with another text)
     unchanged: int = 0
     skipped: int = 0
     committed: list[str] = field(default_factory=list)
@@ -139,6 +140,7 @@ def add_in_chunks(store: Store, items: Iterable[Document | InputError], *, chang
         stats = add_documents(store, docs, workers=1, forensics=changes, static_vectors=semantic)
         out.read += stats.read
         out.added += stats.added
+        out.replaced += stats.replaced
         out.unchanged += stats.unchanged
         out.skipped += stats.skipped
         out.errors.extend(stats.errors)
@@ -175,7 +177,8 @@ def run_add_job(db: str, job_id: str, request: AddRequest, changes: bool, semant
         jobs.update(job, status="running")
 
         def counts(out: AddOutcome) -> dict[str, Any]:
-            return {"read": out.read, "added": out.added, "unchanged": out.unchanged, "skipped": out.skipped,
+            return {"read": out.read, "added": out.added, "replaced": out.replaced, "unchanged": out.unchanged,
+                    "skipped": out.skipped,
                     "committed": out.committed, "errors": [{"input": e.path, "reason": e.reason} for e in out.errors]}
 
         def on_chunk(out: AddOutcome, consumed: int) -> None:
@@ -187,7 +190,9 @@ def run_add_job(db: str, job_id: str, request: AddRequest, changes: bool, semant
         search.sync(store.conn)
         jobs.update(job, status="done", done=job.total, **counts(out), relations_in_index=out.relations,
                     families_in_index=out.families, stories_in_index=out.stories,
-                    message=f"read {out.read}, added {out.added}, unchanged {out.unchanged}, skipped {out.skipped}")
+                    message=f"read {out.read}, added {out.added}"
+                            + (f" ({out.replaced} replacing an earlier version)" if out.replaced else "")
+                            + f", unchanged {out.unchanged}, skipped {out.skipped}")
     except Exception as exc:
         log.exception("upload job %s failed", job_id)
         jobs.update(job, status="failed", message=f"{type(exc).__name__}: {exc}")
