@@ -31,6 +31,7 @@ from newstrace.stages.prepare import (
     LineProfile,
     band_rows,
     decode_offsets,
+    decode_signature,
     document_columns,
     line_profile,
     signed64,
@@ -819,8 +820,9 @@ class Store:
         return [
             Document(id=r[0], path=r[1], title=r[2], url=r[3], site=r[4], published=r[5], language=r[6],
                      raw=r[7], text=r[8], offsets=decode_offsets(r[9]),
-                     removed=[Removed(*x) for x in json.loads(r[10])], signature=json.loads(r[11]))
+                     removed=[Removed(*x) for x in json.loads(r[10])], signature=signature, deep_signature=deep)
             for r in rows
+            for signature, deep in (decode_signature(r[11]),)
         ]
 
     def story_feature_rows(self) -> list[tuple[str, str | None, str | None, str | None, str, str | None,

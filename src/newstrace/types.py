@@ -85,7 +85,9 @@ class Document:
     ``text`` is the cleaned text every span refers to; ``offsets[i]`` is the position in
     ``raw`` of ``text[i]`` (with one extra entry for the end), so any cleaned span maps
     back to the original.  ``signature`` lists the traces of the rewriting the text went
-    through (spinning, machine translation, aggregator or AI rewrite), each with its evidence.
+    through (spinning, machine translation, aggregator or AI rewrite), each with its evidence;
+    ``deep_signature`` says whether its checks that need models ran (``--no-changes`` leaves
+    them out), so that two signatures are compared on the checks both had.
     """
 
     id: str
@@ -100,6 +102,7 @@ class Document:
     offsets: list[int] = field(default_factory=list)
     removed: list[Removed] = field(default_factory=list)
     signature: list[dict[str, object]] = field(default_factory=list)
+    deep_signature: bool = True
 
     def to_original(self, span: Span) -> Span:
         """Map a span of the cleaned ``text`` to the matching span of ``raw``."""

@@ -149,3 +149,24 @@ def test_sentence_screen_off_or_without_countable_sentences_passes() -> None:
     assert not _screen(long_doc, short_doc)
     assert _screen(long_doc, short_doc, share=0)
     assert _screen(long_doc, doc("c", "Short note."))  # no sentence of four terms: the aligner decides
+
+
+def test_signatures_are_compared_on_the_checks_both_had() -> None:
+    """A copy signed with the deep checks shows a noun-slot misfit; the same text signed without
+    them (``--no-changes``: a trace, an add) shows none because none was looked for, so the misfit
+    decides nothing between them.  Signed alike, it does."""
+    from dataclasses import replace
+
+    from newstrace.stages.signature import TRACES
+
+    misfit = {"kind": "spinning", "trace": TRACES["noun-slot"], "evidence": "'hands' heads a noun phrase",
+              "span": [0, 5], "text": "hands"}
+    deep = replace(doc("stored", ORIGINAL), signature=[misfit], deep_signature=True)
+    shallow = replace(doc("query", ORIGINAL + "\n\nMore soon."), deep_signature=False)
+    r = relate(deep, shallow)
+    assert r is not None and r.direction.decided_by != "rewrite-artefacts"
+    r = relate(deep, replace(shallow, deep_signature=True))
+    assert r is not None and r.direction.decided_by == "rewrite-artefacts"
+    assert (r.source, r.target) == ("query", "stored")
+    assert rewrite_artefacts(deep) == ["words forced into a noun slot (1)"]
+    assert rewrite_artefacts(deep, shallow) == []

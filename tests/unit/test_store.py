@@ -138,3 +138,17 @@ def test_documents_read_without_offsets_or_for_relating_keep_the_rest(corpus: Pa
         assert store.get_documents(offsets=False) == [replace(d, offsets=[], removed=[]) for d in whole]
         # for relating a pair: the raw text left out too
         assert store.get_documents(relate_only=True) == [replace(d, offsets=[], removed=[], raw="") for d in whole]
+
+
+def test_a_signature_keeps_whether_its_deep_checks_ran(corpus: Path, tmp_path: Path) -> None:
+    """An add with ``--no-changes`` signs without the deep checks, and the store says so, so that
+    direction compares a later add's signatures on the checks both had (relate/orient.py)."""
+    with Store(tmp_path / "x.db") as store:
+        index_add(store, [corpus / "original.txt"], workers=1, forensics=False)
+        index_add(store, [corpus / "repost.txt"], workers=1, forensics=True)
+        deep = {d.id: d.deep_signature for d in store.get_documents()}
+        assert deep == {"original.txt": False, "repost.txt": True}
+        assert {d.id: d.deep_signature for d in store.get_documents(relate_only=True)} == deep
+        with store.conn:  # a store written before the depth was kept: read as deep, as it was compared then
+            store.conn.execute("UPDATE documents SET signature = '[]' WHERE id = 'original.txt'")
+        assert store.get_documents(["original.txt"])[0].deep_signature

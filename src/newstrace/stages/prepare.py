@@ -50,6 +50,7 @@ __all__ = [
     "PrepareTask",
     "band_rows",
     "decode_offsets",
+    "decode_signature",
     "document_columns",
     "encode_offsets",
     "indexed_rows",
@@ -293,6 +294,7 @@ def _clean_and_identify(doc: Document, recurring: frozenset[int]) -> None:
 
 def _sign_and_fingerprint(doc: Document, forensics: bool) -> tuple[Document, Fingerprint]:
     doc.signature = rewrite_signature(doc.text, doc.raw, doc.removed, language=doc.language or "en", deep=forensics)
+    doc.deep_signature = forensics
     return doc, fingerprint(doc)
 
 
@@ -409,9 +411,21 @@ def decode_offsets(column: str) -> list[int]:
 def document_columns(doc: Document, *, offsets: bool = True) -> tuple[str, str, str]:
     """A prepared document's ``offsets`` (:func:`encode_offsets`), ``removed`` and ``signature``
     as the JSON the store keeps them in (``newstrace.store``: its ``documents`` table); without
-    ``offsets``, an empty list in their place (``newstrace.pipeline.add_documents(store_offsets=False)``)."""
+    ``offsets``, an empty list in their place (``newstrace.pipeline.add_documents(store_offsets=False)``).
+    A signature made without its deep checks is kept as ``{"shallow": [...]}`` (:func:`decode_signature`)."""
     return (encode_offsets(doc.offsets) if offsets else "[]",
-            json.dumps([[r.start, r.end, r.text, r.reason] for r in doc.removed]), json.dumps(doc.signature))
+            json.dumps([[r.start, r.end, r.text, r.reason] for r in doc.removed]),
+            json.dumps(doc.signature if doc.deep_signature else {"shallow": doc.signature}))
+
+
+def decode_signature(column: str) -> tuple[list[dict[str, object]], bool]:
+    """``(signature, deep)`` from the store's ``signature`` column (:func:`document_columns`).
+    A list is a deep signature, as every one stored before the depth was kept: an index added
+    with ``--no-changes`` before then reads as deep, as it was compared then."""
+    value = json.loads(column)
+    if isinstance(value, dict):
+        return list(value.get("shallow", [])), False
+    return list(value), True
 
 
 def band_rows(fp: Fingerprint) -> tuple[tuple[int, ...], tuple[int, ...]]:

@@ -34,7 +34,8 @@ from typing import Any
 from newstrace.stages.literals import ScreenedPattern, fold
 from newstrace.stages.text import STOPWORDS, split_sentences
 
-__all__ = ["SIGNATURE_KINDS", "TRACES", "known_slot_tags", "rewrite_signature", "trace_counts"]
+__all__ = ["DEEP_TRACES", "SIGNATURE_KINDS", "TRACES", "common_checks", "known_slot_tags", "rewrite_signature",
+           "trace_counts"]
 
 #: A text's noun-slot candidates' starts, their contexts (offset, untagged doc) and the tagged docs.
 _Tagged = tuple[set[int], list[tuple[int, Any]], list[Any]]
@@ -147,6 +148,20 @@ def _item(kind: str, evidence: str, span: tuple[int, int] | None, text: str, tra
         "span": list(span) if span is not None else None,
         "text": text,
     }
+
+
+#: The traces only the deep checks find (``rewrite_signature(deep=True)``: WordNet's noun
+#: senses, each sentence's language), by label.
+DEEP_TRACES = frozenset({TRACES["noun-slot"], TRACES["foreign"]})
+
+
+def common_checks(signature: Sequence[dict[str, Any]], deep: bool, other_deep: bool) -> list[dict[str, Any]]:
+    """The items of ``signature`` found by checks the other signature had too: without the deep
+    traces unless both were made deep.  A document signed without them (``--no-changes``) does
+    not lack a noun-slot misfit its copy shows: nobody looked."""
+    if deep and other_deep:
+        return list(signature)
+    return [item for item in signature if str(item.get("trace") or "") not in DEEP_TRACES]
 
 
 def trace_counts(signature: Iterable[dict[str, Any]]) -> dict[str, int]:

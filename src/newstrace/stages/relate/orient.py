@@ -4,7 +4,10 @@ Direction is decided by the strongest evidence available, in this order: publica
 rewrite traces present on one side only (read from the documents' rewrite signatures,
 ``doc.signature``, the evidence the user sees: never a second detector); for a translation,
 the side with machine-translation traces; containment (a truncated or partial copy is fully
-covered by a longer text).  The evidence is reported in ``Relation.direction``.
+covered by a longer text).  The evidence is reported in ``Relation.direction``.  Two signatures
+are compared on the checks both had (``stages.signature.common_checks``): a document signed
+without the deep checks (``--no-changes``) shows no noun-slot misfits because none were looked
+for, and a copy that shows them is not later for that.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from newstrace.stages.relate.config import RelateConfig
-from newstrace.stages.signature import trace_counts
+from newstrace.stages.signature import common_checks, trace_counts
 from newstrace.types import Alignment, Direction, Document, Passage, Relation
 
 __all__ = [
@@ -52,14 +55,21 @@ def passages_of(source: Document, target: Document, alignments: Sequence[Alignme
                     target.text[x.target_span[0]:x.target_span[1]], x.similarity) for x in alignments]
 
 
-def rewrite_artefacts(doc: Document) -> list[str]:
-    """The rewrite traces of ``doc``'s signature, each with its count (``"ad shortcodes (2)"``)."""
-    return [f"{name} ({n})" for name, n in trace_counts(doc.signature).items()]
+def rewrite_artefacts(doc: Document, other: Document | None = None) -> list[str]:
+    """The rewrite traces of ``doc``'s signature, each with its count (``"ad shortcodes (2)"``);
+    with ``other``, those of the checks both signatures had."""
+    return [f"{name} ({n})" for name, n in trace_counts(_compared(doc, other)).items()]
 
 
-def machine_translation_traces(doc: Document) -> int:
-    """How many machine-translation traces ``doc``'s rewrite signature holds."""
-    return sum(1 for item in doc.signature if item.get("kind") == "machine-translation")
+def machine_translation_traces(doc: Document, other: Document | None = None) -> int:
+    """How many machine-translation traces ``doc``'s rewrite signature holds (with ``other``,
+    found by the checks both signatures had)."""
+    return sum(1 for item in _compared(doc, other) if item.get("kind") == "machine-translation")
+
+
+def _compared(doc: Document, other: Document | None) -> list[dict[str, object]]:
+    return list(doc.signature) if other is None else common_checks(doc.signature, doc.deep_signature,
+                                                                    other.deep_signature)
 
 
 def _by_date(a: Document, b: Document) -> tuple[Document, Document, Direction] | None:
@@ -76,19 +86,20 @@ def decide_direction(long_doc: Document, short_doc: Document, cov_long: float, c
     if dated is not None:
         return dated
     if kind == "translation":
-        ta, tb = machine_translation_traces(long_doc), machine_translation_traces(short_doc)
+        ta, tb = machine_translation_traces(long_doc, short_doc), machine_translation_traces(short_doc, long_doc)
         if ta != tb:
             src, tgt = (short_doc, long_doc) if ta > tb else (long_doc, short_doc)
             return src, tgt, Direction("rewrite-artefacts", f"{tgt.id} shows machine-translation traces, {src.id} fewer")
         return long_doc, short_doc, Direction(
             "undetermined", f"translation between {long_doc.language or '?'} and {short_doc.language or '?'}; "
             "no dates or translation traces tell which is the original")
-    art_a, art_b = set(trace_counts(long_doc.signature)), set(trace_counts(short_doc.signature))
+    art_a = set(trace_counts(_compared(long_doc, short_doc)))
+    art_b = set(trace_counts(_compared(short_doc, long_doc)))
     if art_a != art_b and (art_a > art_b or art_b > art_a):
         # One side shows every kind of trace the other shows, and more.
         src, tgt = (short_doc, long_doc) if len(art_a) > len(art_b) else (long_doc, short_doc)
-        shown = ", ".join(rewrite_artefacts(tgt))
-        other = ", ".join(rewrite_artefacts(src)) or "none"
+        shown = ", ".join(rewrite_artefacts(tgt, src))
+        other = ", ".join(rewrite_artefacts(src, tgt)) or "none"
         return src, tgt, Direction("rewrite-artefacts", f"{tgt.id} shows {shown}; {src.id} {other}")
     if kind == "summary":
         return long_doc, short_doc, Direction("containment", f"{short_doc.id} condenses {long_doc.id}")
