@@ -219,7 +219,7 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     stats = IndexStats(read=len(docs))
     # An id two files were given (one name in two folders) stays with the file that holds it,
     # in this run or in the index; the other takes its folder's name (stages.ingest.ids).
-    settled = settle_ids(docs, stored=lambda ids: sources_of(store.stored_paths(ids)))
+    settled = settle_ids(docs, stored=lambda ids: sources_of(store.stored_paths(ids)), content=content_hash)
     unique = settled.documents
     stats.errors.extend(settled.duplicates)
     stats.renamed = settled.renamed

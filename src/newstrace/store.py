@@ -505,9 +505,11 @@ class Store:
             return dict(self.conn.execute("SELECT id, content_hash FROM documents"))
         return dict(self._rows_in("SELECT id, content_hash FROM documents WHERE id IN ({marks})", ids))
 
-    def stored_paths(self, ids: Iterable[str]) -> dict[str, str | None]:
-        """The path each stored document of ``ids`` was read from (None where it has none)."""
-        return dict(self._rows_in("SELECT id, path FROM documents WHERE id IN ({marks})", ids))
+    def stored_paths(self, ids: Iterable[str]) -> dict[str, tuple[str | None, str]]:
+        """``(path, content hash)`` of each stored document of ``ids``: where it was read from
+        (None where it has none) and :func:`content_hash` of its text as ingested."""
+        return {i: (p, h) for i, p, h in self._rows_in(
+            "SELECT id, path, content_hash FROM documents WHERE id IN ({marks})", ids)}
 
     def put_documents(self, docs: Iterable[tuple[Document, Fingerprint]
                                            | tuple[Document, Fingerprint | None, IndexRows]],

@@ -13,6 +13,7 @@ from newstrace.pipeline import add_documents, scan
 from newstrace.stages.ingest import read_inputs
 from newstrace.stages.ingest.ids import (
     GroupEntry,
+    Held,
     document_source,
     id_candidates,
     path_named,
@@ -68,19 +69,28 @@ def test_the_same_file_twice_and_an_id_given_twice_are_duplicates() -> None:
 
 
 def test_an_index_keeps_each_id_with_its_file() -> None:
-    stored = {"001.txt": "/d/business/001.txt", "politics/001.txt": "/d/politics/001.txt", "r1": None}
+    stored: dict[str, Held] = {"001.txt": ("/d/business/001.txt", "budget"),
+                               "politics/001.txt": ("/d/politics/001.txt", "election"), "r1": (None, "record")}
 
-    def lookup(ids: Sequence[str]) -> dict[str, str | None]:
+    def lookup(ids: Sequence[str]) -> dict[str, Held]:
         return {i: stored[i] for i in ids if i in stored}
 
     settled = settle_ids([_doc("001.txt", "/d/politics/001.txt"), _doc("001.txt", "/d/business/001.txt"),
-                          _doc("001.txt", "/d/sport/001.txt"), _doc("r1", "/d/z.jsonl")], stored=lookup)
+                          _doc("001.txt", "/d/sport/001.txt"), _doc("r1", "/d/z.jsonl")], stored=lookup,
+                         content=lambda d: d.raw)
     # politics' file is found under the id it was given before, business' keeps its own, a new
     # folder's file takes its folder's name, and an id the input gives is its document's
     assert [d.id for d in settled.documents] == ["politics/001.txt", "001.txt", "sport/001.txt", "r1"]
+    assert settled.renamed == [("/d/sport/001.txt", "001.txt", "sport/001.txt")]
     # a stored document its input named holds its id against any file
-    settled = settle_ids([_doc("r1", "/d/r1")], stored=lookup)
+    settled = settle_ids([_doc("r1", "/d/r1")], stored=lookup, content=lambda d: d.raw)
     assert [d.id for d in settled.documents] == ["d/r1"]
+    # the business folder moved: its file, with the text the index holds, is that document
+    settled = settle_ids([_doc("001.txt", "/mnt/business/001.txt", "budget"),
+                          _doc("001.txt", "/mnt/other/001.txt", "another text")], stored=lookup,
+                         content=lambda d: d.raw)
+    assert [d.id for d in settled.documents] == ["001.txt", "other/001.txt"]
+    assert [r[2] for r in settled.renamed] == ["other/001.txt"]
 
 
 def _rounds(docs: list[Document]) -> tuple[dict[int, str], set[int]]:
@@ -167,6 +177,19 @@ def test_adds_of_two_folders_sharing_file_names_keep_both(tmp_path: Path) -> Non
                                 workers=1)
         assert (changed.added, changed.replaced, store.document_count()) == (1, 1, 2)
         assert "postponed" in store.get_documents(["politics/001.txt"])[0].raw
+    finally:
+        store.close()
+
+
+def test_a_moved_folder_added_again_is_unchanged(tmp_path: Path) -> None:
+    _write(tmp_path / "business", "001.txt", _article("budget"))
+    store = Store(tmp_path / "index.db")
+    try:
+        add_documents(store, [d for d in read_inputs([tmp_path / "business"]) if isinstance(d, Document)], workers=1)
+        (tmp_path / "business").rename(tmp_path / "moved")
+        again = add_documents(store, [d for d in read_inputs([tmp_path / "moved"]) if isinstance(d, Document)],
+                              workers=1)
+        assert (again.added, again.unchanged, again.renamed, store.document_count()) == (0, 1, [], 1)
     finally:
         store.close()
 

@@ -13,7 +13,9 @@ So an id made from a path stays with its file: a document whose id another file 
 prefixed one at a time (``politics/001.txt``, then ``bbc-news/politics/001.txt``, ...), the
 first that no other file holds; its whole path is the last resort, which no other file can
 hold.  Adding the folder again finds each file under the id it was given, so a changed file is
-a new version of itself and an unchanged one is left alone.  An id the input gives (a JSONL
+a new version of itself and an unchanged one is left alone; so does adding it from another
+place (the folder moved, or given by another path): an id the index holds for another path with
+this very text is this document's.  An id the input gives (a JSONL
 record's ``id``, a WARC record's URL, an upload to the service) names its document as given:
 one id from two places is one document, its later text a new version.
 
@@ -35,7 +37,7 @@ from pathlib import PurePosixPath
 
 from newstrace.types import Document, InputError
 
-__all__ = ["GroupEntry", "IdSettlement", "document_source", "duplicate_error", "id_candidates", "path_named", "settle_group",
+__all__ = ["GroupEntry", "Held", "IdSettlement", "document_source", "duplicate_error", "id_candidates", "path_named", "settle_group",
            "settle_ids", "sources_of"]
 
 
@@ -113,18 +115,24 @@ def duplicate_error(doc: Document) -> InputError:
     return InputError(doc.path or doc.id, f"duplicate document id {doc.id!r}: kept the first")
 
 
-_FREE = object()
+
+#: What an index says of an id it holds: the stored document's source (:func:`document_source`,
+#: None for one its input named) and the hash of its text as ingested.
+Held = tuple[str | None, str]
 
 
-def settle_ids(docs: Iterable[Document],
-               stored: Callable[[Sequence[str]], Mapping[str, str | None]] | None = None) -> IdSettlement:
+def settle_ids(docs: Iterable[Document], stored: Callable[[Sequence[str]], Mapping[str, Held]] | None = None,
+               content: Callable[[Document], str] | None = None) -> IdSettlement:
     """Each document of ``docs`` (in reading order) under an id no other file holds.
 
     Args:
         docs: the documents of one run, in reading order.
-        stored: for an index, the source (:func:`document_source` of the stored document, or
-            None for one its input named) of each of the ids asked that the index holds; an id
+        stored: for an index, :data:`Held` of each of the ids asked that the index holds; an id
             held by this source is the document's own (a new version, or unchanged).
+        content: the hash ``stored`` gives, of a document (``newstrace.store.content_hash``).
+            An id the index holds for another file with this very text is the document's own
+            too: the folder was moved, or given by another path (the index keeps the path it
+            was first read from).
 
     A document its input names keeps its id (an index's document of that id is an earlier
     version of it); if an earlier document of the run has that id, it is a duplicate.
@@ -134,18 +142,17 @@ def settle_ids(docs: Iterable[Document],
     # id -> the document holding it so far; its source is made only when another wants the id
     # (on BBC News the sources and candidates of every document cost 2% of a lexical scan)
     held: dict[str, Document] = {}
-    known: dict[str, object] = {}  # id -> stored source, or _FREE
+    known: dict[str, Held | None] = {}  # id -> what the index holds under it (None: nothing)
     if stored is not None:
         own = [d.id for d in docs]
         found = stored(own)
-        known.update({i: found.get(i, _FREE) for i in own})
+        known.update({i: found.get(i) for i in own})
 
-    def stored_source(doc_id: str) -> object:
+    def in_index(doc_id: str) -> Held | None:
         if stored is None:
-            return _FREE
+            return None
         if doc_id not in known:
-            found = stored([doc_id])
-            known[doc_id] = found.get(doc_id, _FREE)
+            known[doc_id] = stored([doc_id]).get(doc_id)
         return known[doc_id]
 
     for doc in docs:
@@ -156,7 +163,7 @@ def settle_ids(docs: Iterable[Document],
             held[doc.id] = doc
             settled.documents.append(doc)
             continue
-        if doc.id not in held and stored_source(doc.id) is _FREE:  # most documents: their own id is free
+        if doc.id not in held and in_index(doc.id) is None:  # most documents: their own id is free
             held[doc.id] = doc
             settled.documents.append(doc)
             continue
@@ -167,11 +174,11 @@ def settle_ids(docs: Iterable[Document],
                     settled.duplicates.append(duplicate_error(doc))
                     break
                 continue
-            holder = stored_source(candidate)
-            if holder is not _FREE and holder != source:
+            holder = in_index(candidate)
+            if holder is not None and holder[0] != source and (content is None or holder[1] != content(doc)):
                 continue
             if candidate != doc.id:
-                if holder is _FREE:  # not the id an earlier add gave this file
+                if holder is None:  # not the id an earlier add gave this file
                     settled.renamed.append((doc.path or "", doc.id, candidate))
                 doc = replace(doc, id=candidate)
             held[candidate] = doc
@@ -182,11 +189,11 @@ def settle_ids(docs: Iterable[Document],
     return settled
 
 
-def sources_of(paths: Mapping[str, str | None]) -> dict[str, str | None]:
-    """:func:`document_source` of each stored document, from its id and the path it was read
-    from (``Store.stored_paths``; an older index kept paths as given, which are taken relative
-    to the folder this runs in)."""
-    return {i: document_source(Document(id=i, raw="", path=p)) for i, p in paths.items()}
+def sources_of(paths: Mapping[str, tuple[str | None, str]]) -> dict[str, Held]:
+    """:data:`Held` of each stored document, from its id, the path it was read from and its
+    content hash (``Store.stored_paths``; an older index kept paths as given, which are taken
+    relative to the folder this runs in)."""
+    return {i: (document_source(Document(id=i, raw="", path=p)), h) for i, (p, h) in paths.items()}
 
 
 #: One entry of :func:`settle_group`: ``(reading-order key, source or None, candidates, index
