@@ -148,6 +148,9 @@ class IndexStats:
     #: ``(path, id as read, id given)`` of each document whose id another file holds
     #: (``newstrace.stages.ingest.ids``)
     renamed: list[tuple[str, str, str]] = field(default_factory=list)
+    #: of the unchanged: stored documents signed again with the deep checks an earlier add
+    #: without the analysis of changes left out (not counted as added)
+    resigned: int = 0
     errors: list[InputError] = field(default_factory=list)
     added_ids: list[str] = field(default_factory=list)  # new or changed documents, as committed
     # with ``story_features``: each added document's ``stories.cluster.document_features``
@@ -228,6 +231,15 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     fresh = [d for d in unique if stored.get(d.id) != content_hash(d)]
     stats.unchanged = len(unique) - len(fresh)
     stats.replaced = sum(1 for d in fresh if d.id in stored)
+    resign: set[str] = set()
+    if forensics:
+        # An unchanged document an earlier add signed without the deep checks (--no-changes) is
+        # prepared again: its signature is completed; the same cleaned text keeps its relations.
+        changed = {d.id for d in fresh}
+        resign = store.shallow_signatures(d.id for d in unique if d.id in stored and d.id not in changed)
+        if resign:
+            stats.resigned = len(resign)
+            fresh = [d for d in unique if d.id in changed or d.id in resign]
     if not fresh:
         return stats
     # The store's recurring-line index answers for the lines of these documents alone: the
@@ -255,8 +267,9 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     pending: list[tuple[Document, Fingerprint | None, IndexRows]] = []
 
     def commit() -> None:
-        stats.added += store.put_documents(pending, candidate_index=candidate_index)
-        stats.added_ids.extend(p[0].id for p in pending)
+        signed_again = sum(1 for p in pending if p[0].id in resign)  # unchanged: not added
+        stats.added += store.put_documents(pending, candidate_index=candidate_index) - signed_again
+        stats.added_ids.extend(p[0].id for p in pending if p[0].id not in resign)
         pending.clear()
 
     if any(not d.language for d in fresh):
@@ -461,7 +474,8 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
          progress: bool = False, changes: bool = True, semantic: bool = True,
          executor: Executor | None = None, stats: dict[str, int] | None = None,
          limits: Limits = DEFAULT_LIMITS, errors: list[InputError] | None = None,
-         preselect: bool = False, batch: int = BATCH) -> list[Relation]:
+         preselect: bool = False, batch: int = BATCH, pairs: set[tuple[str, str]] | None = None,
+         ) -> list[Relation]:
     """Find candidates among stored documents, relate the pairs not yet compared, store relations.
 
     With ``only``, just the pairs involving those ids are considered, found through the store's
@@ -475,10 +489,15 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
     encoder embeds (``newstrace.stages.vectors.preselected_pairs``); the others stay unembedded,
     so a store that ``trace`` will query should be linked without it (every document embedded).
     ``batch``: pairs related at a time (their documents read from the store together, one
-    executor map each).
+    executor map each).  With ``pairs``, exactly those are compared (those not compared yet under
+    these settings: with ``changes``, also the related ones compared without the analysis of
+    changes), and the relations involving their documents are returned.
     """
     executor = executor or LocalExecutor(workers, progress)
-    covered = set(only) if only is not None else store.unlinked()  # linked once this call ends
+    if pairs is not None:  # their documents were linked before: nothing to mark
+        only, covered = {x for p in pairs for x in p}, set()
+    else:
+        covered = set(only) if only is not None else store.unlinked()  # linked once this call ends
     whole: Vectors | None = None
     sampled = only is not None  # translation backgrounds from the store's sampled pools
     early: list[tuple[str, str]] = []  # pairs aligned while the rest were planned
@@ -491,7 +510,7 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
         nonlocal whole
         for i in range(0, len(todo), batch_size := max(1, batch)):
             chunk = todo[i : i + batch_size]
-            pending = sorted(set(chunk) - store.checked_among(chunk))  # another writer may have compared some meanwhile
+            pending = sorted(set(chunk) - store.checked_among(chunk, changes=changes))  # another writer may have compared some meanwhile
             if not pending:
                 continue
             ids = sorted({x for p in pending for x in p})
@@ -513,16 +532,19 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
                                 limits=limits, errors=errors, store=store if sampled else None,
                                 one_at_a_time=one_at_a_time)
 
-    if only is not None:
+    if pairs is not None:
+        plan_stats: dict[str, int] = {}
+        todo = sorted(pairs - store.checked_among(pairs, changes=changes))
+    elif only is not None:
         pairs, plan_stats = _candidates_of(store, only, executor=executor)
         if semantic:
             embed_documents(store, threads=workers, progress=progress)
             pairs |= screened_meaning_pairs(store, indexed_semantic_pairs(store, only, threads=workers) - pairs,
                                             stats=plan_stats)
         pairs = {p for p in pairs if p[0] in only or p[1] in only}
-        todo = sorted(pairs - store.checked_among(pairs))
+        todo = sorted(pairs - store.checked_among(pairs, changes=changes))
     else:
-        done = store.checked()
+        done = store.checked(changes=changes)
         early_stream = None
 
         def shingles_planned(shingle_pairs: list[tuple[str, str]]) -> None:
@@ -550,18 +572,19 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
             pairs |= screened_meaning_pairs(store, meaning, stats=plan_stats)
         if early_stream is not None:
             for stream in early_stream:
-                _write_relations(store, stream)
+                _write_relations(store, stream, changes=changes)
         started = set(early)
         todo = sorted(p for p in pairs if p not in done and p not in started)
     if stats is not None:
         stats.update({f"plan_{k}": v for k, v in plan_stats.items()}, alignments=len(early) + len(todo))
     for stream in batch_streams(todo, len(early)):
-        _write_relations(store, stream)
+        _write_relations(store, stream, changes=changes)
     store.mark_linked(covered)
     return store.get_relations(only)
 
 
-def _write_relations(store: Store, stream: Iterator[tuple[tuple[str, str], Relation | None]]) -> None:
+def _write_relations(store: Store, stream: Iterator[tuple[tuple[str, str], Relation | None]], *,
+                     changes: bool) -> None:
     """Store the pairs of a relate stream as compared and the relations found, committed every
     ``COMMIT_PAIRS`` pairs as results arrive: a kill loses at most that many."""
     checked: list[tuple[str, str]] = []
@@ -572,10 +595,10 @@ def _write_relations(store: Store, stream: Iterator[tuple[tuple[str, str], Relat
             if relation is not None:
                 found.append(relation)
             if len(checked) >= COMMIT_PAIRS:
-                store.put_relations(checked, found)
+                store.put_relations(checked, found, changes=changes)
                 checked, found = [], []
     if checked:
-        store.put_relations(checked, found)
+        store.put_relations(checked, found, changes=changes)
 
 
 def _started(streams: Iterator[Iterator[U]]) -> Iterator[Iterator[U]]:
@@ -606,9 +629,21 @@ def link_pending(store: Store, **options: Any) -> list[Relation]:
 
     A few new documents among many are linked through the candidate index (``only``: cost in
     their neighbourhood, not in the index); when they are most of the store, the whole-collection
-    plan is cheaper, and gives the same pairs.
+    plan is cheaper, and gives the same pairs.  With the analysis of changes (``changes``, the
+    default), the relations an earlier add made without it (``--no-changes``) are compared
+    again first, with it
+    (``Store.relations_without_changes``): an index added to with and without ``--no-changes``
+    ends with every relation analysed.
     """
     pending = store.unlinked()
+    if options.get("changes", True):
+        # Relations an add made without the analysis of changes (--no-changes) get it now:
+        # compared again, the rest of the index untouched.
+        stale = store.relations_without_changes()
+        if stale:
+            link(store, pairs=stale, **{k: v for k, v in options.items() if k != "stats"})
+        if options.get("stats") is not None:
+            options["stats"]["relations_analysed_again"] = len(stale)
     if not pending:
         return []
     whole = 2 * len(pending) > store.document_count()
@@ -783,7 +818,7 @@ def _scan(paths: Sequence[str | Path], *, db: str | Path | None, workers: int | 
                          else store.get_documents())
             stats.prepared.clear()
             families, stories = organise(store, workers=workers, stats=plan, documents=documents,
-                                         features=stats.story_features)
+                                         features=stats.story_features, changes=changes)
             if plan.get("alignments_parents"):
                 relations = store.get_relations()  # with the member-parent pairs organise aligned
         finally:
@@ -803,7 +838,7 @@ def _scan(paths: Sequence[str | Path], *, db: str | Path | None, workers: int | 
 def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
              stats: dict[str, int] | None = None, documents: list[Document] | None = None,
              features: Mapping[str, tuple[list[str], list[str]]] | None = None,
-             whole_below: int | None = None) -> tuple[list[Family], list[Story]]:
+             whole_below: int | None = None, changes: bool = True) -> tuple[list[Family], list[Story]]:
     """Rebuild the store's families from its relations and update its stories; store both.
 
     Families are recomputed from all relations (a new copy can change an original's evidence),
@@ -811,7 +846,8 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
     is unchanged, reading and building only the others (``_families_of``).
     A member whose stemmatic parent it was never aligned with (the candidate plan pairs near
     neighbours, not parents) is aligned with it now — at most one alignment per member — so
-    every primary edge carries passages.  Stories are clustered again over the whole
+    every primary edge carries passages (and, with ``changes``, what the rewrite changed, as the
+    run's other relations do).  Stories are clustered again over the whole
     collection, so several adds give the stories of one scan; each keeps the id of the stored
     story it shares most documents with (``newstrace.stages.stories.update_stories``).  With
     ``fresh``, stored ids are not consulted.  ``documents``: the store's documents (all of
@@ -866,9 +902,9 @@ def organise(store: Store, *, fresh: bool = False, workers: int | None = None,
     if missing:
         ends = sorted({d for pair in missing for d in pair})
         pair_docs = given if given is not None else {d.id: d for d in store.get_documents(ends, relate_only=True)}
-        found = relate_pairs(pair_docs, missing, {}, store.languages(), changes=False,
+        found = relate_pairs(pair_docs, missing, {}, store.languages(), changes=changes,
                              executor=LocalExecutor(workers))
-        store.put_relations(missing, found)
+        store.put_relations(missing, found, changes=changes)
         # the families these alignments changed are built again; the others are those just made
         made = {f.id: (digests[f.id], f) for f in families}
         families, digests, again = _families_of(store, store.get_relations(), given, made)

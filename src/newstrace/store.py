@@ -60,6 +60,9 @@ IN_CHUNK = 500
 MIGRATE_BATCH = 500
 # Seconds a writer waits for another's transaction (two `index add` on one store).
 BUSY_TIMEOUT = 120.0
+#: Appended to the relate settings of a pair compared without the analysis of changes
+#: (``checked_pairs.settings``).  A pair compared before this was kept counts as analysed.
+NO_CHANGES = "|no-changes"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -505,6 +508,12 @@ class Store:
             return dict(self.conn.execute("SELECT id, content_hash FROM documents"))
         return dict(self._rows_in("SELECT id, content_hash FROM documents WHERE id IN ({marks})", ids))
 
+    def shallow_signatures(self, ids: Iterable[str]) -> set[str]:
+        """Those of ``ids`` whose stored signature was made without its deep checks
+        (``newstrace.stages.prepare.document_columns``: ``{"shallow": [...]}``)."""
+        return {i for (i,) in self._rows_in(
+            "SELECT id FROM documents WHERE substr(signature, 1, 1) = ? AND id IN ({marks})", ids, before=("{",))}
+
     def stored_paths(self, ids: Iterable[str]) -> dict[str, tuple[str | None, str]]:
         """``(path, content hash)`` of each stored document of ``ids``: where it was read from
         (None where it has none) and :func:`content_hash` of its text as ingested."""
@@ -688,12 +697,36 @@ class Store:
         """Stored documents per language (``None``: not identified), kept as documents are put."""
         return {(lang or None): int(n) for lang, n in self.conn.execute("SELECT language, n FROM language_counts")}
 
-    def checked_among(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    def checked_among(self, pairs: Iterable[tuple[str, str]], *, changes: bool = False) -> set[tuple[str, str]]:
         """Those of ``pairs`` already compared under this store's relate settings (:meth:`checked`
-        for a few pairs, without reading every checked pair)."""
-        return {(a, b) for a, b in pairs if self.conn.execute(
-            "SELECT 1 FROM checked_pairs WHERE a = ? AND b = ? AND settings = ?",
-            (a, b, self.settings.relate)).fetchone() is not None}
+        for a few pairs, without reading every checked pair); with ``changes``, not a related
+        pair compared without the analysis of changes (:meth:`relations_without_changes`)."""
+        out: set[tuple[str, str]] = set()
+        for a, b in pairs:
+            row = self.conn.execute("SELECT settings FROM checked_pairs WHERE a = ? AND b = ? AND settings IN (?, ?)",
+                                    (a, b, self.settings.relate, self._without_changes)).fetchone()
+            if row is None:
+                continue
+            if changes and row[0] == self._without_changes and self.conn.execute(
+                    "SELECT 1 FROM relations WHERE (source = ? AND target = ?) OR (source = ? AND target = ?)",
+                    (a, b, b, a)).fetchone() is not None:
+                continue
+            out.add((a, b))
+        return out
+
+    @property
+    def _without_changes(self) -> str:
+        """The ``checked_pairs`` settings of a pair compared without the analysis of changes."""
+        return self.settings.relate + NO_CHANGES
+
+    def relations_without_changes(self) -> set[tuple[str, str]]:
+        """The compared pairs whose relation was found without the analysis of changes (an
+        ``index add --no-changes``): a link with the analysis compares them again
+        (``pipeline.link_pending``)."""
+        return {(a, b) for a, b in self.conn.execute(
+            "SELECT c.a, c.b FROM checked_pairs c WHERE c.settings = ? AND EXISTS (SELECT 1 FROM relations r "
+            "WHERE (r.source = c.a AND r.target = c.b) OR (r.source = c.b AND r.target = c.a))",
+            (self._without_changes,))}
 
     def doc_ids_of(self, numbers: Iterable[int]) -> dict[int, str]:
         """Document ids by their numbers (the keys of the vector files beside the store)."""
@@ -899,23 +932,30 @@ class Store:
 
     # -- relations ----------------------------------------------------------------------
 
-    def checked(self) -> set[tuple[str, str]]:
-        """The pairs already compared under this store's relate settings (others count as new)."""
-        return set(self.conn.execute("SELECT a, b FROM checked_pairs WHERE settings = ?", (self.settings.relate,)))
+    def checked(self, *, changes: bool = False) -> set[tuple[str, str]]:
+        """The pairs already compared under this store's relate settings (others count as new);
+        with ``changes``, not the related pairs compared without the analysis of changes."""
+        done = set(self.conn.execute("SELECT a, b FROM checked_pairs WHERE settings IN (?, ?)",
+                                     (self.settings.relate, self._without_changes)))
+        return done - self.relations_without_changes() if changes else done
 
-    def put_relations(self, checked: Iterable[tuple[str, str]], relations: Iterable[Relation]) -> None:
+    def put_relations(self, checked: Iterable[tuple[str, str]], relations: Iterable[Relation], *,
+                      changes: bool = True) -> None:
         """Record the pairs compared and the relations found, in one transaction.
 
         A relation stored earlier for a pair compared again is replaced by what was found now
-        (nothing, if the pair is no longer related).
+        (nothing, if the pair is no longer related).  Without ``changes`` (the relations carry no
+        analysis of changes), the pairs are recorded as such: a link with the analysis compares
+        the related ones again.
         """
         pairs = list(checked)
         with self.transaction() as c:
             for a, b in pairs:
                 c.execute("DELETE FROM relations WHERE (source = ? AND target = ?) OR (source = ? AND target = ?)",
                           (a, b, b, a))
+            settings = self.settings.relate if changes else self._without_changes
             c.executemany("INSERT OR REPLACE INTO checked_pairs VALUES (?, ?, ?)",
-                          [(a, b, self.settings.relate) for a, b in pairs])
+                          [(a, b, settings) for a, b in pairs])
             for r in relations:
                 c.execute("DELETE FROM relations WHERE (source = ? AND target = ?) OR (source = ? AND target = ?)",
                           (r.source, r.target, r.target, r.source))

@@ -152,3 +152,43 @@ def test_a_signature_keeps_whether_its_deep_checks_ran(corpus: Path, tmp_path: P
         with store.conn:  # a store written before the depth was kept: read as deep, as it was compared then
             store.conn.execute("UPDATE documents SET signature = '[]' WHERE id = 'original.txt'")
         assert store.get_documents(["original.txt"])[0].deep_signature
+
+
+def test_relations_made_without_the_analysis_of_changes_get_it_on_a_later_add(tmp_path: Path) -> None:
+    """An add with ``--no-changes`` records its pairs as compared without the analysis; a later
+    add with it compares the related ones again, so the index ends with every relation analysed,
+    and a pair compared with the analysis is not compared again without it."""
+    from fixtures.articles import ARTICLE
+
+    from newstrace.pipeline import link_pending
+
+    reworded = ARTICLE.replace("Monday", "Tuesday").replace("twelve", "ten").replace("approved", "rejected")
+    corpus = write_corpus(tmp_path / "articles", repost="Local news\n\n" + reworded)
+    with Store(tmp_path / "x.db") as store:
+        index_add(store, [corpus], workers=1, forensics=False)
+        link_pending(store, workers=1, changes=False, semantic=False)
+        [before] = store.get_relations()
+        assert not any(p.changes for p in before.passages)
+        assert store.relations_without_changes() == {tuple(sorted((before.source, before.target)))}
+        stats: dict[str, int] = {}
+        link_pending(store, workers=1, changes=True, semantic=False, stats=stats)
+        [after] = store.get_relations()
+        assert stats["relations_analysed_again"] == 1 and store.relations_without_changes() == set()
+        assert {c.kind for p in after.passages for c in p.changes} >= {"number"}
+        # compared with the analysis: a link without it leaves the pair alone
+        link_pending(store, workers=1, changes=False, semantic=False)
+        assert store.get_relations() == [after]
+        assert store.checked(changes=True) == store.checked()
+
+
+def test_an_add_with_the_deep_checks_signs_again_what_an_earlier_add_left_shallow(corpus: Path,
+                                                                                   tmp_path: Path) -> None:
+    with Store(tmp_path / "x.db") as store:
+        index_add(store, [corpus], workers=1, forensics=False)
+        assert not any(d.deep_signature for d in store.get_documents())
+        again = index_add(store, [corpus], workers=1, forensics=True)
+        assert (again.added, again.unchanged, again.resigned, again.replaced) == (0, 3, 3, 0)
+        assert all(d.deep_signature for d in store.get_documents())
+        assert index_add(store, [corpus], workers=1, forensics=True).resigned == 0
+        assert index_add(store, [corpus], workers=1, forensics=False).resigned == 0  # never made shallow again
+        assert all(d.deep_signature for d in store.get_documents())

@@ -60,14 +60,22 @@ def index_add_cli(args: argparse.Namespace) -> int:
                   f"{'' if new_store else f'; {args.db} unchanged'}", file=sys.stderr)
             return 1
         # the new documents (and any a killed run left unlinked), through the candidate index
+        linked: dict[str, int] = {}
         if not args.no_link:
             link_pending(store, workers=args.workers, progress=progress, changes=not args.no_changes,
-                         semantic=not args.lexical_only, limits=limits, errors=stats.errors)
+                         semantic=not args.lexical_only, limits=limits, errors=stats.errors, stats=linked)
+        if stats.resigned:
+            print(f"newstrace: signed {counted(stats.resigned, 'stored document')} again with the checks an "
+                  "earlier add left out (--no-changes)", file=sys.stderr)
+        if linked.get("relations_analysed_again"):
+            print(f"newstrace: analysed the changes of {counted(linked['relations_analysed_again'], 'relation')} "
+                  "an earlier add made without them (--no-changes)", file=sys.stderr)
         report_errors(stats.errors[stats.skipped:])  # pairs over the time limit
         # families and stories: rebuilt / extended after each add
         story_counts: dict[str, int] = {}
         families, stories = ([], []) if args.no_link else organise(store, workers=args.workers,
-                                                                   stats=story_counts)
+                                                                   stats=story_counts,
+                                                                   changes=not args.no_changes)
         total, relations = store.document_count(), store.relation_count()
     except KeyboardInterrupt:
         # One line and what is safe: every commit before the interrupt is kept.

@@ -153,7 +153,7 @@ def add_in_chunks(store: Store, items: Iterable[Document | InputError], *, chang
         if on_linking is not None:
             on_linking()
         link_pending(store, workers=1, changes=changes, semantic=semantic)  # the new documents
-        families, stories = organise(store, workers=1)
+        families, stories = organise(store, workers=1, changes=changes)
         out.relations = store.relation_count()  # with organise's
         out.families, out.stories = len(families), len(stories)
     return out
