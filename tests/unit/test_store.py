@@ -192,3 +192,29 @@ def test_an_add_with_the_deep_checks_signs_again_what_an_earlier_add_left_shallo
         assert index_add(store, [corpus], workers=1, forensics=True).resigned == 0
         assert index_add(store, [corpus], workers=1, forensics=False).resigned == 0  # never made shallow again
         assert all(d.deep_signature for d in store.get_documents())
+
+
+def test_an_index_added_without_the_analysis_then_with_it_equals_one_built_with_it(tmp_path: Path) -> None:
+    from fixtures.articles import ARTICLE
+
+    from newstrace.pipeline import link_pending, organise
+
+    reworded = ARTICLE.replace("Monday", "Tuesday").replace("twelve", "ten").replace("approved", "rejected")
+    corpus = write_corpus(tmp_path / "articles", repost="Local news\n\n" + reworded)
+
+    def add(store: Store, changes: bool) -> None:
+        index_add(store, [corpus], workers=1, forensics=changes)
+        link_pending(store, workers=1, changes=changes, semantic=False)
+        organise(store, workers=1, changes=changes)
+
+    def state(store: Store) -> tuple[object, ...]:
+        docs = {d.id: (d.signature, d.deep_signature) for d in store.get_documents()}
+        rows = sorted(store.conn.execute("SELECT source, target, data FROM relations"))
+        return docs, rows, sorted(store.conn.execute("SELECT data FROM families"))
+
+    with Store(tmp_path / "upgraded.db") as upgraded, Store(tmp_path / "direct.db") as direct:
+        add(upgraded, changes=False)
+        add(upgraded, changes=True)
+        add(direct, changes=True)
+        assert state(upgraded) == state(direct)
+        assert any(p.changes for r in upgraded.get_relations() for p in r.passages)
