@@ -510,7 +510,7 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
         nonlocal whole
         for i in range(0, len(todo), batch_size := max(1, batch)):
             chunk = todo[i : i + batch_size]
-            pending = sorted(set(chunk) - store.checked_among(chunk, changes=changes))  # another writer may have compared some meanwhile
+            pending = sorted(set(chunk) - store.checked_among(chunk, changes=changes, semantic=semantic))  # another writer may have compared some meanwhile
             if not pending:
                 continue
             ids = sorted({x for p in pending for x in p})
@@ -534,7 +534,7 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
 
     if pairs is not None:
         plan_stats: dict[str, int] = {}
-        todo = sorted(pairs - store.checked_among(pairs, changes=changes))
+        todo = sorted(pairs - store.checked_among(pairs, changes=changes, semantic=semantic))
     elif only is not None:
         pairs, plan_stats = _candidates_of(store, only, executor=executor)
         if semantic:
@@ -542,9 +542,9 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
             pairs |= screened_meaning_pairs(store, indexed_semantic_pairs(store, only, threads=workers) - pairs,
                                             stats=plan_stats)
         pairs = {p for p in pairs if p[0] in only or p[1] in only}
-        todo = sorted(pairs - store.checked_among(pairs, changes=changes))
+        todo = sorted(pairs - store.checked_among(pairs, changes=changes, semantic=semantic))
     else:
-        done = store.checked(changes=changes)
+        done = store.checked(changes=changes, semantic=semantic)
         early_stream = None
 
         def shingles_planned(shingle_pairs: list[tuple[str, str]]) -> None:
@@ -572,19 +572,19 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
             pairs |= screened_meaning_pairs(store, meaning, stats=plan_stats)
         if early_stream is not None:
             for stream in early_stream:
-                _write_relations(store, stream, changes=changes)
+                _write_relations(store, stream, changes=changes, semantic=semantic)
         started = set(early)
         todo = sorted(p for p in pairs if p not in done and p not in started)
     if stats is not None:
         stats.update({f"plan_{k}": v for k, v in plan_stats.items()}, alignments=len(early) + len(todo))
     for stream in batch_streams(todo, len(early)):
-        _write_relations(store, stream, changes=changes)
+        _write_relations(store, stream, changes=changes, semantic=semantic)
     store.mark_linked(covered)
     return store.get_relations(only)
 
 
 def _write_relations(store: Store, stream: Iterator[tuple[tuple[str, str], Relation | None]], *,
-                     changes: bool) -> None:
+                     changes: bool, semantic: bool) -> None:
     """Store the pairs of a relate stream as compared and the relations found, committed every
     ``COMMIT_PAIRS`` pairs as results arrive: a kill loses at most that many."""
     checked: list[tuple[str, str]] = []
@@ -595,10 +595,10 @@ def _write_relations(store: Store, stream: Iterator[tuple[tuple[str, str], Relat
             if relation is not None:
                 found.append(relation)
             if len(checked) >= COMMIT_PAIRS:
-                store.put_relations(checked, found, changes=changes)
+                store.put_relations(checked, found, changes=changes, semantic=semantic)
                 checked, found = [], []
     if checked:
-        store.put_relations(checked, found, changes=changes)
+        store.put_relations(checked, found, changes=changes, semantic=semantic)
 
 
 def _started(streams: Iterator[Iterator[U]]) -> Iterator[Iterator[U]]:
@@ -629,13 +629,22 @@ def link_pending(store: Store, **options: Any) -> list[Relation]:
 
     A few new documents among many are linked through the candidate index (``only``: cost in
     their neighbourhood, not in the index); when they are most of the store, the whole-collection
-    plan is cheaper, and gives the same pairs.  With the analysis of changes (``changes``, the
-    default), the relations an earlier add made without it (``--no-changes``) are compared
-    again first, with it
-    (``Store.relations_without_changes``): an index added to with and without ``--no-changes``
-    ends with every relation analysed.
+    plan is cheaper, and gives the same pairs.  With the semantic layer (``semantic``, the
+    default), the documents an earlier add linked without it (``--lexical-only``) are embedded
+    and linked again first, every pair of theirs compared again; with the analysis of changes
+    (``changes``, the default), the relations an earlier add made without it (``--no-changes``)
+    are (``Store.relations_without_changes``).  So an index added to with and without these
+    options ends as the same adds with them would leave it.
     """
     pending = store.unlinked()
+    if options.get("semantic", True):
+        # Documents an earlier add linked without the semantic layer (--lexical-only) were never
+        # embedded: they are now, and their pairs compared again with it.
+        unembedded = set(store.pending_vectors()) - pending
+        if unembedded:
+            link(store, only=unembedded, **{k: v for k, v in options.items() if k != "stats"})
+        if options.get("stats") is not None:
+            options["stats"]["documents_linked_semantically"] = len(unembedded)
     if options.get("changes", True):
         # Relations an add made without the analysis of changes (--no-changes) get it now:
         # compared again, the rest of the index untouched.

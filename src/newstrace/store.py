@@ -60,8 +60,10 @@ IN_CHUNK = 500
 MIGRATE_BATCH = 500
 # Seconds a writer waits for another's transaction (two `index add` on one store).
 BUSY_TIMEOUT = 120.0
-#: Appended to the relate settings of a pair compared without the analysis of changes
-#: (``checked_pairs.settings``).  A pair compared before this was kept counts as analysed.
+#: Appended to the relate settings of a pair compared without the semantic layer
+#: (``--lexical-only``) or without the analysis of changes (``--no-changes``), in that order
+#: (``checked_pairs.settings``).  A pair compared before these were kept counts as compared with both.
+LEXICAL_ONLY = "|lexical"
 NO_CHANGES = "|no-changes"
 
 _SCHEMA = """
@@ -697,36 +699,49 @@ class Store:
         """Stored documents per language (``None``: not identified), kept as documents are put."""
         return {(lang or None): int(n) for lang, n in self.conn.execute("SELECT language, n FROM language_counts")}
 
-    def checked_among(self, pairs: Iterable[tuple[str, str]], *, changes: bool = False) -> set[tuple[str, str]]:
+    def checked_among(self, pairs: Iterable[tuple[str, str]], *, changes: bool = False,
+                      semantic: bool = False) -> set[tuple[str, str]]:
         """Those of ``pairs`` already compared under this store's relate settings (:meth:`checked`
-        for a few pairs, without reading every checked pair); with ``changes``, not a related
-        pair compared without the analysis of changes (:meth:`relations_without_changes`)."""
+        for a few pairs, without reading every checked pair), as a run with ``changes`` and
+        ``semantic`` asks (:meth:`_compared_enough`)."""
         out: set[tuple[str, str]] = set()
         for a, b in pairs:
-            row = self.conn.execute("SELECT settings FROM checked_pairs WHERE a = ? AND b = ? AND settings IN (?, ?)",
-                                    (a, b, self.settings.relate, self._without_changes)).fetchone()
-            if row is None:
-                continue
-            if changes and row[0] == self._without_changes and self.conn.execute(
-                    "SELECT 1 FROM relations WHERE (source = ? AND target = ?) OR (source = ? AND target = ?)",
-                    (a, b, b, a)).fetchone() is not None:
-                continue
-            out.add((a, b))
+            row = self.conn.execute(f"SELECT settings FROM checked_pairs WHERE a = ? AND b = ? AND settings IN "
+                                    f"({','.join('?' * len(self._levels))})", (a, b, *self._levels)).fetchone()
+            if row is not None and self._compared_enough(a, b, row[0], changes=changes, semantic=semantic):
+                out.add((a, b))
         return out
 
     @property
-    def _without_changes(self) -> str:
-        """The ``checked_pairs`` settings of a pair compared without the analysis of changes."""
-        return self.settings.relate + NO_CHANGES
+    def _levels(self) -> tuple[str, ...]:
+        """The ``checked_pairs`` settings of a pair compared under this store's relate settings:
+        with the semantic layer and the analysis of changes, or without either or both."""
+        r = self.settings.relate
+        return (r, r + NO_CHANGES, r + LEXICAL_ONLY, r + LEXICAL_ONLY + NO_CHANGES)
+
+    def _level(self, *, changes: bool, semantic: bool) -> str:
+        return self.settings.relate + ("" if semantic else LEXICAL_ONLY) + ("" if changes else NO_CHANGES)
+
+    def _compared_enough(self, a: str, b: str, level: str, *, changes: bool, semantic: bool) -> bool:
+        """Whether a pair compared at ``level`` need not be compared again by a run with
+        ``changes`` and ``semantic``: a run with the semantic layer compares again every pair
+        compared without it (meaning evidence can make a relation where words made none); one
+        with the analysis of changes, the related pairs compared without it."""
+        if semantic and LEXICAL_ONLY in level:
+            return False
+        if changes and level.endswith(NO_CHANGES):
+            return self.conn.execute("SELECT 1 FROM relations WHERE (source = ? AND target = ?) OR "
+                                     "(source = ? AND target = ?)", (a, b, b, a)).fetchone() is None
+        return True
 
     def relations_without_changes(self) -> set[tuple[str, str]]:
         """The compared pairs whose relation was found without the analysis of changes (an
         ``index add --no-changes``): a link with the analysis compares them again
         (``pipeline.link_pending``)."""
         return {(a, b) for a, b in self.conn.execute(
-            "SELECT c.a, c.b FROM checked_pairs c WHERE c.settings = ? AND EXISTS (SELECT 1 FROM relations r "
+            "SELECT c.a, c.b FROM checked_pairs c WHERE c.settings IN (?, ?) AND EXISTS (SELECT 1 FROM relations r "
             "WHERE (r.source = c.a AND r.target = c.b) OR (r.source = c.b AND r.target = c.a))",
-            (self._without_changes,))}
+            (self.settings.relate + NO_CHANGES, self.settings.relate + LEXICAL_ONLY + NO_CHANGES))}
 
     def doc_ids_of(self, numbers: Iterable[int]) -> dict[int, str]:
         """Document ids by their numbers (the keys of the vector files beside the store)."""
@@ -932,28 +947,32 @@ class Store:
 
     # -- relations ----------------------------------------------------------------------
 
-    def checked(self, *, changes: bool = False) -> set[tuple[str, str]]:
-        """The pairs already compared under this store's relate settings (others count as new);
-        with ``changes``, not the related pairs compared without the analysis of changes."""
-        done = set(self.conn.execute("SELECT a, b FROM checked_pairs WHERE settings IN (?, ?)",
-                                     (self.settings.relate, self._without_changes)))
+    def checked(self, *, changes: bool = False, semantic: bool = False) -> set[tuple[str, str]]:
+        """The pairs already compared under this store's relate settings (others count as new),
+        as a run with ``changes`` and ``semantic`` asks (:meth:`_compared_enough`)."""
+        rows = self.conn.execute(f"SELECT a, b, settings FROM checked_pairs WHERE settings IN "
+                                 f"({','.join('?' * len(self._levels))})", self._levels).fetchall()
+        if semantic:
+            rows = [row for row in rows if LEXICAL_ONLY not in row[2]]
+        done = {(a, b) for a, b, _ in rows}
         return done - self.relations_without_changes() if changes else done
 
     def put_relations(self, checked: Iterable[tuple[str, str]], relations: Iterable[Relation], *,
-                      changes: bool = True) -> None:
+                      changes: bool = True, semantic: bool = True) -> None:
         """Record the pairs compared and the relations found, in one transaction.
 
         A relation stored earlier for a pair compared again is replaced by what was found now
         (nothing, if the pair is no longer related).  Without ``changes`` (the relations carry no
-        analysis of changes), the pairs are recorded as such: a link with the analysis compares
-        the related ones again.
+        analysis of changes) or ``semantic`` (no meaning evidence), the pairs are recorded as
+        such: a link with the analysis compares the related ones again, one with the semantic
+        layer every one (:meth:`_compared_enough`).
         """
         pairs = list(checked)
         with self.transaction() as c:
             for a, b in pairs:
                 c.execute("DELETE FROM relations WHERE (source = ? AND target = ?) OR (source = ? AND target = ?)",
                           (a, b, b, a))
-            settings = self.settings.relate if changes else self._without_changes
+            settings = self._level(changes=changes, semantic=semantic)
             c.executemany("INSERT OR REPLACE INTO checked_pairs VALUES (?, ?, ?)",
                           [(a, b, settings) for a, b in pairs])
             for r in relations:

@@ -218,3 +218,37 @@ def test_an_index_added_without_the_analysis_then_with_it_equals_one_built_with_
         add(direct, changes=True)
         assert state(upgraded) == state(direct)
         assert any(p.changes for r in upgraded.get_relations() for p in r.passages)
+
+
+def test_an_index_added_without_the_semantic_layer_then_with_it_equals_one_built_with_it(tmp_path: Path) -> None:
+    """Documents an add linked ``--lexical-only`` were never embedded: the next add with the
+    semantic layer embeds them and compares their pairs again, so the index ends as one built
+    with it (the same vectors, checked pairs, relations and families)."""
+    from fixtures.articles import ARTICLE
+
+    from newstrace.pipeline import link_pending, organise
+
+    reworded = ARTICLE.replace("Monday", "Tuesday").replace("approved", "backed")
+    corpus = write_corpus(tmp_path / "articles", repost="Local news\n\n" + reworded)
+
+    def add(store: Store, semantic: bool) -> dict[str, int]:
+        stats: dict[str, int] = {}
+        index_add(store, [corpus], workers=1, forensics=False)
+        link_pending(store, workers=1, changes=False, semantic=semantic, stats=stats)
+        organise(store, workers=1, changes=False)
+        return stats
+
+    def state(store: Store) -> tuple[object, ...]:
+        return (store.conn.execute("SELECT COUNT(*) FROM doc_vectors").fetchone(),
+                sorted(store.conn.execute("SELECT a, b, settings FROM checked_pairs")),
+                sorted(store.conn.execute("SELECT source, target, data FROM relations")),
+                sorted(store.conn.execute("SELECT data FROM families")))
+
+    with Store(tmp_path / "upgraded.db") as upgraded, Store(tmp_path / "direct.db") as direct:
+        add(upgraded, semantic=False)
+        assert all(s.endswith("|lexical|no-changes") for _, _, s in upgraded.conn.execute("SELECT * FROM checked_pairs"))
+        assert add(upgraded, semantic=True)["documents_linked_semantically"] == 3
+        assert add(upgraded, semantic=True)["documents_linked_semantically"] == 0
+        add(direct, semantic=True)
+        assert state(upgraded) == state(direct)
+        assert state(direct)[0] == (3,)

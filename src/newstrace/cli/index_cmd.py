@@ -67,6 +67,9 @@ def index_add_cli(args: argparse.Namespace) -> int:
         if stats.resigned:
             print(f"newstrace: signed {counted(stats.resigned, 'stored document')} again with the checks an "
                   "earlier add left out (--no-changes)", file=sys.stderr)
+        if linked.get("documents_linked_semantically"):
+            print(f"newstrace: linked {counted(linked['documents_linked_semantically'], 'stored document')} again "
+                  "with the semantic layer an earlier add left out (--lexical-only)", file=sys.stderr)
         if linked.get("relations_analysed_again"):
             print(f"newstrace: analysed the changes of {counted(linked['relations_analysed_again'], 'relation')} "
                   "an earlier add made without them (--no-changes)", file=sys.stderr)
