@@ -489,9 +489,11 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
     encoder embeds (``newstrace.stages.vectors.preselected_pairs``); the others stay unembedded,
     so a store that ``trace`` will query should be linked without it (every document embedded).
     ``batch``: pairs related at a time (their documents read from the store together, one
-    executor map each).  With ``pairs``, exactly those are compared (those not compared yet under
-    these settings: with ``changes``, also the related ones compared without the analysis of
-    changes), and the relations involving their documents are returned.
+    executor map each).  With ``pairs``, exactly those are considered, and the relations
+    involving their documents are returned.  A pair counts as compared when it was compared under
+    these relate settings with at least what this call adds (``Store._compared_enough``: with
+    ``semantic``, not a pair compared without the semantic layer; with ``changes``, not a related
+    pair compared without the analysis of changes).
     """
     executor = executor or LocalExecutor(workers, progress)
     if pairs is not None:  # their documents were linked before: nothing to mark
@@ -510,7 +512,8 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
         nonlocal whole
         for i in range(0, len(todo), batch_size := max(1, batch)):
             chunk = todo[i : i + batch_size]
-            pending = sorted(set(chunk) - store.checked_among(chunk, changes=changes, semantic=semantic))  # another writer may have compared some meanwhile
+            # another writer may have compared some meanwhile
+            pending = sorted(set(chunk) - store.checked_among(chunk, changes=changes, semantic=semantic))
             if not pending:
                 continue
             ids = sorted({x for p in pending for x in p})
