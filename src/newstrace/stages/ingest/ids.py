@@ -15,12 +15,12 @@ first that no other file holds; its whole path is the last resort, which no othe
 hold.  Adding the folder again finds each file under the id it was given, so a changed file is
 a new version of itself and an unchanged one is left alone; so does adding it from another
 place (the folder moved, or given by another path): an id the index holds for another path with
-this very text is this document's.  An id the input gives (a JSONL
-record's ``id``, a WARC record's URL, an upload to the service) names its document as given:
-one id from two places is one document, its later text a new version.
+this very text is this document's.  An id the input gives (a JSONL record's ``id``, a WARC
+record's URL, an upload to the service) names its document as given: one id from two places is
+one document, its later text a new version.
 
 The same file read twice in one run (a folder and a folder inside it, say) is one document:
-the second is reported as a duplicate, as before.  Both engines settle ids the same way:
+the second is reported as a duplicate.  Both engines settle ids the same way:
 :func:`settle_ids` goes through the documents in reading order, each taking the first of its
 :func:`id_candidates` that no earlier document of another file holds; Spark settles them in
 rounds of :func:`settle_group` over documents grouped by id (the earliest keeps the id, each
@@ -37,8 +37,18 @@ from pathlib import PurePosixPath
 
 from newstrace.types import Document, InputError
 
-__all__ = ["GroupEntry", "Held", "IdSettlement", "document_source", "duplicate_error", "id_candidates", "path_named", "settle_group",
-           "settle_ids", "sources_of"]
+__all__ = [
+    "GroupEntry",
+    "Held",
+    "IdSettlement",
+    "document_source",
+    "duplicate_error",
+    "id_candidates",
+    "path_named",
+    "settle_group",
+    "settle_ids",
+    "sources_of",
+]
 
 
 def _split_record(doc_id: str) -> tuple[str, str]:
