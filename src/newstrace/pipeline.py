@@ -640,22 +640,25 @@ def link_pending(store: Store, **options: Any) -> list[Relation]:
     options ends as the same adds with them would leave it.
     """
     pending = store.unlinked()
+    stats = options.get("stats")
+    again = {k: v for k, v in options.items() if k != "stats"}  # their plans are not this add's
+    redone: dict[str, int] = {}
     if options.get("semantic", True):
         # Documents an earlier add linked without the semantic layer (--lexical-only) were never
         # embedded: they are now, and their pairs compared again with it.
         unembedded = set(store.pending_vectors()) - pending
         if unembedded:
-            link(store, only=unembedded, **{k: v for k, v in options.items() if k != "stats"})
-        if options.get("stats") is not None:
-            options["stats"]["documents_linked_semantically"] = len(unembedded)
+            link(store, only=unembedded, **again)
+        redone["documents_linked_semantically"] = len(unembedded)
     if options.get("changes", True):
         # Relations an add made without the analysis of changes (--no-changes) get it now:
         # compared again, the rest of the index untouched.
         stale = store.relations_without_changes()
         if stale:
-            link(store, pairs=stale, **{k: v for k, v in options.items() if k != "stats"})
-        if options.get("stats") is not None:
-            options["stats"]["relations_analysed_again"] = len(stale)
+            link(store, pairs=stale, **again)
+        redone["relations_analysed_again"] = len(stale)
+    if stats is not None:
+        stats.update(redone)
     if not pending:
         return []
     whole = 2 * len(pending) > store.document_count()

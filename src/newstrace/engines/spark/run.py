@@ -76,21 +76,24 @@ def _settled_ids(read: Any, parts: int, keep: Any) -> tuple[Any, int]:
     docs = read.filter(lambda x: isinstance(x[1], Document))
     entries = docs.map(lambda x: (x[0], document_source(x[1]), tuple(id_candidates(x[1])), 0))
     duplicates = docs.context.parallelize([], 1)
+    held = []  # each round's settlement, kept until the verdicts are made from them
     while True:
         rounds = (entries.map(lambda e: (e[2][e[3]], e)).groupByKey(parts)
                   .map(lambda kv: settle_group(list(kv[1]))).persist(keep))
+        held.append(rounds)
         moved = rounds.flatMap(lambda r: r[1]).count()
         duplicates = duplicates.union(rounds.flatMap(lambda r: r[2]))
-        entries = rounds.flatMap(lambda r: r[0] + r[1]).persist(keep)
-        entries.count()
-        rounds.unpersist()
+        entries = rounds.flatMap(lambda r: r[0] + r[1])
         if not moved:
             break
-    verdicts = entries.map(lambda e: (e[0], e[2][e[3]])).union(duplicates.map(lambda e: (e[0], None)))
-    renamed = int(entries.filter(lambda e: e[3] > 0).count())
+    verdicts = (entries.map(lambda e: (e[0], (e[2][e[3]], e[3] > 0)))
+                .union(duplicates.map(lambda e: (e[0], (None, False)))).persist(keep))
+    renamed = int(verdicts.filter(lambda v: v[1][1]).count())  # made once: the rounds are not grouped again
+    for rounds in held:
+        rounds.unpersist()
 
-    def settled(item: tuple[Any, tuple[Document, str | None]]) -> tuple[Any, Document | InputError]:
-        key, (doc, doc_id) = item
+    def settled(item: tuple[Any, tuple[Document, tuple[str | None, bool]]]) -> tuple[Any, Document | InputError]:
+        key, (doc, (doc_id, _)) = item
         if doc_id is None:
             return key, duplicate_error(doc)
         return key, doc if doc_id == doc.id else replace(doc, id=doc_id)

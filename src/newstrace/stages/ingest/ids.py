@@ -51,17 +51,25 @@ __all__ = [
 ]
 
 
-def _split_record(doc_id: str) -> tuple[str, str]:
-    """``("a/b.jsonl", "#3")`` of ``"a/b.jsonl#3"`` (a record of a file with no id of its own),
-    ``(doc_id, "")`` otherwise."""
+def _named_part(doc_id: str, path: str | None) -> tuple[str, str] | None:
+    """``(path inside the folder, "#n" or "")`` of an id made from ``path``, or None for an id
+    its input gives: ``"a/b.txt"`` of ``.../a/b.txt``, ``("feed.jsonl", "#3")`` for the third
+    record of ``.../feed.jsonl`` that gives no id of its own."""
+    if not path or path.startswith("upload:"):
+        return None
+    path = path.replace(os.sep, "/")
+    if path == doc_id or path.endswith("/" + doc_id):
+        return doc_id, ""
     base, sep, number = doc_id.rpartition("#")
-    if sep and base and number.isdigit():
+    if sep and base and number.isdigit() and (path == base or path.endswith("/" + base)):
         return base, f"#{number}"
-    return doc_id, ""
+    return None
 
 
-def _ends_with(path: str, rel: str) -> bool:
-    return path == rel or path.endswith("/" + rel)
+def _source(doc_id: str, path: str | None) -> str | None:
+    if _named_part(doc_id, path) is None or path is None:
+        return None
+    return path if "://" in path else os.path.abspath(path)
 
 
 def path_named(doc: Document) -> bool:
@@ -69,31 +77,23 @@ def path_named(doc: Document) -> bool:
     (or the file's name, for a file given directly), with ``#n`` for the n-th record of a JSONL
     or WARC file that gives none.  Not an id its input gives (a JSONL record's ``id``, a WARC
     record's URL) nor a service upload's name (its path is ``upload:…``)."""
-    if not doc.path or doc.path.startswith("upload:"):
-        return False
-    path = doc.path.replace(os.sep, "/")
-    if _ends_with(path, doc.id):
-        return True
-    base, record = _split_record(doc.id)
-    return bool(record) and _ends_with(path, base)
+    return _named_part(doc.id, doc.path) is not None
 
 
 def document_source(doc: Document) -> str | None:
     """The file a path-named document is (its absolute path; a Hadoop URI as it is), or None for
     a document its input names.  Two documents of one source and one id are one document."""
-    if not path_named(doc) or doc.path is None:
-        return None
-    return doc.path if "://" in doc.path else os.path.abspath(doc.path)
+    return _source(doc.id, doc.path)
 
 
 def id_candidates(doc: Document) -> list[str]:
     """The ids ``doc`` may take, in order: its own, then with each folder above it prefixed in
     turn, the last its whole path (``001.txt``, ``politics/001.txt``, …,
     ``/data/bbc-news/politics/001.txt``).  Only its own for a document its input names."""
-    source = document_source(doc)
-    if source is None:
+    named, source = _named_part(doc.id, doc.path), document_source(doc)
+    if named is None or source is None:
         return [doc.id]
-    base, record = _split_record(doc.id) if not _ends_with(source.replace(os.sep, "/"), doc.id) else (doc.id, "")
+    base, record = named
     parts = PurePosixPath(source.replace(os.sep, "/")).parts
     own = PurePosixPath(base).parts
     above = parts[: len(parts) - len(own)]
@@ -203,7 +203,7 @@ def sources_of(paths: Mapping[str, tuple[str | None, str]]) -> dict[str, Held]:
     """:data:`Held` of each stored document, from its id, the path it was read from and its
     content hash (``Store.stored_paths``; an older index kept paths as given, which are taken
     relative to the folder this runs in)."""
-    return {i: (document_source(Document(id=i, raw="", path=p)), h) for i, (p, h) in paths.items()}
+    return {i: (_source(i, p), h) for i, (p, h) in paths.items()}
 
 
 #: One entry of :func:`settle_group`: ``(reading-order key, source or None, candidates, index
