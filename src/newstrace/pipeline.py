@@ -27,7 +27,7 @@ import logging
 import tempfile
 import time
 from array import array
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -151,6 +151,7 @@ class IndexStats:
     #: of the unchanged: stored documents signed again with the deep checks an earlier add
     #: without the analysis of changes left out (not counted as added)
     resigned: int = 0
+    resigned_ids: list[str] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     added_ids: list[str] = field(default_factory=list)  # new or changed documents, as committed
     # with ``story_features``: each added document's ``stories.cluster.document_features``
@@ -234,11 +235,13 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     resign: set[str] = set()
     if forensics:
         # An unchanged document an earlier add signed without the deep checks (--no-changes) is
-        # prepared again: its signature is completed; the same cleaned text keeps its relations.
+        # prepared again: its signature is completed, and stored again it is linked again with
+        # the new ones (link_pending's signed_again), its relations made with the deep checks.
         changed = {d.id for d in fresh}
         resign = store.shallow_signatures(d.id for d in unique if d.id in stored and d.id not in changed)
         if resign:
             stats.resigned = len(resign)
+            stats.resigned_ids = sorted(resign)
             fresh = [d for d in unique if d.id in changed or d.id in resign]
     if not fresh:
         return stats
@@ -625,7 +628,7 @@ def _put_back(head: U, rest: Iterator[U]) -> Iterator[U]:
             close()
 
 
-def link_pending(store: Store, **options: Any) -> list[Relation]:
+def link_pending(store: Store, *, signed_again: Collection[str] = (), **options: Any) -> list[Relation]:
     """:func:`link` the documents stored since the last link (``Store.unlinked``: the ones this
     ``index add`` committed, and any a killed run committed but never linked), and return the
     relations involving them.
@@ -637,7 +640,10 @@ def link_pending(store: Store, **options: Any) -> list[Relation]:
     and linked again first, every pair of theirs compared again; with the analysis of changes
     (``changes``, the default), the relations an earlier add made without it (``--no-changes``)
     are (``Store.relations_without_changes``).  So an index added to with and without these
-    options ends as the same adds with them would leave it.
+    options ends as the same adds with them would leave it.  ``signed_again``: the stored
+    documents this add signed again (``IndexStats.resigned_ids``); being stored again they are
+    linked among the pending ones, and those never embedded count as linked again with the
+    semantic layer.
     """
     pending = store.unlinked()
     stats = options.get("stats")
@@ -646,10 +652,11 @@ def link_pending(store: Store, **options: Any) -> list[Relation]:
     if options.get("semantic", True):
         # Documents an earlier add linked without the semantic layer (--lexical-only) were never
         # embedded: they are now, and their pairs compared again with it.
-        unembedded = set(store.pending_vectors()) - pending
+        never = set(store.pending_vectors())
+        unembedded = never - pending
         if unembedded:
             link(store, only=unembedded, **again)
-        redone["documents_linked_semantically"] = len(unembedded)
+        redone["documents_linked_semantically"] = len(unembedded) + len(never & pending & set(signed_again))
     if options.get("changes", True):
         # Relations an add made without the analysis of changes (--no-changes) get it now:
         # compared again, the rest of the index untouched.

@@ -252,3 +252,24 @@ def test_an_index_added_without_the_semantic_layer_then_with_it_equals_one_built
         add(direct, semantic=True)
         assert state(upgraded) == state(direct)
         assert state(direct)[0] == (3,)
+
+
+def test_one_add_upgrading_both_layers_says_it_did_both(tmp_path: Path) -> None:
+    """After ``--lexical-only --no-changes``, the full add signs the documents again, which
+    stores them again: they are linked among the new ones, and still count as linked again
+    with the semantic layer (the work an upgrade does is reported, whichever pass did it)."""
+    from fixtures.articles import ARTICLE
+
+    from newstrace.pipeline import link_pending
+
+    corpus = write_corpus(tmp_path / "articles", repost="Local news\n\n" + ARTICLE.replace("approved", "backed"))
+    with Store(tmp_path / "x.db") as store:
+        index_add(store, [corpus], workers=1, forensics=False)
+        link_pending(store, workers=1, changes=False, semantic=False)
+        again = index_add(store, [corpus], workers=1, forensics=True)
+        assert again.resigned == 3 and sorted(again.resigned_ids) == sorted(d.id for d in store.get_documents())
+        stats: dict[str, int] = {}
+        link_pending(store, workers=1, changes=True, semantic=True, stats=stats, signed_again=again.resigned_ids)
+        assert stats["documents_linked_semantically"] == 3
+        assert not set(store.pending_vectors())
+        assert store.relations_without_changes() == set()

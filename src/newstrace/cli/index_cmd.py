@@ -63,10 +63,12 @@ def index_add_cli(args: argparse.Namespace) -> int:
         linked: dict[str, int] = {}
         if not args.no_link:
             link_pending(store, workers=args.workers, progress=progress, changes=not args.no_changes,
-                         semantic=not args.lexical_only, limits=limits, errors=stats.errors, stats=linked)
+                         semantic=not args.lexical_only, limits=limits, errors=stats.errors, stats=linked,
+                         signed_again=stats.resigned_ids)
         if stats.resigned:
             print(f"newstrace: signed {counted(stats.resigned, 'stored document')} again with the checks an "
-                  "earlier add left out (--no-changes)", file=sys.stderr)
+                  f"earlier add left out (--no-changes){'' if args.no_link else ', and compared their pairs again'}",
+                  file=sys.stderr)
         if linked.get("documents_linked_semantically"):
             print(f"newstrace: linked {counted(linked['documents_linked_semantically'], 'stored document')} again "
                   "with the semantic layer an earlier add left out (--lexical-only)", file=sys.stderr)
