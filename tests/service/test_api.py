@@ -144,15 +144,15 @@ def test_add_files_multipart_jsonl_and_bad_inputs(make_client: Callable[..., Tes
     r = client.post("/api/documents", files=files, headers=AUTH)
     assert r.status_code == 201, r.text
     job = r.json()["job"]
-    assert sorted(job["committed"]) == ["j0", "j1", "j2", "story.txt"]
+    assert sorted(job["committed"]) == ["etc/story.txt", "j0", "j1", "j2"]  # its folders kept, less the ".."
     reasons = {e["input"]: e["reason"] for e in job["errors"]}
     assert reasons["batch.jsonl:4"].startswith("invalid JSON")
     assert reasons["empty.txt"] == "empty file"
     assert not any("/" in k for k in reasons)  # the client's names, never a server path
     # Read in memory: nothing but the store (and its token) beside it, no staging directory.
     assert {p.name for p in tmp_path.iterdir()} <= {"news.db", "news.db-wal", "news.db-shm"}
-    doc = client.get("/api/documents/story.txt").json()
-    assert doc["path"] == "upload:story.txt"  # the client's name, never a server path
+    doc = client.get("/api/documents/etc%2Fstory.txt").json()
+    assert doc["path"] == "upload:etc/story.txt"  # the client's name, never a server path
     r = client.post("/api/documents", files=[("files", ("notes.pdf", b"%PDF-1.4"))], headers=AUTH)
     assert r.status_code == 415 and "notes.pdf" in r.json()["error"] and ".txt" in r.json()["error"]
 
@@ -196,6 +196,9 @@ def test_interrupted_jobs_are_marked_at_start(tmp_path: Path, make_client: Calla
     (b'{"documents": [{"text": "t", "path": "/etc/passwd"}]}', 422, "documents.0.path"),
     (b'{"documents": [{"id": "a", "text": "one"}, {"id": "a", "text": "two"}]}', 422, "duplicate document ids"),
     (b'[1, 2]', 422, "body: Input should be an object"),
+    (b'{"documents": [{"text": "t", "published": "04/05/2024"}]}', 422, "not a date newstrace reads: '04/05/2024'"),
+    (b'{"documents": [{"text": "t", "published": "yesterday"}]}', 422, "documents.0.published"),
+    (b'{"documents": [{"id": "line\\nbreak", "text": "t"}]}', 422, "control character"),
 ])
 def test_bad_batches_get_a_4xx_naming_the_problem(make_client: Callable[..., TestClient], body: bytes, status: int,
                                                   needle: str) -> None:
@@ -236,6 +239,9 @@ def test_over_size_bodies_and_too_many_files(make_client: Callable[..., TestClie
     r = client.post("/api/documents", files=files, headers=AUTH)
     assert r.status_code == 413 and "Too many files" in r.json()["error"]
     assert client.get("/api/documents").json()["total"] == 0
+    page = client.post("/web/upload", files=[("files", ("big.txt", b"word " * 1000))], data={"token": TOKEN})
+    assert page.status_code == 413 and page.headers["content-type"].startswith("text/html")  # a browser's form
+    assert "Upload too large" in page.text and "2000 bytes" in page.text
     client = make_client(max_documents=2)
     many = {"documents": [{"id": str(i), "text": "some text here"} for i in range(3)]}
     r = client.post("/api/documents", json=many, headers=AUTH)
@@ -380,6 +386,55 @@ def test_stories_and_families_before_and_after_they_exist(make_client: Callable[
     page = client.get("/documents/a")
     assert f'href="/families/{family_id}"' in page.text and f'href="/stories/{story_id}"' in page.text
     assert 'href="/documents/b"' in client.get(f"/families/{family_id}").text
+
+
+def test_uploaded_names_stay_apart_and_every_id_links(make_client: Callable[..., TestClient]) -> None:
+    """Two files are two articles whatever their names: folders and scripts are kept (the
+    CLI's ids), and every id, ``..`` segments and a ``/relations`` ending included, is
+    reachable from the pages' links and the API."""
+    client = make_client()
+    texts = {name: f"{DAM} Filed as {i}." for i, name in enumerate(
+        ["politics/001.txt", "sport/001.txt", "Москва.txt", "Россия.txt", "c d.txt", "c_d.txt"])}
+    r = client.post("/api/documents", headers=AUTH, files=[("files", (n, t.encode())) for n, t in texts.items()])
+    assert r.status_code == 201, r.text
+    assert sorted(r.json()["job"]["committed"]) == sorted(texts) and r.json()["job"]["replaced"] == 0
+    assert client.get("/api/documents").json()["total"] == 6
+    odd = {"documents": [{"id": "../../etc/x#1", "text": DAM + " Odd one."},
+                         {"id": "wire/relations", "text": DAM + " Wire one."}]}
+    assert client.post("/api/documents", json=odd, headers=AUTH).status_code == 201
+    assert client.get("/api/documents/wire%2Frelations").json()["id"] == "wire/relations"
+    assert client.get("/api/documents/wire/relations").status_code == 404  # the relations of "wire": no such id
+    listing = client.get("/documents").text
+    links = re.findall(r'href="(/documents/[^"?]+)"', listing)
+    assert "/documents/..%2F..%2Fetc%2Fx%231" in links  # not resolved away by a browser
+    for link in links:
+        assert client.get(link).status_code == 200, link
+
+
+def test_stories_and_families_listed_largest_first_with_a_total(make_client: Callable[..., TestClient]) -> None:
+    client = make_client()
+    other = ("The city library reopened on Saturday after a two-year renovation that added a children's wing, "
+             "a rooftop reading terrace and study rooms that can be booked online by any card holder. ") * 3
+    body = {"documents": [{"id": "a", "text": DAM}, {"id": "b", "text": "Reposted.\n\n" + DAM},
+                          {"id": "c", "text": other}]}
+    assert client.post("/api/documents", json=body, headers=AUTH).status_code == 201
+    stories = client.get("/api/stories").json()
+    assert stories["total"] == 2 and [len(s["documents"]) for s in stories["stories"]] == [2, 1]
+    assert client.get("/api/stories", params={"offset": 1}).json()["stories"] == stories["stories"][1:]
+    families = client.get("/api/families").json()
+    assert families["total"] == 1 and sorted(families["families"][0]["members"]) == ["a", "b"]
+    page = client.get("/stories").text
+    assert "1–2 of 2, largest first" in page and "2 articles" in page
+
+
+def test_a_traced_file_of_several_articles_shows_each(indexed: TestClient, seeds_dir: Path) -> None:
+    lines = [json.dumps({"id": k, "text": seed(seeds_dir, k).read_text(encoding="utf-8")}) for k in ("000", "002")]
+    r = indexed.post("/web/trace", files={"file": ("two.jsonl", ("\n".join(lines) + "\n").encode())},
+                     data={"text": ""}, follow_redirects=True)
+    assert r.status_code == 200
+    assert r.text.count('data-testid="traced-article"') == 2 and "2 articles in the file" in r.text
+    pairs = re.findall(r'href="(/traces/[^"]+/pairs/\d+)"', r.text)
+    assert pairs and all(indexed.get(p).status_code == 200 for p in pairs)
 
 
 # -- operations and description ------------------------------------------------------------------------

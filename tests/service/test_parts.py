@@ -18,16 +18,23 @@ from newstrace.types import InputError
 
 @pytest.mark.parametrize(("given", "expected"), [
     ("story.txt", "story.txt"),
-    ("../../etc/passwd.txt", "passwd.txt"),
-    ("C:\\Users\\x\\page.HTML", "page.HTML"),
-    ("crawl 2024.warc.gz", "crawl_2024.warc.gz"),
+    ("../../etc/passwd.txt", "etc/passwd.txt"),
+    ("C:\\Users\\x\\page.HTML", "Users/x/page.HTML"),
+    ("crawl 2024.warc.gz", "crawl 2024.warc.gz"),
+    ("c_d.txt", "c_d.txt"),
     (".hidden.jsonl", "hidden.jsonl"),
+    ("Москва.txt", "Москва.txt"),
+    ("Émile Zola.html", "Émile Zola.html"),
+    ("politics/./001.txt", "politics/001.txt"),
 ])
-def test_safe_name_keeps_only_a_base_name(given: str, expected: str) -> None:
+def test_safe_name_keeps_the_name_as_given_less_dot_parts(given: str, expected: str) -> None:
+    """Names are ids: two articles whose names differ keep two ids (the CLI's rule for files in
+    folders), so no upload replaces another because its name was simplified."""
     assert uploads.safe_name(given) == expected
 
 
-@pytest.mark.parametrize("given", ["", "/", "notes.pdf", "archive.tar.gz", "noext"])
+@pytest.mark.parametrize("given", ["", "/", "notes.pdf", "archive.tar.gz", "noext", "line\nbreak.txt",
+                                   "x" * 600 + ".txt"])
 def test_safe_name_refuses_what_cannot_be_read(given: str) -> None:
     with pytest.raises(uploads.UploadError):
         uploads.safe_name(given)
@@ -43,9 +50,9 @@ def test_uploads_are_read_in_memory_by_the_ingest_readers() -> None:
     items = list(uploads.read_uploads(files))
     docs = [x for x in items if not isinstance(x, InputError)]
     errors = {x.path: x.reason for x in items if isinstance(x, InputError)}
-    assert [d.id for d in docs] == ["a.jsonl#1", "a.jsonl#2", "a.jsonl#3", "b.txt", "c.html"]
-    assert {d.path for d in docs} == {"upload:a.jsonl", "upload:b.txt", "upload:c.html"}  # never a server path
-    assert errors["a.jsonl:4"].startswith("invalid JSON")
+    assert [d.id for d in docs] == ["dir/a.jsonl#1", "dir/a.jsonl#2", "dir/a.jsonl#3", "b.txt", "c.html"]
+    assert {d.path for d in docs} == {"upload:dir/a.jsonl", "upload:b.txt", "upload:c.html"}  # never a server path
+    assert errors["dir/a.jsonl:4"].startswith("invalid JSON")
     assert errors["empty.txt"] == "empty file"
     assert errors["bin.jsonl"].startswith("binary file")
     assert uploads.article_count(files) == 4 + 1 + 1 + 1 + 1
@@ -79,8 +86,9 @@ def test_records_limits_and_duplicate_names() -> None:
     tight = Limits(max_article_chars=10)
     long = list(uploads.read_uploads([uploads.Upload("long.txt", b"x" * 11)], limits=tight))
     assert isinstance(long[0], InputError) and long[0].path == "long.txt" and "article too long" in long[0].reason
+    assert uploads.check_names([uploads.Upload("x/a.txt", b"1"), uploads.Upload("y/a.txt", b"2")]) == ["x/a.txt", "y/a.txt"]
     with pytest.raises(uploads.UploadError, match="two files with this name"):
-        uploads.check_names([uploads.Upload("x/a.txt", b"1"), uploads.Upload("y/a.txt", b"2")])
+        uploads.check_names([uploads.Upload("x/a.txt", b"1"), uploads.Upload("x/./a.txt", b"2")])
 
 
 def test_add_in_chunks_reports_commits_per_chunk_and_repeated_ids(tmp_path: Path) -> None:

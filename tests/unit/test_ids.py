@@ -65,7 +65,8 @@ def test_the_same_file_twice_and_an_id_given_twice_are_duplicates() -> None:
     assert [d.id for d in settled.documents] == ["001.txt", "a/001.txt", "r1"]
     settled = settle_ids([_doc("001.txt", "/d/a/001.txt"), _doc("001.txt", "/d/a/001.txt")])
     assert [d.id for d in settled.documents] == ["001.txt"]
-    assert [e.reason for e in settled.duplicates] == ["duplicate document id '001.txt': kept the first"]
+    assert [e.reason for e in settled.duplicates] == [
+        "duplicate document id '001.txt' in one run: kept the first (an id met again in a later run is a new version)"]
 
 
 def test_an_index_keeps_each_id_with_its_file() -> None:

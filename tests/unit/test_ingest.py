@@ -244,6 +244,25 @@ def test_jsonl_good_and_bad_lines(tmp_path: Path) -> None:
     assert "not an object" in errors[2].reason
 
 
+def test_jsonl_metadata_that_cannot_be_used_is_left_out_not_the_article(tmp_path: Path,
+                                                                         caplog: pytest.LogCaptureFixture) -> None:
+    """A date given as a number or in a form newstrace does not read, or a title that is not a
+    string, is ignored with a warning naming its line; the article is read all the same."""
+    f = tmp_path / "feed.jsonl"
+    lines = [json.dumps({"id": "a", "text": ENGLISH, "published": 20050305}),
+             json.dumps({"id": "b", "text": ENGLISH, "published": "yesterday", "title": 5}),
+             json.dumps({"id": "  ", "text": ENGLISH, "published": "5 March 2005"})]
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        docs, errors = read_all(f)
+    assert errors == [] and [(d.id, d.published) for d in docs] == [("a", None), ("b", None),
+                                                                    ("feed.jsonl#3", "2005-03-05")]
+    warned = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith(f"{f}:1: ignored the field 'published'") for m in warned)
+    assert any(m.startswith(f"{f}:2: ignored the published date 'yesterday'") for m in warned)
+    assert any(m.startswith(f"{f}:2: ignored the field 'title'") for m in warned)
+
+
 def test_jsonl_empty(tmp_path: Path) -> None:
     f = tmp_path / "feed.jsonl"
     f.write_text("\n\n", encoding="utf-8")

@@ -517,3 +517,41 @@ def test_kept_story_terms_count_the_kept_features_once(
         assert lazy[k] == now[k] and remade == ["original.txt"]
         assert lazy[k] == now[k] and remade == ["original.txt"]  # made once
         assert list(stored_story_inputs(store)[2]) == list(now) and remade == ["original.txt"]  # kept
+
+
+def test_family_command_takes_a_document_or_a_family_id(corpus: Path, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """``scan`` and ``stories`` print family ids: ``newstrace family`` takes them as it takes a
+    member's id, and says what it was given when it is neither."""
+    db = str(tmp_path / "x.db")
+    assert main(["index", "add", str(corpus), "--db", db, "--lexical-only", "--no-changes", "--workers", "1"]) == 0
+    with Store(db) as store:
+        [family_id] = [r[0] for r in store.conn.execute("SELECT id FROM families")]
+    capsys.readouterr()
+    assert main(["family", "repost.txt", "--db", db]) == 0
+    by_member = capsys.readouterr().out
+    assert main(["family", family_id, "--db", db]) == 0
+    assert capsys.readouterr().out == by_member and family_id in by_member
+    assert main(["family", "other.txt", "--db", db]) == 1
+    assert "neither a family nor a document in a family" in capsys.readouterr().err
+
+
+def test_markdown_and_csv_keep_scraped_names_as_text(tmp_path: Path) -> None:
+    """A title with ``|`` and markup stays one Markdown cell shown as text; an id a spreadsheet
+    would run as a formula is marked as text in the CSV."""
+    import csv
+    import io
+
+    from newstrace.report.output import render
+
+    root = tmp_path / "odd"
+    root.mkdir()
+    (root / "=HYPERLINK(1).txt").write_text("Title with | pipe and <b>bold</b>\n\n" + ARTICLE)
+    (root / "copy.txt").write_text("Reposted\n\n" + ARTICLE)
+    result = scan([root], workers=1, changes=False, semantic=False)
+    md = render("md", result.documents, result.relations, result.errors)
+    row = next(line for line in md.splitlines() if "pipe" in line)
+    assert row.count(" | ") == 4 and "\\|" in row and "&lt;b&gt;bold&lt;/b&gt;" in row and "<b>" not in md
+    rows = list(csv.reader(io.StringIO(render("csv", result.documents, result.relations, result.errors))))
+    ids = {cell for r in rows[1:] for cell in r[:2]}
+    assert "'=HYPERLINK(1).txt" in ids and "=HYPERLINK(1).txt" not in ids

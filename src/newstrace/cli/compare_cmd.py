@@ -49,10 +49,11 @@ def print_comparison(result: ScanResult, file: object = None) -> None:
                       markup=False, emoji=False)
     names = ", ".join(d.id for d in result.documents)
     if not result.relations:
+        unread = ", ".join(e.path for e in result.errors)
         console.print(
             f"no reuse found between {names}"
             if len(result.documents) == 2
-            else "no reuse found: two readable articles are needed"
+            else f"nothing compared: {unread or 'an input'} could not be read; compare needs two readable articles"
         )
         return
     r: Relation = result.relations[0]

@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                                    "and each member under its most direct parent, with the edge's type and evidence. "
                                    "With --all, every family. --graph FILE also writes the families shown as "
                                    "GraphML (.graphml) or JSON Graph (.json).")
-    p.add_argument("doc", nargs="?", metavar="DOC", help="a document id in the index")
+    p.add_argument("doc", nargs="?", metavar="DOC", help="a document id in the index, or a family id (F…)")
     p.add_argument("--all", action="store_true", help="every family in the index")
     p.add_argument("--graph", metavar="FILE", help="write the families as GraphML (.graphml) or JSON Graph (.json)")
     add_db(p)
@@ -54,8 +54,8 @@ def family_cli(args: argparse.Namespace) -> int:
         return 2
     families = family(args.db, None if args.all else args.doc)
     if not families:
-        print(f"newstrace family: {args.doc!r} is in no family in {args.db} (no reuse found, or not indexed)",
-              file=sys.stderr)
+        print(f"newstrace family: {args.doc!r} is neither a family nor a document in a family in {args.db} "
+              "(no reuse found, or not indexed)", file=sys.stderr)
         return 1
     console = Console()
     for f in families:

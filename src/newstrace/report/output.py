@@ -54,6 +54,16 @@ def to_dict(documents: list[Document], relations: list[Relation], errors: list[I
     }
 
 
+#: First characters that make a spreadsheet read a cell as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(value: str) -> str:
+    """An id as a CSV cell: one a spreadsheet would run as a formula (``=HYPERLINK(…)``, from a
+    scraped page's name) gets a leading ``'``, as spreadsheets themselves mark text."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
 def _csv(relations: list[Relation], families: list[Family], stories: list[Story]) -> str:
     family_of = {m: f.id for f in families for m in f.members}
     primary = {(e.source, e.target) for f in families for e in f.edges if e.primary}
@@ -66,8 +76,8 @@ def _csv(relations: list[Relation], families: list[Family], stories: list[Story]
     for r in relations:
         edge = "true" if (r.source, r.target) in primary or (r.target, r.source) in primary else "false"
         for i, p in enumerate(r.passages):
-            w.writerow([r.source, r.target, r.type, r.confidence, r.direction.decided_by, r.source_coverage,
-                        r.target_coverage, i, *p.source_span, *p.target_span, p.similarity,
+            w.writerow([_csv_text(r.source), _csv_text(r.target), r.type, r.confidence, r.direction.decided_by,
+                        r.source_coverage, r.target_coverage, i, *p.source_span, *p.target_span, p.similarity,
                         family_of.get(r.target, ""), edge, story_of.get(r.target, "")])
     return buf.getvalue()
 
@@ -99,13 +109,19 @@ def _short(text: str, n: int = 90) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def _md(text: object) -> str:
+    """Data as Markdown text: ``|`` escaped (a table cell stays one cell), ``<``, ``>`` and ``&``
+    as entities (a scraped title's markup shows as text, never as HTML), on one line."""
+    return " ".join(str(text).split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+
+
 def _families_markdown(families: list[Family], stories: list[Story]) -> list[str]:
     lines: list[str] = []
     if families:
         lines += ["", "## Families", ""]
         for f in families:
-            lines += [f"### {f.id}: {len(f.members)} documents", "",
-                      f"Root: {f.root} — " + "; ".join(f.root_evidence[:2]), "", "```"]
+            lines += [f"### {_md(f.id)}: {len(f.members)} documents", "",
+                      f"Root: {_md(f.root)} — " + "; ".join(_md(x) for x in f.root_evidence[:2]), "", "```"]
             lines += family_tree_lines(f)
             lines += ["```"]
     if stories:
@@ -113,9 +129,8 @@ def _families_markdown(families: list[Family], stories: list[Story]) -> list[str
                   "| id | headline | label | documents | families | first published | last published |",
                   "|---|---|---|---|---|---|---|"]
         for s in stories:
-            headline = (s.headline or "–").replace("|", "\\|")
-            lines.append(f"| {s.id} | {headline} | {s.label} | {', '.join(s.documents)} | {', '.join(s.families) or '–'} | "
-                         f"{s.first_published or ''} | {s.last_published or ''} |")
+            lines.append(f"| {_md(s.id)} | {_md(s.headline or '–')} | {_md(s.label)} | {_md(', '.join(s.documents))} | "
+                         f"{_md(', '.join(s.families) or '–')} | {s.first_published or ''} | {s.last_published or ''} |")
     return lines
 
 
@@ -127,27 +142,28 @@ def _markdown(documents: list[Document], relations: list[Relation], errors: list
         lines += ["| source | target | type | confidence | direction | source cov. | target cov. | passages |",
                   "|---|---|---|---|---|---|---|---|"]
         for r in relations:
-            lines.append(f"| {r.source} | {r.target} | {r.type} | {r.confidence:.2f} | {r.direction.decided_by}: "
-                         f"{r.direction.note} | {r.source_coverage:.0%} | {r.target_coverage:.0%} | {len(r.passages)} |")
+            lines.append(f"| {_md(r.source)} | {_md(r.target)} | {r.type} | {r.confidence:.2f} | {r.direction.decided_by}: "
+                         f"{_md(r.direction.note)} | {r.source_coverage:.0%} | {r.target_coverage:.0%} | {len(r.passages)} |")
         for r in relations:
-            lines += ["", f"### {r.source} → {r.target} ({r.type})", ""]
+            lines += ["", f"### {_md(r.source)} → {_md(r.target)} ({r.type})", ""]
             for p in r.passages:
                 lines.append(f"- source {p.source_span} ↔ target {p.target_span}, similarity {p.similarity:.2f}: "
-                             f"“{_short(p.source_text, 70)}” ↔ “{_short(p.target_text, 70)}”")
+                             f"“{_md(_short(p.source_text, 70))}” ↔ “{_md(_short(p.target_text, 70))}”")
     else:
         lines.append("No reuse found.")
     lines += ["", "## Documents", "", "| id | title | language | published | removed |", "|---|---|---|---|---|"]
     for d in documents:
-        lines.append(f"| {d.id} | {_short(d.title or '', 60)} | {d.language or ''} | {d.published or ''} | {len(d.removed)} |")
+        lines.append(f"| {_md(d.id)} | {_md(_short(d.title or '', 60))} | {d.language or ''} | {d.published or ''} | "
+                     f"{len(d.removed)} |")
     signed = [d for d in documents if d.signature]
     if signed:
         lines += ["", "## Rewrite signatures", ""]
         for d in signed:
-            lines.append(f"- {d.id}: " + "; ".join(f"{x.get('kind')}: {x.get('evidence')}" for x in d.signature[:6])
+            lines.append(f"- {_md(d.id)}: " + "; ".join(f"{x.get('kind')}: {_md(x.get('evidence'))}" for x in d.signature[:6])
                          + (f"; … ({len(d.signature) - 6} more)" if len(d.signature) > 6 else ""))
     lines += _families_markdown(families, stories)
     if errors:
-        lines += ["", "## Skipped inputs", ""] + [f"- {e.path}: {e.reason}" for e in errors]
+        lines += ["", "## Skipped inputs", ""] + [f"- {_md(e.path)}: {_md(e.reason)}" for e in errors]
     return "\n".join(lines) + "\n"
 
 

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from newstrace.service.limits import BodyTooLargeError
+from newstrace.service.limits import BodyTooLargeError, too_large_body
 
 __all__ = ["ApiError", "install_error_handlers", "validation_problems"]
 
@@ -74,9 +74,10 @@ def install_error_handlers(app: FastAPI, max_body_bytes: int) -> None:
         return JSONResponse({"error": message}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(BodyTooLargeError)
-    async def _too_large(_: Request, __: BodyTooLargeError) -> JSONResponse:
-        return JSONResponse({"error": f"request body too large: the limit is {max_body_bytes} bytes"},
-                            status_code=413)
+    async def _too_large(request: Request, __: BodyTooLargeError) -> Response:
+        body, kind = too_large_body(request.url.path, f"request body too large: the limit is {max_body_bytes} "
+                                                      "bytes (serve --max-body-mb)")
+        return Response(body, status_code=413, media_type=kind.decode())
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -59,10 +59,24 @@ class Groups:
         return {**out, **data}
 
     def list_groups(self, kind: str, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        """A page of the groups, largest first (then by id), as ``newstrace stories`` lists them."""
         if not self.available(kind):
             return []
-        cur = self.conn.execute(f"SELECT * FROM {kind} ORDER BY id LIMIT ? OFFSET ?", (limit, offset))
+        table, owner = self._MEMBERS[kind]
+        if table in self._tables():
+            cur = self.conn.execute(
+                f"SELECT g.* FROM {kind} g LEFT JOIN (SELECT {owner} AS gid, COUNT(*) AS n FROM {table} "
+                f"GROUP BY {owner}) m ON m.gid = g.id ORDER BY COALESCE(m.n, 0) DESC, g.id LIMIT ? OFFSET ?",
+                (limit, offset))
+        else:
+            cur = self.conn.execute(f"SELECT * FROM {kind} ORDER BY id LIMIT ? OFFSET ?", (limit, offset))
         return [self._row(cur, r) for r in cur.fetchall()]
+
+    def count(self, kind: str) -> int:
+        """How many groups of ``kind`` the store holds (0 before the stage that builds them ran)."""
+        if not self.available(kind):
+            return 0
+        return int(self.conn.execute(f"SELECT COUNT(*) FROM {kind}").fetchone()[0])
 
     def get(self, kind: str, group_id: str) -> dict[str, Any] | None:
         if not self.available(kind):

@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
 from newstrace.service.errors import ApiError, validation_problems
 from newstrace.service.uploads import Upload
+from newstrace.stages.ingest.metadata import parse_date
 
 __all__ = [
     "BATCH_SCHEMA",
@@ -30,6 +31,26 @@ __all__ = [
 ]
 
 
+_DATE_FORMS = "a date such as 2024-05-29, 2024-05-29T10:00:00Z, 29 May 2024 or May 29, 2024"
+
+
+def _checked_id(value: str | None) -> str | None:
+    """An id as given, refused when a control character (a line break) is in it: it could
+    never be named in a URL or a report line again."""
+    if value is not None and any(ord(c) < 32 or 127 <= ord(c) < 160 or c in "\u2028\u2029" for c in value):
+        raise ValueError("an id may not hold a control character (a line break, a tab)")
+    return value
+
+
+def _checked_date(value: str | None) -> str | None:
+    """A published date the ingest reads (``metadata.parse_date``), refused otherwise rather
+    than stored as no date: the date decides which of two articles came first.  Numeric
+    day-month forms (04/05/2024) are ambiguous and refused."""
+    if value is not None and value.strip() and parse_date(value) is None:
+        raise ValueError(f"not a date newstrace reads: {value[:40]!r} (give {_DATE_FORMS})")
+    return value
+
+
 class DocumentIn(BaseModel):
     """One article: the fields of the JSONL input (docs/output.md)."""
 
@@ -39,7 +60,10 @@ class DocumentIn(BaseModel):
     html: str | None = Field(None, description="the article's web page (main text extracted)")
     url: str | None = None
     title: str | None = None
-    published: str | None = Field(None, description="publication date, any common form")
+    published: str | None = Field(None, description=f"publication date: {_DATE_FORMS}")
+
+    _id = field_validator("id")(_checked_id)
+    _published = field_validator("published")(_checked_date)
 
     @model_validator(mode="after")
     def _has_body(self) -> DocumentIn:
@@ -62,7 +86,10 @@ class TraceIn(BaseModel):
     id: str | None = Field(None, max_length=1000)
     url: str | None = None
     title: str | None = None
-    published: str | None = None
+    published: str | None = Field(None, description=f"publication date: {_DATE_FORMS}")
+
+    _id = field_validator("id")(_checked_id)
+    _published = field_validator("published")(_checked_date)
 
     @model_validator(mode="after")
     def _has_body(self) -> TraceIn:

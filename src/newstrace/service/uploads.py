@@ -1,8 +1,9 @@
 """What a client sends, read into ``Document``s in memory: JSON records and uploaded files.
 
-No request ever names a server path and nothing is written to disk: a file's name is reduced
-to a safe base name, which gives the document its id (as ``newstrace index add`` would for a
-file given directly) and whose suffix chooses the ingest reader; the reader gets the bytes.
+No request ever names a server path and nothing is written to disk: a file's name, as the
+client gave it less any ``.``/``..`` parts, gives the document its id (as ``newstrace index
+add`` names a file by its path inside the folder given: ``politics/001.txt``), and its suffix
+chooses the ingest reader; the reader gets the bytes.
 Text and HTML files go to ``document_from_text_file`` / ``document_from_html_file``; JSONL
 and WARC files to ``read_jsonl`` / ``read_warc`` through ``_InMemoryFile``, which gives those
 path-based readers the two things they use of a path (``open("rb")`` and ``stat()``), so
@@ -45,7 +46,10 @@ __all__ = [
 ]
 
 ACCEPTED_SUFFIXES: tuple[str, ...] = tuple(SUPPORTED_SUFFIXES)
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_DRIVE = re.compile(r"[A-Za-z]:")
+#: Longest file name kept as an id (a longer one is refused, never cut: cut names could collide).
+MAX_NAME_CHARS = 512
 
 
 class UploadError(ValueError):
@@ -59,26 +63,40 @@ class UploadError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Upload:
-    """A file as a client sent it: only its base name and bytes are used."""
+    """A file as a client sent it: its name (:func:`safe_name`) and bytes."""
 
     name: str
     data: bytes
 
 
 def safe_name(name: str) -> str:
-    """The client's file name reduced to a safe base name with a supported suffix.
+    """The client's file name as a document id: its folders and characters kept (two uploads
+    of ``politics/001.txt`` and ``sport/001.txt``, or of ``Москва.txt`` and ``Россия.txt``, are
+    two articles), less the ``.``, ``..`` and empty parts of its path, the blanks around each
+    part, a base name's leading dots and a Windows drive; ``\\`` separates folders as ``/``
+    does.
 
     Raises:
-        UploadError: no usable name or an unsupported suffix.
+        UploadError: no usable name, a control character (a line break) in it, a name over
+            :data:`MAX_NAME_CHARS` characters, or an unsupported suffix.
     """
-    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    cleaned = _SAFE_NAME.sub("_", base).lstrip(".")
-    if not cleaned:
+    parts = [p.strip() for p in name.replace("\\", "/").split("/")]
+    kept = [p for p in parts if p not in ("", ".", "..")]
+    if len(kept) > 1 and _DRIVE.fullmatch(kept[0]):  # a Windows client's whole path
+        kept = kept[1:]
+    if kept:
+        kept[-1] = kept[-1].lstrip(".").strip()
+    cleaned = "/".join(p for p in kept if p)
+    if not kept or not kept[-1]:
         raise UploadError(name or "(no name)", "file name is empty")
-    lower = cleaned.lower()
+    if _CONTROL.search(cleaned):
+        raise UploadError(name.encode("unicode_escape").decode("ascii"), "file name holds a control character")
+    if len(cleaned) > MAX_NAME_CHARS:
+        raise UploadError(name[:80] + "…", f"file name longer than {MAX_NAME_CHARS} characters")
+    lower = kept[-1].lower()
     if not any(lower.endswith(s) for s in ACCEPTED_SUFFIXES):
         raise UploadError(name, f"unsupported file type (supported: {', '.join(ACCEPTED_SUFFIXES)})")
-    return cleaned[:200]
+    return cleaned
 
 
 def check_names(files: Sequence[Upload]) -> list[str]:

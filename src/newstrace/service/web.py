@@ -40,6 +40,9 @@ from newstrace.types import Relation
 
 __all__ = ["register"]
 
+#: Stories a page of ``/stories`` lists (largest first; the page links to the next).
+STORIES_PAGE = 200
+
 
 # -- routes ------------------------------------------------------------------------------------
 
@@ -276,19 +279,25 @@ def register(app: FastAPI, svc: Service) -> None:
         if result is None:
             return error_page(404, f"no trace result {trace_id!r}: results are kept for the last "
                                     f"{svc.traces.size} traces; trace the article again")
-        q = result.documents[0]
-        sources = [r for r in result.relations if r.target == q.id]
-        copies = [r for r in result.relations if r.source == q.id]
         order = result.relations
         pair = lambda _n, r: f"/traces/{e(trace_id)}/pairs/{order.index(r)}"  # noqa: E731
         doc = lambda i: f"/documents/{u(i)}"  # noqa: E731
-        body = (f'<h1 data-testid="document-title">{e(q.title or "Traced article")}</h1>{doc_meta(q)}'
+        # A file may hold several articles (JSONL, WARC): each is shown, in the file's order.
+        sections = []
+        for q in result.documents:
+            sources = [r for r in result.relations if r.target == q.id]
+            copies = [r for r in result.relations if r.source == q.id]
+            sections.append(
+                f'<section data-testid="traced-article"><h1 data-testid="document-title">'
+                f'{e(q.title or "Traced article")}</h1>{doc_meta(q)}'
                 f'<h2>Sources ({len(sources)})</h2><div data-testid="sources">'
                 + relation_rows(sources, q.id, pair, doc, lambda r: "source") + "</div>"
                 + f'<h2>Copies in the index ({len(copies)})</h2><div data-testid="copies">'
                 + relation_rows(copies, q.id, pair, doc, lambda r: "copy") + "</div>"
-                + "<h2>Cleaned text</h2>" + text_block(q))
-        return layout("Trace", body)
+                + "<h2>Cleaned text</h2>" + text_block(q) + "</section>")
+        head = (f'<p class="muted" data-testid="traced-count">{len(result.documents)} articles in the file</p>'
+                if len(result.documents) > 1 else "")
+        return layout("Trace", head + "".join(sections))
 
     @app.get("/traces/{trace_id}/pairs/{n}", include_in_schema=False)
     def trace_pair_page(request: Request, trace_id: str, n: int) -> HTMLResponse:
@@ -298,13 +307,14 @@ def register(app: FastAPI, svc: Service) -> None:
         if result is None or not 0 <= n < len(result.relations):
             return error_page(404, f"no pair {n} in trace result {trace_id!r}")
         r = result.relations[n]
-        q = result.documents[0]
-        other = r.source if r.target == q.id else r.target
-        docs = ([*svc.read_store().get_documents([other]), q] if other == r.source
-                else [q, *svc.read_store().get_documents([other])])
+        queries = {d.id: d for d in result.documents}
+        indexed = [i for i in (r.source, r.target) if i not in queries]
+        stored = {d.id: d for d in svc.read_store().get_documents(indexed)} if indexed else {}
+        docs = [queries.get(i) or stored[i] for i in (r.source, r.target) if i in queries or i in stored]
         html = render_html(docs, [r], [], title=f"{r.source} → {r.target}")
         back = (f'<a style="color:#fff;margin-right:1em" href="/traces/{e(trace_id)}">back to the trace</a>'
-                f'<a style="color:#fff" data-testid="indexed-doc-link" href="/documents/{u(other)}">indexed article: {e(other)}</a>')
+                + "".join(f'<a style="color:#fff" data-testid="indexed-doc-link" href="/documents/{u(i)}">'
+                          f"indexed article: {e(i)}</a>" for i in indexed))
         return report_page(html, back)
 
     def group_page(kind: str, request: Request, group_id: str) -> HTMLResponse:
@@ -319,18 +329,27 @@ def register(app: FastAPI, svc: Service) -> None:
         return layout(f"{kind} {group_id}", group_view(kind, found))
 
     @app.get("/stories", include_in_schema=False)
-    def stories_page(request: Request) -> HTMLResponse:
+    def stories_page(request: Request, offset: int = 0) -> HTMLResponse:
         if (denied := allowed(request)) is not None:
             return denied
         groups = Groups(svc.read_store().conn)
         if not groups.available("stories"):
             return layout("Stories", f'<h1>Stories</h1><p class="muted">{e(no_groups_message("stories"))}</p>')
+        offset = max(0, offset)
+        total = groups.count("stories")
         items = "".join(f'<li data-testid="story-item"><a href="/stories/{u(str(s.get("id")))}">'
                         f'{e(s.get("headline") or s.get("label") or s.get("id"))}</a>'
-                        + (f' <span class="muted">{e(s.get("label"))}</span>' if s.get("headline") and s.get("label") else "")
-                        + "</li>"
-                        for s in groups.list_groups("stories", 200))
-        return layout("Stories", f"<h1>Stories</h1><ul>{items}</ul>")
+                        f' <span class="muted">{len(s.get("documents") or [])} articles'
+                        + (f' · {e(s.get("label"))}' if s.get("headline") and s.get("label") else "")
+                        + "</span></li>"
+                        for s in groups.list_groups("stories", STORIES_PAGE, offset))
+        shown = f"{offset + 1:,}–{min(total, offset + STORIES_PAGE):,} of {total:,}, largest first" if total else "none"
+        nav = " ".join(
+            ([f'<a href="/stories?offset={max(0, offset - STORIES_PAGE)}">previous page</a>'] if offset else [])
+            + ([f'<a data-testid="next-page" href="/stories?offset={offset + STORIES_PAGE}">next page</a>']
+               if offset + STORIES_PAGE < total else []))
+        return layout("Stories", f'<h1>Stories</h1><p class="muted" data-testid="stories-shown">{shown}</p>'
+                                 f"<ul>{items}</ul><p>{nav}</p>")
 
     @app.get("/stories/{story_id}", include_in_schema=False)
     def story_page(request: Request, story_id: str) -> HTMLResponse:

@@ -48,8 +48,10 @@ def e(value: object) -> str:
 
 
 def u(doc_id: str) -> str:
-    """A document id as a URL path segment (slashes kept: routes take the rest of the path)."""
-    return quote(doc_id, safe="/")
+    """A document id as one URL path segment, its slashes encoded too: a browser resolves the
+    ``.`` and ``..`` segments of a URL before sending it (``/documents/../../a`` becomes
+    ``/a``), while the server decodes ``%2F`` back to ``/`` in the routes' path parameters."""
+    return quote(doc_id, safe="")
 
 
 def css() -> str:

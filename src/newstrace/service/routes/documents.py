@@ -37,6 +37,13 @@ def require_document(store: Store, doc_id: str) -> Document:
     return docs[0]
 
 
+def _encoded_tail(request: Request) -> bool:
+    """Whether the request's ``/relations`` was sent as ``%2Frelations``: part of an id, which
+    the routes' decoded path cannot tell from the relations route's own ``/relations``."""
+    raw = request.scope.get("raw_path") or b""
+    return not raw.split(b"?", 1)[0].endswith(b"/relations")
+
+
 async def _add_request(request: Request, svc: Service) -> tuple[str, AddRequest, int, list[str] | None]:
     """The job a POST asks for: its kind, what it adds, how many articles, the file names."""
     config = svc.config
@@ -100,6 +107,8 @@ def router(svc: Service) -> APIRouter:
     @api.get("/api/documents/{doc_id:path}/relations", summary="A document's sources and copies, with passages and changes")
     def document_relations(request: Request, doc_id: str) -> dict[str, Any]:
         svc.check(request, write=False)
+        if _encoded_tail(request):  # "/api/documents/wire%2Frelations": the document "wire/relations"
+            return get_document(request, f"{doc_id}/relations")
         store = svc.read_store()
         require_document(store, doc_id)
         return {"id": doc_id, "relations": [relation_to_dict(r) for r in store.get_relations([doc_id])]}

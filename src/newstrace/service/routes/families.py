@@ -28,15 +28,24 @@ def _group(svc: Service, kind: str, group_id: str) -> dict[str, Any]:
 def router(svc: Service) -> APIRouter:
     api = APIRouter(tags=["stories"])
 
-    @api.get("/api/stories", summary="Stories (clusters of articles on one event)")
-    def list_stories(request: Request, limit: int = Query(100, ge=1, le=1000),
-                     offset: int = Query(0, ge=0)) -> dict[str, Any]:
+    def listing(request: Request, kind: str, limit: int, offset: int) -> dict[str, Any]:
         svc.check(request, write=False)
         groups = Groups(svc.read_store().conn)
-        out: dict[str, Any] = {"stories": groups.list_groups("stories", limit, offset)}
-        if not groups.available("stories"):
-            out["note"] = no_groups_message("stories")
+        out: dict[str, Any] = {"total": groups.count(kind), "offset": offset,
+                               kind: groups.list_groups(kind, limit, offset)}
+        if not groups.available(kind):
+            out["note"] = no_groups_message(kind)
         return out
+
+    @api.get("/api/stories", summary="Stories (clusters of articles on one event), largest first")
+    def list_stories(request: Request, limit: int = Query(100, ge=1, le=1000),
+                     offset: int = Query(0, ge=0)) -> dict[str, Any]:
+        return listing(request, "stories", limit, offset)
+
+    @api.get("/api/families", summary="Families (an original and its copies), largest first")
+    def list_families(request: Request, limit: int = Query(100, ge=1, le=1000),
+                      offset: int = Query(0, ge=0)) -> dict[str, Any]:
+        return listing(request, "families", limit, offset)
 
     @api.get("/api/stories/{story_id}", summary="One story and its articles")
     def get_story(request: Request, story_id: str) -> dict[str, Any]:

@@ -90,11 +90,14 @@ def load_reusable_families(conn: sqlite3.Connection) -> dict[str, tuple[str, Fam
 
 
 def load_families(conn: sqlite3.Connection, doc_id: str | None = None) -> list[Family]:
-    """The stored families, or the one holding ``doc_id``."""
+    """The stored families, or the one holding the document ``doc_id``, or else the family
+    whose id it is (``newstrace family`` takes either: scans and ``stories`` print both)."""
     conn.executescript(_SCHEMA)
     if doc_id is None:
         rows = conn.execute("SELECT data FROM families ORDER BY id").fetchall()
     else:
         rows = conn.execute("SELECT f.data FROM families f JOIN family_members m ON m.family = f.id "
                             "WHERE m.doc_id = ?", (doc_id,)).fetchall()
+        if not rows:
+            rows = conn.execute("SELECT data FROM families WHERE id = ?", (doc_id,)).fetchall()
     return [family_from_dict(json.loads(r[0])) for r in rows]

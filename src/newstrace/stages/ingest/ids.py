@@ -122,8 +122,8 @@ class IdSettlement:
 
 def duplicate_error(doc: Document) -> InputError:
     """The error that names a document dropped as a repeat of an earlier one."""
-    return InputError(doc.path or doc.id, f"duplicate document id {doc.id!r}: kept the first")
-
+    return InputError(doc.path or doc.id, f"duplicate document id {doc.id!r} in one run: kept the first "
+                                          "(an id met again in a later run is a new version)")
 
 
 #: What an index says of an id it holds: the stored document's source (:func:`document_source`,

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import codecs
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 from newstrace.stages.ingest.decoding import SNIFF_BYTES
 from newstrace.stages.ingest.html import document_from_html
-from newstrace.stages.ingest.metadata import normalise_date
+from newstrace.stages.ingest.metadata import normalise_date, parse_date
 from newstrace.stages.ingest.txt import document_from_text
 from newstrace.types import Document, InputError, Rejected
 
 __all__ = ["jsonl_record", "read_jsonl"]
+
+log = logging.getLogger(__name__)
 
 
 def read_jsonl(path: Path, rel: str, *, identify_language: bool = True) -> Iterator[Document | InputError]:
@@ -49,12 +52,20 @@ def _jsonl_record(line: bytes, rel: str, number: int, path: str, *,
     if not isinstance(record, dict):
         return Rejected(f"record is a JSON {type(record).__name__}, not an object")
     doc_id = record.get("id")
-    doc_id = f"{rel}#{number}" if doc_id is None or doc_id == "" else str(doc_id)
+    doc_id = f"{rel}#{number}" if doc_id is None or not str(doc_id).strip() else str(doc_id)
     meta: dict[str, str | None] = {}
     for key in ("url", "title", "published"):
+        # Metadata that cannot be used is left out, with a warning naming the line: the
+        # article itself is still read (a date given as 20050305 must not lose the article).
         value = record.get(key)
         if value is not None and not isinstance(value, str):
-            return Rejected(f"field {key!r} is a JSON {type(value).__name__}, not a string")
+            log.warning("%s:%d: ignored the field %r: a JSON %s, not a string", path, number, key,
+                        type(value).__name__)
+            value = None
+        if key == "published" and value and value.strip() and parse_date(value) is None:
+            log.warning("%s:%d: ignored the published date %r: not a date newstrace reads "
+                        "(2024-05-29, 29 May 2024, May 29, 2024)", path, number, value[:40])
+            value = None
         meta[key] = value or None
     text, html = record.get("text"), record.get("html")
     for key, value in (("text", text), ("html", html)):
