@@ -287,6 +287,25 @@ def test_html_article(tmp_path: Path) -> None:
     assert "Privacy" not in doc.raw and "Weather" not in doc.raw
 
 
+def test_an_html_article_splits_as_the_same_text_file_does(tmp_path: Path) -> None:
+    """The page's blocks are paragraphs: its headline is a sentence of its own, as in the
+    article saved as text, not one with the first paragraph."""
+    from newstrace.stages.text import split_sentences
+
+    f = tmp_path / "ferry.html"
+    f.write_text(ARTICLE_HTML, encoding="utf-8")
+    (doc,) = list(read_inputs([f]))
+    assert isinstance(doc, Document)
+    as_text = tmp_path / "ferry.txt"
+    as_text.write_text(doc.raw.replace("\n\n", "\n\n\n"), encoding="utf-8")  # paragraphs as a text file has them
+    (txt,) = list(read_inputs([as_text]))
+    assert isinstance(txt, Document)
+    first = split_sentences(doc.raw)[0]
+    assert doc.raw[first.start:first.end] == "Harbour ferry returns after winter repairs"
+    assert [doc.raw[x.start:x.end] for x in split_sentences(doc.raw)] == [
+        txt.raw[x.start:x.end] for x in split_sentences(txt.raw)]
+
+
 def test_html_without_main_text(tmp_path: Path) -> None:
     # The parser's own complaint (logged by trafilatura, no stray stderr line) joins the reason.
     rejected = document_from_html("x", "<html><head><title>t</title></head><body></body></html>")

@@ -85,7 +85,11 @@ def document_from_html(doc_id: str, html: str | bytes, *, path: str | None = Non
     text = getattr(result, "text", None) if result is not None else None
     if not text or not text.strip():
         return Rejected("no main text found in HTML" + (f" (parser: {said[0]})" if said else ""))
-    raw = normalise_newlines(text)
+    # trafilatura puts one line break between blocks (headline, paragraphs, list items): they
+    # are paragraphs, set apart by a blank line as in a text file, so that a headline is not
+    # read as one sentence with the paragraph after it (the same article as .txt and .html
+    # splits alike, and compares alike).
+    raw = "\n\n".join(line.rstrip() for line in normalise_newlines(text).split("\n") if line.strip())
     page_url = url or getattr(result, "url", None) or None
     return Document(
         id=doc_id,
