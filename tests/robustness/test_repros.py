@@ -138,6 +138,10 @@ def test_symlinked_folders_are_followed_once_and_loops_and_unreadable_folders_na
     (root / "elsewhere").symlink_to(outside)  # a linked folder outside the tree: followed
     (root / "real" / "loop").symlink_to(root)  # a loop
     (root / "self.txt").symlink_to(root / "self.txt")  # a file link to itself
+    (root / "again.txt").symlink_to(root / "real" / "a.txt")  # a second way to a file: read once
+    (tmp_path / "loose").mkdir()
+    (tmp_path / "loose" / "c.txt").write_text(ARTICLE + " Filed again.")
+    (root / "c.txt").symlink_to(tmp_path / "loose" / "c.txt")  # a linked file outside the tree: read
     (root / "locked").mkdir()
     real_scandir = os.scandir
 
@@ -150,12 +154,13 @@ def test_symlinked_folders_are_followed_once_and_loops_and_unreadable_folders_na
     items = list(read_inputs([root]))
     docs = sorted(i.id for i in items if isinstance(i, Document))
     errors = {Path(e.path).name: e.reason for e in items if isinstance(e, InputError)}
-    assert docs == ["elsewhere/b.txt", "real/a.txt"]
+    assert docs == ["c.txt", "elsewhere/b.txt", "real/a.txt"]
     assert errors["linked"].startswith("symlink to a folder already read")
     assert errors["loop"].startswith("symlink loop")
     assert errors["self.txt"].startswith("symlink loop")
+    assert errors["again.txt"] == "symlink to a file already read (not read twice)"
     assert errors["locked"] == "cannot enter directory: Permission denied"
-    assert len(errors) == 4
+    assert len(errors) == 5
 
 
 def test_a_chinese_article_and_its_copy_are_related(tmp_path: Path) -> None:

@@ -92,6 +92,8 @@ def walk(root: Path) -> list[Path | InputError]:
     # Symlinked folders are entered after the real tree, so a folder reached both ways is
     # read under its real path, whatever the names' order.
     links: list[tuple[Path, str, frozenset[tuple[int, int]]]] = []
+    # Likewise a link to a file: after the real files, and not read again when its file was.
+    file_links: list[tuple[Path, str]] = []
 
     def visit(folder: Path, rel: str, ancestors: frozenset[tuple[int, int]]) -> None:
         try:
@@ -121,13 +123,33 @@ def walk(root: Path) -> list[Path | InputError]:
                 links.append((path, sub, ancestors | {key}))
             elif path.is_dir():
                 visit(path, sub, ancestors | {key})
+            elif entry.is_symlink():
+                file_links.append((path, sub))
             else:
                 found.append((sub, path))
 
     visit(root, "", frozenset())
     while links:
         visit(*links.pop(0))
+    if file_links:
+        files = {_file_key(p) for _, p in found if isinstance(p, Path)}
+        for path, sub in file_links:
+            key = _file_key(path)
+            if key in files:
+                found.append((sub, InputError(str(path), "symlink to a file already read (not read twice)")))
+            else:
+                files.add(key)
+                found.append((sub, path))
     return [item for _, item in sorted(found, key=lambda x: x[0])]
+
+
+def _file_key(path: Path) -> tuple[int, int] | Path:
+    """What identifies the file ``path`` names, links followed (the path itself if it cannot be stat'ed)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return path
+    return (st.st_dev, st.st_ino)
 
 
 def _suffix(path: Path) -> str:
