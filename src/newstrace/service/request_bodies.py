@@ -130,14 +130,16 @@ async def read_json_model(request: Request, model: type[BaseModel]) -> Any:
                        "invalid request body: " + "; ".join(problems[:5]), problems) from None
 
 
-async def read_files(request: Request, field: str, max_files: int) -> list[Upload]:
-    """The files of a multipart body's ``field`` (at most ``max_files``: 413 beyond)."""
+async def read_files(request: Request, field: str, max_files: int, *, limit_hint: str = "serve --max-files") -> list[Upload]:
+    """The files of a multipart body's ``field`` (at most ``max_files``: 413 beyond, the
+    message naming what sets the limit, ``limit_hint``)."""
     try:
         form = await request.form(max_files=max_files, max_fields=100)
     except (MultiPartException, StarletteHTTPException) as exc:
         message = exc.message if isinstance(exc, MultiPartException) else str(exc.detail)
-        raise ApiError(413 if "Too many files" in message else 400,
-                       f"multipart body refused: {message}" + (" (serve --max-files)" if "files" in message else "")) from None
+        if "Too many files" in message:
+            raise ApiError(413, f"multipart body refused: {message} ({limit_hint})") from None
+        raise ApiError(400, f"multipart body refused: {message} (a cut-off or malformed multipart body?)") from None
     uploads = []
     for item in form.getlist(field):
         if isinstance(item, str):

@@ -33,7 +33,7 @@ async def read_trace_request(request: Request) -> TraceRequest:
         record["id"] = record.get("id") or "submitted"
         return TraceRequest(record=record)
     if ctype == "multipart/form-data":
-        files = await read_files(request, "file", 1)
+        files = await read_files(request, "file", 1, limit_hint="a trace takes one file")
         try:
             safe_name(files[0].name)
         except UploadError as exc:
