@@ -555,3 +555,17 @@ def test_markdown_and_csv_keep_scraped_names_as_text(tmp_path: Path) -> None:
     rows = list(csv.reader(io.StringIO(render("csv", result.documents, result.relations, result.errors))))
     ids = {cell for r in rows[1:] for cell in r[:2]}
     assert "'=HYPERLINK(1).txt" in ids and "=HYPERLINK(1).txt" not in ids
+
+
+def test_tracing_an_indexed_article_says_it_is_there(corpus: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "x.db")
+    assert main(["index", "add", str(corpus), "--db", db, "--lexical-only", "--no-changes", "--workers", "1"]) == 0
+    capsys.readouterr()
+    assert main(["trace", str(corpus / "original.txt"), "--db", db, "--lexical-only", "--no-changes",
+                 "--workers", "1"]) == 0
+    assert "query:original.txt is in the index already (the same cleaned text): original.txt, repost.txt" in capsys.readouterr().err
+    edited = tmp_path / "edited.txt"
+    edited.write_text(ARTICLE + "\n\nA paragraph the index does not hold, added by the copying site's editor.\n")
+    assert main(["trace", str(edited), "--db", db, "--lexical-only", "--no-changes", "--workers", "1"]) == 0
+    assert "in the index already" not in capsys.readouterr().err

@@ -36,6 +36,17 @@ def trace_cli(args: argparse.Namespace) -> int:
     with Store(args.db) as store:
         result = trace(store, args.file, workers=args.workers, changes=not args.no_changes,
                        semantic=not args.lexical_only)
+        # An article traced again: said, so that its row is not read as a copy found.
+        queries = {d.id: d.text for d in result.documents}
+        held: dict[str, list[str]] = {}
+        for r in result.relations:
+            query, stored = (r.target, r.source) if r.target in queries else (r.source, r.target)
+            if r.type == "verbatim" and stored not in queries and any(
+                    d.text == queries[query] for d in store.get_documents([stored])):
+                held.setdefault(query, []).append(stored)
+        for query, stored_as in held.items():
+            print(f"newstrace: {query} is in the index already (the same cleaned text): {', '.join(stored_as)}",
+                  file=sys.stderr)
     report_errors(result.errors)
     emit(args, result.documents, result.relations, result.errors, result.stats)
     return 0 if result.documents else 1
