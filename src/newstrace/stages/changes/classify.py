@@ -97,7 +97,7 @@ def _classify(u: _Unit, g: _Group) -> _Verdict:
         if not lost and not new:
             return _Verdict("rewording", "harmless", f"'{ta or tb}': the same name given more or less fully")
     if lost or new:
-        if lost and new and any(t.quoted for t in g.S) and not any(t.quoted for t in lost + new) and (
+        if lost and new and any(t.quoted for t in g.S) and not any(t.quoted or t.quote_unknown for t in lost + new) and (
                 _attributions(g.S) or _attributions(g.T)) and all(t.ent == "PERSON" for t in lost + new):
             return _Verdict("quote", "meaning",
                             f"the quotation is now attributed to '{_texts(new)}' instead of '{_texts(lost)}'")
@@ -109,17 +109,30 @@ def _classify(u: _Unit, g: _Group) -> _Verdict:
         if lost:
             return _Verdict("entity", "meaning", f"'{ls}' dropped: the name is no longer mentioned here")
         return _Verdict("entity", "meaning", f"'{ns}' added: a name the source does not mention here")
-    # numbers
-    na = Counter(t.num for t in A if t.num is not None)
-    nb = Counter(t.num for t in B if t.num is not None)
-    for side, other in ((na, nb), (nb, na)):  # "today" may be rendered as the weekday, and back
-        while side.get("day ?", 0) and any(k.startswith("day ") and k != "day ?" for k in +other):
-            k = next(k for k in +other if k.startswith("day ") and k != "day ?")
-            side["day ?"] -= 1
-            other[k] -= 1
+    # numbers (dates included: a weekday or month name has a value, "day 4", "month 3")
+    na = Counter(t.num for t in A if t.num is not None) + _relative_periods(g.S, u.src)
+    nb = Counter(t.num for t in B if t.num is not None) + _relative_periods(g.T, u.tgt)
+    # "today" may be rendered as the weekday, and back; "last week" as the day of last week
+    for unit in ("day ", "month "):
+        vague = unit + "?"
+        for side, other in ((na, nb), (nb, na)):
+            while side.get(vague, 0) and any(k.startswith(unit) and k != vague for k in +other):
+                k = next(k for k in +other if k.startswith(unit) and k != vague)
+                side[vague] -= 1
+                other[k] -= 1
     na, nb = +na, +nb
-    na.pop("day ?", None)  # a relative day dropped or added alone is vague, not a changed date
-    nb.pop("day ?", None)
+    for vague in ("day ?", "month ?"):  # a relative day dropped or added alone is vague, not a changed date
+        na.pop(vague, None)
+        nb.pop(vague, None)
+    if na != nb and all(_is_date(k) for k in (na - nb) + (nb - na)):
+        xa = ", ".join(t.text for t in A if t.num is not None and _is_date(t.num))
+        xb = ", ".join(t.text for t in B if t.num is not None and _is_date(t.num))
+        # still the "number" kind (figures and dates), the kind paraphrases are checked for
+        if not xa:
+            return _Verdict("number", "meaning", f"date added: {xb} (the source gives no date here)")
+        if not xb:
+            return _Verdict("number", "meaning", f"date dropped: {xa} (the target gives no date here)")
+        return _Verdict("number", "meaning", f"date changed: {xa} → {xb}")
     if na != nb:
         xa = ", ".join(t.text for t in A if t.num is not None) or "no number"
         xb = ", ".join(t.text for t in B if t.num is not None) or "no number"
@@ -249,6 +262,28 @@ def _context_shift(a: _Tok, b: _Tok, g: _Group) -> _Verdict | None:
     return _Verdict("word-sense", "meaning",
                     f"'{a.text}' replaced by '{b.text}': WordNet lists them as synonyms, but in this sentence "
                     f"the substitute shifts the meaning (sentence similarity {sim:.2f})")
+
+
+def _is_date(value: str) -> bool:
+    """Whether a token value is a date (a weekday or a month), not a number."""
+    return value.startswith(("day ", "month "))
+
+
+# A period named relative to the time of writing ("last week", "earlier this month"): vague,
+# the same time as a weekday or a month name the other side gives for it.
+_RELATIVE_PERIODS = {"week": "day ?", "weekend": "day ?", "month": "month ?"}
+_RELATIVE_MODIFIERS = frozenset({"last", "this", "next", "past", "coming"})
+
+
+def _relative_periods(side: list[_Tok], idx: list[int]) -> Counter[str]:
+    """Vague date values ("day ?", "month ?") of the relative periods among ``side[idx]``."""
+    out: Counter[str] = Counter()
+    for i in idx:
+        t = side[i]
+        if t.lower in _RELATIVE_PERIODS and t.num is None and i > 0 and side[i - 1].lower in _RELATIVE_MODIFIERS \
+                and side[i - 1].sent == t.sent:
+            out[_RELATIVE_PERIODS[t.lower]] += 1
+    return out
 
 
 def _beside_kept_name(side: list[_Tok], t: _Tok, other_names: Counter[str]) -> bool:

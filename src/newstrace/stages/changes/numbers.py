@@ -38,14 +38,40 @@ def _number_value(words: Sequence[str]) -> str | None:
         elif w in _SCALES:
             total += (current or 1) * _SCALES[w]
             current = 0
+        elif w in _SUFFIX_SCALE and seen:  # a suffix split off its digits: "1.4" "m"
+            total += current * _SUFFIX_SCALE[w]
+            current = 0
         elif w in ("and", "a", "-", "‐", "–"):
             continue
         else:
             return None
     if not seen:
         return None
-    value = total + current
+    value = round(total + current, 6)  # 1.15 * 1e6 is 1150000.0000000002
     return f"{value:.6g}" if value != int(value) else str(int(value))
+
+
+# Race distances in metres: "the 60m hurdles", "a 400m title" are not millions.
+_RACE_METRES = frozenset({50, 60, 100, 110, 200, 300, 400, 800, 1000, 1500, 3000, 5000, 10000})
+_CURRENCY = frozenset("£$€¥")
+
+
+def _scale_suffix(toks: Sequence[_Tok], i: int, j: int) -> bool:
+    """Whether ``toks[j]`` is a scale suffix written against the digits ``toks[i:j]`` end with
+    ("1.4m", "£2bn", "700k", which spaCy splits in two): the number is then in millions,
+    billions or thousands, the same as "1.4 million".  A suffix after a space is not one ("1.4 m"
+    is a length), nor is "m" after a whole race distance without a currency sign ("60m hurdles").
+    """
+    if j >= len(toks) or j == i or toks[j].start != toks[j - 1].end or not _DIGITS_RE.match(toks[j - 1].text):
+        return False
+    suffix = toks[j].lower
+    if suffix not in _SUFFIX_SCALE:
+        return False
+    if suffix == "m" and not (i > 0 and toks[i - 1].text in _CURRENCY):
+        digits = toks[j - 1].text.replace(",", "")
+        if digits.isdigit() and int(digits) in _RACE_METRES:
+            return False
+    return True
 
 
 def _is_number_word(t: _Tok) -> bool:

@@ -7,14 +7,22 @@ from __future__ import annotations
 from newstrace.stages.changes.config import CONFIG
 from newstrace.stages.changes.records import _span, _Tok, _Unit
 
+# The region id of a token outside every quotation, and of one whose quote status is unknown
+# (its quotation marks cannot be paired): no quote change is claimed from the latter.
+_OUTSIDE, _UNKNOWN = -1, -2
+
 
 def _region_ids(toks: list[_Tok], regions: list[tuple[int, int]]) -> list[int]:
+    """The quotation each token lies in (its index in ``regions``), ``_OUTSIDE`` or ``_UNKNOWN``."""
     out = []
     k = 0
     for t in toks:
         while k < len(regions) and regions[k][1] <= t.start:
             k += 1
-        out.append(k if k < len(regions) and regions[k][0] <= t.start < regions[k][1] else -1)
+        if k < len(regions) and regions[k][0] <= t.start < regions[k][1]:
+            out.append(k)
+        else:
+            out.append(_UNKNOWN if t.quote_unknown else _OUTSIDE)
     return out
 
 
@@ -42,7 +50,7 @@ def _shared_quote(u: _Unit, sq: list[int], tq: list[int], counterpart: dict[int,
     src_regions = {sq[i] for i in u.src}
     tgt_quoted = [tq[j] >= 0 for j in u.tgt]
     if u.src:
-        if len(src_regions) != 1 or -1 in src_regions:
+        if len(src_regions) != 1 or min(src_regions) < 0:
             return None
         if u.tgt and not all(tgt_quoted):
             return None
@@ -62,15 +70,19 @@ def _shared_quote(u: _Unit, sq: list[int], tq: list[int], counterpart: dict[int,
 
 def _quote_moves(S: list[_Tok], T: list[_Tok], sq: list[int], tq: list[int],
                  counterpart: dict[int, int]) -> list[tuple[str, tuple[int, int], tuple[int, int], str]]:
-    """Quotation marks dropped or added: words moved between quoted and reported speech."""
+    """Quotation marks dropped or added: words moved between quoted and reported speech.
+
+    Only words whose quote status is known on both sides count: a word whose quotation marks
+    cannot be paired on either side is neither kept in nor moved out of a quotation.
+    """
     out: list[tuple[str, tuple[int, int], tuple[int, int], str]] = []
     by_region: dict[int, list[int]] = {}
     for i in counterpart:
-        if sq[i] >= 0:
+        if sq[i] >= 0 and tq[counterpart[i]] != _UNKNOWN:
             by_region.setdefault(sq[i], []).append(i)
     for _, idx in sorted(by_region.items()):
         idx.sort()
-        lost = [i for i in idx if tq[counterpart[i]] < 0]
+        lost = [i for i in idx if tq[counterpart[i]] == _OUTSIDE]
         if len(lost) < 2:
             continue
         tgt_idx = sorted(counterpart[i] for i in lost)
@@ -90,11 +102,11 @@ def _quote_moves(S: list[_Tok], T: list[_Tok], sq: list[int], tq: list[int],
         rev.setdefault(j, i)
     by_tregion: dict[int, list[int]] = {}
     for j in rev:
-        if tq[j] >= 0:
+        if tq[j] >= 0 and sq[rev[j]] != _UNKNOWN:
             by_tregion.setdefault(tq[j], []).append(j)
     for _, idx in sorted(by_tregion.items()):
         idx.sort()
-        gained = [j for j in idx if sq[rev[j]] < 0]
+        gained = [j for j in idx if sq[rev[j]] == _OUTSIDE]
         if len(gained) < 2:
             continue
         if len(gained) >= CONFIG.quote_kept * len(idx):

@@ -33,6 +33,7 @@ class _Tok:
     name: bool = False
     content: bool = False
     quoted: bool = False
+    quote_unknown: bool = False  # its quotation marks cannot be paired: quoted or not is unknown
     initial: bool = False  # first word of a sentence or line
     tense: str = ""  # spaCy's morphological Tense of a verb ("Past", "Pres"), else ""
 

@@ -24,35 +24,130 @@ from newstrace.stages.changes.lexicon import (
     _WEEKDAYS,
 )
 from newstrace.stages.changes.names import _name_norm
-from newstrace.stages.changes.numbers import _ORDINAL_RE, _is_number_word, _number_value
+from newstrace.stages.changes.numbers import _ORDINAL_RE, _is_number_word, _number_value, _scale_suffix
 from newstrace.stages.changes.records import _Tok
 from newstrace.stages.changes.resources import _LEMMA_POS, _checked_lemma, nlp
 from newstrace.stages.text import split_sentences, stem_words
 
+_OPENING_GLYPHS = "“„«"
+_CLOSING_GLYPHS = "”»"
+# characters after which a quotation mark opens ("said:"Hello", "("we…")") and before which one closes
+_BEFORE_OPENING = "([{<—–-:/"
+_AFTER_CLOSING = ".,;:!?)]}>—–-…"
 
-def _quote_regions(text: str) -> list[tuple[int, int]]:
-    """Spans inside double quotation marks, paragraph by paragraph.
 
-    Quotation marks alternate: the first opens, the next closes, whatever the glyph, so a
-    closing glyph used to open a quote (a spinner's artefact) still delimits it.  A quote left
-    open at the end of a paragraph runs to its end (the news convention for quotes that go on
-    in the next paragraph).
+def _mark_direction(para: str, i: int) -> bool | None:
+    """Whether the quotation mark at ``para[i]`` opens (True) or closes (False) a quotation, or
+    ``None`` when neither its neighbours nor its glyph tell.
+
+    The neighbours decide first: a mark after a space (or the paragraph start, a bracket, a
+    colon) and before a word opens, one after a word and before a space (or punctuation, the
+    paragraph end) closes, whatever the glyph, so a closing glyph used to open a quotation (a
+    spinner's artefact) is still read the right way round.  When the neighbours say both or
+    neither (a mark between two spaces, or between two words), a curly glyph's direction is
+    used; a straight mark stays undecided.
     """
-    regions: list[tuple[int, int]] = []
+    prev = para[i - 1] if i > 0 else " "
+    nxt = para[i + 1] if i + 1 < len(para) else " "
+    opens = (prev.isspace() or prev in _BEFORE_OPENING) and not nxt.isspace()
+    closes = (nxt.isspace() or nxt in _AFTER_CLOSING) and not prev.isspace()
+    if opens != closes:
+        return opens
+    if para[i] in _OPENING_GLYPHS:
+        return True
+    if para[i] in _CLOSING_GLYPHS:
+        return False
+    return None
+
+
+@lru_cache(maxsize=512)
+def _quote_status(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
+    """The stretches of ``text`` inside double quotation marks, and those whose quote status is
+    unknown because their marks cannot be paired; the rest is known to be outside quotations.
+
+    Marks are paired paragraph by paragraph, each read as opening or closing from its
+    neighbours and glyph (:func:`_mark_direction`; an undecided one closes an open quotation
+    and opens one otherwise).  The conventions of news copy are followed:
+
+    * a paragraph that leaves a quotation open continues it into the next paragraph when that
+      one opens with a quotation mark (English style: every paragraph of a long quotation opens
+      with a mark, only the last one closes) or closes the quotation without opening one; the
+      last paragraph's open quotation runs to the end (a passage cut inside a quotation);
+    * a closing mark with no quotation open opens one when the next mark of its paragraph closes
+      too (a closing glyph stuck to the word before the quotation, a spinner's artefact:
+      ``Pashinyan,” Armenia has…”``); otherwise, before any other mark of the text, it closes a
+      quotation the passage began in.
+
+    Anything else is a mark that cannot be paired: a quotation opened while one is open (two
+    paragraphs of one quotation run together, or a closing mark lost), a closing mark with no
+    quotation open, a quotation left open that the next paragraph does not continue.  The
+    stretch such a mark ends is given unknown status, so that no quote change is ever claimed
+    from a mis-paired quotation.
+    """
+    quoted: list[tuple[int, int]] = []
+    unknown: list[tuple[int, int]] = []
+
+    def keep(spans: list[tuple[int, int]], start: int, end: int) -> None:
+        if text[start:end].strip():
+            spans.append((start, end))
+
+    paragraphs: list[tuple[int, str]] = []
     pos = 0
     for para in text.split("\n"):
-        opened: int | None = None
-        for i, ch in enumerate(para):
-            if ch in _QUOTE_CHARS:
-                if opened is None:
-                    opened = i + 1
-                else:
-                    regions.append((pos + opened, pos + i))
-                    opened = None
-        if opened is not None and para[opened:].strip():
-            regions.append((pos + opened, pos + len(para)))
+        if para.strip():
+            paragraphs.append((pos, para))
         pos += len(para) + 1
-    return regions
+    marks = [[(i, _mark_direction(para, i)) for i, ch in enumerate(para) if ch in _QUOTE_CHARS]
+             for _, para in paragraphs]
+    seen_mark = False
+    inside = False  # the paragraph begins inside a quotation the previous one left open
+    for k, (pos, para) in enumerate(paragraphs):
+        lead = len(para) - len(para.lstrip())
+        opened: int | None = pos + lead if inside else None
+        after_mark = pos  # where the stretch a mark ends begins
+        for m, (i, direction) in enumerate(marks[k]):
+            if inside and m == 0 and i == lead and direction is not False:
+                opens = True  # the mark re-opening the quotation the previous paragraph left open
+            else:
+                opens = opened is None if direction is None else direction
+                if not opens and opened is None and m + 1 < len(marks[k]) and marks[k][m + 1][1] is False:
+                    opens = True  # two closing marks in a row: the first opens (a spinner's "said,” We…”")
+                if opens and opened is not None:
+                    keep(unknown, opened, pos + i)  # opened twice: where the first one ends is unknown
+                elif not opens and opened is not None:
+                    keep(quoted, opened, pos + i)
+                elif not opens and k == 0 and not seen_mark:
+                    keep(quoted, pos + lead, pos + i)  # the passage began inside this quotation
+                elif not opens:
+                    keep(unknown, after_mark, pos + i)  # closed with none open: where it began is unknown
+            opened = pos + i + 1 if opens else None
+            after_mark = pos + i + 1
+            seen_mark = True
+        inside = False
+        if opened is not None:
+            end = pos + len(para.rstrip())
+            if k + 1 == len(paragraphs):
+                keep(quoted, opened, end)
+                continue
+            npara = paragraphs[k + 1][1]
+            nlead = len(npara) - len(npara.lstrip())
+            first = marks[k + 1][0] if marks[k + 1] else None
+            continues = first is not None and (
+                (first[0] == nlead and first[1] is not False)  # re-opened at the paragraph start
+                or (first[0] != nlead and first[1] is not True))  # closed without re-opening
+            inside = continues
+            keep(quoted if continues else unknown, opened, end)
+    return tuple(quoted), tuple(unknown)
+
+
+def _quote_regions(text: str) -> list[tuple[int, int]]:
+    """Spans inside double quotation marks (see :func:`_quote_status`)."""
+    return list(_quote_status(text)[0])
+
+
+def _unknown_quote_regions(text: str) -> list[tuple[int, int]]:
+    """Spans whose quotation marks cannot be paired: neither quoted nor known to be outside a quotation."""
+    return list(_quote_status(text)[1])
 
 
 _Parsed = tuple[tuple[str, int, str, str, str, str, str], ...]
@@ -151,6 +246,8 @@ def _tokens(text: str, language: str) -> list[_Tok]:
                     j += 1
                 else:
                     break
+            if _scale_suffix(raw, i, j):
+                j += 1
             value = _number_value([x.text for x in raw[i:j]])
             if value is not None:
                 unit = ""
@@ -182,9 +279,9 @@ def _tokens(text: str, language: str) -> list[_Tok]:
 
     sentences = split_sentences(text)
     starts = [s.start for s in sentences]
-    regions = _quote_regions(text)
+    regions, unknown = _quote_status(text)
     title_case = _title_case_sentences(out, starts)
-    si, qi = 0, 0
+    si, qi, ui = 0, 0, 0
     prev_end = -1
     for k_tok, t in enumerate(out):
         while si + 1 < len(starts) and starts[si + 1] <= t.start:
@@ -193,6 +290,9 @@ def _tokens(text: str, language: str) -> list[_Tok]:
         while qi < len(regions) and regions[qi][1] <= t.start:
             qi += 1
         t.quoted = qi < len(regions) and regions[qi][0] <= t.start < regions[qi][1]
+        while ui < len(unknown) and unknown[ui][1] <= t.start:
+            ui += 1
+        t.quote_unknown = ui < len(unknown) and unknown[ui][0] <= t.start < unknown[ui][1]
         gap = text[prev_end:t.start] if prev_end >= 0 else "\n"
         t.initial = (prev_end < 0 or "\n" in gap or bool(re.search(r"[.!?:]\s*$", gap.replace('"', "")))
                      or (bool(sentences) and t.start == sentences[si].start))
