@@ -88,6 +88,15 @@ def _classify(u: _Unit, g: _Group) -> _Verdict:
     new = [b for b in eb if b.key not in {a.key for a in ea} and g.tgt_names[b.key] > g.src_names[b.key]
            and g.src_names[b.key] == 0 and b.lower not in g.src_words and b.key not in g.equivalent]
     if bool(lost) != bool(new):
+        # A name one side leaves out of this sentence while the other document names it
+        # elsewhere is the same entity referred to otherwise ("LVMH" / "the Paris-based firm",
+        # "Frank Field" / "he"): no name is lost, and the rest of the unit is judged below.
+        # (A swap of two names is not excused so: that is how a claim changes hands.)
+        if lost and g.tgt_doc_words:
+            lost = [a for a in lost if a.text not in g.tgt_doc_words]
+        if new and g.src_doc_words:
+            new = [b for b in new if b.text not in g.src_doc_words]
+    if bool(lost) != bool(new):
         # a first name or particle added to (or dropped from) a name both sides keep is the same
         # entity named more or less fully ("Schumacher" / "Michael Schumacher")
         if new:

@@ -4,7 +4,9 @@ each a classified :class:`~newstrace.types.Change` with absolute offsets in both
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from functools import lru_cache
 
 from newstrace.stages.changes.classify import _carries_content, _classify
 from newstrace.stages.changes.names import _acronym_matches
@@ -24,6 +26,7 @@ from newstrace.stages.changes.records import (
     _Group,
     _span,
     _texts,
+    _Tok,
     _Unit,
     _Verdict,
 )
@@ -38,15 +41,50 @@ from newstrace.stages.changes.token_alignment import (
 from newstrace.stages.changes.tokens import _quote_regions, _tokens
 from newstrace.stages.changes.word_sense_slips import _sense_slip
 from newstrace.stages.changes.wordnet_relations import _stems
+from newstrace.stages.text import split_sentences
 from newstrace.types import Change
+
+_WORD = re.compile(r"\w[\w'’-]*")
+
+
+#: Share of a dropped (added) sentence's content words that one sentence elsewhere in the
+#: other document must hold for the sentence to count as moved, not dropped (added).
+MOVED_SHARE = 0.7
+#: Content words a sentence needs before it can count as moved (a short one matches by chance).
+MOVED_MIN_WORDS = 4
+
+
+@lru_cache(maxsize=16)
+def _document_words(text: str) -> tuple[frozenset[str], tuple[frozenset[str], ...]]:
+    """A document's words as written, and each of its sentences' lower-cased words."""
+    words = frozenset(_WORD.findall(text))
+    sentences = tuple(frozenset(w.lower() for w in _WORD.findall(text[x.start:x.end]))
+                      for x in split_sentences(text))
+    return words, sentences
+
+
+def _moved_share(side: list[_Tok], sentences: tuple[frozenset[str], ...]) -> float:
+    """The largest share of ``side``'s content words one of ``sentences`` holds (0 when it has
+    too few content words to tell)."""
+    content = {t.lower for t in side if t.content}
+    if len(content) < MOVED_MIN_WORDS or not sentences:
+        return 0.0
+    return max(len(content & other) for other in sentences) / len(content)
 
 
 def diff_passage(source_text: str, target_text: str, *, source_offset: int = 0, target_offset: int = 0,
-                 language: str = "en") -> list[Change]:
+                 language: str = "en", source_document: str | None = None,
+                 target_document: str | None = None) -> list[Change]:
     """The differences between an aligned source passage and its target passage, each classified.
 
     Spans are absolute: ``source_offset``/``target_offset`` (the passages' positions in their
     documents) plus the position inside the passage, so ``doc.text[s:e] == change.source_text``.
+
+    With the two whole documents (``source_document``, ``target_document``: their cleaned
+    texts), what the passage pair alone would misread is read against them: a sentence
+    dropped here that the target has elsewhere (:data:`MOVED_SHARE` of its content words in
+    one sentence) moved, and a name left out of a sentence that the other document names
+    elsewhere is not lost.
     """
     S_all = _tokens(source_text, language)
     T_all = _tokens(target_text, language)
@@ -55,6 +93,8 @@ def diff_passage(source_text: str, target_text: str, *, source_offset: int = 0, 
     src_regions, tgt_regions = _quote_regions(source_text), _quote_regions(target_text)
     changes: list[Change] = []
     so, to = source_offset, target_offset
+    src_doc_words, src_doc_sentences = _document_words(source_document) if source_document else (frozenset(), ())
+    tgt_doc_words, tgt_doc_sentences = _document_words(target_document) if target_document else (frozenset(), ())
 
     def add(kind: str, severity: Severity, ss: tuple[int, int], ts: tuple[int, int], why: str) -> None:
         changes.append(Change(kind, severity, (so + ss[0], so + ss[1]), (to + ts[0], to + ts[1]),
@@ -73,12 +113,19 @@ def diff_passage(source_text: str, target_text: str, *, source_offset: int = 0, 
             important = _carries_content(side)
             kind = ("omission" if S else "addition") if important else "rewording"
             severity: Severity = "meaning" if important else "harmless"
+            share = _moved_share(side, tgt_doc_sentences if S else src_doc_sentences) if important else 0.0
+            if share >= MOVED_SHARE:
+                kind, severity = "rewording", "harmless"
             if S:
                 add(kind, severity, span, (last_t, last_t),
+                    f"sentence '{_clip(text)}' moved: the target has {share:.0%} of its words in one sentence "
+                    "elsewhere" if share >= MOVED_SHARE else
                     f"sentence '{_clip(text)}' dropped: it has no counterpart in the target")
                 last_s = span[1]
             else:
                 add(kind, severity, (last_s, last_s), span,
+                    f"sentence '{_clip(text)}' moved: the source has {share:.0%} of its words in one sentence "
+                    "elsewhere" if share >= MOVED_SHARE else
                     f"sentence '{_clip(text)}' added: it has no counterpart in the source")
                 last_t = span[1]
             continue
@@ -94,6 +141,8 @@ def diff_passage(source_text: str, target_text: str, *, source_offset: int = 0, 
             src_words=frozenset(t.lower for t in S),
             tgt_words=frozenset(t.lower for t in T),
             equivalent=_acronym_matches(S, T),
+            src_doc_words=src_doc_words,
+            tgt_doc_words=tgt_doc_words,
         )
         match, moved, units = _align_tokens(S, T)
         for i, j in sorted(match.items()):  # a verb kept inside a quotation, in another tense

@@ -29,9 +29,11 @@ NEAR_COPY_TYPES = frozenset({"verbatim", "near-duplicate", "spun"})
 FACT_KINDS = frozenset({"entity", "number", "quote", "attribution"})
 
 
-def _rewrite_changes(p: Passage, language: str, summary: bool) -> tuple[Change, ...]:
+def _rewrite_changes(p: Passage, language: str, summary: bool, source_document: str,
+                     target_document: str) -> tuple[Change, ...]:
     found = diff_passage(p.source_text, p.target_text, source_offset=p.source_span[0],
-                         target_offset=p.target_span[0], language=language)
+                         target_offset=p.target_span[0], language=language,
+                         source_document=source_document, target_document=target_document)
     kept = [c for c in found if c.kind in FACT_KINDS and c.severity == "meaning"]
     if summary:  # a summary leaves things out: only what it changes or adds counts
         kept = [c for c in kept if c.target_text]
@@ -68,9 +70,10 @@ def annotate_relation(source: Document, target: Document, relation: Relation) ->
                     p.source_text, p.target_text, source_offset=p.source_span[0], target_offset=p.target_span[0]))
             elif relation.type in NEAR_COPY_TYPES:
                 found = tuple(diff_passage(p.source_text, p.target_text, source_offset=p.source_span[0],
-                                           target_offset=p.target_span[0], language=src_lang))
+                                           target_offset=p.target_span[0], language=src_lang,
+                                           source_document=source.text, target_document=target.text))
             else:
-                found = _rewrite_changes(p, src_lang, relation.type == "summary")
+                found = _rewrite_changes(p, src_lang, relation.type == "summary", source.text, target.text)
         except Exception as exc:  # one passage never stops the run
             log.warning("could not check the changes of a passage of %s -> %s: %s",
                         relation.source, relation.target, exc)
