@@ -57,3 +57,23 @@ def test_a_sentence_the_other_article_has_elsewhere_moved_and_was_not_dropped() 
     other = "Shareholders were told nothing about the dividend.\n\n" + KEPT
     read = diff_passage(source, KEPT, target_offset=other.index(KEPT), source_document=source, target_document=other)
     assert [c.kind for c in _meaning(read)] == ["omission"]
+
+
+SIGNED = "The club signed the young striker on Monday after a long chase."
+SIGNED_FROM = "The club signed the young striker from Southampton on Monday after a long chase."
+
+
+@needs_spacy
+def test_words_the_other_article_has_elsewhere_as_a_phrase_are_restated_not_added() -> None:
+    assert [c.target_text for c in _meaning(diff_passage(SIGNED, SIGNED_FROM))] == ["from Southampton"]
+    document = "The striker played for Southampton for two seasons. " + SIGNED
+    read = diff_passage(SIGNED, SIGNED_FROM, source_offset=document.index(SIGNED), source_document=document,
+                        target_document=SIGNED_FROM)
+    assert _meaning(read) == []
+    assert any("has it elsewhere" in c.explanation for c in read)
+    # one common word the source uses elsewhere is no evidence: still an addition
+    young = SIGNED.replace("young ", "")
+    document = "The young players trained on Sunday. " + young
+    read = diff_passage(young, SIGNED, source_offset=document.index(young), source_document=document,
+                        target_document=SIGNED)
+    assert [c.target_text for c in _meaning(read)] == ["young"]

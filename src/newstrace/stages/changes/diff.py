@@ -72,6 +72,28 @@ def _moved_share(side: list[_Tok], sentences: tuple[frozenset[str], ...]) -> flo
     return max(len(content & other) for other in sentences) / len(content)
 
 
+@lru_cache(maxsize=16)
+def _flat(text: str) -> str:
+    """``text`` with its runs of whitespace one space: phrases are looked up in it."""
+    return " ".join(text.split())
+
+
+def _phrase_elsewhere(side: list[_Tok], text: str, other_flat: str) -> str | None:
+    """The words of ``side`` from its first content word to its last (a name, or two content
+    words at least), when the other document (``other_flat``, :func:`_flat`) holds them as
+    they stand, whole words, case kept but for the first letter (a sentence may begin with
+    them); None otherwise or without it."""
+    content = [t for t in side if t.content]
+    if not other_flat or not content or (len(content) < 2 and not any(t.name for t in content)):
+        return None  # one common word recurs anywhere: a name, or two words together, is evidence
+    phrase = " ".join(text[content[0].start:content[-1].end].split())
+    if len(phrase) < 3:
+        return None
+    first = f"[{re.escape(phrase[0].lower())}{re.escape(phrase[0].upper())}]"
+    found = re.search(rf"(?<!\w){first}{re.escape(phrase[1:])}(?!\w)", other_flat)
+    return phrase if found else None
+
+
 def diff_passage(source_text: str, target_text: str, *, source_offset: int = 0, target_offset: int = 0,
                  language: str = "en", source_document: str | None = None,
                  target_document: str | None = None) -> list[Change]:
@@ -95,6 +117,8 @@ def diff_passage(source_text: str, target_text: str, *, source_offset: int = 0, 
     so, to = source_offset, target_offset
     src_doc_words, src_doc_sentences = _document_words(source_document) if source_document else (frozenset(), ())
     tgt_doc_words, tgt_doc_sentences = _document_words(target_document) if target_document else (frozenset(), ())
+    src_doc_flat = _flat(source_document) if source_document else ""
+    tgt_doc_flat = _flat(target_document) if target_document else ""
 
     def add(kind: str, severity: Severity, ss: tuple[int, int], ts: tuple[int, int], why: str) -> None:
         changes.append(Change(kind, severity, (so + ss[0], so + ss[1]), (to + ts[0], to + ts[1]),
@@ -178,6 +202,16 @@ def diff_passage(source_text: str, target_text: str, *, source_offset: int = 0, 
                 continue
             A = [S[i] for i in u.src]
             B = [T[j] for j in u.tgt]
+            if verdict.severity == "meaning" and verdict.kind in ("omission", "addition"):
+                # words the other article has elsewhere, as a phrase ("at Southampton" added to
+                # a copy whose source names Southampton's club in another sentence): restated
+                dropped = verdict.kind == "omission"
+                phrase = _phrase_elsewhere(A if dropped else B, source_text if dropped else target_text,
+                                           tgt_doc_flat if dropped else src_doc_flat)
+                if phrase:
+                    verdict = _Verdict("rewording", "harmless",
+                                       f"'{phrase}' {'dropped' if dropped else 'added'} here, but the "
+                                       f"{'target' if dropped else 'source'} has it elsewhere")
             add(verdict.kind, verdict.severity, _span(A, u.at_src), _span(B, u.at_tgt), verdict.explanation)
         for edits in quote_edits.values():
             A = [S[i] for u, _ in edits for i in u.src]
