@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -48,6 +50,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=scan_cli)
 
 
+_EXCEPTION_LINE = re.compile(r"^(?:Caused by: )?[\w.$]*(?:Exception|Error)\b[\w.$]*:? ")
+
+
 def spark_scan_cli(args: argparse.Namespace) -> int:
     """``scan --engine spark``: the Spark jobs write their datasets; the summary goes to stdout."""
     from newstrace.engines.spark import SparkOptions, SparkUnavailable, scan_spark
@@ -57,6 +62,18 @@ def spark_scan_cli(args: argparse.Namespace) -> int:
         problems.append("--engine spark writes its results to a folder: give --out DIR")
     if args.db or args.report or args.output:
         problems.append("--db, --report and -o/--output are local-engine options; the Spark engine writes --out")
+    if args.out and "://" not in args.out:  # a local folder: checked before the work, not after it
+        out = Path(args.out)
+        if out.exists() and not out.is_dir():
+            problems.append(f"--out {args.out}: a file, not a folder")
+        else:
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                problems.append(f"--out {args.out}: cannot create the folder ({exc.strerror or exc})")
+            else:
+                if not os.access(out, os.W_OK | os.X_OK):
+                    problems.append(f"--out {args.out}: the folder is not writable")
     if problems:
         for problem in problems:
             print(f"newstrace: error: {problem}", file=sys.stderr)
@@ -70,7 +87,10 @@ def spark_scan_cli(args: argparse.Namespace) -> int:
         return 2
     except Exception as exc:  # a failed Spark job: its Java trace says little to the user
         lines = [x.strip() for x in str(exc).splitlines() if x.strip()]
-        cause = next((x for x in reversed(lines) if "Error" in x.split(":")[0]), lines[0] if lines else repr(exc))
+        # the innermost exception line ("java.net.URISyntaxException: …"), never a stack frame
+        # ("at ….withInternalError(…)")
+        named = [x for x in lines if _EXCEPTION_LINE.match(x)]
+        cause = named[-1] if named else (lines[0] if lines else repr(exc))
         print(f"newstrace: error: the Spark job failed: {one_line(cause)}", file=sys.stderr)
         return 1
     report_errors(result.errors)

@@ -157,11 +157,30 @@ _SCHEMAS = {
 }
 
 
+def _jsonl_parts(spark: Any, target: str) -> None:
+    """Spark's text parts named as what they hold (``part-….jsonl``: a later scan of a folder
+    holding the output does not read them as articles), the empty ones removed (JSON readers
+    such as pyarrow's refuse an empty part) unless every part is empty."""
+    jvm = spark.sparkContext._jvm
+    folder = jvm.org.apache.hadoop.fs.Path(target)
+    fs = folder.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    parts = [st for st in fs.listStatus(folder) if st.getPath().getName().startswith("part-")
+             and st.getPath().getName().endswith(".txt")]
+    keep_one = all(st.getLen() == 0 for st in parts)
+    for k, st in enumerate(parts):
+        path = st.getPath()
+        if st.getLen() == 0 and not (keep_one and k == 0):
+            fs.delete(path, False)
+        else:
+            fs.rename(path, jvm.org.apache.hadoop.fs.Path(folder, path.getName()[: -len(".txt")] + ".jsonl"))
+
+
 def _write(spark: Any, kind: str, rdd: Any, out: str, fmt: str) -> None:
     target = f"{out.rstrip('/')}/{kind}"
     if fmt == "jsonl":
         frame = spark.createDataFrame(rdd.map(lambda x: (_json(kind, x),)), "value string")
         frame.write.mode("overwrite").text(target)
+        _jsonl_parts(spark, target)
     else:
         spark.createDataFrame(rdd.map(lambda x: _row(kind, x)), _SCHEMAS[kind]).write.mode("overwrite").parquet(target)
 

@@ -21,7 +21,7 @@ from newstrace.stages.ingest.txt import document_from_text_file
 from newstrace.stages.ingest.warc import read_warc
 from newstrace.types import Document, InputError, Rejected
 
-__all__ = ["SUPPORTED_SUFFIXES", "read_file", "read_inputs", "walk"]
+__all__ = ["SUPPORTED_SUFFIXES", "plan_inputs", "read_file", "read_inputs", "walk"]
 
 SUPPORTED_SUFFIXES = (".txt", ".html", ".htm", ".jsonl", ".warc", ".warc.gz")
 
@@ -49,6 +49,21 @@ def read_inputs(paths: Sequence[str | Path], *, limits: Limits = DEFAULT_LIMITS,
         A ``Document`` per article read, and an ``InputError`` per input (file, JSONL
         line, WARC record, folder that cannot be entered) that could not be read, with the reason.
     """
+    plan = plan_inputs(paths)
+    with progress_bar("reading files", sum(not isinstance(p, InputError) for p in plan), enabled=progress) as bar:
+        for entry in plan:
+            if isinstance(entry, InputError):
+                yield entry
+                continue
+            yield from read_file(entry[0], entry[1], limits=limits, identify_language=identify_language)
+            bar.advance()
+
+
+def plan_inputs(paths: Sequence[str | Path]) -> list[tuple[Path, Path] | InputError]:
+    """What :func:`read_inputs` reads, in its order: ``(file, the folder its id is relative
+    to)`` for each file under ``paths``, and an ``InputError`` for each that cannot be read at
+    all (a missing path, a folder that cannot be entered, a symlink loop).  File names only:
+    the Spark engine lists local inputs with it on its driver."""
     plan: list[tuple[Path, Path] | InputError] = []
     for given in paths:
         path = Path(given)
@@ -59,13 +74,7 @@ def read_inputs(paths: Sequence[str | Path], *, limits: Limits = DEFAULT_LIMITS,
             plan.extend(item if isinstance(item, InputError) else (item, path) for item in walk(path))
         else:
             plan.append((path, path.parent))
-    with progress_bar("reading files", sum(not isinstance(p, InputError) for p in plan), enabled=progress) as bar:
-        for entry in plan:
-            if isinstance(entry, InputError):
-                yield entry
-                continue
-            yield from read_file(entry[0], entry[1], limits=limits, identify_language=identify_language)
-            bar.advance()
+    return plan
 
 
 def _missing(path: Path) -> str | None:
