@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
 from newstrace.service.errors import ApiError, validation_problems
-from newstrace.service.uploads import Upload
+from newstrace.service.uploads import Upload, holds_control_character
 from newstrace.stages.ingest.metadata import parse_date
 
 __all__ = [
@@ -35,9 +35,8 @@ _DATE_FORMS = "a date such as 2024-05-29, 2024-05-29T10:00:00Z, 29 May 2024 or M
 
 
 def _checked_id(value: str | None) -> str | None:
-    """An id as given, refused when a control character (a line break) is in it: it could
-    never be named in a URL or a report line again."""
-    if value is not None and any(ord(c) < 32 or 127 <= ord(c) < 160 or c in "\u2028\u2029" for c in value):
+    """An id as given, refused when it holds a control character (``holds_control_character``)."""
+    if value is not None and holds_control_character(value):
         raise ValueError("an id may not hold a control character (a line break, a tab)")
     return value
 

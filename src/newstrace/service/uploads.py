@@ -40,6 +40,7 @@ __all__ = [
     "check_names",
     "document_from_record",
     "document_id_for",
+    "holds_control_character",
     "read_records",
     "read_uploads",
     "safe_name",
@@ -47,6 +48,12 @@ __all__ = [
 
 ACCEPTED_SUFFIXES: tuple[str, ...] = tuple(SUPPORTED_SUFFIXES)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def holds_control_character(name: str) -> bool:
+    """Whether ``name`` holds a control character (a line break, a tab): an id with one could
+    never be named in a URL or on one report line again, so ids and file names refuse it."""
+    return _CONTROL.search(name) is not None
 _DRIVE = re.compile(r"[A-Za-z]:")
 #: Longest file name kept as an id (a longer one is refused, never cut: cut names could collide).
 MAX_NAME_CHARS = 512
@@ -89,7 +96,7 @@ def safe_name(name: str) -> str:
     cleaned = "/".join(p for p in kept if p)
     if not kept or not kept[-1]:
         raise UploadError(name or "(no name)", "file name is empty")
-    if _CONTROL.search(cleaned):
+    if holds_control_character(cleaned):
         raise UploadError(name.encode("unicode_escape").decode("ascii"), "file name holds a control character")
     if len(cleaned) > MAX_NAME_CHARS:
         raise UploadError(name[:80] + "…", f"file name longer than {MAX_NAME_CHARS} characters")
