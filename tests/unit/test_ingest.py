@@ -156,6 +156,8 @@ def test_stray_nul_bytes_in_utf8_text_become_replacement_characters(tmp_path: Pa
     ("Updated Oct. 5, 2023, 10:30 a.m. ET", "2023-10-05"),
     ("Thu, 05 Oct 2023 10:00:00 GMT", "2023-10-05"),
     ("2024-03-12T08:30:00+00:00", "2024-03-12"),
+    ("May 03 , 2013", "2013-05-03"),  # tokenised text (ECB+)
+    ("Posted : May 03 , 2013 12 : 30 PM", "2013-05-03"),
     ("Sept 31 2023", None),
     ("Elections will be held on 5 October 2023", None),
     ("05/10/2023", None),

@@ -101,12 +101,16 @@ def test_direction_by_rewrite_artefacts() -> None:
     assert rewrite_artefacts(doc("spun", mangled))
 
 
-def test_direction_by_containment_for_a_truncated_copy() -> None:
+def test_containment_alone_decides_no_direction() -> None:
+    """A text held whole by a longer one is a copy cut short or an earlier version the longer
+    one extends (read on ECB+, containment pointed the wrong way in 8 of 10 pairs): the
+    relation says which holds which and claims no order."""
     truncated = "\n".join(ORIGINAL.split("\n")[:5])
     r = relate(doc("full", ORIGINAL + "\n" + UNRELATED.split("\n", 2)[2]), doc("part", truncated))
     assert r is not None
-    assert (r.source, r.target) == ("full", "part")
-    assert r.direction.decided_by == "containment"
+    assert (r.source, r.target) == ("full", "part")  # the longer text shown as source
+    assert r.direction.decided_by == "undetermined"
+    assert "part is 100% covered by full" in r.direction.note and "earlier version" in r.direction.note
 
 
 # -- the sentence screen before the aligner (lexical.passes_sentence_screen) ----------------------

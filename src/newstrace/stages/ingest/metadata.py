@@ -31,6 +31,8 @@ _YEAR = r"(?P<year>(?:19|20)\d\d)"
 _LABEL = r"(?:(?:published|updated|last\s+updated|posted|date|dated)(?:\s+on)?\s*[:\-–—]?\s*)?"
 _TIME = (r"(?:\s*(?:,|at|[-–—|·])?\s*\d{1,2}[:.]\d\d(?:[:.]\d\d)?(?:\.\d+)?\s*(?:[ap]\.?m\.?)?"
          r"(?:\s*(?:z|utc|gmt)?\s*[+-]\d\d:?\d\d|\s*[a-z]{1,5})?)?")
+_SPACED_PUNCT = re.compile(r"\s+([,:])")
+_SPACED_TIME = re.compile(r"(?<=\d:)\s+(?=\d)")
 _DATE_FORMS = tuple(re.compile(_LABEL + body + _TIME, re.IGNORECASE) for body in (
     _WEEKDAY + _MONTH + r"\s+" + _DAY + r",?\s+" + _YEAR,                       # Oct 5 2023, Wednesday, May 29, 2024
     _WEEKDAY + _DAY + r"\s+(?:of\s+)?" + _MONTH + r",?\s+" + _YEAR,             # 5 October 2023, Thu, 05 Oct 2023
@@ -48,6 +50,8 @@ def parse_date(value: str) -> str | None:
     '2024-05-29'
     """
     s = value.strip().strip("|•·-–—()[]. \t")
+    # Tokenised text (corpora such as ECB+) spaces off punctuation: "May 03 , 2013 12 : 30".
+    s = _SPACED_TIME.sub("", _SPACED_PUNCT.sub(r"\1", s))
     if not s or len(s) > _DATE_LINE_MAX_CHARS:
         return None
     for form in _DATE_FORMS:

@@ -21,7 +21,8 @@ class RelateConfig:
         spun_sequence: word-sequence similarity a copy below ``near_duplicate_copy`` must keep
             to be typed ``spun`` (with spinner evidence; otherwise ``near-duplicate``).
         summary_ratio: aligned source text this many times the target's makes a ``summary``.
-        containment_gap: coverage difference that decides direction by containment.
+        containment_gap: coverage difference at which a relation's note says which text
+            holds the other (no order is drawn from it: ``orient.decide_direction``).
         sentence_dice, min_sentence_share, sentence_min_terms: the copy test of
             ``lexical.sentence_share``: on BBC News the share is at most 0.38 for pairs sharing
             under a tenth of their 5-grams and at least 0.48 for pairs where one contains half

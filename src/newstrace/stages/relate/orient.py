@@ -3,8 +3,10 @@
 Direction is decided by the strongest evidence available, in this order: publication dates;
 rewrite traces present on one side only (read from the documents' rewrite signatures,
 ``doc.signature``, the evidence the user sees: never a second detector); for a translation,
-the side with machine-translation traces; containment (a truncated or partial copy is fully
-covered by a longer text).  The evidence is reported in ``Relation.direction``.  Two signatures
+the side with machine-translation traces; containment for a summary (it condenses the longer
+text).  A text held whole by a longer one is said so, with no order: a copy cut short and an
+earlier version the longer text extends look alike.  The evidence is reported in
+``Relation.direction``.  Two signatures
 are compared on the checks both had (``stages.signature.common_checks``): a document signed
 without the deep checks (``--no-changes``) shows no noun-slot misfits because none were looked
 for, and a copy that shows them is not later for that.
@@ -81,7 +83,14 @@ def _by_date(a: Document, b: Document) -> tuple[Document, Document, Direction] |
 
 def decide_direction(long_doc: Document, short_doc: Document, cov_long: float, cov_short: float, kind: str,
                      config: RelateConfig) -> tuple[Document, Document, Direction]:
-    """``(source, target, why)`` for a relation of type ``kind`` between two documents."""
+    """``(source, target, why)`` for a relation of type ``kind`` between two documents.
+
+    Containment names which text holds the other but decides no order, but for a summary: a
+    text held whole by a longer one is a copy cut short as often as an earlier version the
+    longer one extends (a wire story's later takes keep its lead and add paragraphs).  Read by
+    hand on ECB+, the order containment gave was wrong in 8 of the 10 pairs a reader could
+    decide, and in 5 of 6 when it decided only for a copy that is the other's opening.
+    """
     dated = _by_date(long_doc, short_doc)
     if dated is not None:
         return dated
@@ -104,10 +113,11 @@ def decide_direction(long_doc: Document, short_doc: Document, cov_long: float, c
     if kind == "summary":
         return long_doc, short_doc, Direction("containment", f"{short_doc.id} condenses {long_doc.id}")
     if abs(cov_long - cov_short) >= config.containment_gap:
-        src, tgt = (short_doc, long_doc) if cov_long > cov_short else (long_doc, short_doc)
-        return src, tgt, Direction(
-            "containment", f"{tgt.id} is {max(cov_long, cov_short):.0%} covered by {src.id}, "
-            f"which is only {min(cov_long, cov_short):.0%} covered: a partial copy")
+        holder, held = (long_doc, short_doc) if cov_short > cov_long else (short_doc, long_doc)
+        return long_doc, short_doc, Direction(
+            "undetermined", f"{held.id} is {max(cov_long, cov_short):.0%} covered by {holder.id}, which is only "
+            f"{min(cov_long, cov_short):.0%} covered: a copy cut short, or an earlier version {holder.id} "
+            "extends; nothing tells which (longer text shown as source)")
     return long_doc, short_doc, Direction(
         "undetermined", "no dates, artefacts or containment tell the order; longer text shown as source")
 
