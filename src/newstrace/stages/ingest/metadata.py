@@ -50,9 +50,11 @@ def parse_date(value: str) -> str | None:
     '2024-05-29'
     """
     s = value.strip().strip("|•·-–—()[]. \t")
-    # Tokenised text (corpora such as ECB+) spaces off punctuation: "May 03 , 2013 12 : 30".
-    s = _SPACED_TIME.sub("", _SPACED_PUNCT.sub(r"\1", s))
-    if not s or len(s) > _DATE_LINE_MAX_CHARS:
+    if not s or len(s) > 2 * _DATE_LINE_MAX_CHARS:  # a paragraph (checked first: most lines are)
+        return None
+    if " ," in s or " :" in s:  # tokenised text (ECB+) spaces off punctuation: "May 03 , 2013 12 : 30"
+        s = _SPACED_TIME.sub("", _SPACED_PUNCT.sub(r"\1", s))
+    if len(s) > _DATE_LINE_MAX_CHARS:
         return None
     for form in _DATE_FORMS:
         m = form.fullmatch(s)
