@@ -45,6 +45,7 @@ from newstrace.stages.candidates import (
     arrival_key,
     indexed_candidates,
     large_components,
+    nearest_candidates,
     nearest_earlier,
     neighbourhood,
     plan_pairs,
@@ -1066,7 +1067,14 @@ def trace_documents(store: Store, docs: Sequence[Document], *, workers: int | No
                     found[pair] = r
         return later
 
-    lexical = {q.id: set(indexed_candidates(store, prints[q.id], cache=cache)) for q in queries}
+    # A query among many near-copies is aligned with its nearest (candidates.nearest_candidates);
+    # the rest are left, by meaning too, and their stored families are returned instead.
+    lexical: dict[str, set[str]] = {}
+    left: dict[str, set[str]] = {}
+    for q in queries:
+        proposed = indexed_candidates(store, prints[q.id], cache=cache)
+        lexical[q.id], left[q.id] = nearest_candidates(prints[q.id].shingles, proposed,
+                                                       {d: sk.shingles for d, sk in cache.items()})
     if not (semantic and queries):
         relate_candidates(lexical, {})
     else:
@@ -1081,7 +1089,8 @@ def trace_documents(store: Store, docs: Sequence[Document], *, workers: int | No
             sketches = ahead.submit(query_sketches, queries, threads=workers) if multilingual else None
             hits, query_vectors = indexed_query_pairs(store, queries, threads=workers, models=[ENGLISH_MODEL])
             hits = screened_meaning_pairs(store, hits, queries=queries)
-            wanted = {q.id: lexical[q.id] | {a for a, b in hits if b == q.id} for q in queries}
+            wanted = {q.id: lexical[q.id] | {a for a, b in hits if b == q.id and a not in left[q.id]}
+                      for q in queries}
             if sketches is None:
                 relate_candidates(wanted, query_vectors)
             else:
@@ -1091,11 +1100,30 @@ def trace_documents(store: Store, docs: Sequence[Document], *, workers: int | No
                                                  sketches=sketches.result())
                 hits = screened_meaning_pairs(store, hits, queries=queries)
                 query_vectors.update(more)
-                relate_candidates({q.id: later[q.id] | {a for a, b in hits if b == q.id} for q in queries},
-                                  query_vectors)
+                relate_candidates({q.id: later[q.id] | {a for a, b in hits if b == q.id and a not in left[q.id]}
+                                   for q in queries}, query_vectors)
     # In the order of one pass: each query's candidates in id order.
     relations = [found[i, q.id] for q in queries for i in sorted(asked[q.id]) if (i, q.id) in found]
-    return ScanResult(queries, relations, errors, {"documents": len(queries), "relations": len(relations)})
+    families = _families_left(store, relations, left)
+    return ScanResult(queries, relations, errors, {
+        "documents": len(queries), "relations": len(relations),
+        "nearest_only": sum(1 for q in queries if left[q.id]),
+        "not_aligned": sum(len(x) for x in left.values())}, families=families)
+
+
+def _families_left(store: Store, relations: Sequence[Relation], left: Mapping[str, set[str]]) -> list[Family]:
+    """The stored families of the documents a trace related its queries to, for the queries that
+    left near-copies unaligned (:func:`candidates.nearest_candidates`): they name every copy and
+    how each descends, which the query's own relations then no longer list one by one."""
+    from newstrace.stages.families import load_families
+
+    related = sorted({d for r in relations for d in (r.source, r.target)
+                      if any(left.get(q) for q in (r.source, r.target))} - set(left))
+    out: dict[str, Family] = {}
+    for doc_id in related:
+        for family in load_families(store.conn, doc_id):
+            out.setdefault(family.id, family)
+    return [out[k] for k in sorted(out)]
 
 
 def trace(store: Store, path: str | Path, *, workers: int | None = None, changes: bool = True,

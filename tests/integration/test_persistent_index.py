@@ -417,3 +417,42 @@ def test_static_vectors_kept_with_the_documents_screen_as_those_made_again(tmp_p
         add_documents(store, [Document(id=a, raw=_copy(stored[:1])[0].raw + "\nAnother version.\n")],
                       workers=1, forensics=False)  # replaced again, without the semantic layer
         assert store.static_vectors([a], version) == {}
+
+
+def test_a_trace_among_many_near_copies_aligns_its_nearest_and_names_their_family(tmp_path: Path) -> None:
+    """One article copied 20 times into an index (a shingle component larger than
+    ``PLAN_SMALL_COMPONENT``): tracing one more copy aligns it with its ``PLAN_NEIGHBOURS``
+    nearest, as adding it would, leaves the others unaligned and counted, and returns the
+    stored family that holds all of them; a copy of an article copied 4 times is aligned with
+    every copy, as before."""
+    from newstrace.pipeline import organise
+    from newstrace.stages.candidates import PLAN_NEIGHBOURS
+
+    (wire_name, wire), (small_name, small) = _articles(2, offset=4)
+
+    def copies(name: str, text: str, n: int) -> list[Document]:
+        sents = _sentences(text)
+        out = []
+        for k in range(n):
+            kept = sents[: max(4, len(sents) - k % 6)]
+            edited = [s.replace(" the ", " a ", 1) if j == k % len(kept) else s for j, s in enumerate(kept)]
+            out.append(Document(id=f"{name}-copy{k:02d}.txt", raw=_dress(" ".join(edited), k)))
+        return out
+
+    wire_copies, small_copies = copies(wire_name, wire, 21), copies(small_name, small, 5)
+    with Store(tmp_path / "copies.db") as store:
+        new = set(add_documents(store, _copy(wire_copies[:-1] + small_copies[:-1]), workers=1, forensics=False).added_ids)
+        link(store, only=new, workers=1, changes=False, semantic=False)
+        organise(store, workers=1, changes=False)
+        result = trace_documents(store, _copy([wire_copies[-1], small_copies[-1]]), workers=1, changes=False,
+                                 semantic=False)
+    wire_query, small_query = (f"query:{d.id}" for d in (wire_copies[-1], small_copies[-1]))
+    to_wire = [r for r in result.relations if wire_query in (r.source, r.target)]
+    to_small = [r for r in result.relations if small_query in (r.source, r.target)]
+    assert 1 <= len(to_wire) <= PLAN_NEIGHBOURS
+    assert len(to_small) == 4  # every copy of a small family, as before
+    assert result.stats["nearest_only"] == 1
+    assert result.stats["not_aligned"] == 20 - len(to_wire)
+    assert len(result.families) == 1
+    assert {d.id for d in wire_copies[:-1]} <= set(result.families[0].members)
+    assert not set(result.families[0].members) & {d.id for d in small_copies}

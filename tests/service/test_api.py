@@ -535,3 +535,28 @@ def test_serve_refuses_bad_settings_in_one_line(tmp_path: Path, capsys: pytest.C
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 3 and "not a newstrace store" in err[0] and "no directory" in err[1] and "cannot read token" in err[2]
     assert "Traceback" not in "".join(err)
+
+
+def test_a_trace_among_many_copies_names_their_family(make_client: Callable[..., TestClient], seeds_dir: Path) -> None:
+    """An article the index holds 15 near-copies of is aligned with its nearest (as adding it
+    would align it); the JSON and the trace page name the family holding the others."""
+    text = seed(seeds_dir, "001").read_text(encoding="utf-8")
+    sents = re.split(r"(?<=[.!?])\s+", text)
+
+    def copy(k: int) -> bytes:
+        kept = sents[: max(6, len(sents) - k % 4)]
+        kept[k % len(kept)] = kept[k % len(kept)].replace(" the ", " a ", 1)
+        return f"Site {k} daily\n\n{' '.join(kept)}\n\nShare site{k} stories\n".encode()
+
+    client = make_client()
+    files = [("files", (f"copy{k:02d}.txt", copy(k))) for k in range(15)]
+    assert client.post("/api/documents", files=files, headers=AUTH).status_code == 201
+    r = client.post("/api/trace", files={"file": ("query.txt", copy(40))})
+    assert r.status_code == 200
+    out = r.json()
+    assert 1 <= len(out["relations"]) <= 3 and out["summary"]["not_aligned"] == 15 - len(out["relations"])
+    (family,) = out["families"]
+    assert {f"copy{k:02d}.txt" for k in range(15)} <= set(family["members"])
+    page = client.get(f"/traces/{r.headers['X-Trace-Id']}").text
+    link = re.search(r'data-testid="trace-families">.*?href="(/families/[^"]+)"', page)
+    assert link is not None and client.get(link.group(1)).status_code == 200

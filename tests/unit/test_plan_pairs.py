@@ -105,3 +105,24 @@ def test_nearest_earlier_keeps_all_of_a_few_and_the_most_agreeing_of_many() -> N
     assert nearest_earlier(mine, earlier, small=5, neighbours=2) == ["e5", "e4"]
     tied = [(f"t{i}", (5 - i, f"t{i}"), [99] * 10) for i in range(6)]  # no agreement: earliest first
     assert nearest_earlier(mine, tied, small=2, neighbours=2) == ["t5", "t4"]
+
+
+def test_nearest_candidates_keeps_all_of_a_small_family_and_the_nearest_of_a_large_one() -> None:
+    from newstrace.stages.candidates import PLAN_NEIGHBOURS, PLAN_SMALL_COMPONENT, nearest_candidates
+
+    query = list(range(128))
+
+    def digest(agree: int) -> list[int]:  # agrees with the query on its first ``agree`` values
+        return query[:agree] + [1000 + i for i in range(128 - agree)]
+
+    n = PLAN_SMALL_COMPONENT + 5
+    found = {f"copy{i:02d}": {"shingles"} for i in range(n)}
+    found |= {f"spun{i}": {"sentences"} for i in range(4)}
+    digests = {f"copy{i:02d}": digest(60 + i) for i in range(n)}
+    digests |= {f"spun{i}": digest(0) for i in range(4)}
+    kept, left = nearest_candidates(query, found, digests)
+    nearest = {f"copy{i:02d}" for i in range(n - PLAN_NEIGHBOURS, n)}
+    assert kept == nearest | {f"spun{i}" for i in range(4)}  # few sentence-only candidates: all kept
+    assert left == set(found) - kept
+    small = {k: v for k, v in found.items() if k < f"copy{PLAN_SMALL_COMPONENT:02d}"}
+    assert nearest_candidates(query, small, digests) == (set(small), set())

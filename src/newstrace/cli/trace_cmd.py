@@ -47,6 +47,10 @@ def trace_cli(args: argparse.Namespace) -> int:
         for query, stored_as in held.items():
             print(f"newstrace: {query} is in the index already (the same cleaned text): {', '.join(stored_as)}",
                   file=sys.stderr)
+        if result.families:
+            print(f"newstrace: aligned with the nearest of its near-copies only; {result.stats['not_aligned']:,} "
+                  f"more are in the families listed ({', '.join(f.id for f in result.families)}): "
+                  f"'newstrace family ID --db {args.db}' draws one", file=sys.stderr)
     report_errors(result.errors)
-    emit(args, result.documents, result.relations, result.errors, result.stats)
+    emit(args, result.documents, result.relations, result.errors, result.stats, families=result.families)
     return 0 if result.documents else 1

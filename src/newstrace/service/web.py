@@ -297,6 +297,12 @@ def register(app: FastAPI, svc: Service) -> None:
                 + "<h2>Cleaned text</h2>" + text_block(q) + "</section>")
         head = (f'<p class="muted" data-testid="traced-count">{len(result.documents)} articles in the file</p>'
                 if len(result.documents) > 1 else "")
+        if result.families:  # near-copies left unaligned: the families that hold them
+            head += ('<p data-testid="trace-families">Aligned with its nearest copies only: '
+                     f'{int(result.stats.get("not_aligned", 0)):,} more in the families '
+                     + ", ".join(f'<a href="/families/{u(f.id)}">{e(f.id)}</a> ({len(f.members):,} members, '
+                                 + ("an unseen common source" if f.archetype else f"original {e(f.root)}") + ")"
+                                 for f in result.families) + "</p>")
         return layout("Trace", head + "".join(sections))
 
     @app.get("/traces/{trace_id}/pairs/{n}", include_in_schema=False)

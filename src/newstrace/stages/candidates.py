@@ -292,6 +292,38 @@ def nearest_earlier(shingles: Sequence[int] | np.ndarray, earlier: Sequence[tupl
     return [doc_id for doc_id, _, _ in ranked[:neighbours]]
 
 
+def nearest_candidates(shingles: Sequence[int] | np.ndarray, found: Mapping[str, set[str]],
+                       digests: Mapping[str, Sequence[int] | np.ndarray], *, small: int = PLAN_SMALL_COMPONENT,
+                       neighbours: int = PLAN_NEIGHBOURS) -> tuple[set[str], set[str]]:
+    """The indexed candidates a document from outside the index (``trace``) is aligned with,
+    and those left unaligned, by the rule :func:`plan_pairs` plans a collection with.
+
+    A query whose shingle candidates are more than ``small`` documents joins a family of
+    near-copies (a wire story the index holds hundreds of copies of): it is aligned with its
+    ``neighbours`` nearest of them by MinHash agreement, as each member of a large component
+    is, and the others are left (their family, stored with its own alignments, says how they
+    descend).  The candidates only the sentence channel proposes are kept by
+    :func:`nearest_earlier`, as for a document added last.  So a trace costs at most
+    ``2 * small`` alignments however many copies the index holds; a query with at most
+    ``small`` candidates in each channel is aligned with all of them, as before.
+
+    Args:
+        shingles: the query's shingle digest.
+        found: :func:`indexed_candidates` of the query (id → channels).
+        digests: each candidate's shingle digest (the sketches ``indexed_candidates`` read).
+
+    Returns:
+        ``(kept, left)``.
+    """
+    by_shingles = sorted(d for d, channels in found.items() if "shingles" in channels)
+    sentences_only = sorted(d for d, channels in found.items() if "shingles" not in channels)
+    kept: set[str] = set()
+    for group in (by_shingles, sentences_only):
+        kept.update(nearest_earlier(shingles, [(d, arrived_at(d, 0), digests.get(d, ())) for d in group],
+                                    small=small, neighbours=neighbours))
+    return kept, set(found) - kept
+
+
 class _UnionFind:
     """Disjoint sets over 0..n-1 with path halving and union by size."""
 

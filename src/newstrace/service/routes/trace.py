@@ -71,6 +71,7 @@ def router(svc: Service) -> APIRouter:
         headers = {"X-Trace-Id": tid, "Link": f"</traces/{tid}>; rel=alternate"}
         if format == "html":
             return HTMLResponse(report_with_others(svc, result), headers=headers)
-        return JSONResponse(to_dict(result.documents, result.relations, result.errors, result.stats), headers=headers)
+        return JSONResponse(to_dict(result.documents, result.relations, result.errors, result.stats,
+                                    families=result.families), headers=headers)
 
     return api
