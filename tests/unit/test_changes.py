@@ -360,3 +360,34 @@ def test_a_long_pair_of_synonym_swaps_is_harmless() -> None:
     changes = diff(src, tgt)
     assert len(src) > 5000 and changes
     assert not meaning(changes)
+
+
+def test_spelling_variants_inside_and_outside_quotes_are_harmless() -> None:
+    changes = diff('"The tyres were worn and the colour had gone," he said of the double-act.',
+                   '"The tires were worn and the color had gone," he said of the double act.')
+    assert not meaning(changes)
+    assert any("spelled otherwise" in c.explanation for c in changes)
+    # a number is never a spelling: "four" stays "four"
+    change = only_meaning(diff("The four ministers met on Monday.", "The ministers met for Monday."))
+    assert change.kind in ("number", "omission")
+
+
+def test_an_attribution_moved_within_the_sentence_is_kept() -> None:
+    changes = diff("According to the treasury, the deficit will rise next year.",
+                   "The deficit will rise next year, a spokesman for the treasury told reporters.")
+    assert not [c for c in meaning(changes) if c.kind == "attribution"]
+    # with nothing attributing it any more, the claim reads as fact
+    change = only_meaning(diff("According to the treasury, the deficit will rise next year.",
+                               "The deficit will rise next year."))
+    assert change.kind == "attribution"
+
+
+def test_words_unquoted_are_the_same_words() -> None:
+    # the writer's "according to the coach" paired with quoted words that are not the same ones
+    changes = diff('According to the coach, the team is "going to have to improve" before May.',
+                   'The team is "going to have to improve before May", the coach said.')
+    assert not [c for c in meaning(changes) if "moved into the quotation" in c.explanation
+                and "According" in c.source_text]
+    kept = only_meaning(diff('"We will rebuild the bridge before winter," the mayor said.',
+                             "The mayor said they would rebuild the bridge before winter."))
+    assert "quotation marks dropped" in kept.explanation

@@ -30,6 +30,7 @@ from newstrace.stages.changes.records import (
 )
 from newstrace.stages.changes.resources import _sense_ids
 from newstrace.stages.changes.stance import stance_reversal, status_words
+from newstrace.stages.changes.tokens import _spelled_otherwise
 from newstrace.stages.changes.word_sense import _judge_substitution, _lexicon_class
 from newstrace.stages.changes.wordnet_relations import _noun_classes, _stems
 
@@ -80,6 +81,8 @@ def _classify(u: _Unit, g: _Group) -> _Verdict:
     A = [g.S[i] for i in u.src]
     B = [g.T[j] for j in u.tgt]
     ta, tb = _texts(A), _texts(B)
+    if _spelled_otherwise(A, B):
+        return _Verdict("rewording", "harmless", f"'{ta}' → '{tb}': the same words spelled otherwise")
     # names
     ea = [t for t in A if t.name]
     eb = [t for t in B if t.name]
@@ -188,7 +191,10 @@ def _classify(u: _Unit, g: _Group) -> _Verdict:
     # attribution
     if not g.attrib_equal:
         aa, ab = _attributions(A), _attributions(B)
-        if aa != ab:
+        # An attribution dropped from (added to) this stretch while the other side's sentence
+        # still attributes it elsewhere ("according to Mr Peston, …" / "…, Mr Peston said") is
+        # the same report: the claim reads as fact only when that sentence attributes nothing.
+        if aa != ab and not (aa and not ab and _attributions(g.T)) and not (ab and not aa and _attributions(g.S)):
             if aa and not ab:
                 return _Verdict("attribution", "meaning",
                                 f"attribution '{ta}' dropped: a reported claim now reads as fact")

@@ -35,10 +35,11 @@ from newstrace.stages.changes.token_alignment import (
     _align_tokens,
     _canonical_names,
     _drop_reorder_noise,
+    _join_split_spellings,
     _moved_blocks,
     _split_scattered,
 )
-from newstrace.stages.changes.tokens import _quote_regions, _tokens
+from newstrace.stages.changes.tokens import _quote_regions, _spelled_otherwise, _tokens
 from newstrace.stages.changes.word_sense_slips import _sense_slip
 from newstrace.stages.changes.wordnet_relations import _stems
 from newstrace.stages.text import split_sentences
@@ -185,7 +186,8 @@ def diff_passage(source_text: str, target_text: str, *, source_offset: int = 0, 
                         add(verdict.kind, verdict.severity, _span([S[i]], 0), _span([T[j]], 0),
                             verdict.explanation)
                         u.tgt.remove(j)
-        units = _split_scattered(S, T, _drop_reorder_noise(S, T, [u for u in units if u.src or u.tgt]))
+        units = _join_split_spellings(S, T, _split_scattered(S, T, _drop_reorder_noise(
+            S, T, [u for u in units if u.src or u.tgt])))
         for block in _moved_blocks(moved, match):
             shown = _clip(" ".join(S[i].text for i in block), 50)
             add("rewording", "harmless", _span([S[i] for i in block], 0),
@@ -197,11 +199,11 @@ def diff_passage(source_text: str, target_text: str, *, source_offset: int = 0, 
         for u in units:
             verdict = _classify(u, group)
             region = _shared_quote(u, sq, tq, counterpart, S, T)
-            if region is not None and verdict.kind in _QUOTE_ABSORBS:
-                quote_edits.setdefault(region, []).append((u, verdict))
-                continue
             A = [S[i] for i in u.src]
             B = [T[j] for j in u.tgt]
+            if region is not None and verdict.kind in _QUOTE_ABSORBS and not _spelled_otherwise(A, B):
+                quote_edits.setdefault(region, []).append((u, verdict))
+                continue
             if verdict.severity == "meaning" and verdict.kind in ("omission", "addition"):
                 # words the other article has elsewhere, as a phrase ("at Southampton" added to
                 # a copy whose source names Southampton's club in another sentence): restated
@@ -216,6 +218,11 @@ def diff_passage(source_text: str, target_text: str, *, source_offset: int = 0, 
         for edits in quote_edits.values():
             A = [S[i] for u, _ in edits for i in u.src]
             B = [T[j] for u, _ in edits for j in u.tgt]
+            if _spelled_otherwise(sorted(A, key=lambda t: t.start), sorted(B, key=lambda t: t.start)):
+                # split across units: "double-act" / "double act"
+                add("rewording", "harmless", _span(A, 0), _span(B, 0),
+                    f"'{_texts(A)}' → '{_texts(B)}': the same words spelled otherwise")
+                continue
             at_s = min((u.at_src for u, _ in edits if not u.src), default=0)
             at_t = min((u.at_tgt for u, _ in edits if not u.tgt), default=0)
             edit_list = [f"'{_texts([S[i] for i in u.src]) or '∅'}' → '{_texts([T[j] for j in u.tgt]) or '∅'}'"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from newstrace.stages.changes.config import CONFIG
 from newstrace.stages.changes.records import _span, _Tok, _Unit
+from newstrace.stages.changes.resources import _sense_ids
 
 # The region id of a token outside every quotation, and of one whose quote status is unknown
 # (its quotation marks cannot be paired): no quote change is claimed from the latter.
@@ -87,13 +88,15 @@ def _quote_moves(S: list[_Tok], T: list[_Tok], sq: list[int], tq: list[int],
             continue
         tgt_idx = sorted(counterpart[i] for i in lost)
         if len(lost) >= CONFIG.quote_kept * len(idx):
+            if not _same_words([(S[i], T[counterpart[i]]) for i in lost]):
+                continue
             region_toks = [t for k, t in enumerate(S) if sq[k] == sq[idx[0]]]
             out.append(("quote", _span(region_toks, 0), _span([T[j] for j in tgt_idx], 0),
                         ("quotation marks dropped: the quoted words are now presented as the writer's "
                          "own text")))
         else:
             for run in _runs(lost):
-                if len(run) >= 3:
+                if len(run) >= 3 and _same_words([(S[i], T[counterpart[i]]) for i in run]):
                     out.append(("quote", _span([S[i] for i in run], 0),
                                 _span([T[counterpart[i]] for i in run], 0),
                                 "words moved out of the quotation: they are now the writer's text"))
@@ -110,17 +113,30 @@ def _quote_moves(S: list[_Tok], T: list[_Tok], sq: list[int], tq: list[int],
         if len(gained) < 2:
             continue
         if len(gained) >= CONFIG.quote_kept * len(idx):
+            if not _same_words([(S[rev[j]], T[j]) for j in gained]):
+                continue
             region_toks = [t for k, t in enumerate(T) if tq[k] == tq[idx[0]]]
             out.append(("quote", _span(sorted((S[rev[j]] for j in gained), key=lambda t: t.start), 0),
                         _span(region_toks, 0),
                         "quotation marks added: the source's reported words are now presented as a quote"))
         else:
             for run in _runs(gained):
-                if len(run) >= 3:
+                if len(run) >= 3 and _same_words([(S[rev[j]], T[j]) for j in run]):
                     out.append(("quote", _span([S[rev[j]] for j in run], 0), _span([T[j] for j in run], 0),
                                 ("words moved into the quotation: the writer's text is now presented "
                                  "as quoted")))
     return out
+
+
+def _same_words(pairs: list[tuple[_Tok, _Tok]]) -> bool:
+    """Whether at least half the token pairs are the same word (key, lemma, or a shared WordNet
+    sense: a spinner's synonyms count).  Words moved into or out of a quotation are the same
+    words; pairs mostly of different words are the token aligner pairing stretches that do not
+    correspond ("According to Mr Peston" with a quote's "going to have to"), which says
+    nothing of what the quotation holds."""
+    same = sum(1 for a, b in pairs if a.key == b.key or a.lemma == b.lemma or a.lower == b.lower
+               or bool(_sense_ids(a.lemma) & _sense_ids(b.lemma)))
+    return 2 * same >= len(pairs)
 
 
 def _runs(indices: list[int]) -> list[list[int]]:

@@ -14,6 +14,7 @@ from newstrace.stages.changes.qualifiers import _is_signal
 from newstrace.stages.changes.quotes import _runs
 from newstrace.stages.changes.records import _shared_prefix, _Tok, _Unit
 from newstrace.stages.changes.resources import _sense_ids
+from newstrace.stages.changes.tokens import _spelled_otherwise
 from newstrace.stages.changes.word_sense import _lexicon_class
 from newstrace.stages.changes.wordnet_relations import (
     _UPOS_WN,
@@ -337,3 +338,26 @@ def _moved_blocks(moved: set[int], match: dict[int, int]) -> list[list[int]]:
         else:
             blocks.append([i])
     return blocks
+
+
+def _join_split_spellings(S: list[_Tok], T: list[_Tok], units: list[_Unit]) -> list[_Unit]:
+    """A word written as one on one side and as two on the other ("double-act" / "double act")
+    falls into a substitution and an addition (or omission) beside it: the two become one unit,
+    which the classification then reads as the same words spelled otherwise."""
+    out = list(units)
+    for u in units:
+        if u.pair is not None or bool(u.src) == bool(u.tgt) or u not in out:
+            continue
+        side = u.src or u.tgt
+        for v in out:
+            if v is u or not v.src or not v.tgt:
+                continue
+            near = v.src if u.src else v.tgt
+            if not (max(side) + 1 == min(near) or max(near) + 1 == min(side)):
+                continue
+            src, tgt = sorted(v.src + u.src), sorted(v.tgt + u.tgt)
+            if _spelled_otherwise([S[i] for i in src], [T[j] for j in tgt]):
+                v.src, v.tgt = src, tgt
+                out.remove(u)
+                break
+    return out

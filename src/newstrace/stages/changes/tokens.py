@@ -344,3 +344,42 @@ def _title_case_sentences(toks: list[_Tok], starts: list[int]) -> frozenset[int]
         if t.text[:1].isalpha() and t.lower not in _FUNCTION:
             by.setdefault(si, []).append(t.text[:1].isupper())
     return frozenset(k for k, caps in by.items() if len(caps) >= 4 and sum(caps) >= 0.7 * len(caps))
+
+
+#: British and American spellings of one word, each rewritten to one form (both sides alike):
+#: tyre/tire, colour/color, organise/organize, centre/center, travelled/traveled, paediatric,
+#: manoeuvre, catalogue, licence.
+_SPELLINGS = tuple((re.compile(p), r) for p, r in (
+    (r"yre", "ire"), (r"our(?=s?\b)", "or"), (r"is(?=(?:e|ed|es|ing|ation|ations)\b)", "iz"),
+    (r"([^aeiou])re(?=s?\b)", r"\1er"), (r"ll(?=(?:ed|ing|er|ers)\b)", "l"), (r"ae", "e"), (r"oe", "e"),
+    (r"ogue(?=s?\b)", "og"), (r"ence(?=s?\b)", "ense")))
+
+
+def _spelling_key(text: str) -> str:
+    """``text`` lower-cased without spaces and hyphens, in one spelling of each British/American
+    pair (:data:`_SPELLINGS`)."""
+    words = [w for w in re.split(r"[\s\-‐–]+", text.lower()) if w]
+    out = []
+    for w in words:
+        for pattern, repl in _SPELLINGS:
+            w = pattern.sub(repl, w)
+        out.append(w)
+    return "".join(out)
+
+
+def _same_spelling(a: str, b: str) -> bool:
+    """Whether two different texts are the same words spelled otherwise: hyphenated or not
+    ("double-act" / "double act"), British or American ("tyres" / "tires"), at least five
+    letters and no digits (so that "four" is never "for")."""
+    if a == b or not a or not b or any(ch.isdigit() for ch in a + b):
+        return False
+    ka = _spelling_key(a)
+    return len(ka) >= 5 and ka == _spelling_key(b)
+
+
+def _spelled_otherwise(a: list[_Tok], b: list[_Tok]) -> bool:
+    """Whether two token runs are the same words spelled otherwise (:func:`_same_spelling`);
+    never for names ("Labour" / "Labor" are two parties)."""
+    if not a or not b or any(t.name for t in a + b):
+        return False
+    return _same_spelling(" ".join(t.text for t in a), " ".join(t.text for t in b))
