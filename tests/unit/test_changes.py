@@ -391,3 +391,17 @@ def test_words_unquoted_are_the_same_words() -> None:
     kept = only_meaning(diff('"We will rebuild the bridge before winter," the mayor said.',
                              "The mayor said they would rebuild the bridge before winter."))
     assert "quotation marks dropped" in kept.explanation
+
+
+def test_a_figure_the_other_article_gives_elsewhere_is_not_added() -> None:
+    source = "The firm faces a claim for alleged deceit about smoking."
+    target = "The firm faces a $280bn claim for alleged deceit about smoking."
+    elsewhere = "The government is seeking $280bn from the firm. " + source
+    assert [c.kind for c in meaning(diff(source, target))] == ["number"]
+    changes = diff(source, target, source_document=elsewhere, target_document=target)
+    assert not meaning(changes) and any("gives it elsewhere" in c.explanation for c in changes)
+    # a small number recurs anywhere: still a change
+    small = diff("The judges freed the detainees.", "The judges freed the nine detainees.",
+                 source_document="Nine judges sat. The judges freed the detainees.",
+                 target_document="The judges freed the nine detainees.")
+    assert [c.kind for c in meaning(small)] == ["number"]

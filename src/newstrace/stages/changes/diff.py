@@ -95,6 +95,25 @@ def _phrase_elsewhere(side: list[_Tok], text: str, other_flat: str) -> str | Non
     return phrase if found else None
 
 
+def _number_elsewhere(A: list[_Tok], B: list[_Tok], tgt_doc_flat: str, src_doc_flat: str) -> str | None:
+    """Why a number dropped from (or added to) one sentence, with none in its place, is no
+    change, when the other document (:func:`_flat`) gives it as written elsewhere ("$280bn
+    (£155bn)" in a sentence the other copy puts its figures in): or None.  Only figures of two
+    characters or more with a digit count ("155bn", "2003"); "2" or "nine" recur anywhere."""
+    na, nb = [t for t in A if t.num is not None], [t for t in B if t.num is not None]
+    if bool(na) == bool(nb):
+        return None
+    dropped = bool(na)
+    other = tgt_doc_flat if dropped else src_doc_flat
+    side = na or nb
+    if not other or not all(sum(ch.isalnum() for ch in t.text) >= 2 and any(ch.isdigit() for ch in t.text)
+                            and re.search(rf"(?<![\w.]){re.escape(t.text)}(?!\w)", other) for t in side):
+        return None
+    figures = ", ".join(t.text for t in side)
+    return (f"'{figures}' {'dropped' if dropped else 'added'} here, but the "
+            f"{'target' if dropped else 'source'} gives it elsewhere")
+
+
 def diff_passage(source_text: str, target_text: str, *, source_offset: int = 0, target_offset: int = 0,
                  language: str = "en", source_document: str | None = None,
                  target_document: str | None = None) -> list[Change]:
@@ -214,6 +233,10 @@ def diff_passage(source_text: str, target_text: str, *, source_offset: int = 0, 
                     verdict = _Verdict("rewording", "harmless",
                                        f"'{phrase}' {'dropped' if dropped else 'added'} here, but the "
                                        f"{'target' if dropped else 'source'} has it elsewhere")
+            if verdict.severity == "meaning" and verdict.kind == "number":
+                held = _number_elsewhere(A, B, tgt_doc_flat, src_doc_flat)
+                if held:
+                    verdict = _Verdict("rewording", "harmless", held)
             add(verdict.kind, verdict.severity, _span(A, u.at_src), _span(B, u.at_tgt), verdict.explanation)
         for edits in quote_edits.values():
             A = [S[i] for u, _ in edits for i in u.src]
