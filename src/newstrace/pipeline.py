@@ -176,6 +176,9 @@ class ScanResult:
     stories: list[Story] = field(default_factory=list)
     #: ``(path, id as read, id given)`` of each document whose id another file held
     renamed: list[tuple[str, str, str]] = field(default_factory=list)
+    #: a trace's candidates left unaligned among many near-copies, by query id
+    #: (``candidates.nearest_candidates``)
+    not_aligned: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _read(paths: Sequence[str | Path], errors: list[InputError], *, limits: Limits = DEFAULT_LIMITS,
@@ -1108,7 +1111,8 @@ def trace_documents(store: Store, docs: Sequence[Document], *, workers: int | No
     return ScanResult(queries, relations, errors, {
         "documents": len(queries), "relations": len(relations),
         "nearest_only": sum(1 for q in queries if left[q.id]),
-        "not_aligned": sum(len(x) for x in left.values())}, families=families)
+        "not_aligned": sum(len(x) for x in left.values())}, families=families,
+        not_aligned={q.id: sorted(left[q.id]) for q in queries if left[q.id]})
 
 
 def _families_left(store: Store, relations: Sequence[Relation], left: Mapping[str, set[str]]) -> list[Family]:

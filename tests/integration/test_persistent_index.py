@@ -453,6 +453,9 @@ def test_a_trace_among_many_near_copies_aligns_its_nearest_and_names_their_famil
     assert len(to_small) == 4  # every copy of a small family, as before
     assert result.stats["nearest_only"] == 1
     assert result.stats["not_aligned"] == 20 - len(to_wire)
+    aligned = {r.source for r in to_wire}
+    assert set(result.not_aligned[wire_query]) == {d.id for d in wire_copies[:-1]} - aligned  # each one named
+    assert small_query not in result.not_aligned
     assert len(result.families) == 1
     assert {d.id for d in wire_copies[:-1]} <= set(result.families[0].members)
     assert not set(result.families[0].members) & {d.id for d in small_copies}

@@ -557,6 +557,8 @@ def test_a_trace_among_many_copies_names_their_family(make_client: Callable[...,
     assert 1 <= len(out["relations"]) <= 3 and out["summary"]["not_aligned"] == 15 - len(out["relations"])
     (family,) = out["families"]
     assert {f"copy{k:02d}.txt" for k in range(15)} <= set(family["members"])
+    (left,) = out["not_aligned"].values()
+    assert len(left) == out["summary"]["not_aligned"] and set(left) <= set(family["members"])
     page = client.get(f"/traces/{r.headers['X-Trace-Id']}").text
     link = re.search(r'data-testid="trace-families">.*?href="(/families/[^"]+)"', page)
     assert link is not None and client.get(link.group(1)).status_code == 200

@@ -113,8 +113,9 @@ def report_renamed(renamed: Sequence[tuple[str, str, str]], *, shown: int = 3) -
 
 def emit(args: argparse.Namespace, documents: list[Document], relations: list[Relation],
          errors: list[InputError], stats: dict, *, families: list[Family] | None = None,  # type: ignore[type-arg]
-         stories: list[Story] | None = None) -> None:
-    text = render(args.format, documents, relations, errors, stats, families=families, stories=stories)
+         stories: list[Story] | None = None, not_aligned: dict[str, list[str]] | None = None) -> None:
+    text = render(args.format, documents, relations, errors, stats, families=families, stories=stories,
+                  not_aligned=not_aligned)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"newstrace: wrote {args.output}", file=sys.stderr)

@@ -47,10 +47,14 @@ def trace_cli(args: argparse.Namespace) -> int:
         for query, stored_as in held.items():
             print(f"newstrace: {query} is in the index already (the same cleaned text): {', '.join(stored_as)}",
                   file=sys.stderr)
-        if result.families:
-            print(f"newstrace: aligned with the nearest of its near-copies only; {result.stats['not_aligned']:,} "
-                  f"more are in the families listed ({', '.join(f.id for f in result.families)}): "
-                  f"'newstrace family ID --db {args.db}' draws one", file=sys.stderr)
+        for query, left in result.not_aligned.items():
+            shown = ", ".join(left[:5]) + (f", … ({len(left) - 5:,} more)" if len(left) > 5 else "")
+            in_families = (f"; the families of the copies it was aligned with, listed, hold {len(covered):,} of them "
+                    f"('newstrace family ID --db {args.db}' draws one)"
+                    if (covered := set(left) & {m for f in result.families for m in f.members}) else "")
+            print(f"newstrace: {query} has more near-copies than are aligned one by one: aligned with its nearest, "
+                  f"{len(left):,} left ({shown}){in_families}", file=sys.stderr)
     report_errors(result.errors)
-    emit(args, result.documents, result.relations, result.errors, result.stats, families=result.families)
+    emit(args, result.documents, result.relations, result.errors, result.stats, families=result.families,
+         not_aligned=result.not_aligned)
     return 0 if result.documents else 1

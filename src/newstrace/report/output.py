@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from newstrace import __version__
@@ -38,12 +39,12 @@ def document_to_dict(d: Document) -> dict[str, Any]:
 
 def to_dict(documents: list[Document], relations: list[Relation], errors: list[InputError],
             stats: dict[str, Any] | None = None, *, families: list[Family] | None = None,
-            stories: list[Story] | None = None) -> dict[str, Any]:
-    """The JSON document described in docs/output.md."""
+            stories: list[Story] | None = None, not_aligned: Mapping[str, list[str]] | None = None) -> dict[str, Any]:
+    """The JSON document described in docs/output.md (``not_aligned``: a trace's, when it left any)."""
     from newstrace.stages.families.store import family_to_dict
     from newstrace.stages.stories.store import story_to_dict
 
-    return {
+    out = {
         "newstrace_version": __version__,
         "documents": [document_to_dict(d) for d in documents],
         "relations": [relation_to_dict(r) for r in relations],
@@ -52,6 +53,9 @@ def to_dict(documents: list[Document], relations: list[Relation], errors: list[I
         "errors": [{"path": e.path, "reason": e.reason} for e in errors],
         "summary": dict(stats or {}),
     }
+    if not_aligned:
+        out["not_aligned"] = {q: list(ids) for q, ids in not_aligned.items()}
+    return out
 
 
 #: First characters that make a spreadsheet read a cell as a formula (CSV injection).
@@ -265,13 +269,13 @@ def _table(documents: list[Document], relations: list[Relation], errors: list[In
 
 def render(fmt: str, documents: list[Document], relations: list[Relation], errors: list[InputError],
            stats: dict[str, Any] | None = None, *, families: list[Family] | None = None,
-           stories: list[Story] | None = None) -> str:
+           stories: list[Story] | None = None, not_aligned: Mapping[str, list[str]] | None = None) -> str:
     """Render a result in one of ``FORMATS``."""
     stats = stats or {}
     fams, stos = families or [], stories or []
     if fmt == "json":
-        return json.dumps(to_dict(documents, relations, errors, stats, families=fams, stories=stos),
-                          ensure_ascii=False, indent=2) + "\n"
+        return json.dumps(to_dict(documents, relations, errors, stats, families=fams, stories=stos,
+                                  not_aligned=not_aligned), ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
         return _csv(relations, fams, stos)
     if fmt == "md":

@@ -297,12 +297,16 @@ def register(app: FastAPI, svc: Service) -> None:
                 + "<h2>Cleaned text</h2>" + text_block(q) + "</section>")
         head = (f'<p class="muted" data-testid="traced-count">{len(result.documents)} articles in the file</p>'
                 if len(result.documents) > 1 else "")
-        if result.families:  # near-copies left unaligned: the families that hold them
-            head += ('<p data-testid="trace-families">Aligned with its nearest copies only: '
-                     f'{int(result.stats.get("not_aligned", 0)):,} more in the families '
-                     + ", ".join(f'<a href="/families/{u(f.id)}">{e(f.id)}</a> ({len(f.members):,} members, '
-                                 + ("an unseen common source" if f.archetype else f"original {e(f.root)}") + ")"
-                                 for f in result.families) + "</p>")
+        left = sorted({d for ids in result.not_aligned.values() for d in ids})
+        if left:  # near-copies left unaligned: named, and the families that hold them
+            head += ('<p data-testid="trace-families">Aligned with its nearest copies only; '
+                     f'{len(left):,} more near-copies were left unaligned: '
+                     + ", ".join(f'<a href="/documents/{u(d)}">{e(d)}</a>' for d in left[:10])
+                     + (f" and {len(left) - 10:,} more" if len(left) > 10 else "")
+                     + (". The families of the copies it was aligned with: "
+                        + ", ".join(f'<a href="/families/{u(f.id)}">{e(f.id)}</a> ({len(f.members):,} members, '
+                                    + ("an unseen common source" if f.archetype else f"original {e(f.root)}") + ")"
+                                    for f in result.families) if result.families else "") + ".</p>")
         return layout("Trace", head + "".join(sections))
 
     @app.get("/traces/{trace_id}/pairs/{n}", include_in_schema=False)

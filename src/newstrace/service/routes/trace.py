@@ -72,6 +72,6 @@ def router(svc: Service) -> APIRouter:
         if format == "html":
             return HTMLResponse(report_with_others(svc, result), headers=headers)
         return JSONResponse(to_dict(result.documents, result.relations, result.errors, result.stats,
-                                    families=result.families), headers=headers)
+                                    families=result.families, not_aligned=result.not_aligned), headers=headers)
 
     return api
