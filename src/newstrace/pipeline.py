@@ -1033,6 +1033,12 @@ def trace_documents(store: Store, docs: Sequence[Document], *, workers: int | No
     the index holds a second language, the multilingual model embeds the queries' sketches in
     a thread while the same-language candidates are related (on a 2-core machine the trace then
     takes about the longer of the two, not their sum); the relations are those of one pass.
+
+    A query with more near-copies in the index than an ordinary story has is aligned with its
+    nearest, as ``index add`` would align it (:func:`candidates.nearest_candidates`), so a trace
+    costs the same however many copies the index holds: the others are named in the result's
+    ``not_aligned`` and counted in its stats, and its ``families`` are the stored families of
+    the copies it was aligned with.
     """
     executor = executor or LocalExecutor(workers)
     errors: list[InputError] = []
