@@ -488,3 +488,13 @@ def test_space_is_the_sparse_formulation_bit_for_bit() -> None:
                 for f in ("data", "indices", "indptr"):
                     got, ref = getattr(mine, f), getattr(scipys, f)
                     assert got.dtype == ref.dtype and np.array_equal(got, ref), f
+
+
+def test_a_verbatim_copy_is_covered_to_its_last_full_stop() -> None:
+    text = ('"The bridge will reopen in May," the mayor said on Monday. Engineers found cracks in two '
+            "of its piers last winter. Repairs have cost the city more than four million euros so far. "
+            "Traffic will be limited to cars and buses until the autumn.")
+    copy = "Breaking news today.\n\n" + text + "\n\nShare this story."
+    (a,) = align(text, copy)
+    assert a.source_span == (0, len(text))  # the opening quotation mark and the final full stop too
+    assert copy[a.target_span[0]:a.target_span[1]] == text

@@ -114,6 +114,35 @@ def align(source_text: str, target_text: str, config: AlignConfig | None = None,
         Alignments ordered by target position, spans as character offsets into the two texts.
     """
     config = config or DEFAULT_CONFIG
-    return align_tokens(_cached_tokens(source_text, source_language),
-                        _cached_tokens(target_text, target_language), config,
-                        source_language=source_language, target_language=target_language, encoder=encoder)
+    found = align_tokens(_cached_tokens(source_text, source_language),
+                         _cached_tokens(target_text, target_language), config,
+                         source_language=source_language, target_language=target_language, encoder=encoder)
+    return [with_edge_punctuation(a, source_text, target_text) for a in found]
+
+
+#: Characters of punctuation a passage takes in at each edge at most.
+EDGE_PUNCTUATION = 3
+
+
+def with_edge_punctuation(a: Alignment, source_text: str, target_text: str) -> Alignment:
+    """``a`` with the punctuation both texts have just outside its edges taken in (a sentence's
+    full stop, an opening quotation mark): passages end at words, so a verbatim copy was
+    covered all but its last full stop.  A summary's spans are left as they are."""
+    if a.method == "summary":
+        return a
+    (s0, s1), (t0, t1) = a.source_span, a.target_span
+
+    def punctuation(x: str, y: str) -> bool:
+        return x == y and not x.isalnum() and not x.isspace()
+
+    k = 0
+    while k < EDGE_PUNCTUATION and s1 + k < len(source_text) and t1 + k < len(target_text) \
+            and punctuation(source_text[s1 + k], target_text[t1 + k]):
+        k += 1
+    m = 0
+    while m < EDGE_PUNCTUATION and s0 - m > 0 and t0 - m > 0 \
+            and punctuation(source_text[s0 - m - 1], target_text[t0 - m - 1]):
+        m += 1
+    if not k and not m:
+        return a
+    return Alignment((s0 - m, s1 + k), (t0 - m, t1 + k), a.similarity, a.method)
