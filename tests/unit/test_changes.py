@@ -405,3 +405,16 @@ def test_a_figure_the_other_article_gives_elsewhere_is_not_added() -> None:
                  source_document="Nine judges sat. The judges freed the detainees.",
                  target_document="The judges freed the nine detainees.")
     assert [c.kind for c in meaning(small)] == ["number"]
+
+
+def test_an_announcement_with_an_object_is_no_attribution_and_expected_is_a_hedge() -> None:
+    # "announced his decision to" reports no claim: dropping it turns nothing into fact
+    changes = diff("The leader announced his decision to quit the party on Friday.",
+                   "The leader quit the party on Friday.")
+    assert not [c for c in meaning(changes) if c.kind == "attribution"]
+    change = only_meaning(diff("Profits rose sharply, the firm announced.", "Profits rose sharply."))
+    assert change.kind == "attribution"
+    # a fact become an expectation is hedged
+    change = only_meaning(diff("Four other actors are also in the auction.",
+                               "Four other actors are expected to be in the auction."))
+    assert change.kind == "hedge"

@@ -33,7 +33,7 @@ def _is_signal(t: _Tok) -> bool:
 def _attribution_class(t: _Tok) -> str | None:
     if t.lemma in _ATTRIB_WORDS or t.lower in _ATTRIB_WORDS:
         return "doubt" if t.lower != "according" else "neutral"
-    if t.pos not in ("VERB", ""):
+    if t.pos not in ("VERB", "") or not t.reports:
         return None
     if t.lemma in _ATTRIB_DOUBT:
         return "doubt"

@@ -36,6 +36,7 @@ class _Tok:
     quote_unknown: bool = False  # its quotation marks cannot be paired: quoted or not is unknown
     initial: bool = False  # first word of a sentence or line
     tense: str = ""  # spaCy's morphological Tense of a verb ("Past", "Pres"), else ""
+    reports: bool = True  # an attribution verb that introduces what was said (not "announced his plans")
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,8 @@ import re
 from functools import lru_cache
 
 from newstrace.stages.changes.lexicon import (
+    _ATTRIB_DOUBT,
+    _ATTRIB_NEUTRAL,
     _BEFORE_PRONOUN_ONE,
     _CONNECTIVES,
     _CONTENT_POS,
@@ -330,7 +332,33 @@ def _tokens(text: str, language: str) -> list[_Tok]:
         t.key = "@" + _name_norm(t.text) if t.name else t.lemma
         t.content = t.name or (t.pos in _CONTENT_POS and t.lemma not in _FUNCTION and t.lower not in _FUNCTION
                                and len(t.lower) > 1)
+    _mark_reporting(out, text)
     return out
+
+
+#: Attribution verbs that always report speech; the others ("announce", "report", "add",
+#: "confirm", "reveal") also take a plain object ("announced his plans", "reported a loss").
+_ALWAYS_REPORTING = frozenset({"say", "tell", "claim", "allege", "according"})
+_REPORTED_AFTER = re.compile(r"\s*(?:that\b|[:\"“‘']|,\s*[\"“‘'])")
+_REPORTING_BEFORE = re.compile(r"(?:[,\"”’']\s*(?:\w+\s+){0,3})$")
+
+
+def _mark_reporting(toks: list[_Tok], text: str) -> None:
+    """Mark the attribution verbs that do not introduce what was said (``_Tok.reports``): one
+    that takes a plain object ("announced his decision to quit") reports nothing.  A verb
+    reports when "that", a colon or a quotation follows it, when it follows a quotation or a
+    comma ("…," he added), or when its sentence ends right after it ("the minister noted.")."""
+    for k, t in enumerate(toks):
+        if (t.lemma not in _ATTRIB_NEUTRAL and t.lemma not in _ATTRIB_DOUBT) or t.lemma in _ALWAYS_REPORTING:
+            continue
+        if t.pos not in ("VERB", ""):
+            continue
+        after = text[t.end : t.end + 12]
+        nxt = toks[k + 1] if k + 1 < len(toks) else None
+        ends = nxt is None or nxt.sent != t.sent or bool(re.match(r"\s*[.;!?]", after))
+        before = text[max(0, t.start - 40) : t.start]
+        t.reports = bool(_REPORTED_AFTER.match(after)) or ends or bool(_REPORTING_BEFORE.search(before)) \
+            or (nxt is not None and nxt.lower in ("that", "of", "on", "about") and nxt.sent == t.sent)
 
 
 def _title_case_sentences(toks: list[_Tok], starts: list[int]) -> frozenset[int]:
