@@ -164,3 +164,16 @@ def test_the_minority_share_is_its_definition_to_the_bit(base: list[str], data: 
             assert _minority_share(x, others, seqs, grams, template, codes) == want
         finally:
             build._MINORITY_BLOCK = block
+
+
+def test_an_edge_no_alignment_made_shows_no_confidence() -> None:
+    from newstrace.report.output import family_tree_lines
+
+    shared = BODY[:600]
+    docs = [_doc(k, f"Outlet {k} rewrote the wire in words of its own, with local colour. " * 8 + shared)
+            for k in ("a", "b", "c")]
+    rels = [_rel("a", "b", "paraphrase", cov=0.4), _rel("b", "c", "paraphrase", cov=0.45)]
+    [fam] = build_families(docs, rels)
+    lines = family_tree_lines(fam)
+    assert fam.archetype and len(lines) == 4
+    assert all("0.00" not in line and "the source is unseen" in line for line in lines[1:])

@@ -46,6 +46,8 @@ def family_cli(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.tree import Tree
 
+    from newstrace.report.output import edge_label
+
     if not args.all and not args.doc:
         print("newstrace family: give a document id, or --all", file=sys.stderr)
         return 2
@@ -69,7 +71,7 @@ def family_cli(args: argparse.Namespace) -> int:
             if e.primary:
                 why = e.evidence[0] if e.evidence else ""
                 children.setdefault(e.source, []).append(
-                    (e.target, f"{e.target}  [cyan]{e.type}[/cyan] {e.confidence:.2f} ({e.direction}) [dim]{why}[/dim]"))
+                    (e.target, f"{e.target}  [cyan]{edge_label(e)}[/cyan] [dim]{why}[/dim]"))
         secondary = sum(1 for e in f.edges if not e.primary)
 
         _grow(tree.add(f.root + (" (hypothetical)" if f.archetype else " (original)")), f.root, {f.root}, children)

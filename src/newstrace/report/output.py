@@ -14,7 +14,7 @@ from typing import Any
 from newstrace import __version__
 from newstrace.stages.text import split_sentences
 from newstrace.store import relation_to_dict
-from newstrace.types import Document, Family, InputError, Relation, Story
+from newstrace.types import Document, Family, FamilyEdge, InputError, Relation, Story
 
 __all__ = ["FORMATS", "document_to_dict", "family_tree_lines", "render", "to_dict"]
 
@@ -100,12 +100,23 @@ def family_tree_lines(f: Family) -> list[str]:
             if e.target in seen:
                 continue
             seen.add(e.target)
-            lines.append(f"{'  ' * depth}└─ {e.target} [{e.type}, {e.confidence:.2f}, {e.direction}] "
+            lines.append(f"{'  ' * depth}└─ {e.target} [{edge_label(e)}] "
                          f"{_short(e.evidence[0], 110) if e.evidence else ''}")
             walk(e.target, depth + 1, seen)
 
     walk(f.root, 1, {f.root})
     return lines
+
+
+def edge_label(e: FamilyEdge) -> str:
+    """An edge's type, confidence and direction evidence, as the family tree shows them.  An edge
+    no alignment made (from the unseen common source, or a member placed by the family's
+    structure) has no confidence to show, and says so instead of "0.00"."""
+    if e.passages or e.confidence > 0:
+        return f"{e.type}, {e.confidence:.2f}, {e.direction}"
+    if e.source.startswith("archetype:"):
+        return f"{e.type}, no alignment: the source is unseen"
+    return f"{e.type}, not aligned: placed by the family's structure"
 
 
 def _short(text: str, n: int = 90) -> str:
