@@ -1083,7 +1083,7 @@ def trace_documents(store: Store, docs: Sequence[Document], *, workers: int | No
     for q in queries:
         proposed = indexed_candidates(store, prints[q.id], cache=cache)
         lexical[q.id], left[q.id] = nearest_candidates(prints[q.id].shingles, proposed,
-                                                       {d: sk.shingles for d, sk in cache.items()})
+                                                       {d: cache[d].shingles for d in proposed if d in cache})
     if not (semantic and queries):
         relate_candidates(lexical, {})
     else:

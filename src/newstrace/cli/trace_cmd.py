@@ -47,13 +47,14 @@ def trace_cli(args: argparse.Namespace) -> int:
         for query, stored_as in held.items():
             print(f"newstrace: {query} is in the index already (the same cleaned text): {', '.join(stored_as)}",
                   file=sys.stderr)
+        in_families = {m for f in result.families for m in f.members}
         for query, left in result.not_aligned.items():
             shown = ", ".join(left[:5]) + (f", … ({len(left) - 5:,} more)" if len(left) > 5 else "")
-            in_families = (f"; the families of the copies it was aligned with, listed, hold {len(covered):,} of them "
-                    f"('newstrace family ID --db {args.db}' draws one)"
-                    if (covered := set(left) & {m for f in result.families for m in f.members}) else "")
+            covered = sum(1 for d in left if d in in_families)
+            where = (f"; the families listed, of the copies it was aligned with, hold {covered:,} of them "
+                     f"('newstrace family ID --db {args.db}' draws one)") if covered else ""
             print(f"newstrace: {query} has more near-copies than are aligned one by one: aligned with its nearest, "
-                  f"{len(left):,} left ({shown}){in_families}", file=sys.stderr)
+                  f"{len(left):,} left ({shown}){where}", file=sys.stderr)
     report_errors(result.errors)
     emit(args, result.documents, result.relations, result.errors, result.stats, families=result.families,
          not_aligned=result.not_aligned)

@@ -32,12 +32,11 @@ All spans are character offsets into the texts given.
 """
 
 from newstrace.stages.align.aligner import _cached_tokens as _cached_tokens
-from newstrace.stages.align.aligner import align, align_tokens, with_edge_punctuation
+from newstrace.stages.align.aligner import align, align_tokens
 from newstrace.stages.align.config import DEFAULT_CONFIG, AlignConfig
 from newstrace.stages.align.similarity import Encoder, SentenceSimilarity
 from newstrace.stages.align.space import _Space as _Space
 from newstrace.stages.align.space import _space as _space
 from newstrace.stages.align.space import _vec as _vec
 
-__all__ = ["DEFAULT_CONFIG", "AlignConfig", "Encoder", "SentenceSimilarity", "align", "align_tokens",
-           "with_edge_punctuation"]
+__all__ = ["DEFAULT_CONFIG", "AlignConfig", "Encoder", "SentenceSimilarity", "align", "align_tokens"]

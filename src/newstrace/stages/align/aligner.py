@@ -97,7 +97,8 @@ def align_tokens(src: Tokens, tgt: Tokens, config: AlignConfig = DEFAULT_CONFIG,
 
 def align(source_text: str, target_text: str, config: AlignConfig | None = None, *,
           source_language: str = "en", target_language: str = "en",
-          encoder: Encoder | None = None) -> list[Alignment]:
+          encoder: Encoder | None = None, source_vectors: np.ndarray | None = None,
+          target_vectors: np.ndarray | None = None) -> list[Alignment]:
     """Find the passages of ``target_text`` that derive from ``source_text``.
 
     Args:
@@ -109,6 +110,8 @@ def align(source_text: str, target_text: str, config: AlignConfig | None = None,
         encoder: a sentence encoder (texts -> L2-normalised rows, e.g. ``Embedder.encode``);
             when given, passages are also extended and grown by meaning (``semantic_*``
             settings), which recovers rewritten and translated edge sentences.
+        source_vectors, target_vectors: the texts' sentence vectors, made already (one row a
+            sentence of :func:`tokenize`'s), used as the encoder's would be.
 
     Returns:
         Alignments ordered by target position, spans as character offsets into the two texts.
@@ -116,7 +119,8 @@ def align(source_text: str, target_text: str, config: AlignConfig | None = None,
     config = config or DEFAULT_CONFIG
     found = align_tokens(_cached_tokens(source_text, source_language),
                          _cached_tokens(target_text, target_language), config,
-                         source_language=source_language, target_language=target_language, encoder=encoder)
+                         source_language=source_language, target_language=target_language, encoder=encoder,
+                         source_vectors=source_vectors, target_vectors=target_vectors)
     return [with_edge_punctuation(a, source_text, target_text) for a in found]
 
 

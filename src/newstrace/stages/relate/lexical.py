@@ -23,7 +23,7 @@ from itertools import chain, repeat
 from operator import attrgetter
 
 from newstrace.stages.align import DEFAULT_CONFIG as ALIGN_DEFAULTS
-from newstrace.stages.align import _cached_tokens, align, align_tokens, with_edge_punctuation
+from newstrace.stages.align import _cached_tokens, align
 from newstrace.stages.matching import SequenceMatcher
 from newstrace.stages.relate.config import RelateConfig
 from newstrace.stages.relate.context import RelateContext
@@ -50,10 +50,8 @@ def align_documents(source: Document, target: Document, context: RelateContext) 
     if vecs is not None:
         src_tok, tgt_tok = _cached_tokens(source.text, src_lang), _cached_tokens(target.text, tgt_lang)
         if len(vecs[0]) == len(src_tok.sentences) and len(vecs[1]) == len(tgt_tok.sentences):
-            found = align_tokens(src_tok, tgt_tok, config or ALIGN_DEFAULTS,
-                                 source_language=src_lang, target_language=tgt_lang,
-                                 source_vectors=vecs[0], target_vectors=vecs[1])
-            return [with_edge_punctuation(a, source.text, target.text) for a in found]
+            return align(source.text, target.text, config or ALIGN_DEFAULTS, source_language=src_lang,
+                         target_language=tgt_lang, source_vectors=vecs[0], target_vectors=vecs[1])
         log.warning("sentence vectors of %s / %s do not match their sentences: aligned on words alone",
                     source.id, target.id)
     return align(source.text, target.text, config, source_language=src_lang, target_language=tgt_lang,
