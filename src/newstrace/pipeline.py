@@ -1081,7 +1081,7 @@ def trace_documents(store: Store, docs: Sequence[Document], *, workers: int | No
     lexical: dict[str, set[str]] = {}
     left: dict[str, set[str]] = {}
     for q in queries:
-        proposed = indexed_candidates(store, prints[q.id], cache=cache)
+        proposed = indexed_candidates(store, prints[q.id], cache=cache, both_channels=False)
         lexical[q.id], left[q.id] = nearest_candidates(prints[q.id].shingles, proposed,
                                                        {d: cache[d].shingles for d in proposed if d in cache})
     if not (semantic and queries):

@@ -364,7 +364,7 @@ def test_sentence_band_lookups_in_one_statement_equal_one_query_per_key(built: t
         # the buckets of a batch of stored documents looked up at once: each one's candidates as alone
         fps = store.get_fingerprints()[:40]
         shared = sentence_buckets(store, fps, stored=True)
-        found = 0
+        found = both = 0
         for fp in fps:
             mine = {h for digest in fp.sentences for h in band_hashes(digest, DEFAULT_CONFIG.sentence_bands,
                                                                        SENTENCE_CHANNEL)}
@@ -373,7 +373,15 @@ def test_sentence_band_lookups_in_one_statement_equal_one_query_per_key(built: t
             alone = indexed_candidates(store, fp, stored=True)
             assert indexed_candidates(store, fp, stored=True, buckets=shared) == alone
             found += bool(alone)
+            # trace's lookup: a document the shingle channel proposed is not checked sentence by
+            # sentence again, so the same documents, and the same ones proposed by shingles
+            lean = indexed_candidates(store, fp, stored=True, both_channels=False)
+            assert set(lean) == set(alone)
+            assert {d for d, c in lean.items() if "shingles" in c} == {d for d, c in alone.items() if "shingles" in c}
+            assert all(c == {"shingles"} for c in lean.values() if "shingles" in c)
+            both += sum(1 for c in alone.values() if c == {"shingles", "sentences"})
         assert found > 5
+        assert both > 0  # the case the lean lookup saves
 
 
 def test_static_vectors_kept_with_the_documents_screen_as_those_made_again(tmp_path: Path,

@@ -833,6 +833,7 @@ def indexed_candidates(
     lookup: BandLookup, query: Fingerprint, config: CandidateConfig = DEFAULT_CONFIG, *,
     stored: bool = False, shingles: bool = True, skip: Callable[[str], bool] | None = None,
     cache: dict[str, StoredSketch] | None = None, buckets: Mapping[int, list[str]] | None = None,
+    both_channels: bool = True,
 ) -> dict[str, set[str]]:
     """The indexed documents that are candidates with ``query``, and the channels proposing each.
 
@@ -854,6 +855,12 @@ def indexed_candidates(
         cache: sketches already read, by id (filled with those read here).
         buckets: the sentence buckets of this query's keys, already looked up
             (:func:`sentence_buckets` of a batch holding it, with the same ``stored``).
+        both_channels: a document the shingle channel proposed is also checked by the
+            sentence channel, so its channels are complete.  ``trace`` passes false: it only
+            asks whether the shingle channel proposed a document (:func:`nearest_candidates`),
+            and checking a sentence needs the document's whole sketch, where the shingle
+            channel read its head only.  Among near-copies (a story the index holds many
+            versions of) those are most of the sentence buckets' documents.
 
     Returns:
         ``{indexed doc id: {"shingles", "sentences"}}``, without the query.
@@ -888,7 +895,8 @@ def indexed_candidates(
             docs = found_docs.get(hashes[key], [])
             if len(docs) > room:
                 continue
-            usable[key] = [d for d in docs if d != query.doc_id and not (skip and skip(d))]
+            usable[key] = [d for d in docs if d != query.doc_id and not (skip and skip(d))
+                           and (both_channels or d not in out)]
         # only documents a sentence could still add (a document is proposed once per channel)
         load((d for docs in usable.values() for d in docs if "sentences" not in out.get(d, ())), sentences=True)
         rows = config.sentence_perm // config.sentence_bands
