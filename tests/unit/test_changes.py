@@ -418,3 +418,54 @@ def test_an_announcement_with_an_object_is_no_attribution_and_expected_is_a_hedg
     change = only_meaning(diff("Four other actors are also in the auction.",
                                "Four other actors are expected to be in the auction."))
     assert change.kind == "hedge"
+
+
+def test_a_headline_speaker_after_a_dash_keeps_the_attribution() -> None:
+    # "X, says Smith" and "X - Smith" attribute the same words; without the speaker they are fact
+    for headline in ("Economy heading the wrong way - Smith", "Economy heading the wrong way: Smith",
+                     "Smith: economy heading the wrong way"):
+        changes = diff("Economy heading the wrong way, says Smith\n\nThe minister spoke in Leeds.",
+                       f"{headline}\n\nThe minister spoke in Leeds.")
+        assert not [c for c in meaning(changes) if c.kind == "attribution"], headline
+    # a speaker still attributing, now with doubt, is still a change
+    change = only_meaning(diff("Economy heading the wrong way, says Smith\n\nThe minister spoke in Leeds.",
+                               "Economy heading the wrong way, claims Smith\n\nThe minister spoke in Leeds."))
+    assert change.kind == "attribution"
+
+
+def test_a_denial_with_a_clause_negates_it() -> None:
+    # "deny that they misled" = "say that they never misled": no negation lost
+    changes = diff("The firms denied the charges, saying that they never misled investors.",
+                   "The firms deny that they misled investors.")
+    assert not [c for c in meaning(changes) if c.kind == "polarity"]
+    # a denial turned into an admission reverses the claim
+    change = only_meaning(diff("The firms denied that they misled investors.",
+                               "The firms said that they misled investors."))
+    assert change.kind == "polarity"
+
+
+def test_a_party_named_by_its_members_and_a_title_by_its_initials_are_the_same_names() -> None:
+    # WordNet: a Tory is "a member of ... the Conservative Party"
+    assert not meaning(diff("The vote offers a choice between public investment and Tory cuts.",
+                            "The vote offers a choice between public investment and Conservative cuts."))
+    change = only_meaning(diff("The vote offers a choice between public investment and Tory cuts.",
+                               "The vote offers a choice between public investment and Labour cuts."))
+    assert change.kind == "entity"
+    assert not [c for c in meaning(diff("The dinner was hosted by Deputy Prime Minister Anna Berg in May.",
+                                        "The dinner was hosted by deputy PM Anna Berg in May."))
+                if c.kind == "entity"]
+
+
+def test_a_person_recast_as_their_group_is_no_swap_of_claimants() -> None:
+    source_doc = ("Jane Hollis has denied her party was split over the tax plans. "
+                  "Green Party sources say the meeting was tense.")
+    target_doc = ("The Green Party is to back the tax plans. Jane Hollis told members the decision was hers.")
+    changes = diff("Jane Hollis has denied her party was split over the tax plans.",
+                   "The Green Party is to back the tax plans.",
+                   source_document=source_doc, target_document=target_doc)
+    assert not [c for c in meaning(changes) if c.kind == "entity" and "became" in c.explanation]
+    # two people are two claimants
+    swapped = diff("Jane Hollis said the tax plans were fair.", "Tom Baxter said the tax plans were fair.",
+                   source_document="Jane Hollis said the tax plans were fair. Tom Baxter disagreed.",
+                   target_document="Tom Baxter said the tax plans were fair. Jane Hollis disagreed.")
+    assert [c.kind for c in meaning(swapped)] == ["entity"]

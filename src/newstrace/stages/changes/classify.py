@@ -5,6 +5,7 @@ omission, addition, rewording).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -108,6 +109,8 @@ def _classify(u: _Unit, g: _Group) -> _Verdict:
             lost = [a for a in lost if not _beside_kept_name(g.S, a, g.tgt_names)]
         if not lost and not new:
             return _Verdict("rewording", "harmless", f"'{ta or tb}': the same name given more or less fully")
+    if lost and new and _actors_recast(lost, new, g):
+        lost, new = [], []  # the clause was rewritten around the same actors: judged as words below
     if lost or new:
         if lost and new and any(t.quoted for t in g.S) and not any(t.quoted or t.quote_unknown for t in lost + new) and (
                 _attributions(g.S) or _attributions(g.T)) and all(t.ent == "PERSON" for t in lost + new):
@@ -194,7 +197,10 @@ def _classify(u: _Unit, g: _Group) -> _Verdict:
         # An attribution dropped from (added to) this stretch while the other side's sentence
         # still attributes it elsewhere ("according to Mr Peston, …" / "…, Mr Peston said") is
         # the same report: the claim reads as fact only when that sentence attributes nothing.
-        if aa != ab and not (aa and not ab and _attributions(g.T)) and not (ab and not aa and _attributions(g.S)):
+        # A headline gives its speaker after a dash or colon ("UK heading wrong way - Howard").
+        said_t = bool(_attributions(g.T)) or _headline_speaker(g.T, g.tgt_text)
+        said_s = bool(_attributions(g.S)) or _headline_speaker(g.S, g.src_text)
+        if aa != ab and not (aa and not ab and said_t) and not (ab and not aa and said_s):
             if aa and not ab:
                 return _Verdict("attribution", "meaning",
                                 f"attribution '{ta}' dropped: a reported claim now reads as fact")
@@ -299,6 +305,56 @@ def _relative_periods(side: list[_Tok], idx: list[int]) -> Counter[str]:
                 and side[i - 1].sent == t.sent:
             out[_RELATIVE_PERIODS[t.lower]] += 1
     return out
+
+
+_HEADLINE_SPEAKER = re.compile(r"(?:\s[-–—]|:)\s*$")
+
+
+def _headline_speaker(side: list[_Tok], text: str) -> bool:
+    """Whether a sentence of ``side`` ends on its speaker's name after a dash or colon, or opens
+    with it before a colon, as headlines attribute ("Lords wrong on detainees - Straw", "Blair:
+    Iraq war was right")."""
+    for k, t in enumerate(side):
+        first_of_sentence = k == 0 or side[k - 1].sent != t.sent
+        if first_of_sentence:
+            last = k
+            while last + 1 < len(side) and last - k < 2 and side[last + 1].sent == t.sent and side[last].name \
+                    and side[last + 1].name and not text[side[last].end : side[last + 1].start].strip():
+                last += 1
+            if side[last].name and last + 1 < len(side) and side[last + 1].sent == t.sent \
+                    and text[side[last].end : side[last + 1].start].strip() == ":":
+                return True
+        last = k + 1 == len(side) or side[k + 1].sent != t.sent
+        if not (last and t.name):
+            continue
+        first = k
+        while first > 0 and k - first < 2 and side[first - 1].sent == t.sent and side[first - 1].name:
+            first -= 1
+        if first > 0 and side[first - 1].sent == t.sent and \
+                _HEADLINE_SPEAKER.search(text[side[first - 1].end : side[first].start]):
+            return True
+    return False
+
+
+_NON_PERSON_LABELS = frozenset({"ORG", "GPE", "NORP", "LOC", "FAC"})
+
+
+def _actors_recast(lost: list[_Tok], new: list[_Tok], g: _Group) -> bool:
+    """Whether a name swap is a clause rewritten around the same actors rather than one claimant
+    put for another: a person on one side, a group, place or organisation on the other ("Michael
+    Howard has denied …" / "The Tories are to back …", "Qwest chairman Richard Notebaert …" /
+    "Qwest Communications …"), each named somewhere in the other document.  A swap of two people,
+    or of two parties or places ("Qwest" / "Verizon", "London" / "the UK"), is still a change."""
+    def kind(toks: list[_Tok]) -> str:
+        labels = {t.ent for t in toks}
+        if labels == {"PERSON"}:
+            return "person"
+        return "other" if labels and labels <= _NON_PERSON_LABELS else ""
+
+    kinds = {kind(lost), kind(new)}
+    if kinds != {"person", "other"} or not (g.src_doc_words and g.tgt_doc_words):
+        return False
+    return any(a.text in g.tgt_doc_words for a in lost) and any(b.text in g.src_doc_words for b in new)
 
 
 def _beside_kept_name(side: list[_Tok], t: _Tok, other_names: Counter[str]) -> bool:

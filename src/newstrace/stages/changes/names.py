@@ -22,6 +22,11 @@ _PLACE_GLOSS = re.compile(r"\b(?:native|inhabitant|citizen|people|ethnic group|l
                           r"(?:the\s+)?([A-Z][\w-]+(?:\s+[A-Z][\w-]+)*)")
 
 
+#: "a member of political party in Great Britain that has been known as the Conservative Party"
+#: (Tory), "a member of a Conservative Party": a party's member named for the party.
+_PARTY_GLOSS = re.compile(r"\b(?:member|supporter)s? of\b.*?\b([A-Z][\w-]+) Party\b")
+
+
 _NAME_CLASSES = frozenset({"noun.person", "noun.group", "noun.location", "noun.communication"})
 
 
@@ -50,6 +55,9 @@ def _name_forms(name: str) -> frozenset[str]:
             m = _PLACE_GLOSS.search(s.definition())
             if m:
                 forms.add(m.group(1).lower())
+            party = _PARTY_GLOSS.search(s.definition())
+            if party:
+                forms.add(f"{party.group(1).lower()} party")
     return frozenset(forms)
 
 
@@ -102,7 +110,8 @@ def _acronym_matches(S: list[_Tok], T: list[_Tok]) -> frozenset[str]:
         spelled = _acronyms(side)
         for t in other:
             letters = re.sub(r"[^A-Za-z]", "", t.text)
-            if t.name and 2 <= len(letters) <= 6 and letters.isupper() and letters in spelled:
+            # ("deputy PM": an acronym that is no name of its own is still the name spelled out)
+            if 2 <= len(letters) <= 6 and letters.isupper() and letters in spelled:
                 keys.add(t.key)
                 keys.update(spelled[letters])
     return frozenset(keys)

@@ -24,7 +24,7 @@ def _is_signal(t: _Tok) -> bool:
         return False
     return (t.lower in _NEGATORS or t.lemma in _NEGATORS or t.lemma in _HEDGES
             or _attribution_class(t) is not None
-            or t.lemma in _NEGATIVE_PREDICATES or t.num is not None)
+            or t.lemma in _NEGATIVE_PREDICATES or t.negates or t.num is not None)
 
 
 
@@ -44,7 +44,7 @@ def _attribution_class(t: _Tok) -> str | None:
 
 def _negations(toks: Iterable[_Tok]) -> int:
     return sum(1 for t in toks if not t.lemma.startswith("·") and (
-        t.lower in _NEGATORS or t.lemma in _NEGATORS or t.lemma in _NEGATIVE_PREDICATES))
+        t.lower in _NEGATORS or t.lemma in _NEGATORS or t.lemma in _NEGATIVE_PREDICATES or t.negates))
 
 
 def _hedge_levels(toks: Sequence[_Tok]) -> Counter[int]:

@@ -37,6 +37,7 @@ class _Tok:
     initial: bool = False  # first word of a sentence or line
     tense: str = ""  # spaCy's morphological Tense of a verb ("Past", "Pres"), else ""
     reports: bool = True  # an attribution verb that introduces what was said (not "announced his plans")
+    negates: bool = False  # a denial verb taking a clause ("denied that …", "denies being …"): a negation
 
 
 @dataclass(frozen=True, slots=True)

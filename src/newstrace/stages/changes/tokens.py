@@ -333,7 +333,26 @@ def _tokens(text: str, language: str) -> list[_Tok]:
         t.content = t.name or (t.pos in _CONTENT_POS and t.lemma not in _FUNCTION and t.lower not in _FUNCTION
                                and len(t.lower) > 1)
     _mark_reporting(out, text)
+    _mark_denials(out)
     return out
+
+
+#: Verbs whose clause they deny: "deny that they conspired" says "they did not conspire".
+_DENIALS = frozenset({"deny", "dispute", "refute"})
+
+
+def _mark_denials(toks: list[_Tok]) -> None:
+    """Mark the denial verbs that take a clause (``_Tok.negates``): "denied that it was",
+    "denies being", "denied it had" carry the negation of what follows, as "said it was not"
+    does; "denied the charges" denies a thing and negates no clause."""
+    for k, t in enumerate(toks):
+        if t.lemma not in _DENIALS or t.pos not in ("VERB", ""):
+            continue
+        nxt = toks[k + 1] if k + 1 < len(toks) and toks[k + 1].sent == t.sent else None
+        after = toks[k + 2] if nxt is not None and k + 2 < len(toks) and toks[k + 2].sent == t.sent else None
+        t.negates = nxt is not None and (
+            nxt.lower == "that" or (nxt.lower.endswith("ing") and nxt.pos in ("VERB", "AUX"))
+            or (nxt.pos == "PRON" and after is not None and after.pos in ("VERB", "AUX")))
 
 
 #: Attribution verbs that always report speech; the others ("announce", "report", "add",
