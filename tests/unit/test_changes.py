@@ -469,3 +469,11 @@ def test_a_person_recast_as_their_group_is_no_swap_of_claimants() -> None:
                    source_document="Jane Hollis said the tax plans were fair. Tom Baxter disagreed.",
                    target_document="Tom Baxter said the tax plans were fair. Jane Hollis disagreed.")
     assert [c.kind for c in meaning(swapped)] == ["entity"]
+
+
+def test_a_noun_phrase_referred_to_by_a_pronoun_is_harmless() -> None:
+    assert not meaning(diff("The minister said the written answer was the statement shown to the cabinet.",
+                            "The minister said it was the statement shown to the cabinet."))
+    # a figure is not a pronoun's to drop
+    assert meaning(diff("The minister said nine answers were the statements shown to the cabinet.",
+                        "The minister said they were the statements shown to the cabinet."))

@@ -253,6 +253,8 @@ def _content_verdict(u: _Unit, g: _Group, A: list[_Tok], B: list[_Tok]) -> _Verd
             also = "; also " + ", ".join(others)
             return _Verdict(verdict.kind, verdict.severity, verdict.explanation + also)
         return verdict
+    if _pronoun_for_phrase(A, B) or _pronoun_for_phrase(B, A):
+        return _Verdict("rewording", "harmless", f"'{ta}' → '{tb}': the same thing referred to by a pronoun")
     if A and B and (not ca or not cb):
         for x in A:
             for y in B:
@@ -283,6 +285,23 @@ def _context_shift(a: _Tok, b: _Tok, g: _Group) -> _Verdict | None:
     return _Verdict("word-sense", "meaning",
                     f"'{a.text}' replaced by '{b.text}': WordNet lists them as synonyms, but in this sentence "
                     f"the substitute shifts the meaning (sentence similarity {sim:.2f})")
+
+
+_PRONOUNS = frozenset({"it", "they", "them", "he", "him", "she", "her", "this", "these"})
+
+
+def _pronoun_for_phrase(phrase: list[_Tok], other: list[_Tok]) -> bool:
+    """Whether ``other`` is a lone pronoun standing where ``phrase``, a short common noun phrase
+    ("the ministerial answer" / "it"), stands on the other side: the same thing referred to
+    again, as a coreference.  Names are judged before (a name for "he" needs the name elsewhere)."""
+    if len(other) != 1 or other[0].lower not in _PRONOUNS or not 1 <= len(phrase) <= 4:
+        return False
+    if any(t.name or t.num is not None for t in phrase) or phrase[-1].pos != "NOUN":
+        return False
+    # (a participle may modify the noun: "the proposed law")
+    return phrase[0].pos in ("DET", "ADJ", "NOUN", "PRON") and all(
+        t.pos in ("DET", "ADJ", "NOUN", "PRON") or (t.pos == "VERB" and 0 < k < len(phrase) - 1)
+        for k, t in enumerate(phrase))
 
 
 def _is_date(value: str) -> bool:
