@@ -92,7 +92,10 @@ def load_reusable_families(conn: sqlite3.Connection) -> dict[str, tuple[str, Fam
 def load_families(conn: sqlite3.Connection, doc_id: str | None = None) -> list[Family]:
     """The stored families, or the one holding the document ``doc_id``, or else the family
     whose id it is (``newstrace family`` takes either: scans and ``stories`` print both)."""
-    conn.executescript(_SCHEMA)
+    # A read writes nothing: a store no organise step has run on has no families yet (and
+    # ``executescript`` would commit whatever transaction the caller has open).
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'family_members'").fetchone() is None:
+        return []
     if doc_id is None:
         rows = conn.execute("SELECT data FROM families ORDER BY id").fetchall()
     else:
