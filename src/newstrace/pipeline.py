@@ -116,10 +116,14 @@ BATCH = 1000  # documents read from the store at a time
 #: sketches (``_candidates_of``).  Linking 1,000 articles into a 100k index, one cache for all
 #: of them held the sketches of every document sharing a sentence band with any: 1.1 GB.
 CANDIDATE_QUERIES = 100
-# Commits come in small batches from the first documents: a kill at any moment loses at most
-# this many cleaned documents (or compared pairs), and two writers see each other's work soon.
-# (16 documents commit in a few milliseconds; 2,000 BBC articles take 125 commits.)
+# Commits come in small batches from the first documents (two writers see each other's work
+# soon), doubling up to COMMIT_DOCUMENTS_MAX: a kill at any moment loses at most that many
+# cleaned documents.  Each commit rewrites the band-table pages its rows land on (random keys),
+# and a larger batch shares more of them: adding 914 PAN 2013 suspicious documents to the
+# benchmark's 100k-document index took 35.3 s in 16-document commits, 24.2 s in 128 and 20.2 s
+# in 256 (16.8 → 8.9 s at 10k; benchmarks/bench_index.py's indexes, docs/benchmarks.md).
 COMMIT_DOCUMENTS = 16
+COMMIT_DOCUMENTS_MAX = 128
 COMMIT_PAIRS = 100
 # A scan into a temporary store (no --db) has nothing to lose to a kill: the store goes with the
 # process.  Its documents are committed in batches this large, without fsync, since every commit
@@ -205,7 +209,8 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     Re-adding an unchanged document does nothing; a changed one replaces the old version.
     Lines recurring across the store's documents and these are removed as boilerplate.  With
     ``forensics``, the rewrite signature runs its model-based checks too.  Prepared documents
-    are committed ``commit_documents`` at a time: a kill loses at most that many.  Without
+    are committed ``commit_documents`` at first, then in batches doubling up to
+    ``COMMIT_DOCUMENTS_MAX`` (or ``commit_documents`` if larger): a kill loses at most one batch.  Without
     ``candidate_index``, the store's band and line lookup rows are not written
     (``Store.put_documents``): for a store no document will be looked up in.  With
     ``story_features``, the workers also read each document's story features
@@ -272,6 +277,7 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
     # skips what is stored.  The workers hash each document's bands (indexed_rows) and
     # the recurring-line step made its line profile: this process only writes them.
     pending: list[tuple[Document, Fingerprint | None, IndexRows]] = []
+    batch = commit_documents  # doubles after each commit, up to COMMIT_DOCUMENTS_MAX
 
     def commit() -> None:
         signed_again = sum(1 for p in pending if p[0].id in resign)  # unchanged: not added
@@ -298,8 +304,9 @@ def add_documents(store: Store, docs: Sequence[Document], *, workers: int | None
                 stats.prepared.append(doc)
             if tokens is not None:
                 stats.tokens[doc.id] = tokens
-            if len(pending) >= commit_documents:
+            if len(pending) >= batch:
                 commit()
+                batch = min(2 * batch, max(commit_documents, COMMIT_DOCUMENTS_MAX))
     if pending:
         commit()
     return stats

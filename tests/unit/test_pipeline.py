@@ -569,3 +569,20 @@ def test_tracing_an_indexed_article_says_it_is_there(corpus: Path, tmp_path: Pat
     edited.write_text(ARTICLE + "\n\nA paragraph the index does not hold, added by the copying site's editor.\n")
     assert main(["trace", str(edited), "--db", db, "--lexical-only", "--no-changes", "--workers", "1"]) == 0
     assert "in the index already" not in capsys.readouterr().err
+
+
+def test_documents_commit_in_batches_that_double(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the first commit comes early, later ones grow (fewer rewrites of the band tables' pages)
+    sizes: list[int] = []
+    put = Store.put_documents
+
+    def counted(self: Store, rows: Any, **kw: Any) -> int:
+        sizes.append(len(rows))
+        return put(self, rows, **kw)
+
+    monkeypatch.setattr(Store, "put_documents", counted)
+    docs = [Document(id=f"d{i}.txt", raw=f"Report number {i} from the valley.\n\n{OTHER}") for i in range(20)]
+    with Store(tmp_path / "x.db") as store:
+        stats = add_documents(store, docs, workers=1, forensics=False, commit_documents=2)
+        assert stats.added == 20 and store.document_count() == 20
+    assert sizes == [2, 4, 8, 6]
