@@ -5,7 +5,6 @@ omission, addition, rewording).
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -197,10 +196,8 @@ def _classify(u: _Unit, g: _Group) -> _Verdict:
         # An attribution dropped from (added to) this stretch while the other side's sentence
         # still attributes it elsewhere ("according to Mr Peston, …" / "…, Mr Peston said") is
         # the same report: the claim reads as fact only when that sentence attributes nothing.
-        # A headline gives its speaker after a dash or colon ("UK heading wrong way - Howard").
-        said_t = bool(_attributions(g.T)) or _headline_speaker(g.T, g.tgt_text)
-        said_s = bool(_attributions(g.S)) or _headline_speaker(g.S, g.src_text)
-        if aa != ab and not (aa and not ab and said_t) and not (ab and not aa and said_s):
+        # (A headline's speaker after a dash attributes too: "UK heading wrong way - Howard".)
+        if aa != ab and not (aa and not ab and g.tgt_attributed) and not (ab and not aa and g.src_attributed):
             if aa and not ab:
                 return _Verdict("attribution", "meaning",
                                 f"attribution '{ta}' dropped: a reported claim now reads as fact")
@@ -324,35 +321,6 @@ def _relative_periods(side: list[_Tok], idx: list[int]) -> Counter[str]:
                 and side[i - 1].sent == t.sent:
             out[_RELATIVE_PERIODS[t.lower]] += 1
     return out
-
-
-_HEADLINE_SPEAKER = re.compile(r"(?:\s[-–—]|:)\s*$")
-
-
-def _headline_speaker(side: list[_Tok], text: str) -> bool:
-    """Whether a sentence of ``side`` ends on its speaker's name after a dash or colon, or opens
-    with it before a colon, as headlines attribute ("Lords wrong on detainees - Straw", "Blair:
-    Iraq war was right")."""
-    for k, t in enumerate(side):
-        first_of_sentence = k == 0 or side[k - 1].sent != t.sent
-        if first_of_sentence:
-            last = k
-            while last + 1 < len(side) and last - k < 2 and side[last + 1].sent == t.sent and side[last].name \
-                    and side[last + 1].name and not text[side[last].end : side[last + 1].start].strip():
-                last += 1
-            if side[last].name and last + 1 < len(side) and side[last + 1].sent == t.sent \
-                    and text[side[last].end : side[last + 1].start].strip() == ":":
-                return True
-        last = k + 1 == len(side) or side[k + 1].sent != t.sent
-        if not (last and t.name):
-            continue
-        first = k
-        while first > 0 and k - first < 2 and side[first - 1].sent == t.sent and side[first - 1].name:
-            first -= 1
-        if first > 0 and side[first - 1].sent == t.sent and \
-                _HEADLINE_SPEAKER.search(text[side[first - 1].end : side[first].start]):
-            return True
-    return False
 
 
 _NON_PERSON_LABELS = frozenset({"ORG", "GPE", "NORP", "LOC", "FAC"})

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from newstrace.stages.changes.classify import _carries_content, _classify
 from newstrace.stages.changes.names import _acronym_matches
-from newstrace.stages.changes.qualifiers import _attributions, _hedge_levels, _negations
+from newstrace.stages.changes.qualifiers import _attributes, _attributions, _hedge_levels, _negations
 from newstrace.stages.changes.quotes import (
     _QUOTE_ABSORBS,
     _counterparts,
@@ -185,6 +185,8 @@ def diff_passage(source_text: str, target_text: str, *, source_offset: int = 0, 
             src_words=frozenset(t.lower for t in S),
             tgt_words=frozenset(t.lower for t in T),
             equivalent=_acronym_matches(S, T),
+            src_attributed=_attributes(S, source_text),
+            tgt_attributed=_attributes(T, target_text),
             src_doc_words=src_doc_words,
             tgt_doc_words=tgt_doc_words,
         )

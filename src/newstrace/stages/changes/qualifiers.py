@@ -4,8 +4,10 @@ strength), attribution verbs (neutral "say" versus doubting "claim").
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import groupby
 
 from newstrace.stages.changes.lexicon import (
     _ATTRIB_DOUBT,
@@ -69,3 +71,31 @@ def _hedge_words(toks: Sequence[_Tok]) -> list[str]:
 
 def _attributions(toks: Iterable[_Tok]) -> Counter[str]:
     return Counter(c for c in (_attribution_class(t) for t in toks) if c)
+
+
+#: What stands before a headline's closing speaker: "Lords wrong on detainees - Straw", "…: Straw".
+_SPEAKER_BEFORE = re.compile(r"(?:\s[-–—]|:)\s*$")
+
+
+def _attributes(side: list[_Tok], text: str) -> bool:
+    """Whether ``side`` (a group's sentences, offsets into ``text``) attributes what it says: an
+    attribution word, or a headline's speaker, named after a dash or colon at a sentence's end
+    or before a colon at its start ("UK heading wrong way - Howard", "Blair: Iraq war was right")."""
+    if _attributions(side):
+        return True
+    for _, group in groupby(side, key=lambda t: t.sent):
+        sent = list(group)
+        lead, tail = _names_at_start(sent), _names_at_start(sent[::-1])
+        if 0 < lead < len(sent) and text[sent[lead - 1].end : sent[lead].start].strip() == ":":
+            return True
+        if 0 < tail < len(sent) and _SPEAKER_BEFORE.search(text[sent[-tail - 1].end : sent[-tail].start]):
+            return True
+    return False
+
+
+def _names_at_start(toks: Sequence[_Tok], most: int = 3) -> int:
+    """How many of the first ``most`` tokens are names, counted up to the first that is not."""
+    n = 0
+    while n < min(most, len(toks)) and toks[n].name:
+        n += 1
+    return n

@@ -92,6 +92,9 @@ class _Group:
     src_words: frozenset[str] = frozenset()  # lower-cased words of each side
     tgt_words: frozenset[str] = frozenset()
     equivalent: frozenset[str] = frozenset()  # name keys matched by an acronym on the other side
+    # whether each side attributes what it says somewhere in the group (qualifiers._attributes)
+    src_attributed: bool = False
+    tgt_attributed: bool = False
     # the words of each whole document as written (case kept), when the caller gives the
     # documents: a name left out of this sentence but named elsewhere is not lost (empty: unknown)
     src_doc_words: frozenset[str] = frozenset()
