@@ -52,8 +52,27 @@ log = logging.getLogger(__name__)
 # 5: fingerprints in a compact binary form (``encode_fingerprint``) instead of JSON, which the
 # index lookups spent most of their time parsing.  A version-3 or -4 store is migrated in place,
 # in one transaction.
-SCHEMA_VERSION = 6
-_MIGRATABLE = {3, 4, 5}
+# 6: offsets stored as runs (``prepare.encode_offsets``).
+# 7: the band tables in levels (``BAND_LEVELS``): new rows go to a small table, merged into
+# larger ones in sorted runs.  A version-3 to -6 store is migrated in place: its rows stay in
+# the last level.
+SCHEMA_VERSION = 7
+_MIGRATABLE = {3, 4, 5, 6}
+#: The levels of each band table, the first written to, the last (the table's own name) the
+#: largest, and how many documents' rows each level but the last holds before it is merged
+#: into the next (``Store.merge_band_levels``).
+#:
+#: The band tables are B-trees over random 64-bit keys: once a table is much larger than a
+#: commit, each of a commit's rows lands on a page of its own, which is written to the WAL and
+#: again at the checkpoint.  At 100,000 documents (45M sentence-band rows, about 170,000 leaf
+#: pages) a 128-document commit rewrote ~57,000 pages, and adding 1,000 articles cost 15 s of
+#: inserts against 5.6 s at 10,000 (docs/benchmarks.md, stop 45).  Rows written to a small first
+#: level share its few pages, and a merge inserts a whole level in key order, each page of the
+#: next level written once: a log-structured merge (O'Neil et al. 1996) with a fan-out of 8.
+#: A lookup reads every level (four index seeks a key instead of one).
+BAND_LEVELS = ("_l0", "_l1", "_l2", "")
+BAND_LEVEL_DOCUMENTS = (2_000, 16_000, 128_000)
+BAND_TABLES = ("shingle_bands", "sentence_bands")
 # Values bound in one ``IN (...)`` query (SQLite's limit on bound parameters is 999 in older builds).
 IN_CHUNK = 500
 # Fingerprints re-encoded per statement when a store is migrated to schema 5.
@@ -90,7 +109,25 @@ CREATE TABLE IF NOT EXISTS checked_pairs (
 );
 CREATE TABLE IF NOT EXISTS doc_numbers (no INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS arrivals (seq INTEGER PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS shingle_bands_l0 (
+    key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS shingle_bands_l1 (
+    key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS shingle_bands_l2 (
+    key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS shingle_bands (
+    key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sentence_bands_l0 (
+    key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sentence_bands_l1 (
+    key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sentence_bands_l2 (
     key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sentence_bands (
@@ -255,12 +292,25 @@ class _IndexBatch:
         self.carriers: list[tuple[int, str]] = []
 
     def flush(self, c: sqlite3.Connection) -> None:
-        for table, rows in (("shingle_bands", self.shingles), ("sentence_bands", self.sentences),
+        first = BAND_LEVELS[0]
+        for table, rows in ((f"shingle_bands{first}", self.shingles), (f"sentence_bands{first}", self.sentences),
                             ("line_carriers", self.carriers)):
             if rows:
                 rows.sort()
                 c.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)", rows)
                 rows.clear()
+
+
+def _level_documents(c: sqlite3.Connection, level: int) -> int:
+    """How many documents' band rows went into ``level`` since it was last merged (documents
+    replaced since count still: a merge comes a little early, never late)."""
+    row = c.execute("SELECT value FROM meta WHERE key = ?", (f"band_level_{level}_documents",)).fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def _add_level_documents(c: sqlite3.Connection, level: int, n: int) -> None:
+    c.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+              (f"band_level_{level}_documents", str(_level_documents(c, level) + n)))
 
 
 def content_hash(doc: Document) -> str:
@@ -354,6 +404,7 @@ class Store:
                         self._encode_fingerprints(int(row[0]))
                     # 5 -> 6: offsets stored as runs (prepare.encode_offsets); rows already
                     # stored keep their list, which decode_offsets reads as well.
+                    # 6 -> 7: the band levels are created above; the rows stay in the last.
                     self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
                 elif int(row[0]) != SCHEMA_VERSION:
                     raise StoreError(f"store {self.path!r} has schema version {row[0]}, this newstrace "
@@ -402,6 +453,7 @@ class Store:
                 fp = decode_fingerprint(doc_id, data) if data is not None else None
                 self._index_document(c, doc_id, raw, language, fp)
                 n += 1
+        _add_level_documents(c, 0, n)  # merged on the next add
         log.info("store %s: schema version %d -> %d, candidate index built over %d documents",
                  self.path, version, SCHEMA_VERSION, n)
 
@@ -463,8 +515,11 @@ class Store:
         row = c.execute("SELECT no FROM doc_numbers WHERE id = ?", (doc_id,)).fetchone()
         if row is not None and fp_data is not None:
             shingles, sentences = band_rows(decode_fingerprint(doc_id, fp_data))
-            c.executemany("DELETE FROM shingle_bands WHERE key = ? AND doc = ?", [(k, row[0]) for k in shingles])
-            c.executemany("DELETE FROM sentence_bands WHERE key = ? AND doc = ?", [(k, row[0]) for k in sentences])
+            for level in BAND_LEVELS:
+                c.executemany(f"DELETE FROM shingle_bands{level} WHERE key = ? AND doc = ?",
+                              [(k, row[0]) for k in shingles])
+                c.executemany(f"DELETE FROM sentence_bands{level} WHERE key = ? AND doc = ?",
+                              [(k, row[0]) for k in sentences])
         old = c.execute("SELECT carried FROM line_profiles WHERE doc_id = ?", (doc_id,)).fetchone()
         if old is not None:
             c.executemany("DELETE FROM line_carriers WHERE key = ? AND doc_id = ?",
@@ -544,6 +599,7 @@ class Store:
         n = 0
         embeddings = self.conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'embeddings'").fetchone() is not None
+        indexed = 0
         with self.transaction() as c:
             batch = _IndexBatch()
             seen: set[str] = set()
@@ -600,8 +656,40 @@ class Store:
                     c.execute("DELETE FROM pending_vectors WHERE doc_id = ? AND EXISTS (SELECT 1 FROM doc_vectors "
                               "WHERE doc_id = ? AND vector IS NOT NULL)", (doc.id, doc.id))
                 n += 1
+                indexed += candidate_index
             batch.flush(c)
+            if indexed:
+                _add_level_documents(c, 0, indexed)
+        if indexed:
+            self.merge_band_levels()
         return n
+
+    def merge_band_levels(self, *, everything: bool = False) -> list[int]:
+        """Merge each band level holding more than its share of documents
+        (:data:`BAND_LEVEL_DOCUMENTS`) into the next, from the first; with ``everything``, every
+        level into the last.  Each merge is a transaction of its own (a crash leaves the rows in
+        one level or the other, never in neither), inserting the level's rows in key order.
+        Returns the levels merged.  ``put_documents`` calls it after each commit."""
+        merged: list[int] = []
+        for i, cap in enumerate(BAND_LEVEL_DOCUMENTS):
+            if _level_documents(self.conn, i) <= cap and not everything:
+                continue  # read outside a transaction: most commits merge nothing
+            with self.transaction() as c:
+                docs = _level_documents(c, i)  # again, under the write lock
+                if docs <= cap and not everything:
+                    continue
+                here, there = BAND_LEVELS[i], BAND_LEVELS[i + 1]
+                for table in BAND_TABLES:
+                    # A level's primary key is (key, doc): read in its order, the rows go into the
+                    # next level's B-tree in order, each of its pages written once.
+                    c.execute(f"INSERT OR IGNORE INTO {table}{there} SELECT key, doc FROM {table}{here} "
+                              "ORDER BY key, doc")
+                    c.execute(f"DELETE FROM {table}{here}")
+                _add_level_documents(c, i, -docs)
+                if i + 1 < len(BAND_LEVEL_DOCUMENTS):
+                    _add_level_documents(c, i + 1, docs)
+                merged.append(i)
+        return merged
 
     def static_vectors(self, ids: Iterable[str], model: str) -> dict[str, np.ndarray]:
         """The static sentence vectors (``newstrace.stages.static``) stored for these documents
@@ -615,32 +703,56 @@ class Store:
 
     # -- the candidate index (issue 12): lookups that never load the whole store ---------------
 
+    def _filled_levels(self, table: str) -> list[str]:
+        """The levels of band table ``table`` holding any row, the last (largest) first: a
+        lookup queries each apart (one statement over all levels, a ``UNION ALL`` in a
+        correlated sub-query, took 1.3 s for 81,000 keys at 100,000 documents against 0.4 s
+        for the last level alone and 0.07 s for a first level of 914 documents)."""
+        return [f"{table}{level}" for level in reversed(BAND_LEVELS)
+                if self.conn.execute(f"SELECT 1 FROM {table}{level} LIMIT 1").fetchone() is not None]
+
     def shingle_docs(self, keys: Sequence[int]) -> set[str]:
         """Ids of the stored documents with any of these shingle band hashes
         (``newstrace.stages.candidates.BandLookup``)."""
-        return {r[0] for r in self._rows_in(
-            "SELECT n.id FROM shingle_bands b JOIN doc_numbers n ON n.no = b.doc WHERE b.key IN ({marks})", keys)}
+        return {r[0] for level in self._filled_levels("shingle_bands") for r in self._rows_in(
+            f"SELECT n.id FROM {level} b JOIN doc_numbers n ON n.no = b.doc WHERE b.key IN ({{marks}})", keys)}
+
+    def band_rows(self, table: str) -> list[tuple[int, str]]:
+        """Every ``(band hash, document id)`` row of a band table (``"shingle_bands"`` or
+        ``"sentence_bands"``), over all its levels (:data:`BAND_LEVELS`), sorted."""
+        if table not in BAND_TABLES:
+            raise ValueError(f"not a band table: {table!r}")
+        levels = " UNION ALL ".join(f"SELECT key, doc FROM {table}{lv}" for lv in BAND_LEVELS)
+        return sorted(self.conn.execute(f"SELECT b.key, n.id FROM ({levels}) b JOIN doc_numbers n ON n.no = b.doc"))
 
     def sentence_docs(self, key: int, limit: int) -> list[str]:
         """Up to ``limit`` ids of stored documents with a sentence of this band hash."""
-        return [r[0] for r in self.conn.execute(
-            "SELECT n.id FROM sentence_bands b JOIN doc_numbers n ON n.no = b.doc WHERE b.key = ? LIMIT ?",
-            (key, limit))]
+        out: list[str] = []
+        for level in self._filled_levels("sentence_bands"):
+            out += [r[0] for r in self.conn.execute(
+                f"SELECT n.id FROM {level} b JOIN doc_numbers n ON n.no = b.doc WHERE b.key = ? LIMIT ?",
+                (key, limit - len(out)))]
+            if len(out) >= limit:
+                break
+        return out
 
     def sentence_docs_many(self, keys: Sequence[int], limit: int) -> dict[int, list[str]]:
-        """:meth:`sentence_docs` of many band hashes, in one statement per ``IN_CHUNK`` keys
-        instead of one per key: a correlated sub-query reads at most ``limit`` rows of each key
-        (so a stock phrase's key, shared by many documents, still costs ``limit`` rows).  Keys no
-        stored document has are left out."""
+        """:meth:`sentence_docs` of many band hashes, in one statement per ``IN_CHUNK`` keys and
+        level instead of one per key: a correlated sub-query reads at most ``limit`` rows of each
+        key (so a stock phrase's key, shared by many documents, still costs ``limit`` rows a
+        level).  Keys no stored document has are left out."""
         numbers: dict[int, list[int]] = {}
         wanted = list(keys)
-        for i in range(0, len(wanted), IN_CHUNK):
-            chunk = wanted[i : i + IN_CHUNK]
-            sql = (f"WITH k(key) AS (VALUES {','.join(['(?)'] * len(chunk))}) SELECT k.key, (SELECT group_concat(doc) "
-                   f"FROM (SELECT doc FROM sentence_bands WHERE key = k.key LIMIT {int(limit)})) FROM k")
-            for key, docs in self.conn.execute(sql, chunk):
-                if docs:
-                    numbers[int(key)] = [int(x) for x in str(docs).split(",")]
+        for level in self._filled_levels("sentence_bands"):
+            for i in range(0, len(wanted), IN_CHUNK):
+                chunk = wanted[i : i + IN_CHUNK]
+                sql = (f"WITH k(key) AS (VALUES {','.join(['(?)'] * len(chunk))}) SELECT k.key, "
+                       f"(SELECT group_concat(doc) FROM (SELECT doc FROM {level} WHERE key = k.key "
+                       f"LIMIT {int(limit)})) FROM k")
+                for key, docs in self.conn.execute(sql, chunk):
+                    if docs:
+                        found = numbers.setdefault(int(key), [])
+                        found += [int(x) for x in str(docs).split(",")][: limit - len(found)]
         ids = self.doc_ids_of({n for ns in numbers.values() for n in ns})
         return {key: [ids[n] for n in ns if n in ids] for key, ns in numbers.items()}
 

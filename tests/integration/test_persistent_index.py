@@ -42,7 +42,7 @@ from newstrace.stages.vectors import (
     semantic_pairs,
     vector_files,
 )
-from newstrace.store import Store, decode_fingerprint
+from newstrace.store import BAND_LEVELS, BAND_TABLES, Store, decode_fingerprint
 from newstrace.types import Document, Relation
 
 SITES = [
@@ -281,7 +281,7 @@ def test_band_and_line_tables_follow_a_replaced_document(tmp_path: Path) -> None
         assert store.shingle_docs(band_hashes(new_fp.shingles, 32, SHINGLE_CHANNEL)) == {a.id}
         gone = set(old_lines) - set(store.line_profiles([a.id])[a.id].carried)
         assert gone and all(store.carrier_count(k) == 0 for k in gone)
-        rows = store.conn.execute("SELECT COUNT(*) FROM shingle_bands").fetchone()[0]
+        rows = len(store.band_rows("shingle_bands"))
         assert rows == len(set(band_hashes(new_fp.shingles, 32, SHINGLE_CHANNEL)))
         assert store.pending_vectors() == [a.id]
 
@@ -317,9 +317,13 @@ def test_a_stale_or_missing_vector_file_is_rebuilt(built: tuple[Path, list[Docum
     assert [(r.source, r.target, r.type) for r in again] == [(r.source, r.target, r.type) for r in first]
 
 
+def _levels(table: str) -> str:
+    return " UNION ALL ".join(f"SELECT key, doc FROM {table}{level}" for level in BAND_LEVELS)
+
+
 _RESOLVED = {
-    "shingle_bands": "SELECT b.key, n.id FROM shingle_bands b JOIN doc_numbers n ON n.no = b.doc",
-    "sentence_bands": "SELECT b.key, n.id FROM sentence_bands b JOIN doc_numbers n ON n.no = b.doc",
+    "shingle_bands": f"SELECT b.key, n.id FROM ({_levels('shingle_bands')}) b JOIN doc_numbers n ON n.no = b.doc",
+    "sentence_bands": f"SELECT b.key, n.id FROM ({_levels('sentence_bands')}) b JOIN doc_numbers n ON n.no = b.doc",
     "line_carriers": "SELECT * FROM line_carriers",
     "line_profiles": "SELECT * FROM line_profiles",
     "language_counts": "SELECT * FROM language_counts",
@@ -333,7 +337,8 @@ def test_a_version_3_store_is_migrated(built: tuple[Path, list[Document]], tmp_p
     with Store(copy) as store:
         before = {t: sorted(store.conn.execute(q).fetchall()) for t, q in _RESOLVED.items()}
         with store.transaction() as c:
-            for t in [*_RESOLVED, "doc_numbers", "pending_vectors"]:
+            levelled = [f"{t}{level}" for t in BAND_TABLES for level in BAND_LEVELS]  # version 3 had none
+            for t in [*levelled, "line_carriers", "line_profiles", "language_counts", "doc_numbers", "pending_vectors"]:
                 c.execute(f"DROP TABLE {t}")
             for doc_id, data in c.execute("SELECT doc_id, data FROM fingerprints").fetchall():
                 fp = decode_fingerprint(doc_id, data)  # version 3 kept fingerprints as JSON
@@ -352,7 +357,7 @@ def test_a_version_3_store_is_migrated(built: tuple[Path, list[Document]], tmp_p
 def test_sentence_band_lookups_in_one_statement_equal_one_query_per_key(built: tuple[Path, list[Document]]) -> None:
     db, _ = built
     with Store(db) as store:
-        keys = [k for (k,) in store.conn.execute("SELECT DISTINCT key FROM sentence_bands ORDER BY key")]
+        keys = sorted({k for k, _ in store.band_rows("sentence_bands")})
         keys.append(max(keys) + 1)  # no document has it
         for limit in (1, 2, 50):
             many = store.sentence_docs_many(keys, limit)

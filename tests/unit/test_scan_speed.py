@@ -24,12 +24,12 @@ from newstrace.stages.prepare import (
     prepare_document,
     prepare_task,
 )
-from newstrace.store import Store, _blob, _sorted_blob
+from newstrace.store import BAND_LEVELS, BAND_TABLES, Store, _blob, _sorted_blob
 from newstrace.types import Document
 
 SPANISH = ("El ayuntamiento aprobó el martes la ampliación de la línea de tranvía hasta el puerto, "
            "una obra que costará doce millones de euros y durará dos años, según la alcaldesa.")
-LOOKUP_TABLES = ("shingle_bands", "sentence_bands", "line_carriers", "line_profiles")
+LOOKUP_TABLES = (*(f"{t}{level}" for t in BAND_TABLES for level in BAND_LEVELS), "line_carriers", "line_profiles")
 
 
 def _rows(db: Path, table: str) -> list[tuple[object, ...]]:
@@ -126,7 +126,8 @@ def test_rows_made_in_the_workers_are_the_rows_the_store_makes(tmp_path: Path) -
         there.put_documents(rows[:1] + rows[:1])  # the same document twice in one batch: replaced, rows kept
     for table in (*LOOKUP_TABLES, "documents"):
         assert _rows(tmp_path / "here.db", table) == _rows(tmp_path / "there.db", table), table
-    assert len(_rows(tmp_path / "here.db", "sentence_bands")) > 20
+    with Store(tmp_path / "here.db") as here:
+        assert len(here.band_rows("sentence_bands")) > 20
 
 
 def test_a_scratch_store_gets_the_same_documents_without_lookup_rows(tmp_path: Path) -> None:
@@ -137,7 +138,9 @@ def test_a_scratch_store_gets_the_same_documents_without_lookup_rows(tmp_path: P
                           candidate_index=index)
     for table in ("documents", "fingerprints", "doc_numbers", "language_counts", "pending_vectors"):
         assert _rows(tmp_path / "full.db", table) == _rows(tmp_path / "scratch.db", table), table
-    assert all(_rows(tmp_path / "full.db", t) for t in LOOKUP_TABLES)
+    assert all(_rows(tmp_path / "full.db", t) for t in ("line_carriers", "line_profiles"))
+    with Store(tmp_path / "full.db") as full:
+        assert all(full.band_rows(t) for t in BAND_TABLES)
     assert not any(_rows(tmp_path / "scratch.db", t) for t in LOOKUP_TABLES)
 
 
@@ -152,7 +155,8 @@ def test_scan_with_and_without_a_store_file_finds_the_same(tmp_path: Path) -> No
     assert [(r.source, r.target, r.type, r.passages) for r in kept.relations] == \
         [(r.source, r.target, r.type, r.passages) for r in scratch.relations]
     assert kept.relations and [d.language for d in kept.documents] == [d.language for d in scratch.documents]
-    assert _rows(tmp_path / "kept.db", "sentence_bands")
+    with Store(tmp_path / "kept.db") as store:
+        assert store.band_rows("sentence_bands")
 
 
 def test_prepare_shards_are_bounded_in_documents_and_characters() -> None:

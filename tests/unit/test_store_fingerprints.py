@@ -75,16 +75,16 @@ def test_a_version_4_store_is_migrated_in_place(corpus: Path, tmp_path: Path) ->
     with Store(db) as store:
         index_add(store, [corpus], workers=1, forensics=False)
         before = store.get_fingerprints()
-        bands = sorted(store.conn.execute("SELECT * FROM shingle_bands").fetchall())
+        bands = store.band_rows("shingle_bands")
     _downgrade(db)
     with sqlite3.connect(db) as conn:
         assert {t for (t,) in conn.execute("SELECT typeof(data) FROM fingerprints")} == {"text"}
     conn.close()
     with Store(db) as store:
-        assert store.meta("schema_version") == str(SCHEMA_VERSION) == "6"
+        assert store.meta("schema_version") == str(SCHEMA_VERSION) == "7"
         kinds = {t for (t,) in store.conn.execute("SELECT typeof(data) FROM fingerprints")}
         after = store.get_fingerprints()
-        assert sorted(store.conn.execute("SELECT * FROM shingle_bands").fetchall()) == bands
+        assert store.band_rows("shingle_bands") == bands
     assert kinds == {"blob"}
     assert len(before) == 3 and all(_same(a, b) for a, b in zip(before, after, strict=True))
 
