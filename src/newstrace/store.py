@@ -73,6 +73,10 @@ _MIGRATABLE = {3, 4, 5, 6}
 BAND_LEVELS = ("_l0", "_l1", "_l2", "")
 BAND_LEVEL_DOCUMENTS = (2_000, 16_000, 128_000)
 BAND_TABLES = ("shingle_bands", "sentence_bands")
+#: A merge moves a level in this many ranges of keys, a transaction each: at a million documents
+#: the last level is some 8 GB, and one transaction rewriting it would hold the write lock (and
+#: grow the WAL) for minutes, past another writer's ``BUSY_TIMEOUT``.
+MERGE_SLICES = 16
 # Values bound in one ``IN (...)`` query (SQLite's limit on bound parameters is 999 in older builds).
 IN_CHUNK = 500
 # Fingerprints re-encoded per statement when a store is migrated to schema 5.
@@ -311,6 +315,23 @@ def _level_documents(c: sqlite3.Connection, level: int) -> int:
 def _add_level_documents(c: sqlite3.Connection, level: int, n: int) -> None:
     c.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
               (f"band_level_{level}_documents", str(_level_documents(c, level) + n)))
+
+
+def _key_slices(n: int) -> list[tuple[int, int]]:
+    """The signed 64-bit key range cut into ``n`` equal, inclusive ranges."""
+    step = (1 << 64) // n
+    lows = [-(1 << 63) + k * step for k in range(n)]
+    return [(lo, (lows[k + 1] - 1) if k + 1 < n else (1 << 63) - 1) for k, lo in enumerate(lows)]
+
+
+def _move_band_rows(c: sqlite3.Connection, here: str, there: str, lo: int, hi: int) -> None:
+    """Move the band rows with keys in ``[lo, hi]`` from level ``here`` to level ``there``.  A
+    level's primary key is (key, doc): read in its order, the rows go into the next level's
+    B-tree in order, each of its pages written once."""
+    for table in BAND_TABLES:
+        c.execute(f"INSERT OR IGNORE INTO {table}{there} SELECT key, doc FROM {table}{here} "
+                  "WHERE key BETWEEN ? AND ? ORDER BY key, doc", (lo, hi))
+        c.execute(f"DELETE FROM {table}{here} WHERE key BETWEEN ? AND ?", (lo, hi))
 
 
 def content_hash(doc: Document) -> str:
@@ -667,28 +688,30 @@ class Store:
     def merge_band_levels(self, *, everything: bool = False) -> list[int]:
         """Merge each band level holding more than its share of documents
         (:data:`BAND_LEVEL_DOCUMENTS`) into the next, from the first; with ``everything``, every
-        level into the last.  Each merge is a transaction of its own (a crash leaves the rows in
-        one level or the other, never in neither), inserting the level's rows in key order.
-        Returns the levels merged.  ``put_documents`` calls it after each commit."""
+        level into the last.  Returns the levels merged.  ``put_documents`` calls it after each
+        commit.
+
+        A level moves in :data:`MERGE_SLICES` ranges of keys, a transaction each
+        (:func:`_move_band_rows`), so another writer waits for one slice, not the whole merge,
+        and a crash leaves each row in one level or the other, never in neither: lookups read
+        every level, and the next commit finishes the merge (the level's count is lowered only
+        once every slice has moved)."""
         merged: list[int] = []
         for i, cap in enumerate(BAND_LEVEL_DOCUMENTS):
-            if _level_documents(self.conn, i) <= cap and not everything:
-                continue  # read outside a transaction: most commits merge nothing
+            docs = _level_documents(self.conn, i)
+            if docs <= cap and not everything:
+                continue
+            for lo, hi in _key_slices(MERGE_SLICES):
+                with self.transaction() as c:
+                    _move_band_rows(c, BAND_LEVELS[i], BAND_LEVELS[i + 1], lo, hi)
             with self.transaction() as c:
-                docs = _level_documents(c, i)  # again, under the write lock
-                if docs <= cap and not everything:
-                    continue
-                here, there = BAND_LEVELS[i], BAND_LEVELS[i + 1]
-                for table in BAND_TABLES:
-                    # A level's primary key is (key, doc): read in its order, the rows go into the
-                    # next level's B-tree in order, each of its pages written once.
-                    c.execute(f"INSERT OR IGNORE INTO {table}{there} SELECT key, doc FROM {table}{here} "
-                              "ORDER BY key, doc")
-                    c.execute(f"DELETE FROM {table}{here}")
-                _add_level_documents(c, i, -docs)
+                # Documents another writer added to the level since it was counted stay counted;
+                # two writers merging one level at once lower its count once.
+                moved = min(docs, _level_documents(c, i))
+                _add_level_documents(c, i, -moved)
                 if i + 1 < len(BAND_LEVEL_DOCUMENTS):
-                    _add_level_documents(c, i + 1, docs)
-                merged.append(i)
+                    _add_level_documents(c, i + 1, moved)
+            merged.append(i)
         return merged
 
     def static_vectors(self, ids: Iterable[str], model: str) -> dict[str, np.ndarray]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,31 @@ def test_a_version_6_store_keeps_its_rows_in_the_last_level(tmp_path: Path) -> N
         add_documents(store, _fresh(docs[12:15]), workers=1, forensics=False)
         assert _level_counts(store, "sentence_bands")["_l0"] > 0  # new rows go to the first level
         assert store.meta("band_level_0_documents") == "3"
+
+
+def test_key_slices_cover_every_signed_64_bit_key_once() -> None:
+    slices = store_module._key_slices(store_module.MERGE_SLICES)
+    assert slices[0][0] == -(1 << 63) and slices[-1][1] == (1 << 63) - 1
+    assert all(hi + 1 == lo for (_, hi), (lo, _) in pairwise(slices))
+
+
+def test_a_merge_cut_short_loses_no_row_and_the_next_commit_finishes_it(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store_module, "BAND_LEVEL_DOCUMENTS", (100, 200, 300))  # no merge while building
+    docs = _articles()
+    _build(tmp_path / "x.db", docs[:12], (12,))
+    with Store(tmp_path / "x.db") as store:
+        rows = {t: store.band_rows(t) for t in BAND_TABLES}
+        answers = _lookups(store)
+        # killed after half its slices: each slice is a transaction of its own
+        for lo, hi in store_module._key_slices(store_module.MERGE_SLICES)[: store_module.MERGE_SLICES // 2]:
+            with store.transaction() as c:
+                store_module._move_band_rows(c, "_l0", "_l1", lo, hi)
+        counts = _level_counts(store, "sentence_bands")
+        assert counts["_l0"] and counts["_l1"]
+        assert {t: store.band_rows(t) for t in BAND_TABLES} == rows and _lookups(store) == answers
+        monkeypatch.setattr(store_module, "BAND_LEVEL_DOCUMENTS", (2, 200, 300))
+        add_documents(store, _fresh(docs[12:13]), workers=1, forensics=False)  # its commit merges the level
+        counts = _level_counts(store, "sentence_bands")
+        assert counts["_l0"] == 0 and counts["_l1"] > 0
+        assert store.meta("band_level_0_documents") == "0" and store.meta("band_level_1_documents") == "13"
