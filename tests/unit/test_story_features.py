@@ -24,6 +24,7 @@ from newstrace.stages.stories.cluster import (
     IDF_FLOOR,
     IDF_PRIOR_DOCS,
     LEAD_SENTENCES,
+    _distinct_ids,
     _label,
     _names,
     _tfidf,
@@ -177,3 +178,13 @@ def test_kept_story_features_share_one_string_a_word() -> None:
     a = decode_features(encode_features(([words[0], "ship"], [words[1]])))
     b = decode_features(encode_features((["ship", words[0]], [words[1]])))
     assert a[0][0] is b[0][1] and a[0][1] is b[0][0] and a[1][0] is b[1][0]
+
+
+@given(st.lists(st.integers(min_value=0, max_value=40), max_size=200), st.integers(min_value=0, max_value=20))
+def test_distinct_ids_by_counting_equal_numpy_unique(ids: list[int], spare: int) -> None:
+    # counted_views finds each view's distinct term ids by counting (ids below the vocabulary's
+    # size), not by sorting: the same ids in the same order, and each entry's place among them.
+    found = np.asarray(ids, dtype=np.int64)
+    present, inverse = _distinct_ids(found, 30 + spare)  # ids up to 40: also past the size given
+    want_present, want_inverse = np.unique(found, return_inverse=True)
+    assert present.tolist() == want_present.tolist() and inverse.tolist() == want_inverse.ravel().tolist()
