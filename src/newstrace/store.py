@@ -113,30 +113,7 @@ CREATE TABLE IF NOT EXISTS checked_pairs (
 );
 CREATE TABLE IF NOT EXISTS doc_numbers (no INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS arrivals (seq INTEGER PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS shingle_bands_l0 (
-    key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS shingle_bands_l1 (
-    key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS shingle_bands_l2 (
-    key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS shingle_bands (
-    key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS sentence_bands_l0 (
-    key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS sentence_bands_l1 (
-    key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS sentence_bands_l2 (
-    key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS sentence_bands (
-    key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)
-) WITHOUT ROWID;
+{band_tables}
 CREATE TABLE IF NOT EXISTS line_carriers (
     key INTEGER NOT NULL, doc_id TEXT NOT NULL, PRIMARY KEY (key, doc_id)
 ) WITHOUT ROWID;
@@ -160,7 +137,9 @@ CREATE TABLE IF NOT EXISTS story_terms (doc_id TEXT PRIMARY KEY, key TEXT NOT NU
 CREATE TABLE IF NOT EXISTS story_vocabulary (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
 CREATE INDEX IF NOT EXISTS relations_target ON relations (target);
 CREATE INDEX IF NOT EXISTS checked_pairs_b ON checked_pairs (b);
-"""
+""".format(band_tables="".join(
+    f"CREATE TABLE IF NOT EXISTS {table}{level} (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) "
+    "WITHOUT ROWID;\n" for table in BAND_TABLES for level in BAND_LEVELS))
 
 _I64 = np.dtype("<i8")
 
@@ -620,7 +599,6 @@ class Store:
         n = 0
         embeddings = self.conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'embeddings'").fetchone() is not None
-        indexed = 0
         with self.transaction() as c:
             batch = _IndexBatch()
             seen: set[str] = set()
@@ -677,11 +655,10 @@ class Store:
                     c.execute("DELETE FROM pending_vectors WHERE doc_id = ? AND EXISTS (SELECT 1 FROM doc_vectors "
                               "WHERE doc_id = ? AND vector IS NOT NULL)", (doc.id, doc.id))
                 n += 1
-                indexed += candidate_index
             batch.flush(c)
-            if indexed:
-                _add_level_documents(c, 0, indexed)
-        if indexed:
+            if candidate_index and n:
+                _add_level_documents(c, 0, n)
+        if candidate_index and n:
             self.merge_band_levels()
         return n
 
