@@ -753,6 +753,7 @@ def _sentence_pairs_of(store: Store, fps: Sequence[Fingerprint], family: Mapping
     after are added to ``later`` (their own side decides).  ``stats["sentence_nearest"]``
     counts the documents that kept only their nearest."""
     cache: dict[str, StoredSketch] = {}
+    terms: dict[int, frozenset[str] | None] = {}  # the chunk's colliding sentences, each read once
     buckets = sentence_buckets(store, fps, stored=True)
     out: set[tuple[str, str]] = set()
     found: dict[str, list[str]] = {}
@@ -763,7 +764,7 @@ def _sentence_pairs_of(store: Store, fps: Sequence[Fingerprint], family: Mapping
             return mine is not None and family.get(other) == mine
 
         found[fp.doc_id] = sorted(indexed_candidates(store, fp, stored=True, shingles=False, skip=same_family,
-                                                     cache=cache, buckets=buckets))
+                                                     cache=cache, buckets=buckets, terms_cache=terms))
     arrival = store.arrivals({d for fp in fps for d in (fp.doc_id, *found[fp.doc_id])})
     for fp in fps:
         me = arrival_key(fp.doc_id, arrival)
@@ -1087,8 +1088,9 @@ def trace_documents(store: Store, docs: Sequence[Document], *, workers: int | No
     # the rest are left, by meaning too, and their stored families are returned instead.
     lexical: dict[str, set[str]] = {}
     left: dict[str, set[str]] = {}
+    terms: dict[int, frozenset[str] | None] = {}
     for q in queries:
-        proposed = indexed_candidates(store, prints[q.id], cache=cache, both_channels=False)
+        proposed = indexed_candidates(store, prints[q.id], cache=cache, both_channels=False, terms_cache=terms)
         lexical[q.id], left[q.id] = nearest_candidates(prints[q.id].shingles, proposed,
                                                        {d: cache[d].shingles for d in proposed if d in cache})
     if not (semantic and queries):

@@ -56,8 +56,12 @@ log = logging.getLogger(__name__)
 # 7: the band tables in levels (``BAND_LEVELS``): new rows go to a small table, merged into
 # larger ones in sorted runs.  A version-3 to -6 store is migrated in place: its rows stay in
 # the last level.
-SCHEMA_VERSION = 7
-_MIGRATABLE = {3, 4, 5, 6}
+# 8: each sentence-band row names the terms of its sentence (a key into ``sentence_terms``,
+# which holds each distinct sentence's terms once), so the sentence channel checks a chance
+# collision without reading the colliding document's whole fingerprint.  A version-3 to -7
+# store is migrated in place: its rows get no terms key (their fingerprints are read, as before).
+SCHEMA_VERSION = 8
+_MIGRATABLE = {3, 4, 5, 6, 7}
 #: The levels of each band table, the first written to, the last (the table's own name) the
 #: largest, and how many documents' rows each level but the last holds before it is merged
 #: into the next (``Store.merge_band_levels``).
@@ -73,6 +77,10 @@ _MIGRATABLE = {3, 4, 5, 6}
 BAND_LEVELS = ("_l0", "_l1", "_l2", "")
 BAND_LEVEL_DOCUMENTS = (2_000, 16_000, 128_000)
 BAND_TABLES = ("shingle_bands", "sentence_bands")
+#: Each band table's columns: a sentence band's row carries its sentence's terms key
+#: (``candidates.sentence_terms_hash``; ``NULL`` when the document has two sentences with
+#: different terms in the bucket, or the row predates schema 8).
+BAND_COLUMNS = {"shingle_bands": "key, doc", "sentence_bands": "key, doc, terms"}
 #: A merge moves a level in this many ranges of keys, a transaction each: at a million documents
 #: the last level is some 8 GB, and one transaction rewriting it would hold the write lock (and
 #: grow the WAL) for minutes, past another writer's ``BUSY_TIMEOUT``.
@@ -135,11 +143,13 @@ CREATE TABLE IF NOT EXISTS static_vectors (
 CREATE TABLE IF NOT EXISTS story_features (doc_id TEXT PRIMARY KEY, key TEXT NOT NULL, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS story_terms (doc_id TEXT PRIMARY KEY, key TEXT NOT NULL, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS story_vocabulary (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS sentence_terms (key INTEGER PRIMARY KEY, terms TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS relations_target ON relations (target);
 CREATE INDEX IF NOT EXISTS checked_pairs_b ON checked_pairs (b);
 """.format(band_tables="".join(
-    f"CREATE TABLE IF NOT EXISTS {table}{level} (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) "
-    "WITHOUT ROWID;\n" for table in BAND_TABLES for level in BAND_LEVELS))
+    f"CREATE TABLE IF NOT EXISTS {table}{level} (key INTEGER NOT NULL, doc INTEGER NOT NULL"
+    + (", terms INTEGER" if table == "sentence_bands" else "") + ", PRIMARY KEY (key, doc)) WITHOUT ROWID;\n"
+    for table in BAND_TABLES for level in BAND_LEVELS))
 
 _I64 = np.dtype("<i8")
 
@@ -271,17 +281,21 @@ class _IndexBatch:
 
     def __init__(self) -> None:
         self.shingles: list[tuple[int, int]] = []
-        self.sentences: list[tuple[int, int]] = []
+        self.sentences: list[tuple[int, int, int | None]] = []
         self.carriers: list[tuple[int, str]] = []
+        self.terms: dict[int, str] = {}
 
     def flush(self, c: sqlite3.Connection) -> None:
         first = BAND_LEVELS[0]
-        for table, rows in ((f"shingle_bands{first}", self.shingles), (f"sentence_bands{first}", self.sentences),
-                            ("line_carriers", self.carriers)):
+        tables: tuple[tuple[str, list[Any]], ...] = (
+            (f"shingle_bands{first}", self.shingles), (f"sentence_bands{first}", self.sentences),
+            ("line_carriers", self.carriers), ("sentence_terms", sorted(self.terms.items())))
+        for table, rows in tables:
             if rows:
-                rows.sort()
-                c.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)", rows)
+                rows.sort(key=lambda row: (row[0], row[1]))
+                c.executemany(f"INSERT OR IGNORE INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
                 rows.clear()
+        self.terms.clear()
 
 
 def _level_documents(c: sqlite3.Connection, level: int) -> int:
@@ -308,7 +322,7 @@ def _move_band_rows(c: sqlite3.Connection, here: str, there: str, lo: int, hi: i
     level's primary key is (key, doc): read in its order, the rows go into the next level's
     B-tree in order, each of its pages written once."""
     for table in BAND_TABLES:
-        c.execute(f"INSERT OR IGNORE INTO {table}{there} SELECT key, doc FROM {table}{here} "
+        c.execute(f"INSERT OR IGNORE INTO {table}{there} SELECT {BAND_COLUMNS[table]} FROM {table}{here} "
                   "WHERE key BETWEEN ? AND ? ORDER BY key, doc", (lo, hi))
         c.execute(f"DELETE FROM {table}{here} WHERE key BETWEEN ? AND ?", (lo, hi))
 
@@ -405,6 +419,12 @@ class Store:
                     # 5 -> 6: offsets stored as runs (prepare.encode_offsets); rows already
                     # stored keep their list, which decode_offsets reads as well.
                     # 6 -> 7: the band levels are created above; the rows stay in the last.
+                    # 7 -> 8: the sentence-band tables made before gain their terms column,
+                    # NULL in the rows they hold.
+                    for level in BAND_LEVELS:
+                        columns = {r[1] for r in self.conn.execute(f"PRAGMA table_info(sentence_bands{level})")}
+                        if "terms" not in columns:
+                            self.conn.execute(f"ALTER TABLE sentence_bands{level} ADD COLUMN terms INTEGER")
                     self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
                 elif int(row[0]) != SCHEMA_VERSION:
                     raise StoreError(f"store {self.path!r} has schema version {row[0]}, this newstrace "
@@ -495,13 +515,14 @@ class Store:
         batch_given = batch is not None
         batch = batch or _IndexBatch()
         if rows is not None:
-            shingles, sentences = rows.shingle_bands, rows.sentence_bands
+            shingles, sentences, terms = rows.shingle_bands, rows.sentence_bands, rows.sentence_terms
         elif fp is not None:
-            shingles, sentences = band_rows(fp)
+            shingles, sentences, terms = band_rows(fp)
         else:
-            shingles, sentences = (), ()
+            shingles, sentences, terms = (), (), ()
         batch.shingles.extend((k, no) for k in shingles)
-        batch.sentences.extend((k, no) for k in sentences)
+        batch.sentences.extend((k, no, t) for k, t in sentences)
+        batch.terms.update(terms)
         profile = rows.profile if rows is not None and rows.profile is not None else line_profile(raw)
         batch.carriers.extend((signed64(k), doc_id) for k in profile.carried)
         if not batch_given:
@@ -514,12 +535,13 @@ class Store:
         """Remove a stored document's rows from the candidate-index tables (before it is replaced)."""
         row = c.execute("SELECT no FROM doc_numbers WHERE id = ?", (doc_id,)).fetchone()
         if row is not None and fp_data is not None:
-            shingles, sentences = band_rows(decode_fingerprint(doc_id, fp_data))
+            # (the sentences' terms rows stay: other documents may share them)
+            shingles, sentences, _ = band_rows(decode_fingerprint(doc_id, fp_data))
             for level in BAND_LEVELS:
                 c.executemany(f"DELETE FROM shingle_bands{level} WHERE key = ? AND doc = ?",
                               [(k, row[0]) for k in shingles])
                 c.executemany(f"DELETE FROM sentence_bands{level} WHERE key = ? AND doc = ?",
-                              [(k, row[0]) for k in sentences])
+                              [(k, row[0]) for k, _ in sentences])
         old = c.execute("SELECT carried FROM line_profiles WHERE doc_id = ?", (doc_id,)).fetchone()
         if old is not None:
             c.executemany("DELETE FROM line_carriers WHERE key = ? AND doc_id = ?",
@@ -741,20 +763,34 @@ class Store:
         level instead of one per key: a correlated sub-query reads at most ``limit`` rows of each
         key (so a stock phrase's key, shared by many documents, still costs ``limit`` rows a
         level).  Keys no stored document has are left out."""
-        numbers: dict[int, list[int]] = {}
+        return {key: [d for d, _ in members] for key, members in self.sentence_members_many(keys, limit).items()}
+
+    def sentence_members_many(self, keys: Sequence[int], limit: int) -> dict[int, list[tuple[str, int | None]]]:
+        """:meth:`sentence_docs_many` with each document's terms key in the bucket (the
+        ``terms`` column: ``None`` where it is NULL) (``candidates.BandLookup``)."""
+        numbers: dict[int, list[tuple[int, int | None]]] = {}
         wanted = list(keys)
         for level in self._filled_levels("sentence_bands"):
             for i in range(0, len(wanted), IN_CHUNK):
                 chunk = wanted[i : i + IN_CHUNK]
+                # both lists from the one sub-query's rows, in the same order
                 sql = (f"WITH k(key) AS (VALUES {','.join(['(?)'] * len(chunk))}) SELECT k.key, "
-                       f"(SELECT group_concat(doc) FROM (SELECT doc FROM {level} WHERE key = k.key "
-                       f"LIMIT {int(limit)})) FROM k")
-                for key, docs in self.conn.execute(sql, chunk):
-                    if docs:
+                       f"(SELECT group_concat(doc) || ';' || group_concat(ifnull(terms, '')) FROM "
+                       f"(SELECT doc, terms FROM {level} WHERE key = k.key LIMIT {int(limit)})) FROM k")
+                for key, members in self.conn.execute(sql, chunk):
+                    if members:
+                        docs, terms = str(members).split(";")
                         found = numbers.setdefault(int(key), [])
-                        found += [int(x) for x in str(docs).split(",")][: limit - len(found)]
-        ids = self.doc_ids_of({n for ns in numbers.values() for n in ns})
-        return {key: [ids[n] for n in ns if n in ids] for key, ns in numbers.items()}
+                        found += [(int(d), int(t) if t else None)
+                                  for d, t in zip(docs.split(","), terms.split(","), strict=True)][: limit - len(found)]
+        ids = self.doc_ids_of({n for ns in numbers.values() for n, _ in ns})
+        return {key: [(ids[n], t) for n, t in ns if n in ids] for key, ns in numbers.items()}
+
+    def sentence_terms(self, keys: Iterable[int]) -> dict[int, str]:
+        """The term text of each of these sentence terms keys the store holds
+        (``candidates.BandLookup``)."""
+        return {int(k): str(t) for k, t in self._rows_in("SELECT key, terms FROM sentence_terms WHERE key IN ({marks})",
+                                                          set(keys))}
 
     def fingerprints(self, ids: Iterable[str]) -> list[Fingerprint]:
         """The current fingerprints of these stored documents (:meth:`get_fingerprints` for some)."""

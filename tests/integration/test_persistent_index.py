@@ -373,7 +373,7 @@ def test_sentence_band_lookups_in_one_statement_equal_one_query_per_key(built: t
         for fp in fps:
             mine = {h for digest in fp.sentences for h in band_hashes(digest, DEFAULT_CONFIG.sentence_bands,
                                                                        SENTENCE_CHANNEL)}
-            assert {h: shared[h] for h in mine if h in shared} == store.sentence_docs_many(
+            assert {h: shared[h] for h in mine if h in shared} == store.sentence_members_many(
                 sorted(mine), DEFAULT_CONFIG.max_bucket_docs + 1)
             alone = indexed_candidates(store, fp, stored=True)
             assert indexed_candidates(store, fp, stored=True, buckets=shared) == alone

@@ -62,6 +62,12 @@ def _lookups(store: Store) -> tuple[dict[int, list[str]], dict[int, set[str]]]:
     return many, {k: store.shingle_docs([k]) for k in shingle_keys}
 
 
+def _members(store: Store) -> dict[int, list[tuple[str, int | None]]]:
+    """Every sentence bucket's documents with their sentences' terms keys."""
+    keys = sorted({k for k, _ in store.band_rows("sentence_bands")})
+    return {k: sorted(v, key=lambda m: m[0]) for k, v in store.sentence_members_many(keys, 50).items()}
+
+
 def test_levelled_rows_answer_every_lookup_as_one_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     docs = _articles()[: sum(BATCHES)]
     _build(tmp_path / "one.db", docs)  # default level sizes: every row stays in the first level
@@ -76,6 +82,10 @@ def test_levelled_rows_answer_every_lookup_as_one_table(tmp_path: Path, monkeypa
             assert levelled.band_rows(table) == one.band_rows(table)
         expected = _lookups(one)
         assert _lookups(levelled) == expected
+        members = _members(one)
+        assert _members(levelled) == members  # the terms keys too
+        keyed = [t is not None for ms in members.values() for _, t in ms]
+        assert sum(keyed) > 0.9 * len(keyed), (sum(keyed), len(keyed))
         assert any(len(v) >= 3 for v in expected[0].values())  # buckets shared by a family
         key = next(k for k, v in expected[0].items() if len(v) >= 3)
         assert len(levelled.sentence_docs(key, 2)) == 2  # the limit holds across levels
@@ -85,6 +95,7 @@ def test_levelled_rows_answer_every_lookup_as_one_table(tmp_path: Path, monkeypa
         counts = _level_counts(levelled, "sentence_bands")
         assert counts[""] and not any(counts[level] for level in BAND_LEVELS[:-1])
         assert _lookups(levelled) == expected
+        assert _members(levelled) == members  # a merge carries the terms keys
 
 
 def test_linking_new_articles_finds_the_same_relations_with_levels(tmp_path: Path,
@@ -131,17 +142,26 @@ def test_a_version_6_store_keeps_its_rows_in_the_last_level(tmp_path: Path) -> N
         store.merge_band_levels(everything=True)
         rows = {t: store.band_rows(t) for t in BAND_TABLES}
         answers = _lookups(store)
-    with sqlite3.connect(db) as conn:  # what schema 6 had: one table per channel
+    with sqlite3.connect(db) as conn:  # what schema 6 had: one table per channel, no terms keys
         for table in BAND_TABLES:
             for level in BAND_LEVELS[:-1]:
                 conn.execute(f"DROP TABLE {table}{level}")
+        conn.execute("CREATE TABLE old (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) "
+                     "WITHOUT ROWID")
+        conn.execute("INSERT INTO old SELECT key, doc FROM sentence_bands")
+        conn.execute("DROP TABLE sentence_bands")
+        conn.execute("ALTER TABLE old RENAME TO sentence_bands")
+        conn.execute("DROP TABLE sentence_terms")
         conn.execute("DELETE FROM meta WHERE key LIKE 'band_level_%'")
         conn.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
     conn.close()
     with Store(db) as store:
-        assert store.meta("schema_version") == str(SCHEMA_VERSION) == "7"
+        assert store.meta("schema_version") == str(SCHEMA_VERSION) == "8"
         assert {t: store.band_rows(t) for t in BAND_TABLES} == rows
         assert _lookups(store) == answers
+        # the rows kept have no terms key: their documents' sketches are read instead
+        assert all(t is None for members in store.sentence_members_many(sorted(answers[0]), 50).values()
+                   for _, t in members)
         add_documents(store, _fresh(docs[12:15]), workers=1, forensics=False)
         assert _level_counts(store, "sentence_bands")["_l0"] > 0  # new rows go to the first level
         assert store.meta("band_level_0_documents") == "3"

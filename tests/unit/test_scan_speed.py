@@ -29,7 +29,8 @@ from newstrace.types import Document
 
 SPANISH = ("El ayuntamiento aprobó el martes la ampliación de la línea de tranvía hasta el puerto, "
            "una obra que costará doce millones de euros y durará dos años, según la alcaldesa.")
-LOOKUP_TABLES = (*(f"{t}{level}" for t in BAND_TABLES for level in BAND_LEVELS), "line_carriers", "line_profiles")
+LOOKUP_TABLES = (*(f"{t}{level}" for t in BAND_TABLES for level in BAND_LEVELS), "sentence_terms", "line_carriers",
+                 "line_profiles")
 
 
 def _rows(db: Path, table: str) -> list[tuple[object, ...]]:
@@ -119,7 +120,7 @@ def test_rows_made_in_the_workers_are_the_rows_the_store_makes(tmp_path: Path) -
     prepared = [indexed_rows(*prepare_task((d, recurring, False))) for d in docs]
     with Store(tmp_path / "here.db") as here, Store(tmp_path / "there.db") as there:
         here.put_documents([(d, fp) for d, fp, _ in prepared])
-        rows = [(d, fp, type(r)(r.shingle_bands, r.sentence_bands, line_profile(d.raw), r.columns))
+        rows = [(d, fp, type(r)(r.shingle_bands, r.sentence_bands, r.sentence_terms, line_profile(d.raw), r.columns))
                 for d, fp, r in prepared]
         assert all(r.columns == document_columns(d) for d, _, r in rows)
         there.put_documents(rows)

@@ -55,6 +55,7 @@ __all__ = [
     "plan_pairs",
     "sentence_bucket_pairs",
     "sentence_buckets",
+    "sentence_terms_hash",
     "shingle_bucket_pairs",
 ]
 
@@ -154,7 +155,8 @@ def band_hashes(digest: Sequence[int], bands: int, channel: int) -> list[int]:
     meet.  Two different bands share a hash with probability 2^-64 per pair: at a million
     documents (32 million shingle bands) about 3e-5 expected collisions in the whole index, and
     a collision only makes a lookup return one document more, which the exact band comparison
-    of the loaded fingerprints then drops (:func:`indexed_candidates`).
+    of the loaded fingerprints then drops (:func:`indexed_candidates`), or, in the sentence
+    channel, the Jaccard check of the colliding sentences' terms, which a proposed pair passes either way.
     """
     step = len(digest) // bands * 4
     # One pack of the whole digest, sliced per band: the same bytes as packing each band's rows
@@ -750,6 +752,18 @@ def plan_pairs(
 TERM_SEP = "\x1f"
 
 
+def sentence_terms_hash(term_text: str) -> int:
+    """The signed 64-bit key of a sentence's sorted terms joined by :data:`TERM_SEP` (the form
+    :attr:`StoredSketch.term_text` and the store's ``sentence_terms`` table hold): equal term
+    sets get one key, so a sentence copied into many documents is checked once."""
+    h = xxhash.xxh64_intdigest(term_text.encode("utf-8"), seed=TERMS_SEED)
+    return h - (1 << 64) if h >= 1 << 63 else h
+
+
+#: Seed of :func:`sentence_terms_hash` (apart from the band hashes' channel seeds).
+TERMS_SEED = 7 * 4096
+
+
 @dataclass(slots=True)
 class StoredSketch:
     """A stored fingerprint as the index lookups read it, decoded no further than they need.
@@ -794,6 +808,17 @@ class BandLookup(Protocol):
         """:meth:`sentence_docs` of each of ``keys`` (keys no document has are left out)."""
         ...
 
+    def sentence_members_many(self, keys: Sequence[int], limit: int) -> dict[int, list[tuple[str, int | None]]]:
+        """:meth:`sentence_docs_many` with, beside each document, the key of the terms of its
+        sentence in the bucket (:func:`sentence_terms_hash`), or ``None`` when it has more
+        than one such sentence or its row predates the terms keys: its sketch then says."""
+        ...
+
+    def sentence_terms(self, keys: Iterable[int]) -> dict[int, str]:
+        """The term text (:attr:`StoredSketch.term_text` form) of each of these terms keys that
+        the index holds."""
+        ...
+
     def sketches(self, ids: Iterable[str], *, sentences: bool = True) -> dict[str, StoredSketch]:
         """The current fingerprints of these documents as :class:`StoredSketch` (ids not stored
         are left out); with ``sentences`` false, the shingle digests alone."""
@@ -820,30 +845,41 @@ def _bucket_room(config: CandidateConfig, stored: bool) -> int:
 
 
 def sentence_buckets(lookup: BandLookup, queries: Iterable[Fingerprint], config: CandidateConfig = DEFAULT_CONFIG, *,
-                     stored: bool = False) -> dict[int, list[str]]:
+                     stored: bool = False) -> dict[int, list[tuple[str, int | None]]]:
     """The sentence buckets of all these queries' band keys, looked up at once, for
     :func:`indexed_candidates` (``buckets``): a batch of new articles shares many sentences (an
     original and its reposts), and each distinct key is then read once (1.67 lookups a key in
-    chunks of 100 of the 1,000 articles the index benchmark adds)."""
+    chunks of 100 of the 1,000 articles the index benchmark adds).  Each member comes with its
+    sentence's terms key (``BandLookup.sentence_members_many``)."""
     keys = {_sentence_hash(key) for fp in queries for key in _sentence_keys(fp, config)}
-    return lookup.sentence_docs_many(sorted(keys), _bucket_room(config, stored) + 1)
+    return lookup.sentence_members_many(sorted(keys), _bucket_room(config, stored) + 1)
 
 
 def indexed_candidates(
     lookup: BandLookup, query: Fingerprint, config: CandidateConfig = DEFAULT_CONFIG, *,
     stored: bool = False, shingles: bool = True, skip: Callable[[str], bool] | None = None,
-    cache: dict[str, StoredSketch] | None = None, buckets: Mapping[int, list[str]] | None = None,
-    both_channels: bool = True,
+    cache: dict[str, StoredSketch] | None = None,
+    buckets: Mapping[int, list[tuple[str, int | None]]] | None = None, both_channels: bool = True,
+    terms_cache: dict[int, frozenset[str] | None] | None = None,
 ) -> dict[str, set[str]]:
     """The indexed documents that are candidates with ``query``, and the channels proposing each.
 
     The same pairs as ``find_candidates(every indexed fingerprint, queries=[query])`` (or, with
     ``stored``, as the whole-collection pass gives for a document already in the index), found
-    by looking up the query's band keys instead of loading the index: only the sketches of
-    documents sharing a band are read, and of those only the shingle digests, the sentence
-    digests and the term sets of the sentences whose band collides (:class:`StoredSketch`).  A
-    sentence bucket counts every indexed document in it, as the in-memory pass does, so a stock
-    phrase shared by more than ``max_bucket_docs`` documents is skipped the same way.
+    by looking up the query's band keys instead of loading the index.  A sentence bucket counts
+    every indexed document in it, as the in-memory pass does, so a stock phrase shared by more
+    than ``max_bucket_docs`` documents is skipped the same way.
+
+    A sentence bucket's member is checked by the terms of its colliding sentence: the band row
+    names them (a terms key, ``BandLookup.sentence_members_many``), and each distinct sentence's
+    terms are read once (``BandLookup.sentence_terms``), however many documents carry it.  Most
+    collisions are chance ones (97% of the document pairs sharing a sentence bucket on PAN 2013
+    and BBC News), and reading each such document's whole sketch to check one sentence was
+    the cost of a stored index's sentence channel that grew with the index (docs/benchmarks.md,
+    stop 47).  A member without a terms key (a row written before the keys, or two of its
+    sentences in one bucket) is checked from its sketch (:class:`StoredSketch`), as before.
+    Only the shingle digests of the shingle channel's documents and of the candidates found are
+    read from the sketches otherwise.
 
     Args:
         lookup: the band index (``newstrace.store.Store``).
@@ -852,21 +888,21 @@ def indexed_candidates(
         stored: the query is itself in the index (it then counts in its buckets once, not twice).
         shingles: also the shingle channel (``link`` plans that channel by components).
         skip: documents not to pair with the query (those ``plan_pairs`` pairs in a family plan).
-        cache: sketches already read, by id (filled with those read here).
+        cache: sketches already read, by id (filled with those read here; every candidate
+            returned has at least its shingle digest there).
         buckets: the sentence buckets of this query's keys, already looked up
             (:func:`sentence_buckets` of a batch holding it, with the same ``stored``).
         both_channels: a document the shingle channel proposed is also checked by the
             sentence channel, so its channels are complete.  ``trace`` passes false: it only
-            asks whether the shingle channel proposed a document (:func:`nearest_candidates`),
-            and checking a sentence needs the document's whole sketch, where the shingle
-            channel read its head only.  Among near-copies (a story the index holds many
-            versions of) those are most of the sentence buckets' documents.
+            asks whether the shingle channel proposed a document (:func:`nearest_candidates`).
+        terms_cache: the term sets already read, by terms key (``None``: not in the index).
 
     Returns:
         ``{indexed doc id: {"shingles", "sentences"}}``, without the query.
     """
     out: dict[str, set[str]] = defaultdict(set)
     sketches = cache if cache is not None else {}
+    term_sets = terms_cache if terms_cache is not None else {}
 
     def load(ids: Iterable[str], *, sentences: bool) -> None:
         missing = sorted({i for i in ids if i not in sketches or (sentences and sketches[i].sentences is None)})
@@ -887,27 +923,43 @@ def indexed_candidates(
     by_key = _sentence_keys(query, config)
     if by_key:
         room = _bucket_room(config, stored)
-        usable: dict[tuple[int, ...], list[str]] = {}
+        usable: dict[tuple[int, ...], list[tuple[str, int | None]]] = {}
         hashes = {key: _sentence_hash(key) for key in by_key}
-        found_docs = buckets if buckets is not None else \
-            lookup.sentence_docs_many(sorted(set(hashes.values())), room + 1)
+        found_members = buckets if buckets is not None else \
+            lookup.sentence_members_many(sorted(set(hashes.values())), room + 1)
         for key in by_key:
-            docs = found_docs.get(hashes[key], [])
-            if len(docs) > room:
+            members = found_members.get(hashes[key], [])
+            if len(members) > room:
                 continue
-            usable[key] = [d for d in docs if d != query.doc_id and not (skip and skip(d))
+            usable[key] = [(d, t) for d, t in members if d != query.doc_id and not (skip and skip(d))
                            and (both_channels or d not in out)]
-        # only documents a sentence could still add (a document is proposed once per channel)
-        load((d for docs in usable.values() for d in docs if "sentences" not in out.get(d, ())), sentences=True)
+        # the term sets of the keyed sentences not read yet, once each
+        unread = {t for members in usable.values() for d, t in members
+                  if t is not None and t not in term_sets and "sentences" not in out.get(d, ())}
+        if unread:
+            got = lookup.sentence_terms(unread)
+            term_sets.update({t: frozenset(got[t].split(TERM_SEP)) if got.get(t) else None for t in unread})
+        # only documents a sentence could still add (a document is proposed once per channel),
+        # and only those whose sentence is not keyed (or whose terms row is missing)
+        load((d for members in usable.values() for d, t in members
+              if (t is None or term_sets.get(t) is None) and "sentences" not in out.get(d, ())), sentences=True)
         rows = config.sentence_perm // config.sentence_bands
-        for key, docs in usable.items():
+        keyed: set[str] = set()
+        for key, members in usable.items():
             lo = key[0] * rows
             want = np.asarray(key[1:], dtype=np.uint32)
             asked = [query.sentence_terms[sq] for sq in by_key[key]]
-            for doc_id in docs:
+            for doc_id, t in members:
+                if "sentences" in out.get(doc_id, ()):
+                    continue
+                td_keyed = term_sets.get(t) if t is not None else None
+                if td_keyed is not None:
+                    if any(len(td_keyed & tq) >= config.sentence_jaccard * len(td_keyed | tq) for tq in asked):
+                        out[doc_id].add("sentences")
+                        keyed.add(doc_id)
+                    continue
                 sk = sketches.get(doc_id)
-                if sk is None or sk.sentences is None or not len(sk.sentences) \
-                        or "sentences" in out.get(doc_id, ()):
+                if sk is None or sk.sentences is None or not len(sk.sentences):
                     continue
                 # the document's sentences in this bucket: their band ``band`` equals the key's
                 for sd in np.flatnonzero((sk.sentences[:, lo : lo + rows] == want).all(axis=1)).tolist():
@@ -915,6 +967,13 @@ def indexed_candidates(
                     if any(len(td & tq) >= config.sentence_jaccard * len(td | tq) for tq in asked):
                         out[doc_id].add("sentences")
                         break
+        if keyed:
+            # a document is a candidate only with a current sketch, as one checked from its sketch
+            load(keyed, sentences=False)
+            for doc_id in keyed - sketches.keys():
+                out[doc_id].discard("sentences")
+                if not out[doc_id]:
+                    del out[doc_id]
     return dict(out)
 
 

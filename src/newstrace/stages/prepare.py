@@ -24,9 +24,11 @@ from newstrace.stages.candidates import (
 from newstrace.stages.candidates import (
     SENTENCE_CHANNEL,
     SHINGLE_CHANNEL,
+    TERM_SEP,
     Fingerprint,
     band_hashes,
     fingerprint,
+    sentence_terms_hash,
 )
 from newstrace.stages.clean import (
     _WORD_RE,
@@ -337,7 +339,11 @@ class IndexRows:
 
     Attributes:
         shingle_bands: the distinct signed 64-bit band hashes of the shingle MinHash, sorted.
-        sentence_bands: the distinct band hashes of all its sentence MinHashes, sorted.
+        sentence_bands: the distinct band hashes of all its sentence MinHashes, sorted, each
+            with the terms key of its sentence (``candidates.sentence_terms_hash``), or ``None``
+            when two of its sentences with different terms share the band.
+        sentence_terms: each distinct sentence's terms key and term text, sorted by key (the
+            store keeps each once, for the sentence channel's checks).
         profile: its :class:`LineProfile` when already known (the recurring-line step makes
             every incoming document's), else ``None``: the writer computes it.
         columns: its :func:`document_columns`, serialised where it was prepared (the JSON of
@@ -357,7 +363,8 @@ class IndexRows:
     """
 
     shingle_bands: tuple[int, ...]
-    sentence_bands: tuple[int, ...]
+    sentence_bands: tuple[tuple[int, int | None], ...]
+    sentence_terms: tuple[tuple[int, str], ...] = ()
     profile: LineProfile | None = None
     columns: tuple[str, str, str] | None = None
     fingerprint: bytes | None = None
@@ -428,14 +435,26 @@ def decode_signature(column: str) -> tuple[list[dict[str, object]], bool]:
     return list(value), True
 
 
-def band_rows(fp: Fingerprint) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """The distinct shingle and sentence band hashes of a fingerprint, sorted
-    (``newstrace.stages.candidates.band_hashes``, as the store's band tables index them)."""
+def band_rows(fp: Fingerprint) -> tuple[tuple[int, ...], tuple[tuple[int, int | None], ...],
+                                         tuple[tuple[int, str], ...]]:
+    """The rows of a fingerprint in the store's band tables: the distinct shingle band hashes,
+    sorted; the distinct sentence band hashes (``newstrace.stages.candidates.band_hashes``),
+    sorted, each with its sentence's terms key, or ``None`` when sentences with different terms
+    share it (the lookup then reads the document's sketch); and each distinct sentence's terms
+    key and term text (:class:`IndexRows`)."""
     shingles = set(band_hashes(fp.shingles, CANDIDATES.doc_bands, SHINGLE_CHANNEL)) if fp.shingles else set()
-    sentences: set[int] = set()
-    for digest in fp.sentences:
-        sentences.update(band_hashes(digest, CANDIDATES.sentence_bands, SENTENCE_CHANNEL))
-    return tuple(sorted(shingles)), tuple(sorted(sentences))
+    sentences: dict[int, int | None] = {}
+    terms: dict[int, str] = {}
+    for digest, term_set in zip(fp.sentences, fp.sentence_terms, strict=True):
+        text = TERM_SEP.join(sorted(term_set))
+        key = sentence_terms_hash(text)
+        terms[key] = text
+        for band in band_hashes(digest, CANDIDATES.sentence_bands, SENTENCE_CHANNEL):
+            if band not in sentences:
+                sentences[band] = key
+            elif sentences[band] != key:
+                sentences[band] = None
+    return tuple(sorted(shingles)), tuple(sorted(sentences.items(), key=lambda row: row[0])), tuple(sorted(terms.items()))
 
 
 def indexed_rows(doc: Document, fp: Fingerprint) -> tuple[Document, Fingerprint, IndexRows]:

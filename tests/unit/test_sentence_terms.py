@@ -1,0 +1,109 @@
+"""Sentence-band rows keyed by their sentence's terms (store schema 8): the sentence channel of
+a stored index checks a bucket's members by the terms the rows name, read once per distinct
+sentence, instead of reading each member's whole fingerprint, and proposes exactly the same
+candidates either way."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from newstrace.pipeline import add_documents
+from newstrace.stages.candidates import (
+    TERM_SEP,
+    Fingerprint,
+    StoredSketch,
+    indexed_candidates,
+    sentence_terms_hash,
+)
+from newstrace.stages.prepare import band_rows
+from newstrace.store import BAND_LEVELS, Store
+from newstrace.types import Document
+
+
+def _articles() -> list[Document]:
+    """Invented articles: 6 originals of 8 sentences, each with a cut copy and a spun copy (a
+    third of each sentence's words swapped), among unrelated ones sharing the vocabulary."""
+    rng = random.Random(11)
+    vocab = [f"{a}{b}" for a in ("mar", "tel", "vor", "kin", "sal", "dru", "pem", "lox", "quo", "fis")
+             for b in ("ab", "eb", "ib", "ob", "ut", "an", "en", "on", "ir", "ul", "ex", "ax")]
+    docs: list[Document] = []
+    for i in range(6):
+        sents = [" ".join(rng.choice(vocab) for _ in range(12)).capitalize() + "." for _ in range(8)]
+        docs.append(Document(id=f"a{i}.txt", raw=f"Story {i}\n\n" + " ".join(sents)))
+        docs.append(Document(id=f"a{i}-cut.txt", raw=f"Story {i} cut\n\n" + " ".join(sents[:5])))
+        spun = [" ".join(rng.choice(vocab) if k % 3 == 1 else w for k, w in enumerate(s.rstrip(".").split())) + "."
+                for s in sents]
+        docs.append(Document(id=f"a{i}-spun.txt", raw=f"Story {i} spun\n\n" + " ".join(spun)))
+    return docs
+
+
+class _Counting:
+    """A band lookup that counts the fingerprints read whole (with their sentences)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.read_whole = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def sketches(self, ids: Iterable[str], *, sentences: bool = True) -> dict[str, StoredSketch]:
+        got = self.store.sketches(ids, sentences=sentences)
+        if sentences:
+            self.read_whole += len(got)
+        return got
+
+
+def test_band_rows_key_each_sentence_band_by_its_terms() -> None:
+    one, other = frozenset({"alpha", "beta", "gamma", "delta", "eps"}), frozenset({"zeta", "eta", "theta", "iota", "kap"})
+    digest = list(range(60))
+    # two sentences with one digest (bands alike) but different terms, and a third sentence
+    fp = Fingerprint("x", [], [digest, digest, list(range(100, 160))], [one, other, one])
+    _, sentences, terms = band_rows(fp)
+    keyed = dict(sentences)
+    assert len(keyed) == 40  # 20 bands of each distinct digest
+    first = TERM_SEP.join(sorted(one))
+    assert dict(terms) == {sentence_terms_hash(first): first, sentence_terms_hash(TERM_SEP.join(sorted(other))):
+                           TERM_SEP.join(sorted(other))}
+    # the shared digest's bands hold two term sets: no key; the third sentence's hold one
+    assert sum(v is None for v in keyed.values()) == 20
+    assert sorted(v for v in keyed.values() if v is not None) == [sentence_terms_hash(first)] * 20
+
+
+def test_keyed_rows_propose_what_the_fingerprints_propose_and_read_none_whole(tmp_path: Path) -> None:
+    docs = _articles()
+    db = tmp_path / "x.db"
+    with Store(db) as store:
+        add_documents(store, [Document(id=d.id, raw=d.raw) for d in docs], workers=1, forensics=False)
+        fps = store.get_fingerprints([d.id for d in docs])
+        keyed_lookup = _Counting(store)
+        keyed = {fp.doc_id: indexed_candidates(keyed_lookup, fp, stored=True) for fp in fps}
+        # an article from outside the index, as ``trace`` looks one up
+        outside = Fingerprint("q", [], fps[0].sentences[:4], fps[0].sentence_terms[:4])
+        keyed_outside = indexed_candidates(keyed_lookup, outside)
+        with store.transaction() as c:  # rows as a store made before schema 8 holds them
+            for level in BAND_LEVELS:
+                c.execute(f"UPDATE sentence_bands{level} SET terms = NULL")
+        plain_lookup = _Counting(store)
+        plain = {fp.doc_id: indexed_candidates(plain_lookup, fp, stored=True) for fp in fps}
+        plain_outside = indexed_candidates(plain_lookup, outside)
+    assert keyed == plain and keyed_outside == plain_outside
+    assert sum("sentences" in ch for found in keyed.values() for ch in found.values()) >= 12  # spun and cut copies
+    assert {"a0.txt", "a0-cut.txt", "a0-spun.txt"} <= set(keyed_outside)
+    assert keyed_lookup.read_whole == 0 and plain_lookup.read_whole > 0
+
+
+def test_a_missing_terms_row_falls_back_to_the_fingerprint(tmp_path: Path) -> None:
+    docs = _articles()
+    with Store(tmp_path / "x.db") as store:
+        add_documents(store, [Document(id=d.id, raw=d.raw) for d in docs], workers=1, forensics=False)
+        fps = store.get_fingerprints([d.id for d in docs])
+        before = {fp.doc_id: indexed_candidates(store, fp, stored=True) for fp in fps}
+        with store.transaction() as c:
+            c.execute("DELETE FROM sentence_terms")
+        lookup = _Counting(store)
+        after = {fp.doc_id: indexed_candidates(lookup, fp, stored=True) for fp in fps}
+    assert after == before and lookup.read_whole > 0
