@@ -41,6 +41,7 @@ from newstrace.executors.local import MIN_ITEMS_FOR_POOL, LocalExecutor, one_bla
 from newstrace.limits import DEFAULT_LIMITS, Limits
 from newstrace.stages.candidates import (
     Fingerprint,
+    SentenceKeys,
     StoredSketch,
     arrival_key,
     indexed_candidates,
@@ -754,7 +755,8 @@ def _sentence_pairs_of(store: Store, fps: Sequence[Fingerprint], family: Mapping
     counts the documents that kept only their nearest."""
     cache: dict[str, StoredSketch] = {}
     terms: dict[int, frozenset[str] | None] = {}  # the chunk's colliding sentences, each read once
-    buckets = sentence_buckets(store, fps, stored=True)
+    keys_of: dict[str, SentenceKeys] = {}
+    buckets = sentence_buckets(store, fps, stored=True, keys_of=keys_of)
     out: set[tuple[str, str]] = set()
     found: dict[str, list[str]] = {}
     for fp in fps:
@@ -764,7 +766,8 @@ def _sentence_pairs_of(store: Store, fps: Sequence[Fingerprint], family: Mapping
             return mine is not None and family.get(other) == mine
 
         found[fp.doc_id] = sorted(indexed_candidates(store, fp, stored=True, shingles=False, skip=same_family,
-                                                     cache=cache, buckets=buckets, terms_cache=terms))
+                                                     cache=cache, buckets=buckets, terms_cache=terms,
+                                                     sentence_keys=keys_of[fp.doc_id]))
     arrival = store.arrivals({d for fp in fps for d in (fp.doc_id, *found[fp.doc_id])})
     for fp in fps:
         me = arrival_key(fp.doc_id, arrival)

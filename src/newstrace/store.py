@@ -25,7 +25,7 @@ import xxhash
 
 from newstrace.errors import StoreError
 from newstrace.stages.candidates import DEFAULT_CONFIG as CANDIDATES
-from newstrace.stages.candidates import TERM_SEP, Fingerprint, StoredSketch
+from newstrace.stages.candidates import TERM_SEP, Fingerprint, SentenceBuckets, StoredSketch
 from newstrace.stages.prepare import (
     IndexRows,
     LineProfile,
@@ -765,26 +765,43 @@ class Store:
         level).  Keys no stored document has are left out."""
         return {key: [d for d, _ in members] for key, members in self.sentence_members_many(keys, limit).items()}
 
-    def sentence_members_many(self, keys: Sequence[int], limit: int) -> dict[int, list[tuple[str, int | None]]]:
+    def sentence_members_many(self, keys: Sequence[int], limit: int) -> SentenceBuckets:
         """:meth:`sentence_docs_many` with each document's terms key in the bucket (the
-        ``terms`` column: ``None`` where it is NULL) (``candidates.BandLookup``)."""
-        numbers: dict[int, list[tuple[int, int | None]]] = {}
+        ``terms`` column: ``None`` where it is NULL) (``candidates.BandLookup``).
+
+        Each level's answer comes as two lists of numbers a key, parsed for all keys at once
+        (:class:`~newstrace.stages.candidates.SentenceBuckets` makes a bucket's list when asked):
+        parsing them key by key in Python was 2 of the 2.4 seconds of a 100-article chunk's
+        110,000 keys, the statements 0.35."""
+        key_parts: list[np.ndarray] = []
+        doc_parts: list[np.ndarray] = []
+        term_parts: list[np.ndarray] = []
         wanted = list(keys)
         for level in self._filled_levels("sentence_bands"):
+            found_keys: list[int] = []
+            found: list[str] = []
             for i in range(0, len(wanted), IN_CHUNK):
                 chunk = wanted[i : i + IN_CHUNK]
-                # both lists from the one sub-query's rows, in the same order
+                # both lists from the one sub-query's rows, in the same order (a NULL key as 0)
                 sql = (f"WITH k(key) AS (VALUES {','.join(['(?)'] * len(chunk))}) SELECT k.key, "
-                       f"(SELECT group_concat(doc) || ';' || group_concat(ifnull(terms, '')) FROM "
+                       f"(SELECT group_concat(doc) || ';' || group_concat(ifnull(terms, 0)) FROM "
                        f"(SELECT doc, terms FROM {level} WHERE key = k.key LIMIT {int(limit)})) FROM k")
                 for key, members in self.conn.execute(sql, chunk):
-                    if members:
-                        docs, terms = str(members).split(";")
-                        found = numbers.setdefault(int(key), [])
-                        found += [(int(d), int(t) if t else None)
-                                  for d, t in zip(docs.split(","), terms.split(","), strict=True)][: limit - len(found)]
-        ids = self.doc_ids_of({n for ns in numbers.values() for n, _ in ns})
-        return {key: [(ids[n], t) for n, t in ns if n in ids] for key, ns in numbers.items()}
+                    if members is not None:
+                        found_keys.append(key)
+                        found.append(members)
+            if not found:
+                continue
+            parts = ";".join(found).split(";")
+            docs, terms = parts[0::2], parts[1::2]
+            sizes = np.fromiter((d.count(",") + 1 for d in docs), dtype=np.int64, count=len(docs))
+            key_parts.append(np.repeat(np.asarray(found_keys, dtype=np.int64), sizes))
+            doc_parts.append(np.asarray(",".join(docs).split(","), dtype=np.int64))
+            term_parts.append(np.asarray(",".join(terms).split(","), dtype=np.int64))
+        empty = np.zeros(0, dtype=np.int64)
+        return SentenceBuckets.of_rows(np.concatenate(key_parts) if key_parts else empty,
+                                       np.concatenate(doc_parts) if doc_parts else empty,
+                                       np.concatenate(term_parts) if term_parts else empty, limit, self.doc_ids_of)
 
     def sentence_terms(self, keys: Iterable[int]) -> dict[int, str]:
         """The term text of each of these sentence terms keys the store holds

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import struct
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, Protocol
@@ -39,6 +39,8 @@ __all__ = [
     "BandLookup",
     "CandidateConfig",
     "Fingerprint",
+    "SentenceBuckets",
+    "SentenceKeys",
     "SentenceMember",
     "StoredSketch",
     "arrival_key",
@@ -55,6 +57,7 @@ __all__ = [
     "plan_pairs",
     "sentence_bucket_pairs",
     "sentence_buckets",
+    "sentence_keys_of",
     "sentence_terms_hash",
     "shingle_bucket_pairs",
 ]
@@ -792,6 +795,71 @@ class StoredSketch:
         return frozenset(text.split(TERM_SEP)) if text else frozenset()
 
 
+def _group_starts(keys: np.ndarray) -> np.ndarray:
+    """Where each run of equal values starts in sorted ``keys``."""
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+
+
+class SentenceBuckets(Mapping[int, list[tuple[str, int | None]]]):
+    """Sentence buckets as a store's lookup returns them (``BandLookup.sentence_members_many``):
+    for each band hash found, its members (document id, terms key or ``None``), each bucket's
+    list made only when asked for.
+
+    Held as arrays sorted by band hash: a chunk of 100 new articles looks up some 110,000 keys,
+    nearly all of them held by the article alone, and making a Python list of tuples for every
+    key took 2 of the 2.4 seconds of the lookup (stop 47).
+
+    Args:
+        keys: the band hashes found, sorted, with no repeats.
+        starts: where each key's members start in ``docs`` and ``terms`` (one more entry: the end).
+        docs: the members' document numbers.
+        terms: the members' terms keys, ``0`` for none.
+        names: document number → id (a member whose number has no id is left out).
+    """
+
+    def __init__(self, keys: np.ndarray, starts: np.ndarray, docs: np.ndarray, terms: np.ndarray,
+                 names: Mapping[int, str]) -> None:
+        self._where = dict(zip(keys.tolist(), range(len(keys)), strict=True))
+        self._starts: list[int] = starts.tolist()
+        self._docs: list[int] = docs.tolist()
+        self._terms: list[int] = terms.tolist()
+        self._names = names
+
+    @classmethod
+    def of_rows(cls, keys: np.ndarray, docs: np.ndarray, terms: np.ndarray, limit: int,
+                names: Callable[[set[int]], Mapping[int, str]]) -> SentenceBuckets:
+        """The buckets of member rows ``(keys[i], docs[i], terms[i])`` given in the order they
+        count (each key's first ``limit`` are kept); ``names`` maps the numbers kept to ids."""
+        order = np.argsort(keys, kind="stable")
+        keys, docs, terms = keys[order], docs[order], terms[order]
+        firsts = _group_starts(keys)
+        rank = np.arange(len(keys), dtype=np.int64) - np.repeat(firsts, np.diff(np.append(firsts, len(keys))))
+        keep = rank < limit
+        keys, docs, terms = keys[keep], docs[keep], terms[keep]
+        firsts = _group_starts(keys)
+        return cls(keys[firsts], np.append(firsts, len(keys)), docs, terms, names(set(np.unique(docs).tolist())))
+
+    def __getitem__(self, key: int) -> list[tuple[str, int | None]]:
+        i = self._where[key]
+        lo, hi = self._starts[i], self._starts[i + 1]
+        names = self._names
+        return [(names[n], t or None) for n, t in zip(self._docs[lo:hi], self._terms[lo:hi], strict=True)
+                if n in names]
+
+    def get(self, key: int, default: Any = None) -> Any:
+        """``self[key]`` if the key was found, else ``default`` (without ``Mapping.get``'s
+        exception per missing key)."""
+        return self[key] if key in self._where else default
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+
 class BandLookup(Protocol):
     """What :func:`indexed_candidates` and :func:`neighbourhood` ask of an index of band keys
     (``newstrace.store.Store`` implements it with indexed SQLite tables)."""
@@ -808,7 +876,7 @@ class BandLookup(Protocol):
         """:meth:`sentence_docs` of each of ``keys`` (keys no document has are left out)."""
         ...
 
-    def sentence_members_many(self, keys: Sequence[int], limit: int) -> dict[int, list[tuple[str, int | None]]]:
+    def sentence_members_many(self, keys: Sequence[int], limit: int) -> Mapping[int, list[tuple[str, int | None]]]:
         """:meth:`sentence_docs_many` with, beside each document, the key of the terms of its
         sentence in the bucket (:func:`sentence_terms_hash`), or ``None`` when it has more
         than one such sentence or its row predates the terms keys: its sketch then says."""
@@ -844,14 +912,32 @@ def _bucket_room(config: CandidateConfig, stored: bool) -> int:
     return config.max_bucket_docs - (0 if stored else 1)
 
 
+#: A query's sentence band keys (band number and rows), with the sentences having each, and
+#: each key's hash (:func:`sentence_keys_of`).
+SentenceKeys = tuple[dict[tuple[int, ...], list[int]], dict[tuple[int, ...], int]]
+
+
+def sentence_keys_of(fp: Fingerprint, config: CandidateConfig = DEFAULT_CONFIG) -> SentenceKeys:
+    """``fp``'s sentence band keys, the sentences having each, and each key's band hash (what
+    the store's ``sentence_bands`` tables are keyed by)."""
+    by_key = _sentence_keys(fp, config)
+    return by_key, {key: _sentence_hash(key) for key in by_key}
+
+
 def sentence_buckets(lookup: BandLookup, queries: Iterable[Fingerprint], config: CandidateConfig = DEFAULT_CONFIG, *,
-                     stored: bool = False) -> dict[int, list[tuple[str, int | None]]]:
+                     stored: bool = False, keys_of: dict[str, SentenceKeys] | None = None,
+                     ) -> Mapping[int, list[tuple[str, int | None]]]:
     """The sentence buckets of all these queries' band keys, looked up at once, for
     :func:`indexed_candidates` (``buckets``): a batch of new articles shares many sentences (an
     original and its reposts), and each distinct key is then read once (1.67 lookups a key in
     chunks of 100 of the 1,000 articles the index benchmark adds).  Each member comes with its
-    sentence's terms key (``BandLookup.sentence_members_many``)."""
-    keys = {_sentence_hash(key) for fp in queries for key in _sentence_keys(fp, config)}
+    sentence's terms key (``BandLookup.sentence_members_many``).  ``keys_of`` receives each
+    query's :func:`sentence_keys_of` (by id), for ``indexed_candidates(sentence_keys=)``."""
+    made = keys_of if keys_of is not None else {}
+    keys: set[int] = set()
+    for fp in queries:
+        made[fp.doc_id] = sentence_keys_of(fp, config)
+        keys.update(made[fp.doc_id][1].values())
     return lookup.sentence_members_many(sorted(keys), _bucket_room(config, stored) + 1)
 
 
@@ -860,7 +946,7 @@ def indexed_candidates(
     stored: bool = False, shingles: bool = True, skip: Callable[[str], bool] | None = None,
     cache: dict[str, StoredSketch] | None = None,
     buckets: Mapping[int, list[tuple[str, int | None]]] | None = None, both_channels: bool = True,
-    terms_cache: dict[int, frozenset[str] | None] | None = None,
+    terms_cache: dict[int, frozenset[str] | None] | None = None, sentence_keys: SentenceKeys | None = None,
 ) -> dict[str, set[str]]:
     """The indexed documents that are candidates with ``query``, and the channels proposing each.
 
@@ -896,6 +982,7 @@ def indexed_candidates(
             sentence channel, so its channels are complete.  ``trace`` passes false: it only
             asks whether the shingle channel proposed a document (:func:`nearest_candidates`).
         terms_cache: the term sets already read, by terms key (``None``: not in the index).
+        sentence_keys: the query's :func:`sentence_keys_of`, if made already.
 
     Returns:
         ``{indexed doc id: {"shingles", "sentences"}}``, without the query.
@@ -920,19 +1007,20 @@ def indexed_candidates(
                     and bool((_band_rows(sk.shingles, config.doc_bands) == mine).all(axis=1).any()):
                 out[doc_id].add("shingles")
 
-    by_key = _sentence_keys(query, config)
+    by_key, hashes = sentence_keys if sentence_keys is not None else sentence_keys_of(query, config)
     if by_key:
         room = _bucket_room(config, stored)
         usable: dict[tuple[int, ...], list[tuple[str, int | None]]] = {}
-        hashes = {key: _sentence_hash(key) for key in by_key}
         found_members = buckets if buckets is not None else \
             lookup.sentence_members_many(sorted(set(hashes.values())), room + 1)
-        for key in by_key:
-            members = found_members.get(hashes[key], [])
+        for key, h in hashes.items():
+            members = found_members.get(h, [])
             if len(members) > room:
                 continue
-            usable[key] = [(d, t) for d, t in members if d != query.doc_id and not (skip and skip(d))
-                           and (both_channels or d not in out)]
+            kept = [(d, t) for d, t in members if d != query.doc_id and not (skip and skip(d))
+                    and (both_channels or d not in out)]
+            if kept:
+                usable[key] = kept
         # the term sets of the keyed sentences not read yet, once each
         unread = {t for members in usable.values() for d, t in members
                   if t is not None and t not in term_sets and "sentences" not in out.get(d, ())}
@@ -947,7 +1035,7 @@ def indexed_candidates(
         keyed: set[str] = set()
         for key, members in usable.items():
             lo = key[0] * rows
-            want = np.asarray(key[1:], dtype=np.uint32)
+            want: np.ndarray | None = None
             asked = [query.sentence_terms[sq] for sq in by_key[key]]
             for doc_id, t in members:
                 if "sentences" in out.get(doc_id, ()):
@@ -961,6 +1049,8 @@ def indexed_candidates(
                 sk = sketches.get(doc_id)
                 if sk is None or sk.sentences is None or not len(sk.sentences):
                     continue
+                if want is None:
+                    want = np.asarray(key[1:], dtype=np.uint32)
                 # the document's sentences in this bucket: their band ``band`` equals the key's
                 for sd in np.flatnonzero((sk.sentences[:, lo : lo + rows] == want).all(axis=1)).tolist():
                     td = sk.terms(sd)
