@@ -10,10 +10,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from newstrace.pipeline import add_documents
 from newstrace.stages.candidates import (
     TERM_SEP,
     Fingerprint,
+    SentenceBuckets,
     StoredSketch,
     indexed_candidates,
     sentence_terms_hash,
@@ -107,3 +112,24 @@ def test_a_missing_terms_row_falls_back_to_the_fingerprint(tmp_path: Path) -> No
         lookup = _Counting(store)
         after = {fp.doc_id: indexed_candidates(lookup, fp, stored=True) for fp in fps}
     assert after == before and lookup.read_whole > 0
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.integers(-3, 3), st.integers(0, 9), st.sampled_from([0, 5, -(1 << 63), (1 << 63) - 1])),
+                max_size=60), st.integers(1, 4))
+def test_sentence_buckets_keep_each_key_s_first_members_in_order(rows: list[tuple[int, int, int]], limit: int) -> None:
+    names = {n: f"d{n}" for n in range(9)}  # number 9 has no id: left out, as a store leaves it
+    buckets = SentenceBuckets.of_rows(np.asarray([r[0] for r in rows], dtype=np.int64),
+                                      np.asarray([r[1] for r in rows], dtype=np.int64),
+                                      np.asarray([r[2] for r in rows], dtype=np.int64), limit,
+                                      lambda numbers: {n: names[n] for n in numbers if n in names})
+    expected: dict[int, list[tuple[str, int | None]]] = {}
+    counted: dict[int, int] = {}
+    for key, doc, terms in rows:
+        counted[key] = counted.get(key, 0) + 1
+        if counted[key] <= limit:
+            members = expected.setdefault(key, [])
+            if doc in names:
+                members.append((names[doc], terms or None))
+    assert dict(buckets.items()) == expected
+    assert buckets.get(99) is None and len(buckets) == len(expected)
