@@ -535,6 +535,10 @@ def main() -> int:
     get_embedder("minilm-l3").encode(["Warm-up."])  # the int8 model is made on first use
     rng = random.Random(2026)
     base = corpus()
+    if not base:
+        print(f"bench_index: no BBC News or PAN 2013 source documents under {SHARED / 'data'} "
+              "(set NEWSTRACE_SHARED to the folder holding data/): skipped", file=sys.stderr)
+        return 2
     if args.corpus_limit:
         base = base[:: max(1, len(base) // args.corpus_limit)][: args.corpus_limit]
     names = sorted({n for _, t in base[:3000] for n in _NAME_RE.findall(t)})
