@@ -586,3 +586,27 @@ def test_documents_commit_in_batches_that_double(tmp_path: Path, monkeypatch: py
         stats = add_documents(store, docs, workers=1, forensics=False, commit_documents=2)
         assert stats.added == 20 and store.document_count() == 20
     assert sizes == [2, 4, 8, 6]
+
+
+def test_story_feature_rows_are_the_join_read_from_a_covering_index(corpus: Path, tmp_path: Path) -> None:
+    # every document's story inputs read without its row (texts) and each kept row in table
+    # order: the same rows as joining them in SQL, which read them all in random order
+    from newstrace.stages.stories.store import stored_story_inputs
+
+    with Store(tmp_path / "t.db") as store:
+        index_add(store, [corpus], workers=1, forensics=False)
+        unkept = store.story_feature_rows()  # features kept by the add, not yet counted
+        stored_story_inputs(store)  # keeps every document's features and their counted terms
+        store.conn.execute("DELETE FROM story_terms WHERE doc_id = (SELECT MIN(doc_id) FROM story_terms)")
+        joined = store.conn.execute(
+            "SELECT d.id, d.published, d.title, d.language, d.text_hash, s.key, s.data, t.key, t.data "
+            "FROM documents d LEFT JOIN story_features s ON s.doc_id = d.id "
+            "LEFT JOIN story_terms t ON t.doc_id = d.id ORDER BY d.id").fetchall()
+        rows = store.story_feature_rows()
+        plan = " ".join(str(r) for r in store.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT id, published, title, language, text_hash FROM documents "
+            "INDEXED BY documents_story ORDER BY id"))
+    assert rows == joined and len(rows) == 3
+    assert sum(r[8] is None for r in rows) == 1 and all(r[6] is not None for r in rows)
+    assert [r[:5] for r in unkept] == [r[:5] for r in rows]
+    assert "COVERING INDEX documents_story" in plan
