@@ -754,7 +754,7 @@ def _sentence_pairs_of(store: Store, fps: Sequence[Fingerprint], family: Mapping
     after are added to ``later`` (their own side decides).  ``stats["sentence_nearest"]``
     counts the documents that kept only their nearest."""
     cache: dict[str, StoredSketch] = {}
-    terms: dict[int, frozenset[str] | None] = {}  # the chunk's colliding sentences, each read once
+    terms: dict[int, frozenset[str] | None] = {}  # the chunk's colliding sentences' terms, each read once
     keys_of: dict[str, SentenceKeys] = {}
     buckets = sentence_buckets(store, fps, stored=True, keys_of=keys_of)
     out: set[tuple[str, str]] = set()

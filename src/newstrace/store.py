@@ -25,7 +25,13 @@ import xxhash
 
 from newstrace.errors import StoreError
 from newstrace.stages.candidates import DEFAULT_CONFIG as CANDIDATES
-from newstrace.stages.candidates import TERM_SEP, Fingerprint, SentenceBuckets, StoredSketch
+from newstrace.stages.candidates import (
+    SENTENCE_KEY_BITS,
+    TERM_SEP,
+    Fingerprint,
+    SentenceBuckets,
+    StoredSketch,
+)
 from newstrace.stages.prepare import (
     IndexRows,
     LineProfile,
@@ -56,8 +62,8 @@ log = logging.getLogger(__name__)
 # 7: the band tables in levels (``BAND_LEVELS``): new rows go to a small table, merged into
 # larger ones in sorted runs.  A version-3 to -6 store is migrated in place: its rows stay in
 # the last level.
-# 8: each sentence-band row names the terms of its sentence (a key into ``sentence_terms``,
-# which holds each distinct sentence's terms once), so the sentence channel checks a chance
+# 8: each sentence-band row names the terms of its sentence (a key into ``sentence_terms``: the
+# document's number and the sentence's index), so the sentence channel checks a chance
 # collision without reading the colliding document's whole fingerprint.  A version-3 to -7
 # store is migrated in place: its rows get no terms key (their fingerprints are read, as before).
 SCHEMA_VERSION = 8
@@ -78,7 +84,7 @@ BAND_LEVELS = ("_l0", "_l1", "_l2", "")
 BAND_LEVEL_DOCUMENTS = (2_000, 16_000, 128_000)
 BAND_TABLES = ("shingle_bands", "sentence_bands")
 #: Each band table's columns: a sentence band's row carries its sentence's terms key
-#: (``candidates.sentence_terms_hash``; ``NULL`` when the document has two sentences with
+#: (``candidates.SENTENCE_KEY_BITS``; ``NULL`` when the document has two sentences with
 #: different terms in the bucket, or the row predates schema 8).
 BAND_COLUMNS = {"shingle_bands": "key, doc", "sentence_bands": "key, doc, terms"}
 #: A merge moves a level in this many ranges of keys, a transaction each: at a million documents
@@ -284,19 +290,24 @@ class _IndexBatch:
         self.shingles: list[tuple[int, int]] = []
         self.sentences: list[tuple[int, int, int | None]] = []
         self.carriers: list[tuple[int, str]] = []
-        self.terms: dict[int, str] = {}
+        self.terms: list[tuple[int, str]] = []
 
     def flush(self, c: sqlite3.Connection) -> None:
         first = BAND_LEVELS[0]
         tables: tuple[tuple[str, list[Any]], ...] = (
             (f"shingle_bands{first}", self.shingles), (f"sentence_bands{first}", self.sentences),
-            ("line_carriers", self.carriers), ("sentence_terms", sorted(self.terms.items())))
+            ("line_carriers", self.carriers))
+        if self.terms:
+            # a sentence's terms as last put in the batch (the sort is stable): keys are by
+            # document number, which a new version keeps
+            self.terms.sort(key=lambda row: row[0])
+            c.executemany("INSERT OR REPLACE INTO sentence_terms VALUES (?, ?)", self.terms)
+            self.terms.clear()
         for table, rows in tables:
             if rows:
                 rows.sort(key=lambda row: (row[0], row[1]))
                 c.executemany(f"INSERT OR IGNORE INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
                 rows.clear()
-        self.terms.clear()
 
 
 def _level_documents(c: sqlite3.Connection, level: int) -> int:
@@ -522,8 +533,10 @@ class Store:
         else:
             shingles, sentences, terms = (), (), ()
         batch.shingles.extend((k, no) for k in shingles)
-        batch.sentences.extend((k, no, t) for k, t in sentences)
-        batch.terms.update(terms)
+        base = no << SENTENCE_KEY_BITS
+        # (a sentence past the key's room, never seen in news, is checked from the fingerprint)
+        batch.sentences.extend((k, no, None if s is None or s >> SENTENCE_KEY_BITS else base + s) for k, s in sentences)
+        batch.terms.extend((base + s, text) for s, text in terms if not s >> SENTENCE_KEY_BITS)
         profile = rows.profile if rows is not None and rows.profile is not None else line_profile(raw)
         batch.carriers.extend((signed64(k), doc_id) for k in profile.carried)
         if not batch_given:
@@ -536,8 +549,9 @@ class Store:
         """Remove a stored document's rows from the candidate-index tables (before it is replaced)."""
         row = c.execute("SELECT no FROM doc_numbers WHERE id = ?", (doc_id,)).fetchone()
         if row is not None and fp_data is not None:
-            # (the sentences' terms rows stay: other documents may share them)
             shingles, sentences, _ = band_rows(decode_fingerprint(doc_id, fp_data))
+            c.execute("DELETE FROM sentence_terms WHERE key BETWEEN ? AND ?",
+                      (row[0] << SENTENCE_KEY_BITS, ((row[0] + 1) << SENTENCE_KEY_BITS) - 1))
             for level in BAND_LEVELS:
                 c.executemany(f"DELETE FROM shingle_bands{level} WHERE key = ? AND doc = ?",
                               [(k, row[0]) for k in shingles])

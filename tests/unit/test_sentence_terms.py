@@ -1,6 +1,6 @@
 """Sentence-band rows keyed by their sentence's terms (store schema 8): the sentence channel of
-a stored index checks a bucket's members by the terms the rows name, read once per distinct
-sentence, instead of reading each member's whole fingerprint, and proposes exactly the same
+a stored index checks a bucket's members by the terms the rows name, each colliding sentence's
+read once, instead of reading each member's whole fingerprint, and proposes exactly the same
 candidates either way."""
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 
 from newstrace.pipeline import add_documents
 from newstrace.stages.candidates import (
+    SENTENCE_KEY_BITS,
     TERM_SEP,
     Fingerprint,
     SentenceBuckets,
     StoredSketch,
     indexed_candidates,
-    sentence_terms_hash,
 )
 from newstrace.stages.prepare import band_rows
 from newstrace.store import BAND_LEVELS, Store
@@ -62,20 +62,36 @@ class _Counting:
         return got
 
 
-def test_band_rows_key_each_sentence_band_by_its_terms() -> None:
+def test_band_rows_name_each_sentence_band_s_sentence() -> None:
     one, other = frozenset({"alpha", "beta", "gamma", "delta", "eps"}), frozenset({"zeta", "eta", "theta", "iota", "kap"})
     digest = list(range(60))
-    # two sentences with one digest (bands alike) but different terms, and a third sentence
-    fp = Fingerprint("x", [], [digest, digest, list(range(100, 160))], [one, other, one])
+    # two sentences with one digest (bands alike) but different terms; a third with the first's
+    # terms; a fourth with the first's digest and terms
+    fp = Fingerprint("x", [], [digest, digest, list(range(100, 160)), digest], [one, other, one, one])
     _, sentences, terms = band_rows(fp)
     keyed = dict(sentences)
     assert len(keyed) == 40  # 20 bands of each distinct digest
-    first = TERM_SEP.join(sorted(one))
-    assert dict(terms) == {sentence_terms_hash(first): first, sentence_terms_hash(TERM_SEP.join(sorted(other))):
-                           TERM_SEP.join(sorted(other))}
-    # the shared digest's bands hold two term sets: no key; the third sentence's hold one
+    # each distinct term set kept once, under its first sentence
+    assert terms == ((0, TERM_SEP.join(sorted(one))), (1, TERM_SEP.join(sorted(other))))
+    # the shared digest's bands hold two term sets: no sentence; the third's name the first
     assert sum(v is None for v in keyed.values()) == 20
-    assert sorted(v for v in keyed.values() if v is not None) == [sentence_terms_hash(first)] * 20
+    assert sorted(v for v in keyed.values() if v is not None) == [0] * 20
+
+
+def test_a_new_version_replaces_its_sentences_terms(tmp_path: Path) -> None:
+    docs = _articles()
+    with Store(tmp_path / "x.db") as store:
+        add_documents(store, [Document(id=d.id, raw=d.raw) for d in docs[:3]], workers=1, forensics=False)
+        before = store.conn.execute("SELECT COUNT(*) FROM sentence_terms").fetchone()[0]
+        add_documents(store, [Document(id=docs[0].id, raw=docs[3].raw)], workers=1, forensics=False)
+        [fp] = store.get_fingerprints([docs[0].id])
+        no = store.conn.execute("SELECT no FROM doc_numbers WHERE id = ?", (docs[0].id,)).fetchone()[0]
+        kept = [t for (t,) in store.conn.execute("SELECT terms FROM sentence_terms WHERE key >> ? = ? ORDER BY key",
+                                                 (SENTENCE_KEY_BITS, no))]
+        after = store.conn.execute("SELECT COUNT(*) FROM sentence_terms").fetchone()[0]
+    texts = [TERM_SEP.join(sorted(t)) for t in fp.sentence_terms]
+    assert before > 0 and kept == sorted(set(texts), key=texts.index)  # the new version's, in order
+    assert after == before - 8 + len(kept)  # the old version's 8 sentences gone
 
 
 def test_keyed_rows_propose_what_the_fingerprints_propose_and_read_none_whole(tmp_path: Path) -> None:

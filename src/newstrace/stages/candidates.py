@@ -33,6 +33,7 @@ __all__ = [
     "PLAN_NEIGHBOURS",
     "PLAN_SMALL_COMPONENT",
     "SENTENCE_CHANNEL",
+    "SENTENCE_KEY_BITS",
     "SENTENCE_SMALL_EARLIER",
     "SHINGLE_CHANNEL",
     "TERM_SEP",
@@ -58,7 +59,6 @@ __all__ = [
     "sentence_bucket_pairs",
     "sentence_buckets",
     "sentence_keys_of",
-    "sentence_terms_hash",
     "shingle_bucket_pairs",
 ]
 
@@ -755,16 +755,10 @@ def plan_pairs(
 TERM_SEP = "\x1f"
 
 
-def sentence_terms_hash(term_text: str) -> int:
-    """The signed 64-bit key of a sentence's sorted terms joined by :data:`TERM_SEP` (the form
-    :attr:`StoredSketch.term_text` and the store's ``sentence_terms`` table hold): equal term
-    sets get one key, so a sentence copied into many documents is checked once."""
-    h = xxhash.xxh64_intdigest(term_text.encode("utf-8"), seed=TERMS_SEED)
-    return h - (1 << 64) if h >= 1 << 63 else h
-
-
-#: Seed of :func:`sentence_terms_hash` (apart from the band hashes' channel seeds).
-TERMS_SEED = 7 * 4096
+#: A stored sentence's terms key is its document's number shifted by this many bits, plus its
+#: index in the document (``newstrace.store``): a new document's keys follow every stored one,
+#: so its terms rows are appended to the end of their table instead of landing on a page each.
+SENTENCE_KEY_BITS = 20
 
 
 @dataclass(slots=True)
@@ -878,7 +872,7 @@ class BandLookup(Protocol):
 
     def sentence_members_many(self, keys: Sequence[int], limit: int) -> Mapping[int, list[tuple[str, int | None]]]:
         """:meth:`sentence_docs_many` with, beside each document, the key of the terms of its
-        sentence in the bucket (:func:`sentence_terms_hash`), or ``None`` when it has more
+        sentence in the bucket (:data:`SENTENCE_KEY_BITS`), or ``None`` when it has more
         than one such sentence or its row predates the terms keys: its sketch then says."""
         ...
 
@@ -957,8 +951,8 @@ def indexed_candidates(
     than ``max_bucket_docs`` documents is skipped the same way.
 
     A sentence bucket's member is checked by the terms of its colliding sentence: the band row
-    names them (a terms key, ``BandLookup.sentence_members_many``), and each distinct sentence's
-    terms are read once (``BandLookup.sentence_terms``), however many documents carry it.  Most
+    names them (a terms key, ``BandLookup.sentence_members_many``), and the colliding sentences'
+    terms are read by key, each once (``BandLookup.sentence_terms``).  Most
     collisions are chance ones (97% of the document pairs sharing a sentence bucket on PAN 2013
     and BBC News), and reading each such document's whole sketch to check one sentence was
     the cost of a stored index's sentence channel that grew with the index (docs/benchmarks.md,

@@ -28,7 +28,6 @@ from newstrace.stages.candidates import (
     Fingerprint,
     band_hashes,
     fingerprint,
-    sentence_terms_hash,
 )
 from newstrace.stages.clean import (
     _WORD_RE,
@@ -340,10 +339,11 @@ class IndexRows:
     Attributes:
         shingle_bands: the distinct signed 64-bit band hashes of the shingle MinHash, sorted.
         sentence_bands: the distinct band hashes of all its sentence MinHashes, sorted, each
-            with the terms key of its sentence (``candidates.sentence_terms_hash``), or ``None``
-            when two of its sentences with different terms share the band.
-        sentence_terms: each distinct sentence's terms key and term text, sorted by key (the
-            store keeps each once, for the sentence channel's checks).
+            with the index of its sentence in the fingerprint (the store makes it the sentence's
+            terms key, ``candidates.SENTENCE_KEY_BITS``), or ``None`` when two of its sentences
+            with different terms share the band.
+        sentence_terms: the index and term text of each sentence with distinct terms, by index
+            (the store keeps them for the sentence channel's checks).
         profile: its :class:`LineProfile` when already known (the recurring-line step makes
             every incoming document's), else ``None``: the writer computes it.
         columns: its :func:`document_columns`, serialised where it was prepared (the JSON of
@@ -439,22 +439,21 @@ def band_rows(fp: Fingerprint) -> tuple[tuple[int, ...], tuple[tuple[int, int | 
                                          tuple[tuple[int, str], ...]]:
     """The rows of a fingerprint in the store's band tables: the distinct shingle band hashes,
     sorted; the distinct sentence band hashes (``newstrace.stages.candidates.band_hashes``),
-    sorted, each with its sentence's terms key, or ``None`` when sentences with different terms
-    share it (the lookup then reads the document's sketch); and each distinct sentence's terms
-    key and term text (:class:`IndexRows`)."""
+    sorted, each with the index of its sentence, or ``None`` when sentences with different terms
+    share it (the lookup then reads the document's sketch); and the index and term text of each
+    sentence with terms no earlier sentence has (:class:`IndexRows`)."""
     shingles = set(band_hashes(fp.shingles, CANDIDATES.doc_bands, SHINGLE_CHANNEL)) if fp.shingles else set()
     sentences: dict[int, int | None] = {}
-    terms: dict[int, str] = {}
-    for digest, term_set in zip(fp.sentences, fp.sentence_terms, strict=True):
-        text = TERM_SEP.join(sorted(term_set))
-        key = sentence_terms_hash(text)
-        terms[key] = text
+    first: dict[str, int] = {}
+    for s, (digest, term_set) in enumerate(zip(fp.sentences, fp.sentence_terms, strict=True)):
+        index = first.setdefault(TERM_SEP.join(sorted(term_set)), s)
         for band in band_hashes(digest, CANDIDATES.sentence_bands, SENTENCE_CHANNEL):
             if band not in sentences:
-                sentences[band] = key
-            elif sentences[band] != key:
+                sentences[band] = index
+            elif sentences[band] != index:
                 sentences[band] = None
-    return tuple(sorted(shingles)), tuple(sorted(sentences.items(), key=lambda row: row[0])), tuple(sorted(terms.items()))
+    return (tuple(sorted(shingles)), tuple(sorted(sentences.items(), key=lambda row: row[0])),
+            tuple(sorted((index, text) for text, index in first.items())))
 
 
 def indexed_rows(doc: Document, fp: Fingerprint) -> tuple[Document, Fingerprint, IndexRows]:
