@@ -49,6 +49,7 @@ from newstrace.stages.candidates import (
     nearest_candidates,
     nearest_earlier,
     neighbourhood,
+    outside_families,
     plan_pairs,
     sentence_buckets,
 )
@@ -554,10 +555,12 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
         plan_stats: dict[str, int] = {}
         todo = sorted(pairs - store.checked_among(pairs, changes=changes, semantic=semantic))
     elif only is not None:
-        pairs, plan_stats = _candidates_of(store, only, executor=executor)
+        families: dict[str, int] = {}
+        pairs, plan_stats = _candidates_of(store, only, executor=executor, families=families)
         if semantic:
             embed_documents(store, threads=workers, progress=progress)
-            pairs |= screened_meaning_pairs(store, indexed_semantic_pairs(store, only, threads=workers) - pairs,
+            meaning = indexed_semantic_pairs(store, only, threads=workers) - pairs
+            pairs |= screened_meaning_pairs(store, _left_to_families(meaning, families, plan_stats),
                                             stats=plan_stats)
         pairs = {p for p in pairs if p[0] in only or p[1] in only}
         todo = sorted(pairs - store.checked_among(pairs, changes=changes, semantic=semantic))
@@ -578,16 +581,18 @@ def link(store: Store, *, only: set[str] | None = None, workers: int | None = No
             early_stream = _started(batch_streams(early, 0, one_at_a_time=True))
 
         # plan_pairs: linear in each family of near-copies; no bucket silently dropped
+        families = {}
         planned, plan_stats = plan_pairs(store.all_sketches(), arrival=store.arrivals(),
-                                         shingles_planned=None if semantic else shingles_planned)
+                                         shingles_planned=None if semantic else shingles_planned, families=families)
         pairs = set(planned)
         if semantic and preselect:
             # Static vectors choose the documents the sentence encoder embeds (stages/static.py).
-            pairs |= preselected_pairs(store, planned, threads=workers, progress=progress, stats=plan_stats)
+            meaning = preselected_pairs(store, planned, threads=workers, progress=progress, stats=plan_stats)
+            pairs |= _left_to_families(meaning - pairs, families, plan_stats)
         elif semantic:
             embed_documents(store, threads=workers, progress=progress)
             meaning = semantic_pairs(store.languages(), load_vectors(store, threads=workers)) - pairs
-            pairs |= screened_meaning_pairs(store, meaning, stats=plan_stats)
+            pairs |= screened_meaning_pairs(store, _left_to_families(meaning, families, plan_stats), stats=plan_stats)
         if early_stream is not None:
             for stream in early_stream:
                 _write_relations(store, stream, changes=changes, semantic=semantic)
@@ -685,8 +690,17 @@ def link_pending(store: Store, *, signed_again: Collection[str] = (), **options:
     return [r for r in relations if r.source in pending or r.target in pending] if whole else relations
 
 
+def _left_to_families(meaning: set[tuple[str, str]], families: Mapping[str, int],
+                      stats: dict[str, int]) -> set[tuple[str, str]]:
+    """The candidates by meaning not inside one family of near-copies (``candidates.outside_families``:
+    the family plan aligns those); ``stats["meaning_in_families"]`` counts the others."""
+    kept = outside_families(meaning, families)
+    stats["meaning_in_families"] = len(meaning) - len(kept)
+    return kept
+
+
 def _candidates_of(store: Store, ids: set[str], *, executor: Executor | None = None,
-                   ) -> tuple[set[tuple[str, str]], dict[str, int]]:
+                   families: dict[str, int] | None = None) -> tuple[set[tuple[str, str]], dict[str, int]]:
     """The lexical candidate pairs the whole-collection plan (``plan_pairs``) gives that involve
     ``ids``, from the store's band tables.
 
@@ -697,7 +711,9 @@ def _candidates_of(store: Store, ids: set[str], *, executor: Executor | None = N
     collection-wide bucket sizes (``candidates.indexed_candidates``), and each pair is kept
     or not from its later-arriving document's side (``candidates.nearest_earlier``): usually a
     document of ``ids``, else (``link(only=...)`` of documents older than some of their
-    partners) that partner's own lookups decide.
+    partners) that partner's own lookups decide.  ``families``, when given, receives the large
+    shingle components of ``ids``' neighbourhood (``candidates.large_components``), as the
+    whole-collection plan finds them.
 
     The sentence lookups of each chunk of ``CANDIDATE_QUERIES`` documents depend on nothing but
     the store, so ``executor``'s workers make them (without one, this process does), each chunk on its own connection to the
@@ -708,6 +724,8 @@ def _candidates_of(store: Store, ids: set[str], *, executor: Executor | None = N
     planned, plan_stats = plan_pairs(shingles_only)
     pairs = {p for p in planned if p[0] in ids or p[1] in ids}
     family = large_components(shingles_only)
+    if families is not None:
+        families.update(family)
     del shingles_only
     plan_stats["sentence_nearest"] = 0
     later: set[str] = set()  # partners, not in ids, that arrived after one of ids

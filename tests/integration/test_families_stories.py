@@ -91,6 +91,47 @@ def test_wire_copies_form_one_family_with_the_original_as_root(data_dir: Path, t
     assert all(e.passages for e in fam.edges if e.primary)
 
 
+def test_the_semantic_layer_leaves_a_family_of_copies_to_its_plan(data_dir: Path, tmp_path: Path) -> None:
+    """A family of near-copies is aligned through its plan (each copy with its nearest members):
+    with the semantic layer too, whose nearest-by-meaning candidates inside the family are its
+    sibling copies.  The pairs compared inside the family are the lexical scan's, whole and
+    through ``index add``, and the family and its parents are the same."""
+    n = 20
+    truth = build_wire_collection(tmp_path / "c", n, data_dir / "bbc-news", background=15)
+    members = {truth.original, *truth.parent}
+
+    def compared_in_family(db: Path) -> set[tuple[str, str]]:
+        with Store(db) as store:
+            rows = store.conn.execute("SELECT a, b FROM checked_pairs").fetchall()
+        return {(a, b) for a, b in rows if a in members and b in members}
+
+    lexical = scan([tmp_path / "c" / "collection.jsonl"], db=tmp_path / "lex.db", semantic=False, changes=False)
+    semantic = scan([tmp_path / "c" / "collection.jsonl"], db=tmp_path / "sem.db", changes=False)
+    # Measured (seed 0): 108 candidate pairs by meaning left to the family's plan; before, they
+    # were aligned too: 150 alignments (and 6 for parents) against the lexical scan's 42 (and 14).
+    assert semantic.stats["plan_meaning_in_families"] >= 4 * n
+    assert semantic.stats["alignments"] == lexical.stats["alignments"]
+    assert compared_in_family(tmp_path / "sem.db") == compared_in_family(tmp_path / "lex.db") != set()
+    assert _shape(semantic.families) == _shape(lexical.families)
+    assert score_wire(semantic.families, truth)["root_is_original"]
+
+    lines = (tmp_path / "c" / "collection.jsonl").read_text().splitlines()
+    for k, part in enumerate((lines[: len(lines) // 2], lines[len(lines) // 2 :])):
+        (tmp_path / f"b{k}").mkdir()
+        (tmp_path / f"b{k}" / "part.jsonl").write_text("\n".join(part) + "\n")
+    planned: dict[str, dict[str, int]] = {}
+    for mode in ("lexical", "semantic"):
+        with Store(tmp_path / f"add-{mode}.db") as store:
+            for k in range(2):
+                stats = index_add(store, [tmp_path / f"b{k}"], forensics=False)
+                planned[mode] = {}
+                link(store, only=set(stats.added_ids), changes=False, semantic=mode == "semantic",
+                     stats=planned[mode])
+    # in batches too: the same pairs inside the family with and without the semantic layer
+    assert planned["semantic"]["plan_meaning_in_families"] > 0
+    assert compared_in_family(tmp_path / "add-semantic.db") == compared_in_family(tmp_path / "add-lexical.db")
+
+
 def test_wire_in_batches_matches_one_scan(data_dir: Path, tmp_path: Path) -> None:
     truth = build_wire_collection(tmp_path / "c", 30, data_dir / "bbc-news", background=20)
     lines = (tmp_path / "c" / "collection.jsonl").read_text().splitlines()

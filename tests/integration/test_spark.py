@@ -227,10 +227,52 @@ def test_a_rewritten_family_is_planned_as_locally(spark: Any) -> None:
     read_as = {d.id: (0, f"{29 - i:02d}.txt", 0) for i, d in enumerate(docs)}  # reading order: reversed ids
     local, local_stats = plan_pairs(fps, arrival=read_as)
     sc = spark.sparkContext
-    pairs, stats = plan_spark_pairs(sc.parallelize([(fp.doc_id, fp) for fp in fps], 2),
-                                    arrivals=sc.parallelize(sorted(read_as.items()), 2), partitions=2)
+    pairs, stats, families = plan_spark_pairs(sc.parallelize([(fp.doc_id, fp) for fp in fps], 2),
+                                              arrivals=sc.parallelize(sorted(read_as.items()), 2), partitions=2)
     assert sorted(pairs.collect()) == sorted(local)
     assert stats == local_stats and stats["sentence_nearest"] > 0
+    assert families is None  # not asked for
+
+
+def test_the_families_left_to_their_plans_are_the_local_ones(spark: Any) -> None:
+    """Copies of two invented stories (20 and 14 light edits of each, above the plan's small
+    component) and unrelated texts: the large components the Spark plan gives
+    ``spark_screen_meaning`` are those of the local ``candidates.large_components``."""
+    import random
+
+    from newstrace.engines.spark.steps import plan_spark_pairs
+    from newstrace.stages.candidates import PLAN_SMALL_COMPONENT, fingerprint, large_components
+    from newstrace.types import Document
+
+    rng = random.Random(11)
+    words = [f"w{i}" for i in range(3000)]
+
+    def text(n: int) -> list[str]:
+        return [" ".join(rng.choice(words) for _ in range(12)) + "." for _ in range(n)]
+
+    docs = []
+    for story, copies in (("a", 20), ("b", 14)):
+        sentences = text(40)
+        for i in range(copies):
+            edited = list(sentences)
+            edited[rng.randrange(len(edited))] = text(1)[0]
+            docs.append(Document(id=f"{story}{i:02d}", raw=" ".join(edited), text=" ".join(edited)))
+    docs += [Document(id=f"z{i}", raw=t, text=t) for i, t in enumerate(" ".join(text(30)) for _ in range(6))]
+    fps = [fingerprint(d) for d in docs]
+    local = large_components(fps)
+    assert len(set(local.values())) == 2 and min(20, 14) > PLAN_SMALL_COMPONENT
+
+    sc = spark.sparkContext
+    _, _, families = plan_spark_pairs(sc.parallelize([(fp.doc_id, fp) for fp in fps], 2), partitions=2,
+                                      families=True)
+
+    def grouped(members: Any) -> set[frozenset[str]]:
+        by: dict[Any, set[str]] = {}
+        for doc_id, comp in members:
+            by.setdefault(comp, set()).add(doc_id)
+        return {frozenset(m) for m in by.values()}
+
+    assert grouped(families.collect()) == grouped(local.items())
 
 
 def test_connected_components_by_label_propagation(spark: Any) -> None:

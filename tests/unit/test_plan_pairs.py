@@ -9,7 +9,9 @@ from newstrace.stages.candidates import (
     PLAN_NEIGHBOURS,
     SENTENCE_SMALL_EARLIER,
     fingerprint,
+    large_components,
     nearest_earlier,
+    outside_families,
     plan_pairs,
 )
 from newstrace.types import Document
@@ -45,6 +47,24 @@ def test_identical_copies_cost_linear_alignments_and_stay_one_component() -> Non
     assert len(pairs) <= PLAN_NEIGHBOURS * 120 + 1
     assert stats["pairs_all_pairs"] == 120 * 119 // 2
     assert _reached("c000", pairs) == copies  # the planned pairs connect every copy
+
+
+def test_the_plan_names_its_families_and_pairs_inside_one_are_left_to_it() -> None:
+    rng = random.Random(3)
+    first, second = _text(rng), _text(rng)
+    docs = [Document(id=f"a{i:02d}", raw=first, text=first) for i in range(15)]
+    docs += [Document(id=f"b{i:02d}", raw=second, text=second) for i in range(14)]
+    docs += [Document(id=f"s{i}", raw=first + " tail", text=first + " tail") for i in range(2)]  # joins a's
+    docs += [Document(id=f"o{i}", raw=t, text=t) for i, t in enumerate(_text(rng) for _ in range(3))]
+    fps = [fingerprint(d) for d in docs]
+    families: dict[str, int] = {}
+    plan_pairs(fps, families=families)
+    assert families == large_components(fps)
+    assert len(set(families.values())) == 2 and not any(i.startswith("o") for i in families)
+    assert families["a00"] == families["s1"] != families["b00"]
+    meaning = {("a00", "a07"), ("a03", "s0"), ("a00", "b00"), ("a00", "o1"), ("o0", "o1"), ("b01", "b13")}
+    assert outside_families(meaning, families) == {("a00", "b00"), ("a00", "o1"), ("o0", "o1")}
+    assert outside_families(meaning, {}) == meaning
 
 
 def test_small_components_keep_every_colliding_pair() -> None:

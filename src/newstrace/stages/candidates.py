@@ -55,6 +55,7 @@ __all__ = [
     "nearest_earlier",
     "nearest_pairs",
     "neighbourhood",
+    "outside_families",
     "plan_pairs",
     "sentence_bucket_pairs",
     "sentence_buckets",
@@ -456,12 +457,26 @@ def large_components(fingerprints: Sequence[Sketch], config: CandidateConfig = D
     ``small_component`` members), with a number per component: the components
     :func:`plan_pairs` plans by nearest neighbours."""
     _, comps, _ = _shingle_components(fingerprints, config)
-    out: dict[str, int] = {}
-    for root, members in comps.items():
-        if len(members) > small_component:
-            for d in members:
-                out[fingerprints[d].doc_id] = root
-    return out
+    return _large_members(fingerprints, comps, small_component)
+
+
+def _large_members(fingerprints: Sequence[Sketch], comps: Mapping[int, list[int]], small_component: int,
+                   ) -> dict[str, int]:
+    return {fingerprints[d].doc_id: root for root, members in comps.items() if len(members) > small_component
+            for d in members}
+
+
+def outside_families(pairs: Iterable[tuple[str, str]], families: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """The ``pairs`` whose two documents do not lie in one large shingle component
+    (``families``: :func:`large_components`, or what :func:`plan_pairs` gives its ``families``).
+
+    Such a component is a family of near-copies, and :func:`plan_pairs` aligns it through each
+    member's nearest members, so that n copies cost O(n) alignments; the sentence channel
+    already leaves its pairs to that plan.  The candidates by meaning do too: each document's
+    ten nearest by meaning inside a family of copies are its sibling copies, and aligning them
+    all made a semantic scan of one article copied 300 times align 2,778 pairs where the
+    lexical scan aligned 789 (``benchmarks/bench_wire.py``, docs/benchmarks.md, stop 48)."""
+    return {p for p in pairs if (mine := families.get(p[0])) is None or families.get(p[1]) != mine}
 
 
 band_keys = _band_keys
@@ -665,6 +680,7 @@ def plan_pairs(
     small_component: int = PLAN_SMALL_COMPONENT, neighbours: int = PLAN_NEIGHBOURS,
     arrival: Mapping[str, Any] | None = None, sentence_small: int = SENTENCE_SMALL_EARLIER,
     shingles_planned: Callable[[list[tuple[str, str]]], None] | None = None,
+    families: dict[str, int] | None = None,
 ) -> tuple[dict[tuple[str, str], set[str]], dict[str, int]]:
     """The pairs to align in a whole collection, at a cost linear in the size of each family.
 
@@ -685,7 +701,8 @@ def plan_pairs(
     the stored digests as arrays, undecoded further).  ``shingles_planned``, when given, is
     called with the shingle and family pairs (ids sorted, in sorted order) as soon as they are
     known, before the sentence channel (most of the plan's time) runs: ``link`` starts aligning
-    them meanwhile.
+    them meanwhile.  ``families``, when given, receives :func:`large_components` of
+    ``fingerprints`` (found on the way: the components planned by nearest members).
 
     Returns:
         ``(pairs, stats)``: pairs (ids sorted) with the channels that proposed them, and
@@ -698,6 +715,8 @@ def plan_pairs(
     fps = list(fingerprints)
     buckets, comps, comp_of = _shingle_components(fps, config)
     large = {root for root, m in comps.items() if len(m) > small_component}
+    if families is not None:
+        families.update(_large_members(fps, comps, small_component))
 
     pairs: dict[tuple[str, str], set[str]] = defaultdict(set)
 

@@ -240,7 +240,8 @@ def scan_spark(paths: Sequence[str | Path], out: str | Path, *, options: SparkOp
     lap("prepare")
     fingerprints = prepared.mapValues(_fingerprint).persist(keep)
     # Pairs are kept from their later-read document's side, as the local store's arrivals do.
-    pairs, plan = plan_spark_pairs(fingerprints, arrivals=ordered.map(lambda x: (x[1].id, x[0])), partitions=parts)
+    pairs, plan, families_planned = plan_spark_pairs(fingerprints, arrivals=ordered.map(lambda x: (x[1].id, x[0])),
+                                                     partitions=parts, families=semantic)
     lap("candidates")
     embedded = backgrounds = None
     compared = pairs
@@ -254,8 +255,8 @@ def scan_spark(paths: Sequence[str | Path], out: str | Path, *, options: SparkOp
         lap("embed")
         meaning, found = spark_semantic_pairs(embedded, models, partitions=parts)
         semantic_stats.update(found)
-        meaning, semantic_stats["meaning_screened_out"] = spark_screen_meaning(meaning, pairs, prepared,
-                                                                               partitions=parts)
+        meaning, semantic_stats["meaning_screened_out"] = spark_screen_meaning(
+            meaning, pairs, prepared, partitions=parts, families=families_planned, stats=semantic_stats)
         compared = narrow(pairs.union(meaning), parts).distinct(parts).persist(keep)
         semantic_stats["alignments"] = compared.count()
         lap("semantic")

@@ -264,26 +264,43 @@ def _passes_screen(item: tuple[str, tuple[tuple[str, np.ndarray | None], np.ndar
 
 
 def spark_screen_meaning(meaning: Any, lexical: Any, documents: Any, *,
-                         partitions: int | None = None) -> tuple[Any, int]:
+                         partitions: int | None = None, families: Any = None,
+                         stats: dict[str, int] | None = None) -> tuple[Any, int]:
     """The local ``vectors.screened_meaning_pairs`` on Spark: of the candidate pairs by meaning
     (:func:`spark_semantic_pairs`), those that are not lexical candidates and join two English
     documents are kept only when their static pair score reaches ``PRESELECT.semantic_min``;
-    the others are kept as they are.  Returns the pairs kept (an RDD) and the number left out.
+    the others are kept as they are.  Those inside one family of near-copies are left to its
+    plan first, as the local link leaves them (``candidates.outside_families``).  Returns the
+    pairs kept (an RDD) and the number left out by the screen.
 
     Args:
         meaning: candidate pairs by meaning.
         lexical: the lexical candidate pairs (never screened).
         documents: the prepared ``(id, Document)`` rows.
         partitions: partitions of the joins.
+        families: ``(id, component)`` of the documents in large shingle components
+            (``steps.plan_spark_pairs``); ``None``: none left to the families.
+        stats: receives ``meaning_in_families``, the pairs left to the families' plans.
     """
     fresh = meaning.subtract(lexical, partitions).persist()
-    ids = fresh.flatMap(lambda p: p).distinct(partitions).map(lambda i: (i, None))
+    left = fresh
+    in_families = 0
+    if families is not None:
+        inside = (fresh.join(families, partitions).map(lambda x: (x[1][0], (x[0], x[1][1])))
+                  .join(families, partitions).filter(lambda x: x[1][0][1] == x[1][1])
+                  .map(lambda x: (x[1][0][0], x[0])))
+        left = fresh.subtract(inside, partitions).persist()
+        in_families = fresh.count() - left.count()
+    if stats is not None:
+        stats["meaning_in_families"] = in_families
+    ids = left.flatMap(lambda p: p).distinct(partitions).map(lambda i: (i, None))
     statics = documents.join(ids, partitions).mapPartitions(_static_rows)
-    kept = (fresh.join(statics, partitions).map(lambda x: (x[1][0], (x[0], x[1][1])))
+    kept = (left.join(statics, partitions).map(lambda x: (x[1][0], (x[0], x[1][1])))
             .join(statics, partitions).flatMap(_passes_screen))
     screened = narrow(meaning.subtract(fresh, partitions).union(kept), partitions).distinct(partitions).persist()
-    dropped = fresh.count() - kept.count()
+    dropped = left.count() - kept.count()
     fresh.unpersist()
+    left.unpersist()
     return screened, dropped
 
 

@@ -143,11 +143,14 @@ def _oriented(item: tuple[str, tuple[tuple[str, Arrived], Arrived]]) -> tuple[st
     return (x[0], (x, y)) if x[1] > y[1] else (y[0], (y, x))
 
 
-def plan_spark_pairs(fingerprints: Any, *, arrivals: Any = None,
-                     partitions: int | None = None) -> tuple[Any, dict[str, int]]:
+def plan_spark_pairs(fingerprints: Any, *, arrivals: Any = None, partitions: int | None = None,
+                     families: bool = False) -> tuple[Any, dict[str, int], Any]:
     """``candidates.plan_pairs`` over an RDD of ``(id, Fingerprint)``: an RDD of distinct pairs
-    (ids sorted) and the plan's counters.  ``arrivals``: an RDD of ``(id, reading-order key)``,
-    the order ``plan_pairs``'s ``arrival`` gives (``None``: id order)."""
+    (ids sorted), the plan's counters and, with ``families``, an RDD of ``(id, component)`` of
+    the documents in large components (``candidates.large_components``: the families planned by
+    nearest members; cached, for ``semantic.spark_screen_meaning``), else ``None``.
+    ``arrivals``: an RDD of ``(id, reading-order key)``, the order ``plan_pairs``'s ``arrival``
+    gives (``None``: id order)."""
     bands = DEFAULT_CONFIG.doc_bands
     buckets = (fingerprints.flatMap(lambda x: [(k, x[0]) for k in band_keys(x[1].shingles, bands)] if x[1].shingles else [])
                .groupByKey(partitions).mapValues(sorted).filter(lambda kv: len(kv[1]) > 1).values().cache())
@@ -188,8 +191,12 @@ def plan_spark_pairs(fingerprints: Any, *, arrivals: Any = None,
     buckets.unpersist()
     verdicts.unpersist()
     sizes.unpersist()
+    large = None
+    if families:
+        large = info.filter(lambda x: x[1][1]).map(lambda x: (x[0], x[1][0])).cache()
+        large.count()  # made while info is cached
     info.unpersist()
-    return pairs, stats
+    return pairs, stats, large
 
 
 # -- relate ----------------------------------------------------------------------------------------
