@@ -32,6 +32,8 @@ from newstrace.stages.candidates import (
     SentenceBuckets,
     StoredSketch,
 )
+from newstrace.stages.embed_cache import SCHEMA as SENTENCE_VECTORS
+from newstrace.stages.embed_cache import migrate_embeddings
 from newstrace.stages.prepare import (
     IndexRows,
     LineProfile,
@@ -66,8 +68,10 @@ log = logging.getLogger(__name__)
 # document's number and the sentence's index), so the sentence channel checks a chance
 # collision without reading the colliding document's whole fingerprint.  A version-3 to -7
 # store is migrated in place: its rows get no terms key (their fingerprints are read, as before).
-SCHEMA_VERSION = 8
-_MIGRATABLE = {3, 4, 5, 6, 7}
+# 9: sentence vectors in one row per document and model (``embed_cache.SCHEMA``), not one per
+# sentence; a version-3 to -8 store's rows are moved over in place (``migrate_embeddings``).
+SCHEMA_VERSION = 9
+_MIGRATABLE = {3, 4, 5, 6, 7, 8}
 #: The levels of each band table, the first written to, the last (the table's own name) the
 #: largest, and how many documents' rows each level but the last holds before it is merged
 #: into the next (``Store.merge_band_levels``).
@@ -150,10 +154,11 @@ CREATE TABLE IF NOT EXISTS story_features (doc_id TEXT PRIMARY KEY, key TEXT NOT
 CREATE TABLE IF NOT EXISTS story_terms (doc_id TEXT PRIMARY KEY, key TEXT NOT NULL, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS story_vocabulary (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS sentence_terms (key INTEGER PRIMARY KEY, terms TEXT NOT NULL);
+{sentence_vectors};
 CREATE INDEX IF NOT EXISTS relations_target ON relations (target);
 CREATE INDEX IF NOT EXISTS documents_story ON documents (id, published, title, language, text_hash);
 CREATE INDEX IF NOT EXISTS checked_pairs_b ON checked_pairs (b);
-""".format(band_tables="".join(
+""".format(sentence_vectors=SENTENCE_VECTORS.strip(), band_tables="".join(
     f"CREATE TABLE IF NOT EXISTS {table}{level} (key INTEGER NOT NULL, doc INTEGER NOT NULL"
     + (", terms INTEGER" if table == "sentence_bands" else "") + ", PRIMARY KEY (key, doc)) WITHOUT ROWID;\n"
     for table in BAND_TABLES for level in BAND_LEVELS))
@@ -437,6 +442,8 @@ class Store:
                         columns = {r[1] for r in self.conn.execute(f"PRAGMA table_info(sentence_bands{level})")}
                         if "terms" not in columns:
                             self.conn.execute(f"ALTER TABLE sentence_bands{level} ADD COLUMN terms INTEGER")
+                    # 8 -> 9: the sentence vectors' rows, one a sentence, become one a
+                    # document: moved after this transaction, in transactions of their own.
                     self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
                 elif int(row[0]) != SCHEMA_VERSION:
                     raise StoreError(f"store {self.path!r} has schema version {row[0]}, this newstrace "
@@ -446,6 +453,8 @@ class Store:
                     # store at the same path is never taken for this one's.
                     self.conn.execute("INSERT INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex,))
                 self._check_settings()
+            # Schema 9's move of the sentence vectors (also the rest of a move a crash cut short).
+            migrate_embeddings(self.conn)
         except sqlite3.DatabaseError as exc:
             self.conn.close()
             raise StoreError(f"{self.path!r} is not a newstrace store: {exc}") from exc
@@ -647,8 +656,6 @@ class Store:
                 850,000 of the store's rows and about 2 s of its writing).
         """
         n = 0
-        embeddings = self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'embeddings'").fetchone() is not None
         with self.transaction() as c:
             batch = _IndexBatch()
             seen: set[str] = set()
@@ -671,8 +678,7 @@ class Store:
                         c.execute("UPDATE doc_vectors SET vector = NULL, seq = ? WHERE doc_id = ?", (seq, doc.id))
                 c.execute("DELETE FROM relations WHERE source = ? OR target = ?", (doc.id, doc.id))
                 c.execute("DELETE FROM checked_pairs WHERE a = ? OR b = ?", (doc.id, doc.id))
-                if embeddings:
-                    c.execute("DELETE FROM embeddings WHERE doc_id = ? AND text_hash IS NOT ?", (doc.id, new_hash))
+                c.execute("DELETE FROM sentence_vectors WHERE doc_id = ? AND text_hash IS NOT ?", (doc.id, new_hash))
                 static = rows.static_vectors if rows is not None else None
                 if static is not None and len(static[1]):
                     c.execute("INSERT OR REPLACE INTO static_vectors VALUES (?, ?, ?, ?, ?)",

@@ -20,7 +20,7 @@ from newstrace.stages.embed import (
     quantized_model,
     token_embeddings_model,
 )
-from newstrace.stages.embed_cache import EmbeddingCache
+from newstrace.stages.embed_cache import EmbeddingCache, migrate_embeddings
 
 PARAPHRASE = (
     "The city council approved the new budget on Tuesday after a long debate.",
@@ -217,3 +217,49 @@ def test_embedding_cache_roundtrip() -> None:
         cache.put_many("m@1", [("c", spans, vecs), ("d", spans, vecs[:1])])
     assert cache.doc_ids("m@1") == {"a", "b"}  # nothing written
     EmbeddingCache(conn)  # re-opening keeps the table
+
+
+#: The per-sentence table the cache kept until store schema 9.
+_OLD_TABLE = """CREATE TABLE embeddings (
+    doc_id TEXT, model TEXT, sentence INTEGER, start INTEGER, end INTEGER, vector BLOB, text_hash TEXT,
+    PRIMARY KEY (doc_id, model, sentence))"""
+
+
+def test_a_per_sentence_table_is_moved_to_one_row_a_document_to_the_bit() -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.execute(_OLD_TABLE)
+    rng = np.random.default_rng(1)
+    vecs = {d: rng.standard_normal((n, 8)).astype(np.float32) for d, n in (("a", 3), ("b", 1), ("c", 2))}
+    spans = {d: [(10 * i, 10 * i + 7) for i in range(len(v))] for d, v in vecs.items()}
+    rows = [(d, m, i, s, e, v[i].astype("<f4").tobytes(), "h-" + d) for d, v in vecs.items() for m in ("m@1", "m@2")
+            for i, (s, e) in enumerate(spans[d])]
+    rows = [r for r in rows if not (r[0] == "c" and r[1] == "m@2" and r[2] == 0)]  # c under m@2: incomplete
+    conn.executemany("INSERT INTO embeddings VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.commit()
+    assert migrate_embeddings(conn, documents=2) == 5  # a, b in one transaction, c in the next
+    conn.execute(_OLD_TABLE)  # made again by older code: moved when a cache opens the connection
+    conn.executemany("INSERT INTO embeddings VALUES (?, ?, ?, ?, ?, ?, ?)", [r for r in rows if r[0] == "b"])
+    conn.commit()
+    cache = EmbeddingCache(conn)
+    assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'embeddings'").fetchone() is None
+    for d, v in vecs.items():
+        assert np.array_equal(cache.get(d, "m@1", spans=spans[d]), v)
+        assert cache.spans(d, "m@1") == spans[d]
+    assert cache.get("c", "m@2") is None  # was treated as missing, still is
+    assert cache.doc_ids("m@2") == {"a", "b"}
+    with conn:  # inside a transaction: all at once, in it
+        conn.execute("BEGIN")
+        conn.execute(_OLD_TABLE)
+        conn.executemany("INSERT INTO embeddings VALUES (?, ?, ?, ?, ?, ?, ?)", [r for r in rows if r[0] == "a"])
+        assert migrate_embeddings(conn) == 2 and conn.in_transaction
+    assert conn.execute("SELECT text_hash FROM sentence_vectors WHERE doc_id = 'a' AND model = 'm@1'").fetchone() == (
+        "h-a",)
+    EmbeddingCache(conn)  # nothing left to move
+    assert conn.execute("SELECT COUNT(*) FROM sentence_vectors").fetchone() == (5,)
+
+
+def test_a_document_without_sentences_keeps_no_vectors() -> None:
+    cache = EmbeddingCache(sqlite3.connect(":memory:"))
+    cache.put("a", "m@1", [(0, 4)], np.ones((1, 3), np.float32))
+    cache.put("a", "m@1", [], np.zeros((0, 3), np.float32))
+    assert cache.get("a", "m@1") is None and cache.doc_ids("m@1") == set()

@@ -3,6 +3,7 @@ state made under other ones (issue 9, item 5).  One test per kind of mismatch.""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from newstrace.limits import Limits
 from newstrace.pipeline import index_add, link
 from newstrace.stages.embed_cache import EmbeddingCache
 from newstrace.state import StoreSettings, current_settings
-from newstrace.store import Store
+from newstrace.store import SCHEMA_VERSION, Store
 
 
 @pytest.fixture
@@ -80,6 +81,34 @@ def test_vectors_of_a_changed_text_are_not_reused(corpus: Path, tmp_path: Path) 
         cache = EmbeddingCache(store.conn)
         assert cache.doc_ids("model-v1") == set()
         assert cache.get("original.txt", "model-v1") is None
+
+
+def test_a_schema_8_store_moves_its_sentence_vectors_in_place(corpus: Path, tmp_path: Path) -> None:
+    """Opening a store made before schema 9 moves its per-sentence vector rows (one row each
+    per document and model) in the migration's transaction; vectors of the current text only
+    keep counting."""
+    db = tmp_path / "x.db"
+    with Store(db) as store:
+        index_add(store, [corpus], workers=1, forensics=False)
+        current = store.conn.execute("SELECT text_hash FROM documents WHERE id = 'original.txt'").fetchone()[0]
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TABLE sentence_vectors")
+    conn.execute("""CREATE TABLE embeddings (
+        doc_id TEXT, model TEXT, sentence INTEGER, start INTEGER, end INTEGER, vector BLOB, text_hash TEXT,
+        PRIMARY KEY (doc_id, model, sentence))""")
+    vecs = np.arange(8, dtype=np.float32).reshape(2, 4)
+    conn.executemany("INSERT INTO embeddings VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     [("original.txt", "m@1", i, 10 * i, 10 * i + 5, vecs[i].tobytes(), current) for i in range(2)]
+                     + [("other.txt", "m@1", 0, 0, 5, vecs[0].tobytes(), "an older text")])
+    conn.execute("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    with Store(db) as store:
+        assert store.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (
+            str(SCHEMA_VERSION),)
+        cache = EmbeddingCache(store.conn)
+        assert np.array_equal(cache.get("original.txt", "m@1", spans=[(0, 5), (10, 15)]), vecs)
+        assert cache.doc_ids("m@1") == {"original.txt"}  # other.txt's were of another text
 
 
 def test_vectors_under_another_model_version_are_not_reused(tmp_path: Path) -> None:

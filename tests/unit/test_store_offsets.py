@@ -56,5 +56,5 @@ def test_a_version_5_store_is_opened_in_place_and_its_lists_still_read(tmp_path:
         conn.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
     conn.close()
     with Store(db) as store:
-        assert store.meta("schema_version") == str(SCHEMA_VERSION) == "8"
+        assert store.meta("schema_version") == str(SCHEMA_VERSION) == "9"
         assert {d.id: d.offsets for d in store.get_documents()} == before
