@@ -804,8 +804,12 @@ class StoredSketch:
 
     def terms(self, s: int) -> frozenset[str]:
         """The term set of sentence ``s``."""
-        text = self.term_text[s]
-        return frozenset(text.split(TERM_SEP)) if text else frozenset()
+        return term_set(self.term_text[s])
+
+
+def term_set(text: str) -> frozenset[str]:
+    """The term set a sentence's term text (:attr:`StoredSketch.term_text` form) names."""
+    return frozenset(text.split(TERM_SEP)) if text else frozenset()
 
 
 def _group_starts(keys: np.ndarray) -> np.ndarray:
@@ -1039,7 +1043,7 @@ def indexed_candidates(
                   if t is not None and t not in term_sets and "sentences" not in out.get(d, ())}
         if unread:
             got = lookup.sentence_terms(unread)
-            term_sets.update({t: frozenset(got[t].split(TERM_SEP)) if got.get(t) else None for t in unread})
+            term_sets.update({t: term_set(got[t]) if got.get(t) else None for t in unread})
         # only documents a sentence could still add (a document is proposed once per channel),
         # and only those whose sentence is not keyed (or whose terms row is missing)
         load((d for members in usable.values() for d, t in members
