@@ -81,7 +81,7 @@ def test_a_version_4_store_is_migrated_in_place(corpus: Path, tmp_path: Path) ->
         assert {t for (t,) in conn.execute("SELECT typeof(data) FROM fingerprints")} == {"text"}
     conn.close()
     with Store(db) as store:
-        assert store.meta("schema_version") == str(SCHEMA_VERSION) == "8"
+        assert store.meta("schema_version") == str(SCHEMA_VERSION) == "9"
         kinds = {t for (t,) in store.conn.execute("SELECT typeof(data) FROM fingerprints")}
         after = store.get_fingerprints()
         assert store.band_rows("shingle_bands") == bands
