@@ -15,7 +15,7 @@ import sqlite3
 import struct
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -154,6 +154,9 @@ CREATE TABLE IF NOT EXISTS story_features (doc_id TEXT PRIMARY KEY, key TEXT NOT
 CREATE TABLE IF NOT EXISTS story_terms (doc_id TEXT PRIMARY KEY, key TEXT NOT NULL, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS story_vocabulary (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS sentence_terms (key INTEGER PRIMARY KEY, terms TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS vector_bounds (
+    model TEXT NOT NULL, doc_id TEXT NOT NULL, cosine REAL NOT NULL, PRIMARY KEY (model, doc_id)
+) WITHOUT ROWID;
 {sentence_vectors};
 CREATE INDEX IF NOT EXISTS relations_target ON relations (target);
 CREATE INDEX IF NOT EXISTS documents_story ON documents (id, published, title, language, text_hash);
@@ -676,6 +679,7 @@ class Store:
                         # vector files beside the store drop them when they catch up.
                         seq = self._next_vector_seq(c)
                         c.execute("UPDATE doc_vectors SET vector = NULL, seq = ? WHERE doc_id = ?", (seq, doc.id))
+                        c.execute("DELETE FROM vector_bounds")  # a neighbour gone: no bound holds
                 c.execute("DELETE FROM relations WHERE source = ? OR target = ?", (doc.id, doc.id))
                 c.execute("DELETE FROM checked_pairs WHERE a = ? OR b = ?", (doc.id, doc.id))
                 c.execute("DELETE FROM sentence_vectors WHERE doc_id = ? AND text_hash IS NOT ?", (doc.id, new_hash))
@@ -1004,6 +1008,9 @@ class Store:
         each row gets a new change number."""
         with self.transaction() as c:
             for model, doc_id, grp, vec in rows:
+                if c.execute("SELECT 1 FROM doc_vectors WHERE model = ? AND doc_id = ? AND length(vector) > 0",
+                             (model, doc_id)).fetchone() is not None:
+                    c.execute("DELETE FROM vector_bounds WHERE model = ?", (model,))  # a vector replaced
                 seq = self._next_vector_seq(c)
                 data = b"" if vec is None else np.ascontiguousarray(vec, dtype="<f4").tobytes()
                 c.execute("INSERT OR REPLACE INTO doc_vectors VALUES (?, ?, ?, ?, ?)", (model, doc_id, grp, seq, data))
@@ -1023,6 +1030,23 @@ class Store:
         return {doc_id: np.frombuffer(data, dtype="<f4").copy() for doc_id, data in self._rows_in(
             "SELECT doc_id, vector FROM doc_vectors WHERE model = ? AND vector IS NOT NULL AND "
             "length(vector) > 0 AND doc_id IN ({marks})", ids, before=(model,))}
+
+    def vector_bounds(self, model: str, ids: Iterable[str]) -> dict[str, float]:
+        """For these documents, the cosine of their farthest neighbour in the last nearest-neighbour
+        search made for them under ``model`` (``vectors.indexed_semantic_pairs``), where kept.
+
+        While documents are only added, a document's k-th nearest only comes closer, so a
+        document farther than its bound is not among its nearest now, without a search.
+        Replacing or removing any document vector forgets every bound of its model
+        (:meth:`put_doc_vectors`, :meth:`put_documents`)."""
+        return {doc_id: float(cos) for doc_id, cos in self._rows_in(
+            "SELECT doc_id, cosine FROM vector_bounds WHERE model = ? AND doc_id IN ({marks})", ids, before=(model,))}
+
+    def put_vector_bounds(self, model: str, bounds: Mapping[str, float]) -> None:
+        """Keep (replacing) the :meth:`vector_bounds` found by a search, in one transaction."""
+        with self.transaction() as c:
+            c.executemany("INSERT OR REPLACE INTO vector_bounds VALUES (?, ?, ?)",
+                          [(model, doc_id, float(cos)) for doc_id, cos in bounds.items()])
 
     def unlinked(self) -> set[str]:
         """Documents stored since the last ``link`` that covered them: those a new ``index add``

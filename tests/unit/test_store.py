@@ -111,6 +111,27 @@ def test_a_schema_8_store_moves_its_sentence_vectors_in_place(corpus: Path, tmp_
         assert cache.doc_ids("m@1") == {"original.txt"}  # other.txt's were of another text
 
 
+def test_neighbour_bounds_hold_while_vectors_are_only_added(corpus: Path, tmp_path: Path) -> None:
+    """A document's kept bound (the farthest of its nearest when last searched) stays while
+    vectors are added, and goes when any vector of its model is replaced or a text changes."""
+    with Store(tmp_path / "x.db") as store:
+        index_add(store, [corpus], workers=1, forensics=False)
+        ids = sorted(store.document_ids())
+        one = np.ones(4, np.float32)
+        store.put_doc_vectors([("m@1", i, "", one) for i in ids] + [("m@2", ids[0], "", one)])
+        store.put_vector_bounds("m@1", {ids[0]: 0.5, ids[1]: 0.25})
+        store.put_vector_bounds("m@2", {ids[0]: 0.75})
+        assert store.vector_bounds("m@1", ids) == {ids[0]: 0.5, ids[1]: 0.25}
+        store.put_doc_vectors([("m@1", "a new one", "", one)])  # an addition: the bounds hold
+        assert store.vector_bounds("m@1", ids) == {ids[0]: 0.5, ids[1]: 0.25}
+        store.put_doc_vectors([("m@1", ids[1], "", 2 * one)])  # a replacement: its model's go
+        assert store.vector_bounds("m@1", ids) == {} and store.vector_bounds("m@2", ids) == {ids[0]: 0.75}
+    (corpus / "original.txt").write_text(OTHER + "\n\nA different ending for the article, in a new sentence.")
+    with Store(tmp_path / "x.db") as store:
+        index_add(store, [corpus], workers=1, forensics=False)  # a text changed: every bound goes
+        assert store.vector_bounds("m@2", ids) == {}
+
+
 def test_vectors_under_another_model_version_are_not_reused(tmp_path: Path) -> None:
     with Store(tmp_path / "x.db") as store:
         cache = EmbeddingCache(store.conn)
