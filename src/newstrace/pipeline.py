@@ -721,9 +721,9 @@ def _candidates_of(store: Store, ids: set[str], *, executor: Executor | None = N
     a 41,000-document index, they were 16 of the 39 seconds, on one core.
     """
     shingles_only = neighbourhood(store, ids)  # shingle digests only
-    planned, plan_stats = plan_pairs(shingles_only)
+    family: dict[str, int] = {}  # the large components, found by the plan on its way
+    planned, plan_stats = plan_pairs(shingles_only, families=family)
     pairs = {p for p in planned if p[0] in ids or p[1] in ids}
-    family = large_components(shingles_only)
     if families is not None:
         families.update(family)
     del shingles_only
