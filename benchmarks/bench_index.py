@@ -14,6 +14,22 @@ variants of them (sentences shuffled, capitalised names replaced by others, trun
 random sentence, or two of these), so the index is not n copies of 5k texts.  Held out of the
 index: the articles later traced and added.
 
+``--variants`` says what the variants beyond the originals are:
+
+* ``copies`` (the default, every run before stop 49): the perturbed variants themselves.  Each
+  original then has about ``size / 7,000`` copies in the index (14 at 100k, 140 at 1M), so an
+  article traced or added has more real relatives the larger the index: its candidates and
+  relations grow with the size (4.8 candidates a trace at 10k, 30 at 100k), and so does the
+  work of aligning them, which no index can avoid.
+* ``distinct``: each variant is also *disguised* (:func:`disguise`): every word but the
+  collection's commonest (those in at least 30% of the originals: function words, "said")
+  is replaced, consistently within the document, by a random word of the originals'
+  vocabulary, capitalisation kept.  A variant then keeps an article's length, sentences,
+  paragraphs, function words and word frequencies, but shares no content with its original or
+  any other document: a collection of distinct articles, as a crawl mostly is.  Its sentence
+  vectors are stand-ins made from its own words.  An article traced or added meets the same
+  relatives at every size (those among the originals), so the curve measures the index alone.
+
 Build paths:
 
 * **real** (up to ``--real`` documents, 10k by default): every document goes through
@@ -109,6 +125,71 @@ def perturb(text: str, rng: random.Random, names: list[str]) -> str:
     return "\n\n".join(paragraphs) + "\n"
 
 
+#: A word of the originals' text (what :func:`disguise` replaces, or keeps when common).
+_WORD_RE = re.compile(r"[A-Za-z]+")
+
+#: Words in at least this share of the originals are kept by :func:`disguise`.
+COMMON_SHARE = 0.3
+
+#: :func:`disguise_words`: the words kept, the vocabulary, its cumulative frequencies.
+Words = tuple[frozenset[str], list[str], list[int]]
+
+
+def disguise_words(texts: list[str]) -> tuple[frozenset[str], list[str], list[int]]:
+    """What :func:`disguise` needs from the originals ``texts``: the words it keeps (lower
+    case, in at least :data:`COMMON_SHARE` of them), the vocabulary it draws replacements from
+    (the other words of 3 letters or more, sorted) and its cumulative document frequencies (a
+    replacement is drawn as often as its word is used, so a disguised text has common and rare
+    words in the originals' proportions)."""
+    from collections import Counter
+    from itertools import accumulate
+
+    df: Counter[str] = Counter()
+    for t in texts:
+        df.update({w.lower() for w in _WORD_RE.findall(t)})
+    common = frozenset(w for w, n in df.items() if n >= COMMON_SHARE * len(texts))
+    vocabulary = sorted(w for w in df if w not in common and len(w) >= 3)
+    return common, vocabulary, list(accumulate(df[w] for w in vocabulary))
+
+
+def disguise(text: str, rng: random.Random, common: frozenset[str], vocabulary: list[str],
+             cumulative: list[int]) -> str:
+    """``text`` with every word not in ``common`` (and of 3 letters or more) replaced by a word
+    of ``vocabulary`` drawn by ``cumulative`` frequency, the same replacement for each
+    occurrence in the text, in the same capitalisation (``--variants distinct``)."""
+    swap: dict[str, str] = {}
+
+    def one(m: re.Match[str]) -> str:
+        word = m.group()
+        low = word.lower()
+        if len(low) < 3 or low in common:
+            return word
+        new = swap.get(low)
+        if new is None:
+            new = swap[low] = rng.choices(vocabulary, cum_weights=cumulative)[0]
+        if word.isupper():
+            return new.upper()
+        return new.capitalize() if word[0].isupper() else new
+
+    return _WORD_RE.sub(one, text)
+
+
+#: What :func:`disguise` needs, in each process of the fast path's pool (``None``: copies).
+_DISGUISE: Words | None = None
+
+
+def _set_disguise(words: Words | None) -> None:
+    global _DISGUISE
+    _DISGUISE = words
+
+
+def variant(text: str, rng: random.Random, names: list[str], words: Words | None) -> str:
+    """A variant for the index: :func:`perturb`, then :func:`disguise` with ``words``
+    (``--variants distinct``), if given."""
+    out = perturb(text, rng, names)
+    return out if words is None else disguise(out, rng, *words)
+
+
 # -- building ------------------------------------------------------------------------------------
 
 
@@ -201,7 +282,7 @@ def _fast_variant(task: tuple[str, str, str | None, int, list[str]]) -> tuple[ob
     from newstrace.types import Document
 
     doc_id, text, language, seed, names = task
-    var = perturb(text, random.Random(seed), names)
+    var = variant(text, random.Random(seed), names, _DISGUISE)
     doc = Document(id=doc_id, raw=var, text=var, offsets=list(range(len(var))), language=language)
     fp = fingerprint(doc)
     # the static sentence vectors a semantic `index add` keeps with each English document
@@ -219,8 +300,10 @@ def _fast_variant(task: tuple[str, str, str | None, int, list[str]]) -> tuple[ob
 
 
 def build(db: Path, size: int, *, real: int, seed: int, base: list[tuple[str, str]], names: list[str],
-          log: list[str], model_vectors: bool) -> dict[str, float]:
-    """Grow the index at ``db`` to ``size`` documents; return the seconds each path took."""
+          log: list[str], model_vectors: bool,
+          words: Words | None = None) -> dict[str, float]:
+    """Grow the index at ``db`` to ``size`` documents; return the seconds each path took.
+    ``words``: the variants are disguised (``--variants distinct``: :func:`disguise_words`)."""
     from concurrent.futures import ProcessPoolExecutor
 
     from newstrace.pipeline import add_documents
@@ -234,7 +317,10 @@ def build(db: Path, size: int, *, real: int, seed: int, base: list[tuple[str, st
         have = len(store.document_ids())
         stored = set(store.document_ids())
         pending = store.pending_vectors()  # left by an interrupted run: never embedded by the model here
-        _derived_vectors(store, [(i, i.split("~")[0]) for i in pending if "~" in i], seed)
+        if words is None:
+            _derived_vectors(store, [(i, i.split("~")[0]) for i in pending if "~" in i], seed)
+        else:
+            stand_in_vectors(store, [i for i in pending if "~" in i])
         if not model_vectors:
             stand_in_vectors(store, [i for i in pending if "~" not in i])
         originals = [(i, t) for i, t in base if i not in stored]
@@ -260,19 +346,22 @@ def build(db: Path, size: int, *, real: int, seed: int, base: list[tuple[str, st
             t0 = time.perf_counter()
             if have < real:
                 bases = {d.id: d for d in store.get_documents(sorted({b for _, b in pairs}))}
-                add_documents(store, [Document(id=v, raw=perturb(bases[b].raw, rng, names)) for v, b in pairs],
+                add_documents(store, [Document(id=v, raw=variant(bases[b].raw, rng, names, words)) for v, b in pairs],
                               workers=2, forensics=False, static_vectors=True)
                 out["real_s"] += time.perf_counter() - t0
             else:
                 bases = {d.id: d for d in store.get_documents(sorted({b for _, b in pairs}))}
                 tasks = [(v, bases[b].text, bases[b].language, rng.randrange(1 << 30), names) for v, b in pairs]
-                with ProcessPoolExecutor(2) as pool:
+                with ProcessPoolExecutor(2, initializer=_set_disguise, initargs=(words,)) as pool:
                     made = list(pool.map(_fast_variant, tasks, chunksize=64))
                 for k in range(0, len(made), 500):
                     store.put_documents(made[k : k + 500])  # type: ignore[arg-type]
                 out["fast_s"] += time.perf_counter() - t0
             t1 = time.perf_counter()
-            _derived_vectors(store, pairs, rng.randrange(1 << 30))
+            if words is None:
+                _derived_vectors(store, pairs, rng.randrange(1 << 30))
+            else:  # a disguised variant shares no sentence with its original: vectors of its own
+                stand_in_vectors(store, [v for v, _ in pairs])
             embed_documents(store, threads=2)
             out["vectors_s"] += time.perf_counter() - t1
             have += step
@@ -526,6 +615,9 @@ def main() -> int:
     ap.add_argument("--traces-only", action="store_true",
                     help="only measure the traces on the index left in --workdir (by --keep), as it is")
     ap.add_argument("--corpus-limit", type=int, default=0, help="use only this many source documents (a dry run)")
+    ap.add_argument("--variants", choices=["copies", "distinct"], default="copies",
+                    help="copies: the index grows by perturbed copies of the originals (an article's relatives grow "
+                         "with it); distinct: by disguised ones, each a text of its own (see the module docstring)")
     args = ap.parse_args()
     if args.queries < 20:
         ap.error("--queries must be at least 20 (p95 of fewer means nothing)")
@@ -542,6 +634,7 @@ def main() -> int:
     if args.corpus_limit:
         base = base[:: max(1, len(base) // args.corpus_limit)][: args.corpus_limit]
     names = sorted({n for _, t in base[:3000] for n in _NAME_RE.findall(t)})
+    words = disguise_words([t for _, t in base]) if args.variants == "distinct" else None
     rng.shuffle(base)
     sizes = sorted(args.sizes)
     measured = [s for s in sizes if s <= args.measure_up_to]
@@ -565,7 +658,7 @@ def main() -> int:
     for k, size in enumerate(measured):
         t0 = time.perf_counter()
         parts = build(db, size, real=args.real, seed=k, base=indexed, names=names, log=log,
-                      model_vectors=args.model_vectors)
+                      model_vectors=args.model_vectors, words=words)
         t_build += time.perf_counter() - t0
         # An index grown by `index add` has its families and stories stored; so does this one
         # before the add is measured (untimed, this code: the copy for --against gets them too).
@@ -616,7 +709,8 @@ def main() -> int:
             add = run(ADD, str(db), str(args.workdir / "add.json"), vectors_kind, str(Path(__file__).resolve().parent))
         if Path(add["src"]).resolve() != Path(SRC).resolve():
             raise SystemExit(f"add ran {add['src']}, not {SRC}")
-        rows.append({"size": size, "vectors": "model" if args.model_vectors else "stand-in", "build_s": t_build, **{f"build_{a}": b for a, b in parts.items()}, "disk_mb": disk,
+        rows.append({"size": size, "vectors": "model" if args.model_vectors else "stand-in", "variants": args.variants,
+                     "build_s": t_build, **{f"build_{a}": b for a, b in parts.items()}, "disk_mb": disk,
                      "built_organise": built_stories, "lexical": lexical, "semantic": semantic, "add": add, **before})
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
 
