@@ -17,18 +17,22 @@ index: the articles later traced and added.
 ``--variants`` says what the variants beyond the originals are:
 
 * ``copies`` (the default, every run before stop 49): the perturbed variants themselves.  Each
-  original then has about ``size / 7,000`` copies in the index (14 at 100k, 140 at 1M), so an
+  original then has about ``size / 5,000`` copies in the index (20 at 100k, 200 at 1M), so an
   article traced or added has more real relatives the larger the index: its candidates and
   relations grow with the size (4.8 candidates a trace at 10k, 30 at 100k), and so does the
   work of aligning them, which no index can avoid.
-* ``distinct``: each variant is also *disguised* (:func:`disguise`): every word but the
-  collection's commonest (those in at least 30% of the originals: function words, "said")
-  is replaced, consistently within the document, by a random word of the originals'
-  vocabulary, capitalisation kept.  A variant then keeps an article's length, sentences,
-  paragraphs, function words and word frequencies, but shares no content with its original or
-  any other document: a collection of distinct articles, as a crawl mostly is.  Its sentence
-  vectors are stand-ins made from its own words.  An article traced or added meets the same
-  relatives at every size (those among the originals), so the curve measures the index alone.
+* ``distinct``: each variant is also *disguised* (:func:`disguise`): each of its words is
+  replaced by a random word of the originals, drawn as often as the originals use it, in the
+  same capitalisation: a word of the collection's commonest (in at least 30% of the
+  originals: function words, "said") by another of them at each occurrence, any other word
+  by the same replacement throughout the document; each digit by a random digit.  A variant
+  then keeps an article's length, sentences, paragraphs and word frequencies, but shares no
+  content with its original or any other document, and not the order of its function words
+  either (keeping them let the variants of one original collide in the sentence channel: 3
+  false candidates a trace at 100k in a first run): a collection of distinct articles, as a
+  crawl mostly is.  Its sentence vectors are stand-ins made from its own words.  An article
+  traced or added meets the same relatives at every size (those among the originals), so the
+  curve measures the index alone.
 
 Build paths:
 
@@ -125,49 +129,51 @@ def perturb(text: str, rng: random.Random, names: list[str]) -> str:
     return "\n\n".join(paragraphs) + "\n"
 
 
-#: A word of the originals' text (what :func:`disguise` replaces, or keeps when common).
-_WORD_RE = re.compile(r"[A-Za-z]+")
+#: A word of the originals' text (what :func:`disguise` replaces), and a digit.
+_WORD_RE = re.compile(r"[A-Za-z]+|[0-9]")
 
-#: Words in at least this share of the originals are kept by :func:`disguise`.
+#: Words in at least this share of the originals are :func:`disguise`'s common words.
 COMMON_SHARE = 0.3
 
-#: :func:`disguise_words`: the words kept, the vocabulary, its cumulative frequencies.
-Words = tuple[frozenset[str], list[str], list[int]]
+#: :func:`disguise_words`: the common words and their cumulative frequencies, then the others'.
+Words = tuple[list[str], list[int], list[str], list[int]]
 
 
-def disguise_words(texts: list[str]) -> tuple[frozenset[str], list[str], list[int]]:
-    """What :func:`disguise` needs from the originals ``texts``: the words it keeps (lower
-    case, in at least :data:`COMMON_SHARE` of them), the vocabulary it draws replacements from
-    (the other words of 3 letters or more, sorted) and its cumulative document frequencies (a
-    replacement is drawn as often as its word is used, so a disguised text has common and rare
-    words in the originals' proportions)."""
+def disguise_words(texts: list[str]) -> Words:
+    """What :func:`disguise` draws replacements from, out of the originals ``texts``: the
+    common words (lower case, in at least :data:`COMMON_SHARE` of them) and the others, each
+    sorted, with their cumulative document frequencies (a replacement is drawn as often as its
+    word is used, so a disguised text has common and rare words in the originals' proportions)."""
     from collections import Counter
     from itertools import accumulate
 
     df: Counter[str] = Counter()
     for t in texts:
-        df.update({w.lower() for w in _WORD_RE.findall(t)})
-    common = frozenset(w for w, n in df.items() if n >= COMMON_SHARE * len(texts))
-    vocabulary = sorted(w for w in df if w not in common and len(w) >= 3)
-    return common, vocabulary, list(accumulate(df[w] for w in vocabulary))
+        df.update({w.lower() for w in _WORD_RE.findall(t) if not w.isdigit()})
+    common = sorted(w for w, n in df.items() if n >= COMMON_SHARE * len(texts))
+    rare = sorted(set(df) - set(common))
+    return common, list(accumulate(df[w] for w in common)), rare, list(accumulate(df[w] for w in rare))
 
 
-def disguise(text: str, rng: random.Random, common: frozenset[str], vocabulary: list[str],
-             cumulative: list[int]) -> str:
-    """``text`` with every word not in ``common`` (and of 3 letters or more) replaced by a word
-    of ``vocabulary`` drawn by ``cumulative`` frequency, the same replacement for each
-    occurrence in the text, in the same capitalisation (``--variants distinct``)."""
+def disguise(text: str, rng: random.Random, common: list[str], common_cumulative: list[int],
+             vocabulary: list[str], cumulative: list[int]) -> str:
+    """``text`` with each word replaced by one drawn by frequency, in the same capitalisation:
+    a ``common`` word by another common word at each occurrence, any other by a word of
+    ``vocabulary``, the same one throughout the text; and each digit by a random digit
+    (``--variants distinct``)."""
+    commons = frozenset(common)
     swap: dict[str, str] = {}
 
     def one(m: re.Match[str]) -> str:
         word = m.group()
+        if word.isdigit():
+            return str(rng.randrange(10))
         low = word.lower()
-        if len(low) < 3 or low in common:
-            return word
-        new = swap.get(low)
-        if new is None:
-            new = swap[low] = rng.choices(vocabulary, cum_weights=cumulative)[0]
-        if word.isupper():
+        if low in commons:
+            new = rng.choices(common, cum_weights=common_cumulative)[0]
+        else:
+            new = swap.get(low) or swap.setdefault(low, rng.choices(vocabulary, cum_weights=cumulative)[0])
+        if word.isupper() and len(word) > 1:
             return new.upper()
         return new.capitalize() if word[0].isupper() else new
 

@@ -40,43 +40,48 @@ def bench() -> ModuleType:
 
 
 def test_common_words_are_those_of_most_texts(bench: ModuleType) -> None:
-    common, vocabulary, cumulative = bench.disguise_words(TEXTS + OTHERS)
-    assert {"the", "said", "would"} <= common  # in 8, 6 and 4 of the 8 texts
-    assert "monday" not in common and "minister" not in common  # in 2 and 1
-    assert len(cumulative) == len(vocabulary) and cumulative == sorted(cumulative)
+    common, common_cumulative, vocabulary, cumulative = bench.disguise_words(TEXTS + OTHERS)
+    assert {"the", "said", "would"} <= set(common)  # in 8, 6 and 4 of the 8 texts
+    assert "monday" in vocabulary and "minister" in vocabulary  # in 2 and 1
+    assert not set(common) & set(vocabulary)
+    for words, cum in ((common, common_cumulative), (vocabulary, cumulative)):
+        assert len(cum) == len(words) and cum == sorted(cum)
     weight = dict(zip(vocabulary, [cumulative[0], *(b - a for a, b in itertools.pairwise(cumulative))], strict=True))
     assert weight["monday"] == 2 and weight["minister"] == 1  # drawn as often as it is used
 
 
-def test_a_disguised_text_keeps_its_shape_and_no_uncommon_word(bench: ModuleType) -> None:
-    words = bench.disguise_words(TEXTS)
-    common = words[0]
-    text = "Minister Jones said the MINISTER would rise, and the minister did.\n\nJones left."
+def _words(text: str) -> list[str]:
+    return re.findall(r"[A-Za-z]+|[0-9]", text)
+
+
+def test_a_disguised_text_keeps_its_shape_not_its_words(bench: ModuleType) -> None:
+    words = bench.disguise_words(TEXTS + OTHERS)
+    common, vocabulary = set(words[0]), set(words[2])
+    text = "Minister Jones said the MINISTER would rise 3%, and the minister did.\n\nJones left in 2004."
     out = bench.disguise(text, random.Random(5), *words)
-    split = re.compile(r"[A-Za-z]+")
+    split = re.compile(r"[A-Za-z]+|[0-9]")
     assert split.split(out) == split.split(text)  # punctuation, spaces and paragraphs kept
-    before, after = split.findall(text), split.findall(out)
+    before, after = _words(text), _words(out)
+    assert len(after) == len(before)
     for old, new in zip(before, after, strict=True):
-        if old.lower() in common or len(old) < 3:
-            assert new == old
+        if old.isdigit():
+            assert new.isdigit()
+        elif old.lower() in common:
+            assert new.lower() in common  # another function word, drawn at each occurrence
         else:
-            assert new.lower() in words[1]
-            assert new[0].isupper() == old[0].isupper() and new.isupper() == old.isupper()
+            assert new.lower() in vocabulary
+        if not old.isdigit():
+            assert new[0].isupper() == old[0].isupper()
     # one replacement a word, whatever its case: "Minister", "MINISTER" and "minister"
-    swapped = {after[i].lower() for i, w in enumerate(before) if w.lower() == "minister"}
-    assert len(swapped) == 1
+    assert len({after[i].lower() for i, w in enumerate(before) if w.lower() == "minister"}) == 1
     assert bench.disguise(text, random.Random(5), *words) == out  # seeded: the same variant
 
 
-def test_disguised_variants_share_next_to_no_content(bench: ModuleType) -> None:
-    words = bench.disguise_words(TEXTS)
+def test_disguised_variants_of_one_text_share_next_to_nothing(bench: ModuleType) -> None:
+    words = bench.disguise_words(TEXTS + OTHERS)
     rng = random.Random(11)
-
-    def uncommon(text: str) -> list[str]:
-        return [w.lower() for w in re.findall(r"[A-Za-z]+", text) if w.lower() not in words[0] and len(w) >= 3]
-
     for text in TEXTS:
-        before, after = uncommon(text), uncommon(bench.disguise(text, rng, *words))
-        assert len(after) == len(before)  # a replacement is never a kept word
-        # the same word only where the draw from the (here tiny) vocabulary lands on it
-        assert sum(a == b for a, b in zip(before, after, strict=True)) <= len(before) // 3
+        first, second = (_words(bench.disguise(text, rng, *words)) for _ in range(2))
+        # neither the original's words nor, between two variants, the order of the function words
+        assert sum(a == b for a, b in zip(_words(text), first, strict=True)) <= len(first) // 3
+        assert sum(a == b for a, b in zip(first, second, strict=True)) <= len(first) // 3
