@@ -28,7 +28,7 @@ index: the articles later traced and added.
   by the same replacement throughout the document; each digit by a random digit.  A variant
   then keeps an article's length, sentences, paragraphs and word frequencies, but shares no
   content with its original or any other document, and not the order of its function words
-  either (keeping them let the variants of one original collide in the sentence channel: 3
+  either (keeping them let the variants of one original collide in the sentence channel: 2.7
   false candidates a trace at 100k in a first run): a collection of distinct articles, as a
   crawl mostly is.  Its sentence vectors are stand-ins made from its own words.  An article
   traced or added meets the same relatives at every size (those among the originals), so the
