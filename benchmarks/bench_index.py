@@ -281,6 +281,16 @@ def _derived_vectors(store: object, pairs: list[tuple[str, str]], seed: int) -> 
     stand_in_vectors(store, [v for v, _ in pairs if v in by_id], missing_only=True)
 
 
+def _variant_vectors(store: object, pairs: list[tuple[str, str]], seed: int, words: Words | None) -> None:
+    """Sentence vectors of the variants ``(variant id, original id)``: derived from their
+    originals' (copies), or stand-ins of their own (``words``: a disguised variant shares no
+    sentence with its original)."""
+    if words is None:
+        _derived_vectors(store, pairs, seed)
+    else:
+        stand_in_vectors(store, [v for v, _ in pairs])
+
+
 def _fast_variant(task: tuple[str, str, str | None, int, list[str]]) -> tuple[object, object, object]:
     from newstrace.stages.candidates import fingerprint
     from newstrace.stages.prepare import IndexRows, band_rows
@@ -323,10 +333,7 @@ def build(db: Path, size: int, *, real: int, seed: int, base: list[tuple[str, st
         have = len(store.document_ids())
         stored = set(store.document_ids())
         pending = store.pending_vectors()  # left by an interrupted run: never embedded by the model here
-        if words is None:
-            _derived_vectors(store, [(i, i.split("~")[0]) for i in pending if "~" in i], seed)
-        else:
-            stand_in_vectors(store, [i for i in pending if "~" in i])
+        _variant_vectors(store, [(i, i.split("~")[0]) for i in pending if "~" in i], seed, words)
         if not model_vectors:
             stand_in_vectors(store, [i for i in pending if "~" not in i])
         originals = [(i, t) for i, t in base if i not in stored]
@@ -364,10 +371,7 @@ def build(db: Path, size: int, *, real: int, seed: int, base: list[tuple[str, st
                     store.put_documents(made[k : k + 500])  # type: ignore[arg-type]
                 out["fast_s"] += time.perf_counter() - t0
             t1 = time.perf_counter()
-            if words is None:
-                _derived_vectors(store, pairs, rng.randrange(1 << 30))
-            else:  # a disguised variant shares no sentence with its original: vectors of its own
-                stand_in_vectors(store, [v for v, _ in pairs])
+            _variant_vectors(store, pairs, rng.randrange(1 << 30), words)
             embed_documents(store, threads=2)
             out["vectors_s"] += time.perf_counter() - t1
             have += step

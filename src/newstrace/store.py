@@ -659,6 +659,7 @@ class Store:
                 850,000 of the store's rows and about 2 s of its writing).
         """
         n = 0
+        vectors_gone = False  # a document's vectors tombstoned: no kept neighbour bound holds
         with self.transaction() as c:
             batch = _IndexBatch()
             seen: set[str] = set()
@@ -679,7 +680,7 @@ class Store:
                         # vector files beside the store drop them when they catch up.
                         seq = self._next_vector_seq(c)
                         c.execute("UPDATE doc_vectors SET vector = NULL, seq = ? WHERE doc_id = ?", (seq, doc.id))
-                        c.execute("DELETE FROM vector_bounds")  # a neighbour gone: no bound holds
+                        vectors_gone = True
                 c.execute("DELETE FROM relations WHERE source = ? OR target = ?", (doc.id, doc.id))
                 c.execute("DELETE FROM checked_pairs WHERE a = ? OR b = ?", (doc.id, doc.id))
                 c.execute("DELETE FROM sentence_vectors WHERE doc_id = ? AND text_hash IS NOT ?", (doc.id, new_hash))
@@ -716,6 +717,8 @@ class Store:
                               "WHERE doc_id = ? AND vector IS NOT NULL)", (doc.id, doc.id))
                 n += 1
             batch.flush(c)
+            if vectors_gone:
+                c.execute("DELETE FROM vector_bounds")
             if candidate_index and n:
                 _add_level_documents(c, 0, n)
         if candidate_index and n:
@@ -1006,14 +1009,26 @@ class Store:
         """Record document vectors ``(model, doc_id, group, vector)`` (``None``: the document has
         no sentence, so no vector) and clear ``done`` from the pending list, in one transaction;
         each row gets a new change number."""
+        rows = list(rows)
+        by_model: dict[str, list[str]] = {}
+        for model, doc_id, _, _ in rows:
+            by_model.setdefault(model, []).append(doc_id)
         with self.transaction() as c:
+            # the vectors these rows replace, looked up once a model: a replaced vector (not an
+            # added one) forgets its model's neighbour bounds (:meth:`vector_bounds`)
+            held = {(model, doc_id) for model, ids in by_model.items() for (doc_id,) in self._rows_in(
+                "SELECT doc_id FROM doc_vectors WHERE model = ? AND length(vector) > 0 AND doc_id IN ({marks})",
+                ids, before=(model,))}
+            replaced: set[str] = set()
             for model, doc_id, grp, vec in rows:
-                if c.execute("SELECT 1 FROM doc_vectors WHERE model = ? AND doc_id = ? AND length(vector) > 0",
-                             (model, doc_id)).fetchone() is not None:
-                    c.execute("DELETE FROM vector_bounds WHERE model = ?", (model,))  # a vector replaced
+                if (model, doc_id) in held:
+                    replaced.add(model)
                 seq = self._next_vector_seq(c)
                 data = b"" if vec is None else np.ascontiguousarray(vec, dtype="<f4").tobytes()
                 c.execute("INSERT OR REPLACE INTO doc_vectors VALUES (?, ?, ?, ?, ?)", (model, doc_id, grp, seq, data))
+                if data:
+                    held.add((model, doc_id))
+            c.executemany("DELETE FROM vector_bounds WHERE model = ?", [(m,) for m in sorted(replaced)])
             c.executemany("DELETE FROM pending_vectors WHERE doc_id = ?", [(i,) for i in done])
 
     def doc_vector_changes(self, model: str, after: int) -> Iterator[tuple[str, str, int, np.ndarray | None]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import random
-import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -50,18 +49,14 @@ def test_common_words_are_those_of_most_texts(bench: ModuleType) -> None:
     assert weight["monday"] == 2 and weight["minister"] == 1  # drawn as often as it is used
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[A-Za-z]+|[0-9]", text)
-
-
 def test_a_disguised_text_keeps_its_shape_not_its_words(bench: ModuleType) -> None:
     words = bench.disguise_words(TEXTS + OTHERS)
     common, vocabulary = set(words[0]), set(words[2])
     text = "Minister Jones said the MINISTER would rise 3%, and the minister did.\n\nJones left in 2004."
     out = bench.disguise(text, random.Random(5), *words)
-    split = re.compile(r"[A-Za-z]+|[0-9]")
+    split = bench._WORD_RE
     assert split.split(out) == split.split(text)  # punctuation, spaces and paragraphs kept
-    before, after = _words(text), _words(out)
+    before, after = split.findall(text), split.findall(out)
     assert len(after) == len(before)
     for old, new in zip(before, after, strict=True):
         if old.isdigit():
@@ -81,7 +76,7 @@ def test_disguised_variants_of_one_text_share_next_to_nothing(bench: ModuleType)
     words = bench.disguise_words(TEXTS + OTHERS)
     rng = random.Random(11)
     for text in TEXTS:
-        first, second = (_words(bench.disguise(text, rng, *words)) for _ in range(2))
+        first, second = (bench._WORD_RE.findall(bench.disguise(text, rng, *words)) for _ in range(2))
         # neither the original's words nor, between two variants, the order of the function words
-        assert sum(a == b for a, b in zip(_words(text), first, strict=True)) <= len(first) // 3
+        assert sum(a == b for a, b in zip(bench._WORD_RE.findall(text), first, strict=True)) <= len(first) // 3
         assert sum(a == b for a, b in zip(first, second, strict=True)) <= len(first) // 3
